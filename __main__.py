@@ -1,0 +1,10 @@
+"""Secure AI landing zone: read the stack's settings, build the landing zone, export its outputs."""
+
+import pulumi
+
+from components import LandingZone, load_settings
+
+settings = load_settings()  # validates everything before any resource is registered
+zone = LandingZone("aizone", settings)
+for key, value in zone.outputs.items():
+    pulumi.export(key, value)

@@ -1,0 +1,255 @@
+"""Network foundation: one VNet with deny-by-default subnets, private DNS, and the one private
+endpoint helper every component uses (RES-3, RES-4).
+
+Subnets are declared inline on the VNet: one PUT creates them all, which avoids the 409 Conflict
+Azure returns for concurrent subnet writes under one VNet, and keeps the NSG association atomic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import pulumi
+from pulumi_azure_native import network, privatedns
+
+from policy_pack.aizone_policy import reference
+
+from .base import Placement, PrivateNetworking, implements
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One NSG rule, written the way a reviewer reads it."""
+
+    name: str
+    priority: int
+    direction: str  # Inbound | Outbound
+    access: str  # Allow | Deny
+    source: str
+    destination: str
+    ports: str = "*"
+    protocol: str = "*"
+
+
+def _deny_all(direction: str) -> Rule:
+    return Rule(f"deny-all-{direction.lower()}", 4096, direction, "Deny", "*", "*")
+
+
+# Deny-by-default rule sets. Azure's built-in rules allow all VNet traffic and all outbound Internet
+# traffic at priorities 65000+; the explicit deny-all rules at 4096 override them, so only what is
+# listed here flows.
+SUBNET_RULES: Mapping[str, tuple[Rule, ...]] = {
+    # Private endpoints only receive HTTPS from inside the VNet; they never initiate traffic.
+    "privateEndpoints": (
+        Rule("allow-vnet-https-in", 100, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork", "443", "Tcp"),
+        _deny_all("Inbound"),
+        _deny_all("Outbound"),
+    ),
+    # The gateway's outbound VNet integration: it calls private endpoints in the VNet, Entra ID
+    # (token validation keys) and Azure Monitor (request logs), nothing else.
+    "gateway": (
+        Rule("allow-vnet-https-out", 100, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork", "443", "Tcp"),
+        Rule("allow-entra-out", 110, "Outbound", "Allow", "VirtualNetwork", "AzureActiveDirectory", "443", "Tcp"),
+        Rule("allow-monitor-out", 120, "Outbound", "Allow", "VirtualNetwork", "AzureMonitor", "443", "Tcp"),
+        _deny_all("Inbound"),
+        _deny_all("Outbound"),
+    ),
+    # Container Apps (agents and code sessions): HTTPS in from the VNet and the platform load
+    # balancer; out only to the VNet, Entra ID, Azure Monitor and container registries.
+    "agents": (
+        Rule("allow-vnet-https-in", 100, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork", "443", "Tcp"),
+        Rule("allow-lb-probes-in", 110, "Inbound", "Allow", "AzureLoadBalancer", "*"),
+        Rule("allow-vnet-https-out", 100, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork", "443", "Tcp"),
+        Rule("allow-entra-out", 110, "Outbound", "Allow", "VirtualNetwork", "AzureActiveDirectory", "443", "Tcp"),
+        Rule("allow-monitor-out", 120, "Outbound", "Allow", "VirtualNetwork", "AzureMonitor", "443", "Tcp"),
+        Rule("allow-acr-out", 130, "Outbound", "Allow", "VirtualNetwork", "AzureContainerRegistry", "443", "Tcp"),
+        Rule("allow-mcr-out", 140, "Outbound", "Allow", "VirtualNetwork", "MicrosoftContainerRegistry", "443", "Tcp"),
+        _deny_all("Inbound"),
+        _deny_all("Outbound"),
+    ),
+}
+
+# Services a subnet is delegated to (the gateway subnet hosts API Management v2 VNet integration,
+# the agents subnet a Container Apps environment).
+SUBNET_DELEGATIONS: Mapping[str, str] = {
+    "gateway": "Microsoft.Web/serverFarms",
+    "agents": "Microsoft.App/environments",
+}
+
+
+@implements("RES-3", "RES-4")
+class Network(pulumi.ComponentResource):
+    """VNet, subnets with NSGs, and private DNS zones (created here, or brought from a hub)."""
+
+    vnet: network.VirtualNetwork
+    subnet_ids: dict[str, pulumi.Output[str]]
+    zone_ids: dict[str, pulumi.Input[str]]
+    private_networking: PrivateNetworking
+
+    def __init__(
+        self,
+        name: str,
+        placement: Placement,
+        vnet_name: str,
+        address_space: str,
+        subnets: Mapping[str, str],
+        zone_names: Sequence[str],
+        existing_zone_ids: Mapping[str, str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """`zone_names`: every privatelink zone the stack's endpoints need. Zones listed in
+        `existing_zone_ids` (e.g. in a hub subscription, already linked to the hub VNet) are used
+        as they are; the others are created here and linked to this VNet."""
+        super().__init__("aizone:network:Network", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        nsgs = {
+            role: network.NetworkSecurityGroup(
+                f"{name}-nsg-{role}",
+                network.NetworkSecurityGroupInitArgs(
+                    resource_group_name=placement.resource_group_name,
+                    location=placement.location,
+                    security_rules=[_rule_args(rule) for rule in SUBNET_RULES[role]],
+                    tags=placement.with_tags(),
+                ),
+                opts=child,
+            )
+            for role in subnets
+        }
+        self.vnet = network.VirtualNetwork(
+            f"{name}-vnet",
+            network.VirtualNetworkInitArgs(
+                resource_group_name=placement.resource_group_name,
+                location=placement.location,
+                virtual_network_name=vnet_name,
+                address_space=network.AddressSpaceArgs(address_prefixes=[address_space]),
+                subnets=[_subnet_args(role, prefix, nsgs[role]) for role, prefix in subnets.items()],
+                tags=placement.with_tags(),
+            ),
+            opts=child,
+        )
+        self.subnet_ids = {
+            role: self.vnet.id.apply(lambda vnet_id, role=role: f"{vnet_id}/subnets/{role}") for role in subnets
+        }
+
+        existing = dict(existing_zone_ids or {})
+        self.zone_ids = {}
+        for zone in sorted(set(zone_names)):
+            if zone in existing:
+                self.zone_ids[zone] = existing[zone]
+                continue
+            self.zone_ids[zone] = self._private_zone(name, placement, zone).id
+        self.private_networking = PrivateNetworking(self.subnet_ids["privateEndpoints"], self.zone_ids)
+        self.register_outputs({"vnet_id": self.vnet.id, "subnet_ids": self.subnet_ids})
+
+    def _private_zone(self, name: str, placement: Placement, zone: str) -> privatedns.PrivateZone:
+        label = zone.removeprefix("privatelink.").replace(".", "-")
+        created = privatedns.PrivateZone(
+            f"{name}-zone-{label}",
+            privatedns.PrivateZoneArgs(
+                resource_group_name=placement.resource_group_name,
+                private_zone_name=zone,
+                location="global",
+                tags=placement.with_tags(),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        privatedns.VirtualNetworkLink(
+            f"{name}-zone-{label}-link",
+            privatedns.VirtualNetworkLinkArgs(
+                resource_group_name=placement.resource_group_name,
+                private_zone_name=created.name,
+                location="global",
+                registration_enabled=False,
+                virtual_network=privatedns.SubResourceArgs(id=self.vnet.id),
+                tags=placement.with_tags(),
+            ),
+            opts=pulumi.ResourceOptions(parent=created),
+        )
+        return created
+
+
+def _rule_args(rule: Rule) -> network.SecurityRuleArgs:
+    return network.SecurityRuleArgs(
+        name=rule.name,
+        priority=rule.priority,
+        direction=rule.direction,
+        access=rule.access,
+        protocol=rule.protocol,
+        source_address_prefix=rule.source,
+        source_port_range="*",
+        destination_address_prefix=rule.destination,
+        destination_port_range=rule.ports,
+    )
+
+
+def _subnet_args(role: str, prefix: str, nsg: network.NetworkSecurityGroup) -> network.SubnetArgs:
+    delegation = SUBNET_DELEGATIONS.get(role)
+    return network.SubnetArgs(
+        name=role,
+        address_prefix=prefix,
+        network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),
+        # NSGs and route tables apply to private endpoints only when these policies are enabled.
+        private_endpoint_network_policies="Enabled" if role == "privateEndpoints" else None,
+        # No implicit outbound Internet access: egress is what the NSG allows, nothing more.
+        default_outbound_access=False,
+        delegations=[network.DelegationArgs(name=f"to-{delegation.split('/')[0]}", service_name=delegation)]
+        if delegation
+        else None,
+    )
+
+
+def required_zones(resource_type: str, group_ids: Sequence[str], region: str = "") -> list[str]:
+    """The privatelink zones a component's endpoints need, from the one reference table."""
+    return [zone for group in group_ids for zone in reference.private_dns_zones(resource_type, group, region)]
+
+
+def add_private_endpoint(
+    name: str,
+    target_id: pulumi.Input[str],
+    target_type: str,
+    group_id: str,
+    networking: PrivateNetworking,
+    placement: Placement,
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
+) -> network.PrivateEndpoint:
+    """A private endpoint for one sub-resource (`group_id`) of a PaaS resource, with a DNS zone
+    group registering it in every zone that sub-resource uses (RES-4). `depends_on` lets the caller
+    make the endpoint wait for the target's child resources: an endpoint created while an AI
+    Services account is still provisioning fails with AccountProvisioningStateInvalid."""
+    zones = reference.private_dns_zones(target_type, group_id, placement.location)
+    missing = [zone for zone in zones if zone not in networking.zone_ids]
+    if missing:
+        raise ValueError(f"{name}: private DNS zone(s) {missing} were not provided to the network component")
+    endpoint = network.PrivateEndpoint(
+        f"{name}-pe-{group_id.lower()}",
+        network.PrivateEndpointArgs(
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
+            subnet=network.SubnetArgs(id=networking.subnet_id),
+            private_link_service_connections=[
+                network.PrivateLinkServiceConnectionArgs(
+                    name=f"{name}-{group_id.lower()}",
+                    private_link_service_id=target_id,
+                    group_ids=[group_id],
+                )
+            ],
+            tags=placement.with_tags(),
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+    )
+    network.PrivateDnsZoneGroup(
+        f"{name}-pe-{group_id.lower()}-dns",
+        network.PrivateDnsZoneGroupArgs(
+            resource_group_name=placement.resource_group_name,
+            private_endpoint_name=endpoint.name,
+            private_dns_zone_group_name="default",
+            private_dns_zone_configs=[
+                network.PrivateDnsZoneConfigArgs(name=zone.replace(".", "-"), private_dns_zone_id=networking.zone_ids[zone])
+                for zone in zones
+            ],
+        ),
+        opts=pulumi.ResourceOptions(parent=endpoint),
+    )
+    return endpoint

@@ -1,0 +1,427 @@
+"""One typed, validated model of a stack's configuration.
+
+Every key under the `aizone` namespace of `Pulumi.<stack>.yaml` is read here, checked, and turned into
+frozen dataclasses. Nothing else in the program reads Pulumi config. A mistake (wrong key, type,
+value, CIDR, overlapping subnets, region format, duplicate application, model not on the allow-list)
+raises one `SettingsError` that names every offending key and what is allowed, before a single
+resource is registered. `SettingsError` is a `pulumi.RunError`, which the Pulumi CLI (and our offline
+preview) prints without a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence, TypeVar
+
+import pulumi
+
+from policy_pack.aizone_policy import defaults
+
+NAMESPACE = "aizone"
+BOUNDARIES = ("internal", "customer", "public")
+SEVERITY_THRESHOLDS = ("Low", "Medium", "High")
+SUBNET_ROLES = ("privateEndpoints", "gateway", "agents")
+# Smallest prefix (largest number) each subnet may have. Container Apps environments with workload
+# profiles need at least a /27; private endpoints and the gateway's VNet integration fit in a /28.
+SUBNET_MAX_PREFIX = {"privateEndpoints": 28, "gateway": 28, "agents": 27}
+
+_REGION = re.compile(r"^[a-z]+[a-z0-9]*$")
+_PREFIX = re.compile(r"^[a-z][a-z0-9]{1,7}$")
+_ENVIRONMENT = re.compile(r"^[a-z][a-z0-9]{0,7}$")
+_APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
+_DEPLOYMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_ZONE_ID = re.compile(
+    r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+/providers/Microsoft\.Network/privateDnsZones/(?P<zone>[^/]+)$"
+)
+
+
+class SettingsError(pulumi.RunError):
+    """The stack configuration is invalid. The message names each key and what is allowed."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"invalid stack configuration ({len(self.problems)} problem(s)):\n{lines}")
+
+
+# --- The model ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A model as Azure names it: format (publisher family), name and exact version."""
+
+    format: str
+    name: str
+    version: str
+
+    def label(self) -> str:
+        return f"{self.format}/{self.name}@{self.version}"
+
+
+@dataclass(frozen=True)
+class ModelDeployment:
+    name: str
+    model: ModelRef
+    sku: str
+    capacity: int
+
+
+@dataclass(frozen=True)
+class AiSettings:
+    kind: str
+    sku: str
+    deployments: tuple[ModelDeployment, ...]
+    severity_threshold: str
+    max_capacity: int
+    allowed_models: tuple[ModelRef, ...]
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    address_space: str
+    subnets: Mapping[str, str]
+    dns_zone_ids: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ObservabilitySettings:
+    retention_days: int
+
+
+@dataclass(frozen=True)
+class Application:
+    """An AI application. Its boundary decides which data it may be given (DATA-1)."""
+
+    name: str
+    boundary: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    prefix: str
+    environment: str
+    location: str
+    tags: Mapping[str, str]
+    network: NetworkSettings
+    observability: ObservabilitySettings
+    ai: AiSettings
+    applications: tuple[Application, ...]
+
+    def name(self, kind: str, *parts: str) -> str:
+        """Resource name per the Cloud Adoption Framework pattern `<kind>-<prefix>-<env>[-part...]`."""
+        return "-".join((kind, self.prefix, self.environment, *parts))
+
+
+# --- Reading --------------------------------------------------------------------------------------
+
+T = TypeVar("T")
+_MISSING = object()
+
+
+class _Reader:
+    """Walks raw config values, collecting every problem with the key path it belongs to."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(f"{key}: {message}")
+
+    def mapping(self, key: str, value: Any, allowed: Sequence[str], required: Sequence[str] = ()) -> dict[str, Any]:
+        """A mapping with only `allowed` keys and all `required` ones; {} after reporting a problem."""
+        if not isinstance(value, dict):
+            self.fail(key, f"expected a mapping with keys {_names(allowed)}, got {_describe(value)}")
+            return {}
+        for name in value:
+            if name not in allowed:
+                self.unknown(f"{key}.{name}", name, allowed)
+        for name in required:
+            if name not in value:
+                self.fail(f"{key}.{name}", "is required")
+        return value
+
+    def unknown(self, key: str, name: Any, allowed: Sequence[str]) -> None:
+        close = difflib.get_close_matches(str(name), allowed, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        self.fail(key, f"unknown key; {hint}allowed keys: {_names(allowed)}")
+
+    def string(self, key: str, value: Any, pattern: re.Pattern[str] | None = None, hint: str = "") -> str:
+        if not isinstance(value, str) or not value:
+            self.fail(key, f"expected a non-empty string, got {_describe(value)}")
+            return ""
+        if pattern is not None and not pattern.match(value):
+            self.fail(key, f"{value!r} is not allowed; {hint}")
+            return ""
+        return value
+
+    def choice(self, key: str, value: Any, allowed: Sequence[str]) -> str:
+        if value not in allowed:
+            self.fail(key, f"{_describe(value)} is not allowed; allowed values: {_names(allowed)}")
+            return allowed[0]
+        return value
+
+    def integer(self, key: str, value: Any, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(key, f"expected a whole number from {low} to {high}, got {_describe(value)}")
+            return low
+        if not low <= value <= high:
+            self.fail(key, f"{value} is out of range; allowed: {low} to {high}")
+            return low
+        return value
+
+    def sequence(self, key: str, value: Any, read: Callable[[str, Any], T]) -> tuple[T, ...]:
+        if not isinstance(value, list):
+            self.fail(key, f"expected a list, got {_describe(value)}")
+            return ()
+        return tuple(read(f"{key}[{index}]", item) for index, item in enumerate(value))
+
+    def network(self, key: str, value: Any) -> ipaddress.IPv4Network | None:
+        if not isinstance(value, str):
+            self.fail(key, f"expected an IPv4 CIDR such as 10.20.0.0/16, got {_describe(value)}")
+            return None
+        try:
+            return ipaddress.IPv4Network(value, strict=True)
+        except ValueError as error:
+            self.fail(key, f"{value!r} is not a valid IPv4 CIDR ({error}); example: 10.20.0.0/16")
+            return None
+
+
+def _describe(value: Any) -> str:
+    if value is _MISSING:
+        return "nothing"
+    if isinstance(value, (dict, list)):
+        return f"a {type(value).__name__}"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _names(values: Sequence[str]) -> str:
+    return ", ".join(repr(value) for value in values)
+
+
+_TOP_LEVEL = ("prefix", "environment", "location", "tags", "network", "observability", "ai", "applications")
+_REQUIRED = ("prefix", "environment", "location", "network", "ai", "applications")
+
+
+def load_settings() -> Settings:
+    """Read and validate the stack's `aizone:*` configuration (see README, Configuration reference)."""
+    return parse_settings(_raw_namespace_config())
+
+
+def _raw_namespace_config() -> dict[str, Any]:
+    """Every `aizone:<key>` config value, JSON-decoded where the engine passed structured values."""
+    raw: dict[str, Any] = {}
+    for full_key, value in pulumi.runtime.get_config_env().items():
+        namespace, _, key = full_key.partition(":")
+        if namespace != NAMESPACE:
+            continue
+        raw[key] = _decode(value)
+    from pulumi.runtime.config import CONFIG  # values set in-process (mocks, automation API)
+
+    for full_key, value in CONFIG.get().items():
+        namespace, _, key = full_key.partition(":")
+        if namespace == NAMESPACE:
+            raw[key] = _decode(value)
+    return raw
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def parse_settings(raw: Mapping[str, Any]) -> Settings:
+    """Validate raw `aizone:*` values (keys without the namespace); raise SettingsError on any problem."""
+    reader = _Reader()
+    for key in raw:
+        if key not in _TOP_LEVEL:
+            reader.unknown(f"{NAMESPACE}:{key}", key, _TOP_LEVEL)
+    for key in _REQUIRED:
+        if key not in raw:
+            reader.fail(f"{NAMESPACE}:{key}", "is required (see README, Configuration reference)")
+
+    prefix = reader.string(
+        f"{NAMESPACE}:prefix", raw.get("prefix", "aiz"), _PREFIX, "use 2-8 lowercase letters and digits, starting with a letter"
+    )
+    environment = reader.string(
+        f"{NAMESPACE}:environment", raw.get("environment", "dev"), _ENVIRONMENT, "use 1-8 lowercase letters and digits, starting with a letter"
+    )
+    location = reader.string(
+        f"{NAMESPACE}:location",
+        raw.get("location", "swedencentral"),
+        _REGION,
+        "use the region's programmatic name in lowercase without spaces, e.g. 'swedencentral' or 'eastus2'",
+    )
+    tags = _read_tags(reader, raw.get("tags", {}))
+    network = _read_network(reader, raw.get("network", {}))
+    observability = _read_observability(reader, raw.get("observability", {}))
+    ai = _read_ai(reader, raw.get("ai", {}))
+    applications = _read_applications(reader, raw.get("applications", []))
+
+    if reader.problems:
+        raise SettingsError(reader.problems)
+    return Settings(prefix, environment, location, tags, network, observability, ai, applications)
+
+
+def _read_tags(reader: _Reader, value: Any) -> dict[str, str]:
+    key = f"{NAMESPACE}:tags"
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        reader.fail(key, f"expected a mapping of string to string, got {_describe(value)}")
+        return {}
+    reserved = sorted(k for k in value if k.startswith("aizone-") or k == "data-boundary")
+    if reserved:
+        reader.fail(key, f"tags {_names(reserved)} are set by the landing zone and cannot be overridden")
+    return dict(value)
+
+
+def _read_network(reader: _Reader, value: Any) -> NetworkSettings:
+    key = f"{NAMESPACE}:network"
+    data = reader.mapping(key, value, ("addressSpace", "subnets", "privateDnsZoneIds"), ("addressSpace", "subnets"))
+    space = reader.network(f"{key}.addressSpace", data.get("addressSpace"))
+    subnets_raw = reader.mapping(f"{key}.subnets", data.get("subnets", {}), SUBNET_ROLES, SUBNET_ROLES)
+    subnets: dict[str, str] = {}
+    parsed: dict[str, ipaddress.IPv4Network] = {}
+    for role in SUBNET_ROLES:
+        if role not in subnets_raw:
+            continue
+        subnet_key = f"{key}.subnets.{role}"
+        net = reader.network(subnet_key, subnets_raw[role])
+        if net is None:
+            continue
+        if net.prefixlen > SUBNET_MAX_PREFIX[role]:
+            reader.fail(subnet_key, f"{net} is too small; the {role} subnet needs a /{SUBNET_MAX_PREFIX[role]} or larger")
+        if space is not None and not net.subnet_of(space):
+            reader.fail(subnet_key, f"{net} is outside the address space {space}")
+        for other_role, other in parsed.items():
+            if net.overlaps(other):
+                reader.fail(subnet_key, f"{net} overlaps subnets.{other_role} ({other}); subnets must not overlap")
+        parsed[role] = net
+        subnets[role] = str(net)
+    zone_ids = _read_zone_ids(reader, f"{key}.privateDnsZoneIds", data.get("privateDnsZoneIds", {}))
+    return NetworkSettings(str(space) if space else "", subnets, zone_ids)
+
+
+def _read_zone_ids(reader: _Reader, key: str, value: Any) -> dict[str, str]:
+    """Bring-your-own private DNS zones (e.g. in a hub subscription): zone name -> zone resource id."""
+    if not isinstance(value, dict):
+        reader.fail(key, f"expected a mapping of zone name to private DNS zone resource id, got {_describe(value)}")
+        return {}
+    zones: dict[str, str] = {}
+    for zone, zone_id in value.items():
+        entry = f"{key}.{zone}"
+        if not isinstance(zone, str) or not zone.startswith("privatelink."):
+            reader.fail(entry, "zone names must be privatelink zones, e.g. 'privatelink.openai.azure.com'")
+            continue
+        match = _ZONE_ID.match(zone_id) if isinstance(zone_id, str) else None
+        if match is None:
+            reader.fail(
+                entry,
+                "expected a resource id like /subscriptions/<guid>/resourceGroups/<rg>/providers/"
+                f"Microsoft.Network/privateDnsZones/{zone}, got {_describe(zone_id)}",
+            )
+            continue
+        if match.group("zone").lower() != zone.lower():
+            reader.fail(entry, f"the resource id names zone {match.group('zone')!r}, not {zone!r}")
+            continue
+        zones[zone] = zone_id
+    return zones
+
+
+def _read_observability(reader: _Reader, value: Any) -> ObservabilitySettings:
+    key = f"{NAMESPACE}:observability"
+    data = reader.mapping(key, value, ("retentionDays",))
+    retention = reader.integer(f"{key}.retentionDays", data.get("retentionDays", 90), 30, 730)
+    return ObservabilitySettings(retention)
+
+
+_AI_KEYS = ("kind", "sku", "deployments", "contentFilter", "maxCapacity", "allowedModels")
+
+
+def _read_ai(reader: _Reader, value: Any) -> AiSettings:
+    key = f"{NAMESPACE}:ai"
+    data = reader.mapping(key, value, _AI_KEYS, ("deployments",))
+    kind = reader.choice(f"{key}.kind", data.get("kind", "AIServices"), defaults.ALLOWED_ACCOUNT_KINDS)
+    sku = reader.choice(f"{key}.sku", data.get("sku", "S0"), ("S0",))
+    max_capacity = reader.integer(f"{key}.maxCapacity", data.get("maxCapacity", defaults.MAX_DEPLOYMENT_CAPACITY), 1, 10_000)
+    filter_data = reader.mapping(f"{key}.contentFilter", data.get("contentFilter", {}), ("severityThreshold",))
+    threshold = reader.choice(
+        f"{key}.contentFilter.severityThreshold", filter_data.get("severityThreshold", "Medium"), SEVERITY_THRESHOLDS
+    )
+    if "allowedModels" in data:
+        allowed = reader.sequence(f"{key}.allowedModels", data["allowedModels"], lambda k, v: _read_model(reader, k, v))
+    else:
+        allowed = tuple(ModelRef(m["format"], m["name"], m["version"]) for m in defaults.ALLOWED_MODELS)
+    deployments = reader.sequence(
+        f"{key}.deployments",
+        data.get("deployments", []),
+        lambda k, v: _read_deployment(reader, k, v, allowed, max_capacity),
+    )
+    if "deployments" in data and not deployments and isinstance(data["deployments"], list):
+        reader.fail(f"{key}.deployments", "needs at least one model deployment")
+    _check_unique(reader, f"{key}.deployments", [d.name for d in deployments], "deployment name")
+    return AiSettings(kind, sku, deployments, threshold, max_capacity, allowed)
+
+
+def _read_model(reader: _Reader, key: str, value: Any) -> ModelRef:
+    data = reader.mapping(key, value, ("format", "name", "version"), ("format", "name", "version"))
+    fields = [data.get(name) for name in ("format", "name", "version")]
+    if not all(isinstance(f, str) and f for f in fields):
+        if data:
+            reader.fail(key, "format, name and version must be non-empty strings (quote versions like \"1\")")
+        return ModelRef("", "", "")
+    return ModelRef(*fields)
+
+
+def _read_deployment(
+    reader: _Reader, key: str, value: Any, allowed: Sequence[ModelRef], max_capacity: int
+) -> ModelDeployment:
+    data = reader.mapping(key, value, ("name", "model", "sku", "capacity"), ("name", "model", "capacity"))
+    name = reader.string(f"{key}.name", data.get("name"), _DEPLOYMENT_NAME, "use letters, digits, '.', '_' or '-' (max 64)")
+    model = _read_model(reader, f"{key}.model", data.get("model", {})) if "model" in data else ModelRef("", "", "")
+    if model.name and model not in allowed:
+        reader.fail(
+            f"{key}.model",
+            f"{model.label()} is not on the model allow-list (MOD-3); allowed: {', '.join(m.label() for m in allowed)}",
+        )
+    sku = reader.choice(f"{key}.sku", data.get("sku", "GlobalStandard"), ("GlobalStandard", "Standard", "DataZoneStandard", "ProvisionedManaged"))
+    capacity = reader.integer(f"{key}.capacity", data.get("capacity"), 1, max_capacity) if "capacity" in data else 1
+    return ModelDeployment(name, model, sku, capacity)
+
+
+def _read_applications(reader: _Reader, value: Any) -> tuple[Application, ...]:
+    key = f"{NAMESPACE}:applications"
+    apps = reader.sequence(key, value, lambda k, v: _read_application(reader, k, v))
+    if isinstance(value, list) and not value:
+        reader.fail(key, "declare at least one application (name and boundary)")
+    _check_unique(reader, key, [app.name for app in apps], "application name")
+    return apps
+
+
+def _read_application(reader: _Reader, key: str, value: Any) -> Application:
+    data = reader.mapping(key, value, ("name", "boundary", "description"), ("name", "boundary"))
+    name = reader.string(
+        f"{key}.name", data.get("name"), _APP_NAME, "use 3-24 lowercase letters, digits and '-', starting with a letter"
+    )
+    boundary = reader.choice(f"{key}.boundary", data.get("boundary"), BOUNDARIES) if "boundary" in data else BOUNDARIES[0]
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        reader.fail(f"{key}.description", f"expected a string, got {_describe(description)}")
+        description = ""
+    return Application(name, boundary, description)
+
+
+def _check_unique(reader: _Reader, key: str, names: Sequence[str], what: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name and name in seen:
+            reader.fail(key, f"duplicate {what} {name!r}; each {what} must be unique")
+        seen.add(name)

@@ -1,0 +1,113 @@
+"""Azure reference data that the SDK types as free strings.
+
+Role definition ids, private-endpoint group ids, private DNS zone names, Defender plan names and
+diagnostic categories cannot be checked by a type checker or by mocks. They live here, once, with
+the public source each was checked against, and both the components (which build resources) and the
+policies (which judge them) read them from here. This module has no dependencies so that importing
+it stays cheap for the pack and for the program.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Mapping
+
+# --- Built-in Azure role definitions -------------------------------------------------------------
+# Source: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles (the "ID"
+# column of each role), checked 2026-11.
+ROLE_IDS: Final[Mapping[str, str]] = {
+    "Owner": "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    "Contributor": "b24988ac-6180-42a0-ab88-20f7382dd24c",
+    "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c6a72b9d",
+    "Role Based Access Control Administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+    "Cognitive Services OpenAI User": "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
+    "Cognitive Services User": "a97b65f3-24c7-4388-baec-2e87135dc908",
+    "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+    "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    "Azure ContainerApps Session Executor": "0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0",
+    "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
+    "Search Index Data Reader": "1407120a-92aa-4202-b7e9-c0e197c71c8f",
+}
+
+# Roles that must never be given to a workload identity (ACC-5).
+BROAD_ROLES: Final[frozenset[str]] = frozenset(
+    {
+        "Owner",
+        "Contributor",
+        "User Access Administrator",
+        "Role Based Access Control Administrator",
+    }
+)
+
+# AI data-plane roles: an identity holding one of these is an AI caller (ACC-2 inventory).
+AI_DATA_PLANE_ROLES: Final[frozenset[str]] = frozenset(
+    {"Cognitive Services OpenAI User", "Cognitive Services User"}
+)
+
+
+def role_name_for_id(role_definition_id: str) -> str | None:
+    """Name of a built-in role from a role definition id or its full ARM path, else None."""
+    guid = role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
+    for name, role_id in ROLE_IDS.items():
+        if role_id == guid:
+            return name
+    return None
+
+
+# --- Private endpoints: group ids and private DNS zones (Azure public cloud) ---------------------
+# Source: https://learn.microsoft.com/azure/private-link/private-endpoint-dns (zone per
+# sub-resource), checked 2026-11. Key: the azure-native type token of the target resource; value:
+# group id -> zones that the endpoint's DNS zone group must point at.
+PRIVATE_LINK: Final[Mapping[str, Mapping[str, tuple[str, ...]]]] = {
+    "azure-native:cognitiveservices:Account": {
+        "account": (
+            "privatelink.cognitiveservices.azure.com",
+            "privatelink.openai.azure.com",
+            "privatelink.services.ai.azure.com",
+        ),
+    },
+    "azure-native:search:Service": {"searchService": ("privatelink.search.windows.net",)},
+    "azure-native:storage:StorageAccount": {
+        "blob": ("privatelink.blob.core.windows.net",),
+        "file": ("privatelink.file.core.windows.net",),
+        "queue": ("privatelink.queue.core.windows.net",),
+        "table": ("privatelink.table.core.windows.net",),
+        "dfs": ("privatelink.dfs.core.windows.net",),
+    },
+    "azure-native:keyvault:Vault": {"vault": ("privatelink.vaultcore.azure.net",)},
+    "azure-native:machinelearningservices:Workspace": {
+        "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
+    },
+    "azure-native:containerregistry:Registry": {"registry": ("privatelink.azurecr.io",)},
+    "azure-native:apimanagement:ApiManagementService": {"Gateway": ("privatelink.azure-api.net",)},
+    "azure-native:cosmosdb:DatabaseAccount": {"Sql": ("privatelink.documents.azure.com",)},
+    "azure-native:purview:Account": {
+        "account": ("privatelink.purview.azure.com",),
+        "portal": ("privatelink.purviewstudio.azure.com",),
+    },
+    # The zone name contains the region: privatelink.{region}.azurecontainerapps.io
+    "azure-native:app:ManagedEnvironment": {
+        "managedEnvironments": ("privatelink.{region}.azurecontainerapps.io",),
+    },
+    "azure-native:monitor:PrivateLinkScope": {
+        "azuremonitor": (
+            "privatelink.monitor.azure.com",
+            "privatelink.oms.opinsights.azure.com",
+            "privatelink.ods.opinsights.azure.com",
+            "privatelink.agentsvc.azure-automation.net",
+        ),
+    },
+}
+
+
+def private_dns_zones(resource_type: str, group_id: str, region: str = "") -> tuple[str, ...]:
+    """Zones for one (type, group id); `{region}` placeholders are filled with `region`."""
+    zones = PRIVATE_LINK[resource_type][group_id]
+    return tuple(zone.replace("{region}", region) for zone in zones)
+
+
+# --- Diagnostic settings ---------------------------------------------------------------------------
+# Source: https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/logs-index
+# (category groups `allLogs` and `audit` exist for every resource type that emits resource logs).
+DIAGNOSTIC_CATEGORY_GROUPS: Final[tuple[str, ...]] = ("allLogs", "audit")
+# Azure OpenAI / AI Services resource log categories (MOD-2b), same source, Microsoft.CognitiveServices/accounts.
+AI_OUTPUT_LOG_CATEGORIES: Final[tuple[str, ...]] = ("RequestResponse", "AzureOpenAIRequestUsage")
