@@ -28,7 +28,7 @@ def implements(*control_ids: str) -> Callable[[C], C]:
 
     def register(cls: C) -> C:
         for control_id in control_ids:
-            catalog.get(control_id)  # fails loudly on a typo
+            catalog.get_control(control_id)  # fails loudly on a typo
             IMPLEMENTED_BY.setdefault(control_id, []).append(cls.__name__)
         return cls
 

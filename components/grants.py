@@ -34,11 +34,13 @@ class GrantError(ValueError):
 @dataclass(frozen=True)
 class Principal:
     """Who receives a role: an Entra object id and its kind. `name` is a stable logical name used
-    to derive the assignment's deterministic GUID (the object id may be unknown at preview)."""
+    to derive the assignment's deterministic GUID (the object id may be unknown at preview).
+    `boundary` is the data boundary of the application the identity acts for (DATA-1), if any."""
 
     name: str
     principal_id: pulumi.Input[str]
     principal_type: str = "ServicePrincipal"
+    boundary: str | None = None
 
 
 @implements("ACC-5", "ACC-6")

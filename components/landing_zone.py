@@ -5,22 +5,31 @@ from __future__ import annotations
 import hashlib
 
 import pulumi
-from pulumi_azure_native import resources
+from pulumi_azure_native import authorization, resources
 
-from .ai_services import ACCOUNT_TYPE, PRIVATE_LINK_GROUPS, AiServices
+from . import ai_services, data_boundary, key_vault, purview
+from .ai_services import AiServices
 from .base import Placement
+from .data_boundary import DataBoundary, storage_account_name
+from .defender import Defender
 from .grants import Principal
+from .key_vault import KeyVault
 from .network import Network, required_zones
 from .observability import Observability
+from .protection import DataProtection
+from .purview import Purview
 from .settings import Settings
 
 
 class LandingZone(pulumi.ComponentResource):
-    """Resource group -> network + observability -> AI services, in that order of dependency."""
+    """Resource group -> network + observability -> AI services and data -> governance."""
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("aizone:index:LandingZone", name, None, opts)
         self.settings = settings
+        suffix = unique_suffix(settings)
+        client = authorization.get_client_config_output()
+        protection = DataProtection(protect=settings.data.protect, lock=settings.data.lock)
         base_tags = {
             **settings.tags,
             "aizone-environment": settings.environment,
@@ -44,33 +53,96 @@ class LandingZone(pulumi.ComponentResource):
             retention_days=settings.observability.retention_days,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        zones = required_zones(ai_services.ACCOUNT_TYPE, ai_services.PRIVATE_LINK_GROUPS)
+        zones += required_zones(data_boundary.STORAGE_TYPE, data_boundary.PRIVATE_LINK_GROUPS)
+        zones += required_zones(key_vault.VAULT_TYPE, key_vault.PRIVATE_LINK_GROUPS)
+        if settings.governance.purview:
+            zones += required_zones(purview.PURVIEW_TYPE, purview.PRIVATE_LINK_GROUPS)
         self.network = Network(
             f"{name}-net",
             placement,
             vnet_name=settings.name("vnet"),
             address_space=settings.network.address_space,
             subnets=settings.network.subnets,
-            zone_names=required_zones(ACCOUNT_TYPE, PRIVATE_LINK_GROUPS),
+            zone_names=zones,
             existing_zone_ids=settings.network.dns_zone_ids,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        networking = self.network.private_networking
+        diagnostics = self.observability.diagnostics
+
         self.ai = AiServices(
             f"{name}-ai",
             placement,
-            account_name=settings.name("ais", unique_suffix(settings)),
+            account_name=settings.name("ais", suffix),
             kind=settings.ai.kind,
             sku=settings.ai.sku,
             deployments=settings.ai.deployments,
             severity_threshold=settings.ai.severity_threshold,
             applications=settings.applications,
-            networking=self.network.private_networking,
-            diagnostics=self.observability.diagnostics,
+            networking=networking,
+            diagnostics=diagnostics,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        # Each application's Foundry project identity may call the models, and nothing more.
-        for app_name, project in self.ai.projects.items():
-            principal_id = project.identity.apply(lambda identity: identity.principal_id if identity else "")
-            self.ai.grant_inference(Principal(f"project-{app_name}", principal_id))
+        self.key_vault = KeyVault(
+            f"{name}-kv",
+            placement,
+            vault_name=f"kv{settings.prefix}{settings.environment}{suffix}"[:24],
+            tenant_id=client.tenant_id,
+            networking=networking,
+            diagnostics=diagnostics,
+            protection=protection,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        # One isolated dataset per application, in the application's own boundary (DATA-1..3).
+        self.data: dict[str, DataBoundary] = {}
+        for app in settings.applications:
+            boundary = DataBoundary(
+                f"{name}-data-{app.name}",
+                placement,
+                application=app.name,
+                boundary=app.boundary,
+                account_name=storage_account_name(settings.prefix, settings.environment, app.name, app.boundary),
+                networking=networking,
+                diagnostics=diagnostics,
+                protection=protection,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.data[app.name] = boundary
+            # The application's Foundry project identity may call the models and read its own
+            # boundary's data, and nothing more.
+            project = self.ai.projects[app.name]
+            principal = Principal(
+                f"project-{app.name}",
+                project.identity.apply(lambda identity: identity.principal_id if identity else ""),
+                boundary=app.boundary,
+            )
+            self.ai.grant_inference(principal)
+            boundary.grant_read(principal)
+
+        self.purview: Purview | None = None
+        if settings.governance.purview:
+            self.purview = Purview(
+                f"{name}-purview",
+                placement,
+                account_name=settings.name("pview", suffix),
+                networking=networking,
+                diagnostics=diagnostics,
+                protection=protection,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for boundary in self.data.values():
+                boundary.grant_governance_read(self.purview.principal)
+
+        self.defender: Defender | None = None
+        if settings.governance.defender:
+            self.defender = Defender(
+                f"{name}-defender",
+                subscription_id=client.subscription_id,
+                contact_emails=settings.governance.security_contacts,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
         self.outputs = {
             "resourceGroupName": group.name,
@@ -78,8 +150,13 @@ class LandingZone(pulumi.ComponentResource):
             "logAnalyticsWorkspaceId": self.observability.workspace.id,
             "aiEndpoint": self.ai.endpoint,
             "modelDeployments": sorted(self.ai.deployments),
-            "projects": {
-                app.name: {"boundary": app.boundary, "projectId": self.ai.projects[app.name].id}
+            "keyVaultId": self.key_vault.vault.id,
+            "applications": {
+                app.name: {
+                    "boundary": app.boundary,
+                    "projectId": self.ai.projects[app.name].id,
+                    "storageAccountId": self.data[app.name].account.id,
+                }
                 for app in settings.applications
             },
         }
@@ -87,6 +164,6 @@ class LandingZone(pulumi.ComponentResource):
 
 
 def unique_suffix(settings: Settings) -> str:
-    """Five characters that make globally unique names (AI subdomains, storage) stable per stack."""
+    """Five characters that make globally unique names (AI subdomains, vaults) stable per stack."""
     seed = f"{pulumi.get_project()}/{pulumi.get_stack()}/{settings.prefix}/{settings.environment}/{settings.location}"
     return hashlib.sha256(seed.encode()).hexdigest()[:5]

@@ -53,6 +53,7 @@ def add_diagnostic_settings(
     resource_uri: pulumi.Input[str],
     diagnostics: Diagnostics,
     parent: pulumi.Resource,
+    logs: bool = True,
     metrics: bool = True,
     depends_on: Sequence[pulumi.Resource] = (),
 ) -> monitor.DiagnosticSetting:
@@ -60,15 +61,15 @@ def add_diagnostic_settings(
     accounts, `RequestResponse` and `AzureOpenAIRequestUsage`) and its metrics to the central
     workspace. `resource_uri` may be a service sub-resource, e.g. a storage account's
     `<id>/blobServices/default`, where that service's logs live; pass `metrics=False` where the
-    target has no metrics."""
-    logs = [monitor.DiagnosticsLogSettingsArgs(category_group=reference.DIAGNOSTIC_CATEGORY_GROUPS[0], enabled=True)]
+    target has no metrics, `logs=False` where it has only metrics (a storage account itself)."""
+    log_settings = [monitor.DiagnosticsLogSettingsArgs(category_group=reference.DIAGNOSTIC_CATEGORY_GROUPS[0], enabled=True)]
     return monitor.DiagnosticSetting(
         f"{name}-diagnostics",
         monitor.DiagnosticSettingArgs(
             resource_uri=resource_uri,
             name="to-central-workspace",
             workspace_id=diagnostics.workspace_id,
-            logs=logs,
+            logs=log_settings if logs else None,
             metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)] if metrics else None,
         ),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),

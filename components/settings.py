@@ -94,6 +94,23 @@ class ObservabilitySettings:
 
 
 @dataclass(frozen=True)
+class DataSettings:
+    """DATA-5: `protect` (Pulumi refuses deletion) and `lock` (Azure refuses deletion)."""
+
+    protect: bool
+    lock: bool
+
+
+@dataclass(frozen=True)
+class GovernanceSettings:
+    """Microsoft Purview and Defender for Cloud (subscription-wide: may be managed elsewhere)."""
+
+    purview: bool
+    defender: bool
+    security_contacts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Application:
     """An AI application. Its boundary decides which data it may be given (DATA-1)."""
 
@@ -112,6 +129,8 @@ class Settings:
     observability: ObservabilitySettings
     ai: AiSettings
     applications: tuple[Application, ...]
+    data: DataSettings
+    governance: GovernanceSettings
 
     def name(self, kind: str, *parts: str) -> str:
         """Resource name per the Cloud Adoption Framework pattern `<kind>-<prefix>-<env>[-part...]`."""
@@ -175,6 +194,12 @@ class _Reader:
             return low
         return value
 
+    def boolean(self, key: str, value: Any) -> bool:
+        if not isinstance(value, bool):
+            self.fail(key, f"expected true or false, got {_describe(value)}")
+            return True
+        return value
+
     def sequence(self, key: str, value: Any, read: Callable[[str, Any], T]) -> tuple[T, ...]:
         if not isinstance(value, list):
             self.fail(key, f"expected a list, got {_describe(value)}")
@@ -204,7 +229,9 @@ def _names(values: Sequence[str]) -> str:
     return ", ".join(repr(value) for value in values)
 
 
-_TOP_LEVEL = ("prefix", "environment", "location", "tags", "network", "observability", "ai", "applications")
+_TOP_LEVEL = (
+    "prefix", "environment", "location", "tags", "network", "observability", "ai", "applications", "data", "governance",
+)
 _REQUIRED = ("prefix", "environment", "location", "network", "ai", "applications")
 
 
@@ -266,10 +293,12 @@ def parse_settings(raw: Mapping[str, Any]) -> Settings:
     observability = _read_observability(reader, raw.get("observability", {}))
     ai = _read_ai(reader, raw.get("ai", {}))
     applications = _read_applications(reader, raw.get("applications", []))
+    data = _read_data(reader, raw.get("data", {}))
+    governance = _read_governance(reader, raw.get("governance", {}))
 
     if reader.problems:
         raise SettingsError(reader.problems)
-    return Settings(prefix, environment, location, tags, network, observability, ai, applications)
+    return Settings(prefix, environment, location, tags, network, observability, ai, applications, data, governance)
 
 
 def _read_tags(reader: _Reader, value: Any) -> dict[str, str]:
@@ -374,11 +403,12 @@ def _read_ai(reader: _Reader, value: Any) -> AiSettings:
 def _read_model(reader: _Reader, key: str, value: Any) -> ModelRef:
     data = reader.mapping(key, value, ("format", "name", "version"), ("format", "name", "version"))
     fields = [data.get(name) for name in ("format", "name", "version")]
-    if not all(isinstance(f, str) and f for f in fields):
-        if data:
+    strings = [f for f in fields if isinstance(f, str) and f]
+    if len(strings) != 3:
+        if all(name in data for name in ("format", "name", "version")):
             reader.fail(key, "format, name and version must be non-empty strings (quote versions like \"1\")")
         return ModelRef("", "", "")
-    return ModelRef(*fields)
+    return ModelRef(strings[0], strings[1], strings[2])
 
 
 def _read_deployment(
@@ -417,6 +447,33 @@ def _read_application(reader: _Reader, key: str, value: Any) -> Application:
         reader.fail(f"{key}.description", f"expected a string, got {_describe(description)}")
         description = ""
     return Application(name, boundary, description)
+
+
+def _read_data(reader: _Reader, value: Any) -> DataSettings:
+    key = f"{NAMESPACE}:data"
+    data = reader.mapping(key, value, ("protect", "lock"))
+    return DataSettings(
+        protect=reader.boolean(f"{key}.protect", data.get("protect", True)),
+        lock=reader.boolean(f"{key}.lock", data.get("lock", True)),
+    )
+
+
+_EMAIL = re.compile(r"^[^@\s;]+@[^@\s;]+\.[^@\s;]+$")
+
+
+def _read_governance(reader: _Reader, value: Any) -> GovernanceSettings:
+    key = f"{NAMESPACE}:governance"
+    data = reader.mapping(key, value, ("purview", "defender", "securityContacts"))
+    contacts = reader.sequence(
+        f"{key}.securityContacts",
+        data.get("securityContacts", []),
+        lambda k, v: reader.string(k, v, _EMAIL, "expected an e-mail address such as secops@contoso.com"),
+    )
+    return GovernanceSettings(
+        purview=reader.boolean(f"{key}.purview", data.get("purview", True)),
+        defender=reader.boolean(f"{key}.defender", data.get("defender", True)),
+        security_contacts=contacts,
+    )
 
 
 def _check_unique(reader: _Reader, key: str, names: Sequence[str], what: str) -> None:

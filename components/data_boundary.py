@@ -1,0 +1,171 @@
+"""Isolated storage per application and data boundary (DATA-1, DATA-2, DATA-3, DATA-5, DATA-6,
+ACC-1, ACC-7, RES-2, RES-4, RES-5).
+
+Each application gets its own storage account, tagged with its boundary (`internal`, `customer`,
+`public`). Access is by Entra ID only (no shared keys, OAuth by default), only through a private
+endpoint, and only for identities of the same boundary: `grant_read` / `grant_write` refuse an
+identity of another boundary before anything is created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pulumi
+from pulumi_azure_native import authorization, storage
+
+from .base import Diagnostics, Placement, PrivateNetworking, implements
+from .grants import GrantError, Principal, grant_role
+from .network import add_private_endpoint
+from .observability import add_diagnostic_settings
+from .protection import DataProtection, add_delete_lock
+
+STORAGE_TYPE = "azure-native:storage:StorageAccount"
+PRIVATE_LINK_GROUPS = ("blob",)
+READ_ROLE = "Storage Blob Data Reader"
+WRITE_ROLE = "Storage Blob Data Contributor"
+RETENTION_DAYS = 30
+BOUNDARY_TAG = "data-boundary"
+
+
+def storage_account_name(prefix: str, environment: str, application: str, boundary: str) -> str:
+    """3-24 lowercase letters and digits, globally unique per prefix/environment/application."""
+    digest = hashlib.sha256(f"{prefix}/{environment}/{application}/{boundary}".encode()).hexdigest()
+    return f"st{prefix}{digest}"[:24]
+
+
+@implements("DATA-1", "DATA-2", "DATA-3", "DATA-5", "DATA-6", "ACC-1", "ACC-7", "RES-2", "RES-4", "RES-5")
+class DataBoundary(pulumi.ComponentResource):
+    """One application's dataset: a hardened storage account and a private `data` container."""
+
+    account: storage.StorageAccount
+    container: storage.BlobContainer
+
+    def __init__(
+        self,
+        name: str,
+        placement: Placement,
+        application: str,
+        boundary: str,
+        account_name: str,
+        networking: PrivateNetworking,
+        diagnostics: Diagnostics,
+        protection: DataProtection = DataProtection(),
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("aizone:data:DataBoundary", name, None, opts)
+        self.application = application
+        self.boundary = boundary
+        self._logical_name = name
+        tags = placement.with_tags(**{BOUNDARY_TAG: boundary, "aizone-application": application})
+        self.account = storage.StorageAccount(
+            f"{name}-storage",
+            storage.StorageAccountArgs(
+                resource_group_name=placement.resource_group_name,
+                location=placement.location,
+                account_name=account_name,
+                kind=storage.Kind.STORAGE_V2,
+                sku=storage.SkuArgs(name=storage.SkuName.STANDARD_ZRS),
+                # Entra ID only (ACC-1).
+                allow_shared_key_access=False,
+                default_to_o_auth_authentication=True,
+                is_local_user_enabled=False,
+                is_sftp_enabled=False,
+                # Private only (ACC-7): the private endpoint is the way in.
+                public_network_access=storage.PublicNetworkAccess.DISABLED,
+                network_rule_set=storage.NetworkRuleSetArgs(
+                    default_action=storage.DefaultAction.DENY,
+                    bypass=storage.Bypass.AZURE_SERVICES,
+                    ip_rules=[],
+                    virtual_network_rules=[],
+                ),
+                # Hardening (DATA-6, RES-5).
+                allow_blob_public_access=False,
+                allow_cross_tenant_replication=False,
+                allowed_copy_scope=storage.AllowedCopyScope.PRIVATE_LINK,
+                minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
+                enable_https_traffic_only=True,
+                encryption=storage.EncryptionArgs(
+                    key_source=storage.KeySource.MICROSOFT_STORAGE,
+                    require_infrastructure_encryption=True,
+                    services=storage.EncryptionServicesArgs(
+                        blob=storage.EncryptionServiceArgs(enabled=True, key_type=storage.KeyType.ACCOUNT),
+                        file=storage.EncryptionServiceArgs(enabled=True, key_type=storage.KeyType.ACCOUNT),
+                    ),
+                ),
+                tags=tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, protect=protection.protect),
+        )
+        # Soft delete and versioning (DATA-5): a deleted or overwritten blob can be recovered.
+        blob_service = storage.BlobServiceProperties(
+            f"{name}-blob-service",
+            storage.BlobServicePropertiesArgs(
+                resource_group_name=placement.resource_group_name,
+                account_name=self.account.name,
+                blob_services_name="default",
+                is_versioning_enabled=True,
+                change_feed=storage.ChangeFeedArgs(enabled=True, retention_in_days=RETENTION_DAYS),
+                delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=True, days=RETENTION_DAYS, allow_permanent_delete=False),
+                container_delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=True, days=RETENTION_DAYS),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.container = storage.BlobContainer(
+            f"{name}-data",
+            storage.BlobContainerArgs(
+                resource_group_name=placement.resource_group_name,
+                account_name=self.account.name,
+                container_name="data",
+                public_access=storage.PublicAccess.NONE,
+                metadata={BOUNDARY_TAG: boundary},
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[blob_service]),
+        )
+        add_delete_lock(name, self.account, protection, parent=self)
+        add_private_endpoint(
+            name, self.account.id, STORAGE_TYPE, PRIVATE_LINK_GROUPS[0], networking, placement, parent=self,
+            depends_on=[self.container],
+        )
+        # The account offers only metrics; blob logs live on its blob service sub-resource.
+        add_diagnostic_settings(f"{name}-account", self.account.id, diagnostics, parent=self, logs=False)
+        add_diagnostic_settings(
+            f"{name}-blob", pulumi.Output.concat(self.account.id, "/blobServices/default"), diagnostics, parent=self,
+            depends_on=[blob_service],
+        )
+        self.register_outputs({"account_id": self.account.id, "boundary": boundary})
+
+    def grant_read(self, principal: Principal) -> authorization.RoleAssignment:
+        """Blob read access for an identity of this boundary only (DATA-3)."""
+        self._check_boundary(principal)
+        return self._grant(principal, READ_ROLE)
+
+    def grant_write(self, principal: Principal) -> authorization.RoleAssignment:
+        """Blob read/write access for an identity of this boundary only (DATA-3)."""
+        self._check_boundary(principal)
+        return self._grant(principal, WRITE_ROLE)
+
+    def grant_governance_read(self, principal: Principal) -> authorization.RoleAssignment:
+        """Read access for the data governance scanner (Microsoft Purview, DATA-4), which classifies
+        every boundary's data and is not an application: it carries no boundary of its own."""
+        if principal.boundary is not None:
+            raise GrantError(f"{principal.name}: governance read is for the platform's scanner identity, not an application's")
+        return self._grant(principal, READ_ROLE)
+
+    def _check_boundary(self, principal: Principal) -> None:
+        if principal.boundary != self.boundary:
+            raise GrantError(
+                f"{principal.name} belongs to the {principal.boundary!r} data boundary and cannot be given data of "
+                f"{self.application!r}, which is {self.boundary!r} (DATA-3)"
+            )
+
+    def _grant(self, principal: Principal, role: str) -> authorization.RoleAssignment:
+        return grant_role(
+            f"{self._logical_name}-{role.split()[-1].lower()}-{principal.name}",
+            role,
+            self.account,
+            principal,
+            allowed_roles={READ_ROLE, WRITE_ROLE},
+            parent=self,
+            sub_scope="/blobServices/default/containers/data",
+        )
