@@ -22,6 +22,7 @@ import pulumi
 from pulumi_azure_native import authorization, cognitiveservices as cs
 
 from policy_pack.aizone_policy import reference
+from policy_pack.aizone_policy.reference import APPLICATION_TAG, BOUNDARY_TAG, INVENTORY_TAG
 
 from .base import Diagnostics, Placement, PrivateNetworking, implements
 from .grants import Principal, grant_role
@@ -184,7 +185,9 @@ class AiServices(pulumi.ComponentResource):
                     location=placement.location,
                     identity=cs.IdentityArgs(type=cs.ResourceIdentityType.SYSTEM_ASSIGNED),
                     properties=cs.ProjectPropertiesArgs(display_name=app.name, description=app.description or None),
-                    tags=placement.with_tags(**{"data-boundary": app.boundary, "aizone-application": app.name}),
+                    tags=placement.with_tags(
+                        **{BOUNDARY_TAG: app.boundary, APPLICATION_TAG: app.name, INVENTORY_TAG: "application"}
+                    ),
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[chain[-1]]),
             )

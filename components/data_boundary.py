@@ -14,6 +14,8 @@ import hashlib
 import pulumi
 from pulumi_azure_native import authorization, storage
 
+from policy_pack.aizone_policy.reference import APPLICATION_TAG, BOUNDARY_TAG
+
 from .base import Diagnostics, Placement, PrivateNetworking, implements
 from .grants import GrantError, Principal, grant_role
 from .network import add_private_endpoint
@@ -25,7 +27,6 @@ PRIVATE_LINK_GROUPS = ("blob",)
 READ_ROLE = "Storage Blob Data Reader"
 WRITE_ROLE = "Storage Blob Data Contributor"
 RETENTION_DAYS = 30
-BOUNDARY_TAG = "data-boundary"
 
 
 def storage_account_name(prefix: str, environment: str, application: str, boundary: str) -> str:
@@ -57,7 +58,7 @@ class DataBoundary(pulumi.ComponentResource):
         self.application = application
         self.boundary = boundary
         self._logical_name = name
-        tags = placement.with_tags(**{BOUNDARY_TAG: boundary, "aizone-application": application})
+        tags = placement.with_tags(**{BOUNDARY_TAG: boundary, APPLICATION_TAG: application})
         self.account = storage.StorageAccount(
             f"{name}-storage",
             storage.StorageAccountArgs(
@@ -118,7 +119,6 @@ class DataBoundary(pulumi.ComponentResource):
                 account_name=self.account.name,
                 container_name="data",
                 public_access=storage.PublicAccess.NONE,
-                metadata={BOUNDARY_TAG: boundary},
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[blob_service]),
         )

@@ -13,7 +13,7 @@ the least-privilege decisions live here, not at every call site:
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Collection
 
 import pulumi
@@ -35,12 +35,14 @@ class GrantError(ValueError):
 class Principal:
     """Who receives a role: an Entra object id and its kind. `name` is a stable logical name used
     to derive the assignment's deterministic GUID (the object id may be unknown at preview).
-    `boundary` is the data boundary of the application the identity acts for (DATA-1), if any."""
+    `boundary` is the data boundary of the application the identity acts for (DATA-1), if any.
+    `roles` is filled by every grant, so an inventory can say what each identity holds (ACC-2)."""
 
     name: str
     principal_id: pulumi.Input[str]
     principal_type: str = "ServicePrincipal"
     boundary: str | None = None
+    roles: list[str] = field(default_factory=list, compare=False)
 
 
 @implements("ACC-5", "ACC-6")
@@ -67,6 +69,7 @@ def grant_role(
 
     role_id = reference.ROLE_IDS[role]
     target = pulumi.Output.concat(scope.id, sub_scope)
+    principal.roles.append(f"{role} on {scope._name}{sub_scope}")
     return authorization.RoleAssignment(
         name,
         authorization.RoleAssignmentArgs(
@@ -88,3 +91,41 @@ def _role_definition_id(scope_id: str, role_id: str) -> str:
     if len(parts) > 2 and parts[1].lower() == "subscriptions":
         return f"/subscriptions/{parts[2]}/providers/Microsoft.Authorization/roleDefinitions/{role_id}"
     return f"/providers/Microsoft.Authorization/roleDefinitions/{role_id}"
+
+
+@implements("ACC-3")
+def grant_eligible(
+    name: str,
+    role: str,
+    scope: pulumi.CustomResource,
+    group: Principal,
+    days: int,
+    parent: pulumi.Resource,
+) -> authorization.PimRoleEligibilitySchedule:
+    """Make a group of people *eligible* for an administrative role on one resource through
+    Privileged Identity Management: members activate it just in time, and the eligibility itself
+    expires after `days` (ACC-3). Permanent administrative assignments are never created."""
+    if role not in reference.AI_ADMIN_ROLES:
+        raise GrantError(f"{name}: {role!r} is not an AI administration role; allowed: {', '.join(sorted(reference.AI_ADMIN_ROLES))}")
+    if group.principal_type != "Group":
+        raise GrantError(f"{name}: administrative eligibility is granted to groups, not to a {group.principal_type}")
+    if not 1 <= days <= 365:
+        raise GrantError(f"{name}: eligibility must expire within 1 to 365 days, got {days}")
+    role_id = reference.ROLE_IDS[role]
+    group.roles.append(f"{role} on {scope._name} (PIM-eligible, {days} days)")
+    return authorization.PimRoleEligibilitySchedule(
+        name,
+        authorization.PimRoleEligibilityScheduleArgs(
+            principal_id=group.principal_id,
+            role_definition_id=scope.id.apply(lambda scope_id: _role_definition_id(scope_id, role_id)),
+            scope=scope.id,
+            justification=f"aizone: just-in-time {role} for {group.name} (ACC-3)",
+            schedule_info=authorization.RoleEligibilityScheduleRequestPropertiesScheduleInfoArgs(
+                expiration=authorization.RoleEligibilityScheduleRequestPropertiesExpirationArgs(
+                    type=authorization.Type.AFTER_DURATION,
+                    duration=f"P{days}D",
+                ),
+            ),
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

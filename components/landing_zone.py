@@ -8,10 +8,12 @@ import pulumi
 from pulumi_azure_native import authorization, resources
 
 from . import ai_services, data_boundary, key_vault, purview
+from .agents import AgentIdentity, add_agents_to_group
 from .ai_services import AiServices
 from .base import Placement
 from .data_boundary import DataBoundary, storage_account_name
 from .defender import Defender
+from .entra import EntraControls
 from .grants import Principal
 from .key_vault import KeyVault
 from .network import Network, required_zones
@@ -97,6 +99,7 @@ class LandingZone(pulumi.ComponentResource):
 
         # One isolated dataset per application, in the application's own boundary (DATA-1..3).
         self.data: dict[str, DataBoundary] = {}
+        inventory: list[dict[str, object]] = []
         for app in settings.applications:
             boundary = DataBoundary(
                 f"{name}-data-{app.name}",
@@ -120,6 +123,24 @@ class LandingZone(pulumi.ComponentResource):
             )
             self.ai.grant_inference(principal)
             boundary.grant_read(principal)
+            inventory.append(
+                {"kind": "application", "name": app.name, "application": app.name, "boundary": app.boundary,
+                 "identityId": project.id, "principalId": principal.principal_id, "roles": principal.roles}
+            )
+
+        # Every agent: its own identity, its own boundary's data, listed in the inventory (ACC-2).
+        self.agents = {
+            agent.name: AgentIdentity(
+                f"{name}-agent-{agent.name}",
+                placement,
+                agent,
+                identity_name=settings.name("id", "agent", agent.name),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for agent in settings.agents
+        }
+        for agent in self.agents.values():
+            self.data[agent.spec.application].grant_read(agent.principal)
 
         self.purview: Purview | None = None
         if settings.governance.purview:
@@ -144,6 +165,18 @@ class LandingZone(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
+        self.entra: EntraControls | None = None
+        if settings.entra.enabled:
+            self.entra = EntraControls(
+                f"{name}-entra",
+                display_prefix=f"{settings.prefix}-{settings.environment}",
+                options=settings.entra,
+                ai_application_ids=[],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            add_agents_to_group(f"{name}-agents-group", self.entra.agents, list(self.agents.values()), parent=self.entra)
+            self.entra.make_admins_eligible("Cognitive Services Contributor", self.ai.account)
+
         self.outputs = {
             "resourceGroupName": group.name,
             "vnetId": self.network.vnet.id,
@@ -159,6 +192,7 @@ class LandingZone(pulumi.ComponentResource):
                 }
                 for app in settings.applications
             },
+            "agentInventory": inventory + [agent.inventory_entry() for agent in self.agents.values()],
         }
         self.register_outputs(self.outputs)
 

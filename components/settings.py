@@ -19,10 +19,10 @@ from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 import pulumi
 
-from policy_pack.aizone_policy import defaults
+from policy_pack.aizone_policy import defaults, reference
 
 NAMESPACE = "aizone"
-BOUNDARIES = ("internal", "customer", "public")
+BOUNDARIES = reference.BOUNDARIES
 SEVERITY_THRESHOLDS = ("Low", "Medium", "High")
 SUBNET_ROLES = ("privateEndpoints", "gateway", "agents")
 # Smallest prefix (largest number) each subnet may have. Container Apps environments with workload
@@ -120,6 +120,30 @@ class Application:
 
 
 @dataclass(frozen=True)
+class Agent:
+    """An AI agent: its own identity, owned by a person, acting for one application (ACC-2)."""
+
+    name: str
+    application: str
+    boundary: str
+    owner: str
+    description: str
+
+
+@dataclass(frozen=True)
+class EntraSettings:
+    """Entra ID groups, Conditional Access and PIM (ACC-3, ACC-4)."""
+
+    enabled: bool
+    conditional_access_state: str
+    break_glass_object_ids: tuple[str, ...]
+    trusted_ip_ranges: tuple[str, ...]
+    trusted_countries: tuple[str, ...]
+    sign_in_risk_action: str
+    admin_eligibility_days: int
+
+
+@dataclass(frozen=True)
 class Settings:
     prefix: str
     environment: str
@@ -131,6 +155,8 @@ class Settings:
     applications: tuple[Application, ...]
     data: DataSettings
     governance: GovernanceSettings
+    agents: tuple[Agent, ...]
+    entra: EntraSettings
 
     def name(self, kind: str, *parts: str) -> str:
         """Resource name per the Cloud Adoption Framework pattern `<kind>-<prefix>-<env>[-part...]`."""
@@ -231,6 +257,7 @@ def _names(values: Sequence[str]) -> str:
 
 _TOP_LEVEL = (
     "prefix", "environment", "location", "tags", "network", "observability", "ai", "applications", "data", "governance",
+    "agents", "entra",
 )
 _REQUIRED = ("prefix", "environment", "location", "network", "ai", "applications")
 
@@ -295,10 +322,14 @@ def parse_settings(raw: Mapping[str, Any]) -> Settings:
     applications = _read_applications(reader, raw.get("applications", []))
     data = _read_data(reader, raw.get("data", {}))
     governance = _read_governance(reader, raw.get("governance", {}))
+    agents = _read_agents(reader, raw.get("agents", []), {app.name: app.boundary for app in applications})
+    entra = _read_entra(reader, raw.get("entra", {}))
 
     if reader.problems:
         raise SettingsError(reader.problems)
-    return Settings(prefix, environment, location, tags, network, observability, ai, applications, data, governance)
+    return Settings(
+        prefix, environment, location, tags, network, observability, ai, applications, data, governance, agents, entra
+    )
 
 
 def _read_tags(reader: _Reader, value: Any) -> dict[str, str]:
@@ -306,7 +337,7 @@ def _read_tags(reader: _Reader, value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         reader.fail(key, f"expected a mapping of string to string, got {_describe(value)}")
         return {}
-    reserved = sorted(k for k in value if k.startswith("aizone-") or k == "data-boundary")
+    reserved = sorted(k for k in value if k.startswith("aizone-") or k == reference.BOUNDARY_TAG)
     if reserved:
         reader.fail(key, f"tags {_names(reserved)} are set by the landing zone and cannot be overridden")
     return dict(value)
@@ -474,6 +505,74 @@ def _read_governance(reader: _Reader, value: Any) -> GovernanceSettings:
         defender=reader.boolean(f"{key}.defender", data.get("defender", True)),
         security_contacts=contacts,
     )
+
+
+def _read_agents(reader: _Reader, value: Any, boundaries: Mapping[str, str]) -> tuple[Agent, ...]:
+    key = f"{NAMESPACE}:agents"
+
+    def read(item_key: str, item: Any) -> Agent:
+        data = reader.mapping(item_key, item, ("name", "application", "owner", "description"), ("name", "application", "owner"))
+        name = reader.string(f"{item_key}.name", data.get("name"), _APP_NAME, "use 3-24 lowercase letters, digits and '-', starting with a letter")
+        application = data.get("application")
+        if "application" in data and application not in boundaries:
+            reader.fail(f"{item_key}.application", f"{_describe(application)} is not a declared application; declared: {_names(list(boundaries))}")
+        owner = reader.string(f"{item_key}.owner", data.get("owner"), _EMAIL, "expected the owner's e-mail address") if "owner" in data else ""
+        description = data.get("description", "")
+        if not isinstance(description, str):
+            reader.fail(f"{item_key}.description", f"expected a string, got {_describe(description)}")
+            description = ""
+        app = application if isinstance(application, str) else ""
+        return Agent(name, app, boundaries.get(app, ""), owner, description)
+
+    agents = reader.sequence(key, value, read)
+    _check_unique(reader, key, [agent.name for agent in agents], "agent name")
+    return agents
+
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+CA_STATES = ("enabledForReportingButNotEnforced", "enabled", "disabled")
+
+
+def _read_entra(reader: _Reader, value: Any) -> EntraSettings:
+    key = f"{NAMESPACE}:entra"
+    data = reader.mapping(
+        key,
+        value,
+        ("enabled", "conditionalAccessState", "breakGlassObjectIds", "trustedIpRanges", "trustedCountries", "signInRiskAction", "adminEligibilityDays"),
+    )
+    state = reader.choice(f"{key}.conditionalAccessState", data.get("conditionalAccessState", CA_STATES[0]), CA_STATES)
+    break_glass = reader.sequence(
+        f"{key}.breakGlassObjectIds",
+        data.get("breakGlassObjectIds", []),
+        lambda k, v: reader.string(k, v, _GUID, "expected an Entra object id (GUID) of an emergency-access account"),
+    )
+    if state == "enabled" and not break_glass:
+        reader.fail(
+            f"{key}.breakGlassObjectIds",
+            "at least one emergency-access (break-glass) account is required before Conditional Access is 'enabled'; "
+            "otherwise a mistake can lock every administrator out of the tenant",
+        )
+    ranges = reader.sequence(f"{key}.trustedIpRanges", data.get("trustedIpRanges", []), lambda k, v: _cidr_text(reader, k, v))
+    countries = reader.sequence(
+        f"{key}.trustedCountries",
+        data.get("trustedCountries", []),
+        lambda k, v: reader.string(k, v, _COUNTRY, "expected a two-letter ISO 3166 country code in capitals, e.g. 'SE'"),
+    )
+    return EntraSettings(
+        enabled=reader.boolean(f"{key}.enabled", data.get("enabled", True)),
+        conditional_access_state=state,
+        break_glass_object_ids=break_glass,
+        trusted_ip_ranges=ranges,
+        trusted_countries=countries,
+        sign_in_risk_action=reader.choice(f"{key}.signInRiskAction", data.get("signInRiskAction", "mfa"), ("mfa", "block")),
+        admin_eligibility_days=reader.integer(f"{key}.adminEligibilityDays", data.get("adminEligibilityDays", 180), 1, 365),
+    )
+
+
+def _cidr_text(reader: _Reader, key: str, value: Any) -> str:
+    network = reader.network(key, value)
+    return str(network) if network else ""
 
 
 def _check_unique(reader: _Reader, key: str, names: Sequence[str], what: str) -> None:

@@ -26,7 +26,12 @@ ROLE_IDS: Final[Mapping[str, str]] = {
     "Azure ContainerApps Session Executor": "0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0",
     "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
     "Search Index Data Reader": "1407120a-92aa-4202-b7e9-c0e197c71c8f",
+    "Cognitive Services Contributor": "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68",
 }
+
+# Administrative roles on AI resources: granted to people only as PIM-eligible, time-bound
+# assignments, never permanently (ACC-3).
+AI_ADMIN_ROLES: Final[frozenset[str]] = frozenset({"Cognitive Services Contributor"})
 
 # Roles that must never be given to a workload identity (ACC-5).
 BROAD_ROLES: Final[frozenset[str]] = frozenset(
@@ -51,6 +56,25 @@ def role_name_for_id(role_definition_id: str) -> str | None:
         if role_id == guid:
             return name
     return None
+
+
+# --- Tags the landing zone writes and the pack reads ---------------------------------------------
+BOUNDARY_TAG: Final[str] = "data-boundary"  # internal | customer | public (DATA-1)
+BOUNDARIES: Final[tuple[str, ...]] = ("internal", "customer", "public")
+APPLICATION_TAG: Final[str] = "aizone-application"
+# Every identity that may call AI models is inventoried: the resource that owns it carries this tag
+# with the kind of caller (agent | application | gateway) (ACC-2).
+INVENTORY_TAG: Final[str] = "aizone-inventory"
+AGENT_TAG: Final[str] = "aizone-agent"  # the agent's name
+OWNER_TAG: Final[str] = "aizone-agent-owner"  # the person accountable for the agent
+
+
+# --- Entra ID first-party applications -----------------------------------------------------------
+# "Windows Azure Service Management API": the Azure portal, Azure CLI/PowerShell, ARM and the
+# Foundry portal's management calls all obtain tokens for it, so Conditional Access that targets it
+# covers administration of AI resources. Source:
+# https://learn.microsoft.com/entra/identity/conditional-access/concept-conditional-access-cloud-apps
+AZURE_MANAGEMENT_APP_ID: Final[str] = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
 
 
 # --- Private endpoints: group ids and private DNS zones (Azure public cloud) ---------------------
