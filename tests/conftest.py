@@ -1,0 +1,60 @@
+"""Shared fixtures: one offline preview of the dev stack per test session.
+
+Pulumi's mocks can be installed once per process, so the dev stack is run in-process exactly once
+(through the same `offline_preview.run` the CLI uses, with the real policy pack over gRPC) and
+every test reads the recorded resources from it. Other programs run in subprocesses.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Iterable
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACK = ROOT / "policy_pack"
+
+
+@pytest.fixture(scope="session")
+def dev_preview() -> Any:
+    import offline_preview
+
+    return offline_preview.run(ROOT, "dev", PACK)
+
+
+class Plan:
+    """Recorded resources of a preview, looked up the way a reviewer thinks about them."""
+
+    def __init__(self, resources: Iterable[Any]) -> None:
+        self.resources = list(resources)
+        self.by_name = {resource.name: resource for resource in self.resources}
+
+    def of_type(self, token: str) -> list[Any]:
+        return [resource for resource in self.resources if resource.type == token]
+
+    def one(self, token: str, name_contains: str = "") -> Any:
+        matches = [r for r in self.of_type(token) if name_contains in r.name]
+        assert len(matches) == 1, f"expected one {token} named *{name_contains}*, got {[r.name for r in matches]}"
+        return matches[0]
+
+    def urn(self, name: str) -> str:
+        return self.by_name[name].urn
+
+
+@pytest.fixture(scope="session")
+def dev_plan(dev_preview: Any) -> Plan:
+    return Plan(dev_preview.resources)
+
+
+def run_preview_cli(*args: str, cwd: Path = ROOT, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    """The offline preview as a user runs it, in its own process."""
+    return subprocess.run(
+        [sys.executable, "-m", "offline_preview", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -1,0 +1,163 @@
+"""The dev stack, as the engine would receive it: the exact properties that make each resource
+secure, the ordering that avoids the known deployment failures, and the key invariant: our own
+landing zone passes our own pack with zero mandatory findings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from policy_pack.aizone_policy import reference
+
+from .conftest import ROOT, Plan, run_preview_cli
+
+ACCOUNT = "azure-native:cognitiveservices:Account"
+DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
+RAI_POLICY = "azure-native:cognitiveservices:RaiPolicy"
+PROJECT = "azure-native:cognitiveservices:Project"
+PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
+ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
+DIAGNOSTICS = "azure-native:monitor:DiagnosticSetting"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+
+
+@pytest.mark.controls("RES-2", "RES-4", "ACC-1", "ACC-6", "ACC-7", "ACC-8", "MOD-2a", "MOD-3")
+def test_dev_stack_has_zero_mandatory_findings(dev_preview: Any) -> None:
+    mandatory = [f"{f.policy}: {f.message}" for f in dev_preview.findings if f.level == "mandatory"]
+    assert mandatory == []
+    assert dev_preview.program_errors == []
+
+
+@pytest.mark.controls("ACC-1", "ACC-6", "ACC-7", "ACC-8")
+def test_ai_account_is_entra_only_private_and_protected(dev_plan: Plan) -> None:
+    account = dev_plan.one(ACCOUNT)
+    props = account.inputs["properties"]
+    assert account.inputs["kind"] == "AIServices"
+    assert account.inputs["identity"] == {"type": "SystemAssigned"}
+    assert props["disableLocalAuth"] is True
+    assert props["publicNetworkAccess"] == "Disabled"
+    assert props["networkAcls"]["defaultAction"] == "Deny"
+    assert props["restrictOutboundNetworkAccess"] is True
+    assert props["customSubDomainName"] == account.inputs["accountName"]
+    assert account.options.protect is True
+
+
+@pytest.mark.controls("MOD-2a")
+def test_content_filter_blocks_prompt_attacks_and_filters_harm_both_ways(dev_plan: Plan) -> None:
+    policy = dev_plan.one(RAI_POLICY)
+    filters = {(f["name"], f["source"]): f for f in policy.inputs["properties"]["contentFilters"]}
+    for shield in ("Jailbreak", "Indirect Attack"):
+        assert filters[(shield, "Prompt")]["blocking"] is True
+        assert filters[(shield, "Prompt")]["enabled"] is True
+    for category in ("Hate", "Sexual", "Violence", "Selfharm"):
+        for source in ("Prompt", "Completion"):
+            assert filters[(category, source)]["blocking"] is True
+            assert filters[(category, source)]["severityThreshold"] == "Medium"
+
+
+@pytest.mark.controls("MOD-2a", "MOD-3", "ACC-8")
+def test_deployments_are_pinned_filtered_capped_and_written_one_at_a_time(dev_plan: Plan) -> None:
+    policy = dev_plan.one(RAI_POLICY)
+    first, second = dev_plan.of_type(DEPLOYMENT)
+    for deployment in (first, second):
+        props = deployment.inputs["properties"]
+        assert props["versionUpgradeOption"] == "NoAutoUpgrade"
+        assert props["raiPolicyName"] == policy.inputs["raiPolicyName"]
+        assert policy.urn in deployment.property_dependencies["properties"]
+        assert deployment.inputs["sku"]["capacity"] <= 100
+    assert first.inputs["properties"]["model"] == {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"}
+    # Azure rejects concurrent writes under one account (409): each child waits for the previous.
+    assert first.urn in second.dependencies
+
+
+@pytest.mark.controls("RES-3", "RES-4")
+def test_ai_private_endpoint_waits_for_every_child_and_registers_in_all_ai_zones(dev_plan: Plan) -> None:
+    account = dev_plan.one(ACCOUNT)
+    endpoint = dev_plan.one(PRIVATE_ENDPOINT, "-ai-pe-account")
+    connection = endpoint.inputs["privateLinkServiceConnections"][0]
+    assert connection["privateLinkServiceId"] == account.id
+    assert connection["groupIds"] == ["account"]
+    last_child = dev_plan.of_type(PROJECT)[-1]
+    assert last_child.urn in endpoint.dependencies  # avoids AccountProvisioningStateInvalid
+    zone_group = dev_plan.one(ZONE_GROUP, "-ai-pe-account-dns")
+    zone_ids = [config["privateDnsZoneId"] for config in zone_group.inputs["privateDnsZoneConfigs"]]
+    expected = reference.PRIVATE_LINK[ACCOUNT]["account"]
+    assert sorted(zone_id.rsplit("/", 1)[-1] for zone_id in zone_ids) == sorted(expected)
+
+
+@pytest.mark.controls("RES-3")
+def test_every_private_zone_is_linked_to_the_vnet_without_auto_registration(dev_plan: Plan) -> None:
+    zones = dev_plan.of_type("azure-native:privatedns:PrivateZone")
+    links = dev_plan.of_type("azure-native:privatedns:VirtualNetworkLink")
+    assert {zone.inputs["privateZoneName"] for zone in zones} >= set(reference.PRIVATE_LINK[ACCOUNT]["account"])
+    assert len(links) == len(zones)
+    vnet = dev_plan.one("azure-native:network:VirtualNetwork")
+    for link in links:
+        assert link.inputs["registrationEnabled"] is False
+        assert link.inputs["virtualNetwork"]["id"] == vnet.id
+
+
+@pytest.mark.controls("RES-2")
+def test_ai_account_and_workspace_logging(dev_plan: Plan) -> None:
+    account = dev_plan.one(ACCOUNT)
+    workspace = dev_plan.one("azure-native:operationalinsights:Workspace")
+    assert workspace.inputs["features"]["disableLocalAuth"] is True
+    setting = next(s for s in dev_plan.of_type(DIAGNOSTICS) if s.inputs["resourceUri"] == account.id)
+    assert setting.inputs["workspaceId"] == workspace.id
+    assert setting.inputs["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
+    assert setting.inputs["metrics"] == [{"category": "AllMetrics", "enabled": True}]
+
+
+@pytest.mark.controls("ACC-5", "ACC-6")
+def test_inference_grants_are_data_plane_only_on_the_account_with_principal_type(dev_plan: Plan) -> None:
+    account = dev_plan.one(ACCOUNT)
+    grants = [g for g in dev_plan.of_type(ROLE_ASSIGNMENT) if "-inference-" in g.name]
+    assert len(grants) == 2
+    for grant in grants:
+        assert grant.inputs["scope"] == account.id
+        assert grant.inputs["principalType"] == "ServicePrincipal"
+        assert grant.inputs["roleDefinitionId"].endswith(reference.ROLE_IDS["Cognitive Services OpenAI User"])
+
+
+@pytest.mark.controls("RES-3")
+def test_subnets_deny_by_default(dev_plan: Plan) -> None:
+    vnet = dev_plan.one("azure-native:network:VirtualNetwork")
+    subnets = {subnet["name"]: subnet for subnet in vnet.inputs["subnets"]}
+    assert set(subnets) == {"privateEndpoints", "gateway", "agents"}
+    assert subnets["privateEndpoints"]["privateEndpointNetworkPolicies"] == "Enabled"
+    assert all(subnet["defaultOutboundAccess"] is False for subnet in subnets.values())
+    for nsg in dev_plan.of_type("azure-native:network:NetworkSecurityGroup"):
+        rules = {rule["name"]: rule for rule in nsg.inputs["securityRules"]}
+        for direction in ("inbound", "outbound"):
+            deny = rules[f"deny-all-{direction}"]
+            assert (deny["access"], deny["priority"], deny["sourceAddressPrefix"]) == ("Deny", 4096, "*")
+
+
+def _program_copy(tmp_path: Path, stack_config: dict[str, Any]) -> Path:
+    """The real program and components in a scratch directory with one extra stack file."""
+    for name in ("__main__.py", "Pulumi.yaml", "components", "policy_pack"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    (tmp_path / "Pulumi.bad.yaml").write_text(yaml.safe_dump({"config": stack_config}))
+    return tmp_path
+
+
+@pytest.mark.controls("MOD-3")
+def test_bad_configuration_exits_2_with_the_key_and_registers_nothing(tmp_path: Path) -> None:
+    config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    config["aizone:ai"]["deployments"][0]["model"]["name"] = "gpt-35-turbo"
+    config["aizone:applications"][1]["boundary"] = "partners"
+    program = _program_copy(tmp_path, config)
+    report = tmp_path / "report.json"
+    result = run_preview_cli("--program", str(program), "--stack", "bad", "--policy-pack", str(ROOT / "policy_pack"), "--json", str(report))
+    assert result.returncode == 2, result.stderr
+    assert "aizone:ai.deployments[0].model: OpenAI/gpt-35-turbo@2024-11-20 is not on the model allow-list" in result.stderr
+    assert "aizone:applications[1].boundary: str 'partners' is not allowed" in result.stderr
+    assert result.stderr.startswith("error: invalid stack configuration (2 problem(s)):")
+    assert "Traceback" not in result.stderr
+    # The preview notes any resource registered before the error; there must be none.
+    assert "were registered before this error" not in result.stderr
+    assert not report.exists()
