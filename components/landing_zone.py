@@ -7,13 +7,14 @@ import hashlib
 import pulumi
 from pulumi_azure_native import authorization, resources
 
-from . import ai_services, data_boundary, key_vault, purview
+from . import ai_services, data_boundary, gateway, key_vault, purview
 from .agents import AgentIdentity, add_agents_to_group
 from .ai_services import AiServices
 from .base import Placement
 from .data_boundary import DataBoundary, storage_account_name
 from .defender import Defender
 from .entra import EntraControls
+from .gateway import AiGateway, InferenceTarget
 from .grants import Principal
 from .key_vault import KeyVault
 from .network import Network, required_zones
@@ -60,6 +61,8 @@ class LandingZone(pulumi.ComponentResource):
         zones += required_zones(key_vault.VAULT_TYPE, key_vault.PRIVATE_LINK_GROUPS)
         if settings.governance.purview:
             zones += required_zones(purview.PURVIEW_TYPE, purview.PRIVATE_LINK_GROUPS)
+        if settings.gateway.is_v2:
+            zones += required_zones(gateway.SERVICE_TYPE, gateway.PRIVATE_LINK_GROUPS)
         self.network = Network(
             f"{name}-net",
             placement,
@@ -82,6 +85,20 @@ class LandingZone(pulumi.ComponentResource):
             deployments=settings.ai.deployments,
             severity_threshold=settings.ai.severity_threshold,
             applications=settings.applications,
+            networking=networking,
+            diagnostics=diagnostics,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # The AI gateway fronts the models (MOD-4): callers present Entra ID tokens for its app
+        # registration; it calls the account with its own managed identity.
+        self.gateway = AiGateway(
+            f"{name}-gw",
+            placement,
+            service_name=settings.name("apim", suffix),
+            options=settings.gateway,
+            target=InferenceTarget.from_ai_services(self.ai),
+            tenant_id=client.tenant_id,
+            subnet_id=self.network.subnet_ids["gateway"],
             networking=networking,
             diagnostics=diagnostics,
             opts=pulumi.ResourceOptions(parent=self),
@@ -141,6 +158,7 @@ class LandingZone(pulumi.ComponentResource):
         }
         for agent in self.agents.values():
             self.data[agent.spec.application].grant_read(agent.principal)
+            self.gateway.grant_access(agent.principal)  # agents reach models only through the gateway
 
         self.purview: Purview | None = None
         if settings.governance.purview:
@@ -171,7 +189,7 @@ class LandingZone(pulumi.ComponentResource):
                 f"{name}-entra",
                 display_prefix=f"{settings.prefix}-{settings.environment}",
                 options=settings.entra,
-                ai_application_ids=[],
+                ai_application_ids=[self.gateway.application.client_id],
                 opts=pulumi.ResourceOptions(parent=self),
             )
             add_agents_to_group(f"{name}-agents-group", self.entra.agents, list(self.agents.values()), parent=self.entra)
@@ -192,7 +210,14 @@ class LandingZone(pulumi.ComponentResource):
                 }
                 for app in settings.applications
             },
-            "agentInventory": inventory + [agent.inventory_entry() for agent in self.agents.values()],
+            "gatewayUrl": self.gateway.inference_url,
+            "gatewayAudience": self.gateway.audience,
+            "agentInventory": [
+                *inventory,
+                *(agent.inventory_entry() for agent in self.agents.values()),
+                {"kind": "gateway", "name": "gateway", "identityId": self.gateway.service.id,
+                 "principalId": self.gateway.principal.principal_id, "roles": self.gateway.principal.roles},
+            ],
         }
         self.register_outputs(self.outputs)
 

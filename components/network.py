@@ -47,11 +47,14 @@ SUBNET_RULES: Mapping[str, tuple[Rule, ...]] = {
         _deny_all("Outbound"),
     ),
     # The gateway's outbound VNet integration: it calls private endpoints in the VNet, Entra ID
-    # (token validation keys) and Azure Monitor (request logs), nothing else.
+    # (token validation keys), Azure Monitor (request logs), and its own platform dependencies in
+    # Storage and Key Vault, nothing else.
     "gateway": (
         Rule("allow-vnet-https-out", 100, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork", "443", "Tcp"),
         Rule("allow-entra-out", 110, "Outbound", "Allow", "VirtualNetwork", "AzureActiveDirectory", "443", "Tcp"),
         Rule("allow-monitor-out", 120, "Outbound", "Allow", "VirtualNetwork", "AzureMonitor", "443", "Tcp"),
+        Rule("allow-storage-out", 130, "Outbound", "Allow", "VirtualNetwork", "Storage", "443", "Tcp"),
+        Rule("allow-keyvault-out", 140, "Outbound", "Allow", "VirtualNetwork", "AzureKeyVault", "443", "Tcp"),
         _deny_all("Inbound"),
         _deny_all("Outbound"),
     ),

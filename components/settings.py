@@ -21,6 +21,8 @@ import pulumi
 
 from policy_pack.aizone_policy import defaults, reference
 
+from .gateway import GatewayOptions
+
 NAMESPACE = "aizone"
 BOUNDARIES = reference.BOUNDARIES
 SEVERITY_THRESHOLDS = ("Low", "Medium", "High")
@@ -157,6 +159,7 @@ class Settings:
     governance: GovernanceSettings
     agents: tuple[Agent, ...]
     entra: EntraSettings
+    gateway: GatewayOptions
 
     def name(self, kind: str, *parts: str) -> str:
         """Resource name per the Cloud Adoption Framework pattern `<kind>-<prefix>-<env>[-part...]`."""
@@ -257,9 +260,9 @@ def _names(values: Sequence[str]) -> str:
 
 _TOP_LEVEL = (
     "prefix", "environment", "location", "tags", "network", "observability", "ai", "applications", "data", "governance",
-    "agents", "entra",
+    "agents", "entra", "gateway",
 )
-_REQUIRED = ("prefix", "environment", "location", "network", "ai", "applications")
+_REQUIRED = ("prefix", "environment", "location", "network", "ai", "applications", "gateway")
 
 
 def load_settings() -> Settings:
@@ -324,11 +327,13 @@ def parse_settings(raw: Mapping[str, Any]) -> Settings:
     governance = _read_governance(reader, raw.get("governance", {}))
     agents = _read_agents(reader, raw.get("agents", []), {app.name: app.boundary for app in applications})
     entra = _read_entra(reader, raw.get("entra", {}))
+    gateway = _read_gateway(reader, raw.get("gateway", {}))
 
     if reader.problems:
         raise SettingsError(reader.problems)
     return Settings(
-        prefix, environment, location, tags, network, observability, ai, applications, data, governance, agents, entra
+        prefix, environment, location, tags, network, observability, ai, applications, data, governance, agents, entra,
+        gateway,
     )
 
 
@@ -568,6 +573,45 @@ def _read_entra(reader: _Reader, value: Any) -> EntraSettings:
         sign_in_risk_action=reader.choice(f"{key}.signInRiskAction", data.get("signInRiskAction", "mfa"), ("mfa", "block")),
         admin_eligibility_days=reader.integer(f"{key}.adminEligibilityDays", data.get("adminEligibilityDays", 180), 1, 365),
     )
+
+
+# config key -> GatewayOptions field (and the type the config value must have)
+_GATEWAY_FIELDS: dict[str, tuple[str, type]] = {
+    "publisherEmail": ("publisher_email", str),
+    "publisherName": ("publisher_name", str),
+    "sku": ("sku", str),
+    "capacity": ("capacity", int),
+    "publicIngress": ("public_ingress", bool),
+    "firstDeployment": ("first_deployment", bool),
+    "tokensPerMinute": ("tokens_per_minute", int),
+    "estimatePromptTokens": ("estimate_prompt_tokens", bool),
+    "contentSafety": ("content_safety", bool),
+    "retryCount": ("retry_count", int),
+    "apiPath": ("api_path", str),
+    "appRole": ("app_role", str),
+}
+
+
+def _read_gateway(reader: _Reader, value: Any) -> GatewayOptions:
+    """The AI gateway (MOD-4); field rules live with the component, in GatewayOptions.problems()."""
+    key = f"{NAMESPACE}:gateway"
+    data = reader.mapping(key, value, tuple(_GATEWAY_FIELDS), ("publisherEmail", "publisherName"))
+    fields: dict[str, Any] = {}
+    for config_key, (field_name, kind) in _GATEWAY_FIELDS.items():
+        if config_key not in data:
+            continue
+        item = data[config_key]
+        if not isinstance(item, kind) or (kind is int and isinstance(item, bool)):
+            reader.fail(f"{key}.{config_key}", f"expected {kind.__name__}, got {_describe(item)}")
+            continue
+        fields[field_name] = item
+    options = GatewayOptions(**{"publisher_email": "", "publisher_name": "", **fields})
+    if {"publisher_email", "publisher_name"} <= fields.keys():
+        to_key = {field_name: config_key for config_key, (field_name, _) in _GATEWAY_FIELDS.items()}
+        for problem in options.problems():
+            field_name, _, rest = problem.partition(" ")
+            reader.fail(f"{key}.{to_key.get(field_name, field_name)}", rest)
+    return options
 
 
 def _cidr_text(reader: _Reader, key: str, value: Any) -> str:

@@ -27,6 +27,8 @@ ROLE_IDS: Final[Mapping[str, str]] = {
     "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
     "Search Index Data Reader": "1407120a-92aa-4202-b7e9-c0e197c71c8f",
     "Cognitive Services Contributor": "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68",
+    # https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers
+    "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
 }
 
 # Administrative roles on AI resources: granted to people only as PIM-eligible, time-bound
