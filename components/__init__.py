@@ -14,16 +14,29 @@ from .defender import Defender
 from .entra import EntraControls
 from .gateway import AiGateway, GatewayOptions, InferenceTarget
 from .grants import GrantError, Principal, grant_eligible, grant_role
+from .integrity import IntegrityError, require_pinned_image, verify_artifact
 from .key_vault import KeyVault
 from .landing_zone import LandingZone
+from .monitoring import AlertOptions, Alerts
 from .network import Network, add_private_endpoint
 from .observability import Observability, add_diagnostic_settings
 from .protection import DataProtection, add_delete_lock
 from .purview import Purview
+from .registry import ContainerRegistry, RegistryOptions
+from .sessions import CodeSessions, SessionPoolOptions
 from .settings import Settings, SettingsError, load_settings, parse_settings
 
 __all__ = [
     "AgentIdentity",
+    "AlertOptions",
+    "Alerts",
+    "CodeSessions",
+    "ContainerRegistry",
+    "IntegrityError",
+    "RegistryOptions",
+    "SessionPoolOptions",
+    "require_pinned_image",
+    "verify_artifact",
     "AiGateway",
     "AiServices",
     "DataBoundary",

@@ -10,7 +10,7 @@ an inventoried agent.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import pulumi
 import pulumi_azuread as azuread
@@ -20,7 +20,9 @@ from policy_pack.aizone_policy.reference import AGENT_TAG, APPLICATION_TAG, BOUN
 
 from .base import Placement, implements
 from .grants import Principal
-from .settings import Agent
+
+if TYPE_CHECKING:  # settings imports the components' option types; avoid the import cycle
+    from .settings import Agent
 
 
 

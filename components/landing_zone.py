@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pulumi
 from pulumi_azure_native import authorization, resources
 
-from . import ai_services, data_boundary, gateway, key_vault, purview
+from . import ai_services, data_boundary, gateway, key_vault, purview, registry
 from .agents import AgentIdentity, add_agents_to_group
 from .ai_services import AiServices
 from .base import Placement
@@ -16,21 +17,27 @@ from .defender import Defender
 from .entra import EntraControls
 from .gateway import AiGateway, InferenceTarget
 from .grants import Principal
+from .integrity import IntegrityError, require_pinned_image, verify_artifact
+from .monitoring import Alerts
+from .registry import ContainerRegistry, login_server_for
+from .sessions import CodeSessions
 from .key_vault import KeyVault
 from .network import Network, required_zones
 from .observability import Observability
 from .protection import DataProtection
 from .purview import Purview
-from .settings import Settings
+from .settings import Settings, SettingsError
 
 
 class LandingZone(pulumi.ComponentResource):
     """Resource group -> network + observability -> AI services and data -> governance."""
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
+        suffix = unique_suffix(settings)
+        registry_name = f"cr{settings.prefix}{settings.environment}{suffix}"
+        preflight(settings, registry_name, program_dir=Path.cwd())
         super().__init__("aizone:index:LandingZone", name, None, opts)
         self.settings = settings
-        suffix = unique_suffix(settings)
         client = authorization.get_client_config_output()
         protection = DataProtection(protect=settings.data.protect, lock=settings.data.lock)
         base_tags = {
@@ -63,6 +70,7 @@ class LandingZone(pulumi.ComponentResource):
             zones += required_zones(purview.PURVIEW_TYPE, purview.PRIVATE_LINK_GROUPS)
         if settings.gateway.is_v2:
             zones += required_zones(gateway.SERVICE_TYPE, gateway.PRIVATE_LINK_GROUPS)
+        zones += required_zones(registry.REGISTRY_TYPE, registry.PRIVATE_LINK_GROUPS)
         self.network = Network(
             f"{name}-net",
             placement,
@@ -183,6 +191,41 @@ class LandingZone(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
+        # Agents run code in isolated, egress-free sessions; custom images only from our registry.
+        self.registry = ContainerRegistry(
+            f"{name}-acr",
+            placement,
+            registry_name=registry_name,
+            networking=networking,
+            diagnostics=diagnostics,
+            options=settings.execution.registry,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.sessions = CodeSessions(
+            f"{name}-sessions",
+            placement,
+            environment_name=settings.name("cae"),
+            subnet_id=self.network.subnet_ids["agents"],
+            agents=list(self.agents.values()),
+            diagnostics=diagnostics,
+            pool_name_prefix=f"sp{settings.prefix}{settings.environment}",
+            options=settings.execution.sessions,
+            overrides=settings.execution.agent_sessions,
+            registry=self.registry,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.alerts = Alerts(
+            f"{name}-alerts",
+            placement,
+            name_prefix=settings.name("alert"),
+            options=settings.alerts,
+            ai_account_id=self.ai.account.id,
+            apim_service_id=self.gateway.service.id,
+            session_environment_id=self.sessions.environment.id,
+            session_pools=self.sessions.alert_targets(),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
         self.entra: EntraControls | None = None
         if settings.entra.enabled:
             self.entra = EntraControls(
@@ -220,6 +263,28 @@ class LandingZone(pulumi.ComponentResource):
             ],
         }
         self.register_outputs(self.outputs)
+
+
+def preflight(settings: Settings, registry_name: str, program_dir: Path) -> None:
+    """Checks that need more than the config itself, done before the first resource exists:
+    execution images must be pinned and come from this stack's registry (EXEC-2, MOD-3), and every
+    open-source model artifact must match its SHA-256 digest (MOD-3)."""
+    problems: list[str] = []
+    allowed = [login_server_for(registry_name)]
+    pools = {"sessions": settings.execution.sessions, **{f"agentSessions.{k}": v for k, v in settings.execution.agent_sessions.items()}}
+    for key, options in pools.items():
+        if options.image is not None:
+            try:
+                require_pinned_image(options.image, allowed)
+            except IntegrityError as error:
+                problems.append(f"aizone:execution.{key}.image: {error}")
+    for index, artifact in enumerate(settings.execution.model_artifacts):
+        try:
+            verify_artifact(program_dir / artifact.path, artifact.sha256, name=artifact.name)
+        except IntegrityError as error:
+            problems.append(f"aizone:execution.modelArtifacts[{index}]: {error}")
+    if problems:
+        raise SettingsError(problems)
 
 
 def unique_suffix(settings: Settings) -> str:

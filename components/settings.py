@@ -22,6 +22,9 @@ import pulumi
 from policy_pack.aizone_policy import defaults, reference
 
 from .gateway import GatewayOptions
+from .monitoring import AlertOptions
+from .registry import RegistryOptions
+from .sessions import SessionPoolOptions
 
 NAMESPACE = "aizone"
 BOUNDARIES = reference.BOUNDARIES
@@ -146,6 +149,25 @@ class EntraSettings:
 
 
 @dataclass(frozen=True)
+class ModelArtifact:
+    """An open-source model artifact checked against its SHA-256 digest before deployment (MOD-3)."""
+
+    name: str
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ExecutionSettings:
+    """Code execution for agents (EXEC-1..3): the private registry and one session pool per agent."""
+
+    registry: RegistryOptions
+    sessions: SessionPoolOptions
+    agent_sessions: Mapping[str, SessionPoolOptions]
+    model_artifacts: tuple[ModelArtifact, ...]
+
+
+@dataclass(frozen=True)
 class Settings:
     prefix: str
     environment: str
@@ -160,6 +182,8 @@ class Settings:
     agents: tuple[Agent, ...]
     entra: EntraSettings
     gateway: GatewayOptions
+    execution: ExecutionSettings
+    alerts: AlertOptions
 
     def name(self, kind: str, *parts: str) -> str:
         """Resource name per the Cloud Adoption Framework pattern `<kind>-<prefix>-<env>[-part...]`."""
@@ -260,9 +284,9 @@ def _names(values: Sequence[str]) -> str:
 
 _TOP_LEVEL = (
     "prefix", "environment", "location", "tags", "network", "observability", "ai", "applications", "data", "governance",
-    "agents", "entra", "gateway",
+    "agents", "entra", "gateway", "execution", "alerts",
 )
-_REQUIRED = ("prefix", "environment", "location", "network", "ai", "applications", "gateway")
+_REQUIRED = ("prefix", "environment", "location", "network", "ai", "applications", "gateway", "alerts")
 
 
 def load_settings() -> Settings:
@@ -328,12 +352,14 @@ def parse_settings(raw: Mapping[str, Any]) -> Settings:
     agents = _read_agents(reader, raw.get("agents", []), {app.name: app.boundary for app in applications})
     entra = _read_entra(reader, raw.get("entra", {}))
     gateway = _read_gateway(reader, raw.get("gateway", {}))
+    execution = _read_execution(reader, raw.get("execution", {}), [agent.name for agent in agents])
+    alerts = _read_options(reader, f"{NAMESPACE}:alerts", raw.get("alerts", {}), _ALERT_FIELDS, AlertOptions, ("emails",))
 
     if reader.problems:
         raise SettingsError(reader.problems)
     return Settings(
         prefix, environment, location, tags, network, observability, ai, applications, data, governance, agents, entra,
-        gateway,
+        gateway, execution, alerts,
     )
 
 
@@ -612,6 +638,105 @@ def _read_gateway(reader: _Reader, value: Any) -> GatewayOptions:
             field_name, _, rest = problem.partition(" ")
             reader.fail(f"{key}.{to_key.get(field_name, field_name)}", rest)
     return options
+
+
+O = TypeVar("O")
+
+# config key -> (options field, accepted config type) for the options dataclasses of components,
+# whose own __post_init__ enforces the bounds.
+_REGISTRY_FIELDS: dict[str, tuple[str, type]] = {
+    "untaggedRetentionDays": ("untagged_retention_days", int),
+    "zoneRedundant": ("zone_redundant", bool),
+    "allowTrustedServices": ("allow_trusted_services", bool),
+}
+_SESSION_FIELDS: dict[str, tuple[str, type]] = {
+    "containerType": ("container_type", str),
+    "image": ("image", str),
+    "cpu": ("cpu", float),
+    "memory": ("memory", str),
+    "targetPort": ("target_port", int),
+    "maxConcurrentSessions": ("max_concurrent_sessions", int),
+    "readySessionInstances": ("ready_session_instances", int),
+    "cooldownSeconds": ("cooldown_seconds", int),
+}
+_ALERT_FIELDS: dict[str, tuple[str, type]] = {
+    "emails": ("emails", list),
+    "shortName": ("short_name", str),
+    "contentFilterBlocks": ("content_filter_blocks", int),
+    "tokenThreshold": ("token_threshold", int),
+    "tokenSensitivity": ("token_sensitivity", str),
+    "gatewayServerErrors": ("gateway_server_errors", int),
+    "gatewayClientErrors": ("gateway_client_errors", int),
+    "sessionBusyPercent": ("session_busy_percent", int),
+    "sessionFailures": ("session_failures", int),
+}
+
+
+def _read_options(
+    reader: _Reader,
+    key: str,
+    value: Any,
+    fields: Mapping[str, tuple[str, type]],
+    factory: Callable[..., O],
+    required: Sequence[str] = (),
+) -> O:
+    """Build a component's options dataclass from config: type checks here, bounds in the options
+    class itself; its messages are reworded to name config keys instead of Python fields."""
+    data = reader.mapping(key, value, tuple(fields), required)
+    kwargs: dict[str, Any] = {}
+    for config_key, (field_name, kind) in fields.items():
+        if config_key not in data:
+            continue
+        item = data[config_key]
+        accepted = (int, float) if kind is float else kind
+        if isinstance(item, bool) is not (kind is bool) or not isinstance(item, accepted):
+            reader.fail(f"{key}.{config_key}", f"expected {kind.__name__}, got {_describe(item)}")
+            continue
+        kwargs[field_name] = tuple(item) if kind is list else item
+    try:
+        return factory(**kwargs)
+    except (TypeError, ValueError) as error:
+        message = str(error)
+        for config_key, (field_name, _) in fields.items():
+            message = message.replace(field_name, config_key)
+        if all(name in data for name in required):
+            reader.fail(key, message)
+        # A placeholder that is never used: a problem is on record, so parse_settings raises.
+        return factory.__new__(factory)  # type: ignore[call-overload]
+
+
+def _read_execution(reader: _Reader, value: Any, agent_names: Sequence[str]) -> ExecutionSettings:
+    key = f"{NAMESPACE}:execution"
+    data = reader.mapping(key, value, ("registry", "sessions", "agentSessions", "modelArtifacts"))
+    registry = _read_options(reader, f"{key}.registry", data.get("registry", {}), _REGISTRY_FIELDS, RegistryOptions)
+    sessions = _read_options(reader, f"{key}.sessions", data.get("sessions", {}), _SESSION_FIELDS, SessionPoolOptions)
+    overrides_raw = data.get("agentSessions", {})
+    overrides: dict[str, SessionPoolOptions] = {}
+    if not isinstance(overrides_raw, dict):
+        reader.fail(f"{key}.agentSessions", f"expected a mapping of agent name to session options, got {_describe(overrides_raw)}")
+    else:
+        for agent_name, options in overrides_raw.items():
+            entry = f"{key}.agentSessions.{agent_name}"
+            if agent_name not in agent_names:
+                reader.fail(entry, f"{agent_name!r} is not a declared agent; declared: {_names(agent_names)}")
+                continue
+            overrides[agent_name] = _read_options(reader, entry, options, _SESSION_FIELDS, SessionPoolOptions)
+    artifacts = reader.sequence(f"{key}.modelArtifacts", data.get("modelArtifacts", []), lambda k, v: _read_artifact(reader, k, v))
+    return ExecutionSettings(registry, sessions, overrides, artifacts)
+
+
+_SHA256 = re.compile(r"^(sha256:)?[0-9a-f]{64}$")
+
+
+def _read_artifact(reader: _Reader, key: str, value: Any) -> ModelArtifact:
+    data = reader.mapping(key, value, ("name", "path", "sha256"), ("name", "path", "sha256"))
+    return ModelArtifact(
+        name=reader.string(f"{key}.name", data.get("name"), None) if "name" in data else "",
+        path=reader.string(f"{key}.path", data.get("path"), None) if "path" in data else "",
+        sha256=reader.string(f"{key}.sha256", data.get("sha256"), _SHA256, "expected 64 lowercase hex digits, optionally prefixed 'sha256:'")
+        if "sha256" in data
+        else "",
+    )
 
 
 def _cidr_text(reader: _Reader, key: str, value: Any) -> str:
