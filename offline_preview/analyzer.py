@@ -1,0 +1,344 @@
+"""Drive a policy pack over the analyzer gRPC protocol, as the Pulumi engine does.
+
+Sequence (same as ``pulumi preview --policy-pack``):
+Handshake (Python packs answer UNIMPLEMENTED, which the CLI tolerates) -> ConfigureStack ->
+GetAnalyzerInfo -> Configure (the reconciled policy config) -> for each resource the engine
+registers, in order: [Remediate, only when some policy is at level ``remediate``] + Analyze with
+its *inputs* -> AnalyzeStack once with every resource's *outputs*, parent and dependencies.
+
+Like the engine, ``Analyze`` is sent for every registered resource that the engine steps through:
+custom resources, component resources, the root stack and provider resources (components and the
+stack usually have empty inputs); ``Resource.get`` reads are only part of ``AnalyzeStack``.
+Diagnostics of ``Analyze`` are attributed to the analyzed resource's URN, whatever URN the pack put
+in them (engine behaviour).
+"""
+
+from __future__ import annotations
+
+import collections
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Literal, Mapping, Optional, Sequence
+
+import grpc
+from google.protobuf import empty_pb2, json_format
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from .errors import PolicyPackError
+from .findings import control_ids, finding_from_diagnostic, level_name
+from .model import AnalysisResult, AnalyzerInfo, Finding, JsonDict, PolicyInfo, RecordedResource
+from .pack_process import ORGANIZATION, RPC_TIMEOUT_SECONDS, START_TIMEOUT_SECONDS, PolicyPackProcess
+from .policy_config import PolicyConfigInput, load_policy_config, reconcile
+from .messages import analyze_request, provider_messages, stack_resource
+
+MAX_MESSAGE_BYTES = 400 * 1024 * 1024
+"""pulumi-policy's own limit; AnalyzeStack of a large stack exceeds gRPC's 4 MB default."""
+ANALYZE_WINDOW = 16
+"""Analyze calls kept in flight at once. The pack serves 4 threads; overlapping hides latency."""
+
+_LEVEL_VALUES = {
+    "advisory": analyzer_pb2.ADVISORY,
+    "mandatory": analyzer_pb2.MANDATORY,
+    "remediate": analyzer_pb2.REMEDIATE,
+    "disabled": analyzer_pb2.DISABLED,
+}
+
+
+class AnalyzerClient:
+    """Typed wrapper around ``AnalyzerStub`` with timeouts and readable errors."""
+
+    def __init__(self, channel: grpc.Channel, rpc_timeout: float = RPC_TIMEOUT_SECONDS) -> None:
+        self._stub = analyzer_pb2_grpc.AnalyzerStub(channel)
+        self._timeout = rpc_timeout
+
+    def handshake(self, pack_dir: Path) -> None:
+        """Send Handshake; UNIMPLEMENTED (all Python packs today) is fine, as for the CLI."""
+        request = analyzer_pb2.AnalyzerHandshakeRequest(
+            engine_address="", root_directory=str(pack_dir), program_directory=str(pack_dir)
+        )
+        self._call_optional("Handshake", lambda: self._stub.Handshake(request, timeout=self._timeout))
+
+    def configure_stack(
+        self,
+        project: str,
+        stack: str,
+        config: Mapping[str, str],
+        secret_keys: Sequence[str],
+        tags: Mapping[str, str],
+    ) -> None:
+        """Send ConfigureStack (stack identity, config, tags; pulumi-policy keeps only the tags)."""
+        request = analyzer_pb2.AnalyzerStackConfigureRequest(
+            stack=stack,
+            project=project,
+            organization=ORGANIZATION,
+            dry_run=True,
+            config=dict(config),
+            config_secret_keys=list(secret_keys),
+            tags=dict(tags),
+        )
+        self._call_optional("ConfigureStack", lambda: self._stub.ConfigureStack(request, timeout=self._timeout))
+
+    def get_info(self) -> AnalyzerInfo:
+        """GetAnalyzerInfo: the policies with their descriptions, levels and config schemas."""
+        info = self._call("GetAnalyzerInfo", lambda: self._stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=self._timeout))
+        policies = tuple(
+            PolicyInfo(
+                name=p.name,
+                description=p.description,
+                enforcement_level=level_name(p.enforcementLevel),
+                config_schema=_schema(p) if info.supportsConfig else None,
+            )
+            for p in info.policies
+        )
+        initial = {
+            name: {
+                # An unset level reads as ADVISORY (proto default), exactly as the CLI reads it.
+                "enforcementLevel": level_name(entry.enforcementLevel),
+                **json_format.MessageToDict(entry.properties),
+            }
+            for name, entry in info.initialConfig.items()
+        }
+        return AnalyzerInfo(
+            name=info.name,
+            version=info.version,
+            supports_config=info.supportsConfig,
+            policies=policies,
+            initial_config=initial,
+        )
+
+    def configure(self, config: Mapping[str, JsonDict]) -> None:
+        """Configure with ``{policy: {"enforcementLevel": ..., **properties}}`` (skipped if empty, as the CLI)."""
+        if not config:
+            return
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, entry in config.items():
+            properties = {k: v for k, v in entry.items() if k != "enforcementLevel"}
+            target = request.policyConfig[name]
+            target.enforcementLevel = _LEVEL_VALUES[str(entry.get("enforcementLevel", "advisory"))]
+            if properties:
+                target.properties.update(properties)
+        self._call("Configure", lambda: self._stub.Configure(request, timeout=self._timeout))
+
+    def analyze(self, requests: Iterable[tuple[str, analyzer_pb2.AnalyzeRequest]]) -> Iterator[tuple[str, analyzer_pb2.AnalyzeResponse]]:
+        """Analyze each (urn, request), keeping up to ANALYZE_WINDOW calls in flight; yields in order."""
+        pending: collections.deque[tuple[str, Any]] = collections.deque()
+        for urn, request in requests:
+            pending.append((urn, self._stub.Analyze.future(request, timeout=self._timeout)))
+            if len(pending) >= ANALYZE_WINDOW:
+                yield self._settle(*pending.popleft())
+        while pending:
+            yield self._settle(*pending.popleft())
+
+    def remediate(self, urn: str, request: analyzer_pb2.AnalyzeRequest) -> analyzer_pb2.RemediateResponse:
+        """Remediate one resource (only called when a policy runs at level ``remediate``)."""
+        return self._call(f"Remediate({urn})", lambda: self._stub.Remediate(request, timeout=self._timeout))
+
+    def analyze_stack(self, resources: Sequence[analyzer_pb2.AnalyzerResource]) -> analyzer_pb2.AnalyzeResponse:
+        """AnalyzeStack with every resource of the stack."""
+        request = analyzer_pb2.AnalyzeStackRequest(resources=resources)
+        return self._call("AnalyzeStack", lambda: self._stub.AnalyzeStack(request, timeout=self._timeout))
+
+    def _settle(self, urn: str, future: Any) -> tuple[str, analyzer_pb2.AnalyzeResponse]:
+        try:
+            return urn, future.result()
+        except grpc.RpcError as exc:
+            raise _pack_error(f"Analyze({urn})", exc) from None
+
+    @staticmethod
+    def _call(what: str, fn: Any) -> Any:
+        try:
+            return fn()
+        except grpc.RpcError as exc:
+            raise _pack_error(what, exc) from None
+
+    @staticmethod
+    def _call_optional(what: str, fn: Any) -> None:
+        try:
+            fn()
+        except grpc.RpcError as exc:
+            if _code(exc) != grpc.StatusCode.UNIMPLEMENTED:
+                raise _pack_error(what, exc) from None
+
+
+class PolicyPackSession:
+    """A policy pack subprocess plus one gRPC channel to it. Start it early; always close it."""
+
+    def __init__(
+        self,
+        process: PolicyPackProcess,
+        project: str,
+        stack: str,
+        config: Optional[Mapping[str, str]] = None,
+        secret_keys: Sequence[str] = (),
+        rpc_timeout: float = RPC_TIMEOUT_SECONDS,
+        start_timeout: float = START_TIMEOUT_SECONDS,
+        stack_tags: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        self.process = process
+        self._stack_tags = dict(stack_tags or {})
+        self._project = project
+        self._stack = stack
+        self._config = dict(config or {})
+        self._secret_keys = list(secret_keys)
+        self._rpc_timeout = rpc_timeout
+        self._start_timeout = start_timeout
+        self._channel: Optional[grpc.Channel] = None
+
+    @classmethod
+    def start(
+        cls,
+        pack_dir: Path,
+        project: str,
+        stack: str,
+        config: Optional[Mapping[str, str]] = None,
+        secret_keys: Sequence[str] = (),
+        rpc_timeout: float = RPC_TIMEOUT_SECONDS,
+        start_timeout: float = START_TIMEOUT_SECONDS,
+        stack_tags: Optional[Mapping[str, str]] = None,
+    ) -> "PolicyPackSession":
+        """Launch the pack now; the first ``analyze`` waits for it to be ready."""
+        config = dict(config or {})
+        process = PolicyPackProcess.start(pack_dir, project, stack, config, list(secret_keys))
+        return cls(process, project, stack, config, secret_keys, rpc_timeout, start_timeout, stack_tags)
+
+    def __enter__(self) -> "PolicyPackSession":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Kill the pack, then close the channel (closing first would wait for a graceful goodbye)."""
+        self.process.close()
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+
+    def analyze(self, resources: Sequence[RecordedResource], policy_config: PolicyConfigInput = None) -> AnalysisResult:
+        """Run the whole analyzer conversation for these resources and collect the findings.
+
+        May be called several times on one session (each call reconfigures the pack).
+        """
+        client = AnalyzerClient(self._connect(), self._rpc_timeout)
+        client.handshake(self.process.pack_dir)
+        client.configure_stack(self._project, self._stack, self._config, self._secret_keys, self._stack_tags)
+        info = client.get_info()
+        effective = reconcile(info, load_policy_config(policy_config))
+        client.configure(effective)
+        conversation = _Conversation(client, info, resources)
+        conversation.analyze_each(remediate=any(e.get("enforcementLevel") == "remediate" for e in effective.values()))
+        conversation.analyze_stack()
+        return AnalysisResult(
+            analyzer=info,
+            findings=conversation.findings,
+            not_applicable=conversation.not_applicable,
+            pack_log=self.process.log,
+        )
+
+    def _connect(self) -> grpc.Channel:
+        if self._channel is None:
+            port = self.process.wait_for_port(self._start_timeout)
+            channel = grpc.insecure_channel(
+                f"127.0.0.1:{port}",
+                options=[
+                    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ],
+            )
+            try:
+                grpc.channel_ready_future(channel).result(timeout=self._start_timeout)
+            except grpc.FutureTimeoutError:
+                channel.close()
+                raise PolicyPackError(f"policy pack on port {port} did not accept a connection") from None
+            self._channel = channel
+        return self._channel
+
+
+def analyze_resources(
+    resources: Sequence[RecordedResource],
+    pack_dir: Path | str,
+    *,
+    project: str = "project",
+    stack: str = "stack",
+    policy_config: PolicyConfigInput = None,
+    config: Optional[Mapping[str, str]] = None,
+    rpc_timeout: float = RPC_TIMEOUT_SECONDS,
+) -> AnalysisResult:
+    """Start the pack, send it these resources over gRPC like the engine, stop it, return findings."""
+    with PolicyPackSession.start(Path(pack_dir), project, stack, config, rpc_timeout=rpc_timeout) as session:
+        return session.analyze(resources, policy_config)
+
+
+class _Conversation:
+    """The per-resource and stack-level calls of one analysis, and what they found."""
+
+    def __init__(self, client: AnalyzerClient, info: AnalyzerInfo, resources: Sequence[RecordedResource]) -> None:
+        self._client = client
+        self._resources = resources
+        self._descriptions = {p.name: p.description for p in info.policies}
+        self._providers = provider_messages(resources)
+        self.findings: list[Finding] = []
+        self.not_applicable: list[tuple[str, str, str]] = []
+
+    def analyze_each(self, remediate: bool) -> None:
+        """Analyze (after Remediate, if asked) every resource the engine steps through."""
+        requests = (
+            (r.urn, self._remediated(r) if remediate else analyze_request(r, self._providers))
+            for r in self._resources
+            if not r.external
+        )
+        for urn, response in self._client.analyze(requests):
+            self._collect(response, urn, "resource")
+
+    def analyze_stack(self) -> None:
+        """AnalyzeStack with every resource (reads included)."""
+        response = self._client.analyze_stack([stack_resource(r, self._providers) for r in self._resources])
+        self._collect(response, None, "stack")
+
+    def _collect(self, response: analyzer_pb2.AnalyzeResponse, urn: Optional[str], stage: Literal["resource", "stack"]) -> None:
+        for diagnostic in response.diagnostics:
+            # Resource-level findings belong to the analyzed resource (engine rule); stack-level
+            # ones carry the URN the policy reported, if any.
+            where = urn if stage == "resource" else (diagnostic.urn or None)
+            description = self._descriptions.get(diagnostic.policyName, "")
+            self.findings.append(finding_from_diagnostic(diagnostic, where, stage, description))
+        self.not_applicable.extend((n.policy_name, urn or "", n.reason) for n in response.not_applicable)
+
+    def _remediated(self, resource: RecordedResource) -> analyzer_pb2.AnalyzeRequest:
+        """Remediate first (engine pass 1); Analyze then sees the remediated properties."""
+        request = analyze_request(resource, self._providers)
+        response = self._client.remediate(resource.urn, request)
+        for remediation in response.remediations:
+            if remediation.diagnostic:
+                description = self._descriptions.get(remediation.policyName, "")
+                self.findings.append(
+                    Finding(
+                        policy=remediation.policyName,
+                        controls=control_ids(description, remediation.diagnostic),
+                        urn=resource.urn,
+                        level="advisory",
+                        message=remediation.diagnostic,
+                    )
+                )
+            elif remediation.HasField("properties"):
+                request.properties.CopyFrom(remediation.properties)
+        return request
+
+
+def _schema(policy: analyzer_pb2.PolicyInfo) -> Optional[JsonDict]:
+    if not policy.HasField("configSchema"):
+        return None
+    schema = policy.configSchema
+    return {
+        "properties": json_format.MessageToDict(schema.properties),
+        "required": list(schema.required),
+    }
+
+
+def _code(exc: grpc.RpcError) -> Optional[grpc.StatusCode]:
+    """The status code of a failed call (errors raised by stubs are also grpc.Call objects)."""
+    return exc.code() if isinstance(exc, grpc.Call) else None
+
+
+def _pack_error(what: str, exc: grpc.RpcError) -> PolicyPackError:
+    text = exc.details() if isinstance(exc, grpc.Call) else str(exc)
+    return PolicyPackError(f"policy pack failed in {what}: {_code(exc)}: {text}")

@@ -1,0 +1,278 @@
+"""Mock provider behaviour for Azure: realistic ids, names and the computed outputs programs wire.
+
+``new_resource`` returns what Azure would: outputs = inputs + ``id`` (an ARM resource id built
+from the type token and the name inputs) + ``name`` + ``type`` + a few provider-computed values
+(identity principal ids, endpoints). Everything is deterministic, so two runs print the same plan.
+``call`` answers the client-config invokes with camelCase keys (the wire names the SDK reads).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Optional
+
+from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
+
+SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
+TENANT_ID = "11111111-1111-1111-1111-111111111111"
+CLIENT_ID = "22222222-2222-2222-2222-222222222222"
+OBJECT_ID = "33333333-3333-3333-3333-333333333333"
+
+_GUID_NAMESPACE = uuid.UUID("6f1c1b8e-5f55-4a4e-9d2a-0ff1ce0ff1ce")
+
+# Type token (without "azure-native:") -> (ARM namespace, [(ARM type segment, name input), ...]).
+# The last segment is the resource itself; earlier ones are its parents, named by inputs such as
+# accountName. A name input starting with "=" is a literal (e.g. the "default" blob service).
+_ARM_TYPES: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "cognitiveservices:Account": ("Microsoft.CognitiveServices", [("accounts", "accountName")]),
+    "cognitiveservices:Deployment": (
+        "Microsoft.CognitiveServices",
+        [("accounts", "accountName"), ("deployments", "deploymentName")],
+    ),
+    "cognitiveservices:RaiPolicy": (
+        "Microsoft.CognitiveServices",
+        [("accounts", "accountName"), ("raiPolicies", "raiPolicyName")],
+    ),
+    "cognitiveservices:Project": (
+        "Microsoft.CognitiveServices",
+        [("accounts", "accountName"), ("projects", "projectName")],
+    ),
+    "network:VirtualNetwork": ("Microsoft.Network", [("virtualNetworks", "virtualNetworkName")]),
+    "network:Subnet": (
+        "Microsoft.Network",
+        [("virtualNetworks", "virtualNetworkName"), ("subnets", "subnetName")],
+    ),
+    "network:NetworkSecurityGroup": (
+        "Microsoft.Network",
+        [("networkSecurityGroups", "networkSecurityGroupName")],
+    ),
+    "network:PrivateEndpoint": ("Microsoft.Network", [("privateEndpoints", "privateEndpointName")]),
+    "network:PrivateDnsZoneGroup": (
+        "Microsoft.Network",
+        [("privateEndpoints", "privateEndpointName"), ("privateDnsZoneGroups", "privateDnsZoneGroupName")],
+    ),
+    "privatedns:PrivateZone": ("Microsoft.Network", [("privateDnsZones", "privateZoneName")]),
+    "privatedns:VirtualNetworkLink": (
+        "Microsoft.Network",
+        [("privateDnsZones", "privateZoneName"), ("virtualNetworkLinks", "virtualNetworkLinkName")],
+    ),
+    "operationalinsights:Workspace": ("Microsoft.OperationalInsights", [("workspaces", "workspaceName")]),
+    "storage:StorageAccount": ("Microsoft.Storage", [("storageAccounts", "accountName")]),
+    "storage:BlobContainer": (
+        "Microsoft.Storage",
+        [("storageAccounts", "accountName"), ("blobServices", "=default"), ("containers", "containerName")],
+    ),
+    "keyvault:Vault": ("Microsoft.KeyVault", [("vaults", "vaultName")]),
+    "keyvault:Secret": ("Microsoft.KeyVault", [("vaults", "vaultName"), ("secrets", "secretName")]),
+    "search:Service": ("Microsoft.Search", [("searchServices", "searchServiceName")]),
+    "apimanagement:ApiManagementService": ("Microsoft.ApiManagement", [("service", "serviceName")]),
+    "apimanagement:Api": ("Microsoft.ApiManagement", [("service", "serviceName"), ("apis", "apiId")]),
+    "apimanagement:ApiPolicy": (
+        "Microsoft.ApiManagement",
+        [("service", "serviceName"), ("apis", "apiId"), ("policies", "policyId")],
+    ),
+    "apimanagement:Backend": (
+        "Microsoft.ApiManagement",
+        [("service", "serviceName"), ("backends", "backendId")],
+    ),
+    "managedidentity:UserAssignedIdentity": (
+        "Microsoft.ManagedIdentity",
+        [("userAssignedIdentities", "resourceName")],
+    ),
+    "app:ContainerAppsSessionPool": ("Microsoft.App", [("sessionPools", "sessionPoolName")]),
+    "app:ManagedEnvironment": ("Microsoft.App", [("managedEnvironments", "environmentName")]),
+    "app:ContainerApp": ("Microsoft.App", [("containerApps", "containerAppName")]),
+    "containerregistry:Registry": ("Microsoft.ContainerRegistry", [("registries", "registryName")]),
+    "purview:Account": ("Microsoft.Purview", [("accounts", "accountName")]),
+    "machinelearningservices:Workspace": (
+        "Microsoft.MachineLearningServices",
+        [("workspaces", "workspaceName")],
+    ),
+    "monitor:ActionGroup": ("Microsoft.Insights", [("actionGroups", "actionGroupName")]),
+    "monitor:ScheduledQueryRule": ("Microsoft.Insights", [("scheduledQueryRules", "ruleName")]),
+    "monitor:MetricAlert": ("Microsoft.Insights", [("metricAlerts", "ruleName")]),
+}
+
+# Extension resources live under another resource (or scope) named by an input.
+# Type token -> (scope input, ARM namespace, ARM type, name input).
+_EXTENSION_TYPES: dict[str, tuple[str, str, str, str]] = {
+    "authorization:RoleAssignment": ("scope", "Microsoft.Authorization", "roleAssignments", "roleAssignmentName"),
+    "authorization:PimRoleEligibilitySchedule": (
+        "scope",
+        "Microsoft.Authorization",
+        "roleEligibilitySchedules",
+        "roleEligibilityScheduleName",
+    ),
+    "monitor:DiagnosticSetting": ("resourceUri", "Microsoft.Insights", "diagnosticSettings", "name"),
+    "security:Pricing": ("scopeId", "Microsoft.Security", "pricings", "pricingName"),
+}
+
+# Resources whose name Azure generates as a GUID when the program gives none.
+_GUID_NAMED = frozenset({"authorization:RoleAssignment", "authorization:PimRoleEligibilitySchedule"})
+
+# azuread resources: output -> always faked when the program does not set it.
+_AZUREAD_OUTPUTS: dict[str, tuple[str, ...]] = {
+    "azuread:index/application:Application": ("objectId", "clientId"),
+    "azuread:index/servicePrincipal:ServicePrincipal": ("objectId",),
+    "azuread:index/group:Group": ("objectId",),
+}
+
+
+def fake_guid(*parts: str) -> str:
+    """A deterministic GUID derived from the given strings."""
+    return str(uuid.uuid5(_GUID_NAMESPACE, "/".join(parts)))
+
+
+class AzureMocks(Mocks):
+    """Pulumi mocks that behave like azure-native (and azuread) closely enough for wiring."""
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
+        """Return (id, outputs) for a registered resource."""
+        if not args.custom:
+            return "", {}
+        inputs: dict[str, Any] = dict(args.inputs)
+        if args.typ.startswith("pulumi:providers:"):
+            return fake_guid(args.typ, args.name), inputs
+        if args.typ.startswith("azure-native:"):
+            return _azure_native_resource(args.typ.removeprefix("azure-native:"), args.name, inputs)
+        resource_id = args.resource_id or fake_guid(args.typ, args.name)
+        for output in _AZUREAD_OUTPUTS.get(args.typ, ()):
+            inputs.setdefault(output, fake_guid(resource_id, output))
+        return resource_id, inputs
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], Optional[list[tuple[str, str]]]]:
+        """Answer invokes: client configuration with camelCase keys, everything else empty.
+
+        The second element lists check failures; MockMonitor iterates it, so it is never None.
+        """
+        if args.token == "azure-native:authorization:getClientConfig":
+            return {
+                "clientId": CLIENT_ID,
+                "objectId": OBJECT_ID,
+                "subscriptionId": SUBSCRIPTION_ID,
+                "tenantId": TENANT_ID,
+            }, []
+        if args.token == "azuread:index/getClientConfig:getClientConfig":
+            return {"clientId": CLIENT_ID, "id": CLIENT_ID, "objectId": OBJECT_ID, "tenantId": TENANT_ID}, []
+        return {}, []
+
+
+def _azure_native_resource(token: str, logical_name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """ARM id, name, type and computed outputs for an azure-native resource."""
+    if token == "resources:ResourceGroup":
+        name = _text(inputs.get("resourceGroupName")) or logical_name
+        resource_id = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{name}"
+        arm_type = "Microsoft.Resources/resourceGroups"
+    elif token in _EXTENSION_TYPES:
+        scope_key, namespace, type_segment, name_key = _EXTENSION_TYPES[token]
+        name = _text(inputs.get(name_key)) or _default_name(token, logical_name, inputs)
+        scope = _text(inputs.get(scope_key)) or f"subscriptions/{SUBSCRIPTION_ID}"
+        resource_id = f"/{scope.strip('/')}/providers/{namespace}/{type_segment}/{name}"
+        arm_type = f"{namespace}/{type_segment}"
+    else:
+        namespace, segments = _ARM_TYPES.get(token) or _generic_arm_type(token, inputs)
+        path: list[str] = []
+        name = logical_name
+        for index, (segment, name_key) in enumerate(segments):
+            is_leaf = index == len(segments) - 1
+            if name_key.startswith("="):
+                value = name_key[1:]
+            elif is_leaf:
+                value = _text(inputs.get(name_key)) or _default_name(token, logical_name, inputs)
+            else:
+                value = _text(inputs.get(name_key)) or "unknown"
+            path.append(f"{segment}/{value}")
+            if is_leaf:
+                name = value
+        resource_id = f"{_resource_group_scope(inputs)}/providers/{namespace}/{'/'.join(path)}"
+        arm_type = f"{namespace}/{'/'.join(segment for segment, _ in segments)}"
+    outputs = dict(inputs)
+    outputs.update({"id": resource_id, "name": name, "type": arm_type})
+    _add_computed_outputs(token, resource_id, name, outputs)
+    return resource_id, outputs
+
+
+def _resource_group_scope(inputs: dict[str, Any]) -> str:
+    group = _text(inputs.get("resourceGroupName"))
+    if group:
+        return f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{group}"
+    return f"/subscriptions/{SUBSCRIPTION_ID}"
+
+
+def _generic_arm_type(token: str, inputs: dict[str, Any]) -> tuple[str, list[tuple[str, str]]]:
+    """Fallback: azure-native:foo:BarBaz -> Microsoft.Foo/barBazs, named by its first *Name input."""
+    module, _, type_name = token.partition(":")
+    namespace = "Microsoft." + module[:1].upper() + module[1:]
+    segment = type_name[:1].lower() + type_name[1:] + "s"
+    name_key = next(
+        (k for k in inputs if k.endswith("Name") and k != "resourceGroupName" and isinstance(inputs[k], str)),
+        "name",
+    )
+    return namespace, [(segment, name_key)]
+
+
+def _default_name(token: str, logical_name: str, inputs: dict[str, Any]) -> str:
+    """The name Azure ends up with when the program gives none."""
+    if token in _GUID_NAMED:
+        return fake_guid(token, logical_name, _text(inputs.get("scope")))
+    return logical_name
+
+
+def _add_computed_outputs(token: str, resource_id: str, name: str, outputs: dict[str, Any]) -> None:
+    """Provider-computed values that programs commonly read (principal ids, endpoints)."""
+    if token == "managedidentity:UserAssignedIdentity":
+        outputs.setdefault("principalId", fake_guid(resource_id, "principalId"))
+        outputs.setdefault("clientId", fake_guid(resource_id, "clientId"))
+        outputs.setdefault("tenantId", TENANT_ID)
+    identity = outputs.get("identity")
+    if isinstance(identity, dict):
+        outputs["identity"] = _identity_outputs(resource_id, identity)
+    properties = outputs.get("properties")
+    if token == "cognitiveservices:Account":
+        props = dict(properties) if isinstance(properties, dict) else {}
+        subdomain = _text(props.get("customSubDomainName")) or name
+        props.setdefault("endpoint", f"https://{subdomain}.cognitiveservices.azure.com/")
+        outputs["properties"] = props
+    elif token == "keyvault:Vault" and isinstance(properties, dict):
+        outputs["properties"] = {**properties, "vaultUri": properties.get("vaultUri") or f"https://{name}.vault.azure.net/"}
+    elif token == "storage:StorageAccount":
+        outputs.setdefault(
+            "primaryEndpoints",
+            {kind: f"https://{name}.{kind}.core.windows.net/" for kind in ("blob", "dfs", "file", "queue", "table")},
+        )
+    elif token == "operationalinsights:Workspace":
+        outputs.setdefault("customerId", fake_guid(resource_id, "customerId"))
+    elif token == "containerregistry:Registry":
+        outputs.setdefault("loginServer", f"{name}.azurecr.io")
+    elif token == "apimanagement:ApiManagementService":
+        outputs.setdefault("gatewayUrl", f"https://{name}.azure-api.net")
+
+
+def _identity_outputs(resource_id: str, identity: dict[str, Any]) -> dict[str, Any]:
+    """Fill principalId/tenantId for system-assigned identities and each user-assigned one."""
+    result = dict(identity)
+    identity_type = _text(identity.get("type")).replace(" ", "").lower()
+    if "systemassigned" in identity_type:
+        result.setdefault("principalId", fake_guid(resource_id, "identity.principalId"))
+        result.setdefault("tenantId", TENANT_ID)
+    assigned = identity.get("userAssignedIdentities")
+    if isinstance(assigned, dict):
+        result["userAssignedIdentities"] = {
+            str(key): {
+                **(value if isinstance(value, dict) else {}),
+                "principalId": fake_guid(str(key), "principalId"),
+                "clientId": fake_guid(str(key), "clientId"),
+            }
+            for key, value in assigned.items()
+        }
+    elif isinstance(assigned, list):
+        result["userAssignedIdentities"] = {
+            str(key): {"principalId": fake_guid(str(key), "principalId"), "clientId": fake_guid(str(key), "clientId")}
+            for key in assigned
+        }
+    return result
+
+
+def _text(value: Any) -> str:
+    """A string input, "" when absent or not a string (e.g. an unknown value)."""
+    return value if isinstance(value, str) else ""

@@ -1,0 +1,80 @@
+"""Command line: ``python -m offline_preview --program DIR --stack NAME --policy-pack DIR``.
+
+Exit codes: 0 no mandatory findings; 1 mandatory findings; 2 usage, configuration or program
+errors (one ``error: ...`` line on stderr; ``program failed: ...`` plus the traceback for an
+unexpected exception in the program, which is a bug rather than a user mistake). A program that
+logs with ``pulumi.log.error`` also exits 2 after the report: the engine counts logged errors as a
+failed preview, and a check that passes despite them would hide a broken program.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from .errors import PreviewError, ProgramConfigError, ProgramFailedError
+from .report import render_text, write_json
+from .runner import run
+
+EXIT_OK = 0
+EXIT_MANDATORY = 1
+EXIT_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (argparse exits with code 2 on usage errors)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m offline_preview",
+        description="Run a Pulumi Python program under mocks and check it with a policy pack, offline.",
+    )
+    parser.add_argument("--program", required=True, type=Path, metavar="DIR", help="Pulumi project directory")
+    parser.add_argument("--stack", required=True, metavar="NAME", help="stack name (reads Pulumi.<NAME>.yaml)")
+    parser.add_argument("--policy-pack", required=True, type=Path, metavar="DIR", help="policy pack directory")
+    parser.add_argument(
+        "--policy-config", type=Path, metavar="FILE", help="policy config JSON, as for --policy-pack-config"
+    )
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the result as JSON to FILE")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the preview and return the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        result = run(args.program, args.stack, args.policy_pack, args.policy_config)
+    except ProgramConfigError as exc:
+        _error(f"error: {exc.message}")
+        if exc.registered:
+            _error(
+                f"note: {exc.registered} resource(s) were registered before this error; "
+                "validate configuration before creating resources"
+            )
+        return EXIT_ERROR
+    except ProgramFailedError as exc:
+        _error(f"program failed: {exc.message}\n{exc.traceback_text.rstrip()}")
+        return EXIT_ERROR
+    except PreviewError as exc:
+        _error(f"error: {exc.message}")
+        return EXIT_ERROR
+    try:
+        print(render_text(result), flush=True)
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away; keep going so the exit code and JSON stay right.
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (lives until exit)
+    if args.json is not None:
+        try:
+            write_json(result, args.json)
+        except OSError as exc:
+            _error(f"error: cannot write {args.json}: {exc.strerror or exc}")
+            return EXIT_ERROR
+    if result.program_errors:
+        _error(f"error: the program logged {len(result.program_errors)} error(s) with pulumi.log.error")
+        return EXIT_ERROR
+    return EXIT_MANDATORY if result.mandatory_count else EXIT_OK
+
+
+def _error(text: str) -> None:
+    print(text, file=sys.stderr)

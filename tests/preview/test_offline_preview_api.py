@@ -1,0 +1,207 @@
+"""The Python API in-process (program under mocks + pack over gRPC), and the pure helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from offline_preview import (
+    PolicyPackError,
+    ProgramConfigError,
+    PreviewResult,
+    RecordedResource,
+    analyze_resources,
+    run,
+    to_json,
+)
+from offline_preview.analyzer import PolicyPackSession
+from offline_preview.azure_mocks import SUBSCRIPTION_ID, AzureMocks
+from offline_preview.findings import control_ids
+from offline_preview.model import AnalyzerInfo, PolicyInfo
+from offline_preview.policy_config import load_policy_config, reconcile
+from offline_preview.project import SECRET_PLACEHOLDER, load_project
+from offline_preview.errors import ConfigurationError
+from offline_preview.recorder import duration_seconds
+from offline_preview.wire import RESOURCE_REFERENCE_SIG, SIG_KEY, analyzer_value
+from preview_support import PACK, PROGRAM
+from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
+
+ACCOUNT = "azure-native:cognitiveservices:Account"
+DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
+RG_ID = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg-fixture"
+
+
+@pytest.fixture(scope="module")
+def insecure() -> PreviewResult:
+    """One in-process preview of the insecure stack, shared by the tests below."""
+    return run(PROGRAM, "insecure", PACK)
+
+
+def _by_type(result: PreviewResult, resource_type: str) -> RecordedResource:
+    return next(r for r in result.resources if r.type == resource_type)
+
+
+def test_recorded_inputs_use_wire_camel_case_names(insecure: PreviewResult) -> None:
+    account = _by_type(insecure, ACCOUNT)
+    assert account.inputs["accountName"] == "ai-account"
+    assert account.inputs["resourceGroupName"] == "rg-fixture"
+    assert account.inputs["properties"]["disableLocalAuth"] is False
+    assert account.inputs["properties"]["publicNetworkAccess"] == "Disabled"
+    assert not [key for key in [*account.inputs, *account.inputs["properties"]] if "_" in key]
+
+
+def test_mock_outputs_look_like_azure(insecure: PreviewResult) -> None:
+    account = _by_type(insecure, ACCOUNT)
+    account_id = f"{RG_ID}/providers/Microsoft.CognitiveServices/accounts/ai-account"
+    assert account.id == account_id
+    assert account.outputs["id"] == account_id
+    assert account.outputs["name"] == "ai-account"
+    assert account.outputs["properties"]["endpoint"] == "https://ai-account.cognitiveservices.azure.com/"
+    assert account.outputs["identity"]["principalId"]
+    deployment = _by_type(insecure, DEPLOYMENT)
+    assert deployment.id == f"{account_id}/deployments/chat"
+    assert deployment.property_dependencies["accountName"] == [account.urn]
+    stack = _by_type(insecure, "pulumi:pulumi:Stack")
+    assert stack.outputs["endpoint"] == "https://ai-account.cognitiveservices.azure.com/"
+    assert stack.outputs["tenant"] == "11111111-1111-1111-1111-111111111111"
+
+
+def test_options_and_default_provider_are_recorded(insecure: PreviewResult) -> None:
+    group = _by_type(insecure, "azure-native:resources:ResourceGroup")
+    assert group.options.protect is True
+    assert group.options.ignore_changes == ("tags",)
+    provider = _by_type(insecure, "pulumi:providers:azure-native")
+    assert provider.synthesized and provider.inputs == {"location": "westeurope", "version": "3.29.0"}
+    assert group.provider is not None and group.provider.startswith(provider.urn + "::")
+    assert insecure.invokes == {"azure-native:authorization:getClientConfig": 1}
+
+
+def test_findings_and_json(insecure: PreviewResult) -> None:
+    assert insecure.mandatory_count == 2
+    assert [f.controls for f in insecure.findings if f.level == "mandatory"] == [("ACC-1",), ("MOD-3",)]
+    document = to_json(insecure)
+    assert document["summary"] == {"resources": 6, "mandatory": 2, "advisory": 1}
+
+
+def test_runs_are_isolated_within_one_process(insecure: PreviewResult) -> None:
+    secure = run(PROGRAM, "secure", PACK)
+    assert secure.mandatory_count == 0
+    assert _by_type(secure, ACCOUNT).inputs["properties"]["disableLocalAuth"] is True
+    assert _by_type(insecure, ACCOUNT).inputs["properties"]["disableLocalAuth"] is False
+
+
+def test_settings_error_registers_nothing() -> None:
+    with pytest.raises(ProgramConfigError) as caught:
+        run(PROGRAM, "badconfig", PACK)
+    assert caught.value.message == "fixture-ai:localAuth must be true or false, got 'maybe'"
+    assert caught.value.registered == 0
+
+
+def test_analyze_resources_over_grpc_with_synthetic_resources() -> None:
+    stack = RecordedResource(urn="urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", type="pulumi:pulumi:Stack",
+                             name="p-s", custom=False)
+    accounts = [
+        RecordedResource(
+            urn=f"urn:pulumi:s::p::{ACCOUNT}::a{i}",
+            type=ACCOUNT,
+            name=f"a{i}",
+            custom=True,
+            parent=stack.urn,
+            inputs={"properties": {"disableLocalAuth": i % 2 == 0}},
+        )
+        for i in range(20)
+    ]
+    analysis = analyze_resources([stack, *accounts], PACK, project="p", stack="s")
+    flagged = sorted(f.urn or "" for f in analysis.findings if f.policy == "fixture-ai-local-auth")
+    assert flagged == sorted(a.urn for a in accounts if not a.inputs["properties"]["disableLocalAuth"])
+    assert {p.name for p in analysis.analyzer.policies} == {
+        "fixture-ai-local-auth", "fixture-model-allow-list", "fixture-stack-wiring"
+    }
+
+
+def test_session_kills_the_pack() -> None:
+    with PolicyPackSession.start(PACK, "p", "s") as session:
+        session.analyze([])
+        assert session.process.is_running()
+    assert not session.process.is_running()
+
+
+def test_pack_that_fails_to_start_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\n", encoding="utf-8")
+    (tmp_path / "__main__.py").write_text("raise SystemExit('broken pack')\n", encoding="utf-8")
+    with pytest.raises(PolicyPackError, match="exited .* before it started"):
+        analyze_resources([], tmp_path)
+
+
+# --- pure helpers --------------------------------------------------------------------------------
+
+
+def test_stack_config_in_engine_form() -> None:
+    project = load_project(PROGRAM, "secure")
+    assert project.project == "fixture-ai"
+    assert project.config["fixture-ai:model"] == "gpt-4o"  # project default from Pulumi.yaml
+    assert project.config["fixture-ai:localAuth"] == "false"
+    assert project.config["fixture-ai:tags"] == '{"owner":"platform","data-boundary":"internal"}'
+    assert project.config["fixture-ai:adminPassword"] == SECRET_PLACEHOLDER
+    assert project.secret_keys == ["fixture-ai:adminPassword"]
+    assert project.stack_tags["pulumi:project"] == "fixture-ai"
+
+
+def test_policy_config_reconciles_like_the_cli() -> None:
+    info = AnalyzerInfo(
+        name="pack",
+        version="1",
+        supports_config=True,
+        policies=(
+            PolicyInfo("a", "[ACC-1] a", "mandatory",
+                       {"properties": {"limit": {"type": "integer", "default": 3}}, "required": []}),
+            PolicyInfo("b", "[ACC-2] b", "advisory", None),
+        ),
+        initial_config={},
+    )
+    assert reconcile(info, {}) == {"a": {"enforcementLevel": "mandatory", "limit": 3},
+                                   "b": {"enforcementLevel": "advisory"}}
+    given = load_policy_config({"all": "disabled", "a": {"limit": 5}})
+    assert reconcile(info, given) == {
+        "a": {"enforcementLevel": "disabled", "limit": 5},
+        "b": {"enforcementLevel": "disabled"},
+        "all": {"enforcementLevel": "disabled"},
+    }
+    with pytest.raises(ConfigurationError, match="a: limit: invalid type, expected integer"):
+        reconcile(info, load_policy_config({"a": {"limit": "many"}}))
+    with pytest.raises(ConfigurationError, match="not a valid enforcement level"):
+        load_policy_config({"a": "strict"})
+
+
+def test_resource_references_become_ids_or_urns() -> None:
+    ref: dict[str, Any] = {SIG_KEY: RESOURCE_REFERENCE_SIG, "urn": "urn:x", "id": "/sub/x"}
+    component_ref: dict[str, Any] = {SIG_KEY: RESOURCE_REFERENCE_SIG, "urn": "urn:c"}
+    assert analyzer_value({"a": ref, "b": [component_ref], "__internal": 1}) == {"a": "/sub/x", "b": ["urn:c"]}
+
+
+def test_control_ids_and_durations() -> None:
+    assert control_ids("[ACC-1][ACC-7] text", "[MOD-2a] and [ACC-1] again", "[not-an-id]") == (
+        "ACC-1", "ACC-7", "MOD-2a"
+    )
+    assert duration_seconds("1h30m") == 5400.0
+    assert duration_seconds("90s") == 90.0
+    assert duration_seconds("soon") == 0.0
+
+
+def test_mock_ids_for_extension_and_child_resources() -> None:
+    mocks = AzureMocks()
+    role_id, role = mocks.new_resource(MockResourceArgs(
+        "azure-native:authorization:RoleAssignment", "ra", {"scope": RG_ID, "principalId": "p"}, custom=True
+    ))
+    assert role_id is not None and role_id.startswith(f"{RG_ID}/providers/Microsoft.Authorization/roleAssignments/")
+    assert role["name"] == role_id.rsplit("/", 1)[1]
+    identity_id, identity = mocks.new_resource(MockResourceArgs(
+        "azure-native:managedidentity:UserAssignedIdentity", "id",
+        {"resourceGroupName": "rg-fixture", "resourceName": "agent"}, custom=True,
+    ))
+    assert identity_id == f"{RG_ID}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/agent"
+    assert identity["principalId"] and identity["clientId"] and identity["name"] == "agent"
+    config, _ = mocks.call(MockCallArgs("azure-native:authorization:getClientConfig", {}, ""))
+    assert set(config) == {"clientId", "objectId", "subscriptionId", "tenantId"}
