@@ -1,0 +1,222 @@
+"""Assembles the policy pack and serves it to the Pulumi engine.
+
+`build_pack()` is what policy_pack/__main__.py calls: it serves the pack's analyzer over gRPC,
+prints the port for the engine and blocks, exactly like pulumi_policy's `PolicyPack`, but with
+`AizoneAnalyzerServicer`, which reports `AdvisoryMessage`s (exempted findings, values unknown
+during preview, internal errors of a rule) at advisory level instead of the policy's level.
+In-process drivers (tests, the offline preview) use `build_servicer()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from concurrent import futures
+from inspect import isawaitable
+from typing import Any, Callable, Final, Mapping
+
+import grpc
+from google.protobuf import json_format
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+from .framework import AdvisoryMessage, ResourcePolicySpec, build_policy
+from .policies import ALL_SPECS
+
+PACK_NAME: Final = "aizone-secure-ai"
+PACK_VERSION: Final = "0.1.0"
+PACK_DESCRIPTION: Final = (
+    "Secure AI landing zone controls for Azure (azure-native v3): Entra-only auth, private "
+    "networking, prompt shields, approved models, central logging. Every policy names its control "
+    "ids and MCSB mapping."
+)
+# Same limits as pulumi_policy.PolicyPack.
+_MAX_MESSAGE_BYTES: Final = 1024 * 1024 * 400
+_WORKERS: Final = 4
+
+
+class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
+    """pulumi_policy's analyzer servicer, reporting `AdvisoryMessage`s at advisory level, with the
+    same Analyze / AnalyzeStack semantics but linear cost.
+
+    pulumi_policy 1.21 deserializes a resource's properties once per policy in `Analyze` and every
+    resource once per stack policy in `AnalyzeStack` (policies x resources). Here each resource is
+    deserialized once per request, resource policies run only for their own resource types (their
+    validators ignore other types anyway), and every stack policy receives the same resource list.
+    The overrides rely on private members of the pinned pulumi_policy version; the pack's tests
+    drive them through the analyzer protocol, in process and over gRPC.
+    """
+
+    _resource_types: Mapping[str, frozenset[str]] = {}
+
+    def _policies(self) -> list[Policy]:
+        return self._PolicyAnalyzerServicer__policies  # type: ignore[attr-defined]
+
+    def _active(self, kind: type) -> list[tuple[Policy, EnforcementLevel]]:
+        """Policies of one kind that are not disabled, with their effective level."""
+        active: list[tuple[Policy, EnforcementLevel]] = []
+        for policy in self._policies():
+            level = self._get_enforcement_level(policy)
+            if level == EnforcementLevel.DISABLED or not isinstance(policy, kind):
+                continue
+            active.append((policy, EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level))
+        return active
+
+    def Analyze(self, request: Any, _context: Any) -> analyzer_pb2.AnalyzeResponse:
+        self._configure_runtime_settings()
+        response = analyzer_pb2.AnalyzeResponse()
+        props: Any = None
+        for policy, level in self._active(ResourceValidationPolicy):
+            types = self._resource_types.get(policy.name)
+            if types is not None and request.type not in types:
+                continue
+            if props is None:
+                props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(request.properties)))
+            args = ResourceValidationArgs(
+                request.type,
+                props,
+                request.urn,
+                request.name,
+                self._get_resource_options(request),
+                self._get_provider_resource(request),
+                self._get_policy_config(policy.name),
+                self._PolicyAnalyzerServicer__stack_tags,  # type: ignore[attr-defined]
+            )
+            report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
+            self._validate(response, policy, lambda: policy.validate(args, report))  # type: ignore[call-arg, arg-type]
+        return response
+
+    def AnalyzeStack(self, request: Any, _context: Any) -> analyzer_pb2.AnalyzeResponse:
+        self._configure_runtime_settings()
+        response = analyzer_pb2.AnalyzeResponse()
+        active = self._active(StackValidationPolicy)
+        if not active:
+            return response
+        resources = self._stack_resources(request)
+        for policy, level in active:
+            args = StackValidationArgs(resources, self._get_policy_config(policy.name), self._PolicyAnalyzerServicer__stack_tags)  # type: ignore[attr-defined]
+            report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
+            self._validate(response, policy, lambda: policy.validate(args, report))  # type: ignore[call-arg, arg-type]
+        return response
+
+    def _stack_resources(self, request: Any) -> list[PolicyResource]:
+        """Every resource of the stack, deserialized once, with parent and dependencies linked."""
+        by_urn: dict[str, PolicyResource] = {}
+        links: list[tuple[PolicyResource, Any]] = []
+        for raw in request.resources:
+            props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(raw.properties)))
+            resource = PolicyResource(
+                raw.type, props, raw.urn, raw.name, self._get_resource_options(raw), self._get_provider_resource(raw),
+                None, [], {},
+            )
+            by_urn[raw.urn] = resource
+            links.append((resource, raw))
+        for resource, raw in links:
+            if raw.parent:
+                resource.parent = by_urn.get(raw.parent)
+            resource.dependencies.extend(by_urn[urn] for urn in raw.dependencies if urn in by_urn)
+            for prop, deps in raw.propertyDependencies.items():
+                resource.property_dependencies[prop] = [by_urn[urn] for urn in deps.urns if urn in by_urn]
+        return list(by_urn.values())
+
+    def _validate(self, response: Any, policy: Policy, run: Callable[[], Any]) -> None:
+        """Run one validation the way pulumi_policy does: awaitables, unknowns, not-applicable."""
+        try:
+            result = run()
+            if isawaitable(result):
+                loop = asyncio.new_event_loop()
+                try:
+                    loop.run_until_complete(result)
+                finally:
+                    loop.close()
+        except UnknownValueError as error:
+            response.diagnostics.append(
+                analyzer_pb2.AnalyzeDiagnostic(
+                    policyName=policy.name,
+                    policyPackName=PACK_NAME,
+                    policyPackVersion=PACK_VERSION,
+                    message=f"can't run policy '{policy.name}' from policy pack '{PACK_NAME}@v{PACK_VERSION}' during preview: {error.message}",
+                    urn="",
+                    description=policy.description,
+                    enforcementLevel=self._map_enforcement_level(EnforcementLevel.ADVISORY),
+                )
+            )
+        except _NotApplicableError as error:
+            response.not_applicable.append(analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=error.reason or ""))
+
+    def _create_report_violation(
+        self,
+        response: analyzer_pb2.AnalyzeResponse,
+        policy_name: str,
+        policy_description: str,
+        enforcement_level: EnforcementLevel,
+        severity: Severity | None = None,
+    ) -> ReportViolation:
+        at_level = super()._create_report_violation(
+            response, policy_name, policy_description, enforcement_level, severity
+        )
+        advisory = super()._create_report_violation(
+            response, policy_name, policy_description, EnforcementLevel.ADVISORY, severity
+        )
+
+        def report(message: str, urn: str | None = None) -> None:
+            target = advisory if isinstance(message, AdvisoryMessage) else at_level
+            target(str(message), urn)
+
+        return report
+
+
+def build_policies() -> list[Policy]:
+    """The pulumi_policy policies of the pack, in catalog order of their specs."""
+    return [build_policy(spec) for spec in ALL_SPECS]
+
+
+def build_servicer() -> AizoneAnalyzerServicer:
+    """The pack's analyzer servicer (for in-process analysis)."""
+    servicer = AizoneAnalyzerServicer(
+        PACK_NAME,
+        PACK_VERSION,
+        build_policies(),
+        EnforcementLevel.MANDATORY,
+        None,
+        PACK_DESCRIPTION,
+        "Secure AI landing zone",
+        None,
+        "azure",
+        ["azure", "ai", "security", "mcsb"],
+        None,
+    )
+    servicer._resource_types = {
+        spec.name: frozenset(spec.resource_types) for spec in ALL_SPECS if isinstance(spec, ResourcePolicySpec)
+    }
+    return servicer
+
+
+def build_pack() -> None:
+    """Serve the pack to the Pulumi engine: print the gRPC port on stdout and block forever."""
+    server: Any = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=_WORKERS),
+        options=[("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES)],
+    )
+    analyzer_pb2_grpc.add_AnalyzerServicer_to_server(build_servicer(), server)
+    port = server.add_insecure_port(address="127.0.0.1:0")
+    server.start()
+    sys.stdout.buffer.write(f"{port}\n".encode())
+    sys.stdout.flush()
+    try:
+        server.wait_for_termination()
+    except KeyboardInterrupt:
+        server.stop(0)

@@ -1,0 +1,346 @@
+"""MOD-2a: prompt shields and content filters.
+
+Resource policy: a `cognitiveservices:RaiPolicy` blocks Jailbreak and Indirect Attack on prompts
+and filters Hate, Sexual, Violence and Selfharm on prompts and completions, each entry enabled
+and blocking (`blocking: true` or `action: "BLOCKING"`), harm filters at a severityThreshold at or
+below the configured maximum (Low < Medium < High; "Low" filters the most). Filter names are free
+strings: "Indirect Attack", "indirect_attack" and "IndirectAttack" all match.
+
+Stack policy: every `cognitiveservices:Deployment` names, in properties.raiPolicyName, a RaiPolicy
+of the stack that meets the rule above. Built-in policies fail: Microsoft.Default and
+Microsoft.DefaultV2 filter the harm categories at Medium and (DefaultV2) block jailbreak, but
+neither blocks indirect (document) prompt injection (learn.microsoft.com, "Default Guardrail
+policies for Azure OpenAI"). An omitted raiPolicyName means the built-in default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from .. import defaults, tokens
+from ..config import PolicyConfig
+from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
+from ..stackindex import StackIndex, StackResource
+from ..values import UNKNOWN, as_dict, eq_ci, get, items, normalize_name, str_or_none
+
+SEVERITY_LEVELS: tuple[str, ...] = ("Low", "Medium", "High")
+DEFAULT_MAX_SEVERITY: str = defaults.MAX_SEVERITY_THRESHOLD
+BLOCKING = "BLOCKING"
+PROMPT = "Prompt"
+COMPLETION = "Completion"
+SHIELDS: tuple[str, ...] = ("Jailbreak", "Indirect Attack")
+HARMS: tuple[str, ...] = ("Hate", "Sexual", "Violence", "Selfharm")
+BUILTIN_PREFIX = "microsoft."
+_FILTERS = "properties.contentFilters"
+
+
+@dataclass(frozen=True)
+class _Requirement:
+    """One content filter the policy requires."""
+
+    name: str
+    source: str
+    graded: bool
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return normalize_name(self.name), self.source.lower()
+
+    def entry(self, max_severity: str) -> str:
+        """The contentFilters entry that satisfies this requirement, as a hint."""
+        threshold = f", severityThreshold: '{max_severity}'" if self.graded else ""
+        return f"{{name: '{self.name}', source: '{self.source}', enabled: true, blocking: true{threshold}}}"
+
+
+REQUIREMENTS: tuple[_Requirement, ...] = (
+    *(_Requirement(name, PROMPT, graded=False) for name in SHIELDS),
+    *(_Requirement(name, source, graded=True) for name in HARMS for source in (PROMPT, COMPLETION)),
+)
+
+
+@dataclass
+class Assessment:
+    """Gaps of one RAI policy against MOD-2a, and requirements that are unknown during preview."""
+
+    gaps: list[str] = field(default_factory=list[str])
+    unknown: list[str] = field(default_factory=list[str])
+
+
+def _severity_rank(value: object) -> int | None:
+    """Position of a severity threshold in Low < Medium < High (case-insensitive), else None."""
+    for rank, level in enumerate(SEVERITY_LEVELS):
+        if eq_ci(value, level):
+            return rank
+    return None
+
+
+def _entry_problem(entry: Mapping[str, object], requirement: _Requirement, max_severity: str) -> str | None:
+    """What is wrong with a matching filter entry ("" when unknown), or None when it complies."""
+    relevant = ("enabled", "blocking", "action") + (("severityThreshold",) if requirement.graded else ())
+    if any(entry.get(key) is UNKNOWN for key in relevant):
+        return ""
+    if entry.get("enabled") is not True:
+        return "is not enabled: set enabled = true"
+    if entry.get("blocking") is not True and not eq_ci(entry.get("action"), BLOCKING):
+        return f"does not block (it only annotates): set blocking = true or action = '{BLOCKING}'"
+    if not requirement.graded:
+        return None
+    rank = _severity_rank(entry.get("severityThreshold"))
+    max_rank = _severity_rank(max_severity)
+    if rank is None:
+        return f"has no severityThreshold: set severityThreshold = '{max_severity}' or stricter"
+    if max_rank is not None and rank > max_rank:
+        return (
+            f"filters only at severity '{SEVERITY_LEVELS[rank]}': set severityThreshold = "
+            f"'{max_severity}' or stricter ('Low' filters the most)"
+        )
+    return None
+
+
+def assess(props: Mapping[str, object], max_severity: str) -> Assessment | None:
+    """Assessment of a RaiPolicy's properties, or None when contentFilters is unknown."""
+    filters = get(props, _FILTERS)
+    if filters is UNKNOWN:
+        return None
+    entries: dict[tuple[str, str], list[Mapping[str, object]]] = {}
+    unknown_entries = False
+    for item in items(filters):
+        entry = as_dict(item)
+        source = entry.get("source") if entry else None
+        if item is UNKNOWN or (entry is not None and UNKNOWN in (source, entry.get("name"))):
+            unknown_entries = True
+        elif entry is not None and isinstance(source, str):
+            entries.setdefault((normalize_name(entry.get("name")), source.lower()), []).append(entry)
+    assessment = Assessment()
+    for requirement in REQUIREMENTS:
+        where = f"{requirement.name} on {requirement.source.lower()}s"
+        matching = entries.get(requirement.key, [])
+        problems = [_entry_problem(entry, requirement, max_severity) for entry in matching]
+        if not matching and unknown_entries:
+            assessment.unknown.append(where)
+        elif not matching:
+            assessment.gaps.append(
+                f"does not filter {where}: add {requirement.entry(max_severity)} to {_FILTERS}"
+            )
+        elif None in problems:
+            continue
+        elif "" in problems:
+            assessment.unknown.append(where)
+        else:
+            assessment.gaps.append(f"filter for {where} {problems[0]}")
+    return assessment
+
+
+def _max_severity(config: PolicyConfig) -> str:
+    return config.text("maxSeverityThreshold") or DEFAULT_MAX_SEVERITY
+
+
+def _rai_policy(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
+    """A RaiPolicy has every required prompt shield and harm filter, enabled and blocking."""
+    assessment = assess(resource.props, _max_severity(config))
+    if assessment is None:
+        yield unknown_value(resource.subject, _FILTERS)
+        return
+    for gap in assessment.gaps:
+        yield violation(f"{resource.subject} {gap}.")
+    for where in assessment.unknown:
+        yield unknown_value(resource.subject, f"{_FILTERS} entry for {where}")
+
+
+class _RaiPolicies:
+    """The stack's RaiPolicies by (lower-case) name, plus those whose name is unknown."""
+
+    def __init__(self, stack: StackIndex) -> None:
+        self.by_name: dict[str, list[StackResource]] = {}
+        self.unnamed: list[StackResource] = []
+        for policy in stack.of_type(tokens.RAI_POLICY):
+            names = {
+                value.lower()
+                for value in (policy.get("raiPolicyName"), policy.get("name"))
+                if isinstance(value, str) and value
+            }
+            for name in names:
+                self.by_name.setdefault(name, []).append(policy)
+            if not names:
+                self.unnamed.append(policy)
+
+
+def _same_account(deployment: StackResource, policy: StackResource) -> bool:
+    """False only when both name their account and the names differ."""
+    mine = str_or_none(deployment.get("accountName"))
+    theirs = str_or_none(policy.get("accountName"))
+    return mine is None or theirs is None or mine.lower() == theirs.lower()
+
+
+def _candidates(stack: StackIndex, policies: _RaiPolicies, deployment: StackResource, name: str | None) -> list[StackResource]:
+    """RaiPolicies the deployment's raiPolicyName refers to: by name, by property dependency, or
+    (name not found, target name unknown) the sole RaiPolicy it depends on."""
+    found = {policy.urn: policy for policy in policies.by_name.get(name.lower(), [])} if name else {}
+    for policy in stack.dependencies_via(deployment, "properties", {tokens.RAI_POLICY}):
+        found[policy.urn] = policy
+    if not found and policies.unnamed:
+        sole = stack.sole_dependency(deployment, {tokens.RAI_POLICY})
+        if sole is not None and sole in policies.unnamed:
+            found[sole.urn] = sole
+    return [policy for policy in found.values() if _same_account(deployment, policy)]
+
+
+def _builtin_violation(deployment: StackResource, name: str | None) -> Finding:
+    """Violation for a deployment on a built-in (or the default) content filter policy."""
+    uses = f"uses the built-in content filter policy '{name}'" if name else (
+        "sets no properties.raiPolicyName, so it uses the built-in default content filter policy"
+    )
+    return violation(
+        f"{deployment.subject} {uses}, which filters harmful content at Medium and (DefaultV2) "
+        "blocks jailbreak attempts but does not block Indirect Attack (document prompt "
+        "injection): create a cognitiveservices:RaiPolicy that blocks Jailbreak and Indirect "
+        "Attack and set properties.raiPolicyName to its name.",
+        urn=deployment.urn,
+        name=deployment.name,
+    )
+
+
+def _unresolved(deployment: StackResource, name: str | None, unknown: bool) -> Finding:
+    """Finding for a deployment whose RAI policy is not found in the stack."""
+    if unknown:
+        return unknown_value(
+            deployment.subject,
+            "properties.raiPolicyName (or the RAI policy's name)",
+            urn=deployment.urn,
+            name=deployment.name,
+        )
+    return violation(
+        f"{deployment.subject} uses RAI policy '{name}', which is not defined in this stack, "
+        "so its prompt shields cannot be verified: define the cognitiveservices:RaiPolicy in "
+        "this stack, or, if another stack manages and checks it, list its name in this "
+        "policy's trustedRaiPolicyNames config.",
+        urn=deployment.urn,
+        name=deployment.name,
+    )
+
+
+def _judged(deployment: StackResource, candidates: list[StackResource], config: PolicyConfig) -> Iterator[Finding]:
+    """Findings for a deployment given the RAI policies it refers to: fine when one complies."""
+    assessments = [(policy, assess(policy.props, _max_severity(config))) for policy in candidates]
+    if any(result is not None and not result.gaps and not result.unknown for _, result in assessments):
+        return
+    failing = [(policy, result) for policy, result in assessments if result is not None and result.gaps]
+    if not failing:
+        yield unknown_value(deployment.subject, f"{_FILTERS} of its RAI policy", urn=deployment.urn, name=deployment.name)
+        return
+    policy, result = failing[0]
+    more = f"; and {len(result.gaps) - 1} more gap(s)" if len(result.gaps) > 1 else ""
+    yield violation(
+        f"{deployment.subject} uses {policy.subject}, which does not meet MOD-2a ({policy.subject} "
+        f"{result.gaps[0]}{more}): fix the RAI policy or point properties.raiPolicyName at a "
+        "compliant one.",
+        urn=deployment.urn,
+        name=deployment.name,
+    )
+
+
+def _deployment_findings(
+    stack: StackIndex, policies: _RaiPolicies, deployment: StackResource, config: PolicyConfig
+) -> Iterator[Finding]:
+    """Findings for one deployment: built-in policy, trusted name, or the stack's RaiPolicy."""
+    raw_name = deployment.get("properties.raiPolicyName")
+    name = str_or_none(raw_name)
+    if raw_name is not UNKNOWN and (name is None or name.lower().startswith(BUILTIN_PREFIX)):
+        yield _builtin_violation(deployment, name)
+        return
+    trusted = {value.lower() for value in config.strings("trustedRaiPolicyNames")}
+    if name is not None and name.lower() in trusted:
+        return
+    candidates = _candidates(stack, policies, deployment, name)
+    if candidates:
+        yield from _judged(deployment, candidates, config)
+    else:
+        yield _unresolved(deployment, name, raw_name is UNKNOWN or bool(policies.unnamed))
+
+
+def _deployments_use_custom_policy(stack: StackIndex, config: PolicyConfig) -> Iterator[Finding]:
+    """Every model deployment uses a compliant custom RaiPolicy of the stack."""
+    deployments = stack.of_type(tokens.COGNITIVE_DEPLOYMENT)
+    if not deployments:
+        return
+    policies = _RaiPolicies(stack)
+    for deployment in deployments:
+        yield from _deployment_findings(stack, policies, deployment, config)
+
+
+_SEVERITY_CONFIG: dict[str, dict[str, object]] = {
+    "maxSeverityThreshold": {
+        "type": "string",
+        "enum": list(SEVERITY_LEVELS),
+        "default": DEFAULT_MAX_SEVERITY,
+        "description": (
+            "Most permissive severityThreshold allowed for the Hate/Sexual/Violence/Selfharm "
+            "filters (Low filters the most, High the least)."
+        ),
+    }
+}
+
+_FILTER_FIELDS: tuple[Field, ...] = (
+    Field(tokens.RAI_POLICY, "raiPolicyName"),
+    Field(tokens.RAI_POLICY, f"{_FILTERS}[].name"),
+    Field(tokens.RAI_POLICY, f"{_FILTERS}[].source", (PROMPT, COMPLETION)),
+    Field(tokens.RAI_POLICY, f"{_FILTERS}[].enabled"),
+    Field(tokens.RAI_POLICY, f"{_FILTERS}[].blocking"),
+    Field(tokens.RAI_POLICY, f"{_FILTERS}[].action", (BLOCKING,)),
+    Field(tokens.RAI_POLICY, f"{_FILTERS}[].severityThreshold", SEVERITY_LEVELS),
+)
+
+POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
+    ResourcePolicySpec(
+        name="azure-cognitiveservices-raipolicy-prompt-shields",
+        controls=("MOD-2a",),
+        description=(
+            "RAI policies must block Jailbreak and Indirect Attack on prompts and filter "
+            "Hate/Sexual/Violence/Selfharm on prompts and completions at the configured threshold."
+        ),
+        severity="high",
+        remediation=(
+            "In properties.contentFilters add, enabled and blocking: Jailbreak and Indirect Attack "
+            "on source Prompt, and Hate, Sexual, Violence and Selfharm on sources Prompt and "
+            "Completion with severityThreshold at or below maxSeverityThreshold."
+        ),
+        fields=_FILTER_FIELDS,
+        resource_types=(tokens.RAI_POLICY,),
+        rule=_rai_policy,
+        config=_SEVERITY_CONFIG,
+    ),
+    StackPolicySpec(
+        name="azure-cognitiveservices-deployment-custom-rai-policy",
+        controls=("MOD-2a",),
+        description=(
+            "Model deployments must use a custom RAI policy of the stack that blocks prompt "
+            "attacks (Jailbreak and Indirect Attack)."
+        ),
+        severity="high",
+        remediation=(
+            "Create a cognitiveservices:RaiPolicy on the account that meets MOD-2a and set "
+            "properties.raiPolicyName of every deployment to its name (not Microsoft.Default or "
+            "Microsoft.DefaultV2)."
+        ),
+        fields=(
+            Field(tokens.COGNITIVE_DEPLOYMENT, "properties.raiPolicyName"),
+            Field(tokens.COGNITIVE_DEPLOYMENT, "accountName"),
+            Field(tokens.RAI_POLICY, "accountName"),
+            *_FILTER_FIELDS,
+        ),
+        rule=_deployments_use_custom_policy,
+        config={
+            **_SEVERITY_CONFIG,
+            "trustedRaiPolicyNames": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "default": [],
+                "description": (
+                    "Names of custom RAI policies managed and checked in another stack (for "
+                    "example the platform stack) that deployments of this stack may use."
+                ),
+            },
+        },
+    ),
+)

@@ -1,0 +1,271 @@
+"""ACC-7: control external access. Public network access is disabled and network ACLs deny by
+default on every AI, data, vault and gateway resource; AI accounts restrict outbound access.
+
+Deliberate decisions:
+- API Management cannot be *created* with publicNetworkAccess = Disabled, and cannot disable it
+  before it has an approved private endpoint (Azure returns NotSupported). The policy therefore
+  requires the property to be set explicitly and accepts "Enabled" only when the gateway is
+  injected into a VNet in Internal mode (no public gateway endpoint) or when the stack opts in with
+  `allowPublicGateway: true`; otherwise a time-boxed exemption covers the first deployment.
+- A Container Apps environment is private when it is Internal (vnetConfiguration.internal) or has
+  publicNetworkAccess = Disabled (workload-profile environments reached through a private
+  endpoint, the pattern Microsoft documents for private environments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .. import tokens
+from ..checks import DENY, DISABLED, flag_not_true, flag_true, network_default_deny, public_network_disabled
+from ..config import PolicyConfig
+from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, check, unknown_value, violation
+from ..values import UNKNOWN, describe, eq_ci
+
+_CONTROLS = ("ACC-7",)
+_ALLOWED_OUTBOUND = "AllowOnlyApprovedOutbound"
+_INTERNAL = "Internal"
+
+
+def _policy(
+    name: str,
+    type_token: str,
+    fields: tuple[Field, ...],
+    description: str,
+    rule: ResourceRule,
+    *,
+    controls: tuple[str, ...] = _CONTROLS,
+    config: dict[str, dict[str, object]] | None = None,
+) -> ResourcePolicySpec:
+    """A network-access policy for one resource type."""
+    return ResourcePolicySpec(
+        name=name,
+        controls=controls,
+        description=description,
+        severity="high",
+        remediation=(
+            f"Disable public network access on the {tokens.label(type_token)}, make its network "
+            "rules deny by default and reach it through its private endpoint (RES-4) from the "
+            f"VNet. Properties: {', '.join(field.path for field in fields)}."
+        ),
+        fields=fields,
+        resource_types=(type_token,),
+        rule=rule,
+        config=config or {},
+    )
+
+
+def _cognitive_account(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """AI accounts: no public access, ACLs default-deny, outbound restricted to allowedFqdnList."""
+    yield from public_network_disabled(resource, "properties.publicNetworkAccess")
+    yield from network_default_deny(resource, "properties.networkAcls.defaultAction")
+    yield from flag_true(
+        resource,
+        "properties.restrictOutboundNetworkAccess",
+        "does not restrict outbound network access",
+        " and list the allowed destinations in properties.allowedFqdnList",
+    )
+
+
+def _public_access_only(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """Services whose only network switch is the top-level publicNetworkAccess."""
+    yield from public_network_disabled(resource)
+
+
+def _storage_account(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """Storage: no public access and the network rule set denies by default."""
+    yield from public_network_disabled(resource)
+    yield from network_default_deny(resource, "networkRuleSet.defaultAction")
+
+
+def _key_vault(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """Key Vault: properties.publicNetworkAccess (a plain string in the SDK) is "Disabled"."""
+    yield from public_network_disabled(resource, "properties.publicNetworkAccess")
+
+
+def _purview_account(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """Purview: the account and its managed resources (storage, event hub) are not public."""
+    yield from public_network_disabled(resource)
+    yield from public_network_disabled(resource, "managedResourcesPublicNetworkAccess")
+
+
+def _ml_workspace(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """ML workspace / Foundry hub: no public access, managed network allows approved outbound only."""
+    yield from public_network_disabled(resource)
+    yield from check(
+        resource,
+        "managedNetwork.isolationMode",
+        lambda value: eq_ci(value, _ALLOWED_OUTBOUND),
+        "lets its managed network reach the internet",
+        f"set managedNetwork.isolationMode = '{_ALLOWED_OUTBOUND}' and declare outbound rules",
+    )
+
+
+def _container_registry(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """Container Registry: no public access and no anonymous (unauthenticated) pulls."""
+    yield from public_network_disabled(resource)
+    yield from flag_not_true(resource, "anonymousPullEnabled", "allows anonymous pulls")
+
+
+def _apim_service(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
+    """API Management: publicNetworkAccess explicit; "Enabled" only when internal or allowed."""
+    access = resource.get("publicNetworkAccess")
+    if access is UNKNOWN:
+        yield unknown_value(resource.subject, "publicNetworkAccess")
+        return
+    if eq_ci(access, DISABLED):
+        return
+    if access is None:
+        yield violation(
+            f"{resource.subject} leaves publicNetworkAccess unset (the service default is "
+            "'Enabled'): set it explicitly, to 'Disabled' once the gateway has an approved "
+            "private endpoint, or to 'Enabled' with virtualNetworkType = 'Internal' or the "
+            "policy config allowPublicGateway = true."
+        )
+        return
+    network_type = resource.get("virtualNetworkType")
+    if eq_ci(network_type, _INTERNAL) or config.bool("allowPublicGateway"):
+        return
+    if network_type is UNKNOWN:
+        yield unknown_value(resource.subject, "virtualNetworkType")
+        return
+    yield violation(
+        f"{resource.subject} exposes a public gateway (publicNetworkAccess is {describe(access)}, "
+        f"virtualNetworkType is {describe(network_type)}): inject it into a VNet with "
+        "virtualNetworkType = 'Internal', or set publicNetworkAccess = 'Disabled' once it has an "
+        "approved private endpoint (Azure rejects 'Disabled' at creation: cover the first "
+        "deployment with a time-boxed exemption), or, if public ingress to the gateway is "
+        "intended, set allowPublicGateway = true in this policy's config."
+    )
+
+
+def _managed_environment(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """Container Apps environment: Internal VNet mode, or public network access disabled."""
+    internal = resource.get("vnetConfiguration.internal")
+    access = resource.get("publicNetworkAccess")
+    if internal is True or eq_ci(access, DISABLED):
+        return
+    if internal is UNKNOWN or access is UNKNOWN:
+        yield unknown_value(resource.subject, "vnetConfiguration.internal / publicNetworkAccess")
+        return
+    yield violation(
+        f"{resource.subject} is reachable from the internet (vnetConfiguration.internal is "
+        f"{describe(internal)}, publicNetworkAccess is {describe(access)}): set "
+        "vnetConfiguration.internal = true with vnetConfiguration.infrastructureSubnetId, or set "
+        f"publicNetworkAccess = '{DISABLED}' and add a private endpoint."
+    )
+
+
+def _public(type_token: str, path: str = "publicNetworkAccess") -> Field:
+    """Field of a publicNetworkAccess switch compared with "Disabled"."""
+    return Field(type_token, path, (DISABLED,))
+
+
+POLICIES: tuple[ResourcePolicySpec, ...] = (
+    _policy(
+        "azure-cognitiveservices-account-restrict-network-access",
+        tokens.COGNITIVE_ACCOUNT,
+        (
+            _public(tokens.COGNITIVE_ACCOUNT, "properties.publicNetworkAccess"),
+            Field(tokens.COGNITIVE_ACCOUNT, "properties.networkAcls.defaultAction", (DENY,)),
+            Field(tokens.COGNITIVE_ACCOUNT, "properties.restrictOutboundNetworkAccess"),
+            Field(tokens.COGNITIVE_ACCOUNT, "properties.allowedFqdnList"),
+        ),
+        "Cognitive Services accounts must disable public network access, deny by default and "
+        "restrict outbound access.",
+        _cognitive_account,
+    ),
+    _policy(
+        "azure-search-service-disable-public-network-access",
+        tokens.SEARCH_SERVICE,
+        (_public(tokens.SEARCH_SERVICE),),
+        "AI Search services must disable public network access.",
+        _public_access_only,
+    ),
+    _policy(
+        "azure-storage-storageaccount-restrict-network-access",
+        tokens.STORAGE_ACCOUNT,
+        (
+            _public(tokens.STORAGE_ACCOUNT),
+            Field(tokens.STORAGE_ACCOUNT, "networkRuleSet.defaultAction", (DENY,)),
+        ),
+        "Storage accounts must disable public network access and deny by default.",
+        _storage_account,
+    ),
+    _policy(
+        "azure-keyvault-vault-disable-public-network-access",
+        tokens.KEY_VAULT,
+        (Field(tokens.KEY_VAULT, "properties.publicNetworkAccess"),),
+        "Key Vaults must disable public network access.",
+        _key_vault,
+    ),
+    _policy(
+        "azure-purview-account-disable-public-network-access",
+        tokens.PURVIEW_ACCOUNT,
+        (
+            _public(tokens.PURVIEW_ACCOUNT),
+            _public(tokens.PURVIEW_ACCOUNT, "managedResourcesPublicNetworkAccess"),
+        ),
+        "Purview accounts and their managed resources must disable public network access.",
+        _purview_account,
+        controls=("ACC-7", "DATA-4"),
+    ),
+    _policy(
+        "azure-machinelearningservices-workspace-restrict-network-access",
+        tokens.ML_WORKSPACE,
+        (
+            _public(tokens.ML_WORKSPACE),
+            Field(tokens.ML_WORKSPACE, "managedNetwork.isolationMode", (_ALLOWED_OUTBOUND,)),
+        ),
+        "Machine Learning workspaces (Foundry hubs) must disable public network access and allow "
+        "only approved outbound traffic.",
+        _ml_workspace,
+    ),
+    _policy(
+        "azure-containerregistry-registry-restrict-network-access",
+        tokens.CONTAINER_REGISTRY,
+        (
+            _public(tokens.CONTAINER_REGISTRY),
+            Field(tokens.CONTAINER_REGISTRY, "anonymousPullEnabled"),
+        ),
+        "Container registries must disable public network access and anonymous pulls.",
+        _container_registry,
+    ),
+    _policy(
+        "azure-cosmosdb-databaseaccount-disable-public-network-access",
+        tokens.COSMOS_ACCOUNT,
+        (_public(tokens.COSMOS_ACCOUNT),),
+        "Cosmos DB accounts must disable public network access.",
+        _public_access_only,
+    ),
+    _policy(
+        "azure-apimanagement-service-restrict-public-network-access",
+        tokens.APIM_SERVICE,
+        (
+            Field(tokens.APIM_SERVICE, "publicNetworkAccess", (DISABLED, "Enabled")),
+            Field(tokens.APIM_SERVICE, "virtualNetworkType", (_INTERNAL,)),
+        ),
+        "API Management must set public network access explicitly and expose a public gateway "
+        "only when the stack allows it.",
+        _apim_service,
+        config={
+            "allowPublicGateway": {
+                "type": "boolean",
+                "default": False,
+                "description": "Deliberately allow public ingress to the API Management gateway.",
+            }
+        },
+    ),
+    _policy(
+        "azure-app-managedenvironment-internal-only",
+        tokens.MANAGED_ENVIRONMENT,
+        (
+            Field(tokens.MANAGED_ENVIRONMENT, "vnetConfiguration.internal"),
+            Field(tokens.MANAGED_ENVIRONMENT, "vnetConfiguration.infrastructureSubnetId"),
+            _public(tokens.MANAGED_ENVIRONMENT),
+        ),
+        "Container Apps environments must be internal (VNet) or have public network access "
+        "disabled.",
+        _managed_environment,
+    ),
+)

@@ -1,0 +1,93 @@
+"""Resource type tokens the pack judges, with the labels used in violation messages.
+
+Tokens are pulumi-azure-native v3 (`azure-native:<module>:<Resource>`), checked against the
+installed SDK's `@pulumi.type_token(...)` decorators by the test suite. Older stacks built with
+azure-native v2 may still carry the `insights` token for diagnostic settings; it is accepted too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+COGNITIVE_ACCOUNT: Final = "azure-native:cognitiveservices:Account"
+COGNITIVE_DEPLOYMENT: Final = "azure-native:cognitiveservices:Deployment"
+RAI_POLICY: Final = "azure-native:cognitiveservices:RaiPolicy"
+SEARCH_SERVICE: Final = "azure-native:search:Service"
+LOG_ANALYTICS_WORKSPACE: Final = "azure-native:operationalinsights:Workspace"
+STORAGE_ACCOUNT: Final = "azure-native:storage:StorageAccount"
+BLOB_SERVICE: Final = "azure-native:storage:BlobServiceProperties"
+FILE_SERVICE: Final = "azure-native:storage:FileServiceProperties"
+QUEUE_SERVICE: Final = "azure-native:storage:QueueServiceProperties"
+TABLE_SERVICE: Final = "azure-native:storage:TableServiceProperties"
+COSMOS_ACCOUNT: Final = "azure-native:cosmosdb:DatabaseAccount"
+CONTAINER_REGISTRY: Final = "azure-native:containerregistry:Registry"
+APP_CONFIGURATION: Final = "azure-native:appconfiguration:ConfigurationStore"
+KEY_VAULT: Final = "azure-native:keyvault:Vault"
+PURVIEW_ACCOUNT: Final = "azure-native:purview:Account"
+ML_WORKSPACE: Final = "azure-native:machinelearningservices:Workspace"
+ML_ENVIRONMENT_VERSION: Final = "azure-native:machinelearningservices:EnvironmentVersion"
+APIM_SERVICE: Final = "azure-native:apimanagement:ApiManagementService"
+MANAGED_ENVIRONMENT: Final = "azure-native:app:ManagedEnvironment"
+SESSION_POOL: Final = "azure-native:app:ContainerAppsSessionPool"
+CONTAINER_APP: Final = "azure-native:app:ContainerApp"
+CONTAINER_APP_JOB: Final = "azure-native:app:Job"
+ROLE_ASSIGNMENT: Final = "azure-native:authorization:RoleAssignment"
+USER_ASSIGNED_IDENTITY: Final = "azure-native:managedidentity:UserAssignedIdentity"
+DIAGNOSTIC_SETTING: Final = "azure-native:monitor:DiagnosticSetting"
+DIAGNOSTIC_SETTING_V2: Final = "azure-native:insights:DiagnosticSetting"
+PRIVATE_LINK_SCOPE: Final = "azure-native:monitor:PrivateLinkScope"
+PRIVATE_ENDPOINT: Final = "azure-native:network:PrivateEndpoint"
+PRIVATE_DNS_ZONE_GROUP: Final = "azure-native:network:PrivateDnsZoneGroup"
+AZUREAD_GROUP: Final = "azuread:index/group:Group"
+AZUREAD_USER: Final = "azuread:index/user:User"
+AZUREAD_SERVICE_PRINCIPAL: Final = "azuread:index/servicePrincipal:ServicePrincipal"
+
+# Storage service sub-resources: resource logs of a storage account live on these (the account
+# itself only offers metrics). Key: type token; value: the ARM child path segment.
+STORAGE_SERVICES: Final[Mapping[str, str]] = {
+    BLOB_SERVICE: "blobServices",
+    FILE_SERVICE: "fileServices",
+    QUEUE_SERVICE: "queueServices",
+    TABLE_SERVICE: "tableServices",
+}
+
+DIAGNOSTIC_SETTINGS: Final[frozenset[str]] = frozenset({DIAGNOSTIC_SETTING, DIAGNOSTIC_SETTING_V2})
+
+_LABELS: Final[Mapping[str, str]] = {
+    COGNITIVE_ACCOUNT: "Cognitive Services account",
+    COGNITIVE_DEPLOYMENT: "model deployment",
+    RAI_POLICY: "RAI (content filter) policy",
+    SEARCH_SERVICE: "AI Search service",
+    LOG_ANALYTICS_WORKSPACE: "Log Analytics workspace",
+    STORAGE_ACCOUNT: "storage account",
+    COSMOS_ACCOUNT: "Cosmos DB account",
+    CONTAINER_REGISTRY: "container registry",
+    APP_CONFIGURATION: "App Configuration store",
+    KEY_VAULT: "Key Vault",
+    PURVIEW_ACCOUNT: "Purview account",
+    ML_WORKSPACE: "Machine Learning workspace",
+    ML_ENVIRONMENT_VERSION: "Machine Learning environment version",
+    APIM_SERVICE: "API Management service",
+    MANAGED_ENVIRONMENT: "Container Apps environment",
+    SESSION_POOL: "Container Apps session pool",
+    CONTAINER_APP: "container app",
+    CONTAINER_APP_JOB: "Container Apps job",
+    ROLE_ASSIGNMENT: "role assignment",
+    USER_ASSIGNED_IDENTITY: "user-assigned identity",
+    PRIVATE_ENDPOINT: "private endpoint",
+    PRIVATE_DNS_ZONE_GROUP: "private DNS zone group",
+    AZUREAD_GROUP: "Entra ID group",
+    AZUREAD_USER: "Entra ID user",
+    AZUREAD_SERVICE_PRINCIPAL: "Entra ID service principal",
+}
+
+
+def label(type_token: str) -> str:
+    """Human label of a resource type for messages ("Key Vault", "storage account", ...)."""
+    return _LABELS.get(type_token, type_token.rsplit(":", 1)[-1])
+
+
+def subject(type_token: str, name: str) -> str:
+    """`<label> '<name>'`, the way every message names the resource it is about."""
+    return f"{label(type_token)} '{name}'"

@@ -1,0 +1,46 @@
+"""Fixtures of the policy pack tests: the pack driven in-process through its analyzer servicer.
+
+The repo root goes on sys.path so the pack is imported as `policy_pack.aizone_policy` (a namespace
+package, as the Pulumi program imports it); this directory goes on sys.path for the shared case
+tables in policy_cases.py, whatever pytest's import mode.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+for path in (str(REPO_ROOT), str(HERE)):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+from policy_pack.aizone_policy.harness import PackAnalyzer  # noqa: E402
+
+# In-process analysis reconfigures the Pulumi runtime when all three are set (DESIGN.md section 4).
+_RUNTIME_ENV = ("PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_DRY_RUN")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_pulumi_runtime_env() -> Iterator[None]:
+    saved = {name: os.environ.pop(name) for name in _RUNTIME_ENV if name in os.environ}
+    yield
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def analyzer(_no_pulumi_runtime_env: None) -> PackAnalyzer:
+    """The pack with its default configuration."""
+    return PackAnalyzer()
+
+
+@pytest.fixture
+def make_analyzer(_no_pulumi_runtime_env: None) -> Callable[[Mapping[str, Any]], PackAnalyzer]:
+    """Factory: the pack configured with `--policy-pack-config` content."""
+    return lambda config: PackAnalyzer(config)

@@ -1,0 +1,55 @@
+"""Resource policies: each compliant baseline passes, each one-field violation is caught with its
+control id and an actionable message, and compliant spelling variants pass."""
+
+from __future__ import annotations
+
+import pytest
+from policy_cases import BASELINES, COMPLIANT_VARIANTS, VIOLATIONS, Case, case_params, changed, controls_mark, diagnostics_of, type_controls_mark
+
+from policy_pack.aizone_policy import tokens as t
+from policy_pack.aizone_policy.harness import PackAnalyzer
+
+
+@pytest.mark.parametrize("type_token", [pytest.param(token, marks=type_controls_mark(token)) for token in sorted(BASELINES)])
+def test_compliant_baseline_passes(analyzer: PackAnalyzer, type_token: str) -> None:
+    assert analyzer.analyze(type_token, BASELINES[type_token]) == []
+
+
+@pytest.mark.parametrize("case", case_params(VIOLATIONS))
+def test_violation_is_caught(analyzer: PackAnalyzer, case: Case) -> None:
+    diagnostics = analyzer.analyze(case.type, case.props())
+    caught = diagnostics_of(diagnostics, case.policy, "mandatory")
+    assert caught, f"{case.policy} did not report {case.path}; got {diagnostics}"
+    messages = [item.message for item in caught]
+    assert any(case.fragment in message for message in messages), messages
+    description, _, message = caught[0].message.partition("\n")
+    tag = description.split("]", 1)[0] + "]"
+    assert message.startswith(tag), "every message starts with the policy's control ids"
+    # Only the changed field is reported: other policies stay quiet.
+    assert {item.policy for item in diagnostics} == {case.policy}
+
+
+@pytest.mark.parametrize("case", case_params(COMPLIANT_VARIANTS))
+def test_compliant_variant_passes(analyzer: PackAnalyzer, case: Case) -> None:
+    assert analyzer.analyze(case.type, case.props()) == []
+
+
+@controls_mark("azure-app-managedenvironment-internal-only")
+def test_internal_environment_or_public_access_disabled(analyzer: PackAnalyzer) -> None:
+    external = changed(BASELINES[t.MANAGED_ENVIRONMENT], "vnetConfiguration.internal", False)
+    private = changed(external, "publicNetworkAccess", "Disabled")
+    assert analyzer.analyze(t.MANAGED_ENVIRONMENT, private) == []
+
+
+@controls_mark("azure-cognitiveservices-account-restrict-network-access")
+def test_one_violation_per_gap(analyzer: PackAnalyzer) -> None:
+    """A resource with several gaps gets one actionable message per gap."""
+    props = changed(BASELINES[t.COGNITIVE_ACCOUNT], "properties", {})
+    caught = diagnostics_of(analyzer.analyze(t.COGNITIVE_ACCOUNT, props), "azure-cognitiveservices-account-restrict-network-access")
+    assert len(caught) == 3
+
+
+def test_other_types_are_ignored(analyzer: PackAnalyzer) -> None:
+    """Policies judge resources only by type and properties: unknown types pass untouched."""
+    assert analyzer.analyze("azure-native:resources:ResourceGroup", {"location": "westeurope"}) == []
+    assert analyzer.analyze("aws:s3/bucket:Bucket", {"acl": "public-read"}) == []
