@@ -35,6 +35,16 @@ def storage_account_name(prefix: str, environment: str, application: str, bounda
     return f"st{prefix}{digest}"[:24]
 
 
+@implements("DATA-3")
+def check_same_boundary(principal: Principal, application: str, boundary: str) -> None:
+    """Refuse, before anything is created, to give `principal` data of another boundary (DATA-3)."""
+    if principal.boundary != boundary:
+        raise GrantError(
+            f"{principal.name} belongs to the {principal.boundary!r} data boundary and cannot be given data of "
+            f"{application!r}, which is {boundary!r} (DATA-3)"
+        )
+
+
 @implements("DATA-1", "DATA-2", "DATA-3", "DATA-5", "DATA-6", "ACC-1", "ACC-7", "RES-2", "RES-4", "RES-5")
 class DataBoundary(pulumi.ComponentResource):
     """One application's dataset: a hardened storage account and a private `data` container."""
@@ -153,11 +163,7 @@ class DataBoundary(pulumi.ComponentResource):
         return self._grant(principal, READ_ROLE)
 
     def _check_boundary(self, principal: Principal) -> None:
-        if principal.boundary != self.boundary:
-            raise GrantError(
-                f"{principal.name} belongs to the {principal.boundary!r} data boundary and cannot be given data of "
-                f"{self.application!r}, which is {self.boundary!r} (DATA-3)"
-            )
+        check_same_boundary(principal, self.application, self.boundary)
 
     def _grant(self, principal: Principal, role: str) -> authorization.RoleAssignment:
         return grant_role(

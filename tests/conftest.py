@@ -58,3 +58,19 @@ def run_preview_cli(*args: str, cwd: Path = ROOT, timeout: float = 240) -> subpr
         text=True,
         timeout=timeout,
     )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With AIZONE_TRACE_FILE set, write {control id: [test node ids]} for the traceability report."""
+    import json
+    import os
+
+    target = os.environ.get("AIZONE_TRACE_FILE")
+    if not target:
+        return
+    tests: dict[str, list[str]] = {}
+    for item in items:
+        for marker in item.iter_markers("controls"):
+            for control_id in marker.args:
+                tests.setdefault(control_id, []).append(item.nodeid)
+    Path(target).write_text(json.dumps(tests, sort_keys=True))
