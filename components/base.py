@@ -49,10 +49,13 @@ class Placement:
 
 @dataclass(frozen=True)
 class PrivateNetworking:
-    """Where private endpoints go and the private DNS zones (name -> zone id) they register in."""
+    """Where private endpoints go and the private DNS zones (name -> zone id) they register in.
+    `create_zone_groups` is False in hub-and-spoke landing zones where the platform's Azure Policy
+    (deployIfNotExists) creates each endpoint's DNS zone group in the hub's zones."""
 
     subnet_id: pulumi.Input[str]
     zone_ids: Mapping[str, pulumi.Input[str]]
+    create_zone_groups: bool = True
 
 
 @dataclass(frozen=True)

@@ -292,7 +292,7 @@ class AiGateway(pulumi.ComponentResource):
         if options.is_v2:
             zones = reference.private_dns_zones(SERVICE_TYPE, PRIVATE_LINK_GROUPS[0], placement.location)
             missing = [zone for zone in zones if zone not in networking.zone_ids]
-            if missing:
+            if missing and networking.create_zone_groups:
                 raise GatewayOptionsError(f"{name}: the gateway's private endpoint needs the private DNS zone(s) {missing}")
         super().__init__("aizone:gateway:AiGateway", name, None, opts)
         self._logical_name = name

@@ -79,6 +79,7 @@ class LandingZone(pulumi.ComponentResource):
             subnets=settings.network.subnets,
             zone_names=zones,
             existing_zone_ids=settings.network.dns_zone_ids,
+            zone_groups_by_platform=settings.network.zone_groups_by_platform,
             opts=pulumi.ResourceOptions(parent=self),
         )
         networking = self.network.private_networking

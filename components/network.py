@@ -99,11 +99,14 @@ class Network(pulumi.ComponentResource):
         subnets: Mapping[str, str],
         zone_names: Sequence[str],
         existing_zone_ids: Mapping[str, str] | None = None,
+        zone_groups_by_platform: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """`zone_names`: every privatelink zone the stack's endpoints need. Zones listed in
         `existing_zone_ids` (e.g. in a hub subscription, already linked to the hub VNet) are used
-        as they are; the others are created here and linked to this VNet."""
+        as they are; the others are created here and linked to this VNet. With
+        `zone_groups_by_platform`, the platform's Azure Policy registers endpoints in the hub's
+        zones: no zone and no zone group is created here."""
         super().__init__("aizone:network:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         nsgs = {
@@ -137,12 +140,14 @@ class Network(pulumi.ComponentResource):
 
         existing = dict(existing_zone_ids or {})
         self.zone_ids = {}
-        for zone in sorted(set(zone_names)):
+        for zone in [] if zone_groups_by_platform else sorted(set(zone_names)):
             if zone in existing:
                 self.zone_ids[zone] = existing[zone]
                 continue
             self.zone_ids[zone] = self._private_zone(name, placement, zone).id
-        self.private_networking = PrivateNetworking(self.subnet_ids["privateEndpoints"], self.zone_ids)
+        self.private_networking = PrivateNetworking(
+            self.subnet_ids["privateEndpoints"], self.zone_ids, create_zone_groups=not zone_groups_by_platform
+        )
         self.register_outputs({"vnet_id": self.vnet.id, "subnet_ids": self.subnet_ids})
 
     def _private_zone(self, name: str, placement: Placement, zone: str) -> privatedns.PrivateZone:
@@ -223,7 +228,7 @@ def add_private_endpoint(
     Services account is still provisioning fails with AccountProvisioningStateInvalid."""
     zones = reference.private_dns_zones(target_type, group_id, placement.location)
     missing = [zone for zone in zones if zone not in networking.zone_ids]
-    if missing:
+    if missing and networking.create_zone_groups:
         raise ValueError(f"{name}: private DNS zone(s) {missing} were not provided to the network component")
     endpoint = network.PrivateEndpoint(
         f"{name}-pe-{group_id.lower()}",
@@ -242,6 +247,8 @@ def add_private_endpoint(
         ),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
     )
+    if not networking.create_zone_groups:
+        return endpoint
     network.PrivateDnsZoneGroup(
         f"{name}-pe-{group_id.lower()}-dns",
         network.PrivateDnsZoneGroupArgs(

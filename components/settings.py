@@ -91,6 +91,7 @@ class NetworkSettings:
     address_space: str
     subnets: Mapping[str, str]
     dns_zone_ids: Mapping[str, str] = field(default_factory=dict)
+    zone_groups_by_platform: bool = False
 
 
 @dataclass(frozen=True)
@@ -376,7 +377,9 @@ def _read_tags(reader: _Reader, value: Any) -> dict[str, str]:
 
 def _read_network(reader: _Reader, value: Any) -> NetworkSettings:
     key = f"{NAMESPACE}:network"
-    data = reader.mapping(key, value, ("addressSpace", "subnets", "privateDnsZoneIds"), ("addressSpace", "subnets"))
+    data = reader.mapping(
+        key, value, ("addressSpace", "subnets", "privateDnsZoneIds", "privateDnsZoneGroups"), ("addressSpace", "subnets")
+    )
     space = reader.network(f"{key}.addressSpace", data.get("addressSpace"))
     subnets_raw = reader.mapping(f"{key}.subnets", data.get("subnets", {}), SUBNET_ROLES, SUBNET_ROLES)
     subnets: dict[str, str] = {}
@@ -398,7 +401,10 @@ def _read_network(reader: _Reader, value: Any) -> NetworkSettings:
         parsed[role] = net
         subnets[role] = str(net)
     zone_ids = _read_zone_ids(reader, f"{key}.privateDnsZoneIds", data.get("privateDnsZoneIds", {}))
-    return NetworkSettings(str(space) if space else "", subnets, zone_ids)
+    groups = reader.choice(f"{key}.privateDnsZoneGroups", data.get("privateDnsZoneGroups", "create"), ("create", "platformPolicy"))
+    if groups == "platformPolicy" and zone_ids:
+        reader.fail(f"{key}.privateDnsZoneIds", "is not used when privateDnsZoneGroups is 'platformPolicy' (the platform registers endpoints)")
+    return NetworkSettings(str(space) if space else "", subnets, zone_ids, groups == "platformPolicy")
 
 
 def _read_zone_ids(reader: _Reader, key: str, value: Any) -> dict[str, str]:

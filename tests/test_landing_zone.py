@@ -5,6 +5,7 @@ landing zone passes our own pack with zero mandatory findings.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -164,3 +165,24 @@ def test_bad_configuration_exits_2_with_the_key_and_registers_nothing(tmp_path: 
     # The preview notes any resource registered before the error; there must be none.
     assert "were registered before this error" not in result.stderr
     assert not report.exists()
+
+
+@pytest.mark.controls("RES-3", "RES-4")
+def test_hub_and_spoke_platform_policy_mode_creates_no_zones_or_zone_groups(tmp_path: Path) -> None:
+    """When the platform's Azure Policy registers private endpoints in hub zones, the landing zone
+    creates endpoints only (and the pack is told so through dnsZoneGroupsManagedByPlatform)."""
+    config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    config["aizone:network"]["privateDnsZoneGroups"] = "platformPolicy"
+    program = _program_copy(tmp_path, config)
+    pack_config = tmp_path / "pack-config.json"
+    pack_config.write_text('{"azure-network-privatednszonegroup-required": {"dnsZoneGroupsManagedByPlatform": true}}')
+    report = tmp_path / "report.json"
+    result = run_preview_cli(
+        "--program", str(program), "--stack", "bad", "--policy-pack", str(ROOT / "policy_pack"),
+        "--policy-config", str(pack_config), "--json", str(report),
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    types = [entry["type"] for entry in json.loads(report.read_text())["resources"]]
+    assert "azure-native:privatedns:PrivateZone" not in types
+    assert ZONE_GROUP not in types
+    assert types.count(PRIVATE_ENDPOINT) >= 6
