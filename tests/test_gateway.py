@@ -301,7 +301,10 @@ class Run:
     def __init__(self, stack: str) -> None:
         import offline_preview
 
-        result = offline_preview.run(PROGRAM, stack, PACK)
+        # The fixture is the gateway alone; Defender plans (MOD-1) come from the full landing zone.
+        result = offline_preview.run(
+            PROGRAM, stack, PACK, policy_config={"azure-security-pricing-required-plans": {"defenderManagedElsewhere": True}}
+        )
         assert result.program_errors == []
         self.warnings = result.program_warnings
         self.findings = result.findings

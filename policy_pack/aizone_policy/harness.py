@@ -64,6 +64,8 @@ class StackItem:
     dependencies: Sequence[str] = ()
     property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict[str, Sequence[str]])
     urn: str = ""
+    protect: bool = False
+    """The `protect` resource option, which the engine sends with each resource."""
 
     @property
     def resolved_urn(self) -> str:
@@ -199,6 +201,7 @@ class PackAnalyzer:
                     prop: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(urns))
                     for prop, urns in item.property_dependencies.items()
                 },
+                options=analyzer_pb2.AnalyzerResourceOptions(protect=item.protect),
             )
             for item in items
         ]

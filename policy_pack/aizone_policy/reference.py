@@ -26,6 +26,8 @@ ROLE_IDS: Final[Mapping[str, str]] = {
     "Azure ContainerApps Session Executor": "0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0",
     "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
     "Search Index Data Reader": "1407120a-92aa-4202-b7e9-c0e197c71c8f",
+    "Search Index Data Contributor": "8ebe5a00-799e-43f5-93ac-243d3dce84a7",
+    "Storage Blob Data Owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
     "Cognitive Services Contributor": "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68",
     # https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
@@ -51,6 +53,42 @@ AI_DATA_PLANE_ROLES: Final[frozenset[str]] = frozenset(
 )
 
 
+# Data-plane roles a workload identity (managed identity or service principal) may hold by default
+# (ACC-5): model inference, reading and writing blob data and search indexes, reading secrets,
+# pulling images and running code in a session pool. Storage Blob Data Owner is left out: it also
+# manages POSIX ACLs. A stack extends the list in the policy config.
+WORKLOAD_DATA_PLANE_ROLES: Final[frozenset[str]] = frozenset(
+    {
+        "Cognitive Services OpenAI User",
+        "Cognitive Services User",
+        "Storage Blob Data Reader",
+        "Storage Blob Data Contributor",
+        "Search Index Data Reader",
+        "Search Index Data Contributor",
+        "Key Vault Secrets User",
+        "AcrPull",
+        "Azure ContainerApps Session Executor",
+    }
+)
+
+# Roles that read or write the data of a data resource (storage blobs, search indexes): they must
+# stay inside one data boundary (DATA-2, DATA-3). The read-only ones may also go to the Purview
+# scanner, which classifies every boundary's data (DATA-4).
+DATA_ROLES: Final[frozenset[str]] = frozenset(
+    {
+        "Storage Blob Data Reader",
+        "Storage Blob Data Contributor",
+        "Storage Blob Data Owner",
+        "Search Index Data Reader",
+        "Search Index Data Contributor",
+    }
+)
+DATA_READER_ROLES: Final[frozenset[str]] = frozenset({"Storage Blob Data Reader", "Search Index Data Reader"})
+
+# The role that lets an identity run code in a Container Apps session pool (EXEC-2).
+SESSION_EXECUTOR_ROLE: Final[str] = "Azure ContainerApps Session Executor"
+
+
 def role_name_for_id(role_definition_id: str) -> str | None:
     """Name of a built-in role from a role definition id or its full ARM path, else None."""
     guid = role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
@@ -67,8 +105,56 @@ APPLICATION_TAG: Final[str] = "aizone-application"
 # Every identity that may call AI models is inventoried: the resource that owns it carries this tag
 # with the kind of caller (agent | application | gateway) (ACC-2).
 INVENTORY_TAG: Final[str] = "aizone-inventory"
+INVENTORY_AGENT: Final[str] = "agent"  # the INVENTORY_TAG value of an agent's own identity
 AGENT_TAG: Final[str] = "aizone-agent"  # the agent's name
 OWNER_TAG: Final[str] = "aizone-agent-owner"  # the person accountable for the agent
+
+
+# --- Microsoft Defender for Cloud plans (security:Pricing) -----------------------------------------
+# Source: https://learn.microsoft.com/azure/templates/microsoft.security/pricings (pricing resource)
+# and the SDK docstring of security.ExtensionArgs (extension names), checked 2026-11. The SDK
+# documents AIPromptEvidence, OnUploadMalwareScanning and SensitiveDataDiscovery but not
+# AIPromptSharingWithPurview, which is what the Defender portal's "Enable data security for AI
+# interactions" switch sets (seen in public templates only: these are free strings).
+DEFENDER_STANDARD_TIER: Final[str] = "Standard"
+DEFENDER_AI_PLAN: Final[str] = "AI"
+DEFENDER_STORAGE_PLAN: Final[str] = "StorageAccounts"
+DEFENDER_KEY_VAULT_PLAN: Final[str] = "KeyVaults"
+DEFENDER_API_PLAN: Final[str] = "Api"
+DEFENDER_STORAGE_SUB_PLAN: Final[str] = "DefenderForStorageV2"
+AI_PROMPT_EVIDENCE: Final[str] = "AIPromptEvidence"
+AI_PROMPT_SHARING_WITH_PURVIEW: Final[str] = "AIPromptSharingWithPurview"
+STORAGE_MALWARE_SCANNING: Final[str] = "OnUploadMalwareScanning"
+STORAGE_SENSITIVE_DATA_DISCOVERY: Final[str] = "SensitiveDataDiscovery"
+
+
+# --- API Management gateway TLS settings (customProperties) ---------------------------------------
+# Source: the SDK docstring of apimanagement.ApiManagementServiceArgs.custom_properties (API
+# 2024-05-01): protocol switches default to "False" for services created after 2018-04-01; every
+# listed cipher defaults to "True", so the weak ones must be switched off explicitly.
+APIM_SECURITY_PREFIX: Final[str] = "Microsoft.WindowsAzure.ApiManagement.Gateway.Security"
+APIM_LEGACY_PROTOCOLS: Final[tuple[str, ...]] = tuple(
+    f"{APIM_SECURITY_PREFIX}.{side}Protocols.{protocol}"
+    for side in ("", "Backend.")
+    for protocol in ("Tls10", "Tls11", "Ssl30")
+)
+# Ciphers without forward secrecy (static RSA key exchange), with SHA-1 MACs or 3DES: every cipher
+# the service lets a customer disable.
+APIM_WEAK_CIPHERS: Final[tuple[str, ...]] = tuple(
+    f"{APIM_SECURITY_PREFIX}.Ciphers.{cipher}"
+    for cipher in (
+        "TripleDes168",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        "TLS_RSA_WITH_AES_128_GCM_SHA256",
+        "TLS_RSA_WITH_AES_256_CBC_SHA256",
+        "TLS_RSA_WITH_AES_128_CBC_SHA256",
+        "TLS_RSA_WITH_AES_256_CBC_SHA",
+        "TLS_RSA_WITH_AES_128_CBC_SHA",
+    )
+)
 
 
 # --- Entra ID first-party applications -----------------------------------------------------------

@@ -43,6 +43,8 @@ class StackResource:
     parent: str | None
     dependencies: tuple[str, ...]
     property_dependencies: Mapping[str, tuple[str, ...]]
+    protect: bool = False
+    """The `protect` resource option (the engine sends resource options with the stack)."""
     _converted: dict[str, object] = field(default_factory=dict[str, object], init=False, repr=False)
 
     @cached_property
@@ -89,6 +91,7 @@ class StackResource:
                 prop: tuple(dependency.urn for dependency in dependencies)
                 for prop, dependencies in resource.property_dependencies.items()
             },
+            protect=resource.opts.protect is True,
         )
 
 
@@ -135,6 +138,24 @@ class StackIndex:
             key, _, last = key.rpartition("/")
             suffix.append(last)
         return None
+
+    def within(self, arm_id: str, types: Collection[str]) -> StackResource | None:
+        """The resource of `types` whose id is `arm_id` or its closest ancestor path of that kind
+        (a blob container scope lies within its storage account, even when the stack also holds
+        the blob service in between)."""
+        key = normalize_id(arm_id)
+        while key.count("/") >= 4:
+            hit = self._by_id.get(key)
+            if hit is not None and hit.type in types:
+                return hit
+            key = key.rpartition("/")[0]
+        return None
+
+    def ancestor(self, resource: StackResource, types: Collection[str]) -> StackResource | None:
+        """The closest resource of `types` whose id is a proper prefix of `resource`'s known id
+        (a child's parent after deployment: an API policy's API, an API's service)."""
+        own = resource.arm_id
+        return self.within(own.rpartition("/")[0], types) if own else None
 
     def dependencies_via(self, resource: StackResource, prop: str, types: Collection[str]) -> list[StackResource]:
         """Resources of `types` whose outputs flow into `resource`'s input property `prop`."""

@@ -42,6 +42,24 @@ PRIVATE_DNS_ZONE_GROUP: Final = "azure-native:network:PrivateDnsZoneGroup"
 AZUREAD_GROUP: Final = "azuread:index/group:Group"
 AZUREAD_USER: Final = "azuread:index/user:User"
 AZUREAD_SERVICE_PRINCIPAL: Final = "azuread:index/servicePrincipal:ServicePrincipal"
+CONDITIONAL_ACCESS_POLICY: Final = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
+COGNITIVE_PROJECT: Final = "azure-native:cognitiveservices:Project"
+APIM_API: Final = "azure-native:apimanagement:Api"
+APIM_API_POLICY: Final = "azure-native:apimanagement:ApiPolicy"
+APIM_OPERATION_POLICY: Final = "azure-native:apimanagement:ApiOperationPolicy"
+APIM_SERVICE_POLICY: Final = "azure-native:apimanagement:Policy"
+APIM_PRODUCT_POLICY: Final = "azure-native:apimanagement:ProductPolicy"
+APIM_BACKEND: Final = "azure-native:apimanagement:Backend"
+DEFENDER_PRICING: Final = "azure-native:security:Pricing"
+PIM_ELIGIBILITY: Final = "azure-native:authorization:PimRoleEligibilitySchedule"
+LOCK_BY_SCOPE: Final = "azure-native:authorization:ManagementLockByScope"
+LOCK_AT_RESOURCE: Final = "azure-native:authorization:ManagementLockAtResourceLevel"
+LOCK_AT_RESOURCE_GROUP: Final = "azure-native:authorization:ManagementLockAtResourceGroupLevel"
+LOCK_AT_SUBSCRIPTION: Final = "azure-native:authorization:ManagementLockAtSubscriptionLevel"
+RESOURCE_GROUP: Final = "azure-native:resources:ResourceGroup"
+METRIC_ALERT: Final = "azure-native:monitor:MetricAlert"
+SCHEDULED_QUERY_RULE: Final = "azure-native:monitor:ScheduledQueryRule"
+ACTION_GROUP: Final = "azure-native:monitor:ActionGroup"
 
 # Storage service sub-resources: resource logs of a storage account live on these (the account
 # itself only offers metrics). Key: type token; value: the ARM child path segment.
@@ -53,6 +71,10 @@ STORAGE_SERVICES: Final[Mapping[str, str]] = {
 }
 
 DIAGNOSTIC_SETTINGS: Final[frozenset[str]] = frozenset({DIAGNOSTIC_SETTING, DIAGNOSTIC_SETTING_V2})
+
+# Management locks: by scope (any resource, group or subscription id) or at a fixed level.
+MANAGEMENT_LOCKS: Final[tuple[str, ...]] = (LOCK_BY_SCOPE, LOCK_AT_RESOURCE, LOCK_AT_RESOURCE_GROUP, LOCK_AT_SUBSCRIPTION)
+ALERT_RULES: Final[tuple[str, ...]] = (METRIC_ALERT, SCHEDULED_QUERY_RULE)
 
 _LABELS: Final[Mapping[str, str]] = {
     COGNITIVE_ACCOUNT: "Cognitive Services account",
@@ -80,6 +102,25 @@ _LABELS: Final[Mapping[str, str]] = {
     AZUREAD_GROUP: "Entra ID group",
     AZUREAD_USER: "Entra ID user",
     AZUREAD_SERVICE_PRINCIPAL: "Entra ID service principal",
+    CONDITIONAL_ACCESS_POLICY: "Conditional Access policy",
+    COGNITIVE_PROJECT: "Foundry project",
+    APIM_API: "API",
+    APIM_API_POLICY: "API policy",
+    APIM_OPERATION_POLICY: "API operation policy",
+    APIM_SERVICE_POLICY: "API Management service policy",
+    APIM_PRODUCT_POLICY: "API Management product policy",
+    APIM_BACKEND: "API Management backend",
+    DEFENDER_PRICING: "Defender for Cloud plan",
+    PIM_ELIGIBILITY: "PIM role eligibility schedule",
+    LOCK_BY_SCOPE: "management lock",
+    LOCK_AT_RESOURCE: "management lock",
+    LOCK_AT_RESOURCE_GROUP: "management lock",
+    LOCK_AT_SUBSCRIPTION: "management lock",
+    RESOURCE_GROUP: "resource group",
+    METRIC_ALERT: "metric alert",
+    SCHEDULED_QUERY_RULE: "scheduled query rule",
+    ACTION_GROUP: "action group",
+    BLOB_SERVICE: "blob service",
 }
 
 

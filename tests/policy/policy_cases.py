@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import pytest
 
+from policy_pack.aizone_policy import reference
 from policy_pack.aizone_policy import tokens as t
 from policy_pack.aizone_policy.framework import ResourcePolicySpec
 from policy_pack.aizone_policy.harness import UNKNOWN_VALUE, Diagnostic, StackItem, urn_for
@@ -27,6 +28,59 @@ DELETE: Final = object()
 DIGEST = "@sha256:" + "0123456789abcdef" * 4
 SUBNET = "/subscriptions/sub/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/spoke/subnets/pe"
 UAI_ID = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/agent"
+OPENAI_USER = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
+BLOB_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+SESSION_EXECUTOR = "0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0"
+OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+CS_CONTRIBUTOR = "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68"
+ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+BREAK_GLASS = "99999999-9999-9999-9999-999999999999"
+INTERNAL = {"data-boundary": "internal", "aizone-application": "chat"}
+AGENT_TAGS = {"aizone-inventory": "agent", "aizone-agent-owner": "owner@example.com", **INTERNAL}
+
+
+def role_definition(guid: str) -> str:
+    """A role definition id as the components write it (subscription-scoped ARM path)."""
+    return f"/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+
+
+APIM_SECURITY: Final[Mapping[str, str]] = {
+    key: "False" for key in (*reference.APIM_LEGACY_PROTOCOLS, *reference.APIM_WEAK_CIPHERS)
+}
+
+API_POLICY_XML = """<policies>
+    <inbound>
+        <base />
+        <validate-azure-ad-token tenant-id="tenant" output-token-variable-name="caller">
+            <audiences><audience>api://gateway</audience></audiences>
+        </validate-azure-ad-token>
+        <set-variable name="caller-id" value='@(((Jwt)context.Variables["caller"]).Claims.GetValueOrDefault("oid", "?"))' />
+        <set-header name="api-key" exists-action="delete" />
+        <set-backend-service backend-id="models" />
+        <authentication-managed-identity resource="https://cognitiveservices.azure.com" />
+    </inbound>
+    <backend>
+        <retry condition="@(context.Response.StatusCode == 429 && context.Response != null)" count="2" interval="2">
+            <forward-request />
+        </retry>
+    </backend>
+    <outbound><base /></outbound>
+    <on-error><base /></on-error>
+</policies>"""
+
+SERVICE_POLICY_XML = "<policies><inbound /><backend><forward-request /></backend><outbound /><on-error /></policies>"
+
+DEFENDER_PLANS_BASE: Final[Mapping[str, Any]] = {
+    "pricingTier": "Standard",
+    "scopeId": "subscriptions/sub",
+    "subPlan": "DefenderForStorageV2",
+    "extensions": [{"name": "OnUploadMalwareScanning", "isEnabled": "True"}, {"name": "SensitiveDataDiscovery", "isEnabled": "True"}],
+}
+
+
+def policy_xml(inbound: str) -> str:
+    """A policy document whose inbound section is `inbound`."""
+    return f"<policies><inbound>{inbound}</inbound><backend><forward-request /></backend><outbound /><on-error /></policies>"
 
 
 def changed(base: Mapping[str, Any], path: str, value: object) -> dict[str, Any]:
@@ -86,6 +140,7 @@ BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
         "disableLocalAuth": True,
         "publicNetworkAccess": "Disabled",
         "identity": {"type": "SystemAssigned"},
+        "tags": {"data-boundary": "internal"},
     },
     t.LOG_ANALYTICS_WORKSPACE: {"sku": {"name": "PerGB2018"}, "features": {"disableLocalAuth": True}},
     t.STORAGE_ACCOUNT: {
@@ -96,15 +151,22 @@ BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
         "publicNetworkAccess": "Disabled",
         "networkRuleSet": {"defaultAction": "Deny", "bypass": "None"},
         "minimumTlsVersion": "TLS1_2",
+        "enableHttpsTrafficOnly": True,
+        "allowBlobPublicAccess": False,
+        "allowCrossTenantReplication": False,
+        "encryption": {"requireInfrastructureEncryption": True, "keySource": "Microsoft.Storage"},
+        "tags": dict(INTERNAL),
     },
     t.COSMOS_ACCOUNT: {
         "databaseAccountOfferType": "Standard",
         "disableLocalAuth": True,
         "publicNetworkAccess": "Disabled",
         "locations": [{"locationName": "westeurope"}],
+        "tags": {"data-boundary": "customer"},
     },
     t.CONTAINER_REGISTRY: {
         "sku": {"name": "Premium"},
+        "registryName": "aizoneacr",
         "adminUserEnabled": False,
         "anonymousPullEnabled": False,
         "publicNetworkAccess": "Disabled",
@@ -115,6 +177,8 @@ BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
             "tenantId": "tenant",
             "sku": {"family": "A", "name": "standard"},
             "enableRbacAuthorization": True,
+            "enablePurgeProtection": True,
+            "enableSoftDelete": True,
             "publicNetworkAccess": "Disabled",
         }
     },
@@ -135,6 +199,8 @@ BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
         "identity": {"type": "SystemAssigned"},
         "publicNetworkAccess": "Enabled",
         "virtualNetworkType": "Internal",
+        "customProperties": dict(APIM_SECURITY),
+        "tags": {"aizone-inventory": "gateway"},
     },
     t.MANAGED_ENVIRONMENT: {
         "vnetConfiguration": {"internal": True, "infrastructureSubnetId": SUBNET},
@@ -149,6 +215,8 @@ BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
             ]
         },
         "sessionNetworkConfiguration": {"status": "EgressDisabled"},
+        "dynamicPoolConfiguration": {"lifecycleConfiguration": {"lifecycleType": "Timed", "cooldownPeriodInSeconds": 300}},
+        "scaleConfiguration": {"maxConcurrentSessions": 10, "readySessionInstances": 1},
     },
     t.CONTAINER_APP: {
         "identity": {"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": [UAI_ID]},
@@ -156,6 +224,7 @@ BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
             "containers": [{"name": "app", "image": "aizoneacr.azurecr.io/apps/chat" + DIGEST}],
             "initContainers": [{"name": "init", "image": "aizoneacr.azurecr.io/apps/init" + DIGEST}],
         },
+        "configuration": {"ingress": {"external": False, "targetPort": 8080, "allowInsecure": False}},
     },
     t.CONTAINER_APP_JOB: {"template": {"containers": [{"name": "job", "image": "aizoneacr.azurecr.io/jobs/index" + DIGEST}]}},
     t.ML_ENVIRONMENT_VERSION: {"properties": {"image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04" + DIGEST}},
@@ -164,6 +233,49 @@ BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
         "principalType": "ServicePrincipal",
         "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
         "scope": "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/ai",
+    },
+    t.USER_ASSIGNED_IDENTITY: {"resourceName": "agent", "tags": dict(AGENT_TAGS)},
+    t.BLOB_SERVICE: {
+        "accountName": "aizonedata",
+        "blobServicesName": "default",
+        "isVersioningEnabled": True,
+        "deleteRetentionPolicy": {"enabled": True, "days": 30, "allowPermanentDelete": False},
+        "containerDeleteRetentionPolicy": {"enabled": True, "days": 30},
+    },
+    t.DEFENDER_PRICING: {
+        "pricingName": "AI",
+        "pricingTier": "Standard",
+        "scopeId": "subscriptions/sub",
+        "extensions": [
+            {"name": "AIPromptEvidence", "isEnabled": "True"},
+            {"name": "AIPromptSharingWithPurview", "isEnabled": "True"},
+        ],
+    },
+    t.APIM_API: {"apiId": "inference", "serviceName": "apim", "path": "openai", "protocols": ["https"], "subscriptionRequired": False},
+    t.APIM_API_POLICY: {"apiId": "inference", "serviceName": "apim", "policyId": "policy", "format": "rawxml", "value": API_POLICY_XML},
+    t.APIM_SERVICE_POLICY: {"serviceName": "apim", "policyId": "policy", "format": "xml", "value": SERVICE_POLICY_XML},
+    t.APIM_BACKEND: {
+        "backendId": "models",
+        "serviceName": "apim",
+        "protocol": "http",
+        "url": "https://aizone-ai.cognitiveservices.azure.com/openai",
+        "credentials": {"header": {"x-tenant": ["contoso"]}},
+    },
+    t.PIM_ELIGIBILITY: {
+        "principalId": "22222222-2222-2222-2222-222222222222",
+        "roleDefinitionId": role_definition(CS_CONTRIBUTOR),
+        "scope": "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/ai",
+        "scheduleInfo": {"expiration": {"type": "AfterDuration", "duration": "P180D"}},
+    },
+    t.CONDITIONAL_ACCESS_POLICY: {
+        "displayName": "AI: require MFA",
+        "state": "enabled",
+        "conditions": {
+            "users": {"includedUsers": ["All"], "excludedUsers": [BREAK_GLASS]},
+            "applications": {"includedApplications": ["797f4846-ba00-4fd7-ba43-dac1f8f63013"]},
+            "clientAppTypes": ["all"],
+        },
+        "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
     },
     t.COGNITIVE_DEPLOYMENT: {
         "accountName": "aizone-ai",
@@ -193,14 +305,34 @@ class Case:
     value: object
     policy: str | None
     fragment: str = ""
+    base: str = ""
+    """Name of the compliant variant (VARIANTS) the field is changed from; "" for the baseline."""
 
     @property
     def id(self) -> str:
         shown = "DELETE" if self.value is DELETE else repr(self.value)[:30]
-        return f"{self.type.rsplit(':', 1)[-1]}.{self.path}={shown}"
+        return f"{self.base + ':' if self.base else ''}{self.type.rsplit(':', 1)[-1]}.{self.path}={shown}"
 
     def props(self) -> dict[str, Any]:
-        return changed(BASELINES[self.type], self.path, self.value)
+        return changed(VARIANTS[self.base] if self.base else BASELINES[self.type], self.path, self.value)
+
+
+# Compliant variants of a baseline that a policy needs as the starting point of its one-field
+# cases (e.g. an assignment to a group, to which an administrative role is then given).
+VARIANTS: Final[Mapping[str, Mapping[str, Any]]] = {
+    "group-role": changed(BASELINES[t.ROLE_ASSIGNMENT], "principalType", "Group"),
+    "storage-plan": {**DEFENDER_PLANS_BASE, "pricingName": "StorageAccounts"},
+    "foreign-owner": {**BASELINES[t.ROLE_ASSIGNMENT], "principalType": "ForeignGroup", "roleDefinitionId": role_definition(OWNER), "scope": "/subscriptions/sub/resourceGroups/rg"},
+    "report-only-ca": changed(
+        changed(BASELINES[t.CONDITIONAL_ACCESS_POLICY], "state", "enabledForReportingButNotEnforced"), "conditions.users.excludedUsers", []
+    ),
+}
+VARIANT_TYPES: Final[Mapping[str, str]] = {
+    "group-role": t.ROLE_ASSIGNMENT,
+    "storage-plan": t.DEFENDER_PRICING,
+    "report-only-ca": t.CONDITIONAL_ACCESS_POLICY,
+    "foreign-owner": t.ROLE_ASSIGNMENT,
+}
 
 
 _FILTERS = "properties.contentFilters"
@@ -276,6 +408,93 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(t.ML_ENVIRONMENT_VERSION, "properties.image", "mcr.microsoft.com/azureml/base:latest", "azure-machinelearningservices-environmentversion-image-digest", "[MOD-3] Machine Learning environment version 'res' runs image"),
     # RES-4 (resource part)
     Case(t.SEARCH_SERVICE, "sku.name", "free", "azure-search-service-private-endpoint-sku", "[RES-4] AI Search service 'res' uses a SKU without private endpoint support"),
+    # RES-5
+    Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", "TLS1_0", "azure-storage-storageaccount-tls-https-only", "[RES-5] Storage account 'res' accepts requests below TLS 1.2 (minimumTlsVersion is 'TLS1_0'): set minimumTlsVersion = 'TLS1_2'"),
+    Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", DELETE, "azure-storage-storageaccount-tls-https-only", "(unset means TLS 1.0)"),
+    Case(t.STORAGE_ACCOUNT, "enableHttpsTrafficOnly", False, "azure-storage-storageaccount-tls-https-only", "accepts plain HTTP requests (enableHttpsTrafficOnly is false)"),
+    Case(t.APIM_SERVICE, "customProperties", {**APIM_SECURITY, reference.APIM_LEGACY_PROTOCOLS[0]: "true"}, "azure-apimanagement-service-tls-protocols",
+         "[RES-5] API Management service 'res' enables legacy TLS/SSL protocols (Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls10)"),
+    Case(t.APIM_SERVICE, "customProperties", {**APIM_SECURITY, reference.APIM_LEGACY_PROTOCOLS[4]: "True"}, "azure-apimanagement-service-tls-protocols", "Gateway.Security.Backend.Protocols.Tls11"),
+    Case(t.APIM_SERVICE, "customProperties", {key: value for key, value in APIM_SECURITY.items() if "TripleDes168" not in key}, "azure-apimanagement-service-tls-protocols",
+         "leaves weak TLS ciphers enabled (the service default of every cipher switch is 'True'): set customProperties Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Ciphers.TripleDes168 to 'False'"),
+    Case(t.APIM_SERVICE, "customProperties", DELETE, "azure-apimanagement-service-tls-protocols", "leaves weak TLS ciphers enabled"),
+    Case(t.APIM_API, "protocols", ["https", "http"], "azure-apimanagement-api-https-only", "[RES-5] API 'res' accepts unencrypted protocols (protocols include 'http'): set protocols = ['https']"),
+    Case(t.APIM_API, "protocols", ["WS"], "azure-apimanagement-api-https-only", "protocols include 'WS'"),
+    Case(t.CONTAINER_APP, "configuration.ingress.allowInsecure", True, "azure-app-containerapp-https-ingress", "[RES-5] Container app 'res' serves plain HTTP on its ingress (configuration.ingress.allowInsecure is true)"),
+    # MOD-1 (resource part)
+    Case(t.DEFENDER_PRICING, "pricingTier", "Free", "azure-security-pricing-defender-plan-standard", "[MOD-1] Defender for Cloud plan 'res' does not enable Defender plan 'AI' (pricingTier is 'Free'): set pricingTier = 'Standard'"),
+    Case(t.DEFENDER_PRICING, "extensions.0.isEnabled", "False", "azure-security-pricing-defender-plan-standard", "does not enable AIPromptEvidence (AI alerts would lack the prompt evidence; the extension has isEnabled 'False')"),
+    Case(t.DEFENDER_PRICING, "extensions.0.isEnabled", True, "azure-security-pricing-defender-plan-standard", "isEnabled is the string 'True'"),
+    Case(t.DEFENDER_PRICING, "extensions.0", DELETE, "azure-security-pricing-defender-plan-standard", "the extension is not listed"),
+    Case(t.DEFENDER_PRICING, "subPlan", "PerTransaction", "azure-security-pricing-defender-plan-standard", "set subPlan = 'DefenderForStorageV2'", base="storage-plan"),
+    Case(t.DEFENDER_PRICING, "extensions.0.isEnabled", "False", "azure-security-pricing-defender-plan-standard", "does not enable OnUploadMalwareScanning", base="storage-plan"),
+    Case(t.DEFENDER_PRICING, "pricingTier", "free", "azure-security-pricing-defender-plan-standard", "does not enable Defender plan 'StorageAccounts'", base="storage-plan"),
+    # DATA-4 (Defender for AI shares with Purview)
+    Case(t.DEFENDER_PRICING, "extensions.1", DELETE, "azure-security-pricing-ai-purview-sharing", "[DATA-4] Defender for Cloud plan 'res' does not enable AIPromptSharingWithPurview (prompts and responses would stay outside Purview data security"),
+    # MOD-4 (resource part)
+    Case(t.APIM_API_POLICY, "value", API_POLICY_XML.replace('<set-header name="api-key" exists-action="delete" />', '<set-header name="api-key" exists-action="override"><value>{{openai-key}}</value></set-header>'),
+         "azure-apimanagement-policy-no-backend-keys", "[MOD-4] API policy 'res' sets an api-key for the backend (<set-header name=\"api-key\">): remove it and authenticate with the gateway's managed identity"),
+    Case(t.APIM_API_POLICY, "value", API_POLICY_XML.replace("</inbound>", "", 1), "azure-apimanagement-policy-no-backend-keys", "holds a policy document that is not well-formed XML (mismatched tag"),
+    Case(t.APIM_API_POLICY, "value", '<!DOCTYPE p [<!ENTITY x "y">]>' + API_POLICY_XML, "azure-apimanagement-policy-no-backend-keys", "declares a DTD or entities"),
+    Case(t.APIM_API_POLICY, "value", "<inbound />", "azure-apimanagement-policy-no-backend-keys", "has the root element <inbound> instead of <policies>"),
+    Case(t.APIM_API_POLICY, "value", DELETE, "azure-apimanagement-policy-no-backend-keys", "has no policy content (value is not set)"),
+    Case(t.APIM_API_POLICY, "format", "rawxml-link", "azure-apimanagement-policy-no-backend-keys", "loads its policy from a URL (format 'rawxml-link')"),
+    Case(t.APIM_SERVICE_POLICY, "value", policy_xml('<set-query-parameter name="API-Key" exists-action="append"><value>k</value></set-query-parameter>'),
+         "azure-apimanagement-policy-no-backend-keys", "(<set-query-parameter name=\"API-Key\">)"),
+    Case(t.APIM_BACKEND, "credentials.header", {"api-key": ["{{openai-key}}"]}, "azure-apimanagement-backend-no-api-key", "[MOD-4] API Management backend 'res' sends an api-key to its backend (credentials.header has 'api-key')"),
+    Case(t.APIM_BACKEND, "credentials.query", {"Api-Key": ["k"]}, "azure-apimanagement-backend-no-api-key", "credentials.query has 'api-key'"),
+    # ACC-5 (resource part)
+    Case(t.ROLE_ASSIGNMENT, "roleDefinitionId", role_definition(OWNER), "azure-authorization-roleassignment-least-privilege",
+         "[ACC-5] Role assignment 'res' grants 'Owner' to a workload identity (principalType ServicePrincipal): workload identities never get Owner"),
+    Case(t.ROLE_ASSIGNMENT, "roleDefinitionId", CS_CONTRIBUTOR.upper(), "azure-authorization-roleassignment-least-privilege", "grants 'Cognitive Services Contributor' to a workload identity (principalType ServicePrincipal), which is not on the workload role allow-list"),
+    Case(t.ROLE_ASSIGNMENT, "scope", "/subscriptions/sub/resourceGroups/rg", "azure-authorization-roleassignment-least-privilege", "a role at resource group scope ('/subscriptions/sub/resourceGroups/rg')"),
+    Case(t.ROLE_ASSIGNMENT, "scope", "/subscriptions/sub/", "azure-authorization-roleassignment-least-privilege", "a role at subscription scope"),
+    Case(t.ROLE_ASSIGNMENT, "scope", "/providers/Microsoft.Management/managementGroups/corp", "azure-authorization-roleassignment-least-privilege", "a role at management group scope"),
+    Case(t.ROLE_ASSIGNMENT, "scope", "/subscriptions/sub", "azure-authorization-roleassignment-least-privilege",
+         "grants 'Owner' at subscription scope ('/subscriptions/sub'): broad roles are never assigned at subscription or management-group scope", base="foreign-owner"),
+    # ACC-3
+    Case(t.PIM_ELIGIBILITY, "scheduleInfo.expiration.type", "NoExpiration", "azure-authorization-pimroleeligibilityschedule-expiration",
+         "[ACC-3] PIM role eligibility schedule 'res' makes the role eligible forever (scheduleInfo.expiration.type is 'NoExpiration'): set scheduleInfo.expiration.type = 'AfterDuration'"),
+    Case(t.PIM_ELIGIBILITY, "scheduleInfo", DELETE, "azure-authorization-pimroleeligibilityschedule-expiration", "scheduleInfo.expiration.type is not set"),
+    Case(t.ROLE_ASSIGNMENT, "roleDefinitionId", role_definition(CS_CONTRIBUTOR), "azure-authorization-roleassignment-no-permanent-admin",
+         "[ACC-3] Role assignment 'res' permanently grants the administrative role 'Cognitive Services Contributor' to a group: make it PIM-eligible instead", base="group-role"),
+    Case(t.ROLE_ASSIGNMENT, "roleDefinitionId", OWNER, "azure-authorization-roleassignment-no-permanent-admin", "the administrative role 'Owner'", base="group-role"),
+    Case(t.CONDITIONAL_ACCESS_POLICY, "conditions.users.excludedUsers", [], "azure-entra-conditionalaccesspolicy-break-glass-excluded",
+         "[ACC-3] Conditional Access policy 'res' is enforced (state 'enabled') but excludes no user or group: add the emergency-access (break-glass) accounts"),
+    Case(t.CONDITIONAL_ACCESS_POLICY, "state", "enabled", "azure-entra-conditionalaccesspolicy-break-glass-excluded", "excludes no user or group", base="report-only-ca"),
+    # DATA-1
+    Case(t.STORAGE_ACCOUNT, "tags.data-boundary", "secret", "azure-storage-storageaccount-boundary-tag",
+         "[DATA-1] Storage account 'res' declares no valid data boundary (tags.data-boundary is 'secret'): set tags['data-boundary'] to one of internal, customer, public"),
+    Case(t.SEARCH_SERVICE, "tags", DELETE, "azure-search-service-boundary-tag", "tags.data-boundary is not set"),
+    Case(t.COSMOS_ACCOUNT, "tags.data-boundary", "", "azure-cosmosdb-databaseaccount-boundary-tag", "declares no valid data boundary"),
+    Case(t.USER_ASSIGNED_IDENTITY, "tags.data-boundary", DELETE, "azure-managedidentity-userassignedidentity-boundary-tag", "[DATA-1] User-assigned identity 'res' declares no valid data boundary"),
+    # DATA-5 (resource part), DATA-7
+    Case(t.KEY_VAULT, "properties.enablePurgeProtection", DELETE, "azure-keyvault-vault-purge-protection", "[DATA-5, DATA-7] Key Vault 'res' lets deleted vaults and secrets be purged during their retention (properties.enablePurgeProtection is not set): set properties.enablePurgeProtection = true"),
+    Case(t.KEY_VAULT, "properties.enableSoftDelete", False, "azure-keyvault-vault-purge-protection", "disables soft delete"),
+    Case(t.KEY_VAULT, "properties.enableRbacAuthorization", DELETE, "azure-keyvault-vault-rbac-authorization",
+         "[DATA-7] Key Vault 'res' authorizes data access with access policies (properties.enableRbacAuthorization is not set): set properties.enableRbacAuthorization = true"),
+    Case(t.BLOB_SERVICE, "isVersioningEnabled", False, "azure-storage-blobserviceproperties-soft-delete-versioning", "[DATA-5] Blob service 'res' keeps no previous blob versions (isVersioningEnabled is false)"),
+    Case(t.BLOB_SERVICE, "deleteRetentionPolicy.enabled", False, "azure-storage-blobserviceproperties-soft-delete-versioning", "does not soft-delete blobs"),
+    Case(t.BLOB_SERVICE, "containerDeleteRetentionPolicy", DELETE, "azure-storage-blobserviceproperties-soft-delete-versioning", "does not soft-delete containers"),
+    Case(t.BLOB_SERVICE, "deleteRetentionPolicy.allowPermanentDelete", True, "azure-storage-blobserviceproperties-soft-delete-versioning", "allows permanent deletion of soft-deleted blobs"),
+    # DATA-6
+    Case(t.STORAGE_ACCOUNT, "allowBlobPublicAccess", True, "azure-storage-storageaccount-hardening", "[DATA-6] Storage account 'res' allows anonymous (public) blob access (allowBlobPublicAccess is true)"),
+    Case(t.STORAGE_ACCOUNT, "allowCrossTenantReplication", True, "azure-storage-storageaccount-hardening", "allows object replication to other Entra tenants"),
+    Case(t.STORAGE_ACCOUNT, "encryption.requireInfrastructureEncryption", DELETE, "azure-storage-storageaccount-hardening", "does not use infrastructure (double) encryption"),
+    # EXEC-1
+    Case(t.SESSION_POOL, "poolManagementType", "Manual", "azure-app-containerappssessionpool-isolated-sessions", "[EXEC-1] Container Apps session pool 'res' is not a dynamic session pool"),
+    Case(t.SESSION_POOL, "sessionNetworkConfiguration.status", "EgressEnabled", "azure-app-containerappssessionpool-isolated-sessions", "lets sessions reach the network"),
+    Case(t.SESSION_POOL, "sessionNetworkConfiguration", DELETE, "azure-app-containerappssessionpool-isolated-sessions", "sessionNetworkConfiguration.status is not set"),
+    Case(t.SESSION_POOL, "dynamicPoolConfiguration.lifecycleConfiguration.lifecycleType", "OnContainerExit", "azure-app-containerappssessionpool-isolated-sessions", "does not destroy idle sessions after a cooldown"),
+    # EXEC-3
+    Case(t.SESSION_POOL, "scaleConfiguration.maxConcurrentSessions", 600, "azure-app-containerappssessionpool-resource-limits",
+         "[EXEC-3] Container Apps session pool 'res' sets the concurrent-session cap to 600 (scaleConfiguration.maxConcurrentSessions), outside 1..100"),
+    Case(t.SESSION_POOL, "scaleConfiguration", DELETE, "azure-app-containerappssessionpool-resource-limits", "does not set the concurrent-session cap (scaleConfiguration.maxConcurrentSessions is not set): set scaleConfiguration.maxConcurrentSessions within 1..100"),
+    Case(t.SESSION_POOL, "dynamicPoolConfiguration.lifecycleConfiguration.cooldownPeriodInSeconds", 60, "azure-app-containerappssessionpool-resource-limits", "sets the idle cooldown in seconds to 60"),
+    Case(t.SESSION_POOL, "dynamicPoolConfiguration.lifecycleConfiguration.cooldownPeriodInSeconds", DELETE, "azure-app-containerappssessionpool-resource-limits", "cooldownPeriodInSeconds is not set"),
+    Case(t.SESSION_POOL, "customContainerTemplate.containers.0.resources.cpu", 8, "azure-app-containerappssessionpool-resource-limits", "sets the CPU cores of a session to 8"),
+    Case(t.SESSION_POOL, "customContainerTemplate.containers.0.resources.memory", "64Gi", "azure-app-containerappssessionpool-resource-limits", "resources.memory to '64Gi': declare the memory of each session (e.g. '2Gi'), at most 4Gi"),
+    Case(t.SESSION_POOL, "customContainerTemplate.containers.0.resources", DELETE, "azure-app-containerappssessionpool-resource-limits", "resources.cpu is not set"),
 )
 
 COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (
@@ -290,6 +509,27 @@ COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (
     Case(t.RAI_POLICY, f"{_FILTERS}.1.name", "IndirectAttack", None),
     Case(t.CONTAINER_APP, "template.initContainers", DELETE, None),
     Case(t.ML_ENVIRONMENT_VERSION, "properties.image", DELETE, None),
+    Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", "tls1_2", None),
+    Case(t.STORAGE_ACCOUNT, "enableHttpsTrafficOnly", DELETE, None),
+    Case(t.STORAGE_ACCOUNT, "allowBlobPublicAccess", DELETE, None),
+    Case(t.STORAGE_ACCOUNT, "allowCrossTenantReplication", DELETE, None),
+    Case(t.APIM_SERVICE, "customProperties", {key: value for key, value in APIM_SECURITY.items() if ".Ciphers." in key}, None),
+    Case(t.APIM_SERVICE, "customProperties", {key.lower(): value.lower() for key, value in APIM_SECURITY.items()}, None),
+    Case(t.APIM_API, "protocols", ["https", "wss"], None),
+    Case(t.APIM_API, "protocols", DELETE, None),
+    Case(t.APIM_API_POLICY, "format", DELETE, None),
+    Case(t.APIM_BACKEND, "credentials", DELETE, None),
+    Case(t.CONTAINER_APP, "configuration", DELETE, None),
+    Case(t.DEFENDER_PRICING, "pricingName", "VirtualMachines", None),
+    Case(t.DEFENDER_PRICING, "pricingName", "ai", None),
+    Case(t.KEY_VAULT, "properties.enableSoftDelete", DELETE, None),
+    Case(t.USER_ASSIGNED_IDENTITY, "tags", {"aizone-inventory": "application"}, None),
+    Case(t.SESSION_POOL, "customContainerTemplate.containers.0.resources.memory", "512Mi", None),
+    Case(t.SESSION_POOL, "dynamicPoolConfiguration.lifecycleConfiguration.cooldownPeriodInSeconds", 3600, None),
+    Case(t.ROLE_ASSIGNMENT, "roleDefinitionId", BLOB_READER.upper(), None),
+    Case(t.ROLE_ASSIGNMENT, "scope", "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/data/blobServices/default/containers/docs", None),
+    Case(t.PIM_ELIGIBILITY, "scheduleInfo.expiration", {"type": "AfterDateTime", "endDateTime": "2027-01-01T00:00:00Z"}, None),
+    Case(t.CONDITIONAL_ACCESS_POLICY, "conditions.users", {"includedUsers": ["All"], "excludedGroups": ["break-glass-group"]}, None),
 )
 """Changes that must keep a resource compliant (case-insensitive enums, spelling variants,
 absent properties whose service default is secure)."""
@@ -344,6 +584,10 @@ _PROVIDER_PATHS: Final[Mapping[str, str]] = {
     t.LOG_ANALYTICS_WORKSPACE: "Microsoft.OperationalInsights/workspaces",
     t.PRIVATE_ENDPOINT: "Microsoft.Network/privateEndpoints",
     t.USER_ASSIGNED_IDENTITY: "Microsoft.ManagedIdentity/userAssignedIdentities",
+    t.SESSION_POOL: "Microsoft.App/sessionPools",
+    t.ACTION_GROUP: "Microsoft.Insights/actionGroups",
+    t.METRIC_ALERT: "Microsoft.Insights/metricAlerts",
+    t.DEFENDER_PRICING: "Microsoft.Security/pricings",
 }
 
 # name, type, private-link group id (None: private without an endpoint)
@@ -372,6 +616,17 @@ ZONES: Final[Mapping[str, str]] = {
 }
 PURVIEW_ZONE = "privatelink.purview.azure.com"
 PRINCIPAL_ID = "11111111-1111-1111-1111-111111111111"
+APIM_PRINCIPAL_ID = "33333333-3333-3333-3333-333333333333"
+RESOURCE_GROUP_ID = "/subscriptions/sub/resourceGroups/rg"
+PURVIEW_PRINCIPAL_ID = "44444444-4444-4444-4444-444444444444"
+# Data-bearing resources (DATA-5): created protected and locked in the baseline stack.
+DATA_BEARING: Final[frozenset[str]] = frozenset({t.STORAGE_ACCOUNT, t.KEY_VAULT, t.PURVIEW_ACCOUNT, t.SEARCH_SERVICE, t.COSMOS_ACCOUNT})
+# Defender plans of the baseline stack besides the AI plan of BASELINES (MOD-1).
+DEFENDER_PLANS: Final[Mapping[str, Mapping[str, Any]]] = {
+    "StorageAccounts": VARIANTS["storage-plan"],
+    "KeyVaults": {"pricingName": "KeyVaults", "pricingTier": "Standard", "scopeId": "subscriptions/sub", "subPlan": "PerKeyVault"},
+    "Api": {"pricingName": "Api", "pricingTier": "Standard", "scopeId": "subscriptions/sub", "subPlan": "P1"},
+}
 
 
 def arm_id(type_token: str, name: str) -> str:
@@ -440,7 +695,9 @@ class StackBuilder:
     def build(self) -> list[StackItem]:
         self.add(t.LOG_ANALYTICS_WORKSPACE, "law", BASELINES[t.LOG_ANALYTICS_WORKSPACE])
         for name, type_token, group in STACK_TARGETS:
-            urn = self.add(type_token, name, BASELINES[type_token])
+            urn = self.add(type_token, name, self._target_props(type_token), protect=type_token in DATA_BEARING)
+            if type_token in DATA_BEARING:
+                self.lock(f"{name}-lock", urn, arm_id(type_token, name))
             if type_token == t.STORAGE_ACCOUNT:
                 self._storage_logging(name, urn)
             else:
@@ -450,7 +707,102 @@ class StackBuilder:
                 self.private_endpoint(f"{name}-pe", urn, arm_id(type_token, name), group, zone)
         self._models()
         self._identity()
+        self._defender()
+        self._alerts()
+        self._gateway()
+        self._data_access()
+        self._sessions()
         return self.items
+
+    def _target_props(self, type_token: str) -> dict[str, Any]:
+        """A target's props; deployed identities carry their principal ids (outputs)."""
+        principals = {t.APIM_SERVICE: APIM_PRINCIPAL_ID, t.PURVIEW_ACCOUNT: PURVIEW_PRINCIPAL_ID}
+        props = dict(BASELINES[type_token])
+        if type_token in principals and not self.preview:
+            props = changed(props, "identity.principalId", principals[type_token])
+        return props
+
+    def lock(self, name: str, target_urn: str, target_id: str) -> None:
+        """A CanNotDelete lock by scope on a resource (DATA-5)."""
+        scope, links = self.link("scope", [target_urn], target_id)
+        props: dict[str, Any] = {"level": "CanNotDelete", "lockName": "do-not-delete"}
+        if self.preview:
+            props["scope"] = scope
+        else:
+            props["id"] = f"{target_id}/providers/Microsoft.Authorization/locks/do-not-delete"
+        self.add(t.LOCK_BY_SCOPE, name, props, **links)
+
+    def role(self, name: str, role_id: str, principal: tuple[str, str], scope: tuple[str, str]) -> None:
+        """A ServicePrincipal role assignment wired from (principal URN, principal id) to (scope
+        URN, scope id)."""
+        principal_value, principal_links = self.link("principalId", [principal[0]], principal[1])
+        scope_value, scope_links = self.link("scope", [scope[0]], scope[1])
+        links = {
+            "property_dependencies": {**principal_links.get("property_dependencies", {}), **scope_links.get("property_dependencies", {})},
+            "dependencies": [*principal_links.get("dependencies", []), *scope_links.get("dependencies", [])],
+        }
+        props = {
+            "principalId": principal_value,
+            "principalType": "ServicePrincipal",
+            "roleDefinitionId": role_definition(role_id),
+            "scope": scope_value,
+        }
+        self.add(t.ROLE_ASSIGNMENT, name, props, **links)
+
+    def _defender(self) -> None:
+        """The four Defender plans MOD-1 requires for this stack's resources."""
+        self.add(t.DEFENDER_PRICING, "defender-ai", BASELINES[t.DEFENDER_PRICING])
+        for plan, props in DEFENDER_PLANS.items():
+            self.add(t.DEFENDER_PRICING, f"defender-{plan.lower()}", props)
+
+    def alert(self, name: str, target_urn: str, target_id: str, group: tuple[str, str]) -> None:
+        """A metric alert scoped to a resource and routed to an action group."""
+        if self.preview:
+            props: dict[str, Any] = {"scopes": UNKNOWN_VALUE, "actions": [{"actionGroupId": UNKNOWN_VALUE}]}
+            links: dict[str, Any] = {"property_dependencies": {"scopes": [target_urn], "actions": [group[0]]}, "dependencies": [target_urn, group[0]]}
+        else:
+            props, links = {"scopes": [target_id], "actions": [{"actionGroupId": group[1]}]}, {}
+        self.add(t.METRIC_ALERT, name, {"enabled": True, "severity": 2, **props}, **links)
+
+    def _alerts(self) -> None:
+        """An action group and an alert on the AI account (MOD-2b)."""
+        group_urn = self.add(t.ACTION_GROUP, "ag", {"groupShortName": "aizone", "enabled": True})
+        group = (group_urn, arm_id(t.ACTION_GROUP, "ag"))
+        self.alert("ai-alert", urn_for(t.COGNITIVE_ACCOUNT, "ai"), arm_id(t.COGNITIVE_ACCOUNT, "ai"), group)
+
+    def _gateway(self) -> None:
+        """An API with its policy behind the API Management service, and the gateway's inference
+        role on the AI account (MOD-4)."""
+        apim_urn, apim_id = urn_for(t.APIM_SERVICE, "apim"), arm_id(t.APIM_SERVICE, "apim")
+        api_id = f"{apim_id}/apis/inference"
+        if self.preview:
+            api_props = changed(BASELINES[t.APIM_API], "serviceName", UNKNOWN_VALUE)
+            api_urn = self.add(t.APIM_API, "inference", api_props, property_dependencies={"serviceName": [apim_urn]}, dependencies=[apim_urn])
+            policy_props = changed(BASELINES[t.APIM_API_POLICY], "apiId", UNKNOWN_VALUE)
+            self.add(t.APIM_API_POLICY, "inference-policy", policy_props, property_dependencies={"apiId": [api_urn]}, dependencies=[api_urn])
+        else:
+            api = {key: value for key, value in BASELINES[t.APIM_API].items() if key not in ("apiId", "serviceName")}
+            api_urn = self.add(t.APIM_API, "inference", {**api, "id": api_id, "name": "inference"})
+            policy = {key: value for key, value in BASELINES[t.APIM_API_POLICY].items() if key not in ("apiId", "serviceName", "policyId")}
+            self.add(t.APIM_API_POLICY, "inference-policy", {**policy, "id": f"{api_id}/policies/policy"})
+        ai = (urn_for(t.COGNITIVE_ACCOUNT, "ai"), arm_id(t.COGNITIVE_ACCOUNT, "ai"))
+        self.role("apim-openai-user", OPENAI_USER, (apim_urn, APIM_PRINCIPAL_ID), ai)
+
+    def _data_access(self) -> None:
+        """The agent reads its boundary's storage; Purview reads it to classify (DATA-2/3/4)."""
+        data = (urn_for(t.STORAGE_ACCOUNT, "data"), arm_id(t.STORAGE_ACCOUNT, "data") + "/blobServices/default/containers/docs")
+        self.role("agent-data-reader", BLOB_READER, (urn_for(t.USER_ASSIGNED_IDENTITY, "agent"), PRINCIPAL_ID), data)
+        self.role("purview-data-reader", BLOB_READER, (urn_for(t.PURVIEW_ACCOUNT, "purview"), PURVIEW_PRINCIPAL_ID), data)
+
+    def _sessions(self) -> None:
+        """A custom-container session pool in the environment, the agent's executor role on it
+        and an alert on it (EXEC-1..4)."""
+        env_urn, env_id = urn_for(t.MANAGED_ENVIRONMENT, "env"), arm_id(t.MANAGED_ENVIRONMENT, "env")
+        environment, links = self.link("environmentId", [env_urn], env_id)
+        pool_urn = self.add(t.SESSION_POOL, "pool", changed(BASELINES[t.SESSION_POOL], "environmentId", environment), **links)
+        pool = (pool_urn, arm_id(t.SESSION_POOL, "pool"))
+        self.role("agent-executor", SESSION_EXECUTOR, (urn_for(t.USER_ASSIGNED_IDENTITY, "agent"), PRINCIPAL_ID), pool)
+        self.alert("pool-alert", pool_urn, pool[1], (urn_for(t.ACTION_GROUP, "ag"), arm_id(t.ACTION_GROUP, "ag")))
 
     def _storage_logging(self, name: str, account_urn: str) -> None:
         """Storage logs live on the blob service: a BlobServiceProperties resource in preview
@@ -460,12 +812,14 @@ class StackBuilder:
             blob_urn = self.add(
                 t.BLOB_SERVICE,
                 f"{name}-blob",
-                {"accountName": UNKNOWN_VALUE, "id": UNKNOWN_VALUE, "deleteRetentionPolicy": {"enabled": True, "days": 30}},
+                {**BASELINES[t.BLOB_SERVICE], "accountName": UNKNOWN_VALUE, "id": UNKNOWN_VALUE},
                 property_dependencies={"accountName": [account_urn]},
                 dependencies=[account_urn],
             )
             self.diagnostic_setting(f"{name}-blob-diag", blob_urn, f"{account_id}/blobServices/default")
         else:
+            blob = {key: value for key, value in BASELINES[t.BLOB_SERVICE].items() if key not in ("accountName", "blobServicesName")}
+            self.add(t.BLOB_SERVICE, f"{name}-blob", {**blob, "id": f"{account_id}/blobServices/default"}, dependencies=[account_urn])
             self.diagnostic_setting(f"{name}-blob-diag", account_urn, f"{account_id}/blobServices/default")
 
     def _models(self) -> None:
@@ -482,7 +836,7 @@ class StackBuilder:
             self.add(t.COGNITIVE_DEPLOYMENT, "chat", {key: value for key, value in deployment.items() if key != "accountName"})
 
     def _identity(self) -> None:
-        identity_props = {"principalId": UNKNOWN_VALUE if self.preview else PRINCIPAL_ID}
+        identity_props = {**BASELINES[t.USER_ASSIGNED_IDENTITY], "principalId": UNKNOWN_VALUE if self.preview else PRINCIPAL_ID}
         uai_urn = self.add(t.USER_ASSIGNED_IDENTITY, "agent", identity_props)
         principal, links = self.link("principalId", [uai_urn], PRINCIPAL_ID)
         self.add(t.ROLE_ASSIGNMENT, "agent-openai-user", changed(BASELINES[t.ROLE_ASSIGNMENT], "principalId", principal), **links)
@@ -506,6 +860,7 @@ def replace_item(items: Sequence[StackItem], name: str, **changes: Any) -> list[
                 "dependencies": item.dependencies,
                 "property_dependencies": item.property_dependencies,
                 "urn": item.urn,
+                "protect": item.protect,
             }
             fields.update(changes)
             result.append(StackItem(**fields))

@@ -83,4 +83,8 @@ def test_pack_process_serves_the_analyzer(pack_stub: analyzer_pb2_grpc.AnalyzerS
         resources=[analyzer_pb2.AnalyzerResource(type=t.KEY_VAULT, properties=_struct(dict(BASELINES[t.KEY_VAULT])), urn="urn:pulumi:dev::aizone::azure-native:keyvault:Vault::kv", name="kv")]
     )
     policies = {item.policyName for item in pack_stub.AnalyzeStack(stack).diagnostics}
-    assert policies == {"azure-monitor-diagnosticsetting-central-logging", "azure-network-privateendpoint-required"}
+    assert policies == {
+        "azure-monitor-diagnosticsetting-central-logging",
+        "azure-network-privateendpoint-required",
+        "azure-resources-dataresource-deletion-protection",
+    }

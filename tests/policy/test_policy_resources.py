@@ -4,7 +4,7 @@ control id and an actionable message, and compliant spelling variants pass."""
 from __future__ import annotations
 
 import pytest
-from policy_cases import BASELINES, COMPLIANT_VARIANTS, VIOLATIONS, Case, case_params, changed, controls_mark, diagnostics_of, type_controls_mark
+from policy_cases import BASELINES, COMPLIANT_VARIANTS, VARIANT_TYPES, VARIANTS, VIOLATIONS, Case, case_params, changed, controls_mark, diagnostics_of, type_controls_mark
 
 from policy_pack.aizone_policy import tokens as t
 from policy_pack.aizone_policy.harness import PackAnalyzer
@@ -27,6 +27,12 @@ def test_violation_is_caught(analyzer: PackAnalyzer, case: Case) -> None:
     assert message.startswith(tag), "every message starts with the policy's control ids"
     # Only the changed field is reported: other policies stay quiet.
     assert {item.policy for item in diagnostics} == {case.policy}
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_named_variant_passes(analyzer: PackAnalyzer, name: str) -> None:
+    """The compliant starting points of cases that change one field of a variant."""
+    assert analyzer.analyze(VARIANT_TYPES[name], VARIANTS[name]) == []
 
 
 @pytest.mark.parametrize("case", case_params(COMPLIANT_VARIANTS))

@@ -118,6 +118,12 @@ OUTPUTS: tuple[tuple[str, str], ...] = (
     (tokens.RAI_POLICY, "name"),
     (tokens.PRIVATE_ENDPOINT, "name"),
     (tokens.COGNITIVE_DEPLOYMENT, "properties"),
+    (tokens.CONTAINER_REGISTRY, "loginServer"),
+    (tokens.CONTAINER_REGISTRY, "name"),
+    (tokens.DEFENDER_PRICING, "name"),
+    (tokens.APIM_API, "name"),
+    (tokens.APIM_SERVICE, "name"),
+    (tokens.STORAGE_ACCOUNT, "name"),
 )
 
 

@@ -11,7 +11,11 @@ from typing import Any
 
 import pytest
 from policy_cases import (
+    AGENT_TAGS,
+    API_POLICY_XML,
     BASELINES,
+    CS_CONTRIBUTOR,
+    RESOURCE_GROUP_ID,
     PRINCIPAL_ID,
     ZONES,
     arm_id,
@@ -22,6 +26,7 @@ from policy_cases import (
     diagnostics_of,
     item,
     replace_item,
+    role_definition,
     without,
     zone_id,
 )
@@ -60,7 +65,9 @@ def _storage_logs_on_account(stack: Stack) -> Stack:
 
 
 def _role_to_ai_identity_as_user(stack: Stack) -> Stack:
+    """The AI account's own (inventoried) identity granted a role, declared as a user."""
     stack = replace_item(stack, "agent-openai-user", property_dependencies={"principalId": [urn_for(t.COGNITIVE_ACCOUNT, "ai")]})
+    stack = _props(stack, "ai", "tags", {"aizone-inventory": "application"})
     return _props(stack, "agent-openai-user", "principalType", "User")
 
 
@@ -93,6 +100,7 @@ class StackCase:
     fragment: str
     config: Mapping[str, Any] | None = None
     shapes: tuple[bool, ...] = (True, False)
+    level: str = "mandatory"
 
 
 _DIAG = "azure-monitor-diagnosticsetting-central-logging"
@@ -100,6 +108,56 @@ _PE = "azure-network-privateendpoint-required"
 _DNS = "azure-network-privatednszonegroup-required"
 _RAI = "azure-cognitiveservices-deployment-custom-rai-policy"
 _PRINCIPAL = "azure-authorization-roleassignment-principal-type-matches"
+_PLANS = "azure-security-pricing-required-plans"
+_GATEWAY_AUTH = "azure-apimanagement-api-entra-managed-identity-auth"
+_GATEWAY_ROLE = "azure-apimanagement-service-gateway-least-privilege"
+_WORKLOAD = "azure-authorization-roleassignment-workload-least-privilege"
+_INVENTORY = "azure-authorization-roleassignment-inventoried-ai-caller"
+_OWNER_TAG = "azure-managedidentity-userassignedidentity-agent-owner"
+_ISOLATION = "azure-storage-storageaccount-dataset-isolation"
+_BOUNDARY = "azure-authorization-roleassignment-same-data-boundary"
+_DELETION = "azure-resources-dataresource-deletion-protection"
+_REGISTRY = "azure-app-containerappssessionpool-approved-registry"
+_EXECUTOR = "azure-authorization-roleassignment-session-executor-scope"
+_OUTPUT = "azure-cognitiveservices-account-output-monitoring"
+_EXEC_ALERTS = "azure-app-containerappssessionpool-execution-alerts"
+
+
+
+def _api_policy(stack: Stack, old: str, new: str) -> Stack:
+    """The API policy with one piece of its XML replaced."""
+    return _props(stack, "inference-policy", "value", API_POLICY_XML.replace(old, new))
+
+
+def _with_resource_group(stack: Stack) -> Stack:
+    return [*stack, StackItem(type=t.RESOURCE_GROUP, name="rg", props={"resourceGroupName": "rg", "id": RESOURCE_GROUP_ID})]
+
+
+def _scope_wired_from_resource_group(stack: Stack, assignment: str) -> Stack:
+    """Preview shape: the assignment's (unknown) scope is the resource group's id."""
+    deps = {**item(stack, assignment).property_dependencies, "scope": [urn_for(t.RESOURCE_GROUP, "rg")]}
+    return replace_item(_with_resource_group(stack), assignment, property_dependencies=deps)
+
+
+def _agent_tag(stack: Stack, key: str, value: object) -> Stack:
+    return _props(stack, "agent", f"tags.{key}", value)
+
+
+def _second_application(stack: Stack) -> Stack:
+    """Another application's agent, same boundary, reads the 'data' storage account."""
+    tags = {**AGENT_TAGS, "aizone-application": "billing"}
+    principal = UNKNOWN_VALUE if item(stack, "agent").props["principalId"] == UNKNOWN_VALUE else "55555555-5555-5555-5555-555555555555"
+    other = StackItem(type=t.USER_ASSIGNED_IDENTITY, name="billing-agent", props={"tags": tags, "principalId": principal})
+    grant = item(stack, "agent-data-reader")
+    links = {prop: [other.resolved_urn] if prop == "principalId" else list(urns) for prop, urns in grant.property_dependencies.items()}
+    reader = StackItem(
+        type=t.ROLE_ASSIGNMENT,
+        name="billing-data-reader",
+        props={**grant.props, "principalId": principal},
+        property_dependencies=links,
+        dependencies=[urn for urns in links.values() for urn in urns],
+    )
+    return [*stack, other, reader]
 
 STACK_VIOLATIONS: tuple[StackCase, ...] = (
     StackCase("vault-without-diagnostics", lambda s: without(s, "kv-diag"), _DIAG, "kv",
@@ -133,6 +191,60 @@ STACK_VIOLATIONS: tuple[StackCase, ...] = (
               "uses the built-in content filter policy 'Microsoft.DefaultV2', which filters harmful content at Medium and (DefaultV2) blocks jailbreak attempts but does not block Indirect Attack"),
     StackCase("weak-rai-policy", _weak_rai, _RAI, "chat", "does not meet MOD-2a (RAI (content filter) policy 'strict' does not filter Indirect Attack on prompts"),
     StackCase("undefined-rai-policy", lambda s: _props(s, "chat", "properties.raiPolicyName", "elsewhere"), _RAI, "chat", "'elsewhere', which is not defined in this stack", shapes=(False,)),
+    # MOD-1
+    StackCase("no-ai-plan", lambda s: without(s, "defender-ai"), _PLANS, "ai",
+              "[MOD-1] Cognitive Services account 'ai' is in a stack without the Defender for Cloud plan 'AI' (threat protection for AI with prompt evidence): add a security:Pricing with pricingName = 'AI'"),
+    StackCase("no-storage-plan", lambda s: without(s, "defender-storageaccounts"), _PLANS, "data", "without the Defender for Cloud plan 'StorageAccounts' (malware scanning"),
+    StackCase("no-api-plan", lambda s: without(s, "defender-api"), _PLANS, "apim", "or set defenderManagedElsewhere = true in this policy's config"),
+    # MOD-4
+    StackCase("api-without-token-validation", lambda s: _api_policy(s, "validate-azure-ad-token", "validate-client-certificate"), _GATEWAY_AUTH, "inference",
+              "[MOD-4] API 'inference' does not validate the callers' Entra ID tokens (no validate-azure-ad-token or validate-jwt in the inbound section of its API policy or of the service-level policy it inherits with <base />)"),
+    StackCase("api-without-managed-identity", lambda s: _api_policy(s, "authentication-managed-identity", "set-header name=\"x-trace\""), _GATEWAY_AUTH, "inference",
+              "does not authenticate to its backend with the gateway's managed identity"),
+    StackCase("gateway-contributor-on-ai", lambda s: _props(s, "apim-openai-user", "roleDefinitionId", role_definition(CS_CONTRIBUTOR)), _GATEWAY_ROLE, "apim-openai-user",
+              "[MOD-4] Role assignment 'apim-openai-user' grants 'Cognitive Services Contributor' on Cognitive Services account 'ai' to the managed identity of API Management service 'apim': the gateway may hold only Cognitive Services OpenAI User or Cognitive Services User"),
+    # ACC-5
+    StackCase("workload-scope-from-resource-group", lambda s: _scope_wired_from_resource_group(s, "agent-data-reader"), _WORKLOAD, "agent-data-reader",
+              "[ACC-5] Role assignment 'agent-data-reader' grants the managed identity of user-assigned identity 'agent' a role on resource group 'rg' (resource group scope)", shapes=(True,)),
+    # ACC-2 (advisory)
+    StackCase("uninventoried-ai-caller", lambda s: _agent_tag(s, "aizone-inventory", None), _INVENTORY, "agent-openai-user",
+              "[ACC-2] Role assignment 'agent-openai-user' grants 'Cognitive Services OpenAI User' to the managed identity of user-assigned identity 'agent', which is not in the agent inventory (no 'aizone-inventory' tag)",
+              level="advisory"),
+    StackCase("agent-without-owner", lambda s: _agent_tag(s, "aizone-agent-owner", None), _OWNER_TAG, "agent",
+              "[ACC-2] User-assigned identity 'agent' is an inventoried agent identity without an owner: set tags['aizone-agent-owner']", level="advisory"),
+    # DATA-2, DATA-3
+    StackCase("storage-shared-by-two-applications", _second_application, _ISOLATION, "data",
+              "[DATA-2] Storage account 'data' (boundary 'internal') is shared between applications: 'chat' (user-assigned identity 'agent', boundary 'internal'), 'billing' (user-assigned identity 'billing-agent', boundary 'internal')"),
+    StackCase("public-agent-reads-internal-data", lambda s: _agent_tag(s, "data-boundary", "public"), _BOUNDARY, "agent-data-reader",
+              "[DATA-3] Role assignment 'agent-data-reader' grants 'Storage Blob Data Reader' across data boundaries: user-assigned identity 'agent' belongs to data boundary 'public' but storage account 'data' holds 'internal' data"),
+    StackCase("untagged-identity-reads-data", lambda s: _agent_tag(s, "data-boundary", None), _BOUNDARY, "agent-data-reader", "user-assigned identity 'agent' declares no data boundary"),
+    StackCase("purview-writes-data", lambda s: _props(s, "purview-data-reader", "roleDefinitionId", role_definition("ba92f5b4-2d11-453d-a403-e96b0029c9fe")), _BOUNDARY, "purview-data-reader",
+              "Purview account 'purview' declares no data boundary, so it may not hold data roles (only a Purview account's identity may read every boundary)"),
+    # DATA-5
+    StackCase("vault-not-protected", lambda s: replace_item(s, "kv", protect=False), _DELETION, "kv",
+              "[DATA-5] Key Vault 'kv' is not created with Pulumi's protect option: pass opts=pulumi.ResourceOptions(protect=True)"),
+    StackCase("purview-without-lock", lambda s: without(s, "purview-lock"), _DELETION, "purview",
+              "[DATA-5] Purview account 'purview' has no CanNotDelete management lock: add an authorization:ManagementLockByScope"),
+    StackCase("read-only-lock-level-none", lambda s: _props(s, "cosmos-lock", "level", "NotSpecified"), _DELETION, "cosmos", "has no CanNotDelete management lock"),
+    StackCase("storage-without-blob-service", lambda s: without(s, "data-blob"), _DELETION, "data", "has no blob service settings: add a storage:BlobServiceProperties", shapes=(False,)),
+    # EXEC-2
+    StackCase("image-from-docker-hub", lambda s: _props(s, "pool", "customContainerTemplate.containers.0.image", "python@sha256:" + "a" * 64), _REGISTRY, "pool",
+              "[EXEC-2] Container Apps session pool 'pool' runs image 'python@sha256:aaaa" + "a" * 60 + "' (customContainerTemplate.containers[0].image) from registry 'docker.io', which is neither a container registry of this stack nor in allowedRegistries"),
+    StackCase("image-from-other-acr", lambda s: _props(s, "pool", "customContainerTemplate.containers.0.image", "other.azurecr.io/tools/python@sha256:" + "a" * 64), _REGISTRY, "pool", "from registry 'other.azurecr.io'"),
+    StackCase("executor-at-resource-group", lambda s: _props(s, "agent-executor", "scope", RESOURCE_GROUP_ID), _EXECUTOR, "agent-executor",
+              "[EXEC-2] Role assignment 'agent-executor' grants 'Azure ContainerApps Session Executor' at scope '/subscriptions/sub/resourceGroups/rg', not on a single session pool", shapes=(False,)),
+    StackCase("executor-wired-from-environment", lambda s: replace_item(s, "agent-executor", property_dependencies={"scope": [urn_for(t.MANAGED_ENVIRONMENT, "env")]}), _EXECUTOR, "agent-executor",
+              "at scope the id of Container Apps environment 'env', not on a single session pool", shapes=(True,)),
+    # MOD-2b, EXEC-4 (advisory)
+    StackCase("ai-without-alert", lambda s: without(s, "ai-alert"), _OUTPUT, "ai",
+              "[MOD-2b] Cognitive Services account 'ai' has no alert rule routed to an action group: add a monitor:MetricAlert scoped to it", level="advisory"),
+    StackCase("alert-without-action-group", lambda s: replace_item(_props(s, "ai-alert", "actions", []), "ai-alert", property_dependencies={"scopes": [urn_for(t.COGNITIVE_ACCOUNT, "ai")]}),
+              _OUTPUT, "ai", "has no alert rule routed to an action group", level="advisory"),
+    StackCase("ai-audit-logs-only", lambda s: _props(s, "ai-diag", "logs.0.categoryGroup", "audit"), _OUTPUT, "ai",
+              "has no diagnostic setting that captures prompts, responses and usage: enable categoryGroup 'allLogs' (or the categories RequestResponse and AzureOpenAIRequestUsage)", level="advisory"),
+    StackCase("pool-without-alert", lambda s: without(s, "pool-alert"), _EXEC_ALERTS, "pool",
+              "[EXEC-4] Container Apps session pool 'pool' has no alert rule routed to an action group", level="advisory"),
+    StackCase("disabled-pool-alert", lambda s: _props(s, "pool-alert", "enabled", False), _EXEC_ALERTS, "pool", "has no alert rule", level="advisory"),
 )
 
 
@@ -149,7 +261,7 @@ def test_stack_violation_is_caught(analyzer: PackAnalyzer, make_analyzer: Callab
     stack = case.change(baseline_stack(preview))
     pack = make_analyzer(case.config) if case.config else analyzer
     diagnostics = pack.analyze_stack(stack)
-    caught = diagnostics_of(diagnostics, case.policy, "mandatory")
+    caught = diagnostics_of(diagnostics, case.policy, case.level)
     target_urn = item(stack, case.target).resolved_urn
     assert [entry.urn for entry in caught] == [target_urn], diagnostics
     assert case.fragment in caught[0].message, caught[0].message

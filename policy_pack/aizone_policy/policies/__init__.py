@@ -1,9 +1,29 @@
-"""Every policy spec of the pack, grouped by control family (one module per rule family)."""
+"""Every policy spec of the pack, grouped by control family (one module per rule family;
+rbac.py holds the role-assignment helpers several families share)."""
 
 from __future__ import annotations
 
 from ..framework import ResourcePolicySpec, StackPolicySpec
-from . import content_safety, diagnostics, governance, identity, local_auth, model_integrity, network_access, private_link
+from . import (
+    alerting,
+    content_safety,
+    data_boundaries,
+    data_protection,
+    defender,
+    diagnostics,
+    execution,
+    gateway,
+    governance,
+    identity,
+    inventory,
+    least_privilege,
+    local_auth,
+    model_integrity,
+    network_access,
+    private_link,
+    privileged_access,
+    transport,
+)
 
 ALL_SPECS: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     *local_auth.POLICIES,
@@ -14,4 +34,14 @@ ALL_SPECS: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     *model_integrity.POLICIES,
     *diagnostics.POLICIES,
     *private_link.POLICIES,
+    *transport.POLICIES,
+    *defender.POLICIES,
+    *gateway.POLICIES,
+    *least_privilege.POLICIES,
+    *privileged_access.POLICIES,
+    *inventory.POLICIES,
+    *data_boundaries.POLICIES,
+    *data_protection.POLICIES,
+    *execution.POLICIES,
+    *alerting.POLICIES,
 )

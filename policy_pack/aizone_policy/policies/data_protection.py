@@ -1,0 +1,321 @@
+"""DATA-5, DATA-6, DATA-7: nothing lost, storage hardening, Key Vault hardening.
+
+Resource policies:
+- DATA-5 + DATA-7, Key Vault: properties.enablePurgeProtection = true (absent fails: the service
+  default is off) and properties.enableSoftDelete not false (absent passes: new vaults get soft
+  delete). Public network access of a vault (DATA-7 too) is ACC-7's policy
+  `azure-keyvault-vault-disable-public-network-access`, not repeated here.
+- DATA-7, Key Vault: properties.enableRbacAuthorization = true (absent fails: the SDK documents
+  false, i.e. access policies, as the default).
+- DATA-5, storage:BlobServiceProperties: versioning, blob soft delete and container soft delete
+  enabled, and deleteRetentionPolicy.allowPermanentDelete not true (it lets soft-deleted versions be
+  purged).
+- DATA-6, storage: allowBlobPublicAccess and allowCrossTenantReplication not true, and
+  encryption.requireInfrastructureEncryption = true. Absent passes for the first two: the SDK
+  documents false as their default (for cross-tenant replication: for accounts created since the
+  default changed; an imported older account keeps its value, so set it explicitly there).
+  Infrastructure encryption defaults to off and can only be chosen at creation, so absent fails.
+
+Stack policy (DATA-5): every data-bearing resource (storage account, Key Vault, Purview account,
+AI Search service, Cosmos DB account) is created with Pulumi's `protect` resource option (the engine
+sends resource options with the stack), is covered by a CanNotDelete (or ReadOnly) management lock
+and, for storage accounts with a blob service (every kind but FileStorage), has a
+storage:BlobServiceProperties resource (whose settings the resource policy checks). A lock covers a
+resource when it is a lock by scope whose scope is (or is wired from) the resource or one of its
+ancestors (resource group, subscription), a lock at resource level naming it, a lock at its
+resource group's level, or a subscription-level lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Final
+
+from .. import tokens
+from ..checks import flag_not_true, flag_true
+from ..config import PolicyConfig
+from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, check, violation
+from ..stackindex import StackIndex, StackResource, normalize_id
+from ..values import UNKNOWN, eq_ci, in_ci
+
+DATA_BEARING: Final[tuple[str, ...]] = (
+    tokens.STORAGE_ACCOUNT,
+    tokens.KEY_VAULT,
+    tokens.PURVIEW_ACCOUNT,
+    tokens.SEARCH_SERVICE,
+    tokens.COSMOS_ACCOUNT,
+)
+# The input that names each data-bearing resource (what a lock at resource level names).
+_NAME_INPUTS: Final[Mapping[str, str]] = {
+    tokens.STORAGE_ACCOUNT: "accountName",
+    tokens.KEY_VAULT: "vaultName",
+    tokens.PURVIEW_ACCOUNT: "accountName",
+    tokens.SEARCH_SERVICE: "searchServiceName",
+    tokens.COSMOS_ACCOUNT: "accountName",
+}
+_BLOCKING_LEVELS: Final[tuple[str, ...]] = ("CanNotDelete", "ReadOnly")
+_LOCK_SEGMENT: Final = "/providers/microsoft.authorization/locks/"
+_NO_BLOB_KINDS: Final[tuple[str, ...]] = ("FileStorage",)
+
+
+# --- Resource rules ------------------------------------------------------------------------------
+
+
+def _vault_recovery(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """Key Vault: purge protection on, soft delete not switched off."""
+    yield from flag_true(
+        resource,
+        "properties.enablePurgeProtection",
+        "lets deleted vaults and secrets be purged during their retention",
+    )
+    yield from check(
+        resource,
+        "properties.enableSoftDelete",
+        lambda value: value is not False,
+        "disables soft delete",
+        "set properties.enableSoftDelete = true (or leave it unset: new vaults get soft delete)",
+    )
+
+
+def _vault_rbac(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """Key Vault: data access is authorized with Azure RBAC, not access policies."""
+    yield from flag_true(
+        resource,
+        "properties.enableRbacAuthorization",
+        "authorizes data access with access policies",
+        " and grant data roles (e.g. Key Vault Secrets User) per identity (unset means access policies)",
+    )
+
+
+def _blob_recovery(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """Blob service: versioning, blob and container soft delete; soft-deleted data stays."""
+    yield from flag_true(resource, "isVersioningEnabled", "keeps no previous blob versions")
+    yield from flag_true(resource, "deleteRetentionPolicy.enabled", "does not soft-delete blobs", " with deleteRetentionPolicy.days")
+    yield from flag_true(
+        resource, "containerDeleteRetentionPolicy.enabled", "does not soft-delete containers", " with containerDeleteRetentionPolicy.days"
+    )
+    yield from flag_not_true(resource, "deleteRetentionPolicy.allowPermanentDelete", "allows permanent deletion of soft-deleted blobs")
+
+
+def _storage_hardening(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """Storage: no anonymous blob access, no cross-tenant replication, infrastructure encryption."""
+    yield from flag_not_true(resource, "allowBlobPublicAccess", "allows anonymous (public) blob access")
+    yield from flag_not_true(resource, "allowCrossTenantReplication", "allows object replication to other Entra tenants")
+    yield from flag_true(
+        resource,
+        "encryption.requireInfrastructureEncryption",
+        "does not use infrastructure (double) encryption",
+        " when the account is created (it cannot be changed later)",
+    )
+
+
+# --- Stack rule ------------------------------------------------------------------------------------
+
+
+class _Locks:
+    """What the stack's deletion-blocking locks cover: resources by URN, ids (and their children)
+    by prefix, resources by name, resource groups by name, or everything (subscription level)."""
+
+    def __init__(self, stack: StackIndex) -> None:
+        self.urns: set[str] = set()
+        self.prefixes: set[str] = set()
+        self.names: set[str] = set()
+        self.groups: set[str] = set()
+        self.everything = False
+        for lock in stack.of_type(*tokens.MANAGEMENT_LOCKS):
+            level = lock.get("level")
+            if level is UNKNOWN or in_ci(level, _BLOCKING_LEVELS):
+                self._add(lock)
+
+    def _add(self, lock: StackResource) -> None:
+        """Record what one blocking lock covers."""
+        if lock.type == tokens.LOCK_AT_SUBSCRIPTION:
+            self.everything = True
+            return
+        own = lock.arm_id or ""
+        if _LOCK_SEGMENT in own:
+            self.prefixes.add(own[: own.index(_LOCK_SEGMENT)])
+        target_prop, values = {
+            tokens.LOCK_BY_SCOPE: ("scope", self.prefixes),
+            tokens.LOCK_AT_RESOURCE: ("resourceName", self.names),
+            tokens.LOCK_AT_RESOURCE_GROUP: ("resourceGroupName", self.groups),
+        }[lock.type]
+        self.urns.update(lock.property_dependencies.get(target_prop, ()))
+        value = lock.get(target_prop)
+        if isinstance(value, str) and value:
+            values.add(normalize_id(value))
+
+    def covers(self, resource: StackResource) -> bool:
+        """True when a lock covers the resource (see the module doc)."""
+        if self.everything or resource.urn in self.urns:
+            return True
+        if self.urns.intersection(resource.property_dependencies.get("resourceGroupName", ())):
+            return True
+        group = resource.get("resourceGroupName")
+        if isinstance(group, str) and normalize_id(group) in self.groups:
+            return True
+        names = (resource.get(_NAME_INPUTS[resource.type]), resource.get("name"))
+        if any(isinstance(name, str) and normalize_id(name) in self.names for name in names):
+            return True
+        key = resource.arm_id or ""
+        while key.count("/") >= 2:
+            if key in self.prefixes:
+                return True
+            key = key.rpartition("/")[0]
+        return False
+
+
+def _blob_services(stack: StackIndex) -> set[str]:
+    """URNs of the storage accounts that have a storage:BlobServiceProperties resource, linked by
+    its accountName (property dependency, sole dependency or equal name) or, after deployment, by
+    its id below the account's."""
+    accounts = stack.of_type(tokens.STORAGE_ACCOUNT)
+    by_name = {
+        str(name).lower(): account
+        for account in accounts
+        for name in (account.get("accountName"), account.get("name"))
+        if isinstance(name, str) and name
+    }
+    found: set[str] = set()
+    for service in stack.of_type(tokens.BLOB_SERVICE):
+        name = service.get("accountName")
+        linked = stack.linked(service, "accountName", name, {tokens.STORAGE_ACCOUNT})
+        account = linked[0] if linked else stack.ancestor(service, {tokens.STORAGE_ACCOUNT})
+        if account is None and isinstance(name, str):
+            account = by_name.get(name.lower())
+        if account is not None:
+            found.add(account.urn)
+    return found
+
+
+def _deletion_protection(stack: StackIndex, _config: PolicyConfig) -> Iterator[Finding]:
+    """Data-bearing resources are protected, locked and (storage) have recoverable blob services."""
+    resources = stack.of_type(*DATA_BEARING)
+    if not resources:
+        return
+    locks = _Locks(stack)
+    blob_services = _blob_services(stack)
+    for resource in resources:
+        where = {"urn": resource.urn, "name": resource.name}
+        if not resource.protect:
+            yield violation(
+                f"{resource.subject} is not created with Pulumi's protect option: pass "
+                "opts=pulumi.ResourceOptions(protect=True), so no `pulumi destroy` or replacement "
+                "deletes its data.",
+                **where,
+            )
+        if not locks.covers(resource):
+            yield violation(
+                f"{resource.subject} has no CanNotDelete management lock: add an "
+                "authorization:ManagementLockByScope with scope = its id and level = 'CanNotDelete' "
+                "(or a lock on its resource group).",
+                **where,
+            )
+        kind = resource.get("kind")
+        if (
+            resource.type == tokens.STORAGE_ACCOUNT
+            and resource.urn not in blob_services
+            and not any(eq_ci(kind, no_blob) for no_blob in _NO_BLOB_KINDS)
+        ):
+            yield violation(
+                f"{resource.subject} has no blob service settings: add a storage:BlobServiceProperties "
+                "(blobServicesName 'default') with isVersioningEnabled = true and deleteRetentionPolicy "
+                "and containerDeleteRetentionPolicy enabled.",
+                **where,
+            )
+
+
+POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
+    ResourcePolicySpec(
+        name="azure-keyvault-vault-purge-protection",
+        controls=("DATA-5", "DATA-7"),
+        description="Key Vaults must enable purge protection and keep soft delete.",
+        severity="high",
+        remediation="Set properties.enablePurgeProtection = true and keep properties.enableSoftDelete true (the default).",
+        fields=(
+            Field(tokens.KEY_VAULT, "properties.enablePurgeProtection"),
+            Field(tokens.KEY_VAULT, "properties.enableSoftDelete"),
+        ),
+        resource_types=(tokens.KEY_VAULT,),
+        rule=_vault_recovery,
+    ),
+    ResourcePolicySpec(
+        name="azure-keyvault-vault-rbac-authorization",
+        controls=("DATA-7",),
+        description="Key Vaults must authorize data access with Azure RBAC.",
+        severity="high",
+        remediation=(
+            "Set properties.enableRbacAuthorization = true, remove access policies and grant each "
+            "identity the data role it needs (e.g. Key Vault Secrets User) on the vault."
+        ),
+        fields=(Field(tokens.KEY_VAULT, "properties.enableRbacAuthorization"),),
+        resource_types=(tokens.KEY_VAULT,),
+        rule=_vault_rbac,
+    ),
+    ResourcePolicySpec(
+        name="azure-storage-blobserviceproperties-soft-delete-versioning",
+        controls=("DATA-5",),
+        description="Blob services must keep versions and soft-delete blobs and containers.",
+        severity="high",
+        remediation=(
+            "On storage:BlobServiceProperties set isVersioningEnabled = true, deleteRetentionPolicy "
+            "and containerDeleteRetentionPolicy {enabled: true, days: 7-365}, and leave "
+            "allowPermanentDelete off."
+        ),
+        fields=(
+            Field(tokens.BLOB_SERVICE, "isVersioningEnabled"),
+            Field(tokens.BLOB_SERVICE, "deleteRetentionPolicy.enabled"),
+            Field(tokens.BLOB_SERVICE, "deleteRetentionPolicy.allowPermanentDelete"),
+            Field(tokens.BLOB_SERVICE, "containerDeleteRetentionPolicy.enabled"),
+        ),
+        resource_types=(tokens.BLOB_SERVICE,),
+        rule=_blob_recovery,
+    ),
+    ResourcePolicySpec(
+        name="azure-storage-storageaccount-hardening",
+        controls=("DATA-6",),
+        description=(
+            "Storage accounts must deny anonymous blob access and cross-tenant replication and use "
+            "infrastructure encryption."
+        ),
+        severity="high",
+        remediation=(
+            "Set allowBlobPublicAccess = false, allowCrossTenantReplication = false and "
+            "encryption.requireInfrastructureEncryption = true (at creation) on every storage account."
+        ),
+        fields=(
+            Field(tokens.STORAGE_ACCOUNT, "allowBlobPublicAccess"),
+            Field(tokens.STORAGE_ACCOUNT, "allowCrossTenantReplication"),
+            Field(tokens.STORAGE_ACCOUNT, "encryption.requireInfrastructureEncryption"),
+        ),
+        resource_types=(tokens.STORAGE_ACCOUNT,),
+        rule=_storage_hardening,
+    ),
+    StackPolicySpec(
+        name="azure-resources-dataresource-deletion-protection",
+        controls=("DATA-5",),
+        description=(
+            "Data-bearing resources (storage, Key Vault, Purview, AI Search, Cosmos DB) must be "
+            "protected, locked against deletion and (storage) recoverable."
+        ),
+        severity="high",
+        remediation=(
+            "Create data-bearing resources with ResourceOptions(protect=True), add a CanNotDelete "
+            "authorization:ManagementLockByScope on each (or their resource group), and give storage "
+            "accounts a BlobServiceProperties with versioning and soft delete."
+        ),
+        fields=(
+            Field(tokens.LOCK_BY_SCOPE, "scope"),
+            Field(tokens.LOCK_BY_SCOPE, "level", _BLOCKING_LEVELS),
+            Field(tokens.LOCK_AT_RESOURCE, "resourceName"),
+            Field(tokens.LOCK_AT_RESOURCE, "level", _BLOCKING_LEVELS),
+            Field(tokens.LOCK_AT_RESOURCE_GROUP, "resourceGroupName"),
+            Field(tokens.LOCK_AT_RESOURCE_GROUP, "level", _BLOCKING_LEVELS),
+            Field(tokens.LOCK_AT_SUBSCRIPTION, "level", _BLOCKING_LEVELS),
+            Field(tokens.BLOB_SERVICE, "accountName"),
+            Field(tokens.STORAGE_ACCOUNT, "kind", _NO_BLOB_KINDS),
+            *(Field(token, prop) for token, prop in _NAME_INPUTS.items()),
+        ),
+        rule=_deletion_protection,
+    ),
+)

@@ -1,0 +1,457 @@
+"""MOD-4: the AI gateway. API Management fronts the models: callers present Entra ID tokens, the
+gateway calls the backend with its managed identity (never a key), and the gateway's identity holds
+only an inference role on the AI account. The gateway's own managed identity is ACC-6's policy
+`azure-apimanagement-service-managed-identity`, not repeated here.
+
+Resource policies:
+- every policy document (API, operation, product and service-level policies) is inline XML
+  (format xml or rawxml; absent means xml), well-formed, and sets no `api-key` header or query
+  parameter. Heuristic: any <set-header> / <set-query-parameter> named api-key whose exists-action
+  is not "delete" counts, whatever its value (literal, {{named value}} or policy expression): the
+  gateway's way to the models is <authentication-managed-identity>. A link format (xml-link,
+  rawxml-link) is refused: the content is fetched at deployment and nobody reviews it.
+- an API Management backend carries no api-key in credentials.header or credentials.query.
+
+Parsing: rawxml leaves policy expressions (`@(...)`, `@{...}`) unescaped, so they are cut out
+(balanced brackets, C# string literals skipped) before the document is parsed with
+xml.etree.ElementTree; a DTD or entity declaration is refused before parsing (no entity expansion).
+
+Stack policies:
+- every API's effective inbound policy validates Entra ID tokens (validate-azure-ad-token or
+  validate-jwt) and authenticates to the backend with the managed identity
+  (authentication-managed-identity). Effective: the API policy's inbound section, plus the
+  service-level policy's when it keeps <base /> (an API without a policy inherits the service
+  policy). An operation policy whose inbound drops <base /> must satisfy both itself. Where the
+  elements sit inside <choose> branches is not analyzed; product policies do not count (they apply
+  only to calls through that product).
+- when the stack has AI accounts, a role assignment to the API Management identity that is scoped
+  to an AI account grants Cognitive Services OpenAI User or Cognitive Services User only.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from .. import reference, tokens
+from ..config import PolicyConfig
+from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
+from ..stackindex import StackIndex, StackResource
+from ..values import UNKNOWN, as_dict, describe, in_ci, str_or_none
+from .rbac import Principals, role_label, role_name, scope_targets
+
+_CONTROLS = ("MOD-4",)
+TOKEN_VALIDATION: Final[tuple[str, ...]] = ("validate-azure-ad-token", "validate-jwt")
+MANAGED_IDENTITY: Final = "authentication-managed-identity"
+KEY_NAME: Final = "api-key"
+LINK_FORMATS: Final[tuple[str, ...]] = ("xml-link", "rawxml-link")
+POLICY_TYPES: Final[tuple[str, ...]] = (
+    tokens.APIM_API_POLICY,
+    tokens.APIM_OPERATION_POLICY,
+    tokens.APIM_SERVICE_POLICY,
+    tokens.APIM_PRODUCT_POLICY,
+)
+_KEY_ELEMENTS: Final = ("set-header", "set-query-parameter")
+_DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_MI_HINT = "<authentication-managed-identity resource=\"https://cognitiveservices.azure.com\" />"
+_JWT_HINT = "<validate-azure-ad-token tenant-id=\"...\"> with the gateway app's audience"
+
+
+# --- Reading policy documents ------------------------------------------------------------------
+
+
+def _string_end(text: str, start: int) -> int:
+    """Index after the C# string literal opening at `start` (a double quote), or len(text)."""
+    index = start + 1
+    while index < len(text):
+        if text[index] == "\\":
+            index += 2
+            continue
+        if text[index] == '"':
+            return index + 1
+        index += 1
+    return len(text)
+
+
+def _expression_end(text: str, start: int) -> int | None:
+    """Index after the bracket that closes the one at `start`, or None when unbalanced."""
+    depth = 0
+    index = start
+    while index < len(text):
+        char = text[index]
+        if char == '"':
+            index = _string_end(text, index)
+            continue
+        if char in "({[":
+            depth += 1
+        elif char in ")}]":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        index += 1
+    return None
+
+
+def strip_expressions(text: str) -> str:
+    """The document with every policy expression `@(...)` / `@{...}` replaced by `@expr`."""
+    parts: list[str] = []
+    index = 0
+    while index < len(text):
+        start = text.find("@", index)
+        if start < 0 or start + 1 >= len(text):
+            break
+        if text[start + 1] not in "({":
+            parts.append(text[index : start + 1])
+            index = start + 1
+            continue
+        end = _expression_end(text, start + 1)
+        if end is None:
+            break
+        parts.append(text[index:start] + "@expr")
+        index = end
+    parts.append(text[index:])
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class PolicyDocument:
+    """What the pack reads from one policy document; `problem` says why it could not be read."""
+
+    problem: str | None = None
+    validates: bool = False
+    managed_identity: bool = False
+    inherits: bool = False
+    key_settings: tuple[str, ...] = ()
+
+
+def read_policy(text: str) -> PolicyDocument:
+    """Parse a policy document (xml or rawxml) and extract what MOD-4 checks."""
+    if _DTD.search(text):
+        return PolicyDocument(problem="declares a DTD or entities, which policy documents never need")
+    try:
+        root = ET.fromstring(strip_expressions(text))
+    except (ET.ParseError, ValueError) as error:
+        return PolicyDocument(problem=f"is not well-formed XML ({error})")
+    if root.tag != "policies":
+        return PolicyDocument(problem=f"has the root element <{root.tag}> instead of <policies>")
+    inbound = root.find("inbound")
+    inbound_tags = {element.tag for element in inbound.iter()} if inbound is not None else set[str]()
+    keys = tuple(
+        f"<{element.tag} name=\"{element.get('name', '').strip()}\">"
+        for element in root.iter()
+        if element.tag in _KEY_ELEMENTS
+        and element.get("name", "").strip().lower() == KEY_NAME
+        and element.get("exists-action", "").strip().lower() != "delete"
+    )
+    return PolicyDocument(
+        validates=any(tag in inbound_tags for tag in TOKEN_VALIDATION),
+        managed_identity=MANAGED_IDENTITY in inbound_tags,
+        inherits=inbound is not None and inbound.find("base") is not None,
+        key_settings=keys,
+    )
+
+
+Content = PolicyDocument | Literal["unknown"]
+
+
+def policy_content(format_: object, value: object) -> Content | str:
+    """The document of a policy resource, "unknown" during preview, or why it cannot be read
+    (a link format, no content) as a plain string."""
+    if format_ is UNKNOWN or value is UNKNOWN:
+        return "unknown"
+    if in_ci(format_, LINK_FORMATS):
+        return (
+            f"loads its policy from a URL (format {describe(format_)}), so neither the pack nor a "
+            "reviewer sees what the gateway enforces: inline the policy with format 'rawxml' (or 'xml')"
+        )
+    text = str_or_none(value)
+    if text is None:
+        return "has no policy content (value is not set): write the policy document inline"
+    return read_policy(text)
+
+
+# --- Resource rules ------------------------------------------------------------------------------
+
+
+def _policy_document(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """A policy document is inline, well-formed and sets no api-key."""
+    content = policy_content(resource.get("format"), resource.get("value"))
+    if content == "unknown":
+        yield unknown_value(resource.subject, "value")
+    elif isinstance(content, str):
+        yield violation(f"{resource.subject} {content}.")
+    elif content.problem is not None:
+        yield violation(
+            f"{resource.subject} holds a policy document that {content.problem}: fix the XML (with format "
+            "'rawxml' policy expressions @(...) and @{...} may stay unescaped, everything else must "
+            "be well-formed XML under <policies>)."
+        )
+    elif content.key_settings:
+        yield violation(
+            f"{resource.subject} sets an api-key for the backend ({', '.join(content.key_settings)}): "
+            f"remove it and authenticate with the gateway's managed identity, {_MI_HINT}; a key in a "
+            "policy or named value bypasses Entra ID and has to be rotated by hand."
+        )
+
+
+def _backend_credentials(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """A backend sends no api-key header or query parameter."""
+    for part in ("header", "query"):
+        values = resource.get(f"credentials.{part}")
+        if values is UNKNOWN:
+            yield unknown_value(resource.subject, f"credentials.{part}")
+        elif any(key.strip().lower() == KEY_NAME for key in as_dict(values) or {}):
+            yield violation(
+                f"{resource.subject} sends an api-key to its backend (credentials.{part} has "
+                f"'{KEY_NAME}'): remove it and authenticate in the API policy with {_MI_HINT}."
+            )
+
+
+# --- Stack rule: Entra callers and managed-identity backend auth on every API ----------------------
+
+
+def _names(resources: Sequence[StackResource], prop: str) -> dict[str, list[StackResource]]:
+    """Resources by their (lower-case) name input `prop` and `name` output."""
+    found: dict[str, list[StackResource]] = {}
+    for resource in resources:
+        names = {value.lower() for value in (resource.get(prop), resource.get("name")) if isinstance(value, str) and value}
+        for name in names:
+            found.setdefault(name, []).append(resource)
+    return found
+
+
+def _owner(
+    stack: StackIndex, child: StackResource, prop: str, candidates: Sequence[StackResource], names: Mapping[str, list[StackResource]]
+) -> StackResource | None:
+    """The resource (API or service) a child names in `prop`: by property dependency, by name,
+    by its id after deployment, or the only candidate of the stack."""
+    types = {candidate.type for candidate in candidates}
+    linked = stack.dependencies_via(child, prop, types)
+    if linked:
+        return linked[0]
+    value = child.get(prop)
+    named = names.get(value.lower(), []) if isinstance(value, str) else []
+    if len(named) == 1:
+        return named[0]
+    ancestor = stack.ancestor(child, types)
+    if ancestor is not None:
+        return ancestor
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _content(resource: StackResource) -> Content | None:
+    """A stack policy resource's document; None when it cannot be read (the resource policy
+    reports that)."""
+    content = policy_content(resource.get("format"), resource.get("value"))
+    if isinstance(content, PolicyDocument) and content.problem is None:
+        return content
+    return "unknown" if content == "unknown" else None
+
+
+Verdict = Literal["ok", "missing", "unknown", "unreadable"]
+
+
+def _verdict(own: Content | None, has_own: bool, parent: Content | None, has_parent: bool, attribute: str) -> Verdict:
+    """Whether a requirement (a PolicyDocument attribute) holds for a document, looking at its
+    parent document when it inherits (<base /> or no document of its own)."""
+    if has_own:
+        if own is None:
+            return "unreadable"
+        if own == "unknown":
+            return "unknown"
+        if getattr(own, attribute):
+            return "ok"
+        if not own.inherits:
+            return "missing"
+    if not has_parent:
+        return "missing"
+    if parent is None:
+        return "unreadable"
+    if parent == "unknown":
+        return "unknown"
+    return "ok" if getattr(parent, attribute) else "missing"
+
+
+@dataclass(frozen=True)
+class _Requirement:
+    attribute: str
+    problem: str
+    fix: str
+
+
+_REQUIREMENTS: Final[tuple[_Requirement, ...]] = (
+    _Requirement(
+        "validates",
+        "does not validate the callers' Entra ID tokens (no validate-azure-ad-token or validate-jwt "
+        "in the inbound section",
+        f"add {_JWT_HINT} to the inbound section, so only Entra ID callers with the gateway's app role get through",
+    ),
+    _Requirement(
+        "managed_identity",
+        "does not authenticate to its backend with the gateway's managed identity (no "
+        "authentication-managed-identity in the inbound section",
+        f"add {_MI_HINT} to the inbound section and remove any key",
+    ),
+)
+
+
+def _findings(subject: StackResource, where: str, verdicts: Sequence[tuple[_Requirement, Verdict]]) -> Iterator[Finding]:
+    """Findings of one API or operation policy from its verdicts."""
+    for requirement, verdict in verdicts:
+        if verdict == "unknown":
+            yield unknown_value(subject.subject, f"policy document ({requirement.attribute})", urn=subject.urn, name=subject.name)
+        elif verdict == "missing":
+            yield violation(
+                f"{subject.subject} {requirement.problem} {where}): {requirement.fix}.",
+                urn=subject.urn,
+                name=subject.name,
+            )
+
+
+def _gateway_authentication(stack: StackIndex, _config: PolicyConfig) -> Iterator[Finding]:
+    """Every API validates Entra ID callers and uses the managed identity towards its backend."""
+    apis = stack.of_type(tokens.APIM_API)
+    operation_policies = stack.of_type(tokens.APIM_OPERATION_POLICY)
+    if not apis and not operation_policies:
+        return
+    services = stack.of_type(tokens.APIM_SERVICE)
+    service_names = _names(services, "serviceName")
+    service_docs: dict[str, Content | None] = {}
+    for policy in stack.of_type(tokens.APIM_SERVICE_POLICY):
+        service = _owner(stack, policy, "serviceName", services, service_names)
+        service_docs[service.urn if service else ""] = _content(policy)
+    api_names = _names(apis, "apiId")
+    api_docs: dict[str, Content | None] = {}
+    for policy in stack.of_type(tokens.APIM_API_POLICY):
+        api = _owner(stack, policy, "apiId", apis, api_names)
+        if api is not None:
+            api_docs[api.urn] = _content(policy)
+    for api in apis:
+        service = _owner(stack, api, "serviceName", services, service_names)
+        key = service.urn if service is not None and service.urn in service_docs else ""
+        verdicts: list[tuple[_Requirement, Verdict]] = [
+            (requirement, _verdict(api_docs.get(api.urn), api.urn in api_docs, service_docs.get(key), key in service_docs, requirement.attribute))
+            for requirement in _REQUIREMENTS
+        ]
+        yield from _findings(api, "of its API policy or of the service-level policy it inherits with <base />", verdicts)
+    for policy in operation_policies:
+        own = _content(policy)
+        if own == "unknown" or (isinstance(own, PolicyDocument) and own.inherits):
+            continue
+        own_verdicts: list[tuple[_Requirement, Verdict]] = [
+            (requirement, _verdict(own, True, None, False, requirement.attribute)) for requirement in _REQUIREMENTS
+        ]
+        yield from _findings(policy, "and it drops the API's policy: no <base /> in its inbound section", own_verdicts)
+
+
+# --- Stack rule: least privilege of the gateway's identity on the AI account -------------------
+
+
+def _gateway_role(stack: StackIndex, _config: PolicyConfig) -> Iterator[Finding]:
+    """The gateway identity holds only an inference role on the AI accounts of the stack."""
+    if not stack.of_type(tokens.APIM_SERVICE) or not stack.of_type(tokens.COGNITIVE_ACCOUNT):
+        return
+    assignments = stack.of_type(tokens.ROLE_ASSIGNMENT)
+    principals = Principals(stack)
+    for assignment in assignments:
+        principal = principals.of(assignment)
+        if principal is None or principal[1].type != tokens.APIM_SERVICE:
+            continue
+        accounts = scope_targets(stack, assignment, {tokens.COGNITIVE_ACCOUNT})
+        if not accounts:
+            continue
+        role = assignment.get("roleDefinitionId")
+        if role is UNKNOWN:
+            yield unknown_value(assignment.subject, "roleDefinitionId", urn=assignment.urn, name=assignment.name)
+        elif role_name(role) not in reference.AI_DATA_PLANE_ROLES:
+            yield violation(
+                f"{assignment.subject} grants {role_label(role)} on {accounts[0].subject} to the "
+                f"managed identity of {principal[1].subject}: the gateway may hold only "
+                f"{' or '.join(sorted(reference.AI_DATA_PLANE_ROLES))} on the AI account; grant one "
+                "of those instead.",
+                urn=assignment.urn,
+                name=assignment.name,
+            )
+
+
+_POLICY_FIELDS: tuple[Field, ...] = tuple(
+    field
+    for token in POLICY_TYPES
+    for field in (Field(token, "format", ("xml", "rawxml", *LINK_FORMATS)), Field(token, "value"))
+)
+
+POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
+    ResourcePolicySpec(
+        name="azure-apimanagement-policy-no-backend-keys",
+        controls=_CONTROLS,
+        description="API Management policies must be inline, well-formed XML that sends no api-key to backends.",
+        severity="high",
+        remediation=(
+            "Write policies inline (format 'rawxml' or 'xml'), keep them well-formed, and replace any "
+            "<set-header name=\"api-key\"> with <authentication-managed-identity resource="
+            "\"https://cognitiveservices.azure.com\" /> after granting the gateway's identity "
+            "Cognitive Services OpenAI User on the AI account."
+        ),
+        fields=_POLICY_FIELDS,
+        resource_types=POLICY_TYPES,
+        rule=_policy_document,
+    ),
+    ResourcePolicySpec(
+        name="azure-apimanagement-backend-no-api-key",
+        controls=_CONTROLS,
+        description="API Management backends must not carry an api-key credential.",
+        severity="high",
+        remediation=(
+            "Remove api-key from the backend's credentials.header and credentials.query; authenticate "
+            "to the model endpoint with <authentication-managed-identity> in the API policy."
+        ),
+        fields=(Field(tokens.APIM_BACKEND, "credentials.header"), Field(tokens.APIM_BACKEND, "credentials.query")),
+        resource_types=(tokens.APIM_BACKEND,),
+        rule=_backend_credentials,
+    ),
+    StackPolicySpec(
+        name="azure-apimanagement-api-entra-managed-identity-auth",
+        controls=_CONTROLS,
+        description=(
+            "Every API behind API Management must validate Entra ID tokens of its callers and call "
+            "its backend with the gateway's managed identity."
+        ),
+        severity="high",
+        remediation=(
+            "In each API's policy (or the service-level policy it inherits with <base />), put "
+            "<validate-azure-ad-token> (or <validate-jwt>) and <authentication-managed-identity> in "
+            "the inbound section; operation policies keep <base /> in their inbound section."
+        ),
+        fields=(
+            *_POLICY_FIELDS,
+            Field(tokens.APIM_API_POLICY, "apiId"),
+            Field(tokens.APIM_API, "apiId"),
+            Field(tokens.APIM_API, "serviceName"),
+            Field(tokens.APIM_SERVICE_POLICY, "serviceName"),
+            Field(tokens.APIM_SERVICE, "serviceName"),
+        ),
+        rule=_gateway_authentication,
+    ),
+    StackPolicySpec(
+        name="azure-apimanagement-service-gateway-least-privilege",
+        controls=_CONTROLS,
+        description=(
+            "The API Management identity may hold only Cognitive Services OpenAI User or Cognitive "
+            "Services User on the AI accounts it fronts."
+        ),
+        severity="high",
+        remediation=(
+            "Grant the gateway's managed identity Cognitive Services OpenAI User (or Cognitive Services "
+            "User) on the AI account and remove any other role it holds there."
+        ),
+        fields=(
+            Field(tokens.ROLE_ASSIGNMENT, "principalId"),
+            Field(tokens.ROLE_ASSIGNMENT, "roleDefinitionId"),
+            Field(tokens.ROLE_ASSIGNMENT, "scope"),
+        ),
+        rule=_gateway_role,
+    ),
+)

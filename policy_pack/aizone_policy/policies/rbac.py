@@ -1,0 +1,119 @@
+"""Role-assignment helpers shared by the rule families that judge Azure RBAC (ACC-2, ACC-3, ACC-5,
+DATA-2/3, EXEC-2, MOD-4). This module defines no policy.
+
+- Role definition ids arrive as full ARM paths (`/subscriptions/<id>/providers/Microsoft.
+  Authorization/roleDefinitions/<guid>`, `/providers/.../<guid>`) or bare GUIDs, in any case; a role
+  is compared by its GUID, and named from reference.ROLE_IDS when it is a known built-in role.
+- A scope is classified by its shape: the tenant root `/`, a management group
+  (`/providers/Microsoft.Management/managementGroups/<name>`), a subscription
+  (`/subscriptions/<id>` exactly), a resource group (`/subscriptions/<id>/resourceGroups/<name>`
+  exactly) or a resource (anything below, including child resources such as blob containers).
+- The principal of an assignment is resolved by identity.py's principal index (property
+  dependency of principalId, or equal principal id), so every family agrees on who is granted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import Final, Literal
+
+from .. import reference
+from ..framework import Resource
+from ..stackindex import StackIndex, StackResource, normalize_id
+from ..values import UNKNOWN, str_or_none
+from .identity import SERVICE_PRINCIPAL, _Principals as Principals
+
+__all__ = [
+    "BROAD_SCOPES",
+    "Principals",
+    "SERVICE_PRINCIPAL",
+    "ScopeLevel",
+    "allowed_role",
+    "role_guid",
+    "role_label",
+    "role_name",
+    "scope_level",
+    "scope_targets",
+    "tag",
+]
+
+ScopeLevel = Literal["tenant root", "management group", "subscription", "resource group", "resource"]
+
+# Scopes above a single resource group: never for broad roles (ACC-5).
+BROAD_SCOPES: Final[frozenset[ScopeLevel]] = frozenset({"tenant root", "management group", "subscription"})
+
+
+def role_guid(role_definition_id: object) -> str | None:
+    """The lower-case GUID of a role definition id (full ARM path or bare GUID), else None."""
+    text = str_or_none(role_definition_id)
+    if text is None:
+        return None
+    guid = text.strip().rstrip("/").rsplit("/", 1)[-1].lower()
+    return guid or None
+
+
+def role_name(role_definition_id: object) -> str | None:
+    """Name of a known built-in role (reference.ROLE_IDS), else None."""
+    guid = role_guid(role_definition_id)
+    return reference.role_name_for_id(guid) if guid else None
+
+
+def role_label(role_definition_id: object) -> str:
+    """How messages name a role: its built-in name, or its id."""
+    name = role_name(role_definition_id)
+    if name is not None:
+        return f"'{name}'"
+    return f"'{role_definition_id}'" if isinstance(role_definition_id, str) else "an unnamed role"
+
+
+def allowed_role(role_definition_id: object, allowed: Iterable[str]) -> bool:
+    """True when the role's name or GUID is on an allow-list of role names and/or GUIDs
+    (compared case-insensitively)."""
+    entries = {entry.strip().lower() for entry in allowed}
+    name = role_name(role_definition_id)
+    guid = role_guid(role_definition_id)
+    return (name is not None and name.lower() in entries) or (guid is not None and guid in entries)
+
+
+def scope_level(scope: object) -> ScopeLevel | None:
+    """Level of a known scope string (see the module doc), None when it is not a recognizable
+    ARM scope (absent, unknown, relative)."""
+    if not isinstance(scope, str) or not scope.strip().startswith("/"):
+        return None
+    parts = [part for part in normalize_id(scope).split("/") if part]
+    if not parts:
+        return "tenant root"
+    if parts[:3] == ["providers", "microsoft.management", "managementgroups"]:
+        return "management group" if len(parts) <= 4 else "resource"
+    if parts[0] != "subscriptions" or len(parts) < 2:
+        return None
+    if len(parts) == 2:
+        return "subscription"
+    if len(parts) == 4 and parts[2] == "resourcegroups":
+        return "resource group"
+    return "resource"
+
+
+def scope_targets(stack: StackIndex, assignment: StackResource, types: Collection[str]) -> list[StackResource]:
+    """Resources of `types` an assignment's scope designates: the resource whose id is the scope or
+    its closest ancestor (a container scope designates its storage account), the resources the
+    scope property depends on, or, when the scope is unknown or absent, the sole dependency."""
+    scope = assignment.get("scope")
+    found: dict[str, StackResource] = {}
+    within = stack.within(scope, types) if isinstance(scope, str) and scope else None
+    if within is not None:
+        found[within.urn] = within
+    for target in stack.dependencies_via(assignment, "scope", types):
+        found[target.urn] = target
+    if not found and (scope is UNKNOWN or scope is None):
+        sole = stack.sole_dependency(assignment, types)
+        if sole is not None:
+            found[sole.urn] = sole
+    return list(found.values())
+
+
+def tag(resource: Resource | StackResource, key: str) -> object:
+    """A tag value (keys hold no dots): the non-empty string, None when absent or not a string,
+    UNKNOWN when the tags or the value are unknown during preview."""
+    value = resource.get(f"tags.{key}")
+    return value if value is UNKNOWN else str_or_none(value)

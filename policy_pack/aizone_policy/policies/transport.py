@@ -1,0 +1,155 @@
+"""RES-5: TLS 1.2+ and HTTPS only, wherever it is configurable.
+
+- Storage: minimumTlsVersion = TLS1_2 (absent fails: the SDK documents the default as TLS 1.0; the
+  SDK also says TLS 1.3 is not supported as a minimum), enableHttpsTrafficOnly not false (absent
+  passes: the default is true since API 2019-04-01).
+- API Management: the gateway and backend protocol switches for TLS 1.0, TLS 1.1 and SSL 3.0 in
+  customProperties are absent or "False" (their default is "False" for services created after
+  2018-04-01), compared case-insensitively in key and value; every weak cipher the service lets a
+  customer disable (reference.APIM_WEAK_CIPHERS: 3DES, SHA-1 CBC suites, static-RSA suites) is set
+  to "False" explicitly, because the SDK documents "True" as the default of every cipher switch.
+- API Management APIs: protocols contain neither "http" nor "ws" (the plain-text twins of https
+  and wss); absent passes (the service then serves https).
+- Container apps: configuration.ingress.allowInsecure is not true (absent passes: default false).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from .. import reference, tokens
+from ..checks import flag_not_true
+from ..config import PolicyConfig
+from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, check, unknown_value, violation
+from ..values import UNKNOWN, as_dict, eq_ci, in_ci, items
+
+_CONTROLS = ("RES-5",)
+TLS12 = "TLS1_2"
+_PLAIN_PROTOCOLS = ("http", "ws")
+_OFF = "False"
+
+
+def _storage(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """Storage: minimum TLS 1.2 and HTTPS only."""
+    yield from check(
+        resource,
+        "minimumTlsVersion",
+        lambda value: eq_ci(value, TLS12),
+        "accepts requests below TLS 1.2",
+        f"set minimumTlsVersion = '{TLS12}' (unset means TLS 1.0)",
+    )
+    yield from check(
+        resource,
+        "enableHttpsTrafficOnly",
+        lambda value: value is not False,
+        "accepts plain HTTP requests",
+        "set enableHttpsTrafficOnly = true (or leave it unset: the default is true)",
+    )
+
+
+def _switches(properties: Mapping[str, object], keys: tuple[str, ...]) -> dict[str, object]:
+    """Values of the given customProperties keys, matched case-insensitively (absent keys omitted)."""
+    wanted = {key.lower(): key for key in keys}
+    return {wanted[key.lower()]: value for key, value in properties.items() if key.lower() in wanted}
+
+
+def _apim_service(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """API Management: no legacy protocol switched on, every weak cipher switched off."""
+    raw = resource.get("customProperties")
+    if raw is UNKNOWN:
+        yield unknown_value(resource.subject, "customProperties")
+        return
+    properties = as_dict(raw) or {}
+    protocols = _switches(properties, reference.APIM_LEGACY_PROTOCOLS)
+    ciphers = _switches(properties, reference.APIM_WEAK_CIPHERS)
+    if UNKNOWN in (*protocols.values(), *ciphers.values()):
+        yield unknown_value(resource.subject, "customProperties (TLS protocol and cipher switches)")
+        return
+    enabled = [key for key, value in protocols.items() if not eq_ci(value, _OFF)]
+    if enabled:
+        yield violation(
+            f"{resource.subject} enables legacy TLS/SSL protocols ({', '.join(enabled)}): set each "
+            f"of these customProperties to '{_OFF}' (or remove it) so the gateway and its backend "
+            "calls use TLS 1.2 or later."
+        )
+    weak = [key for key in reference.APIM_WEAK_CIPHERS if not eq_ci(ciphers.get(key), _OFF)]
+    if weak:
+        yield violation(
+            f"{resource.subject} leaves weak TLS ciphers enabled (the service default of every cipher "
+            f"switch is 'True'): set customProperties {', '.join(weak)} to '{_OFF}'."
+        )
+
+
+def _api(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """APIs: callers reach them over https/wss only."""
+    protocols = resource.get("protocols")
+    if protocols is UNKNOWN or UNKNOWN in items(protocols):
+        yield unknown_value(resource.subject, "protocols")
+        return
+    plain = [value for value in items(protocols) if in_ci(value, _PLAIN_PROTOCOLS)]
+    if plain:
+        yield violation(
+            f"{resource.subject} accepts unencrypted protocols (protocols include "
+            f"{', '.join(repr(value) for value in plain)}): set protocols = ['https'] (and 'wss' "
+            "for WebSocket APIs)."
+        )
+
+
+def _container_app(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """Container apps: ingress redirects HTTP to HTTPS instead of serving it."""
+    yield from flag_not_true(resource, "configuration.ingress.allowInsecure", "serves plain HTTP on its ingress")
+
+
+def _policy(name: str, type_token: str, fields: tuple[Field, ...], description: str, remediation: str, rule: ResourceRule) -> ResourcePolicySpec:
+    """A transport-security policy for one resource type."""
+    return ResourcePolicySpec(
+        name=name,
+        controls=_CONTROLS,
+        description=description,
+        severity="high",
+        remediation=remediation,
+        fields=fields,
+        resource_types=(type_token,),
+        rule=rule,
+    )
+
+
+POLICIES: tuple[ResourcePolicySpec, ...] = (
+    _policy(
+        "azure-storage-storageaccount-tls-https-only",
+        tokens.STORAGE_ACCOUNT,
+        (
+            Field(tokens.STORAGE_ACCOUNT, "minimumTlsVersion", (TLS12,)),
+            Field(tokens.STORAGE_ACCOUNT, "enableHttpsTrafficOnly"),
+        ),
+        "Storage accounts must require TLS 1.2 and HTTPS.",
+        "Set minimumTlsVersion = 'TLS1_2' and keep enableHttpsTrafficOnly = true on every storage account.",
+        _storage,
+    ),
+    _policy(
+        "azure-apimanagement-service-tls-protocols",
+        tokens.APIM_SERVICE,
+        (Field(tokens.APIM_SERVICE, "customProperties"),),
+        "API Management must disable TLS 1.0/1.1, SSL 3.0 and weak ciphers on its gateway and backends.",
+        "In customProperties set the Protocols.Tls10/Tls11/Ssl30 switches (gateway and Backend) and "
+        "every Ciphers.* switch the service offers (TripleDes168, the TLS_RSA_* and *_CBC_SHA suites) "
+        "to 'False'.",
+        _apim_service,
+    ),
+    _policy(
+        "azure-apimanagement-api-https-only",
+        tokens.APIM_API,
+        (Field(tokens.APIM_API, "protocols", ("http", "https", "ws", "wss")),),
+        "APIs must accept only encrypted protocols (https, wss).",
+        "Set protocols = ['https'] (or ['wss'] for WebSocket APIs) on every API Management API.",
+        _api,
+    ),
+    _policy(
+        "azure-app-containerapp-https-ingress",
+        tokens.CONTAINER_APP,
+        (Field(tokens.CONTAINER_APP, "configuration.ingress.allowInsecure"),),
+        "Container app ingress must not serve plain HTTP.",
+        "Set configuration.ingress.allowInsecure = false (the default) so HTTP is redirected to HTTPS.",
+        _container_app,
+    ),
+)
