@@ -86,7 +86,12 @@ def grant_role(
 
 
 def _role_definition_id(scope_id: str, role_id: str) -> str:
-    """Subscription-qualified role definition id, derived from the scope's own subscription."""
+    """Subscription-qualified role definition id, derived from the scope's own subscription.
+
+    Azure stores the id under the scope's subscription; any other prefix (the deploying
+    subscription, or none) makes every refresh show a diff and can replace the assignment. The
+    price: for a scope that does not exist yet, the id is unknown during the first `pulumi
+    preview`, so the pack's role checks on new grants are advisory notes until `pulumi up`."""
     parts = scope_id.split("/")
     if len(parts) > 2 and parts[1].lower() == "subscriptions":
         return f"/subscriptions/{parts[2]}/providers/Microsoft.Authorization/roleDefinitions/{role_id}"

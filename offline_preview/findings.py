@@ -13,7 +13,8 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from .model import Finding, Level
 
-CONTROL_ID = re.compile(r"\[([A-Z]+-\d+[a-z]?)\]")
+# A bracketed tag of one or more control ids: "[ACC-1]", "[ACC-1][ACC-7]" or "[MOD-3, EXEC-2]".
+CONTROL_TAG = re.compile(r"\[((?:[A-Z]+-\d+[a-z]?)(?:\s*,\s*[A-Z]+-\d+[a-z]?)*)\]")
 
 _LEVELS: dict[int, Level] = {
     analyzer_pb2.ADVISORY: "advisory",
@@ -32,8 +33,9 @@ def control_ids(*texts: str) -> tuple[str, ...]:
     """Control ids in order of first appearance across the given texts, without duplicates."""
     seen: dict[str, None] = {}
     for text in texts:
-        for match in CONTROL_ID.finditer(text):
-            seen.setdefault(match.group(1), None)
+        for match in CONTROL_TAG.finditer(text):
+            for control_id in match.group(1).split(","):
+                seen.setdefault(control_id.strip(), None)
     return tuple(seen)
 
 

@@ -185,6 +185,9 @@ def test_control_ids_and_durations() -> None:
     assert control_ids("[ACC-1][ACC-7] text", "[MOD-2a] and [ACC-1] again", "[not-an-id]") == (
         "ACC-1", "ACC-7", "MOD-2a"
     )
+    assert control_ids("[MOD-3, EXEC-2] image by tag", "[ACC-7,DATA-4]", "[ACC-1, x]") == (
+        "MOD-3", "EXEC-2", "ACC-7", "DATA-4"
+    )
     assert duration_seconds("1h30m") == 5400.0
     assert duration_seconds("90s") == 90.0
     assert duration_seconds("soon") == 0.0
