@@ -388,6 +388,10 @@ class AiGateway(pulumi.ComponentResource):
                 virtual_network_type=network_type,
                 virtual_network_configuration=apim.VirtualNetworkConfigurationArgs(subnet_resource_id=subnet_id),
                 api_version_constraint=apim.ApiVersionConstraintArgs(min_api_version=MIN_CONTROL_PLANE_API_VERSION),
+                # Callers authenticate with Entra ID tokens, never subscription keys: the developer
+                # portals (which hand out keys) are an attack surface with no use here.
+                developer_portal_status=apim.DeveloperPortalStatus.DISABLED,
+                legacy_portal_status=apim.LegacyPortalStatus.DISABLED,
                 tags=tags,
             ),
             opts=pulumi.ResourceOptions(
