@@ -80,6 +80,8 @@ class LandingZone(pulumi.ComponentResource):
             zone_names=zones,
             existing_zone_ids=settings.network.dns_zone_ids,
             zone_groups_by_platform=settings.network.zone_groups_by_platform,
+            egress=settings.network.egress,
+            firewall_ip=settings.network.firewall_ip,
             opts=pulumi.ResourceOptions(parent=self),
         )
         networking = self.network.private_networking

@@ -68,10 +68,19 @@ SUBNET_RULES: Mapping[str, tuple[Rule, ...]] = {
         Rule("allow-monitor-out", 120, "Outbound", "Allow", "VirtualNetwork", "AzureMonitor", "443", "Tcp"),
         Rule("allow-acr-out", 130, "Outbound", "Allow", "VirtualNetwork", "AzureContainerRegistry", "443", "Tcp"),
         Rule("allow-mcr-out", 140, "Outbound", "Allow", "VirtualNetwork", "MicrosoftContainerRegistry", "443", "Tcp"),
+        # MCR serves image layers through Azure Front Door (Container Apps networking requirements).
+        Rule("allow-mcr-cdn-out", 150, "Outbound", "Allow", "VirtualNetwork", "AzureFrontDoor.FirstParty", "443", "Tcp"),
         _deny_all("Inbound"),
         _deny_all("Outbound"),
     ),
 }
+
+# Subnets whose workloads call public Azure endpoints (Entra ID, Azure Monitor, registries, the
+# gateway's Storage/Key Vault dependencies). They get explicit egress (a NAT gateway, or a route
+# to the hub firewall); private endpoints never initiate traffic and get none. The NSGs above still
+# decide which destinations are allowed.
+EGRESS_SUBNETS = ("gateway", "agents")
+EGRESS_MODES = ("natGateway", "hubFirewall")
 
 # Services a subnet is delegated to (the gateway subnet hosts API Management v2 VNet integration,
 # the agents subnet a Container Apps environment).
@@ -100,15 +109,22 @@ class Network(pulumi.ComponentResource):
         zone_names: Sequence[str],
         existing_zone_ids: Mapping[str, str] | None = None,
         zone_groups_by_platform: bool = False,
+        egress: str = "natGateway",
+        firewall_ip: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """`zone_names`: every privatelink zone the stack's endpoints need. Zones listed in
         `existing_zone_ids` (e.g. in a hub subscription, already linked to the hub VNet) are used
         as they are; the others are created here and linked to this VNet. With
         `zone_groups_by_platform`, the platform's Azure Policy registers endpoints in the hub's
-        zones: no zone and no zone group is created here."""
+        zones: no zone and no zone group is created here. `egress`: "natGateway" (an explicit NAT
+        gateway, since subnets have no default outbound access) or "hubFirewall" (a default route
+        to `firewall_ip`, the hub's firewall, which then inspects all egress)."""
         super().__init__("aizone:network:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        if egress not in EGRESS_MODES or (egress == "hubFirewall") != bool(firewall_ip):
+            raise ValueError(f"{name}: egress must be one of {EGRESS_MODES}, with firewall_ip exactly for hubFirewall")
+        outbound = self._egress(name, placement, egress, firewall_ip)
         nsgs = {
             role: network.NetworkSecurityGroup(
                 f"{name}-nsg-{role}",
@@ -129,7 +145,10 @@ class Network(pulumi.ComponentResource):
                 location=placement.location,
                 virtual_network_name=vnet_name,
                 address_space=network.AddressSpaceArgs(address_prefixes=[address_space]),
-                subnets=[_subnet_args(role, prefix, nsgs[role]) for role, prefix in subnets.items()],
+                subnets=[
+                    _subnet_args(role, prefix, nsgs[role], outbound if role in EGRESS_SUBNETS else None)
+                    for role, prefix in subnets.items()
+                ],
                 tags=placement.with_tags(),
             ),
             opts=child,
@@ -149,6 +168,53 @@ class Network(pulumi.ComponentResource):
             self.subnet_ids["privateEndpoints"], self.zone_ids, create_zone_groups=not zone_groups_by_platform
         )
         self.register_outputs({"vnet_id": self.vnet.id, "subnet_ids": self.subnet_ids})
+
+    def _egress(
+        self, name: str, placement: Placement, mode: str, firewall_ip: str | None
+    ) -> network.NatGateway | network.RouteTable:
+        """The explicit outbound path of the egress subnets."""
+        if mode == "hubFirewall":
+            return network.RouteTable(
+                f"{name}-egress-routes",
+                network.RouteTableInitArgs(
+                    resource_group_name=placement.resource_group_name,
+                    location=placement.location,
+                    disable_bgp_route_propagation=True,
+                    routes=[
+                        network.RouteArgs(
+                            name="default-to-hub-firewall",
+                            address_prefix="0.0.0.0/0",
+                            next_hop_type=network.RouteNextHopType.VIRTUAL_APPLIANCE,
+                            next_hop_ip_address=firewall_ip,
+                        )
+                    ],
+                    tags=placement.with_tags(),
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        address = network.PublicIPAddress(
+            f"{name}-egress-ip",
+            network.PublicIPAddressInitArgs(
+                resource_group_name=placement.resource_group_name,
+                location=placement.location,
+                sku=network.PublicIPAddressSkuArgs(name=network.PublicIPAddressSkuName.STANDARD),
+                public_ip_allocation_method=network.IPAllocationMethod.STATIC,
+                tags=placement.with_tags(),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return network.NatGateway(
+            f"{name}-egress-nat",
+            network.NatGatewayInitArgs(
+                resource_group_name=placement.resource_group_name,
+                location=placement.location,
+                sku=network.NatGatewaySkuArgs(name=network.NatGatewaySkuName.STANDARD),
+                public_ip_addresses=[network.SubResourceArgs(id=address.id)],
+                idle_timeout_in_minutes=4,
+                tags=placement.with_tags(),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _private_zone(self, name: str, placement: Placement, zone: str) -> privatedns.PrivateZone:
         label = zone.removeprefix("privatelink.").replace(".", "-")
@@ -191,7 +257,12 @@ def _rule_args(rule: Rule) -> network.SecurityRuleArgs:
     )
 
 
-def _subnet_args(role: str, prefix: str, nsg: network.NetworkSecurityGroup) -> network.SubnetArgs:
+def _subnet_args(
+    role: str,
+    prefix: str,
+    nsg: network.NetworkSecurityGroup,
+    outbound: network.NatGateway | network.RouteTable | None,
+) -> network.SubnetArgs:
     delegation = SUBNET_DELEGATIONS.get(role)
     return network.SubnetArgs(
         name=role,
@@ -199,8 +270,11 @@ def _subnet_args(role: str, prefix: str, nsg: network.NetworkSecurityGroup) -> n
         network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),
         # NSGs and route tables apply to private endpoints only when these policies are enabled.
         private_endpoint_network_policies="Enabled" if role == "privateEndpoints" else None,
-        # No implicit outbound Internet access: egress is what the NSG allows, nothing more.
+        # No implicit outbound Internet access: egress is explicit (NAT gateway or hub firewall)
+        # and limited to what the NSG allows.
         default_outbound_access=False,
+        nat_gateway=network.SubResourceArgs(id=outbound.id) if isinstance(outbound, network.NatGateway) else None,
+        route_table=network.RouteTableArgs(id=outbound.id) if isinstance(outbound, network.RouteTable) else None,
         delegations=[network.DelegationArgs(name=f"to-{delegation.split('/')[0]}", service_name=delegation)]
         if delegation
         else None,

@@ -92,6 +92,8 @@ class NetworkSettings:
     subnets: Mapping[str, str]
     dns_zone_ids: Mapping[str, str] = field(default_factory=dict)
     zone_groups_by_platform: bool = False
+    egress: str = "natGateway"
+    firewall_ip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -378,7 +380,7 @@ def _read_tags(reader: _Reader, value: Any) -> dict[str, str]:
 def _read_network(reader: _Reader, value: Any) -> NetworkSettings:
     key = f"{NAMESPACE}:network"
     data = reader.mapping(
-        key, value, ("addressSpace", "subnets", "privateDnsZoneIds", "privateDnsZoneGroups"), ("addressSpace", "subnets")
+        key, value, ("addressSpace", "subnets", "privateDnsZoneIds", "privateDnsZoneGroups", "egress"), ("addressSpace", "subnets")
     )
     space = reader.network(f"{key}.addressSpace", data.get("addressSpace"))
     subnets_raw = reader.mapping(f"{key}.subnets", data.get("subnets", {}), SUBNET_ROLES, SUBNET_ROLES)
@@ -404,7 +406,27 @@ def _read_network(reader: _Reader, value: Any) -> NetworkSettings:
     groups = reader.choice(f"{key}.privateDnsZoneGroups", data.get("privateDnsZoneGroups", "create"), ("create", "platformPolicy"))
     if groups == "platformPolicy" and zone_ids:
         reader.fail(f"{key}.privateDnsZoneIds", "is not used when privateDnsZoneGroups is 'platformPolicy' (the platform registers endpoints)")
-    return NetworkSettings(str(space) if space else "", subnets, zone_ids, groups == "platformPolicy")
+    egress, firewall_ip = _read_egress(reader, f"{key}.egress", data.get("egress", {}))
+    return NetworkSettings(str(space) if space else "", subnets, zone_ids, groups == "platformPolicy", egress, firewall_ip)
+
+
+def _read_egress(reader: _Reader, key: str, value: Any) -> tuple[str, str | None]:
+    """Explicit outbound for the gateway and agents subnets: a NAT gateway, or the hub firewall."""
+    data = reader.mapping(key, value, ("mode", "firewallPrivateIp"))
+    mode = reader.choice(f"{key}.mode", data.get("mode", "natGateway"), ("natGateway", "hubFirewall"))
+    raw_ip = data.get("firewallPrivateIp")
+    if mode == "natGateway":
+        if raw_ip is not None:
+            reader.fail(f"{key}.firewallPrivateIp", "is only used with mode 'hubFirewall'")
+        return mode, None
+    try:
+        address = ipaddress.IPv4Address(raw_ip if isinstance(raw_ip, str) else "")
+    except ValueError:
+        reader.fail(f"{key}.firewallPrivateIp", f"mode 'hubFirewall' needs the firewall's private IPv4 address, got {_describe(raw_ip if raw_ip is not None else _MISSING)}")
+        return mode, None
+    if not address.is_private:
+        reader.fail(f"{key}.firewallPrivateIp", f"{address} is not a private address")
+    return mode, str(address)
 
 
 def _read_zone_ids(reader: _Reader, key: str, value: Any) -> dict[str, str]:

@@ -127,6 +127,16 @@ def test_inference_grants_are_data_plane_only_on_the_account_with_principal_type
         assert grant.inputs["roleDefinitionId"].endswith(reference.ROLE_IDS["Cognitive Services OpenAI User"])
 
 
+@pytest.mark.controls("RES-3", "ACC-7")
+def test_egress_is_explicit_through_a_nat_gateway_for_the_calling_subnets_only(dev_plan: Plan) -> None:
+    vnet = dev_plan.one("azure-native:network:VirtualNetwork")
+    nat = dev_plan.one("azure-native:network:NatGateway")
+    subnets = {subnet["name"]: subnet for subnet in vnet.inputs["subnets"]}
+    assert subnets["gateway"]["natGateway"] == {"id": nat.id}
+    assert subnets["agents"]["natGateway"] == {"id": nat.id}
+    assert "natGateway" not in subnets["privateEndpoints"]
+
+
 @pytest.mark.controls("RES-3")
 def test_subnets_deny_by_default(dev_plan: Plan) -> None:
     vnet = dev_plan.one("azure-native:network:VirtualNetwork")

@@ -77,6 +77,8 @@ BAD_CONFIGS = [
     ("unknown subnet role", _set("network.subnets.dmz", "10.20.9.0/24"), "aizone:network.subnets.dmz: unknown key"),
     ("missing subnet", _delete("network.subnets.agents"), "aizone:network.subnets.agents: is required"),
     ("bad BYO zone id", _set("network.privateDnsZoneIds", {"privatelink.openai.azure.com": "zone-id"}), "aizone:network.privateDnsZoneIds.privatelink.openai.azure.com: expected a resource id like /subscriptions/"),
+    ("firewall mode without its address", _set("network.egress", {"mode": "hubFirewall"}), "aizone:network.egress.firewallPrivateIp: mode 'hubFirewall' needs the firewall's private IPv4 address, got nothing"),
+    ("public firewall address", _set("network.egress", {"mode": "hubFirewall", "firewallPrivateIp": "8.8.8.8"}), "aizone:network.egress.firewallPrivateIp: 8.8.8.8 is not a private address"),
     ("applications not a list", _set("applications", {"name": "hr-assistant"}), "aizone:applications: expected a list, got a dict"),
     ("duplicate application", _duplicate_application, "aizone:applications: duplicate application name 'hr-assistant'"),
     ("unknown boundary", _set("applications.0.boundary", "confidential"), "aizone:applications[0].boundary: str 'confidential' is not allowed; allowed values: 'internal', 'customer', 'public'"),
