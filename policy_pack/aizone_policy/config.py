@@ -71,6 +71,14 @@ def _type_matches(value: object, expected: str) -> bool:
     return isinstance(value, _JSON_TYPES.get(expected, ()))
 
 
+def _integer_keyword(schema: JsonSchema, key: str) -> int | None:
+    """An integer keyword of a schema (minLength, minItems). Integral floats count: a schema that
+    went through a protobuf Struct (GetAnalyzerInfo, the CLI's copy) carries every number as a
+    double, so minLength 1 arrives as 1.0."""
+    number = as_number(schema.get(key))
+    return int(number) if number is not None and number.is_integer() else None
+
+
 def _check_scalar(value: object, schema: JsonSchema, where: str) -> list[str]:
     """Keyword checks that do not recurse: enum, minLength, pattern, minimum, maximum, minItems."""
     errors: list[str] = []
@@ -78,9 +86,9 @@ def _check_scalar(value: object, schema: JsonSchema, where: str) -> list[str]:
     if isinstance(enum, list) and value not in enum:
         errors.append(f"{where}: {value!r} is not one of {enum}")
     if isinstance(value, str):
-        min_length = schema.get("minLength")
-        if isinstance(min_length, int) and len(value) < min_length:
-            errors.append(f"{where}: must not be empty")
+        min_length = _integer_keyword(schema, "minLength")
+        if min_length is not None and len(value) < min_length:
+            errors.append(f"{where}: must not be empty" if min_length == 1 else f"{where}: needs at least {min_length} character(s)")
         pattern = schema.get("pattern")
         if isinstance(pattern, str) and re.search(pattern, value) is None:
             errors.append(f"{where}: {value!r} does not match {pattern}")
@@ -91,8 +99,8 @@ def _check_scalar(value: object, schema: JsonSchema, where: str) -> list[str]:
     maximum = as_number(schema.get("maximum"))
     if number is not None and maximum is not None and number > maximum:
         errors.append(f"{where}: must be <= {schema.get('maximum')}")
-    min_items = schema.get("minItems")
-    if isinstance(value, list) and isinstance(min_items, int) and len(value) < min_items:
+    min_items = _integer_keyword(schema, "minItems")
+    if isinstance(value, list) and min_items is not None and len(value) < min_items:
         errors.append(f"{where}: needs at least {min_items} item(s)")
     return errors
 

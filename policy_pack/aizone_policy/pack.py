@@ -10,6 +10,7 @@ In-process drivers (tests, the offline preview) use `build_servicer()`.
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from concurrent import futures
 from inspect import isawaitable
@@ -105,11 +106,19 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         active = self._active(StackValidationPolicy)
         if not active:
             return response
-        resources = self._stack_resources(request)
-        for policy, level in active:
-            args = StackValidationArgs(resources, self._get_policy_config(policy.name), self._PolicyAnalyzerServicer__stack_tags)  # type: ignore[attr-defined]
-            report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
-            self._validate(response, policy, lambda: policy.validate(args, report))  # type: ignore[call-arg, arg-type]
+        # The stack's resources are a few objects per property of every resource, all alive until
+        # the last stack policy is done; the cyclic garbage collector would rescan them again and
+        # again while the policies allocate (super-linear at 10,000 resources) although none of
+        # them can be garbage yet. Reference counting still frees temporaries as usual.
+        gc.disable()
+        try:
+            resources = self._stack_resources(request)
+            for policy, level in active:
+                args = StackValidationArgs(resources, self._get_policy_config(policy.name), self._PolicyAnalyzerServicer__stack_tags)  # type: ignore[attr-defined]
+                report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
+                self._validate(response, policy, lambda: policy.validate(args, report))  # type: ignore[call-arg, arg-type]
+        finally:
+            gc.enable()
         return response
 
     def _stack_resources(self, request: Any) -> list[PolicyResource]:

@@ -17,7 +17,20 @@ from policy_pack.aizone_policy.harness import PackAnalyzer
 from policy_pack.aizone_policy.policies import ALL_SPECS
 from pulumi.runtime.proto import analyzer_pb2
 
-CONTROLS_MD = Path("/work/shared/CONTROLS.md")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Where the workspace keeps the shared control catalog (CI copies shared/ beside its fresh clone).
+WORKSPACE_CONTROLS_MD = Path("/work/shared/CONTROLS.md")
+
+
+def find_controls_md(repo_root: Path, fallback: Path = WORKSPACE_CONTROLS_MD) -> Path | None:
+    """shared/CONTROLS.md beside the repository, else the workspace's copy, else None."""
+    for candidate in (repo_root.parent / "shared" / "CONTROLS.md", fallback):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+CONTROLS_MD = find_controls_md(REPO_ROOT)
 ROW = re.compile(r"^\|\s*((?:RES|MOD|ACC|DATA|EXEC)-[0-9]+[a-z]?)\s*\|")
 POLICY_NAME = re.compile(r"^azure-[a-z]+-[a-z]+-[a-z0-9]+(?:-[a-z0-9]+)*$")
 MCSB_V1 = re.compile(r"^(NS|IM|PA|DP|AM|LT|IR|PV|ES|BR|DS|GS)-[0-9]{1,2}$")
@@ -33,10 +46,10 @@ COVERED = {"RES-2", "RES-4", "RES-5", "MOD-1", "MOD-2a", "MOD-2b", "MOD-3", "MOD
 WITHOUT_POLICY = {"RES-1", "RES-3", "ACC-4", "EXEC-5"}
 
 
-def _markdown_rows() -> dict[str, tuple[frozenset[str], str]]:
+def _markdown_rows(controls_md: Path) -> dict[str, tuple[frozenset[str], str]]:
     """{id: (enforced-by letters, level)} from the control tables of CONTROLS.md."""
     rows: dict[str, tuple[frozenset[str], str]] = {}
-    for line in CONTROLS_MD.read_text(encoding="utf-8").splitlines():
+    for line in controls_md.read_text(encoding="utf-8").splitlines():
         match = ROW.match(line)
         if match:
             cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
@@ -45,10 +58,24 @@ def _markdown_rows() -> dict[str, tuple[frozenset[str], str]]:
     return rows
 
 
-@pytest.mark.skipif(not CONTROLS_MD.exists(), reason="shared/CONTROLS.md is not available")
+def test_controls_md_is_found_beside_the_clone_first(tmp_path: Path) -> None:
+    clone, workspace = tmp_path / "clone", tmp_path / "workspace" / "CONTROLS.md"
+    clone.mkdir()
+    assert find_controls_md(clone, workspace) is None
+    workspace.parent.mkdir()
+    workspace.write_text("| RES-1 |", encoding="utf-8")
+    assert find_controls_md(clone, workspace) == workspace
+    beside = tmp_path / "shared" / "CONTROLS.md"
+    beside.parent.mkdir()
+    beside.write_text("| RES-1 |", encoding="utf-8")
+    assert find_controls_md(clone, workspace) == beside
+
+
+@pytest.mark.skipif(CONTROLS_MD is None, reason="shared/CONTROLS.md is neither beside the repository nor in /work/shared")
 @pytest.mark.controls("RES-1")
 def test_catalog_has_every_control_of_controls_md() -> None:
-    rows = _markdown_rows()
+    assert CONTROLS_MD is not None
+    rows = _markdown_rows(CONTROLS_MD)
     assert set(rows) == set(catalog.CONTROLS_BY_ID)
     for control_id, (by, level) in rows.items():
         control = catalog.get_control(control_id)
@@ -123,11 +150,11 @@ def test_catalog_and_reference_import_without_pulumi() -> None:
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_policy', 'grpc')); "
         "assert not heavy, heavy"
     )
-    subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], check=True)
+    subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True)
 
 
 def test_pack_readme_lists_every_policy() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "policy_pack" / "README.md").read_text(encoding="utf-8")
+    readme = (REPO_ROOT / "policy_pack" / "README.md").read_text(encoding="utf-8")
     for spec in ALL_SPECS:
         row = f"| `{spec.name}` | {', '.join(spec.controls)} |"
         assert row in readme, f"policy_pack/README.md lacks {row}"

@@ -1,14 +1,17 @@
 """The framework around the rules: exemptions, enforcement overrides, config, unknown values,
-robustness against any property shape, internal errors and the metadata the CLI shows."""
+robustness against any property shape, internal errors, the metadata the CLI shows and the
+boundaries between the pack's modules."""
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
-from google.protobuf import struct_pb2
+from google.protobuf import json_format, struct_pb2
 from policy_cases import BASELINES, DELETE, baseline_stack, changed, diagnostics_of, replace_item
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel
@@ -16,6 +19,7 @@ from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from policy_pack.aizone_policy import catalog
 from policy_pack.aizone_policy import tokens as t
+from policy_pack.aizone_policy.config import validate
 from policy_pack.aizone_policy.framework import Field, ResourcePolicySpec, StackPolicySpec, build_policy
 from policy_pack.aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer
 from policy_pack.aizone_policy.pack import AizoneAnalyzerServicer, build_policies
@@ -156,11 +160,33 @@ def test_policy_config(make_analyzer: MakeAnalyzer, config: dict[str, Any], type
         ({"azure-cognitiveservices-deployment-capacity-cap": {"maxCapacity": "lots"}}, "maxCapacity: expected number"),
         ({"azure-cognitiveservices-deployment-approved-model": {"allowedModels": [{"name": "gpt-4o"}]}}, "format is required"),
         ({"azure-cognitiveservices-raipolicy-prompt-shields": {"maxSeverityThreshold": "Extreme"}}, "is not one of"),
+        # The schema the harness validates against came through GetAnalyzerInfo (minLength 1.0).
+        ({"azure-cognitiveservices-account-allowed-kind": {"allowedKinds": ["AIServices", ""]}}, "allowedKinds[1]: must not be empty"),
+        ({"azure-cognitiveservices-deployment-approved-model": {"allowedModels": [{"format": "OpenAI", "name": "", "version": "1"}]}},
+         "allowedModels[0].name: must not be empty"),
     ],
 )
 def test_invalid_config_is_rejected(make_analyzer: MakeAnalyzer, config: dict[str, Any], error: str) -> None:
     with pytest.raises(ValueError, match=re.escape(error)):
         make_analyzer(config)
+
+
+def _round_tripped(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A schema as it comes out of a protobuf Struct: every number a float."""
+    struct = struct_pb2.Struct()
+    struct.update({"schema": dict(schema)})
+    return json_format.MessageToDict(struct)["schema"]
+
+
+def test_integer_keywords_survive_a_protobuf_round_trip() -> None:
+    schema = _round_tripped({"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}})
+    assert schema["minItems"] == 1.0 and isinstance(schema["items"]["minLength"], float)
+    assert validate(["AIServices", ""], schema, "allowedKinds") == ["allowedKinds[1]: must not be empty"]
+    assert validate([], schema, "allowedKinds") == ["allowedKinds: needs at least 1 item(s)"]
+    assert validate(["AIServices"], schema, "allowedKinds") == []
+    assert validate(["ab"], _round_tripped({"type": "array", "items": {"type": "string", "minLength": 3}})) == [
+        "config[0]: needs at least 3 character(s)"
+    ]
 
 
 def test_wrongly_typed_config_falls_back_to_default_at_run_time() -> None:
@@ -280,3 +306,21 @@ def test_in_process_analysis_refuses_a_pulumi_runtime_environment(monkeypatch: p
         monkeypatch.setenv(name, "x")
     with pytest.raises(RuntimeError, match="reconfigure the Pulumi runtime"):
         PackAnalyzer()
+
+
+# --- Module structure ----------------------------------------------------------------------------------
+
+
+def test_modules_import_no_private_names_of_each_other() -> None:
+    """What several rule families share is public (rbac.py, diagnostic_links.py, stackindex.py):
+    no module of the pack imports another one's underscore names."""
+    package = Path(catalog.__file__).resolve().parent
+    private = [
+        f"{path.relative_to(package)}:{node.lineno} imports {alias.name}"
+        for path in sorted(package.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.level > 0
+        for alias in node.names
+        if alias.name.startswith("_")
+    ]
+    assert private == []

@@ -18,6 +18,7 @@ EXPECTED: tuple[tuple[str, str, str, str], ...] = (
     ("ACC-5", "azure-authorization-roleassignment-least-privilege", "shadow-runs-code", "mandatory"),
     ("RES-5", "azure-apimanagement-service-tls-protocols", "gateway", "mandatory"),
     ("ACC-6", "azure-apimanagement-service-managed-identity", "gateway", "mandatory"),
+    ("MOD-4", "azure-apimanagement-service-managed-identity", "gateway", "mandatory"),
     ("ACC-2", "azure-authorization-roleassignment-inventoried-ai-caller", "shadow-openai-user", "advisory"),
     ("DATA-2", "azure-storage-storageaccount-dataset-isolation", "data", "mandatory"),
     ("DATA-3", "azure-authorization-roleassignment-same-data-boundary", "web-agent-reads-data", "mandatory"),
@@ -26,6 +27,7 @@ EXPECTED: tuple[tuple[str, str, str, str], ...] = (
     ("DATA-5", "azure-resources-dataresource-deletion-protection", "data", "mandatory"),
     ("DATA-5", "azure-keyvault-vault-purge-protection", "secrets", "mandatory"),
     ("DATA-7", "azure-keyvault-vault-rbac-authorization", "secrets", "mandatory"),
+    ("DATA-7", "azure-keyvault-vault-disable-public-network-access", "secrets", "mandatory"),
     ("MOD-1", "azure-security-pricing-required-plans", "ai-services", "mandatory"),
     ("MOD-2b", "azure-cognitiveservices-account-output-monitoring", "ai-services", "advisory"),
     ("EXEC-1", "azure-app-containerappssessionpool-isolated-sessions", "code-sessions", "mandatory"),
@@ -38,10 +40,11 @@ EXPECTED: tuple[tuple[str, str, str, str], ...] = (
 
 
 def controls_of(finding: Any) -> tuple[str, ...]:
-    """Control ids that open the violation message ("[DATA-5, DATA-7] Key Vault ..."). Parsed here:
-    the offline preview's own `controls` field reads only "[ACC-1][ACC-7]"-style tags."""
+    """Control ids that open the violation message in the one form the framework renders,
+    "[DATA-5, DATA-7] Key Vault ...", parsed here so that the test pins that form (the offline
+    preview's `controls` field accepts "[ACC-1][ACC-7]" too)."""
     message = finding.message.split("\n", 1)[-1]
-    tag = message[1 : message.index("]")] if message.startswith("[") else ""
+    tag = message[1 : message.index("] ")] if message.startswith("[") else ""
     return tuple(part.strip() for part in tag.split(",") if part.strip())
 
 
@@ -67,9 +70,9 @@ def test_insecure_example_shows_every_policy_enforced_control(findings: list[Any
     from policy_pack.aizone_policy import catalog
 
     reported = {control for f in findings for control in controls_of(f)}
-    # MOD-2a needs a RaiPolicy to be weak, MOD-4 an API, ACC-3 a PIM schedule or CA policy,
-    # ACC-8 a disallowed kind, DATA-1 an untagged data resource, DATA-4 a Purview account or a
-    # Defender AI plan: the example keeps its original deployment and account as they were.
-    not_in_example = {"MOD-4", "ACC-3", "ACC-8", "DATA-1", "DATA-4"}
+    # ACC-3 needs a PIM schedule or CA policy, ACC-8 a disallowed kind, DATA-1 an untagged data
+    # resource, DATA-4 a Purview account or a Defender AI plan: the example keeps its original
+    # deployment and account as they were (MOD-4 shows through the gateway's missing identity).
+    not_in_example = {"ACC-3", "ACC-8", "DATA-1", "DATA-4"}
     enforced = {control.id for control in catalog.CONTROLS if control.policy_enforced}
     assert enforced - not_in_example <= reported, sorted(enforced - not_in_example - reported)

@@ -59,3 +59,20 @@ def test_other_types_are_ignored(analyzer: PackAnalyzer) -> None:
     """Policies judge resources only by type and properties: unknown types pass untouched."""
     assert analyzer.analyze("azure-native:resources:ResourceGroup", {"location": "westeurope"}) == []
     assert analyzer.analyze("aws:s3/bucket:Bucket", {"acl": "public-read"}) == []
+
+
+@pytest.mark.parametrize(
+    ("type_token", "path", "value", "tag"),
+    [
+        pytest.param(t.KEY_VAULT, "properties.publicNetworkAccess", "Enabled", "[ACC-7, DATA-7] ", marks=pytest.mark.controls("ACC-7", "DATA-7")),
+        pytest.param(t.APIM_SERVICE, "identity.type", "None", "[ACC-6, MOD-4] ", marks=pytest.mark.controls("ACC-6", "MOD-4")),
+        pytest.param(t.CONTAINER_APP, "template.containers.0.image", "aizoneacr.azurecr.io/agent:1.0", "[MOD-3, EXEC-2] ", marks=pytest.mark.controls("MOD-3", "EXEC-2")),
+    ],
+)
+def test_multi_control_policy_tags_description_and_message_alike(analyzer: PackAnalyzer, type_token: str, path: str, value: object, tag: str) -> None:
+    """A policy of several controls opens its description and each message with one
+    comma-separated tag, the form the offline preview and reviewers read."""
+    diagnostics = analyzer.analyze(type_token, changed(BASELINES[type_token], path, value))
+    assert len(diagnostics) == 1, diagnostics
+    description, _, message = diagnostics[0].message.partition("\n")
+    assert description.startswith(tag) and message.startswith(tag), diagnostics[0].message

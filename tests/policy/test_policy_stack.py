@@ -282,6 +282,19 @@ def test_storage_logs_by_literal_service_uri(analyzer: PackAnalyzer) -> None:
 
 
 @controls_mark(_DIAG)
+@pytest.mark.parametrize("uri", [None, "resourceUri"], ids=["by-setting-id", "by-resource-uri"])
+def test_storage_logs_on_blob_service_linked_only_by_id(analyzer: PackAnalyzer, uri: str | None) -> None:
+    """A deployed stack as `pulumi preview` of it sends it: every id known, no dependencies. The
+    setting's target is the BlobServiceProperties resource, whose account is its id's ancestor."""
+    stack = replace_item(baseline_stack(preview=False), "data-blob", dependencies=[], property_dependencies={})
+    if uri:
+        stack = _props(stack, "data-blob-diag", "resourceUri", arm_id(t.STORAGE_ACCOUNT, "data") + "/blobServices/default")
+        stack = _props(stack, "data-blob-diag", "id", None)
+    assert all(not entry.dependencies and not entry.property_dependencies for entry in stack if entry.type in (t.BLOB_SERVICE, t.DIAGNOSTIC_SETTING))
+    assert analyzer.analyze_stack(stack) == []
+
+
+@controls_mark(_DIAG)
 def test_setting_on_a_child_resource_does_not_count_for_its_parent(analyzer: PackAnalyzer) -> None:
     uri = arm_id(t.COGNITIVE_ACCOUNT, "ai") + "/projects/chat"
     stack = _props(baseline_stack(preview=False), "ai-diag", "id", f"{uri}/providers/Microsoft.Insights/diagnosticSettings/ai-diag")
@@ -339,6 +352,30 @@ def test_rai_policy_of_another_account_does_not_count(analyzer: PackAnalyzer) ->
     stack = replace_item(stack, "chat", dependencies=[])
     caught = diagnostics_of(analyzer.analyze_stack(stack), _RAI, "mandatory")
     assert len(caught) == 1 and "not defined in this stack" in caught[0].message
+
+
+def _weak_copies(stack: Stack, *names: str, account: str | None = None) -> Stack:
+    """RAI policies named 'strict' like the baseline's, without Indirect Attack, inserted before it."""
+    weak = item(_weak_rai(stack), "strict").props
+    props = {**weak, "accountName": account} if account else weak
+    copies = [StackItem(type=t.RAI_POLICY, name=name, props=props) for name in names]
+    position = stack.index(item(stack, "strict"))
+    return [*stack[:position], *copies, *stack[position:]]
+
+
+@controls_mark(_RAI)
+def test_rai_policy_name_shared_by_many_policies(analyzer: PackAnalyzer) -> None:
+    """Stacks repeating a landing zone hold many policies of one name: a deployment passes when one
+    of them (on its account) complies, and otherwise names the first failing one."""
+    stack = _weak_copies(baseline_stack(preview=False), "weak-1", "weak-2")
+    assert analyzer.analyze_stack(stack) == []
+    stack = replace_item(stack, "strict", props=item(stack, "weak-1").props)
+    caught = diagnostics_of(analyzer.analyze_stack(stack), _RAI, "mandatory")
+    assert len(caught) == 1 and "uses RAI (content filter) policy 'weak-1', which does not meet MOD-2a" in caught[0].message
+    stack = _props(_weak_copies(baseline_stack(preview=False), "weak-1"), "strict", "accountName", "other-ai")
+    stack = _props(stack, "chat", "accountName", "aizone-ai")
+    caught = diagnostics_of(analyzer.analyze_stack(stack), _RAI, "mandatory")
+    assert len(caught) == 1 and "'weak-1', which does not meet MOD-2a" in caught[0].message
 
 
 @controls_mark(_RAI)

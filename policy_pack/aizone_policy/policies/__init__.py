@@ -1,5 +1,6 @@
 """Every policy spec of the pack, grouped by control family (one module per rule family;
-rbac.py holds the role-assignment helpers several families share)."""
+rbac.py holds the role-assignment helpers several families share, diagnostic_links.py the
+diagnostic-setting links RES-2 and MOD-2b share)."""
 
 from __future__ import annotations
 

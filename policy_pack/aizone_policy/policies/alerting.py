@@ -27,7 +27,7 @@ from ..config import PolicyConfig
 from ..framework import Field, Finding, StackPolicySpec, violation
 from ..stackindex import StackIndex, StackResource
 from ..values import UNKNOWN, as_dict, eq_ci, get, in_ci, is_set, items
-from .diagnostics import _targets as diagnostic_targets
+from .diagnostic_links import diagnostic_targets
 
 CUSTOM_CONTAINER = "CustomContainer"
 ALL_LOGS = reference.DIAGNOSTIC_CATEGORY_GROUPS[0]

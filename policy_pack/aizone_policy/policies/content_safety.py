@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 from .. import defaults, tokens
 from ..config import PolicyConfig
@@ -148,42 +149,92 @@ def _rai_policy(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
         yield unknown_value(resource.subject, f"{_FILTERS} entry for {where}")
 
 
-class _RaiPolicies:
-    """The stack's RaiPolicies by (lower-case) name, plus those whose name is unknown."""
+_Outcome = Literal["compliant", "failing", "undecided"]
 
-    def __init__(self, stack: StackIndex) -> None:
-        self.by_name: dict[str, list[StackResource]] = {}
-        self.unnamed: list[StackResource] = []
-        for policy in stack.of_type(tokens.RAI_POLICY):
+
+def _outcome(assessment: Assessment | None) -> _Outcome:
+    """Whether an assessed RAI policy complies, has gaps, or cannot be decided during preview."""
+    if assessment is None:
+        return "undecided"
+    if assessment.gaps:
+        return "failing"
+    return "undecided" if assessment.unknown else "compliant"
+
+
+def _account(resource: StackResource) -> str | None:
+    """The (lower-case) account name a deployment or RAI policy names, if known."""
+    name = str_or_none(resource.get("accountName"))
+    return name.lower() if name else None
+
+
+class _RaiPolicies:
+    """The stack's RaiPolicies, each assessed once, by (lower-case) name and account, plus those
+    whose name is unknown.
+
+    A deployment is fine when one RAI policy it refers to complies; otherwise the first failing
+    one (stack order) is reported. So each (name, account) group keeps only its first policy of
+    each outcome: resolving a deployment costs the same however many policies share a name.
+    """
+
+    def __init__(self, stack: StackIndex, max_severity: str) -> None:
+        self.assessments: dict[str, Assessment | None] = {}
+        self.unnamed: dict[str, StackResource] = {}
+        self._order: dict[str, int] = {}
+        self._groups: dict[tuple[str, str | None], dict[_Outcome, StackResource]] = {}
+        self._any_account: dict[str, dict[_Outcome, StackResource]] = {}
+        for position, policy in enumerate(stack.of_type(tokens.RAI_POLICY)):
+            assessment = assess(policy.props, max_severity)
+            self.assessments[policy.urn] = assessment
+            self._order[policy.urn] = position
+            outcome = _outcome(assessment)
+            account = _account(policy)
             names = {
                 value.lower()
                 for value in (policy.get("raiPolicyName"), policy.get("name"))
                 if isinstance(value, str) and value
             }
             for name in names:
-                self.by_name.setdefault(name, []).append(policy)
+                self._groups.setdefault((name, account), {}).setdefault(outcome, policy)
+                self._any_account.setdefault(name, {}).setdefault(outcome, policy)
             if not names:
-                self.unnamed.append(policy)
+                self.unnamed[policy.urn] = policy
+
+    def has_name(self, name: str) -> bool:
+        """True when some RaiPolicy of the stack (on any account) has this name."""
+        return name.lower() in self._any_account
+
+    def named(self, name: str, account: str | None) -> list[StackResource]:
+        """The policies named `name` that matter for a deployment on `account` (any account when
+        None; policies that name no account match every account), in stack order."""
+        key = name.lower()
+        if account is None:
+            groups = [self._any_account.get(key, {})]
+        else:
+            groups = [self._groups.get((key, account), {}), self._groups.get((key, None), {})]
+        found = {policy.urn: policy for group in groups for policy in group.values()}
+        return sorted(found.values(), key=lambda policy: self._order[policy.urn])
 
 
 def _same_account(deployment: StackResource, policy: StackResource) -> bool:
     """False only when both name their account and the names differ."""
-    mine = str_or_none(deployment.get("accountName"))
-    theirs = str_or_none(policy.get("accountName"))
-    return mine is None or theirs is None or mine.lower() == theirs.lower()
+    mine = _account(deployment)
+    theirs = _account(policy)
+    return mine is None or theirs is None or mine == theirs
 
 
 def _candidates(stack: StackIndex, policies: _RaiPolicies, deployment: StackResource, name: str | None) -> list[StackResource]:
-    """RaiPolicies the deployment's raiPolicyName refers to: by name, by property dependency, or
-    (name not found, target name unknown) the sole RaiPolicy it depends on."""
-    found = {policy.urn: policy for policy in policies.by_name.get(name.lower(), [])} if name else {}
-    for policy in stack.dependencies_via(deployment, "properties", {tokens.RAI_POLICY}):
-        found[policy.urn] = policy
-    if not found and policies.unnamed:
+    """RaiPolicies of the deployment's account its raiPolicyName refers to: by name, by property
+    dependency, or (name not found, target name unknown) the sole RaiPolicy it depends on."""
+    found = {policy.urn: policy for policy in policies.named(name, _account(deployment))} if name else {}
+    dependencies = stack.dependencies_via(deployment, "properties", {tokens.RAI_POLICY})
+    for policy in dependencies:
+        if _same_account(deployment, policy):
+            found.setdefault(policy.urn, policy)
+    if not dependencies and policies.unnamed and not (name and policies.has_name(name)):
         sole = stack.sole_dependency(deployment, {tokens.RAI_POLICY})
-        if sole is not None and sole in policies.unnamed:
+        if sole is not None and sole.urn in policies.unnamed and _same_account(deployment, sole):
             found[sole.urn] = sole
-    return [policy for policy in found.values() if _same_account(deployment, policy)]
+    return list(found.values())
 
 
 def _builtin_violation(deployment: StackResource, name: str | None) -> Finding:
@@ -220,10 +271,10 @@ def _unresolved(deployment: StackResource, name: str | None, unknown: bool) -> F
     )
 
 
-def _judged(deployment: StackResource, candidates: list[StackResource], config: PolicyConfig) -> Iterator[Finding]:
+def _judged(deployment: StackResource, candidates: list[StackResource], policies: _RaiPolicies) -> Iterator[Finding]:
     """Findings for a deployment given the RAI policies it refers to: fine when one complies."""
-    assessments = [(policy, assess(policy.props, _max_severity(config))) for policy in candidates]
-    if any(result is not None and not result.gaps and not result.unknown for _, result in assessments):
+    assessments = [(policy, policies.assessments[policy.urn]) for policy in candidates]
+    if any(_outcome(result) == "compliant" for _, result in assessments):
         return
     failing = [(policy, result) for policy, result in assessments if result is not None and result.gaps]
     if not failing:
@@ -241,20 +292,20 @@ def _judged(deployment: StackResource, candidates: list[StackResource], config: 
 
 
 def _deployment_findings(
-    stack: StackIndex, policies: _RaiPolicies, deployment: StackResource, config: PolicyConfig
+    stack: StackIndex, policies: _RaiPolicies, deployment: StackResource, trusted: frozenset[str]
 ) -> Iterator[Finding]:
-    """Findings for one deployment: built-in policy, trusted name, or the stack's RaiPolicy."""
+    """Findings for one deployment: built-in policy, trusted name (lower-case names in `trusted`),
+    or the stack's RaiPolicy."""
     raw_name = deployment.get("properties.raiPolicyName")
     name = str_or_none(raw_name)
     if raw_name is not UNKNOWN and (name is None or name.lower().startswith(BUILTIN_PREFIX)):
         yield _builtin_violation(deployment, name)
         return
-    trusted = {value.lower() for value in config.strings("trustedRaiPolicyNames")}
     if name is not None and name.lower() in trusted:
         return
     candidates = _candidates(stack, policies, deployment, name)
     if candidates:
-        yield from _judged(deployment, candidates, config)
+        yield from _judged(deployment, candidates, policies)
     else:
         yield _unresolved(deployment, name, raw_name is UNKNOWN or bool(policies.unnamed))
 
@@ -264,9 +315,10 @@ def _deployments_use_custom_policy(stack: StackIndex, config: PolicyConfig) -> I
     deployments = stack.of_type(tokens.COGNITIVE_DEPLOYMENT)
     if not deployments:
         return
-    policies = _RaiPolicies(stack)
+    policies = _RaiPolicies(stack, _max_severity(config))
+    trusted = frozenset(value.lower() for value in config.strings("trustedRaiPolicyNames"))
     for deployment in deployments:
-        yield from _deployment_findings(stack, policies, deployment, config)
+        yield from _deployment_findings(stack, policies, deployment, trusted)
 
 
 _SEVERITY_CONFIG: dict[str, dict[str, object]] = {

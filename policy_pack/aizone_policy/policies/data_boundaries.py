@@ -7,7 +7,7 @@ reference.BOUNDARY_TAG with one of reference.BOUNDARIES (internal, customer, pub
 Stack policies link each data role assignment (reference.DATA_ROLES: Storage Blob Data
 Reader/Contributor/Owner, Search Index Data Reader/Contributor) to the data resource its scope
 designates (the account, or a child such as a blob container; by id or property dependency) and to
-the resource its principalId is wired from (identity.py's principal index), then compare tags:
+the resource its principalId is wired from (rbac.py's principal index), then compare tags:
 - DATA-3 (on the role assignment): the principal's boundary equals the data resource's. A principal
   without a boundary tag may hold only a read role, and only when it is a Purview account's
   identity: the governance scanner reads every boundary to classify it (DATA-4). Any other

@@ -3,8 +3,8 @@
 Resource policies:
 - DATA-5 + DATA-7, Key Vault: properties.enablePurgeProtection = true (absent fails: the service
   default is off) and properties.enableSoftDelete not false (absent passes: new vaults get soft
-  delete). Public network access of a vault (DATA-7 too) is ACC-7's policy
-  `azure-keyvault-vault-disable-public-network-access`, not repeated here.
+  delete). Public network access of a vault is network_access.py's policy
+  `azure-keyvault-vault-disable-public-network-access` (ACC-7 and DATA-7), not repeated here.
 - DATA-7, Key Vault: properties.enableRbacAuthorization = true (absent fails: the SDK documents
   false, i.e. access policies, as the default).
 - DATA-5, storage:BlobServiceProperties: versioning, blob soft delete and container soft delete

@@ -1,7 +1,7 @@
 """MOD-4: the AI gateway. API Management fronts the models: callers present Entra ID tokens, the
 gateway calls the backend with its managed identity (never a key), and the gateway's identity holds
-only an inference role on the AI account. The gateway's own managed identity is ACC-6's policy
-`azure-apimanagement-service-managed-identity`, not repeated here.
+only an inference role on the AI account. The gateway's own managed identity is identity.py's
+policy `azure-apimanagement-service-managed-identity` (ACC-6 and MOD-4), not repeated here.
 
 Resource policies:
 - every policy document (API, operation, product and service-level policies) is inline XML

@@ -3,7 +3,8 @@
 - Every service that calls another (AI accounts, AI Search, API Management, Purview, ML workspaces,
   custom-container session pools, container apps) has a managed identity. A session pool of type
   PythonLTS pulls no image and, with egress disabled (EXEC-1), calls nothing, so it is not required
-  to have one.
+  to have one. API Management's policy also enforces MOD-4: the gateway authenticates to the
+  model backends with that identity.
 - Every role assignment states its principalType: the SDK silently sends "User" when it is
   omitted, and Azure then fails assignments to new managed identities with PrincipalNotFound.
 - Stack policy: when a role assignment's principalId comes from a managed identity (a
@@ -20,19 +21,12 @@ from .. import tokens
 from ..checks import managed_identity
 from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
-from ..stackindex import StackIndex, StackResource
-from ..values import UNKNOWN, describe, eq_ci, identity_types, str_or_none
+from ..stackindex import StackIndex
+from ..values import UNKNOWN, describe, eq_ci, str_or_none
+from .rbac import SERVICE_PRINCIPAL, Principals
 
 _CONTROLS = ("ACC-6",)
-SERVICE_PRINCIPAL = "ServicePrincipal"
 _PRINCIPAL_TYPES = ("User", "Group", SERVICE_PRINCIPAL)
-
-# Principal kind of the Entra ID resources a stack can create (pulumi-azuread tokens).
-_ENTRA_KINDS: Mapping[str, str] = {
-    tokens.AZUREAD_GROUP: "Group",
-    tokens.AZUREAD_USER: "User",
-    tokens.AZUREAD_SERVICE_PRINCIPAL: SERVICE_PRINCIPAL,
-}
 
 _IDENTITY_TYPES: tuple[str, ...] = (
     tokens.COGNITIVE_ACCOUNT,
@@ -43,6 +37,10 @@ _IDENTITY_TYPES: tuple[str, ...] = (
     tokens.SESSION_POOL,
     tokens.CONTAINER_APP,
 )
+
+# Controls a type's managed-identity policy enforces besides ACC-6: the gateway's identity is the
+# one it authenticates to the model backends with (MOD-4).
+_MORE_CONTROLS: Mapping[str, tuple[str, ...]] = {tokens.APIM_SERVICE: ("MOD-4",)}
 
 _POLICY_NAMES: Mapping[str, str] = {
     tokens.COGNITIVE_ACCOUNT: "azure-cognitiveservices-account-managed-identity",
@@ -74,7 +72,7 @@ def _identity_policy(type_token: str) -> ResourcePolicySpec:
         fields.append(Field(type_token, "containerType", ("PythonLTS",)))
     return ResourcePolicySpec(
         name=_POLICY_NAMES[type_token],
-        controls=_CONTROLS,
+        controls=_CONTROLS + _MORE_CONTROLS.get(type_token, ()),
         description=f"{_capitalized(tokens.label(type_token))}s must have a managed identity.",
         severity="medium",
         remediation=(
@@ -102,52 +100,12 @@ def _explicit_principal_type(resource: Resource, _config: PolicyConfig) -> Itera
         )
 
 
-class _Principals:
-    """Principal kinds known in the stack, by URN and by principal (object) id."""
-
-    def __init__(self, stack: StackIndex) -> None:
-        self.by_urn: dict[str, tuple[str, StackResource]] = {}
-        self.by_id: dict[str, tuple[str, StackResource]] = {}
-        for resource in stack.resources:
-            self._add(resource)
-
-    def _add(self, resource: StackResource) -> None:
-        """Record a resource that is (or has) a principal."""
-        if resource.type in _ENTRA_KINDS:
-            kind = _ENTRA_KINDS[resource.type]
-            self._record(resource, kind, resource.get("objectId"))
-        elif resource.type == tokens.USER_ASSIGNED_IDENTITY:
-            self._record(resource, SERVICE_PRINCIPAL, resource.get("principalId"))
-        elif resource.type != tokens.ROLE_ASSIGNMENT:
-            kinds = identity_types(resource.get("identity"))
-            if kinds is None or kinds:
-                self._record(resource, SERVICE_PRINCIPAL, resource.get("identity.principalId"))
-
-    def _record(self, resource: StackResource, kind: str, principal_id: object) -> None:
-        self.by_urn[resource.urn] = (kind, resource)
-        if isinstance(principal_id, str) and principal_id:
-            self.by_id[principal_id.lower()] = (kind, resource)
-
-    def of(self, assignment: StackResource) -> tuple[str, StackResource] | None:
-        """The single principal kind the assignment's principalId comes from, if determinable."""
-        found: dict[str, tuple[str, StackResource]] = {}
-        for urn in assignment.property_dependencies.get("principalId", ()):
-            if urn in self.by_urn:
-                found[urn] = self.by_urn[urn]
-        principal_id = assignment.get("principalId")
-        if isinstance(principal_id, str) and principal_id.lower() in self.by_id:
-            kind, resource = self.by_id[principal_id.lower()]
-            found[resource.urn] = (kind, resource)
-        kinds = {kind for kind, _ in found.values()}
-        return next(iter(found.values())) if len(kinds) == 1 else None
-
-
 def _principal_type_matches(stack: StackIndex, _config: PolicyConfig) -> Iterator[Finding]:
     """Each role assignment's principalType equals the kind of the principal it is wired from."""
     assignments = stack.of_type(tokens.ROLE_ASSIGNMENT)
     if not assignments:
         return
-    principals = _Principals(stack)
+    principals = Principals(stack)
     for assignment in assignments:
         principal = principals.of(assignment)
         if principal is None:

@@ -1,5 +1,7 @@
 """ACC-7: control external access. Public network access is disabled and network ACLs deny by
-default on every AI, data, vault and gateway resource; AI accounts restrict outbound access.
+default on every AI, data, vault and gateway resource; AI accounts restrict outbound access. The
+Key Vault policy also enforces DATA-7 (Key Vault hardening includes disabled public access), the
+Purview policy DATA-4.
 
 Deliberate decisions:
 - API Management cannot be *created* with publicNetworkAccess = Disabled, and cannot disable it
@@ -198,6 +200,7 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         (Field(tokens.KEY_VAULT, "properties.publicNetworkAccess"),),
         "Key Vaults must disable public network access.",
         _key_vault,
+        controls=("ACC-7", "DATA-7"),
     ),
     _policy(
         "azure-purview-account-disable-public-network-access",

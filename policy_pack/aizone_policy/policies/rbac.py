@@ -8,20 +8,19 @@ DATA-2/3, EXEC-2, MOD-4). This module defines no policy.
   (`/providers/Microsoft.Management/managementGroups/<name>`), a subscription
   (`/subscriptions/<id>` exactly), a resource group (`/subscriptions/<id>/resourceGroups/<name>`
   exactly) or a resource (anything below, including child resources such as blob containers).
-- The principal of an assignment is resolved by identity.py's principal index (property
+- The principal of an assignment is resolved by one principal index (`Principals`: property
   dependency of principalId, or equal principal id), so every family agrees on who is granted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Final, Literal
 
-from .. import reference
+from .. import reference, tokens
 from ..framework import Resource
 from ..stackindex import StackIndex, StackResource, normalize_id
-from ..values import UNKNOWN, str_or_none
-from .identity import SERVICE_PRINCIPAL, _Principals as Principals
+from ..values import UNKNOWN, identity_types, str_or_none
 
 __all__ = [
     "BROAD_SCOPES",
@@ -41,6 +40,15 @@ ScopeLevel = Literal["tenant root", "management group", "subscription", "resourc
 
 # Scopes above a single resource group: never for broad roles (ACC-5).
 BROAD_SCOPES: Final[frozenset[ScopeLevel]] = frozenset({"tenant root", "management group", "subscription"})
+
+SERVICE_PRINCIPAL: Final = "ServicePrincipal"
+
+# Principal kind of the Entra ID resources a stack can create (pulumi-azuread tokens).
+_ENTRA_KINDS: Final[Mapping[str, str]] = {
+    tokens.AZUREAD_GROUP: "Group",
+    tokens.AZUREAD_USER: "User",
+    tokens.AZUREAD_SERVICE_PRINCIPAL: SERVICE_PRINCIPAL,
+}
 
 
 def role_guid(role_definition_id: object) -> str | None:
@@ -110,6 +118,46 @@ def scope_targets(stack: StackIndex, assignment: StackResource, types: Collectio
         if sole is not None:
             found[sole.urn] = sole
     return list(found.values())
+
+
+class Principals:
+    """Principal kinds known in the stack, by URN and by principal (object) id."""
+
+    def __init__(self, stack: StackIndex) -> None:
+        self.by_urn: dict[str, tuple[str, StackResource]] = {}
+        self.by_id: dict[str, tuple[str, StackResource]] = {}
+        for resource in stack.resources:
+            self._add(resource)
+
+    def _add(self, resource: StackResource) -> None:
+        """Record a resource that is (or has) a principal."""
+        if resource.type in _ENTRA_KINDS:
+            kind = _ENTRA_KINDS[resource.type]
+            self._record(resource, kind, resource.get("objectId"))
+        elif resource.type == tokens.USER_ASSIGNED_IDENTITY:
+            self._record(resource, SERVICE_PRINCIPAL, resource.get("principalId"))
+        elif resource.type != tokens.ROLE_ASSIGNMENT:
+            kinds = identity_types(resource.get("identity"))
+            if kinds is None or kinds:
+                self._record(resource, SERVICE_PRINCIPAL, resource.get("identity.principalId"))
+
+    def _record(self, resource: StackResource, kind: str, principal_id: object) -> None:
+        self.by_urn[resource.urn] = (kind, resource)
+        if isinstance(principal_id, str) and principal_id:
+            self.by_id[principal_id.lower()] = (kind, resource)
+
+    def of(self, assignment: StackResource) -> tuple[str, StackResource] | None:
+        """The single principal kind the assignment's principalId comes from, if determinable."""
+        found: dict[str, tuple[str, StackResource]] = {}
+        for urn in assignment.property_dependencies.get("principalId", ()):
+            if urn in self.by_urn:
+                found[urn] = self.by_urn[urn]
+        principal_id = assignment.get("principalId")
+        if isinstance(principal_id, str) and principal_id.lower() in self.by_id:
+            kind, resource = self.by_id[principal_id.lower()]
+            found[resource.urn] = (kind, resource)
+        kinds = {kind for kind, _ in found.values()}
+        return next(iter(found.values())) if len(kinds) == 1 else None
 
 
 def tag(resource: Resource | StackResource, key: str) -> object:
