@@ -16,6 +16,7 @@ in them (engine behaviour).
 from __future__ import annotations
 
 import collections
+import gc
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Literal, Mapping, Optional, Sequence
 
@@ -216,8 +217,19 @@ class PolicyPackSession:
     def analyze(self, resources: Sequence[RecordedResource], policy_config: PolicyConfigInput = None) -> AnalysisResult:
         """Run the whole analyzer conversation for these resources and collect the findings.
 
-        May be called several times on one session (each call reconfigures the pack).
+        May be called several times on one session (each call reconfigures the pack). Everything
+        alive when the conversation starts (the recorded resources above all) is moved out of the
+        cyclic garbage collector's reach meanwhile: none of it can become garbage during the
+        conversation, and rescanning it on every collection made 10,000-resource stacks
+        super-linear.
         """
+        gc.freeze()
+        try:
+            return self._analyze(resources, policy_config)
+        finally:
+            gc.unfreeze()
+
+    def _analyze(self, resources: Sequence[RecordedResource], policy_config: PolicyConfigInput) -> AnalysisResult:
         client = AnalyzerClient(self._connect(), self._rpc_timeout)
         client.handshake(self.process.pack_dir)
         client.configure_stack(self._project, self._stack, self._config, self._secret_keys, self._stack_tags)
