@@ -113,22 +113,9 @@ MIN_CONTROL_PLANE_API_VERSION: Final = "2021-08-01"
 # support changes to the default cipher configuration: ... Standard v2"); the cipher keys are still
 # sent so the intent is declared on every tier (Azure accepts them on v2: Azure Verified Modules'
 # API Management module sends them by default, also in its v2 end-to-end tests).
-_SECURITY: Final = "Microsoft.WindowsAzure.ApiManagement.Gateway.Security"
-WEAK_CIPHERS: Final = (
-    "TripleDes168",
-    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
-    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
-    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
-    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
-    "TLS_RSA_WITH_AES_128_GCM_SHA256",
-    "TLS_RSA_WITH_AES_256_CBC_SHA256",
-    "TLS_RSA_WITH_AES_128_CBC_SHA256",
-    "TLS_RSA_WITH_AES_256_CBC_SHA",
-    "TLS_RSA_WITH_AES_128_CBC_SHA",
-)
+# The keys live in reference.py, shared with the pack's RES-5 policy that checks them.
 SECURITY_PROPERTIES: Final[Mapping[str, str]] = {
-    **{f"{_SECURITY}.{side}Protocols.{protocol}": "False" for side in ("", "Backend.") for protocol in ("Ssl30", "Tls10", "Tls11")},
-    **{f"{_SECURITY}.Ciphers.{cipher}": "False" for cipher in WEAK_CIPHERS},
+    key: "False" for key in (*reference.APIM_LEGACY_PROTOCOLS, *reference.APIM_WEAK_CIPHERS)
 }
 
 # App role ids are derived, not random: the same role value keeps the same id on every stack, so a

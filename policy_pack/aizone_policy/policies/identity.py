@@ -23,7 +23,7 @@ from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex
 from ..values import UNKNOWN, describe, eq_ci, str_or_none
-from .rbac import SERVICE_PRINCIPAL, Principals
+from .rbac import SERVICE_PRINCIPAL, assignments_with_principals
 
 _CONTROLS = ("ACC-6",)
 _PRINCIPAL_TYPES = ("User", "Group", SERVICE_PRINCIPAL)
@@ -102,12 +102,7 @@ def _explicit_principal_type(resource: Resource, _config: PolicyConfig) -> Itera
 
 def _principal_type_matches(stack: StackIndex, _config: PolicyConfig) -> Iterator[Finding]:
     """Each role assignment's principalType equals the kind of the principal it is wired from."""
-    assignments = stack.of_type(tokens.ROLE_ASSIGNMENT)
-    if not assignments:
-        return
-    principals = Principals(stack)
-    for assignment in assignments:
-        principal = principals.of(assignment)
+    for assignment, principal in assignments_with_principals(stack):
         if principal is None:
             continue
         kind, source = principal

@@ -22,7 +22,7 @@ from ..config import PolicyConfig
 from ..framework import Field, Finding, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex
 from ..values import UNKNOWN, eq_ci
-from .rbac import SERVICE_PRINCIPAL, Principals, role_label, role_name, tag
+from .rbac import SERVICE_PRINCIPAL, assignments_with_principals, role_label, role_name, tag
 
 _CONTROLS = ("ACC-2",)
 _ENTRA_TYPES = frozenset({tokens.AZUREAD_GROUP, tokens.AZUREAD_USER, tokens.AZUREAD_SERVICE_PRINCIPAL})
@@ -30,12 +30,7 @@ _ENTRA_TYPES = frozenset({tokens.AZUREAD_GROUP, tokens.AZUREAD_USER, tokens.AZUR
 
 def _inventoried_callers(stack: StackIndex, _config: PolicyConfig) -> Iterator[Finding]:
     """AI data-plane roles go only to identities of inventoried resources."""
-    assignments = stack.of_type(tokens.ROLE_ASSIGNMENT)
-    if not assignments:
-        return
-    principals = Principals(stack)
-    for assignment in assignments:
-        principal = principals.of(assignment)
+    for assignment, principal in assignments_with_principals(stack):
         if principal is None or principal[0] != SERVICE_PRINCIPAL or principal[1].type in _ENTRA_TYPES:
             continue
         source = principal[1]

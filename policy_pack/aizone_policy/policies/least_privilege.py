@@ -28,7 +28,7 @@ from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex, StackResource
 from ..values import UNKNOWN, describe, eq_ci
-from .rbac import BROAD_SCOPES, SERVICE_PRINCIPAL, Principals, ScopeLevel, allowed_role, role_label, role_name, scope_level
+from .rbac import BROAD_SCOPES, SERVICE_PRINCIPAL, ScopeLevel, allowed_role, assignments_with_principals, role_label, role_name, scope_level
 
 _CONTROLS = ("ACC-5",)
 DEFAULT_WORKLOAD_ROLES: tuple[str, ...] = tuple(sorted(reference.WORKLOAD_DATA_PLANE_ROLES))
@@ -112,12 +112,7 @@ def _unknown_scope(stack: StackIndex, assignment: StackResource, whom: str) -> I
 
 def _workload_assignments(stack: StackIndex, config: PolicyConfig) -> Iterator[Finding]:
     """Workload rules for managed identities the resource policy could not recognize or scope."""
-    assignments = stack.of_type(tokens.ROLE_ASSIGNMENT)
-    if not assignments:
-        return
-    principals = Principals(stack)
-    for assignment in assignments:
-        principal = principals.of(assignment)
+    for assignment, principal in assignments_with_principals(stack):
         declared = assignment.get("principalType")
         role = assignment.get("roleDefinitionId")
         if principal is None or principal[0] != SERVICE_PRINCIPAL or declared is UNKNOWN or role is UNKNOWN:

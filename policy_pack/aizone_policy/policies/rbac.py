@@ -15,7 +15,7 @@ DATA-2/3, EXEC-2, MOD-4). This module defines no policy.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from typing import Final, Literal
+from typing import Final, Iterator, Literal
 
 from .. import reference, tokens
 from ..framework import Resource
@@ -158,6 +158,19 @@ class Principals:
             found[resource.urn] = (kind, resource)
         kinds = {kind for kind, _ in found.values()}
         return next(iter(found.values())) if len(kinds) == 1 else None
+
+
+def assignments_with_principals(
+    stack: StackIndex,
+) -> Iterator[tuple[StackResource, tuple[str, StackResource] | None]]:
+    """Every role assignment of the stack with the principal it is wired from (None when that
+    cannot be determined); the principal index is built only when there are assignments."""
+    assignments = stack.of_type(tokens.ROLE_ASSIGNMENT)
+    if not assignments:
+        return
+    principals = Principals(stack)
+    for assignment in assignments:
+        yield assignment, principals.of(assignment)
 
 
 def tag(resource: Resource | StackResource, key: str) -> object:
