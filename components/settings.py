@@ -660,6 +660,14 @@ def _read_gateway(reader: _Reader, value: Any) -> GatewayOptions:
             continue
         fields[field_name] = item
     options = GatewayOptions(**{"publisher_email": "", "publisher_name": "", **fields})
+    if options.sku != "StandardV2" and "sku" in fields:
+        # AiGateway supports classic tiers, but in internal VNet mode they need a dedicated subnet
+        # without delegation and the classic management NSG rules, which Network does not build.
+        reader.fail(
+            f"{key}.sku",
+            f"{options.sku!r} is not supported by the landing zone's network yet (classic tiers need a dedicated, "
+            "non-delegated subnet); allowed: 'StandardV2'",
+        )
     if {"publisher_email", "publisher_name"} <= fields.keys():
         to_key = {field_name: config_key for config_key, (field_name, _) in _GATEWAY_FIELDS.items()}
         for problem in options.problems():

@@ -196,3 +196,26 @@ def test_hub_and_spoke_platform_policy_mode_creates_no_zones_or_zone_groups(tmp_
     assert "azure-native:privatedns:PrivateZone" not in types
     assert ZONE_GROUP not in types
     assert types.count(PRIVATE_ENDPOINT) >= 6
+
+
+@pytest.mark.controls("ACC-7", "MOD-4")
+def test_first_gateway_deployment_passes_only_with_a_time_boxed_exemption(tmp_path: Path) -> None:
+    """Azure refuses publicNetworkAccess=Disabled when it creates API Management: the first run
+    is public, the pack flags it, and a reasoned, expiring exemption (README) lets it through."""
+    import datetime as dt
+
+    config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    config["aizone:gateway"]["firstDeployment"] = True
+    program = _program_copy(tmp_path, config)
+    args = ["--program", str(program), "--stack", "bad", "--policy-pack", str(ROOT / "policy_pack")]
+    flagged = run_preview_cli(*args)
+    assert flagged.returncode == 1
+    assert "MANDATORY azure-apimanagement-service-restrict-public-network-access" in flagged.stdout
+    expires = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+    exemption = {"azure-apimanagement-service-restrict-public-network-access": {"exemptions": [
+        {"resource": "*-gw-apim", "reason": "first deployment of the v2 gateway (two-step)", "expires": expires}
+    ]}}
+    (tmp_path / "exemption.json").write_text(json.dumps(exemption))
+    exempted = run_preview_cli(*args, "--policy-config", str(tmp_path / "exemption.json"))
+    assert exempted.returncode == 0, exempted.stdout[-2000:]
+    assert f"exempted until {expires}: first deployment of the v2 gateway (two-step)" in exempted.stdout
