@@ -80,7 +80,7 @@ def measure(session: Any, resources: list[RecordedResource]) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=5, help="runs per size; the best is reported")
     args = parser.parse_args()

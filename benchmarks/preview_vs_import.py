@@ -52,7 +52,7 @@ def imports_used(report: Path) -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     preview = [sys.executable, "-m", "offline_preview", "--program", ".", "--stack", "dev", "--policy-pack", "policy_pack"]

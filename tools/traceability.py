@@ -105,7 +105,7 @@ def markdown(rows: list[Row]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if any control has a gap")
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     args = parser.parse_args()
