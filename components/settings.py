@@ -649,18 +649,13 @@ _GATEWAY_FIELDS: dict[str, tuple[str, type]] = {
 def _read_gateway(reader: _Reader, value: Any) -> GatewayOptions:
     """The AI gateway (MOD-4); field rules live with the component, in GatewayOptions.problems()."""
     key = f"{NAMESPACE}:gateway"
-    data = reader.mapping(key, value, tuple(_GATEWAY_FIELDS), ("publisherEmail", "publisherName"))
-    fields: dict[str, Any] = {}
-    for config_key, (field_name, kind) in _GATEWAY_FIELDS.items():
-        if config_key not in data:
-            continue
-        item = data[config_key]
-        if not isinstance(item, kind) or (kind is int and isinstance(item, bool)):
-            reader.fail(f"{key}.{config_key}", f"expected {kind.__name__}, got {_describe(item)}")
-            continue
-        fields[field_name] = item
-    options = GatewayOptions(**{"publisher_email": "", "publisher_name": "", **fields})
-    if options.sku != "StandardV2" and "sku" in fields:
+    required = ("publisherEmail", "publisherName")
+    reported = len(reader.problems)
+    options = _read_options(reader, key, value, _GATEWAY_FIELDS, GatewayOptions, required)
+    if len(reader.problems) > reported:
+        return options  # wrong or missing keys are reported; `options` may be a placeholder
+    data = value if isinstance(value, dict) else {}
+    if "sku" in data and options.sku != "StandardV2":
         # AiGateway supports classic tiers, but in internal VNet mode they need a dedicated subnet
         # without delegation and the classic management NSG rules, which Network does not build.
         reader.fail(
@@ -668,11 +663,10 @@ def _read_gateway(reader: _Reader, value: Any) -> GatewayOptions:
             f"{options.sku!r} is not supported by the landing zone's network yet (classic tiers need a dedicated, "
             "non-delegated subnet); allowed: 'StandardV2'",
         )
-    if {"publisher_email", "publisher_name"} <= fields.keys():
-        to_key = {field_name: config_key for config_key, (field_name, _) in _GATEWAY_FIELDS.items()}
-        for problem in options.problems():
-            field_name, _, rest = problem.partition(" ")
-            reader.fail(f"{key}.{to_key.get(field_name, field_name)}", rest)
+    to_key = {field_name: config_key for config_key, (field_name, _) in _GATEWAY_FIELDS.items()}
+    for problem in options.problems():
+        field_name, _, rest = problem.partition(" ")
+        reader.fail(f"{key}.{to_key.get(field_name, field_name)}", rest)
     return options
 
 

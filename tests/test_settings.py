@@ -79,6 +79,7 @@ BAD_CONFIGS = [
     ("bad BYO zone id", _set("network.privateDnsZoneIds", {"privatelink.openai.azure.com": "zone-id"}), "aizone:network.privateDnsZoneIds.privatelink.openai.azure.com: expected a resource id like /subscriptions/"),
     ("firewall mode without its address", _set("network.egress", {"mode": "hubFirewall"}), "aizone:network.egress.firewallPrivateIp: mode 'hubFirewall' needs the firewall's private IPv4 address, got nothing"),
     ("public firewall address", _set("network.egress", {"mode": "hubFirewall", "firewallPrivateIp": "8.8.8.8"}), "aizone:network.egress.firewallPrivateIp: 8.8.8.8 is not a private address"),
+    ("gateway publisher of the wrong type", _set("gateway.publisherEmail", 42), "aizone:gateway.publisherEmail: expected str, got int 42"),
     ("classic gateway tier", _set("gateway.sku", "Premium"), "aizone:gateway.sku: 'Premium' is not supported by the landing zone's network yet"),
     ("gateway capacity over the v2 limit", _set("gateway.capacity", 20), "aizone:gateway.capacity: 20 exceeds 10 units for StandardV2"),
     ("applications not a list", _set("applications", {"name": "hr-assistant"}), "aizone:applications: expected a list, got a dict"),
