@@ -18,15 +18,15 @@ from typing import Any
 
 import pytest
 
-from components.integrity import IntegrityError, normalize_digest, parse_image, require_pinned_image, verify_artifact
-from components.monitoring import AlertOptions
-from components.registry import ContainerRegistry, RegistryOptions, login_server_for
-from components.sessions import CodeSessions, SessionPoolOptions, session_pool_name
+from aizone.components.integrity import IntegrityError, normalize_digest, parse_image, require_pinned_image, verify_artifact
+from aizone.components.monitoring import AlertOptions
+from aizone.components.registry import ContainerRegistry, RegistryOptions, login_server_for
+from aizone.components.sessions import CodeSessions, SessionPoolOptions, session_pool_name
 from offline_preview.analyzer import analyze_resources
 from offline_preview.model import RecordedResource
 from offline_preview.program import run_program
 from offline_preview.project import load_project
-from policy_pack.aizone_policy import reference
+from aizone_policy import reference
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "execution"
@@ -493,6 +493,6 @@ def test_policy_pack_passes_the_components_and_catches_a_weakened_copy(stack: St
     caught = analyze_resources(weakened, PACK, project="fixture-execution", stack="test")
     policies = {finding.policy for finding in caught.findings if finding.level == "mandatory"}
     assert {
-        "azure-containerregistry-registry-restrict-network-access",
-        "azure-app-containerappssessionpool-image-digest",
+        "azurenative-containerregistry-registry-restrict-network-access",
+        "azurenative-app-containerappssessionpool-image-digest",
     } <= policies

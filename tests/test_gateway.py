@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from components.gateway import (
+from aizone.components.gateway import (
     CONTENT_SAFETY_ROLE,
     INFERENCE_ROLE,
     SECURITY_PROPERTIES,
@@ -26,7 +26,7 @@ from components.gateway import (
     GatewayOptionsError,
     app_role_id,
 )
-from components.gateway_policy import (
+from aizone.components.gateway_policy import (
     CALLER_ID_VARIABLE,
     CALLER_TOKEN_VARIABLE,
     COGNITIVE_SERVICES_RESOURCE,
@@ -35,7 +35,7 @@ from components.gateway_policy import (
     inference_policy,
 )
 from offline_preview.azure_mocks import TENANT_ID
-from policy_pack.aizone_policy import reference
+from aizone_policy import reference
 
 from .conftest import PACK, Plan
 
@@ -271,8 +271,8 @@ def test_app_role_id_is_a_stable_uuid_of_the_role_value() -> None:
 def test_gateway_refuses_bad_inputs_before_anything_is_registered(
     service_name: str, zone_ids: dict[str, str], message: str
 ) -> None:
-    from components.base import Diagnostics, Placement, PrivateNetworking
-    from components.gateway import AiGateway, InferenceTarget
+    from aizone.components.base import Diagnostics, Placement, PrivateNetworking
+    from aizone.components.gateway import AiGateway, InferenceTarget
 
     def no_grant(principal: Any, role: str) -> Any:
         raise AssertionError("nothing may be granted for an invalid gateway")
@@ -303,7 +303,7 @@ class Run:
 
         # The fixture is the gateway alone; Defender plans (MOD-1) come from the full landing zone.
         result = offline_preview.run(
-            PROGRAM, stack, PACK, policy_config={"azure-security-pricing-required-plans": {"defenderManagedElsewhere": True}}
+            PROGRAM, stack, PACK, policy_config={"azurenative-security-pricing-required-plans": {"defenderManagedElsewhere": True}}
         )
         assert result.program_errors == []
         self.warnings = result.program_warnings

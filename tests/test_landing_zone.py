@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from policy_pack.aizone_policy import reference
+from aizone_policy import reference
 
 from .conftest import ROOT, Plan, run_preview_cli
 
@@ -153,7 +153,7 @@ def test_subnets_deny_by_default(dev_plan: Plan) -> None:
 
 def _program_copy(tmp_path: Path, stack_config: dict[str, Any]) -> Path:
     """The real program and components in a scratch directory with one extra stack file."""
-    for name in ("__main__.py", "Pulumi.yaml", "components", "policy_pack"):
+    for name in ("__main__.py", "Pulumi.yaml", "aizone", "policy_pack"):
         (tmp_path / name).symlink_to(ROOT / name)
     (tmp_path / "Pulumi.bad.yaml").write_text(yaml.safe_dump({"config": stack_config}))
     return tmp_path
@@ -185,7 +185,7 @@ def test_hub_and_spoke_platform_policy_mode_creates_no_zones_or_zone_groups(tmp_
     config["aizone:network"]["privateDnsZoneGroups"] = "platformPolicy"
     program = _program_copy(tmp_path, config)
     pack_config = tmp_path / "pack-config.json"
-    pack_config.write_text('{"azure-network-privatednszonegroup-required": {"dnsZoneGroupsManagedByPlatform": true}}')
+    pack_config.write_text('{"azurenative-network-privatednszonegroup-required": {"dnsZoneGroupsManagedByPlatform": true}}')
     report = tmp_path / "report.json"
     result = run_preview_cli(
         "--program", str(program), "--stack", "bad", "--policy-pack", str(ROOT / "policy_pack"),
@@ -210,9 +210,9 @@ def test_first_gateway_deployment_passes_only_with_a_time_boxed_exemption(tmp_pa
     args = ["--program", str(program), "--stack", "bad", "--policy-pack", str(ROOT / "policy_pack")]
     flagged = run_preview_cli(*args)
     assert flagged.returncode == 1
-    assert "MANDATORY azure-apimanagement-service-restrict-public-network-access" in flagged.stdout
+    assert "MANDATORY azurenative-apimanagement-service-restrict-public-network-access" in flagged.stdout
     expires = (dt.date.today() + dt.timedelta(days=7)).isoformat()
-    exemption = {"azure-apimanagement-service-restrict-public-network-access": {"exemptions": [
+    exemption = {"azurenative-apimanagement-service-restrict-public-network-access": {"exemptions": [
         {"resource": "*-gw-apim", "reason": "first deployment of the v2 gateway (two-step)", "expires": expires}
     ]}}
     (tmp_path / "exemption.json").write_text(json.dumps(exemption))

@@ -13,7 +13,8 @@ from typing import Any, Callable
 import pytest
 import yaml
 
-from components.settings import ModelRef, SettingsError, parse_settings
+from aizone.components.ai_services import ModelRef
+from aizone.landing_zone.settings import SettingsError, parse_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.controls("MOD-3", "ACC-8", "DATA-1")

@@ -4,7 +4,7 @@
 
 Joins four sources, none of them hand-maintained lists:
 - the control catalog (policy_pack/aizone_policy/catalog.py: ids, titles, how each is enforced);
-- components: the `@implements(...)` decorators (components/base.py: IMPLEMENTED_BY);
+- components: the `@implements(...)` decorators (aizone/components/base.py: IMPLEMENTED_BY);
 - policies: each policy spec's `controls` (policy_pack/aizone_policy/policies);
 - tests: each test's `pytest.mark.controls(...)` marker, collected by pytest itself.
 `--check` exits 1 when a control lacks what its enforcement column requires: a policy for R/S, a
@@ -67,10 +67,11 @@ def collect_tests() -> dict[str, list[str]]:
 
 def build_rows() -> list[Row]:
     sys.path.insert(0, str(ROOT))
-    import components  # noqa: F401  (importing registers every @implements)
-    from components.base import IMPLEMENTED_BY
-    from policy_pack.aizone_policy import catalog
-    from policy_pack.aizone_policy.policies import ALL_SPECS
+    import aizone.components  # noqa: F401  (importing registers every @implements)
+    import aizone.landing_zone  # noqa: F401
+    from aizone.components.base import IMPLEMENTED_BY
+    from aizone_policy import catalog
+    from aizone_policy.policies import ALL_SPECS
 
     tests = collect_tests()
     readme = (ROOT / "README.md").read_text()

@@ -3,5 +3,5 @@
 Import the light modules directly: `aizone_policy.catalog` (control catalog as data) and
 `aizone_policy.reference` (Azure reference data) import nothing from Pulumi. The pack itself is
 assembled by `aizone_policy.pack`. All imports inside this package are relative, so it works both
-as `aizone_policy` (inside the pack process) and as `policy_pack.aizone_policy` (from the repo root).
+as `aizone_policy` (inside the pack process) and as `aizone_policy` (from the repo root).
 """

@@ -4,7 +4,7 @@ A rule receives a plain view of a resource (or an index of the whole stack) and 
 configuration, and yields `Finding`s. This module turns a `ResourcePolicySpec` / `StackPolicySpec`
 into a pulumi_policy policy that:
 
-- is named `azure-<service>-<resource>-<rule>` and described as `[<control ids>] <description>`;
+- is named `<provider>-<module>-<resource>-<rule>` (`azurenative-`, `azure-`, `azuread-`) and described as `[<control ids>] <description>`;
 - carries severity, the MCSB mapping (as its compliance framework), tags and remediation steps
   (pulumi-policy 1.21 accepts all of them natively, so the CLI and Pulumi Cloud show them);
 - takes its default enforcement level from the control catalog (overridable per stack with the

@@ -12,9 +12,9 @@ import pytest
 from policy_cases import VIOLATIONS
 from test_policy_stack import STACK_VIOLATIONS
 
-from policy_pack.aizone_policy import catalog
-from policy_pack.aizone_policy.harness import PackAnalyzer
-from policy_pack.aizone_policy.policies import ALL_SPECS
+from aizone_policy import catalog
+from aizone_policy.harness import PackAnalyzer
+from aizone_policy.policies import ALL_SPECS
 from pulumi.runtime.proto import analyzer_pb2
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ def find_controls_md(repo_root: Path, fallback: Path = WORKSPACE_CONTROLS_MD) ->
 
 CONTROLS_MD = find_controls_md(REPO_ROOT)
 ROW = re.compile(r"^\|\s*((?:RES|MOD|ACC|DATA|EXEC)-[0-9]+[a-z]?)\s*\|")
-POLICY_NAME = re.compile(r"^azure-[a-z]+-[a-z]+-[a-z0-9]+(?:-[a-z0-9]+)*$")
+POLICY_NAME = re.compile(r"^(?:azurenative|azure|azuread)-[a-z]+-[a-z]+-[a-z0-9]+(?:-[a-z0-9]+)*$")
 MCSB_V1 = re.compile(r"^(NS|IM|PA|DP|AM|LT|IR|PV|ES|BR|DS|GS)-[0-9]{1,2}$")
 MCSB_V2_AI = re.compile(r"^AI-[1-7]$")
 
@@ -145,8 +145,8 @@ def test_analyzer_info_carries_res1_metadata(analyzer: PackAnalyzer) -> None:
 def test_catalog_and_reference_import_without_pulumi() -> None:
     """Components import the catalog and reference data: they must stay cheap (no Pulumi)."""
     code = (
-        "import sys; import policy_pack.aizone_policy.catalog, policy_pack.aizone_policy.reference, "
-        "policy_pack.aizone_policy.defaults, policy_pack.aizone_policy.tokens; "
+        "import sys; import aizone_policy.catalog, aizone_policy.reference, "
+        "aizone_policy.defaults, aizone_policy.tokens; "
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_policy', 'grpc')); "
         "assert not heavy, heavy"
     )

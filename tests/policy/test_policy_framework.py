@@ -17,16 +17,16 @@ from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from policy_pack.aizone_policy import catalog
-from policy_pack.aizone_policy import tokens as t
-from policy_pack.aizone_policy.config import validate
-from policy_pack.aizone_policy.framework import Field, ResourcePolicySpec, StackPolicySpec, build_policy
-from policy_pack.aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer
-from policy_pack.aizone_policy.pack import AizoneAnalyzerServicer, build_policies
-from policy_pack.aizone_policy.policies import ALL_SPECS
+from aizone_policy import catalog
+from aizone_policy import tokens as t
+from aizone_policy.config import validate
+from aizone_policy.framework import Field, ResourcePolicySpec, StackPolicySpec, build_policy
+from aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer
+from aizone_policy.pack import AizoneAnalyzerServicer, build_policies
+from aizone_policy.policies import ALL_SPECS
 
 MakeAnalyzer = Callable[[Mapping[str, Any]], PackAnalyzer]
-LOCAL_AUTH = "azure-cognitiveservices-account-disable-local-auth"
+LOCAL_AUTH = "azurenative-cognitiveservices-account-disable-local-auth"
 WEAK_ACCOUNT = changed(BASELINES[t.COGNITIVE_ACCOUNT], "properties.disableLocalAuth", False)
 
 
@@ -58,7 +58,7 @@ def test_expired_exemption_is_ignored_and_says_so(make_analyzer: MakeAnalyzer) -
 
 
 def test_exemption_of_a_stack_policy(make_analyzer: MakeAnalyzer) -> None:
-    policy = "azure-monitor-diagnosticsetting-central-logging"
+    policy = "azurenative-monitor-diagnosticsetting-central-logging"
     stack = [item for item in baseline_stack(preview=True) if item.name != "kv-diag"]
     config = {policy: {"exemptions": [{"resource": "kv", "reason": "vault logs go to the SOC workspace", "expires": "2999-01-01"}]}}
     diagnostics = make_analyzer(config).analyze_stack(stack)
@@ -133,19 +133,19 @@ def test_invalid_enforcement_level_is_rejected(make_analyzer: MakeAnalyzer) -> N
 @pytest.mark.parametrize(
     ("config", "type_token", "path", "value", "policy"),
     [
-        ({"azure-cognitiveservices-deployment-approved-model": {"allowedModels": [{"format": "OpenAI", "name": "gpt-4", "version": "0613"}]}},
+        ({"azurenative-cognitiveservices-deployment-approved-model": {"allowedModels": [{"format": "OpenAI", "name": "gpt-4", "version": "0613"}]}},
          t.COGNITIVE_DEPLOYMENT, "properties.model", {"format": "OpenAI", "name": "gpt-4", "version": "0613"}, None),
-        ({"azure-cognitiveservices-deployment-approved-model": {"allowedModels": [{"format": "OpenAI", "name": "gpt-4", "version": "0613"}]}},
-         t.COGNITIVE_DEPLOYMENT, "properties.model.name", "gpt-4o", "azure-cognitiveservices-deployment-approved-model"),
-        ({"azure-cognitiveservices-account-allowed-kind": {"allowedKinds": ["AIServices"]}},
-         t.COGNITIVE_ACCOUNT, "kind", "OpenAI", "azure-cognitiveservices-account-allowed-kind"),
-        ({"azure-cognitiveservices-deployment-capacity-cap": {"maxCapacity": 10}},
-         t.COGNITIVE_DEPLOYMENT, "sku.capacity", 50, "azure-cognitiveservices-deployment-capacity-cap"),
-        ({"azure-cognitiveservices-raipolicy-prompt-shields": {"maxSeverityThreshold": "High"}},
+        ({"azurenative-cognitiveservices-deployment-approved-model": {"allowedModels": [{"format": "OpenAI", "name": "gpt-4", "version": "0613"}]}},
+         t.COGNITIVE_DEPLOYMENT, "properties.model.name", "gpt-4o", "azurenative-cognitiveservices-deployment-approved-model"),
+        ({"azurenative-cognitiveservices-account-allowed-kind": {"allowedKinds": ["AIServices"]}},
+         t.COGNITIVE_ACCOUNT, "kind", "OpenAI", "azurenative-cognitiveservices-account-allowed-kind"),
+        ({"azurenative-cognitiveservices-deployment-capacity-cap": {"maxCapacity": 10}},
+         t.COGNITIVE_DEPLOYMENT, "sku.capacity", 50, "azurenative-cognitiveservices-deployment-capacity-cap"),
+        ({"azurenative-cognitiveservices-raipolicy-prompt-shields": {"maxSeverityThreshold": "High"}},
          t.RAI_POLICY, "properties.contentFilters.2.severityThreshold", "High", None),
-        ({"azure-cognitiveservices-raipolicy-prompt-shields": {"maxSeverityThreshold": "Low"}},
-         t.RAI_POLICY, "properties.contentFilters.4.enabled", True, "azure-cognitiveservices-raipolicy-prompt-shields"),
-        ({"azure-apimanagement-service-restrict-public-network-access": {"allowPublicGateway": True}},
+        ({"azurenative-cognitiveservices-raipolicy-prompt-shields": {"maxSeverityThreshold": "Low"}},
+         t.RAI_POLICY, "properties.contentFilters.4.enabled", True, "azurenative-cognitiveservices-raipolicy-prompt-shields"),
+        ({"azurenative-apimanagement-service-restrict-public-network-access": {"allowPublicGateway": True}},
          t.APIM_SERVICE, "virtualNetworkType", "None", None),
     ],
 )
@@ -157,12 +157,12 @@ def test_policy_config(make_analyzer: MakeAnalyzer, config: dict[str, Any], type
 @pytest.mark.parametrize(
     ("config", "error"),
     [
-        ({"azure-cognitiveservices-deployment-capacity-cap": {"maxCapacity": "lots"}}, "maxCapacity: expected number"),
-        ({"azure-cognitiveservices-deployment-approved-model": {"allowedModels": [{"name": "gpt-4o"}]}}, "format is required"),
-        ({"azure-cognitiveservices-raipolicy-prompt-shields": {"maxSeverityThreshold": "Extreme"}}, "is not one of"),
+        ({"azurenative-cognitiveservices-deployment-capacity-cap": {"maxCapacity": "lots"}}, "maxCapacity: expected number"),
+        ({"azurenative-cognitiveservices-deployment-approved-model": {"allowedModels": [{"name": "gpt-4o"}]}}, "format is required"),
+        ({"azurenative-cognitiveservices-raipolicy-prompt-shields": {"maxSeverityThreshold": "Extreme"}}, "is not one of"),
         # The schema the harness validates against came through GetAnalyzerInfo (minLength 1.0).
-        ({"azure-cognitiveservices-account-allowed-kind": {"allowedKinds": ["AIServices", ""]}}, "allowedKinds[1]: must not be empty"),
-        ({"azure-cognitiveservices-deployment-approved-model": {"allowedModels": [{"format": "OpenAI", "name": "", "version": "1"}]}},
+        ({"azurenative-cognitiveservices-account-allowed-kind": {"allowedKinds": ["AIServices", ""]}}, "allowedKinds[1]: must not be empty"),
+        ({"azurenative-cognitiveservices-deployment-approved-model": {"allowedModels": [{"format": "OpenAI", "name": "", "version": "1"}]}},
          "allowedModels[0].name: must not be empty"),
     ],
 )
@@ -191,9 +191,9 @@ def test_integer_keywords_survive_a_protobuf_round_trip() -> None:
 
 def test_wrongly_typed_config_falls_back_to_default_at_run_time() -> None:
     analyzer = PackAnalyzer()
-    _configure_unchecked(analyzer, "azure-cognitiveservices-deployment-capacity-cap", {"maxCapacity": "lots"})
+    _configure_unchecked(analyzer, "azurenative-cognitiveservices-deployment-capacity-cap", {"maxCapacity": "lots"})
     props = changed(BASELINES[t.COGNITIVE_DEPLOYMENT], "sku.capacity", 101)
-    caught = diagnostics_of(analyzer.analyze(t.COGNITIVE_DEPLOYMENT, props), "azure-cognitiveservices-deployment-capacity-cap")
+    caught = diagnostics_of(analyzer.analyze(t.COGNITIVE_DEPLOYMENT, props), "azurenative-cognitiveservices-deployment-capacity-cap")
     assert len(caught) == 1 and "above the cap of 100" in caught[0].message
 
 

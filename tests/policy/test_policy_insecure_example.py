@@ -14,28 +14,28 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # (control id, policy, logical name of the resource the finding is on, level)
 EXPECTED: tuple[tuple[str, str, str, str], ...] = (
-    ("ACC-5", "azure-authorization-roleassignment-least-privilege", "ci-owner", "mandatory"),
-    ("ACC-5", "azure-authorization-roleassignment-least-privilege", "shadow-runs-code", "mandatory"),
-    ("RES-5", "azure-apimanagement-service-tls-protocols", "gateway", "mandatory"),
-    ("ACC-6", "azure-apimanagement-service-managed-identity", "gateway", "mandatory"),
-    ("MOD-4", "azure-apimanagement-service-managed-identity", "gateway", "mandatory"),
-    ("ACC-2", "azure-authorization-roleassignment-inventoried-ai-caller", "shadow-openai-user", "advisory"),
-    ("DATA-2", "azure-storage-storageaccount-dataset-isolation", "data", "mandatory"),
-    ("DATA-3", "azure-authorization-roleassignment-same-data-boundary", "web-agent-reads-data", "mandatory"),
-    ("ACC-1", "azure-storage-storageaccount-disable-shared-key", "data", "mandatory"),
-    ("DATA-6", "azure-storage-storageaccount-hardening", "data", "mandatory"),
-    ("DATA-5", "azure-resources-dataresource-deletion-protection", "data", "mandatory"),
-    ("DATA-5", "azure-keyvault-vault-purge-protection", "secrets", "mandatory"),
-    ("DATA-7", "azure-keyvault-vault-rbac-authorization", "secrets", "mandatory"),
-    ("DATA-7", "azure-keyvault-vault-disable-public-network-access", "secrets", "mandatory"),
-    ("MOD-1", "azure-security-pricing-required-plans", "ai-services", "mandatory"),
-    ("MOD-2b", "azure-cognitiveservices-account-output-monitoring", "ai-services", "advisory"),
-    ("EXEC-1", "azure-app-containerappssessionpool-isolated-sessions", "code-sessions", "mandatory"),
-    ("EXEC-2", "azure-app-containerappssessionpool-approved-registry", "code-sessions", "mandatory"),
-    ("EXEC-2", "azure-authorization-roleassignment-session-executor-scope", "shadow-runs-code", "mandatory"),
-    ("EXEC-3", "azure-app-containerappssessionpool-resource-limits", "code-sessions", "mandatory"),
-    ("EXEC-4", "azure-app-containerappssessionpool-execution-alerts", "code-sessions", "advisory"),
-    ("MOD-3", "azure-app-containerappssessionpool-image-digest", "code-sessions", "mandatory"),
+    ("ACC-5", "azurenative-authorization-roleassignment-least-privilege", "ci-owner", "mandatory"),
+    ("ACC-5", "azurenative-authorization-roleassignment-least-privilege", "shadow-runs-code", "mandatory"),
+    ("RES-5", "azurenative-apimanagement-service-tls-protocols", "gateway", "mandatory"),
+    ("ACC-6", "azurenative-apimanagement-service-managed-identity", "gateway", "mandatory"),
+    ("MOD-4", "azurenative-apimanagement-service-managed-identity", "gateway", "mandatory"),
+    ("ACC-2", "azurenative-authorization-roleassignment-inventoried-ai-caller", "shadow-openai-user", "advisory"),
+    ("DATA-2", "azurenative-storage-storageaccount-dataset-isolation", "data", "mandatory"),
+    ("DATA-3", "azurenative-authorization-roleassignment-same-data-boundary", "web-agent-reads-data", "mandatory"),
+    ("ACC-1", "azurenative-storage-storageaccount-disable-shared-key", "data", "mandatory"),
+    ("DATA-6", "azurenative-storage-storageaccount-hardening", "data", "mandatory"),
+    ("DATA-5", "azurenative-resources-dataresource-deletion-protection", "data", "mandatory"),
+    ("DATA-5", "azurenative-keyvault-vault-purge-protection", "secrets", "mandatory"),
+    ("DATA-7", "azurenative-keyvault-vault-rbac-authorization", "secrets", "mandatory"),
+    ("DATA-7", "azurenative-keyvault-vault-disable-public-network-access", "secrets", "mandatory"),
+    ("MOD-1", "azurenative-security-pricing-required-plans", "ai-services", "mandatory"),
+    ("MOD-2b", "azurenative-cognitiveservices-account-output-monitoring", "ai-services", "advisory"),
+    ("EXEC-1", "azurenative-app-containerappssessionpool-isolated-sessions", "code-sessions", "mandatory"),
+    ("EXEC-2", "azurenative-app-containerappssessionpool-approved-registry", "code-sessions", "mandatory"),
+    ("EXEC-2", "azurenative-authorization-roleassignment-session-executor-scope", "shadow-runs-code", "mandatory"),
+    ("EXEC-3", "azurenative-app-containerappssessionpool-resource-limits", "code-sessions", "mandatory"),
+    ("EXEC-4", "azurenative-app-containerappssessionpool-execution-alerts", "code-sessions", "advisory"),
+    ("MOD-3", "azurenative-app-containerappssessionpool-image-digest", "code-sessions", "mandatory"),
 )
 
 
@@ -67,7 +67,7 @@ def test_insecure_example_problem_is_reported(findings: list[Any], control: str,
 
 def test_insecure_example_shows_every_policy_enforced_control(findings: list[Any]) -> None:
     """Every control a policy enforces appears, except those the example has no resource for."""
-    from policy_pack.aizone_policy import catalog
+    from aizone_policy import catalog
 
     reported = {control for f in findings for control in controls_of(f)}
     # ACC-3 needs a PIM schedule or CA policy, ACC-8 a disallowed kind, DATA-1 an untagged data

@@ -18,10 +18,10 @@ from google.protobuf import empty_pb2, struct_pb2
 from policy_cases import BASELINES, changed
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from policy_pack.aizone_policy import tokens as t
+from aizone_policy import tokens as t
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policy_pack"
-LOCAL_AUTH = "azure-cognitiveservices-account-disable-local-auth"
+LOCAL_AUTH = "azurenative-cognitiveservices-account-disable-local-auth"
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_pack_process_serves_the_analyzer(pack_stub: analyzer_pb2_grpc.AnalyzerS
     )
     policies = {item.policyName for item in pack_stub.AnalyzeStack(stack).diagnostics}
     assert policies == {
-        "azure-monitor-diagnosticsetting-central-logging",
-        "azure-network-privateendpoint-required",
-        "azure-resources-dataresource-deletion-protection",
+        "azurenative-monitor-diagnosticsetting-central-logging",
+        "azurenative-network-privateendpoint-required",
+        "azurenative-resources-dataresource-deletion-protection",
     }

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from policy_cases import BASELINES, COMPLIANT_VARIANTS, VARIANT_TYPES, VARIANTS, VIOLATIONS, Case, case_params, changed, controls_mark, diagnostics_of, type_controls_mark
 
-from policy_pack.aizone_policy import tokens as t
-from policy_pack.aizone_policy.harness import PackAnalyzer
+from aizone_policy import tokens as t
+from aizone_policy.harness import PackAnalyzer
 
 
 @pytest.mark.parametrize("type_token", [pytest.param(token, marks=type_controls_mark(token)) for token in sorted(BASELINES)])
@@ -40,18 +40,18 @@ def test_compliant_variant_passes(analyzer: PackAnalyzer, case: Case) -> None:
     assert analyzer.analyze(case.type, case.props()) == []
 
 
-@controls_mark("azure-app-managedenvironment-internal-only")
+@controls_mark("azurenative-app-managedenvironment-internal-only")
 def test_internal_environment_or_public_access_disabled(analyzer: PackAnalyzer) -> None:
     external = changed(BASELINES[t.MANAGED_ENVIRONMENT], "vnetConfiguration.internal", False)
     private = changed(external, "publicNetworkAccess", "Disabled")
     assert analyzer.analyze(t.MANAGED_ENVIRONMENT, private) == []
 
 
-@controls_mark("azure-cognitiveservices-account-restrict-network-access")
+@controls_mark("azurenative-cognitiveservices-account-restrict-network-access")
 def test_one_violation_per_gap(analyzer: PackAnalyzer) -> None:
     """A resource with several gaps gets one actionable message per gap."""
     props = changed(BASELINES[t.COGNITIVE_ACCOUNT], "properties", {})
-    caught = diagnostics_of(analyzer.analyze(t.COGNITIVE_ACCOUNT, props), "azure-cognitiveservices-account-restrict-network-access")
+    caught = diagnostics_of(analyzer.analyze(t.COGNITIVE_ACCOUNT, props), "azurenative-cognitiveservices-account-restrict-network-access")
     assert len(caught) == 3
 
 

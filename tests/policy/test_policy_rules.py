@@ -28,29 +28,29 @@ from policy_cases import (
     without,
 )
 
-from policy_pack.aizone_policy import tokens as t
-from policy_pack.aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
-from policy_pack.aizone_policy.policies.execution import memory_gib, registry_host
-from policy_pack.aizone_policy.policies.gateway import read_policy, strip_expressions
-from policy_pack.aizone_policy.policies.rbac import allowed_role, role_guid, scope_level
+from aizone_policy import tokens as t
+from aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
+from aizone_policy.policies.execution import memory_gib, registry_host
+from aizone_policy.policies.gateway import read_policy, strip_expressions
+from aizone_policy.policies.rbac import allowed_role, role_guid, scope_level
 
 MakeAnalyzer = Callable[[Mapping[str, Any]], PackAnalyzer]
 Stack = list[StackItem]
 
-_GATEWAY_AUTH = "azure-apimanagement-api-entra-managed-identity-auth"
-_GATEWAY_ROLE = "azure-apimanagement-service-gateway-least-privilege"
-_LEAST = "azure-authorization-roleassignment-least-privilege"
-_WORKLOAD = "azure-authorization-roleassignment-workload-least-privilege"
-_PERMANENT = "azure-authorization-roleassignment-no-permanent-admin"
-_PRINCIPAL = "azure-authorization-roleassignment-principal-type-matches"
-_PLANS = "azure-security-pricing-required-plans"
-_LIMITS = "azure-app-containerappssessionpool-resource-limits"
-_REGISTRY = "azure-app-containerappssessionpool-approved-registry"
-_EXECUTOR = "azure-authorization-roleassignment-session-executor-scope"
-_DELETION = "azure-resources-dataresource-deletion-protection"
-_ISOLATION = "azure-storage-storageaccount-dataset-isolation"
-_BOUNDARY = "azure-authorization-roleassignment-same-data-boundary"
-_EXEC_ALERTS = "azure-app-containerappssessionpool-execution-alerts"
+_GATEWAY_AUTH = "azurenative-apimanagement-api-entra-managed-identity-auth"
+_GATEWAY_ROLE = "azurenative-apimanagement-service-gateway-least-privilege"
+_LEAST = "azurenative-authorization-roleassignment-least-privilege"
+_WORKLOAD = "azurenative-authorization-roleassignment-workload-least-privilege"
+_PERMANENT = "azurenative-authorization-roleassignment-no-permanent-admin"
+_PRINCIPAL = "azurenative-authorization-roleassignment-principal-type-matches"
+_PLANS = "azurenative-security-pricing-required-plans"
+_LIMITS = "azurenative-app-containerappssessionpool-resource-limits"
+_REGISTRY = "azurenative-app-containerappssessionpool-approved-registry"
+_EXECUTOR = "azurenative-authorization-roleassignment-session-executor-scope"
+_DELETION = "azurenative-resources-dataresource-deletion-protection"
+_ISOLATION = "azurenative-storage-storageaccount-dataset-isolation"
+_BOUNDARY = "azurenative-authorization-roleassignment-same-data-boundary"
+_EXEC_ALERTS = "azurenative-app-containerappssessionpool-execution-alerts"
 
 
 def _props(stack: Stack, name: str, path: str, value: object) -> Stack:

@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 from policy_cases import baseline_stack, controls_mark
 
-from policy_pack.aizone_policy.config import PolicyConfig
-from policy_pack.aizone_policy.framework import StackPolicySpec
-from policy_pack.aizone_policy.harness import StackItem, urn_for
-from policy_pack.aizone_policy.policies import ALL_SPECS
-from policy_pack.aizone_policy.stackindex import StackIndex, StackResource
+from aizone_policy.config import PolicyConfig
+from aizone_policy.framework import StackPolicySpec
+from aizone_policy.harness import StackItem, urn_for
+from aizone_policy.policies import ALL_SPECS
+from aizone_policy.stackindex import StackIndex, StackResource
 
 STACK_SPECS = [spec for spec in ALL_SPECS if isinstance(spec, StackPolicySpec)]
 SMALL, LARGE = 4, 16

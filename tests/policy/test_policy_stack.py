@@ -31,8 +31,8 @@ from policy_cases import (
     zone_id,
 )
 
-from policy_pack.aizone_policy import tokens as t
-from policy_pack.aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
+from aizone_policy import tokens as t
+from aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
 
 SHAPES = pytest.mark.parametrize("preview", [True, False], ids=["preview", "deployed"])
 Stack = list[StackItem]
@@ -103,24 +103,24 @@ class StackCase:
     level: str = "mandatory"
 
 
-_DIAG = "azure-monitor-diagnosticsetting-central-logging"
-_PE = "azure-network-privateendpoint-required"
-_DNS = "azure-network-privatednszonegroup-required"
-_RAI = "azure-cognitiveservices-deployment-custom-rai-policy"
-_PRINCIPAL = "azure-authorization-roleassignment-principal-type-matches"
-_PLANS = "azure-security-pricing-required-plans"
-_GATEWAY_AUTH = "azure-apimanagement-api-entra-managed-identity-auth"
-_GATEWAY_ROLE = "azure-apimanagement-service-gateway-least-privilege"
-_WORKLOAD = "azure-authorization-roleassignment-workload-least-privilege"
-_INVENTORY = "azure-authorization-roleassignment-inventoried-ai-caller"
-_OWNER_TAG = "azure-managedidentity-userassignedidentity-agent-owner"
-_ISOLATION = "azure-storage-storageaccount-dataset-isolation"
-_BOUNDARY = "azure-authorization-roleassignment-same-data-boundary"
-_DELETION = "azure-resources-dataresource-deletion-protection"
-_REGISTRY = "azure-app-containerappssessionpool-approved-registry"
-_EXECUTOR = "azure-authorization-roleassignment-session-executor-scope"
-_OUTPUT = "azure-cognitiveservices-account-output-monitoring"
-_EXEC_ALERTS = "azure-app-containerappssessionpool-execution-alerts"
+_DIAG = "azurenative-monitor-diagnosticsetting-central-logging"
+_PE = "azurenative-network-privateendpoint-required"
+_DNS = "azurenative-network-privatednszonegroup-required"
+_RAI = "azurenative-cognitiveservices-deployment-custom-rai-policy"
+_PRINCIPAL = "azurenative-authorization-roleassignment-principal-type-matches"
+_PLANS = "azurenative-security-pricing-required-plans"
+_GATEWAY_AUTH = "azurenative-apimanagement-api-entra-managed-identity-auth"
+_GATEWAY_ROLE = "azurenative-apimanagement-service-gateway-least-privilege"
+_WORKLOAD = "azurenative-authorization-roleassignment-workload-least-privilege"
+_INVENTORY = "azurenative-authorization-roleassignment-inventoried-ai-caller"
+_OWNER_TAG = "azurenative-managedidentity-userassignedidentity-agent-owner"
+_ISOLATION = "azurenative-storage-storageaccount-dataset-isolation"
+_BOUNDARY = "azurenative-authorization-roleassignment-same-data-boundary"
+_DELETION = "azurenative-resources-dataresource-deletion-protection"
+_REGISTRY = "azurenative-app-containerappssessionpool-approved-registry"
+_EXECUTOR = "azurenative-authorization-roleassignment-session-executor-scope"
+_OUTPUT = "azurenative-cognitiveservices-account-output-monitoring"
+_EXEC_ALERTS = "azurenative-app-containerappssessionpool-execution-alerts"
 
 
 

@@ -145,7 +145,7 @@ _ALERT_FIELDS: tuple[Field, ...] = (
 
 POLICIES: tuple[StackPolicySpec, ...] = (
     StackPolicySpec(
-        name="azure-cognitiveservices-account-output-monitoring",
+        name="azurenative-cognitiveservices-account-output-monitoring",
         controls=("MOD-2b",),
         description=(
             "AI accounts must have an alert rule routed to an action group and capture "
@@ -167,7 +167,7 @@ POLICIES: tuple[StackPolicySpec, ...] = (
         rule=_output_monitoring,
     ),
     StackPolicySpec(
-        name="azure-app-containerappssessionpool-execution-alerts",
+        name="azurenative-app-containerappssessionpool-execution-alerts",
         controls=("EXEC-4",),
         description="Custom-container session pools must be watched by an alert rule routed to an action group.",
         severity="medium",

@@ -345,7 +345,7 @@ _FILTER_FIELDS: tuple[Field, ...] = (
 
 POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     ResourcePolicySpec(
-        name="azure-cognitiveservices-raipolicy-prompt-shields",
+        name="azurenative-cognitiveservices-raipolicy-prompt-shields",
         controls=("MOD-2a",),
         description=(
             "RAI policies must block Jailbreak and Indirect Attack on prompts and filter "
@@ -363,7 +363,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         config=_SEVERITY_CONFIG,
     ),
     StackPolicySpec(
-        name="azure-cognitiveservices-deployment-custom-rai-policy",
+        name="azurenative-cognitiveservices-deployment-custom-rai-policy",
         controls=("MOD-2a",),
         description=(
             "Model deployments must use a custom RAI policy of the stack that blocks prompt "

@@ -177,12 +177,12 @@ _GRANT_FIELDS: tuple[Field, ...] = (
 )
 
 POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
-    _boundary_policy(tokens.STORAGE_ACCOUNT, "azure-storage-storageaccount-boundary-tag"),
-    _boundary_policy(tokens.SEARCH_SERVICE, "azure-search-service-boundary-tag"),
-    _boundary_policy(tokens.COSMOS_ACCOUNT, "azure-cosmosdb-databaseaccount-boundary-tag"),
-    _boundary_policy(tokens.USER_ASSIGNED_IDENTITY, "azure-managedidentity-userassignedidentity-boundary-tag"),
+    _boundary_policy(tokens.STORAGE_ACCOUNT, "azurenative-storage-storageaccount-boundary-tag"),
+    _boundary_policy(tokens.SEARCH_SERVICE, "azurenative-search-service-boundary-tag"),
+    _boundary_policy(tokens.COSMOS_ACCOUNT, "azurenative-cosmosdb-databaseaccount-boundary-tag"),
+    _boundary_policy(tokens.USER_ASSIGNED_IDENTITY, "azurenative-managedidentity-userassignedidentity-boundary-tag"),
     StackPolicySpec(
-        name="azure-storage-storageaccount-dataset-isolation",
+        name="azurenative-storage-storageaccount-dataset-isolation",
         controls=("DATA-2",),
         description="Each storage account and search service must hold the data of one application.",
         severity="high",
@@ -195,7 +195,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         rule=_one_application,
     ),
     StackPolicySpec(
-        name="azure-authorization-roleassignment-same-data-boundary",
+        name="azurenative-authorization-roleassignment-same-data-boundary",
         controls=("DATA-3",),
         description="Data roles must be granted only to identities of the data resource's boundary.",
         severity="high",

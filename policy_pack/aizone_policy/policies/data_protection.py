@@ -4,7 +4,7 @@ Resource policies:
 - DATA-5 + DATA-7, Key Vault: properties.enablePurgeProtection = true (absent fails: the service
   default is off) and properties.enableSoftDelete not false (absent passes: new vaults get soft
   delete). Public network access of a vault is network_access.py's policy
-  `azure-keyvault-vault-disable-public-network-access` (ACC-7 and DATA-7), not repeated here.
+  `azurenative-keyvault-vault-disable-public-network-access` (ACC-7 and DATA-7), not repeated here.
 - DATA-7, Key Vault: properties.enableRbacAuthorization = true (absent fails: the SDK documents
   false, i.e. access policies, as the default).
 - DATA-5, storage:BlobServiceProperties: versioning, blob soft delete and container soft delete
@@ -227,7 +227,7 @@ def _deletion_protection(stack: StackIndex, _config: PolicyConfig) -> Iterator[F
 
 POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     ResourcePolicySpec(
-        name="azure-keyvault-vault-purge-protection",
+        name="azurenative-keyvault-vault-purge-protection",
         controls=("DATA-5", "DATA-7"),
         description="Key Vaults must enable purge protection and keep soft delete.",
         severity="high",
@@ -240,7 +240,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         rule=_vault_recovery,
     ),
     ResourcePolicySpec(
-        name="azure-keyvault-vault-rbac-authorization",
+        name="azurenative-keyvault-vault-rbac-authorization",
         controls=("DATA-7",),
         description="Key Vaults must authorize data access with Azure RBAC.",
         severity="high",
@@ -253,7 +253,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         rule=_vault_rbac,
     ),
     ResourcePolicySpec(
-        name="azure-storage-blobserviceproperties-soft-delete-versioning",
+        name="azurenative-storage-blobserviceproperties-soft-delete-versioning",
         controls=("DATA-5",),
         description="Blob services must keep versions and soft-delete blobs and containers.",
         severity="high",
@@ -272,7 +272,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         rule=_blob_recovery,
     ),
     ResourcePolicySpec(
-        name="azure-storage-storageaccount-hardening",
+        name="azurenative-storage-storageaccount-hardening",
         controls=("DATA-6",),
         description=(
             "Storage accounts must deny anonymous blob access and cross-tenant replication and use "
@@ -292,7 +292,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         rule=_storage_hardening,
     ),
     StackPolicySpec(
-        name="azure-resources-dataresource-deletion-protection",
+        name="azurenative-resources-dataresource-deletion-protection",
         controls=("DATA-5",),
         description=(
             "Data-bearing resources (storage, Key Vault, Purview, AI Search, Cosmos DB) must be "

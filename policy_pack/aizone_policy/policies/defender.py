@@ -171,7 +171,7 @@ _EXTENSION_FIELDS: tuple[Field, ...] = (
 
 POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     ResourcePolicySpec(
-        name="azure-security-pricing-defender-plan-standard",
+        name="azurenative-security-pricing-defender-plan-standard",
         controls=("MOD-1",),
         description=(
             "Defender for Cloud plans for AI, Storage, Key Vaults and APIs must be on the Standard "
@@ -194,7 +194,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         rule=_standard_plan,
     ),
     ResourcePolicySpec(
-        name="azure-security-pricing-ai-purview-sharing",
+        name="azurenative-security-pricing-ai-purview-sharing",
         controls=("DATA-4",),
         description="The Defender for AI plan must share AI interactions with Microsoft Purview.",
         severity="medium",
@@ -208,7 +208,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         rule=_purview_sharing,
     ),
     StackPolicySpec(
-        name="azure-security-pricing-required-plans",
+        name="azurenative-security-pricing-required-plans",
         controls=("MOD-1",),
         description=(
             "A stack with AI accounts must enable the Defender for Cloud plans for AI and for the "

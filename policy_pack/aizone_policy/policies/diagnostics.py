@@ -102,7 +102,7 @@ def _central_logging(stack: StackIndex, config: PolicyConfig) -> Iterator[Findin
 
 POLICIES: tuple[StackPolicySpec, ...] = (
     StackPolicySpec(
-        name="azure-monitor-diagnosticsetting-central-logging",
+        name="azurenative-monitor-diagnosticsetting-central-logging",
         controls=("RES-2",),
         description=(
             "AI, data, gateway, vault and execution resources must send their logs to the central "

@@ -14,7 +14,7 @@ Resource policies:
   "0.5Gi", "512Mi", "250Mb" are understood, decimal units counted as binary ones). PythonLTS pools
   have no containers.
 
-Stack policies (EXEC-2; image digests are MOD-3's `azure-app-containerappssessionpool-image-digest`):
+Stack policies (EXEC-2; image digests are MOD-3's `azurenative-app-containerappssessionpool-image-digest`):
 - every custom container image comes from an approved registry: the registry host (the image's
   first path segment when it contains a dot or a colon or is localhost; Docker Hub otherwise) is
   the login server of a containerregistry:Registry of the stack (its loginServer output, or
@@ -247,7 +247,7 @@ _POOL_CONFIG: dict[str, dict[str, object]] = {
 
 POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     ResourcePolicySpec(
-        name="azure-app-containerappssessionpool-isolated-sessions",
+        name="azurenative-app-containerappssessionpool-isolated-sessions",
         controls=("EXEC-1",),
         description="Session pools must be dynamic, with network egress disabled and timed session lifecycles.",
         severity="high",
@@ -265,7 +265,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         rule=_isolated,
     ),
     ResourcePolicySpec(
-        name="azure-app-containerappssessionpool-resource-limits",
+        name="azurenative-app-containerappssessionpool-resource-limits",
         controls=("EXEC-3",),
         description="Session pools must cap concurrent sessions, bound the cooldown and limit CPU and memory per session.",
         severity="medium",
@@ -284,7 +284,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         config=_POOL_CONFIG,
     ),
     StackPolicySpec(
-        name="azure-app-containerappssessionpool-approved-registry",
+        name="azurenative-app-containerappssessionpool-approved-registry",
         controls=("EXEC-2",),
         description="Custom session container images must come from the platform's private registry or an approved one.",
         severity="high",
@@ -310,7 +310,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         },
     ),
     StackPolicySpec(
-        name="azure-authorization-roleassignment-session-executor-scope",
+        name="azurenative-authorization-roleassignment-session-executor-scope",
         controls=("EXEC-2",),
         description="The Azure ContainerApps Session Executor role must be granted on a single session pool.",
         severity="high",

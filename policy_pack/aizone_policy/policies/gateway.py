@@ -1,7 +1,7 @@
 """MOD-4: the AI gateway. API Management fronts the models: callers present Entra ID tokens, the
 gateway calls the backend with its managed identity (never a key), and the gateway's identity holds
 only an inference role on the AI account. The gateway's own managed identity is identity.py's
-policy `azure-apimanagement-service-managed-identity` (ACC-6 and MOD-4), not repeated here.
+policy `azurenative-apimanagement-service-managed-identity` (ACC-6 and MOD-4), not repeated here.
 
 Resource policies:
 - every policy document (API, operation, product and service-level policies) is inline XML
@@ -385,7 +385,7 @@ _POLICY_FIELDS: tuple[Field, ...] = tuple(
 
 POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     ResourcePolicySpec(
-        name="azure-apimanagement-policy-no-backend-keys",
+        name="azurenative-apimanagement-policy-no-backend-keys",
         controls=_CONTROLS,
         description="API Management policies must be inline, well-formed XML that sends no api-key to backends.",
         severity="high",
@@ -400,7 +400,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         rule=_policy_document,
     ),
     ResourcePolicySpec(
-        name="azure-apimanagement-backend-no-api-key",
+        name="azurenative-apimanagement-backend-no-api-key",
         controls=_CONTROLS,
         description="API Management backends must not carry an api-key credential.",
         severity="high",
@@ -413,7 +413,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         rule=_backend_credentials,
     ),
     StackPolicySpec(
-        name="azure-apimanagement-api-entra-managed-identity-auth",
+        name="azurenative-apimanagement-api-entra-managed-identity-auth",
         controls=_CONTROLS,
         description=(
             "Every API behind API Management must validate Entra ID tokens of its callers and call "
@@ -436,7 +436,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         rule=_gateway_authentication,
     ),
     StackPolicySpec(
-        name="azure-apimanagement-service-gateway-least-privilege",
+        name="azurenative-apimanagement-service-gateway-least-privilege",
         controls=_CONTROLS,
         description=(
             "The API Management identity may hold only Cognitive Services OpenAI User or Cognitive "

@@ -55,7 +55,7 @@ def _capacity_cap(resource: Resource, config: PolicyConfig) -> Iterator[Finding]
 
 POLICIES: tuple[ResourcePolicySpec, ...] = (
     ResourcePolicySpec(
-        name="azure-cognitiveservices-account-allowed-kind",
+        name="azurenative-cognitiveservices-account-allowed-kind",
         controls=_CONTROLS,
         description="Cognitive Services accounts must be of an allowed kind.",
         severity="medium",
@@ -76,7 +76,7 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         },
     ),
     ResourcePolicySpec(
-        name="azure-cognitiveservices-deployment-capacity-cap",
+        name="azurenative-cognitiveservices-deployment-capacity-cap",
         controls=_CONTROLS,
         description="Model deployments must declare a capacity within the configured cap.",
         severity="medium",

@@ -43,13 +43,13 @@ _IDENTITY_TYPES: tuple[str, ...] = (
 _MORE_CONTROLS: Mapping[str, tuple[str, ...]] = {tokens.APIM_SERVICE: ("MOD-4",)}
 
 _POLICY_NAMES: Mapping[str, str] = {
-    tokens.COGNITIVE_ACCOUNT: "azure-cognitiveservices-account-managed-identity",
-    tokens.SEARCH_SERVICE: "azure-search-service-managed-identity",
-    tokens.APIM_SERVICE: "azure-apimanagement-service-managed-identity",
-    tokens.PURVIEW_ACCOUNT: "azure-purview-account-managed-identity",
-    tokens.ML_WORKSPACE: "azure-machinelearningservices-workspace-managed-identity",
-    tokens.SESSION_POOL: "azure-app-containerappssessionpool-managed-identity",
-    tokens.CONTAINER_APP: "azure-app-containerapp-managed-identity",
+    tokens.COGNITIVE_ACCOUNT: "azurenative-cognitiveservices-account-managed-identity",
+    tokens.SEARCH_SERVICE: "azurenative-search-service-managed-identity",
+    tokens.APIM_SERVICE: "azurenative-apimanagement-service-managed-identity",
+    tokens.PURVIEW_ACCOUNT: "azurenative-purview-account-managed-identity",
+    tokens.ML_WORKSPACE: "azurenative-machinelearningservices-workspace-managed-identity",
+    tokens.SESSION_POOL: "azurenative-app-containerappssessionpool-managed-identity",
+    tokens.CONTAINER_APP: "azurenative-app-containerapp-managed-identity",
 }
 
 
@@ -124,7 +124,7 @@ def _principal_type_matches(stack: StackIndex, _config: PolicyConfig) -> Iterato
 POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     *(_identity_policy(type_token) for type_token in _IDENTITY_TYPES),
     ResourcePolicySpec(
-        name="azure-authorization-roleassignment-explicit-principal-type",
+        name="azurenative-authorization-roleassignment-explicit-principal-type",
         controls=_CONTROLS,
         description="Role assignments must set principalType explicitly.",
         severity="medium",
@@ -137,7 +137,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         rule=_explicit_principal_type,
     ),
     StackPolicySpec(
-        name="azure-authorization-roleassignment-principal-type-matches",
+        name="azurenative-authorization-roleassignment-principal-type-matches",
         controls=_CONTROLS,
         description=(
             "Role assignments to managed identities (and to Entra principals of the stack) must "

@@ -7,7 +7,7 @@
   without it is outside the inventory: nobody owns it and it appears in no review.
 - A user-assigned identity tagged as an agent (INVENTORY_TAG = agent) names its accountable owner
   (reference.OWNER_TAG). Its data boundary tag is DATA-1's policy
-  (`azure-managedidentity-userassignedidentity-boundary-tag`), not repeated here.
+  (`azurenative-managedidentity-userassignedidentity-boundary-tag`), not repeated here.
 
 Principals outside the stack (literal object ids) and Entra users, groups and service principals
 are not judged: only resources of the stack carry the inventory tag.
@@ -72,7 +72,7 @@ def _agent_owner(stack: StackIndex, _config: PolicyConfig) -> Iterator[Finding]:
 
 POLICIES: tuple[StackPolicySpec, ...] = (
     StackPolicySpec(
-        name="azure-authorization-roleassignment-inventoried-ai-caller",
+        name="azurenative-authorization-roleassignment-inventoried-ai-caller",
         controls=_CONTROLS,
         description="Identities holding AI data-plane roles must belong to inventoried agents, applications or gateways.",
         severity="medium",
@@ -89,7 +89,7 @@ POLICIES: tuple[StackPolicySpec, ...] = (
         rule=_inventoried_callers,
     ),
     StackPolicySpec(
-        name="azure-managedidentity-userassignedidentity-agent-owner",
+        name="azurenative-managedidentity-userassignedidentity-agent-owner",
         controls=_CONTROLS,
         description="Agent identities must name their accountable owner.",
         severity="low",

@@ -146,7 +146,7 @@ _ALLOW_LIST = {
 
 POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     ResourcePolicySpec(
-        name="azure-authorization-roleassignment-least-privilege",
+        name="azurenative-authorization-roleassignment-least-privilege",
         controls=_CONTROLS,
         description=(
             "Role assignments must not grant broad roles at subscription or management-group scope, "
@@ -165,7 +165,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         config=_ALLOW_LIST,
     ),
     StackPolicySpec(
-        name="azure-authorization-roleassignment-workload-least-privilege",
+        name="azurenative-authorization-roleassignment-workload-least-privilege",
         controls=_CONTROLS,
         description=(
             "Role assignments to managed identities of the stack must grant allow-listed roles on a "

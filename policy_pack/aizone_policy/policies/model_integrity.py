@@ -153,7 +153,7 @@ def _image_policy(
 
 POLICIES: tuple[ResourcePolicySpec, ...] = (
     ResourcePolicySpec(
-        name="azure-cognitiveservices-deployment-approved-model",
+        name="azurenative-cognitiveservices-deployment-approved-model",
         controls=("MOD-3",),
         description="Model deployments must deploy an allow-listed model (format, name and version).",
         severity="high",
@@ -187,7 +187,7 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         },
     ),
     ResourcePolicySpec(
-        name="azure-cognitiveservices-deployment-no-auto-upgrade",
+        name="azurenative-cognitiveservices-deployment-no-auto-upgrade",
         controls=("MOD-3",),
         description="Model deployments must not upgrade the model version automatically.",
         severity="medium",
@@ -202,28 +202,28 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         rule=_no_auto_upgrade,
     ),
     _image_policy(
-        "azure-app-containerappssessionpool-image-digest",
+        "azurenative-app-containerappssessionpool-image-digest",
         tokens.SESSION_POOL,
         ("customContainerTemplate.containers[].image",),
         "Session pool custom container images must be pinned by digest.",
         _session_pool_images,
     ),
     _image_policy(
-        "azure-app-containerapp-image-digest",
+        "azurenative-app-containerapp-image-digest",
         tokens.CONTAINER_APP,
         ("template.containers[].image", "template.initContainers[].image"),
         "Container app images must be pinned by digest.",
         _app_images,
     ),
     _image_policy(
-        "azure-app-job-image-digest",
+        "azurenative-app-job-image-digest",
         tokens.CONTAINER_APP_JOB,
         ("template.containers[].image", "template.initContainers[].image"),
         "Container Apps job images must be pinned by digest.",
         _app_images,
     ),
     _image_policy(
-        "azure-machinelearningservices-environmentversion-image-digest",
+        "azurenative-machinelearningservices-environmentversion-image-digest",
         tokens.ML_ENVIRONMENT_VERSION,
         ("properties.image",),
         "Machine Learning environment base images must be pinned by digest.",

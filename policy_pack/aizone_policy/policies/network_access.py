@@ -165,7 +165,7 @@ def _public(type_token: str, path: str = "publicNetworkAccess") -> Field:
 
 POLICIES: tuple[ResourcePolicySpec, ...] = (
     _policy(
-        "azure-cognitiveservices-account-restrict-network-access",
+        "azurenative-cognitiveservices-account-restrict-network-access",
         tokens.COGNITIVE_ACCOUNT,
         (
             _public(tokens.COGNITIVE_ACCOUNT, "properties.publicNetworkAccess"),
@@ -178,14 +178,14 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         _cognitive_account,
     ),
     _policy(
-        "azure-search-service-disable-public-network-access",
+        "azurenative-search-service-disable-public-network-access",
         tokens.SEARCH_SERVICE,
         (_public(tokens.SEARCH_SERVICE),),
         "AI Search services must disable public network access.",
         _public_access_only,
     ),
     _policy(
-        "azure-storage-storageaccount-restrict-network-access",
+        "azurenative-storage-storageaccount-restrict-network-access",
         tokens.STORAGE_ACCOUNT,
         (
             _public(tokens.STORAGE_ACCOUNT),
@@ -195,7 +195,7 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         _storage_account,
     ),
     _policy(
-        "azure-keyvault-vault-disable-public-network-access",
+        "azurenative-keyvault-vault-disable-public-network-access",
         tokens.KEY_VAULT,
         (Field(tokens.KEY_VAULT, "properties.publicNetworkAccess"),),
         "Key Vaults must disable public network access.",
@@ -203,7 +203,7 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         controls=("ACC-7", "DATA-7"),
     ),
     _policy(
-        "azure-purview-account-disable-public-network-access",
+        "azurenative-purview-account-disable-public-network-access",
         tokens.PURVIEW_ACCOUNT,
         (
             _public(tokens.PURVIEW_ACCOUNT),
@@ -214,7 +214,7 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         controls=("ACC-7", "DATA-4"),
     ),
     _policy(
-        "azure-machinelearningservices-workspace-restrict-network-access",
+        "azurenative-machinelearningservices-workspace-restrict-network-access",
         tokens.ML_WORKSPACE,
         (
             _public(tokens.ML_WORKSPACE),
@@ -225,7 +225,7 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         _ml_workspace,
     ),
     _policy(
-        "azure-containerregistry-registry-restrict-network-access",
+        "azurenative-containerregistry-registry-restrict-network-access",
         tokens.CONTAINER_REGISTRY,
         (
             _public(tokens.CONTAINER_REGISTRY),
@@ -235,14 +235,14 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         _container_registry,
     ),
     _policy(
-        "azure-cosmosdb-databaseaccount-disable-public-network-access",
+        "azurenative-cosmosdb-databaseaccount-disable-public-network-access",
         tokens.COSMOS_ACCOUNT,
         (_public(tokens.COSMOS_ACCOUNT),),
         "Cosmos DB accounts must disable public network access.",
         _public_access_only,
     ),
     _policy(
-        "azure-apimanagement-service-restrict-public-network-access",
+        "azurenative-apimanagement-service-restrict-public-network-access",
         tokens.APIM_SERVICE,
         (
             Field(tokens.APIM_SERVICE, "publicNetworkAccess", (DISABLED, "Enabled")),
@@ -260,7 +260,7 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         },
     ),
     _policy(
-        "azure-app-managedenvironment-internal-only",
+        "azurenative-app-managedenvironment-internal-only",
         tokens.MANAGED_ENVIRONMENT,
         (
             Field(tokens.MANAGED_ENVIRONMENT, "vnetConfiguration.internal"),

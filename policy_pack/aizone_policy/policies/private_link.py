@@ -245,7 +245,7 @@ _CONNECTION_FIELDS: tuple[Field, ...] = tuple(
 
 POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     StackPolicySpec(
-        name="azure-network-privateendpoint-required",
+        name="azurenative-network-privateendpoint-required",
         controls=("RES-4",),
         description="Resources that support Private Link must have a private endpoint with a valid group id.",
         severity="high",
@@ -263,7 +263,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         rule=_endpoints_required,
     ),
     StackPolicySpec(
-        name="azure-network-privatednszonegroup-required",
+        name="azurenative-network-privatednszonegroup-required",
         controls=("RES-4",),
         description="Private endpoints must have a DNS zone group pointing at the right privatelink zone.",
         severity="high",
@@ -291,7 +291,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         },
     ),
     ResourcePolicySpec(
-        name="azure-search-service-private-endpoint-sku",
+        name="azurenative-search-service-private-endpoint-sku",
         controls=("RES-4",),
         description="AI Search services must use a SKU that supports private endpoints (not free).",
         severity="medium",

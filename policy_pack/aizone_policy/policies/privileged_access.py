@@ -84,7 +84,7 @@ def _break_glass_excluded(resource: Resource, _config: PolicyConfig) -> Iterator
 
 POLICIES: tuple[ResourcePolicySpec, ...] = (
     ResourcePolicySpec(
-        name="azure-authorization-pimroleeligibilityschedule-expiration",
+        name="azurenative-authorization-pimroleeligibilityschedule-expiration",
         controls=_CONTROLS,
         description="PIM role eligibility schedules must expire.",
         severity="high",
@@ -98,7 +98,7 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         rule=_eligibility_expires,
     ),
     ResourcePolicySpec(
-        name="azure-authorization-roleassignment-no-permanent-admin",
+        name="azurenative-authorization-roleassignment-no-permanent-admin",
         controls=_CONTROLS,
         description=(
             "Administrative roles on AI resources and broad roles must not be permanently assigned "
@@ -118,7 +118,7 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         rule=_no_permanent_admin,
     ),
     ResourcePolicySpec(
-        name="azure-entra-conditionalaccesspolicy-break-glass-excluded",
+        name="azuread-conditionalaccesspolicy-break-glass-excluded",
         controls=_CONTROLS,
         description="Enforced Conditional Access policies must exclude the emergency-access accounts.",
         severity="medium",

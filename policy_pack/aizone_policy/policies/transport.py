@@ -116,7 +116,7 @@ def _policy(name: str, type_token: str, fields: tuple[Field, ...], description: 
 
 POLICIES: tuple[ResourcePolicySpec, ...] = (
     _policy(
-        "azure-storage-storageaccount-tls-https-only",
+        "azurenative-storage-storageaccount-tls-https-only",
         tokens.STORAGE_ACCOUNT,
         (
             Field(tokens.STORAGE_ACCOUNT, "minimumTlsVersion", (TLS12,)),
@@ -127,7 +127,7 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         _storage,
     ),
     _policy(
-        "azure-apimanagement-service-tls-protocols",
+        "azurenative-apimanagement-service-tls-protocols",
         tokens.APIM_SERVICE,
         (Field(tokens.APIM_SERVICE, "customProperties"),),
         "API Management must disable TLS 1.0/1.1, SSL 3.0 and weak ciphers on its gateway and backends.",
@@ -137,7 +137,7 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         _apim_service,
     ),
     _policy(
-        "azure-apimanagement-api-https-only",
+        "azurenative-apimanagement-api-https-only",
         tokens.APIM_API,
         (Field(tokens.APIM_API, "protocols", ("http", "https", "ws", "wss")),),
         "APIs must accept only encrypted protocols (https, wss).",
@@ -145,7 +145,7 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         _api,
     ),
     _policy(
-        "azure-app-containerapp-https-ingress",
+        "azurenative-app-containerapp-https-ingress",
         tokens.CONTAINER_APP,
         (Field(tokens.CONTAINER_APP, "configuration.ingress.allowInsecure"),),
         "Container app ingress must not serve plain HTTP.",

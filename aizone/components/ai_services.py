@@ -16,19 +16,49 @@ What a reviewer should find here, resource by resource:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from typing import Sequence
 
 import pulumi
 from pulumi_azure_native import authorization, cognitiveservices as cs
 
-from policy_pack.aizone_policy import reference
-from policy_pack.aizone_policy.reference import APPLICATION_TAG, BOUNDARY_TAG, INVENTORY_TAG
+from aizone_policy import reference
+from aizone_policy.reference import APPLICATION_TAG, BOUNDARY_TAG, INVENTORY_TAG
 
 from .base import Diagnostics, Placement, PrivateNetworking, implements
 from .grants import Principal, grant_role
 from .network import add_private_endpoint
 from .observability import add_diagnostic_settings
-from .settings import Application, ModelDeployment
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A model as Azure names it: format (publisher family), name and exact version."""
+
+    format: str
+    name: str
+    version: str
+
+    def label(self) -> str:
+        return f"{self.format}/{self.name}@{self.version}"
+
+
+@dataclass(frozen=True)
+class ModelDeployment:
+    name: str
+    model: ModelRef
+    sku: str
+    capacity: int
+
+
+@dataclass(frozen=True)
+class Application:
+    """An AI application. Its boundary decides which data it may be given (DATA-1)."""
+
+    name: str
+    boundary: str
+    description: str
 
 ACCOUNT_TYPE = "azure-native:cognitiveservices:Account"
 PRIVATE_LINK_GROUPS = ("account",)

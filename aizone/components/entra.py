@@ -10,16 +10,30 @@ Licensing: risk-based policies need Entra ID P2; Conditional Access needs P1; PI
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from typing import Sequence
 
 import pulumi
 import pulumi_azuread as azuread
 
-from policy_pack.aizone_policy import reference
+from aizone_policy import reference
 
 from .base import implements
 from .grants import Principal, grant_eligible
-from .settings import EntraSettings
+
+
+@dataclass(frozen=True)
+class EntraOptions:
+    """Entra ID groups, Conditional Access and PIM (ACC-3, ACC-4)."""
+
+    enabled: bool
+    conditional_access_state: str
+    break_glass_object_ids: tuple[str, ...]
+    trusted_ip_ranges: tuple[str, ...]
+    trusted_countries: tuple[str, ...]
+    sign_in_risk_action: str
+    admin_eligibility_days: int
 
 @implements("ACC-2", "ACC-3", "ACC-4")
 class EntraControls(pulumi.ComponentResource):
@@ -35,7 +49,7 @@ class EntraControls(pulumi.ComponentResource):
         self,
         name: str,
         display_prefix: str,
-        options: EntraSettings,
+        options: EntraOptions,
         ai_application_ids: Sequence[pulumi.Input[str]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:

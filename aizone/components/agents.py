@@ -10,19 +10,30 @@ an inventoried agent.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from dataclasses import dataclass
+
+from typing import Sequence
 
 import pulumi
 import pulumi_azuread as azuread
 from pulumi_azure_native import managedidentity
 
-from policy_pack.aizone_policy.reference import AGENT_TAG, APPLICATION_TAG, BOUNDARY_TAG, INVENTORY_TAG, OWNER_TAG
+from aizone_policy.reference import AGENT_TAG, APPLICATION_TAG, BOUNDARY_TAG, INVENTORY_TAG, OWNER_TAG
 
 from .base import Placement, implements
 from .grants import Principal
 
-if TYPE_CHECKING:  # settings imports the components' option types; avoid the import cycle
-    from .settings import Agent
+
+@dataclass(frozen=True)
+class Agent:
+    """An AI agent: its own identity, owned by a person, acting for one application (ACC-2)."""
+
+    name: str
+    application: str
+    boundary: str
+    owner: str
+    description: str
+
 
 
 

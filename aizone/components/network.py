@@ -13,7 +13,7 @@ from typing import Mapping, Sequence
 import pulumi
 from pulumi_azure_native import network, privatedns
 
-from policy_pack.aizone_policy import reference
+from aizone_policy import reference
 
 from .base import Placement, PrivateNetworking, implements
 

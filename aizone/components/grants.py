@@ -19,7 +19,7 @@ from typing import Collection
 import pulumi
 from pulumi_azure_native import authorization
 
-from policy_pack.aizone_policy import reference
+from aizone_policy import reference
 
 from .base import implements
 

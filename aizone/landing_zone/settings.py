@@ -19,12 +19,15 @@ from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 import pulumi
 
-from policy_pack.aizone_policy import defaults, reference
+from aizone_policy import defaults, reference
 
-from .gateway import GatewayOptions
-from .monitoring import AlertOptions
-from .registry import RegistryOptions
-from .sessions import SessionPoolOptions
+from ..components.agents import Agent
+from ..components.ai_services import Application, ModelDeployment, ModelRef
+from ..components.entra import EntraOptions
+from ..components.gateway import GatewayOptions
+from ..components.monitoring import AlertOptions
+from ..components.registry import RegistryOptions
+from ..components.sessions import SessionPoolOptions
 
 NAMESPACE = "aizone"
 BOUNDARIES = reference.BOUNDARIES
@@ -54,26 +57,6 @@ class SettingsError(pulumi.RunError):
 
 
 # --- The model ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ModelRef:
-    """A model as Azure names it: format (publisher family), name and exact version."""
-
-    format: str
-    name: str
-    version: str
-
-    def label(self) -> str:
-        return f"{self.format}/{self.name}@{self.version}"
-
-
-@dataclass(frozen=True)
-class ModelDeployment:
-    name: str
-    model: ModelRef
-    sku: str
-    capacity: int
 
 
 @dataclass(frozen=True)
@@ -119,39 +102,6 @@ class GovernanceSettings:
 
 
 @dataclass(frozen=True)
-class Application:
-    """An AI application. Its boundary decides which data it may be given (DATA-1)."""
-
-    name: str
-    boundary: str
-    description: str
-
-
-@dataclass(frozen=True)
-class Agent:
-    """An AI agent: its own identity, owned by a person, acting for one application (ACC-2)."""
-
-    name: str
-    application: str
-    boundary: str
-    owner: str
-    description: str
-
-
-@dataclass(frozen=True)
-class EntraSettings:
-    """Entra ID groups, Conditional Access and PIM (ACC-3, ACC-4)."""
-
-    enabled: bool
-    conditional_access_state: str
-    break_glass_object_ids: tuple[str, ...]
-    trusted_ip_ranges: tuple[str, ...]
-    trusted_countries: tuple[str, ...]
-    sign_in_risk_action: str
-    admin_eligibility_days: int
-
-
-@dataclass(frozen=True)
 class ModelArtifact:
     """An open-source model artifact checked against its SHA-256 digest before deployment (MOD-3)."""
 
@@ -183,7 +133,7 @@ class Settings:
     data: DataSettings
     governance: GovernanceSettings
     agents: tuple[Agent, ...]
-    entra: EntraSettings
+    entra: EntraOptions
     gateway: GatewayOptions
     execution: ExecutionSettings
     alerts: AlertOptions
@@ -593,7 +543,7 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 CA_STATES = ("enabledForReportingButNotEnforced", "enabled", "disabled")
 
 
-def _read_entra(reader: _Reader, value: Any) -> EntraSettings:
+def _read_entra(reader: _Reader, value: Any) -> EntraOptions:
     key = f"{NAMESPACE}:entra"
     data = reader.mapping(
         key,
@@ -618,7 +568,7 @@ def _read_entra(reader: _Reader, value: Any) -> EntraSettings:
         data.get("trustedCountries", []),
         lambda k, v: reader.string(k, v, _COUNTRY, "expected a two-letter ISO 3166 country code in capitals, e.g. 'SE'"),
     )
-    return EntraSettings(
+    return EntraOptions(
         enabled=reader.boolean(f"{key}.enabled", data.get("enabled", True)),
         conditional_access_state=state,
         break_glass_object_ids=break_glass,

@@ -7,7 +7,7 @@ from typing import Sequence
 import pulumi
 from pulumi_azure_native import monitor, operationalinsights
 
-from policy_pack.aizone_policy import reference
+from aizone_policy import reference
 
 from .base import Diagnostics, Placement, implements
 

@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping, TypeVar
 
 import pulumi
 
-from policy_pack.aizone_policy import catalog
+from aizone_policy import catalog
 
 # control id -> names of the components that implement it (read by the traceability report).
 IMPLEMENTED_BY: dict[str, list[str]] = {}

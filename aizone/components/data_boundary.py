@@ -14,7 +14,7 @@ import hashlib
 import pulumi
 from pulumi_azure_native import authorization, storage
 
-from policy_pack.aizone_policy.reference import APPLICATION_TAG, BOUNDARY_TAG
+from aizone_policy.reference import APPLICATION_TAG, BOUNDARY_TAG
 
 from .base import Diagnostics, Placement, PrivateNetworking, implements
 from .grants import GrantError, Principal, grant_role

@@ -67,7 +67,7 @@ import pulumi_azuread as azuread
 from pulumi_azure_native import apimanagement as apim
 from pulumi_azure_native import authorization, resources
 
-from policy_pack.aizone_policy import reference
+from aizone_policy import reference
 
 from .base import Diagnostics, Placement, PrivateNetworking, implements
 from .gateway_policy import COGNITIVE_SERVICES_RESOURCE, InferencePolicySpec, inference_policy

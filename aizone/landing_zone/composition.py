@@ -8,24 +8,24 @@ from pathlib import Path
 import pulumi
 from pulumi_azure_native import authorization, resources
 
-from . import ai_services, data_boundary, gateway, key_vault, purview, registry
-from .agents import AgentIdentity, add_agents_to_group
-from .ai_services import AiServices
-from .base import Placement
-from .data_boundary import DataBoundary, storage_account_name
-from .defender import Defender
-from .entra import EntraControls
-from .gateway import AiGateway, InferenceTarget
-from .grants import Principal
-from .integrity import IntegrityError, require_pinned_image, verify_artifact
-from .monitoring import Alerts
-from .registry import ContainerRegistry, login_server_for
-from .sessions import CodeSessions
-from .key_vault import KeyVault
-from .network import Network, required_zones
-from .observability import Observability
-from .protection import DataProtection
-from .purview import Purview
+from ..components import ai_services, data_boundary, gateway, key_vault, purview, registry
+from ..components.agents import AgentIdentity, add_agents_to_group
+from ..components.ai_services import AiServices
+from ..components.base import Placement
+from ..components.data_boundary import DataBoundary, storage_account_name
+from ..components.defender import Defender
+from ..components.entra import EntraControls
+from ..components.gateway import AiGateway, InferenceTarget
+from ..components.grants import Principal
+from ..components.integrity import IntegrityError, require_pinned_image, verify_artifact
+from ..components.monitoring import Alerts
+from ..components.registry import ContainerRegistry, login_server_for
+from ..components.sessions import CodeSessions
+from ..components.key_vault import KeyVault
+from ..components.network import Network, required_zones
+from ..components.observability import Observability
+from ..components.protection import DataProtection
+from ..components.purview import Purview
 from .settings import Settings, SettingsError
 
 
