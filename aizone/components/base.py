@@ -7,10 +7,12 @@ Components take plain inputs (ids and names), so a dependency can come from this
 `StackReference` to a platform stack, or from an existing hub resource.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here or in any served component module: Pulumi's schema
+# inference (pulumi.provider.experimental) reads the annotations as real types.
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Mapping, NotRequired, TypedDict, TypeVar
 
 import pulumi
 
@@ -63,3 +65,97 @@ class Diagnostics:
     """The central Log Analytics workspace every resource sends its logs and metrics to (RES-2)."""
 
     workspace_id: pulumi.Input[str]
+
+
+# --- Pulumi-shaped shared vocabulary (Azure Verified Modules' interface blocks) ---------------------
+
+
+class PlacementArgs(TypedDict):
+    """Where a component's resources go: resource group, region and tags."""
+
+    resource_group_name: pulumi.Input[str]
+    """Name of the resource group (it may come from another stack)."""
+    location: str
+    """Programmatic Azure region name, e.g. `swedencentral`. Plain: names and DNS zones derive from it."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags on every resource the component creates, in addition to the control tags it sets. Default: none."""
+
+
+class PrivateNetworkingArgs(TypedDict):
+    """Where private endpoints go and the private DNS zones they register in."""
+
+    subnet_id: pulumi.Input[str]
+    """Resource id of the subnet for private endpoints."""
+    zone_ids: Mapping[str, pulumi.Input[str]]
+    """Private DNS zone name (`privatelink.*`) -> zone resource id (this stack's or a hub's)."""
+    create_zone_groups: NotRequired[bool]
+    """Create each endpoint's DNS zone group. False where the platform's Azure Policy
+    (deployIfNotExists) creates them in the hub's zones. Default: true."""
+
+
+class DiagnosticsArgs(TypedDict):
+    """The central Log Analytics workspace every resource sends its logs and metrics to (RES-2)."""
+
+    workspace_id: pulumi.Input[str]
+    """Resource id of the Log Analytics workspace."""
+
+
+class RoleAssignmentArgs(TypedDict):
+    """A grant expressed as data (AVM `roleAssignments`), so every language can ask for it."""
+
+    principal_name: str
+    """Stable logical name of the principal; the assignment's GUID is derived from it."""
+    principal_id: pulumi.Input[str]
+    """Entra object id of the principal."""
+    role: str
+    """Role name, from the component's allow-list (e.g. `Storage Blob Data Reader`)."""
+    principal_type: NotRequired[str]
+    """`ServicePrincipal` (managed identities, the default), `Group` or `User`."""
+    boundary: NotRequired[str]
+    """Data boundary of the application the principal acts for (`internal`, `customer`, `public`)."""
+
+
+def tags_of(placement: PlacementArgs, **extra: str) -> dict[str, str]:
+    """The placement's tags plus a component's own (control tags win)."""
+    return {**placement.get("tags", {}), **extra}
+
+
+# --- One validation protocol ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in a component's args: `field` is the path inside the args
+    (`deployments[0].capacity`), `message` what is wrong and what is allowed."""
+
+    field: str
+    message: str
+
+
+class ArgsError(ValueError):
+    """A component's args are invalid. Raised before the component registers anything; lists every
+    problem, each as `<Component>.<field>: <message>`."""
+
+    def __init__(self, component: str, problems: Sequence[Problem]) -> None:
+        self.component = component
+        self.problems = tuple(problems)
+        lines = [f"{component}.{problem.field}: {problem.message}" for problem in self.problems]
+        super().__init__(f"invalid {component} args:\n  " + "\n  ".join(lines))
+
+
+def raise_if_invalid(component: str, problems: Sequence[Problem]) -> None:
+    """Raise `ArgsError` when `problems` is not empty."""
+    if problems:
+        raise ArgsError(component, problems)
+
+
+def config_key(section: str, field_path: str) -> str:
+    """The stack config key of an args field: `("ai", "deployments[0].max_capacity")` ->
+    `aizone:ai.deployments[0].maxCapacity`. The settings layer uses it to name config keys."""
+
+    def camel(part: str) -> str:
+        head, *rest = part.split("_")
+        return head + "".join(word[:1].upper() + word[1:] for word in rest)
+
+    path = re.sub(r"[A-Za-z0-9_]+", lambda match: camel(match.group(0)), field_path)
+    return f"aizone:{section}.{path}" if path else f"aizone:{section}"
