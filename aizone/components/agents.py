@@ -8,11 +8,8 @@ every role it holds. The pack flags any identity holding AI data-plane roles tha
 an inventoried agent.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
-
-from typing import Sequence
+from typing import NotRequired, Optional, Sequence, TypedDict
 
 import pulumi
 import pulumi_azuread as azuread
@@ -20,8 +17,22 @@ from pulumi_azure_native import managedidentity
 
 from aizone_policy.reference import AGENT_TAG, APPLICATION_TAG, BOUNDARY_TAG, INVENTORY_TAG, OWNER_TAG
 
-from .base import Placement, implements
+from .base import (
+    BOUNDARIES,
+    EMAIL_PATTERN,
+    EMAIL_RULE,
+    NAME_PATTERN,
+    NAME_RULE,
+    PlacementArgs,
+    Problem,
+    implements,
+    raise_if_invalid,
+    tags_of,
+)
 from .grants import Principal
+
+TYPE_TOKEN = "aizone:index:AgentIdentity"
+_OLD_TYPE_TOKEN = "aizone:identity:AgentIdentity"  # before 0.2.0: aliased so stacks are not replaced
 
 
 @dataclass(frozen=True)
@@ -37,44 +48,94 @@ class Agent:
 
 
 
+class AgentIdentityArgs(TypedDict):
+    """Inputs of AgentIdentity: one AI agent and where its identity goes."""
+
+    placement: PlacementArgs
+    """Resource group, region and tags of the identity."""
+    agent_name: str
+    """The agent's name, unique in the stack (it names the identity's grants and inventory row)."""
+    application: str
+    """The application the agent acts for."""
+    boundary: str
+    """The application's data boundary: `internal`, `customer` or `public` (DATA-1)."""
+    owner: str
+    """E-mail address of the person accountable for the agent (ACC-2)."""
+    identity_name: pulumi.Input[str]
+    """Azure name of the user-assigned managed identity."""
+    description: NotRequired[str]
+    """What the agent does. Default: empty."""
+
+
+def validate_agent_identity(args: AgentIdentityArgs) -> list[Problem]:
+    """Every problem with AgentIdentity args, each naming its field."""
+    problems: list[Problem] = []
+    if not NAME_PATTERN.match(str(args.get("agent_name", ""))):
+        problems.append(Problem("agent_name", NAME_RULE))
+    if not str(args.get("application", "")).strip():
+        problems.append(Problem("application", "the application the agent acts for is required"))
+    if args.get("boundary") not in BOUNDARIES:
+        problems.append(Problem("boundary", f"one of {', '.join(BOUNDARIES)}"))
+    if not EMAIL_PATTERN.match(str(args.get("owner", ""))):
+        problems.append(Problem("owner", EMAIL_RULE))
+    return problems
+
+
 @implements("ACC-2", "ACC-6", "DATA-1")
 class AgentIdentity(pulumi.ComponentResource):
-    """One agent's own identity; `principal` is what grants are given to."""
+    """One AI agent's own user-assigned managed identity, tagged as an inventoried agent with its
+    owner, application and data boundary (ACC-2, DATA-1)."""
 
-    identity: managedidentity.UserAssignedIdentity
-    principal: Principal
+    principal_id: pulumi.Output[str]
+    """Entra object id of the agent's identity (what grants are given to)."""
+    client_id: pulumi.Output[str]
+    """Client (application) id of the agent's identity."""
+    identity_id: pulumi.Output[str]
+    """Resource id of the user-assigned managed identity."""
 
-    def __init__(
-        self,
-        name: str,
-        placement: Placement,
-        spec: Agent,
-        identity_name: str,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("aizone:identity:AgentIdentity", name, None, opts)
-        self.spec = spec
+    def __init__(self, name: str, args: AgentIdentityArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        raise_if_invalid("AgentIdentity", validate_agent_identity(args))
+        super().__init__(
+            TYPE_TOKEN,
+            name,
+            {},
+            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=_OLD_TYPE_TOKEN)])),
+        )
+        placement = args["placement"]
+        self.spec = Agent(
+            name=args["agent_name"],
+            application=args["application"],
+            boundary=args["boundary"],
+            owner=args["owner"],
+            description=args.get("description", ""),
+        )
         # Keyword form on purpose: UserAssignedIdentityArgs(resource_name=...) collides with the
         # resource's own logical-name parameter inside the SDK (TypeError at run time); the keyword
         # form names the Azure resource `resource_name_`.
         self.identity = managedidentity.UserAssignedIdentity(
             f"{name}-identity",
-            resource_group_name=placement.resource_group_name,
-            location=placement.location,
-            resource_name_=identity_name,
-            tags=placement.with_tags(
+            resource_group_name=placement["resource_group_name"],
+            location=placement["location"],
+            resource_name_=args["identity_name"],
+            tags=tags_of(
+                placement,
                 **{
                     INVENTORY_TAG: "agent",
-                    AGENT_TAG: spec.name,
-                    OWNER_TAG: spec.owner,
-                    APPLICATION_TAG: spec.application,
-                    BOUNDARY_TAG: spec.boundary,
-                }
+                    AGENT_TAG: self.spec.name,
+                    OWNER_TAG: self.spec.owner,
+                    APPLICATION_TAG: self.spec.application,
+                    BOUNDARY_TAG: self.spec.boundary,
+                },
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.principal = Principal(f"agent-{spec.name}", self.identity.principal_id, boundary=spec.boundary)
-        self.register_outputs({"principal_id": self.identity.principal_id})
+        self.principal = Principal(f"agent-{self.spec.name}", self.identity.principal_id, boundary=self.spec.boundary)
+        self.principal_id = self.identity.principal_id
+        self.client_id = self.identity.client_id
+        self.identity_id = self.identity.id
+        self.register_outputs(
+            {"principal_id": self.principal_id, "client_id": self.client_id, "identity_id": self.identity_id}
+        )
 
     def inventory_entry(self) -> dict[str, object]:
         """The agent's row in the `agentInventory` output."""

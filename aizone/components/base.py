@@ -122,6 +122,13 @@ def tags_of(placement: PlacementArgs, **extra: str) -> dict[str, str]:
 
 # --- One validation protocol ------------------------------------------------------------------
 
+# Rules shared by the components and the settings layer (one definition, one message).
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
+NAME_RULE = "3-24 lowercase letters, digits and '-', starting with a letter"
+EMAIL_PATTERN = re.compile(r"^[^@\s;]+@[^@\s;]+\.[^@\s;]+$")
+EMAIL_RULE = "an e-mail address such as secops@contoso.com"
+BOUNDARIES = ("internal", "customer", "public")
+
 
 @dataclass(frozen=True)
 class Problem:

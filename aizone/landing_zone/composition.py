@@ -9,9 +9,9 @@ import pulumi
 from pulumi_azure_native import authorization, resources
 
 from ..components import ai_services, data_boundary, gateway, key_vault, purview, registry
-from ..components.agents import AgentIdentity, add_agents_to_group
+from ..components.agents import AgentIdentity, AgentIdentityArgs, add_agents_to_group
 from ..components.ai_services import AiServices
-from ..components.base import Placement
+from ..components.base import Placement, PlacementArgs
 from ..components.data_boundary import DataBoundary, storage_account_name
 from ..components.defender import Defender
 from ..components.entra import EntraControls
@@ -55,6 +55,7 @@ class LandingZone(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=True),
         )
         placement = Placement(group.name, settings.location, base_tags)
+        placement_args = PlacementArgs(resource_group_name=group.name, location=settings.location, tags=base_tags)
 
         self.observability = Observability(
             f"{name}-obs",
@@ -160,9 +161,15 @@ class LandingZone(pulumi.ComponentResource):
         self.agents = {
             agent.name: AgentIdentity(
                 f"{name}-agent-{agent.name}",
-                placement,
-                agent,
-                identity_name=settings.name("id", "agent", agent.name),
+                AgentIdentityArgs(
+                    placement=placement_args,
+                    agent_name=agent.name,
+                    application=agent.application,
+                    boundary=agent.boundary,
+                    owner=agent.owner,
+                    description=agent.description,
+                    identity_name=settings.name("id", "agent", agent.name),
+                ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             for agent in settings.agents
