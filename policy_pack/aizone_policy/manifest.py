@@ -3,8 +3,10 @@
 `PulumiPolicy.yaml` (next to this package) holds the version, description, author, website and
 license: the keys the Pulumi CLI reads from it (`PolicyPackProject` in pulumi's
 sdk/go/common/workspace/project.go: runtime, version, main, description, author, website,
-license). The version and description are also what the pack reports in GetAnalyzerInfo, so
-`pulumi policy publish`, the CLI's output and the offline preview's reports always agree.
+license). The CLI takes a Python pack's version from PulumiPolicy.yaml (pulumi_policy's
+PolicyPack reports a placeholder "0.0.1" otherwise); this pack reports the same version and
+description in GetAnalyzerInfo, so `pulumi policy publish`, the CLI's output and the offline
+preview's reports always agree.
 PulumiPolicy.yaml has no readme or repository key; the pack declares both through the analyzer
 (pulumi_policy's `readme` and `repository`), the readme being the pack's README.md.
 """
