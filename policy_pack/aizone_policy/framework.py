@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Final, Literal, TypedDict
+from typing import Any, Final, Literal, TypedDict, cast
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -32,6 +32,7 @@ from pulumi_policy import (
     PolicyComplianceFramework,
     PolicyConfigSchema,
     ReportViolation,
+    ResourceRemediation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     Severity,
@@ -395,7 +396,9 @@ def build_policy(spec: PolicySpec) -> Policy:
         remediation_steps=spec.remediation,
     )
     if isinstance(spec, ResourcePolicySpec):
-        remediate = _resource_remediator(spec, spec.remediate) if spec.remediate else None
+        # pulumi_policy types the callback as returning an awaitable, but its Remediate also takes a
+        # plain mapping (policy.py: `elif result is not None: new_props = result`).
+        remediate = cast(ResourceRemediation, _resource_remediator(spec, spec.remediate)) if spec.remediate else None
         return ResourceValidationPolicy(validate=_resource_validator(spec), remediate=remediate, **common)
     if isinstance(spec, StackPolicySpec):
         return StackValidationPolicy(validate=_stack_validator(spec), **common)
