@@ -168,3 +168,19 @@ def test_remediate_over_grpc(pack_stub: analyzer_pb2_grpc.AnalyzerStub) -> None:
     assert json_format.MessageToDict(response.remediations[0].properties) == STORAGE
     request.properties.CopyFrom(response.remediations[0].properties)
     assert list(pack_stub.Analyze(request).diagnostics) == []
+
+
+@pytest.mark.controls("RES-5")
+def test_offline_preview_sends_remediated_inputs_to_analyze() -> None:
+    """The offline preview's engine conversation (Remediate, then Analyze with the fixed inputs)
+    against the pack subprocess: the TLS floor is fixed, plain HTTP is still reported."""
+    from offline_preview import RecordedResource, analyze_resources
+
+    urn = f"urn:pulumi:s::p::{t.STORAGE_ACCOUNT}::logs"
+    weak = changed(changed(STORAGE, "minimumTlsVersion", DELETE), "enableHttpsTrafficOnly", False)
+    resources = [RecordedResource(urn=urn, type=t.STORAGE_ACCOUNT, name="logs", custom=True, inputs=weak, outputs=weak, id="logs")]
+    levels = {"all": "disabled", TLS: "remediate"}
+    findings = analyze_resources(resources, PACK_DIR, project="p", stack="s", policy_config=levels).findings
+    assert [(f.policy, f.level, f.urn) for f in findings] == [(TLS, "mandatory", urn)]
+    assert "accepts plain HTTP requests" in findings[0].message
+    assert "below TLS 1.2" not in findings[0].message
