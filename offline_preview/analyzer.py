@@ -43,6 +43,13 @@ _LEVEL_VALUES = {
     "disabled": analyzer_pb2.DISABLED,
 }
 
+_SEVERITY_NAMES = {
+    analyzer_pb2.POLICY_SEVERITY_LOW: "low",
+    analyzer_pb2.POLICY_SEVERITY_MEDIUM: "medium",
+    analyzer_pb2.POLICY_SEVERITY_HIGH: "high",
+    analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
+}
+
 
 class AnalyzerClient:
     """Typed wrapper around ``AnalyzerStub`` with timeouts and readable errors."""
@@ -87,6 +94,9 @@ class AnalyzerClient:
                 description=p.description,
                 enforcement_level=level_name(p.enforcementLevel),
                 config_schema=_schema(p) if info.supportsConfig else None,
+                severity=_SEVERITY_NAMES.get(p.severity),
+                remediation=p.remediation_steps,
+                tags=tuple(p.tags),
             )
             for p in info.policies
         )

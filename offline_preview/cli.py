@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .errors import PreviewError, ProgramConfigError, ProgramFailedError
-from .report import render_text, write_json
+from .report import render_text, write_json, write_sarif
 from .runner import run
 
 EXIT_OK = 0
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--policy-config", type=Path, metavar="FILE", help="policy config JSON, as for --policy-pack-config"
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the result as JSON to FILE")
+    parser.add_argument("--sarif", type=Path, metavar="FILE", help="also write the findings as SARIF 2.1.0 to FILE")
     return parser
 
 
@@ -69,6 +70,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             write_json(result, args.json)
         except OSError as exc:
             _error(f"error: cannot write {args.json}: {exc.strerror or exc}")
+            return EXIT_ERROR
+    if args.sarif is not None:
+        try:
+            write_sarif(result, args.sarif, args.program)
+        except OSError as exc:
+            _error(f"error: cannot write {args.sarif}: {exc.strerror or exc}")
             return EXIT_ERROR
     if result.program_errors:
         _error(f"error: the program logged {len(result.program_errors)} error(s) with pulumi.log.error")

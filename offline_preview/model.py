@@ -66,6 +66,9 @@ class RecordedResource:
     """Read with ``Resource.get``: the engine does not call ``Analyze`` for these."""
     synthesized: bool = False
     """Created by the engine itself (the default providers), not by the program."""
+    source: tuple[tuple[str, int], ...] = ()
+    """Where the program registered it: the registration's stack trace as (file path, line), the
+    innermost frame (the constructor call) first; empty when the SDK sent none."""
 
     @property
     def is_provider(self) -> bool:
@@ -82,6 +85,11 @@ class PolicyInfo:
     enforcement_level: Level
     config_schema: Optional[JsonDict] = None
     """``{"properties": {...}, "required": [...]}`` or None when the policy takes no config."""
+    severity: Optional[str] = None
+    """``low``, ``medium``, ``high`` or ``critical``; None when the policy declares none."""
+    remediation: str = ""
+    """The policy's remediation steps (``remediation_steps``), "" when it has none."""
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

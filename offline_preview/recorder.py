@@ -17,6 +17,8 @@ import re
 import threading
 from collections import Counter
 from typing import Any, Optional
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from pulumi.runtime.mocks import MockMonitor, Mocks
 from pulumi.runtime.proto import alias_pb2, resource_pb2
@@ -192,7 +194,21 @@ def _record_from_request(request: Any, urn: str) -> RecordedResource:
         },
         provider=request.provider or None,
         options=_options_from_request(request, urn),
+        source=source_frames(request),
     )
+
+
+def source_frames(request: Any) -> tuple[tuple[str, int], ...]:
+    """The registration's source position and stack trace (the SDK sends both since pulumi 3.1xx)
+    as (file path, line) pairs, innermost first, without duplicates."""
+    positions = [request.sourcePosition] if request.HasField("sourcePosition") else []
+    if request.HasField("stackTrace"):
+        positions.extend(frame.pc for frame in request.stackTrace.frames if frame.HasField("pc"))
+    frames: dict[tuple[str, int], None] = {}
+    for position in positions:
+        if position.uri.startswith("file://") and position.line > 0:
+            frames.setdefault((url2pathname(urlparse(position.uri).path), position.line), None)
+    return tuple(frames)
 
 
 def _options_from_request(request: Any, urn: str) -> ResourceOptions:

@@ -1,17 +1,35 @@
-"""Render a PreviewResult: a readable plan and findings for people, a fixed JSON shape for tools."""
+"""Render a PreviewResult: a readable plan and findings for people, a fixed JSON shape for tools,
+and SARIF 2.1.0 for code review (GitHub code scanning and any other SARIF viewer)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
+from urllib.parse import quote
 
-from .model import STACK_TYPE, Finding, PreviewResult, RecordedResource
+from .findings import control_ids
+from .model import STACK_TYPE, Finding, PolicyInfo, PreviewResult, RecordedResource
 
 NO_CONTROL = "(no control id)"
 _KEY_LISTING = re.compile(r"list\w*keys", re.IGNORECASE)
+
+JSON_SCHEMA_VERSION = 2
+"""Version of the ``--json`` shape: 2 added ``schemaVersion``, ``pack`` and each finding's ``severity``."""
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+SARIF_LEVELS = {"mandatory": "error", "advisory": "warning", "remediate": "error", "disabled": "none"}
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+"""GitHub code scanning reads a rule's ``security-severity`` as over 9.0 critical, 7.0-8.9 high,
+4.0-6.9 medium, 3.9 or less low (docs.github.com, "SARIF support for code scanning",
+reportingDescriptor object); each pack severity maps into the middle of its band."""
+_LIBRARY_DIRS = frozenset({"site-packages", "dist-packages"})
+_PREVIEW_DIR = Path(__file__).resolve().parent
 
 
 def render_text(result: PreviewResult) -> str:
@@ -58,7 +76,10 @@ def summary_line(result: PreviewResult) -> str:
 
 def to_json(result: PreviewResult) -> dict[str, Any]:
     """The machine-readable result (this exact shape is relied upon by CI and tests)."""
+    severities = _severities(result)
     return {
+        "schemaVersion": JSON_SCHEMA_VERSION,
+        "pack": {"name": result.analysis.analyzer.name, "version": result.analysis.analyzer.version},
         "resources": [
             {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent} for r in result.resources
         ],
@@ -68,6 +89,7 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
                 "controls": list(f.controls),
                 "urn": f.urn,
                 "level": f.level,
+                "severity": severities.get(f.policy),
                 "message": f.message,
             }
             for f in result.findings
@@ -83,6 +105,143 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
 def write_json(result: PreviewResult, path: Path) -> None:
     """Write ``to_json(result)`` to ``path``."""
     path.write_text(json.dumps(to_json(result), indent=2) + "\n", encoding="utf-8")
+
+
+def _severities(result: PreviewResult) -> dict[str, Optional[str]]:
+    return {p.name: p.severity for p in result.analysis.analyzer.policies}
+
+
+# --- SARIF ------------------------------------------------------------------------------------------
+
+
+def to_sarif(result: PreviewResult, program_dir: Path, root: Optional[Path] = None) -> dict[str, Any]:
+    """The findings as one SARIF 2.1.0 run: one rule per policy of the pack, one result per finding.
+
+    A result is located where the program registered the resource (the innermost frame of the
+    registration's stack trace inside ``program_dir``, outside libraries), else at the project file
+    (``Pulumi.yaml``): stack-level findings, the root stack, resources created only by libraries.
+    Paths under ``root`` (default: the current directory, i.e. the repository root in CI) are
+    relative to ``%SRCROOT%``; others are absolute file URIs. The resource's URN is the result's
+    logical location.
+    """
+    root = (root or Path.cwd()).resolve()
+    program = program_dir.resolve()
+    project_file = _project_file(program)
+    by_urn = {r.urn: r for r in result.resources}
+    policies = list(result.analysis.analyzer.policies)
+    known = {p.name for p in policies}
+    policies.extend(PolicyInfo(name=f.policy, description="", enforcement_level=f.level) for f in result.findings if f.policy not in known)
+    policies = list({p.name: p for p in policies}.values())
+    index = {p.name: i for i, p in enumerate(policies)}
+    severities = {p.name: p.severity for p in policies}
+    results = []
+    for finding in result.findings:
+        resource = by_urn.get(finding.urn) if finding.urn else None
+        source = _program_frame(resource, program) if resource is not None else None
+        path, line = source if source else (project_file, 1)
+        location: dict[str, Any] = {
+            "physicalLocation": {"artifactLocation": _artifact(path, root), "region": {"startLine": line}},
+        }
+        if finding.urn:
+            location["logicalLocations"] = [{
+                "fullyQualifiedName": finding.urn,
+                "name": resource.name if resource is not None else finding.urn.rsplit("::", 1)[-1],
+                "kind": "resource",
+            }]
+        severity = severities.get(finding.policy)
+        results.append({
+            "ruleId": finding.policy,
+            "ruleIndex": index[finding.policy],
+            "level": SARIF_LEVELS[finding.level],
+            "message": {"text": finding.message},
+            "locations": [location],
+            "partialFingerprints": {"aizoneFinding/v1": _fingerprint(finding)},
+            "properties": {
+                "controls": list(finding.controls),
+                "enforcementLevel": finding.level,
+                **({"severity": severity} if severity else {}),
+                "urn": finding.urn or "",
+                "stage": finding.stage,
+            },
+        })
+    analyzer = result.analysis.analyzer
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [{
+            "tool": {"driver": {"name": analyzer.name, "version": analyzer.version, "rules": [_rule(p) for p in policies]}},
+            "automationDetails": {"id": f"aizone-offline-preview/{result.project}/{result.stack}/"},
+            "originalUriBaseIds": {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}},
+            "invocations": [{"executionSuccessful": not result.program_errors}],
+            "results": results,
+            "properties": {"project": result.project, "stack": result.stack},
+        }],
+    }
+
+
+def write_sarif(result: PreviewResult, path: Path, program_dir: Path) -> None:
+    """Write ``to_sarif(result, program_dir)`` to ``path``."""
+    path.write_text(json.dumps(to_sarif(result, program_dir), indent=2) + "\n", encoding="utf-8")
+
+
+def _rule(policy: PolicyInfo) -> dict[str, Any]:
+    """A SARIF reportingDescriptor for one policy: id = policy name, help = remediation + description."""
+    description = policy.description or policy.name
+    controls = list(control_ids(description))
+    help_text = f"{policy.remediation}\n\n{description}" if policy.remediation else description
+    help_markdown = f"**Remediation:** {policy.remediation}\n\n{description}" if policy.remediation else description
+    properties: dict[str, Any] = {
+        # "security" makes GitHub read security-severity; the pack's own tags name controls and MCSB ids.
+        "tags": list(dict.fromkeys(["security", *(policy.tags or controls)])),
+        "controls": controls,
+        "enforcementLevel": policy.enforcement_level,
+    }
+    if policy.severity:
+        properties["severity"] = policy.severity
+        properties["security-severity"] = SECURITY_SEVERITY[policy.severity]
+    return {
+        "id": policy.name,
+        "name": policy.name,
+        "shortDescription": {"text": description},
+        "fullDescription": {"text": description},
+        "help": {"text": help_text, "markdown": help_markdown},
+        "defaultConfiguration": {
+            "level": SARIF_LEVELS.get(policy.enforcement_level, "warning"),
+            "enabled": policy.enforcement_level != "disabled",
+        },
+        "properties": properties,
+    }
+
+
+def _program_frame(resource: RecordedResource, program: Path) -> Optional[tuple[Path, int]]:
+    """The innermost registration frame in the program's own code (not a library, not this tool)."""
+    for file_name, line in resource.source:
+        path = Path(file_name).resolve()
+        if not path.is_relative_to(program) or path.is_relative_to(_PREVIEW_DIR):
+            continue
+        if _LIBRARY_DIRS.intersection(path.parts):
+            continue
+        return path, line
+    return None
+
+
+def _project_file(program: Path) -> Path:
+    for name in ("Pulumi.yaml", "Pulumi.yml"):
+        if (program / name).is_file():
+            return program / name
+    return program / "Pulumi.yaml"
+
+
+def _artifact(path: Path, root: Path) -> dict[str, Any]:
+    if path.is_relative_to(root):
+        return {"uri": quote(path.relative_to(root).as_posix()), "uriBaseId": SRCROOT}
+    return {"uri": path.as_uri()}
+
+
+def _fingerprint(finding: Finding) -> str:
+    """Stable across runs: the same policy, resource and message is the same alert."""
+    key = "\n".join((finding.policy, finding.urn or "", finding.message))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
 def _plan_counts(resources: list[RecordedResource]) -> list[str]:

@@ -22,9 +22,9 @@ at the policy's level, still prefixed and readable.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Final, Literal, TypedDict
+from typing import Any, Final, Literal, TypedDict, cast
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -32,6 +32,7 @@ from pulumi_policy import (
     PolicyComplianceFramework,
     PolicyConfigSchema,
     ReportViolation,
+    ResourceRemediation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     Severity,
@@ -139,6 +140,10 @@ def check(
 
 ResourceRule = Callable[[Resource, PolicyConfig], Iterable[Finding]]
 StackRule = Callable[[StackIndex, PolicyConfig], Iterable[Finding]]
+Remediator = Callable[[MutableMapping[str, Any]], bool]
+"""A fix for the `remediate` level: edits the resource's inputs in place (pulumi_policy's
+secret-preserving view, so a replaced secret stays secret) and returns True when it changed them.
+The pack's remediators live in remediation.py."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -207,6 +212,8 @@ class ResourcePolicySpec(PolicySpec):
 
     resource_types: tuple[str, ...]
     rule: ResourceRule
+    remediate: Remediator | None = None
+    """Optional safe fix: with it the policy accepts the `remediate` level (remediation.py)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -304,6 +311,29 @@ def _resource_validator(spec: ResourcePolicySpec) -> Callable[[ResourceValidatio
     return validate
 
 
+def _resource_remediator(spec: ResourcePolicySpec, fix: Remediator) -> Callable[[ResourceValidationArgs], Mapping[str, Any] | None]:
+    """pulumi_policy remediate callback: the fixed inputs, or None when nothing changes (pulumi_policy
+    reports every non-empty return as a remediation). An exempted resource is left alone, and a
+    failing fix changes nothing: Analyze then still reports the violation, so nothing slips through."""
+    types = frozenset(spec.resource_types)
+
+    def remediate(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
+        if args.resource_type not in types:
+            return None
+        config = PolicyConfig(spec.config_schema, args.get_config())
+        exemption = config.exemptions.find(args.urn, args.name)
+        if exemption is not None and exemption.active(_today()):
+            return None
+        props: Any = args.props
+        try:
+            changed = fix(props)
+        except Exception:  # noqa: BLE001 - the pack must never crash the engine
+            return None
+        return props if changed else None
+
+    return remediate
+
+
 def _stack_validator(spec: StackPolicySpec) -> Callable[[StackValidationArgs, ReportViolation], None]:
     """pulumi_policy validate callback of a stack policy."""
 
@@ -366,7 +396,10 @@ def build_policy(spec: PolicySpec) -> Policy:
         remediation_steps=spec.remediation,
     )
     if isinstance(spec, ResourcePolicySpec):
-        return ResourceValidationPolicy(validate=_resource_validator(spec), **common)
+        # pulumi_policy types the callback as returning an awaitable, but its Remediate also takes a
+        # plain mapping (policy.py: `elif result is not None: new_props = result`).
+        remediate = cast(ResourceRemediation, _resource_remediator(spec, spec.remediate)) if spec.remediate else None
+        return ResourceValidationPolicy(validate=_resource_validator(spec), remediate=remediate, **common)
     if isinstance(spec, StackPolicySpec):
         return StackValidationPolicy(validate=_stack_validator(spec), **common)
     raise TypeError(f"{spec.name}: a policy spec is either a ResourcePolicySpec or a StackPolicySpec")

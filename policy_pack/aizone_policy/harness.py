@@ -54,6 +54,16 @@ class Diagnostic:
 
 
 @dataclass(frozen=True)
+class Remediation:
+    """One remediation of the pack: the policy, the resource's inputs after it (None when it only
+    reported a diagnostic) and the diagnostic ("" when it changed the inputs)."""
+
+    policy: str
+    properties: Mapping[str, Any] | None
+    diagnostic: str
+
+
+@dataclass(frozen=True)
 class StackItem:
     """One resource of a stack handed to AnalyzeStack: outputs, parent and dependencies."""
 
@@ -119,6 +129,8 @@ def reconcile_config(
     if all_level:
         result = {name: (all_level, props) for name, (_level, props) in result.items()}
     for key, (level, props, _errors) in entries.items():
+        if key == "all":
+            continue
         current_level, current_props = result.get(key, ("", {}))
         result[key] = (level or current_level, {**current_props, **props})
     for policy in policies:
@@ -186,6 +198,22 @@ class PackAnalyzer:
             type=type_token, properties=_struct(props), urn=urn or urn_for(type_token, name), name=name
         )
         return self._diagnostics(self.servicer.Analyze(request, None))
+
+    def remediate(self, type_token: str, props: Mapping[str, Any], name: str = "res", urn: str = "") -> list[Remediation]:
+        """Remediate one resource's inputs (what the engine sends before Analyze when a policy runs at
+        level `remediate`), in the order the remediations were applied."""
+        request = analyzer_pb2.AnalyzeRequest(
+            type=type_token, properties=_struct(props), urn=urn or urn_for(type_token, name), name=name
+        )
+        response = self.servicer.Remediate(request, None)
+        return [
+            Remediation(
+                policy=item.policyName,
+                properties=json_format.MessageToDict(item.properties) if item.HasField("properties") else None,
+                diagnostic=item.diagnostic,
+            )
+            for item in response.remediations
+        ]
 
     def analyze_stack(self, items: Iterable[StackItem]) -> list[Diagnostic]:
         """Analyze a whole stack (what the engine sends once all resources are registered)."""

@@ -35,15 +35,14 @@ from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from .framework import AdvisoryMessage, ResourcePolicySpec, build_policy
+from .manifest import REPOSITORY, load_manifest, readme_text
 from .policies import ALL_SPECS
+from .remediation import refusal, with_remediations
 
+_MANIFEST: Final = load_manifest()
 PACK_NAME: Final = "aizone-secure-ai"
-PACK_VERSION: Final = "0.1.0"
-PACK_DESCRIPTION: Final = (
-    "Secure AI landing zone controls for Azure (azure-native v3): Entra-only auth, private "
-    "networking, prompt shields, approved models, central logging. Every policy names its control "
-    "ids and MCSB mapping."
-)
+PACK_VERSION: Final = _MANIFEST.version
+PACK_DESCRIPTION: Final = _MANIFEST.description
 # Same limits as pulumi_policy.PolicyPack.
 _MAX_MESSAGE_BYTES: Final = 1024 * 1024 * 400
 _WORKERS: Final = 4
@@ -75,6 +74,19 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                 continue
             active.append((policy, EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level))
         return active
+
+    def Configure(self, request: Any, context: Any) -> Any:
+        """pulumi_policy's Configure, but `remediate` is refused for a policy without a remediation
+        (pulumi_policy would run it as mandatory and say nothing): one error naming the policies."""
+        known = {policy.name: policy for policy in self._policies()}
+        requested = [name for name, entry in request.policyConfig.items() if name in known and entry.enforcementLevel == analyzer_pb2.REMEDIATE]
+        remediable = [name for name, p in known.items() if isinstance(p, ResourceValidationPolicy) and p.has_remediation()]
+        message = refusal(requested, remediable)
+        if message is not None:
+            if context is not None:
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, message)
+            raise ValueError(message)
+        return super().Configure(request, context)
 
     def Analyze(self, request: Any, _context: Any) -> analyzer_pb2.AnalyzeResponse:
         self._configure_runtime_settings()
@@ -190,7 +202,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
 
 def build_policies() -> list[Policy]:
     """The pulumi_policy policies of the pack, in catalog order of their specs."""
-    return [build_policy(spec) for spec in ALL_SPECS]
+    return [build_policy(spec) for spec in with_remediations(ALL_SPECS)]
 
 
 def build_servicer() -> AizoneAnalyzerServicer:
@@ -203,10 +215,10 @@ def build_servicer() -> AizoneAnalyzerServicer:
         None,
         PACK_DESCRIPTION,
         "Secure AI landing zone",
-        None,
+        readme_text(),
         "azure",
         ["azure", "ai", "security", "mcsb"],
-        None,
+        REPOSITORY,
     )
     servicer._resource_types = {
         spec.name: frozenset(spec.resource_types) for spec in ALL_SPECS if isinstance(spec, ResourcePolicySpec)

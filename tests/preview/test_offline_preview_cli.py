@@ -62,13 +62,17 @@ def test_plan_shows_counts_and_component_tree(insecure: tuple[subprocess.Complet
 
 def test_json_has_exactly_the_documented_shape(insecure: tuple[subprocess.CompletedProcess[str], dict[str, Any]]) -> None:
     document = insecure[1]
-    assert set(document) == {"resources", "findings", "summary"}
+    assert set(document) == {"schemaVersion", "pack", "resources", "findings", "summary"}
+    assert document["schemaVersion"] == 2
+    # The fixture pack's PulumiPolicy.yaml has no version: a stock PolicyPack then reports "0.0.1".
+    assert document["pack"] == {"name": "fixture-pack", "version": "0.0.1"}
     assert set(document["summary"]) == {"resources", "mandatory", "advisory"}
     assert document["summary"] == {"resources": 6, "mandatory": 2, "advisory": 1}
     for resource in document["resources"]:
         assert set(resource) == {"urn", "type", "name", "parent"}
     for finding in document["findings"]:
-        assert set(finding) == {"policy", "controls", "urn", "level", "message"}
+        assert set(finding) == {"policy", "controls", "urn", "level", "severity", "message"}
+        assert finding["severity"] is None  # the fixture policies declare no severity
     types = {r["type"]: r for r in document["resources"]}
     assert types["pulumi:pulumi:Stack"]["parent"] is None
     stack_urn = types["pulumi:pulumi:Stack"]["urn"]
