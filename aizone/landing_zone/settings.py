@@ -33,9 +33,15 @@ NAMESPACE = "aizone"
 BOUNDARIES = reference.BOUNDARIES
 SEVERITY_THRESHOLDS = ("Low", "Medium", "High")
 SUBNET_ROLES = ("privateEndpoints", "gateway", "agents")
-# Smallest prefix (largest number) each subnet may have. Container Apps environments with workload
-# profiles need at least a /27; private endpoints and the gateway's VNet integration fit in a /28.
-SUBNET_MAX_PREFIX = {"privateEndpoints": 28, "gateway": 28, "agents": 27}
+# Smallest prefix (largest number) each subnet may have:
+# - agents: a Container Apps environment with workload profiles needs at least a /27 ("The minimum
+#   required subnet size is /27", https://learn.microsoft.com/azure/container-apps/networking);
+# - gateway: API Management Standard v2 VNet integration needs at least a /27 ("Subnet size:
+#   Minimum: /27", https://learn.microsoft.com/azure/api-management/integrate-vnet-outbound);
+# - privateEndpoints: each endpoint takes one address; a /28 leaves 11 after Azure's 5 reserved.
+# The delegations both services need (Microsoft.App/environments, Microsoft.Web/serverFarms) are
+# set by the network component (aizone/components/network.py, SUBNET_DELEGATIONS).
+SUBNET_MAX_PREFIX = {"privateEndpoints": 28, "gateway": 27, "agents": 27}
 
 _REGION = re.compile(r"^[a-z]+[a-z0-9]*$")
 _PREFIX = re.compile(r"^[a-z][a-z0-9]{1,7}$")
@@ -344,7 +350,11 @@ def _read_network(reader: _Reader, value: Any) -> NetworkSettings:
         if net is None:
             continue
         if net.prefixlen > SUBNET_MAX_PREFIX[role]:
-            reader.fail(subnet_key, f"{net} is too small; the {role} subnet needs a /{SUBNET_MAX_PREFIX[role]} or larger")
+            reader.fail(
+                subnet_key,
+                f"{net} is too small; the {role} subnet needs a /{SUBNET_MAX_PREFIX[role]} or larger "
+                f"(a prefix length from /8 to /{SUBNET_MAX_PREFIX[role]})",
+            )
         if space is not None and not net.subnet_of(space):
             reader.fail(subnet_key, f"{net} is outside the address space {space}")
         for other_role, other in parsed.items():
