@@ -970,7 +970,7 @@ def _read_options(
     for config_key, (field_name, kind) in fields.items():
         if config_key not in data:
             continue
-        item = data[config_key]
+        item: Any = data[config_key]
         if kind is int and isinstance(item, float) and math.isfinite(item) and item.is_integer():
             item = int(item)
         accepted = (int, float) if kind is float else kind
