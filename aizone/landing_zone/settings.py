@@ -979,14 +979,17 @@ def _read_options(
         ):
             reader.fail(f"{key}.{config_key}", f"expected {_KIND_NAMES.get(kind, 'another kind of value')}, got {_describe(item)}")
             continue
-        if kind is list and not all(isinstance(element, str) for element in item):
-            reader.fail(f"{key}.{config_key}", "expected a list of text values")
+        if isinstance(item, list):
+            if not all(isinstance(element, str) for element in item):
+                reader.fail(f"{key}.{config_key}", "expected a list of text values")
+                continue
+            kwargs[field_name] = tuple(item)
             continue
         high = _UPPER_BOUNDS.get(f"{key.removeprefix(NAMESPACE + ':')}.{config_key}")
         if high is not None and item > high:
             reader.fail(f"{key}.{config_key}", f"{item} is out of range; at most {high:,}")
             continue
-        kwargs[field_name] = tuple(item) if kind is list else item
+        kwargs[field_name] = item
     try:
         return factory(**kwargs)
     except (TypeError, ValueError) as error:
