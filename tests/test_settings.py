@@ -268,3 +268,65 @@ def test_keys_whose_values_stay_plain_text_cannot_be_secret() -> None:
         "keys that may be secret: 'gateway', 'alerts', 'governance', 'entra'",
     ]
     assert "aiz" not in " ".join(caught.value.problems).replace("aizone", "")
+
+
+_SECRET_PROBE = """
+import json, sys
+from pathlib import Path
+from offline_preview.program import run_program
+from offline_preview.project import load_project
+
+project = load_project(Path(sys.argv[1]), "dev")
+# What the engine does for `pulumi config set --secret`: the value reaches the program decrypted and
+# its key is listed as secret (PULUMI_CONFIG_SECRET_KEYS -> set_all_config).
+project.secret_keys = sys.argv[2:]
+run = run_program(project)
+print(json.dumps([{"type": r.type, "name": r.name, "inputs": r.inputs} for r in run.resources]))
+"""
+SECRET_SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+
+
+def _secret(value: str) -> dict[str, str]:
+    return {**SECRET_SIG, "value": value}
+
+
+@pytest.mark.controls("ACC-8")
+def test_secret_config_reaches_resources_only_as_secrets() -> None:
+    """Under mocks, with `aizone:alerts`, `aizone:gateway` and `aizone:governance` marked secret,
+    the recorded inputs carry the engine's secret signature wherever those values go."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", _SECRET_PROBE, str(ROOT), "aizone:alerts", "aizone:gateway", "aizone:governance"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240,
+        env={**__import__("os").environ, "PYTHONPATH": f"{ROOT}{__import__('os').pathsep}{ROOT / 'policy_pack'}"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    resources = {(r["type"], r["name"]): r["inputs"] for r in json.loads(result.stdout)}
+    group = resources[("azure-native:monitor:ActionGroup", "aizone-alerts-action-group")]
+    assert [r["emailAddress"] for r in group["emailReceivers"]] == [
+        _secret("secops@contoso.com"), _secret("ai-platform@contoso.com")
+    ]
+    apim = next(inputs for (kind, _), inputs in resources.items() if kind == "azure-native:apimanagement:ApiManagementService")
+    assert apim["publisherEmail"] == _secret("ai-platform@contoso.com")
+    assert apim["publisherName"] == _secret("Contoso AI Platform")
+    contact = next(inputs for (kind, _), inputs in resources.items() if kind == "azure-native:security:SecurityContact")
+    assert contact["emails"] == _secret("secops@contoso.com")
+    # Nothing else leaks: no recorded input holds a secret value in plain text (agents' owners
+    # are not secret config, so their addresses stay plain).
+    secrets = {"secops@contoso.com", "ai-platform@contoso.com", "Contoso AI Platform"}
+    for inputs in resources.values():
+        for text in _plain_strings(inputs):
+            assert not any(secret in text for secret in secrets), text
+
+
+def _plain_strings(value: Any) -> list[str]:
+    """Every string in recorded inputs that is not inside a secret."""
+    if isinstance(value, dict):
+        if value.get("4dabf18193072939515e22adb298388d") == SECRET_SIG["4dabf18193072939515e22adb298388d"]:
+            return []
+        return [text for item in value.values() for text in _plain_strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _plain_strings(item)]
+    return [value] if isinstance(value, str) else []
