@@ -629,7 +629,7 @@ def _read_network(reader: _Reader, value: Any) -> NetworkSettings:
             reader.fail(
                 subnet_key,
                 f"{net} is too small; the {role} subnet needs a /{SUBNET_MAX_PREFIX[role]} or larger "
-                f"(a prefix length from /8 to /{SUBNET_MAX_PREFIX[role]})",
+                f"(a prefix length of /{SUBNET_MAX_PREFIX[role]} or less, e.g. /{SUBNET_MAX_PREFIX[role]} or /24)",
             )
         if space is not None and not net.subnet_of(space):
             reader.fail(subnet_key, f"{net} is outside the address space {space}")
