@@ -169,7 +169,7 @@ def test_bad_configuration_exits_2_with_the_key_and_registers_nothing(tmp_path: 
     result = run_preview_cli("--program", str(program), "--stack", "bad", "--policy-pack", str(ROOT / "policy_pack"), "--json", str(report))
     assert result.returncode == 2, result.stderr
     assert "aizone:ai.deployments[0].model: OpenAI/gpt-35-turbo@2024-11-20 is not on the model allow-list" in result.stderr
-    assert "aizone:applications[1].boundary: str 'partners' is not allowed" in result.stderr
+    assert "aizone:applications[1].boundary: the text 'partners' is not allowed" in result.stderr
     assert result.stderr.startswith("error: invalid stack configuration (2 problem(s)):")
     assert "Traceback" not in result.stderr
     # The preview notes any resource registered before the error; there must be none.

@@ -20,7 +20,8 @@ from .base import Placement, PrivateNetworking, implements
 
 @dataclass(frozen=True)
 class Rule:
-    """One NSG rule, written the way a reviewer reads it."""
+    """One NSG rule, written the way a reviewer reads it. `ports` is one port or range ("443",
+    "30000-32767", "*") or several ("443", "31443")."""
 
     name: str
     priority: int
@@ -28,12 +29,55 @@ class Rule:
     access: str  # Allow | Deny
     source: str
     destination: str
-    ports: str = "*"
+    ports: str | tuple[str, ...] = "*"
     protocol: str = "*"
 
 
 def _deny_all(direction: str) -> Rule:
     return Rule(f"deny-all-{direction.lower()}", 4096, direction, "Deny", "*", "*")
+
+
+# Azure DNS (the virtual public IP of the platform), reached from every subnet.
+AZURE_DNS = "168.63.129.16"
+
+
+def agents_rules(subnet: str, region: str) -> tuple[Rule, ...]:
+    """The agents subnet hosts a Container Apps environment with workload profiles and internal
+    ingress. Its NSG allows exactly what Microsoft lists for that environment type, and nothing
+    else ("Securing a virtual network in Azure Container Apps with Network Security Groups",
+    https://learn.microsoft.com/azure/container-apps/firewall-integration, workload profiles tabs;
+    source: MicrosoftDocs/azure-docs articles/container-apps/firewall-integration.md):
+    - inbound: clients (here the VNet: ingress is internal) to the subnet on 443 and 31443 (the
+      environment's edge proxy behind the internal load balancer; HTTP 80/31080 is not used), and
+      AzureLoadBalancer probes on 30000-32767 (the full range: the probe ports are allocated at
+      creation);
+    - outbound: all traffic between IPs of the subnet, MicrosoftContainerRegistry and its
+      dependency AzureFrontDoor.FirstParty on 443, AzureActiveDirectory on 443 (managed
+      identities), AzureMonitor on 443, Azure DNS 168.63.129.16 on 53 over TCP and UDP, NTP (UDP
+      123), AzureCloud on 443 (FQDN-based platform dependencies without static IPs) and
+      Storage.<region> on 443 (images hosted in Azure Container Registry). The registry itself is
+      reached through its private endpoint, so no AzureContainerRegistry rule is needed (same page).
+    The subnet-internal rule is needed in both directions: the deny-all inbound rule overrides
+    Azure's default AllowVnetInBound, so intra-subnet traffic must be allowed inbound explicitly.
+    """
+    return (
+        Rule("allow-subnet-in", 100, "Inbound", "Allow", subnet, subnet),
+        Rule("allow-vnet-https-in", 110, "Inbound", "Allow", "VirtualNetwork", subnet, ("443", "31443"), "Tcp"),
+        Rule("allow-lb-probes-in", 120, "Inbound", "Allow", "AzureLoadBalancer", subnet, "30000-32767", "Tcp"),
+        Rule("allow-subnet-out", 100, "Outbound", "Allow", subnet, subnet),
+        Rule("allow-vnet-https-out", 110, "Outbound", "Allow", subnet, "VirtualNetwork", "443", "Tcp"),
+        Rule("allow-mcr-out", 120, "Outbound", "Allow", subnet, "MicrosoftContainerRegistry", "443", "Tcp"),
+        Rule("allow-mcr-cdn-out", 130, "Outbound", "Allow", subnet, "AzureFrontDoor.FirstParty", "443", "Tcp"),
+        Rule("allow-entra-out", 140, "Outbound", "Allow", subnet, "AzureActiveDirectory", "443", "Tcp"),
+        Rule("allow-monitor-out", 150, "Outbound", "Allow", subnet, "AzureMonitor", "443", "Tcp"),
+        Rule("allow-dns-tcp-out", 160, "Outbound", "Allow", subnet, AZURE_DNS, "53", "Tcp"),
+        Rule("allow-dns-udp-out", 170, "Outbound", "Allow", subnet, AZURE_DNS, "53", "Udp"),
+        Rule("allow-ntp-out", 180, "Outbound", "Allow", subnet, "*", "123", "Udp"),
+        Rule("allow-azurecloud-out", 190, "Outbound", "Allow", subnet, "AzureCloud", "443", "Tcp"),
+        Rule("allow-storage-out", 200, "Outbound", "Allow", subnet, f"Storage.{region}", "443", "Tcp"),
+        _deny_all("Inbound"),
+        _deny_all("Outbound"),
+    )
 
 
 # Deny-by-default rule sets. Azure's built-in rules allow all VNet traffic and all outbound Internet
@@ -46,9 +90,12 @@ SUBNET_RULES: Mapping[str, tuple[Rule, ...]] = {
         _deny_all("Inbound"),
         _deny_all("Outbound"),
     ),
-    # The gateway's outbound VNet integration: it calls private endpoints in the VNet, Entra ID
-    # (token validation keys), Azure Monitor (request logs), and its own platform dependencies in
-    # Storage and Key Vault, nothing else.
+    # The gateway's outbound VNet integration (API Management Standard v2). Microsoft requires an
+    # NSG on the subnet but no specific rule ("Integrate an Azure API Management instance with a
+    # private virtual network for outbound connections", Network security group:
+    # https://learn.microsoft.com/azure/api-management/integrate-vnet-outbound), so the rules only
+    # allow what the gateway calls: private endpoints in the VNet, Entra ID (token validation
+    # keys), Azure Monitor (request logs), and its platform dependencies in Storage and Key Vault.
     "gateway": (
         Rule("allow-vnet-https-out", 100, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork", "443", "Tcp"),
         Rule("allow-entra-out", 110, "Outbound", "Allow", "VirtualNetwork", "AzureActiveDirectory", "443", "Tcp"),
@@ -58,22 +105,15 @@ SUBNET_RULES: Mapping[str, tuple[Rule, ...]] = {
         _deny_all("Inbound"),
         _deny_all("Outbound"),
     ),
-    # Container Apps (agents and code sessions): HTTPS in from the VNet and the platform load
-    # balancer; out only to the VNet, Entra ID, Azure Monitor and container registries.
-    "agents": (
-        Rule("allow-vnet-https-in", 100, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork", "443", "Tcp"),
-        Rule("allow-lb-probes-in", 110, "Inbound", "Allow", "AzureLoadBalancer", "*"),
-        Rule("allow-vnet-https-out", 100, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork", "443", "Tcp"),
-        Rule("allow-entra-out", 110, "Outbound", "Allow", "VirtualNetwork", "AzureActiveDirectory", "443", "Tcp"),
-        Rule("allow-monitor-out", 120, "Outbound", "Allow", "VirtualNetwork", "AzureMonitor", "443", "Tcp"),
-        Rule("allow-acr-out", 130, "Outbound", "Allow", "VirtualNetwork", "AzureContainerRegistry", "443", "Tcp"),
-        Rule("allow-mcr-out", 140, "Outbound", "Allow", "VirtualNetwork", "MicrosoftContainerRegistry", "443", "Tcp"),
-        # MCR serves image layers through Azure Front Door (Container Apps networking requirements).
-        Rule("allow-mcr-cdn-out", 150, "Outbound", "Allow", "VirtualNetwork", "AzureFrontDoor.FirstParty", "443", "Tcp"),
-        _deny_all("Inbound"),
-        _deny_all("Outbound"),
-    ),
 }
+
+
+def subnet_rules(role: str, prefix: str, region: str) -> tuple[Rule, ...]:
+    """The NSG rules of one subnet role (the agents rules name the subnet's own prefix and region)."""
+    if role == "agents":
+        return agents_rules(prefix, region)
+    return SUBNET_RULES[role]
+
 
 # Subnets whose workloads call public Azure endpoints (Entra ID, Azure Monitor, registries, the
 # gateway's Storage/Key Vault dependencies). They get explicit egress (a NAT gateway, or a route
@@ -82,8 +122,11 @@ SUBNET_RULES: Mapping[str, tuple[Rule, ...]] = {
 EGRESS_SUBNETS = ("gateway", "agents")
 EGRESS_MODES = ("natGateway", "hubFirewall")
 
-# Services a subnet is delegated to (the gateway subnet hosts API Management v2 VNet integration,
-# the agents subnet a Container Apps environment).
+# Services a subnet is delegated to: API Management v2 VNet integration needs Microsoft.Web/serverFarms
+# (https://learn.microsoft.com/azure/api-management/integrate-vnet-outbound, Subnet delegation), a
+# workload-profiles Container Apps environment Microsoft.App/environments
+# ("Create a subnet delegated to Microsoft.App/environments",
+# https://learn.microsoft.com/azure/container-apps/workload-profiles-manage-cli).
 SUBNET_DELEGATIONS: Mapping[str, str] = {
     "gateway": "Microsoft.Web/serverFarms",
     "agents": "Microsoft.App/environments",
@@ -131,7 +174,7 @@ class Network(pulumi.ComponentResource):
                 network.NetworkSecurityGroupInitArgs(
                     resource_group_name=placement.resource_group_name,
                     location=placement.location,
-                    security_rules=[_rule_args(rule) for rule in SUBNET_RULES[role]],
+                    security_rules=[_rule_args(rule) for rule in subnet_rules(role, subnets[role], placement.location)],
                     tags=placement.with_tags(),
                 ),
                 opts=child,
@@ -253,7 +296,8 @@ def _rule_args(rule: Rule) -> network.SecurityRuleArgs:
         source_address_prefix=rule.source,
         source_port_range="*",
         destination_address_prefix=rule.destination,
-        destination_port_range=rule.ports,
+        destination_port_range=rule.ports if isinstance(rule.ports, str) else None,
+        destination_port_ranges=list(rule.ports) if not isinstance(rule.ports, str) else None,
     )
 
 

@@ -10,12 +10,14 @@ preview) prints without a traceback.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import ipaddress
 import json
+import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 
 import pulumi
 
@@ -28,16 +30,22 @@ from ..components.gateway import GatewayOptions
 from ..components.monitoring import AlertOptions
 from ..components.registry import RegistryOptions
 from ..components.sessions import SessionPoolOptions
+from .regions import AZURE_PUBLIC_REGIONS
 
 NAMESPACE = "aizone"
 BOUNDARIES = reference.BOUNDARIES
 SEVERITY_THRESHOLDS = ("Low", "Medium", "High")
 SUBNET_ROLES = ("privateEndpoints", "gateway", "agents")
-# Smallest prefix (largest number) each subnet may have. Container Apps environments with workload
-# profiles need at least a /27; private endpoints and the gateway's VNet integration fit in a /28.
-SUBNET_MAX_PREFIX = {"privateEndpoints": 28, "gateway": 28, "agents": 27}
+# Smallest prefix (largest number) each subnet may have:
+# - agents: a Container Apps environment with workload profiles needs at least a /27 ("The minimum
+#   required subnet size is /27", https://learn.microsoft.com/azure/container-apps/networking);
+# - gateway: API Management Standard v2 VNet integration needs at least a /27 ("Subnet size:
+#   Minimum: /27", https://learn.microsoft.com/azure/api-management/integrate-vnet-outbound);
+# - privateEndpoints: each endpoint takes one address; a /28 leaves 11 after Azure's 5 reserved.
+# The delegations both services need (Microsoft.App/environments, Microsoft.Web/serverFarms) are
+# set by the network component (aizone/components/network.py, SUBNET_DELEGATIONS).
+SUBNET_MAX_PREFIX = {"privateEndpoints": 28, "gateway": 27, "agents": 27}
 
-_REGION = re.compile(r"^[a-z]+[a-z0-9]*$")
 _PREFIX = re.compile(r"^[a-z][a-z0-9]{1,7}$")
 _ENVIRONMENT = re.compile(r"^[a-z][a-z0-9]{0,7}$")
 _APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
@@ -137,6 +145,8 @@ class Settings:
     gateway: GatewayOptions
     execution: ExecutionSettings
     alerts: AlertOptions
+    secret_values: tuple[str, ...] = ()
+    """String values of secret config keys; every resource input carrying one is made secret."""
 
     def name(self, kind: str, *parts: str) -> str:
         """Resource name per the Cloud Adoption Framework pattern `<kind>-<prefix>-<env>[-part...]`."""
@@ -150,13 +160,27 @@ _MISSING = object()
 
 
 class _Reader:
-    """Walks raw config values, collecting every problem with the key path it belongs to."""
+    """Walks raw config values, collecting every problem with the key path it belongs to.
 
-    def __init__(self) -> None:
+    `secrets` maps each secret top-level key (without the namespace) to its raw value: a problem
+    under such a key never shows those values; they are replaced by `[secret]`."""
+
+    def __init__(self, secrets: Mapping[str, Any] | None = None) -> None:
         self.problems: list[str] = []
+        self._masks: dict[str, list[str]] = {
+            top: sorted({text for text in _leaf_texts(value) if text}, key=len, reverse=True)
+            for top, value in (secrets or {}).items()
+        }
 
     def fail(self, key: str, message: str) -> None:
-        self.problems.append(f"{key}: {message}")
+        self.problems.append(f"{key}: {self.mask(key, message)}")
+
+    def mask(self, key: str, message: str) -> str:
+        """`message` without the values of the secret top-level key that `key` belongs to."""
+        top = re.split(r"[.\[]", key.removeprefix(f"{NAMESPACE}:"), maxsplit=1)[0]
+        for text in self._masks.get(top, ()):
+            message = re.sub(rf"(?<![\w.]){re.escape(text)}(?![\w])", SECRET_MASK, message)
+        return message
 
     def mapping(self, key: str, value: Any, allowed: Sequence[str], required: Sequence[str] = ()) -> dict[str, Any]:
         """A mapping with only `allowed` keys and all `required` ones; {} after reporting a problem."""
@@ -192,6 +216,8 @@ class _Reader:
         return value
 
     def integer(self, key: str, value: Any, low: int, high: int) -> int:
+        if isinstance(value, float) and value.is_integer() and math.isfinite(value):
+            value = int(value)  # JSON and YAML may spell a whole number 50.0
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(key, f"expected a whole number from {low} to {high}, got {_describe(value)}")
             return low
@@ -223,12 +249,51 @@ class _Reader:
             return None
 
 
+SECRET_MASK = "[secret]"
+
+
 def _describe(value: Any) -> str:
+    """A config value as a user wrote it, in YAML terms (never a Python type name)."""
     if value is _MISSING:
         return "nothing"
-    if isinstance(value, (dict, list)):
-        return f"a {type(value).__name__}"
-    return f"{type(value).__name__} {value!r}"
+    if value is None:
+        return "null (an empty value)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the text {_quote(value)}"
+    return "a value of an unsupported kind"
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    """A string for an error message: quoted, shortened if long."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+# What each config type is called in messages.
+_KIND_NAMES: dict[type, str] = {
+    str: "a string", int: "a whole number", float: "a number", bool: "true or false", list: "a list",
+}
+
+
+def _leaf_texts(value: Any) -> Iterator[str]:
+    """Every scalar inside a config value, as text (strings as they are, numbers as written)."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaf_texts(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _leaf_texts(item)
+    elif isinstance(value, str):
+        yield value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        yield repr(value)
 
 
 def _names(values: Sequence[str]) -> str:
@@ -242,40 +307,123 @@ _TOP_LEVEL = (
 _REQUIRED = ("prefix", "environment", "location", "network", "ai", "applications", "gateway", "alerts")
 
 
+# Top-level keys whose value is a string: the engine passes them as they are written and they are
+# never JSON-decoded (a quoted "true", "123" or "null" stays a string). Every other key is structured
+# (a mapping or a list), which the engine passes as JSON text.
+_STRING_KEYS = ("prefix", "environment", "location")
+
+# Top-level keys that may hold secrets (`pulumi config set --secret`, `secure:` in the stack file).
+# Pulumi marks a whole top-level key secret when any value inside it is; the string values of these
+# keys then reach resources only as secrets (see `load_settings`). The others are refused as
+# secrets, because Pulumi and Azure keep their values in plain text anyway: they become resource
+# names and URNs (prefix, environment, applications, agents, ai deployments, execution), the
+# region, network addresses, or tags ("Tags are stored as plain text. Never add sensitive values
+# to tags.", https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources).
+SECRET_CAPABLE_KEYS = ("gateway", "alerts", "governance", "entra")
+
+
+@dataclass(frozen=True)
+class RawConfig:
+    """The `aizone:*` config as the program received it: values (keys without the namespace),
+    the keys Pulumi marks secret, and problems found while decoding (e.g. duplicate keys)."""
+
+    values: Mapping[str, Any]
+    secret_keys: frozenset[str] = frozenset()
+    problems: tuple[str, ...] = ()
+
+
 def load_settings() -> Settings:
-    """Read and validate the stack's `aizone:*` configuration (see README, Configuration reference)."""
-    return parse_settings(_raw_namespace_config())
+    """Read and validate the stack's `aizone:*` configuration (see README, Configuration reference).
+
+    Values of secret config keys reach resources only as secrets: a stack transformation (applied
+    to every resource registered afterwards) wraps each resource input that carries one of them
+    in `pulumi.Output.secret`, so the engine encrypts it in the state and masks it in previews."""
+    raw = read_namespace_config()
+    settings = parse_settings(raw.values, secret_keys=raw.secret_keys, problems=raw.problems)
+    if settings.secret_values:
+        pulumi.runtime.register_stack_transformation(secret_transformation(settings.secret_values))
+    return settings
 
 
-def _raw_namespace_config() -> dict[str, Any]:
-    """Every `aizone:<key>` config value, JSON-decoded where the engine passed structured values."""
-    raw: dict[str, Any] = {}
-    for full_key, value in pulumi.runtime.get_config_env().items():
-        namespace, _, key = full_key.partition(":")
-        if namespace != NAMESPACE:
-            continue
-        raw[key] = _decode(value)
-    from pulumi.runtime.config import CONFIG  # values set in-process (mocks, automation API)
+def read_namespace_config() -> RawConfig:
+    """Every `aizone:<key>` config value, and whether Pulumi marks it secret.
 
-    for full_key, value in CONFIG.get().items():
-        namespace, _, key = full_key.partition(":")
-        if namespace == NAMESPACE:
-            raw[key] = _decode(value)
-    return raw
+    The language host hands the program its config (`PULUMI_CONFIG`) and the secret keys
+    (`PULUMI_CONFIG_SECRET_KEYS`) and calls `pulumi.runtime.set_all_config`, after which
+    `pulumi.runtime.is_config_secret` answers per key (pulumi 3.272, pulumi/runtime/config.py);
+    the environment variables are read too, for hosts that only set them."""
+    from pulumi.runtime.config import CONFIG  # values set in-process (language host, mocks, automation API)
+
+    texts: dict[str, Any] = {}
+    for source in (pulumi.runtime.get_config_env(), CONFIG.get()):
+        for full_key, value in source.items():
+            namespace, _, key = full_key.partition(":")
+            if namespace == NAMESPACE:
+                texts[key] = value
+    env_secrets = set(pulumi.runtime.get_config_secret_keys_env())
+    secret_keys = frozenset(
+        key for key in texts if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}") or f"{NAMESPACE}:{key}" in env_secrets
+    )
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, text in texts.items():
+        value, problem = _decode(key, text)
+        values[key] = value
+        if problem:
+            problems.append(f"{NAMESPACE}:{key}: {problem}")
+    return RawConfig(values, secret_keys, tuple(problems))
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
+class _DuplicateKey(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
 
 
-def parse_settings(raw: Mapping[str, Any]) -> Settings:
-    """Validate raw `aizone:*` values (keys without the namespace); raise SettingsError on any problem."""
-    reader = _Reader()
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in result:
+            raise _DuplicateKey(name)
+        result[name] = value
+    return result
+
+
+def _decode(key: str, value: Any) -> tuple[Any, str | None]:
+    """A config value as the engine passed it (text) -> the value, and a problem if any.
+
+    Only structured keys are JSON-decoded: a string key keeps its text even if it looks like JSON.
+    A mapping that names the same key twice is refused (JSON and YAML parsers silently keep the
+    last one, so a typo'd copy would override the first value unnoticed)."""
+    if key in _STRING_KEYS or not isinstance(value, str):
+        return value, None
+    try:
+        return json.loads(value, object_pairs_hook=_refuse_duplicates), None
+    except _DuplicateKey as duplicate:
+        return value, f"the key {_quote(duplicate.name)} appears twice; write each key once"
+    except (ValueError, RecursionError):
+        return value, None
+
+
+def parse_settings(
+    raw: Mapping[str, Any], secret_keys: Sequence[str] | frozenset[str] = (), problems: Sequence[str] = ()
+) -> Settings:
+    """Validate raw `aizone:*` values (keys without the namespace); raise SettingsError on any problem.
+
+    `secret_keys`: the keys Pulumi marks secret; their values never appear in a message, and their
+    strings are collected in `Settings.secret_values`. `problems`: found while decoding."""
+    secrets = {key: raw[key] for key in secret_keys if key in raw}
+    reader = _Reader(secrets)
+    for problem in problems:
+        key, _, message = problem.partition(": ")
+        reader.fail(key, message)
+    for key in sorted(secrets):
+        if key not in SECRET_CAPABLE_KEYS:
+            reader.fail(
+                f"{NAMESPACE}:{key}",
+                "cannot be a secret: its values end up in plain text anyway (resource names, tags, addresses); "
+                f"keys that may be secret: {_names(SECRET_CAPABLE_KEYS)}",
+            )
     for key in raw:
         if key not in _TOP_LEVEL:
             reader.unknown(f"{NAMESPACE}:{key}", key, _TOP_LEVEL)
@@ -289,14 +437,9 @@ def parse_settings(raw: Mapping[str, Any]) -> Settings:
     environment = reader.string(
         f"{NAMESPACE}:environment", raw.get("environment", "dev"), _ENVIRONMENT, "use 1-8 lowercase letters and digits, starting with a letter"
     )
-    location = reader.string(
-        f"{NAMESPACE}:location",
-        raw.get("location", "swedencentral"),
-        _REGION,
-        "use the region's programmatic name in lowercase without spaces, e.g. 'swedencentral' or 'eastus2'",
-    )
-    tags = _read_tags(reader, raw.get("tags", {}))
+    location = _read_location(reader, raw.get("location", "swedencentral"))
     network = _read_network(reader, raw.get("network", {}))
+    tags = _read_tags(reader, raw.get("tags", {}), creates_dns_zones=not network.zone_groups_by_platform)
     observability = _read_observability(reader, raw.get("observability", {}))
     ai = _read_ai(reader, raw.get("ai", {}))
     applications = _read_applications(reader, raw.get("applications", []))
@@ -312,19 +455,158 @@ def parse_settings(raw: Mapping[str, Any]) -> Settings:
         raise SettingsError(reader.problems)
     return Settings(
         prefix, environment, location, tags, network, observability, ai, applications, data, governance, agents, entra,
-        gateway, execution, alerts,
+        gateway, execution, alerts, secret_values=_secret_texts(secrets),
     )
 
 
-def _read_tags(reader: _Reader, value: Any) -> dict[str, str]:
+def _secret_texts(secrets: Mapping[str, Any]) -> tuple[str, ...]:
+    """The string values of secret keys, longest first (numbers and switches are not sensitive)."""
+    texts = {text for value in secrets.values() for text in _leaf_strings(value) if text}
+    return tuple(sorted(texts, key=lambda text: (-len(text), text)))
+
+
+def _leaf_strings(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaf_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaf_strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
+# A secret string of at least this many characters (or any e-mail address) is also found inside
+# longer inputs (e.g. ';'-joined contacts, policy documents); shorter ones only as whole values, so
+# a secret "openai" does not turn every private DNS zone name into a secret.
+_EMBEDDED_SECRET_MIN = 8
+
+
+def _carries_secret(text: str, secrets: Sequence[str]) -> bool:
+    return any(
+        text == secret or ((len(secret) >= _EMBEDDED_SECRET_MIN or "@" in secret) and secret in text) for secret in secrets
+    )
+
+
+def _contains_secret(value: Any, secrets: Sequence[str]) -> bool:
+    if isinstance(value, str):
+        return _carries_secret(value, secrets)
+    if isinstance(value, dict):
+        return any(_contains_secret(item, secrets) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_contains_secret(item, secrets) for item in value)
+    return False
+
+
+def mark_secrets(value: Any, secrets: Sequence[str]) -> Any:
+    """`value` (resource inputs: plain values, lists, dicts, input types, Outputs) with every string
+    that carries a secret config value wrapped in `pulumi.Output.secret`."""
+    if isinstance(value, str):
+        return pulumi.Output.secret(value) if _carries_secret(value, secrets) else value
+    if isinstance(value, pulumi.Output):
+        output: pulumi.Output[Any] = value
+        return output.apply(lambda resolved: pulumi.Output.secret(resolved) if _contains_secret(resolved, secrets) else resolved)
+    if isinstance(value, dict):
+        return {name: mark_secrets(item, secrets) for name, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mark_secrets(item, secrets) for item in value]
+    if hasattr(type(value), "_pulumi_input_type"):  # an `*Args` class: its values live in __dict__
+        marked = copy.copy(value)
+        marked.__dict__.update({name: mark_secrets(item, secrets) for name, item in value.__dict__.items()})
+        return marked
+    return value
+
+
+def secret_transformation(secrets: Sequence[str]) -> pulumi.ResourceTransformation:
+    """A resource transformation that marks every input carrying one of `secrets` as secret.
+
+    A legacy (SDK-side) transformation, not a `transforms` callback: it runs in the program, so it
+    behaves the same under the Pulumi engine and under mocks (which do not run transforms)."""
+
+    def transform(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult:
+        return pulumi.ResourceTransformationResult(mark_secrets(dict(args.props), secrets), args.opts)
+
+    return transform
+
+
+def _read_location(reader: _Reader, value: Any) -> str:
+    """A public Azure region's programmatic name (aizone/landing_zone/regions.py, from Learn)."""
+    key = f"{NAMESPACE}:location"
+    if not isinstance(value, str) or not value:
+        reader.fail(key, f"expected a region's programmatic name such as 'swedencentral', got {_describe(value)}")
+        return ""
+    if value in AZURE_PUBLIC_REGIONS:
+        return value
+    normalized = re.sub(r"[\s_-]+", "", value.lower())
+    close = [normalized] if normalized in AZURE_PUBLIC_REGIONS else difflib.get_close_matches(normalized, AZURE_PUBLIC_REGIONS, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    reader.fail(
+        key,
+        f"{_quote(value)} is not allowed; use the region's programmatic name of an Azure public region "
+        f"(lowercase, no spaces), e.g. 'swedencentral' or 'eastus2'; {hint}see "
+        "https://learn.microsoft.com/azure/reliability/regions-list",
+    )
+    return ""
+
+
+# Azure's tag limits ("Use tags to organize your Azure resources and management hierarchy",
+# Limitations: https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources):
+# at most 50 tag name/value pairs per resource, but only 15 on Private DNS zones and their virtual
+# network links; tag names at most 512 characters (128 on storage accounts, which every stack
+# creates) and never any of < > % & \ ? /; tag values at most 256 characters. Tag names are
+# case-insensitive for operations, so two names that differ only in case are the same tag.
+MAX_TAGS_PER_RESOURCE = 50
+MAX_TAGS_PRIVATE_DNS = 15
+MAX_TAG_NAME = 128
+MAX_TAG_VALUE = 256
+_TAG_NAME_FORBIDDEN = "<>%&\\?/"
+# Tags the landing zone adds: aizone-environment and aizone-managed-by on every resource, and up to
+# five more on one resource (an agent's identity: inventory, agent, owner, application, boundary).
+PROGRAM_TAGS_EVERYWHERE = 2
+PROGRAM_TAGS_MAX = 7
+
+
+def _read_tags(reader: _Reader, value: Any, creates_dns_zones: bool = True) -> dict[str, str]:
     key = f"{NAMESPACE}:tags"
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        reader.fail(key, f"expected a mapping of string to string, got {_describe(value)}")
+    if not isinstance(value, dict):
+        reader.fail(key, f"expected a mapping of tag name to text value, got {_describe(value)}")
         return {}
-    reserved = sorted(k for k in value if k.startswith("aizone-") or k == reference.BOUNDARY_TAG)
-    if reserved:
-        reader.fail(key, f"tags {_names(reserved)} are set by the landing zone and cannot be overridden")
-    return dict(value)
+    limit = MAX_TAGS_PER_RESOURCE - PROGRAM_TAGS_MAX
+    if creates_dns_zones:
+        limit = min(limit, MAX_TAGS_PRIVATE_DNS - PROGRAM_TAGS_EVERYWHERE)
+    if len(value) > limit:
+        where = "Private DNS zones take at most 15 tags" if creates_dns_zones else "a resource takes at most 50 tags"
+        reader.fail(
+            key,
+            f"{len(value)} tags are too many; at most {limit} (Azure: {where}, including the ones the landing zone adds)",
+        )
+    tags: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for name, text in value.items():
+        entry = f"{key}.{name}"
+        if not isinstance(name, str) or not name.strip():
+            reader.fail(key, f"tag names must be non-empty text, got {_describe(name)}")
+            continue
+        problems: list[str] = []
+        if len(name) > MAX_TAG_NAME:
+            problems.append(f"the tag name has {len(name)} characters; at most {MAX_TAG_NAME}")
+        bad = sorted({char for char in name if char in _TAG_NAME_FORBIDDEN})
+        if bad:
+            problems.append(f"tag names cannot contain {' '.join(bad)} (none of < > % & \\ ? /)")
+        if name.lower().startswith("aizone-") or name.lower() == reference.BOUNDARY_TAG:
+            problems.append(f"the tag {_quote(name)} is set by the landing zone and cannot be overridden")
+        if name.lower() in seen:
+            problems.append(f"the same tag as {_quote(seen[name.lower()])}: Azure tag names ignore case")
+        if not isinstance(text, str):
+            problems.append(f"expected a text value (quote numbers and true/false), got {_describe(text)}")
+        elif len(text) > MAX_TAG_VALUE:
+            problems.append(f"the tag value has {len(text)} characters; at most {MAX_TAG_VALUE}")
+        for problem in problems:
+            reader.fail(entry, problem)
+        seen.setdefault(name.lower(), name)
+        if not problems and isinstance(text, str):
+            tags[name] = text
+    return tags
 
 
 def _read_network(reader: _Reader, value: Any) -> NetworkSettings:
@@ -344,7 +626,11 @@ def _read_network(reader: _Reader, value: Any) -> NetworkSettings:
         if net is None:
             continue
         if net.prefixlen > SUBNET_MAX_PREFIX[role]:
-            reader.fail(subnet_key, f"{net} is too small; the {role} subnet needs a /{SUBNET_MAX_PREFIX[role]} or larger")
+            reader.fail(
+                subnet_key,
+                f"{net} is too small; the {role} subnet needs a /{SUBNET_MAX_PREFIX[role]} or larger "
+                f"(a prefix length of /{SUBNET_MAX_PREFIX[role]} or less, e.g. /{SUBNET_MAX_PREFIX[role]} or /24)",
+            )
         if space is not None and not net.subnet_of(space):
             reader.fail(subnet_key, f"{net} is outside the address space {space}")
         for other_role, other in parsed.items():
@@ -523,7 +809,7 @@ def _read_agents(reader: _Reader, value: Any, boundaries: Mapping[str, str]) -> 
         data = reader.mapping(item_key, item, ("name", "application", "owner", "description"), ("name", "application", "owner"))
         name = reader.string(f"{item_key}.name", data.get("name"), _APP_NAME, "use 3-24 lowercase letters, digits and '-', starting with a letter")
         application = data.get("application")
-        if "application" in data and application not in boundaries:
+        if "application" in data and not (isinstance(application, str) and application in boundaries):
             reader.fail(f"{item_key}.application", f"{_describe(application)} is not a declared application; declared: {_names(list(boundaries))}")
         owner = reader.string(f"{item_key}.owner", data.get("owner"), _EMAIL, "expected the owner's e-mail address") if "owner" in data else ""
         description = data.get("description", "")
@@ -652,6 +938,22 @@ _ALERT_FIELDS: dict[str, tuple[str, type]] = {
 }
 
 
+# Upper bounds for numbers whose options class only sets a lower bound. Where Azure has a limit it is
+# cited; where it has none, the bound is far above any sensible value and only stops typos.
+_UPPER_BOUNDS: dict[str, int] = {
+    # A caller's budget cannot exceed what the largest deployment the settings allow can serve:
+    # ai.maxCapacity (at most 10,000 units) x 1,000 tokens per minute per capacity unit (Learn,
+    # "Manage Azure OpenAI quota": https://learn.microsoft.com/azure/ai-foundry/openai/how-to/quota).
+    "gateway.tokensPerMinute": 10_000_000,
+    # Metric alert thresholds (counts in the alert window): Azure Monitor sets no upper limit.
+    "alerts.contentFilterBlocks": 1_000_000,
+    "alerts.tokenThreshold": 1_000_000_000,
+    "alerts.gatewayServerErrors": 1_000_000,
+    "alerts.gatewayClientErrors": 1_000_000,
+    "alerts.sessionFailures": 1_000_000,
+}
+
+
 def _read_options(
     reader: _Reader,
     key: str,
@@ -662,24 +964,42 @@ def _read_options(
 ) -> O:
     """Build a component's options dataclass from config: type checks here, bounds in the options
     class itself; its messages are reworded to name config keys instead of Python fields."""
+    reported = len(reader.problems)
     data = reader.mapping(key, value, tuple(fields), required)
     kwargs: dict[str, Any] = {}
     for config_key, (field_name, kind) in fields.items():
         if config_key not in data:
             continue
-        item = data[config_key]
+        item: Any = data[config_key]
+        if kind is int and isinstance(item, float) and math.isfinite(item) and item.is_integer():
+            item = int(item)
         accepted = (int, float) if kind is float else kind
-        if isinstance(item, bool) is not (kind is bool) or not isinstance(item, accepted):
-            reader.fail(f"{key}.{config_key}", f"expected {kind.__name__}, got {_describe(item)}")
+        if isinstance(item, bool) is not (kind is bool) or not isinstance(item, accepted) or (
+            isinstance(item, float) and not math.isfinite(item)
+        ):
+            reader.fail(f"{key}.{config_key}", f"expected {_KIND_NAMES.get(kind, 'another kind of value')}, got {_describe(item)}")
             continue
-        kwargs[field_name] = tuple(item) if kind is list else item
+        if isinstance(item, list):
+            if not all(isinstance(element, str) for element in item):
+                reader.fail(f"{key}.{config_key}", "expected a list of text values")
+                continue
+            kwargs[field_name] = tuple(item)
+            continue
+        high = _UPPER_BOUNDS.get(f"{key.removeprefix(NAMESPACE + ':')}.{config_key}")
+        if high is not None and item > high:
+            reader.fail(f"{key}.{config_key}", f"{item} is out of range; at most {high:,}")
+            continue
+        kwargs[field_name] = item
     try:
         return factory(**kwargs)
     except (TypeError, ValueError) as error:
-        message = str(error)
-        for config_key, (field_name, _) in fields.items():
-            message = message.replace(field_name, config_key)
-        if all(name in data for name in required):
+        if len(reader.problems) == reported:  # otherwise the cause is on record already
+            if isinstance(error, ValueError):
+                message = str(error)
+                for config_key, (field_name, _) in fields.items():
+                    message = message.replace(field_name, config_key)
+            else:
+                message = "a value has the wrong kind; see README, Configuration reference"
             reader.fail(key, message)
         # A placeholder that is never used: a problem is on record, so parse_settings raises.
         return factory.__new__(factory)  # type: ignore[call-overload]
