@@ -230,11 +230,16 @@ class _DeleteGuards:
     def covers(self, resource: StackResource) -> bool:
         arm_type = _ARM_TYPES.get(resource.type)
         groups = set(resource.property_dependencies.get("resourceGroupName", ()))
+        group_name = resource.get("resourceGroupName")
         own = resource.arm_id or ""
         for types, scope_urns, scope_id in self.guards:
             if arm_type not in types:
                 continue
             if scope_urns & groups or (scope_id and own.startswith(scope_id + "/")):
+                return True
+            # Preview: the resource's id is unknown, its resource group named literally.
+            parts = scope_id.split("/")
+            if len(parts) == 5 and parts[3] == "resourcegroups" and isinstance(group_name, str) and normalize_id(group_name) == parts[4]:
                 return True
         return False
 
