@@ -142,17 +142,12 @@ class AzureMocks(Mocks):
             inputs.setdefault(output, fake_guid(resource_id, output))
         return resource_id, inputs
 
-    def __init__(self) -> None:
-        # (token, provider reference) of every invoke, for tests of provider inheritance.
-        self.calls: list[tuple[str, str]] = []
-
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], Optional[list[tuple[str, str]]]]:
         """Answer invokes: client configuration with camelCase keys, a Purview account's identity,
         everything else empty.
 
         The second element lists check failures; MockMonitor iterates it, so it is never None.
         """
-        self.calls.append((args.token, args.provider or ""))
         if args.token == "azure-native:purview:getAccount":
             account = "/".join(str(args.args.get(key, "")) for key in ("resourceGroupName", "accountName"))
             return {"identity": {"type": "SystemAssigned", "principalId": fake_guid(account, "identity.principalId")}}, []
