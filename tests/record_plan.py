@@ -35,7 +35,7 @@ class RecordingCalls(AzureMocks):
 
 
 def main(program_dir: str, stack: str, out: str) -> None:
-    program_module.AzureMocks = RecordingCalls  # type: ignore[misc]  # test hook: the class run_program instantiates
+    program_module.AzureMocks = RecordingCalls  # test hook: the class run_program instantiates
     result = program_module.run_program(load_project(Path(program_dir), stack))
     resources = [
         {

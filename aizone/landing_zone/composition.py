@@ -258,6 +258,7 @@ class LandingZone(pulumi.ComponentResource):
         )
 
         self.entra: EntraControls | None = None
+        eligibility = None
         if settings.entra.enabled:
             self.entra = EntraControls(
                 f"{name}-entra",
@@ -294,7 +295,7 @@ class LandingZone(pulumi.ComponentResource):
                  "principalId": self.gateway.principal.principal_id, "roles": self.gateway.principal.roles},
             ],
         }
-        if self.entra is not None:
+        if eligibility is not None:
             # PIM eligibility expires (ACC-3): say when, so it is renewed before admins lose it.
             days = settings.entra.admin_eligibility_days
             created_on = eligibility.created_on
