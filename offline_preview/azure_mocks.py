@@ -8,12 +8,14 @@ from the type token and the name inputs) + ``name`` + ``type`` + a few provider-
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any, Optional
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
-SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
+# AIZONE_MOCK_SUBSCRIPTION_ID lets a test record the same program under another subscription.
+SUBSCRIPTION_ID = os.environ.get("AIZONE_MOCK_SUBSCRIPTION_ID", "00000000-0000-0000-0000-000000000000")
 TENANT_ID = "11111111-1111-1111-1111-111111111111"
 CLIENT_ID = "22222222-2222-2222-2222-222222222222"
 OBJECT_ID = "33333333-3333-3333-3333-333333333333"
@@ -141,10 +143,14 @@ class AzureMocks(Mocks):
         return resource_id, inputs
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], Optional[list[tuple[str, str]]]]:
-        """Answer invokes: client configuration with camelCase keys, everything else empty.
+        """Answer invokes: client configuration with camelCase keys, a Purview account's identity,
+        everything else empty.
 
         The second element lists check failures; MockMonitor iterates it, so it is never None.
         """
+        if args.token == "azure-native:purview:getAccount":
+            account = "/".join(str(args.args.get(key, "")) for key in ("resourceGroupName", "accountName"))
+            return {"identity": {"type": "SystemAssigned", "principalId": fake_guid(account, "identity.principalId")}}, []
         if args.token == "azure-native:authorization:getClientConfig":
             return {
                 "clientId": CLIENT_ID,

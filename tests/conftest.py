@@ -74,3 +74,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             for control_id in marker.args:
                 tests.setdefault(control_id, []).append(item.nodeid)
     Path(target).write_text(json.dumps(tests, sort_keys=True))
+
+
+@pytest.fixture(scope="session")
+def created_purview_plan(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The dev stack creating its own Purview account, with names overrides (recorded in a subprocess)."""
+    from .plans import created_purview_config, record
+
+    return record(tmp_path_factory.mktemp("created-purview"), created_purview_config())

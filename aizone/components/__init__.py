@@ -21,7 +21,7 @@ from .key_vault import KeyVault
 from .monitoring import AlertOptions, Alerts
 from .network import Network, add_private_endpoint
 from .observability import Observability, add_diagnostic_settings
-from .protection import DataProtection, add_delete_lock
+from .protection import DataProtection
 from .purview import Purview
 from .registry import ContainerRegistry, RegistryOptions
 from .sessions import CodeSessions, SessionPoolOptions
@@ -57,7 +57,6 @@ __all__ = [
     "Purview",
     "RegistryOptions",
     "SessionPoolOptions",
-    "add_delete_lock",
     "add_diagnostic_settings",
     "add_private_endpoint",
     "grant_eligible",

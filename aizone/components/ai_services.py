@@ -108,6 +108,7 @@ class AiServices(pulumi.ComponentResource):
         applications: Sequence[Application],
         networking: PrivateNetworking,
         diagnostics: Diagnostics,
+        protect: bool = True,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("aizone:ai:AiServices", name, None, opts)
@@ -140,7 +141,7 @@ class AiServices(pulumi.ComponentResource):
                 ),
                 tags=placement.with_tags(),
             ),
-            opts=pulumi.ResourceOptions(parent=self, protect=True),
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )
         children = self._children(name, deployments, severity_threshold, applications)
         add_private_endpoint(

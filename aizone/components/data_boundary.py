@@ -9,7 +9,6 @@ identity of another boundary before anything is created.
 
 from __future__ import annotations
 
-import hashlib
 
 import pulumi
 from pulumi_azure_native import authorization, storage
@@ -20,7 +19,8 @@ from .base import Diagnostics, Placement, PrivateNetworking, implements
 from .grants import GrantError, Principal, grant_role
 from .network import add_private_endpoint
 from .observability import add_diagnostic_settings
-from .protection import DataProtection, add_delete_lock
+from . import naming
+from .protection import DataProtection
 
 STORAGE_TYPE = "azure-native:storage:StorageAccount"
 PRIVATE_LINK_GROUPS = ("blob",)
@@ -29,10 +29,10 @@ WRITE_ROLE = "Storage Blob Data Contributor"
 RETENTION_DAYS = 30
 
 
-def storage_account_name(prefix: str, environment: str, application: str, boundary: str) -> str:
-    """3-24 lowercase letters and digits, globally unique per prefix/environment/application."""
-    digest = hashlib.sha256(f"{prefix}/{environment}/{application}/{boundary}".encode()).hexdigest()
-    return f"st{prefix}{digest}"[:24]
+def storage_account_name(prefix: str, application: str, boundary: str, seed: str) -> str:
+    """3-24 lowercase letters and digits (`st<prefix>` + digest): one per application and boundary,
+    unique per `seed` (the stack's subscription, region, project, stack, prefix and environment)."""
+    return naming.global_name("storage", f"st{prefix}", seed, application, boundary)
 
 
 @implements("DATA-3")
@@ -132,7 +132,6 @@ class DataBoundary(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[blob_service]),
         )
-        add_delete_lock(name, self.account, protection, parent=self)
         add_private_endpoint(
             name, self.account.id, STORAGE_TYPE, PRIVATE_LINK_GROUPS[0], networking, placement, parent=self,
             depends_on=[self.container],
@@ -157,10 +156,24 @@ class DataBoundary(pulumi.ComponentResource):
 
     def grant_governance_read(self, principal: Principal) -> authorization.RoleAssignment:
         """Read access for the data governance scanner (Microsoft Purview, DATA-4), which classifies
-        every boundary's data and is not an application: it carries no boundary of its own."""
+        every boundary's data and is not an application: it carries no boundary of its own.
+
+        Scope: the storage account, not one container. Learn, "Connect to Azure Blob storage in
+        Microsoft Purview" (https://learn.microsoft.com/purview/register-scan-azure-blob-storage-source),
+        managed identity authentication: assign Storage Blob Data Reader to the Purview account
+        on the storage account, so a scan enumerates every container. The page asks for no
+        control-plane Reader role for the account's identity (registering the source needs
+        Purview's Data Source Admin role for the person who registers it), so none is granted."""
         if principal.boundary is not None:
             raise GrantError(f"{principal.name}: governance read is for the platform's scanner identity, not an application's")
-        return self._grant(principal, READ_ROLE)
+        return grant_role(
+            f"{self._logical_name}-reader-{principal.name}",
+            READ_ROLE,
+            self.account,
+            principal,
+            allowed_roles={READ_ROLE},
+            parent=self,
+        )
 
     def _check_boundary(self, principal: Principal) -> None:
         check_same_boundary(principal, self.application, self.boundary)

@@ -16,6 +16,7 @@ from typing import Sequence
 
 import pulumi
 import pulumi_azuread as azuread
+from pulumi_azure_native import authorization
 
 from aizone_policy import reference
 
@@ -107,9 +108,9 @@ class EntraControls(pulumi.ComponentResource):
     def admin_principal(self) -> Principal:
         return Principal("ai-admins", self.admins.object_id, principal_type="Group")
 
-    def make_admins_eligible(self, role: str, scope: pulumi.CustomResource) -> None:
+    def make_admins_eligible(self, role: str, scope: pulumi.CustomResource) -> authorization.PimRoleEligibilitySchedule:
         """AI administrators may activate `role` on `scope` just in time; never permanently (ACC-3)."""
-        grant_eligible(
+        return grant_eligible(
             f"{self._logical_name}-pim-{scope._name}",
             role,
             scope,

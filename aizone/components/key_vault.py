@@ -7,11 +7,13 @@ from __future__ import annotations
 import pulumi
 from pulumi_azure_native import authorization, keyvault
 
+from aizone_policy.reference import BOUNDARY_TAG
+
 from .base import Diagnostics, Placement, PrivateNetworking, implements
 from .grants import Principal, grant_role
 from .network import add_private_endpoint
 from .observability import add_diagnostic_settings
-from .protection import DataProtection, add_delete_lock
+from .protection import DataProtection
 
 VAULT_TYPE = "azure-native:keyvault:Vault"
 PRIVATE_LINK_GROUPS = ("vault",)
@@ -32,6 +34,7 @@ class KeyVault(pulumi.ComponentResource):
         networking: PrivateNetworking,
         diagnostics: Diagnostics,
         protection: DataProtection = DataProtection(),
+        boundary: str = "internal",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("aizone:security:KeyVault", name, None, opts)
@@ -58,11 +61,12 @@ class KeyVault(pulumi.ComponentResource):
                     enabled_for_disk_encryption=False,
                     enabled_for_template_deployment=False,
                 ),
-                tags=placement.with_tags(),
+                # The shared vault holds platform secrets (gateway certificates, named values): the
+                # organisation's internal data, never an application's customer data.
+                tags=placement.with_tags(**{BOUNDARY_TAG: boundary}),
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=protection.protect),
         )
-        add_delete_lock(name, self.vault, protection, parent=self)
         add_private_endpoint(name, self.vault.id, VAULT_TYPE, PRIVATE_LINK_GROUPS[0], networking, placement, parent=self)
         add_diagnostic_settings(name, self.vault.id, diagnostics, parent=self)
         self.register_outputs({"vault_id": self.vault.id})

@@ -25,6 +25,7 @@ class Observability(pulumi.ComponentResource):
         placement: Placement,
         workspace_name: str,
         retention_days: int,
+        protect: bool = True,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("aizone:observability:Observability", name, None, opts)
@@ -42,7 +43,7 @@ class Observability(pulumi.ComponentResource):
                 ),
                 tags=placement.with_tags(),
             ),
-            opts=pulumi.ResourceOptions(parent=self, protect=True),
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )
         self.diagnostics = Diagnostics(workspace_id=self.workspace.id)
         self.register_outputs({"workspace_id": self.workspace.id})

@@ -1,13 +1,33 @@
-"""Nothing lost (DATA-5): a `CanNotDelete` management lock on a data-bearing resource.
+"""Nothing lost (DATA-5), without blocking revocation.
 
-Pulumi's `protect` stops `pulumi destroy` and replacements from this program; the lock stops
-everyone else (portal, CLI, another pipeline) until an owner removes it on purpose. Components use
-both, each on by default and switchable through `DataProtection`.
+What keeps data:
+- Pulumi's `protect` on every data-bearing resource: `pulumi destroy`, or a change that would
+  replace the resource, stops with an error until the option is removed in a reviewed change;
+- storage: blob versioning, blob and container soft delete (30 days, permanent delete off), which
+  also cover data-plane deletes that no management lock ever stops;
+- Key Vault: soft delete (90 days) and purge protection: a deleted vault and its secrets can be
+  recovered, and nobody (not even an owner) can purge them during the retention.
+
+- Azure itself: a `denyAction` Azure Policy assignment on the resource group (`DeletionGuard`)
+  refuses DELETE of the storage accounts, vaults and Purview account, whoever asks, while their
+  role assignments, diagnostic settings and private endpoints stay deletable.
+
+What is deliberately not used: a `CanNotDelete` management lock on the storage account, vault or
+Purview account. Per Learn, "Lock your resources to protect your infrastructure"
+(https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources):
+"A cannot-delete lock on a resource or resource group prevents the deletion of Azure RBAC
+assignments", and extension resources (diagnostic settings) inherit the lock of the resource
+they are applied to; a private endpoint connection is a child resource of the locked account
+(`.../storageAccounts/<name>/privateEndpointConnections/<id>`), so removing an endpoint is blocked
+too. With such a lock, revoking an agent or replacing an identity or endpoint failed until someone
+removed the lock by hand. The same page states that a cannot-delete lock on a storage account does
+not protect the data in it, which is what soft delete and versioning do.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Sequence
 
 import pulumi
 from pulumi_azure_native import authorization
@@ -17,26 +37,80 @@ from .base import implements
 
 @dataclass(frozen=True)
 class DataProtection:
-    """`protect`: Pulumi refuses to delete the resource; `lock`: Azure refuses to delete it."""
+    """`protect`: Pulumi refuses to delete or replace every resource the program protects (data
+    resources, the resource group, the AI account and its Foundry projects)."""
 
     protect: bool = True
-    lock: bool = True
+
+
+# ARM types of the data-bearing resources the guard refuses to delete.
+GUARDED_TYPES: tuple[str, ...] = (
+    "Microsoft.Storage/storageAccounts",
+    "Microsoft.KeyVault/vaults",
+    "Microsoft.Purview/accounts",
+)
+
+
+def deny_delete_rule(arm_types: Sequence[str] = GUARDED_TYPES) -> dict[str, Any]:
+    """An Azure Policy rule that refuses DELETE of the given resource types (and of a resource group
+    that holds one). Learn, "Azure Policy definitions denyAction effect"
+    (https://learn.microsoft.com/azure/governance/policy/concepts/effect-deny-action): the only
+    supported action is `delete`; `cascadeBehaviors.resourceGroup: deny` (mode Indexed only) also
+    blocks deleting the resource group; and "Policy doesn't block removal of child and extension
+    resources when a delete action targets the parent", i.e. the rule matches only its own types,
+    so role assignments, diagnostic settings and private endpoints stay deletable."""
+    return {
+        "if": {"field": "type", "in": list(arm_types)},
+        "then": {
+            "effect": "denyAction",
+            "details": {"actionNames": ["delete"], "cascadeBehaviors": {"resourceGroup": "deny"}},
+        },
+    }
 
 
 @implements("DATA-5")
-def add_delete_lock(
-    name: str, resource: pulumi.CustomResource, protection: DataProtection, parent: pulumi.Resource
-) -> authorization.ManagementLockByScope | None:
-    """A `CanNotDelete` lock scoped to exactly `resource` (none when protection.lock is off)."""
-    if not protection.lock:
-        return None
-    return authorization.ManagementLockByScope(
-        f"{name}-lock",
-        authorization.ManagementLockByScopeArgs(
-            scope=resource.id,
-            level=authorization.LockLevel.CAN_NOT_DELETE,
-            lock_name="aizone-do-not-delete",
-            notes="Data-bearing resource of the AI landing zone (DATA-5). Remove only through a reviewed change.",
-        ),
-        opts=pulumi.ResourceOptions(parent=parent, protect=protection.protect),
-    )
+class DeletionGuard(pulumi.ComponentResource):
+    """Azure refuses to delete the landing zone's data-bearing resources (storage accounts, vaults,
+    a created Purview account) in `scope` (its resource group), whoever asks: portal, CLI or
+    another pipeline. Unlike a CanNotDelete lock, it does not block revoking access or replacing
+    endpoints. Removed by setting `protect` off (README, "Teardown")."""
+
+    def __init__(
+        self,
+        name: str,
+        scope: pulumi.Input[str],
+        definition_name: str,
+        arm_types: Sequence[str] = GUARDED_TYPES,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("aizone:data:DeletionGuard", name, None, opts)
+        self.definition = authorization.PolicyDefinition(
+            f"{name}-definition",
+            authorization.PolicyDefinitionArgs(
+                policy_definition_name=definition_name,
+                display_name="aizone: data-bearing resources cannot be deleted (DATA-5)",
+                description="Refuses DELETE of the AI landing zone's storage accounts, vaults and Purview account.",
+                mode="Indexed",
+                policy_type="Custom",
+                policy_rule=deny_delete_rule(arm_types),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.assignment = authorization.PolicyAssignment(
+            f"{name}-assignment",
+            authorization.PolicyAssignmentArgs(
+                policy_assignment_name=definition_name[:64],
+                scope=scope,
+                policy_definition_id=self.definition.id,
+                enforcement_mode=authorization.EnforcementMode.DEFAULT,
+                display_name="aizone: keep the landing zone's data (DATA-5)",
+                non_compliance_messages=[
+                    authorization.NonComplianceMessageArgs(
+                        message="[DATA-5] This data-bearing resource is guarded against deletion: set aizone:data.protect "
+                        "to false and run pulumi up (README, Teardown) before deleting it."
+                    )
+                ],
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"assignment_id": self.assignment.id})

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date, timedelta
 from pathlib import Path
 
 import pulumi
 from pulumi_azure_native import authorization, resources
 
-from ..components import ai_services, data_boundary, gateway, key_vault, purview, registry
+from ..components import ai_services, data_boundary, gateway, key_vault, naming, purview, registry
 from ..components.agents import AgentIdentity, AgentIdentityArgs, add_agents_to_group
 from ..components.ai_services import AiServices
 from ..components.base import Placement, PlacementArgs
@@ -24,8 +25,8 @@ from ..components.sessions import CodeSessions
 from ..components.key_vault import KeyVault
 from ..components.network import Network, required_zones
 from ..components.observability import Observability
-from ..components.protection import DataProtection
-from ..components.purview import Purview
+from ..components.protection import DataProtection, DeletionGuard
+from ..components.purview import ExistingPurview, Purview
 from .settings import Settings, SettingsError
 
 
@@ -33,13 +34,16 @@ class LandingZone(pulumi.ComponentResource):
     """Resource group -> network + observability -> AI services and data -> governance."""
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
-        suffix = unique_suffix(settings)
-        registry_name = f"cr{settings.prefix}{settings.environment}{suffix}"
-        preflight(settings, registry_name, program_dir=Path.cwd())
         super().__init__("aizone:index:LandingZone", name, None, opts)
         self.settings = settings
-        client = authorization.get_client_config_output()
-        protection = DataProtection(protect=settings.data.protect, lock=settings.data.lock)
+        # Through this component's provider (explicit providers passed in `opts` included): the
+        # default provider may point at another subscription or tenant.
+        client = authorization.get_client_config(opts=pulumi.InvokeOptions(parent=self))
+        names = GlobalNames(settings, client.subscription_id)
+        registry_name = names.of("registry", f"cr{settings.prefix}{settings.environment}")
+        # Still before any cloud resource is registered.
+        preflight(settings, registry_name, program_dir=Path.cwd())
+        protection = DataProtection(protect=settings.data.protect)
         base_tags = {
             **settings.tags,
             "aizone-environment": settings.environment,
@@ -52,16 +56,27 @@ class LandingZone(pulumi.ComponentResource):
                 location=settings.location,
                 tags=base_tags,
             ),
-            opts=pulumi.ResourceOptions(parent=self, protect=True),
+            opts=pulumi.ResourceOptions(parent=self, protect=protection.protect),
         )
         placement = Placement(group.name, settings.location, base_tags)
         placement_args = PlacementArgs(resource_group_name=group.name, location=settings.location, tags=base_tags)
+        # Azure refuses to delete the data resources while `data.protect` is on (DATA-5), without
+        # the CanNotDelete locks that blocked revoking role assignments (README, "Data protection").
+        self.deletion_guard: DeletionGuard | None = None
+        if protection.protect:
+            self.deletion_guard = DeletionGuard(
+                f"{name}-deletion-guard",
+                scope=group.id,
+                definition_name=f"aizone-deny-delete-{names.digest()}",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
         self.observability = Observability(
             f"{name}-obs",
             placement,
             workspace_name=settings.name("log"),
             retention_days=settings.observability.retention_days,
+            protect=protection.protect,
             opts=pulumi.ResourceOptions(parent=self),
         )
         zones = required_zones(ai_services.ACCOUNT_TYPE, ai_services.PRIVATE_LINK_GROUPS)
@@ -91,7 +106,7 @@ class LandingZone(pulumi.ComponentResource):
         self.ai = AiServices(
             f"{name}-ai",
             placement,
-            account_name=settings.name("ais", suffix),
+            account_name=names.of("ai", settings.name("ais")),
             kind=settings.ai.kind,
             sku=settings.ai.sku,
             deployments=settings.ai.deployments,
@@ -99,6 +114,7 @@ class LandingZone(pulumi.ComponentResource):
             applications=settings.applications,
             networking=networking,
             diagnostics=diagnostics,
+            protect=protection.protect,
             opts=pulumi.ResourceOptions(parent=self),
         )
         # The AI gateway fronts the models (MOD-4): callers present Entra ID tokens for its app
@@ -106,7 +122,7 @@ class LandingZone(pulumi.ComponentResource):
         self.gateway = AiGateway(
             f"{name}-gw",
             placement,
-            service_name=settings.name("apim", suffix),
+            service_name=names.of("gateway", settings.name("apim")),
             options=settings.gateway,
             target=InferenceTarget.from_ai_services(self.ai),
             tenant_id=client.tenant_id,
@@ -118,7 +134,7 @@ class LandingZone(pulumi.ComponentResource):
         self.key_vault = KeyVault(
             f"{name}-kv",
             placement,
-            vault_name=f"kv{settings.prefix}{settings.environment}{suffix}"[:24],
+            vault_name=names.of("keyVault", f"kv{settings.prefix}{settings.environment}"),
             tenant_id=client.tenant_id,
             networking=networking,
             diagnostics=diagnostics,
@@ -135,7 +151,7 @@ class LandingZone(pulumi.ComponentResource):
                 placement,
                 application=app.name,
                 boundary=app.boundary,
-                account_name=storage_account_name(settings.prefix, settings.environment, app.name, app.boundary),
+                account_name=names.storage(app.name, app.boundary),
                 networking=networking,
                 diagnostics=diagnostics,
                 protection=protection,
@@ -178,17 +194,29 @@ class LandingZone(pulumi.ComponentResource):
             self.data[agent.spec.application].grant_read(agent.principal)
             self.gateway.grant_access(agent.principal)  # agents reach models only through the gateway
 
-        self.purview: Purview | None = None
-        if settings.governance.purview:
+        # Purview is one account per tenant: attach the existing one (default path), or create it
+        # only when asked to (`create: true`).
+        self.purview: Purview | ExistingPurview | None = None
+        governance = settings.governance
+        if governance.purview and governance.purview_create:
             self.purview = Purview(
                 f"{name}-purview",
                 placement,
-                account_name=settings.name("pview", suffix),
+                account_name=names.of("purview", settings.name("pview")),
                 networking=networking,
                 diagnostics=diagnostics,
                 protection=protection,
                 opts=pulumi.ResourceOptions(parent=self),
             )
+        elif governance.purview and governance.purview_account_id:
+            self.purview = ExistingPurview(
+                f"{name}-purview",
+                governance.purview_account_id,
+                principal_id=governance.purview_principal_id,
+                provider_subscription_id=client.subscription_id,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        if self.purview is not None:
             for boundary in self.data.values():
                 boundary.grant_governance_read(self.purview.principal)
 
@@ -237,6 +265,7 @@ class LandingZone(pulumi.ComponentResource):
         )
 
         self.entra: EntraControls | None = None
+        eligibility = None
         if settings.entra.enabled:
             self.entra = EntraControls(
                 f"{name}-entra",
@@ -246,7 +275,7 @@ class LandingZone(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             add_agents_to_group(f"{name}-agents-group", self.entra.agents, list(self.agents.values()), parent=self.entra)
-            self.entra.make_admins_eligible("Cognitive Services Contributor", self.ai.account)
+            eligibility = self.entra.make_admins_eligible(ADMIN_ROLE, self.ai.account)
 
         self.outputs = {
             "resourceGroupName": group.name,
@@ -255,6 +284,7 @@ class LandingZone(pulumi.ComponentResource):
             "aiEndpoint": self.ai.endpoint,
             "modelDeployments": sorted(self.ai.deployments),
             "keyVaultId": self.key_vault.vault.id,
+            "globalNames": names.chosen,
             "applications": {
                 app.name: {
                     "boundary": app.boundary,
@@ -272,6 +302,16 @@ class LandingZone(pulumi.ComponentResource):
                  "principalId": self.gateway.principal.principal_id, "roles": self.gateway.principal.roles},
             ],
         }
+        if eligibility is not None:
+            # PIM eligibility expires (ACC-3): say when, so it is renewed before admins lose it.
+            days = settings.entra.admin_eligibility_days
+            created_on = eligibility.created_on
+            self.outputs["adminEligibility"] = {
+                "role": ADMIN_ROLE,
+                "scope": self.ai.account.id,
+                "days": days,
+                "endsOn": created_on.apply(lambda created: eligibility_end(created, days, date.today())),
+            }
         self.register_outputs(self.outputs)
 
 
@@ -297,7 +337,44 @@ def preflight(settings: Settings, registry_name: str, program_dir: Path) -> None
         raise SettingsError(problems)
 
 
-def unique_suffix(settings: Settings) -> str:
-    """Five characters that make globally unique names (AI subdomains, vaults) stable per stack."""
-    seed = f"{pulumi.get_project()}/{pulumi.get_stack()}/{settings.prefix}/{settings.environment}/{settings.location}"
-    return hashlib.sha256(seed.encode()).hexdigest()[:5]
+ADMIN_ROLE = "Cognitive Services Contributor"
+
+
+def eligibility_end(created_on: str | None, days: int, today: date) -> str:
+    """The day (ISO 8601) a PIM eligibility of `days` days expires: it starts when Azure creates it
+    (`createdOn`; today on the run that creates it) and lasts `P<days>D`."""
+    start = date.fromisoformat(created_on[:10]) if created_on else today
+    return (start + timedelta(days=days)).isoformat()
+
+
+class GlobalNames:
+    """Every global (DNS) name of the stack, from one seed: subscription id, region, project,
+    stack, prefix, environment and the optional `aizone:names.salt`. The same stack in the same
+    subscription and region always gets the same names; any other subscription, region or stack
+    gets others. Explicit names in `aizone:names` win (validated by the settings)."""
+
+    def __init__(self, settings: Settings, subscription_id: str) -> None:
+        self.settings = settings
+        self.seed = naming.seed_of(
+            subscription_id.lower(), settings.location, pulumi.get_project(), pulumi.get_stack(), settings.prefix,
+            settings.environment, settings.names.salt,
+        )
+        self.chosen: dict[str, object] = {}
+
+    def digest(self) -> str:
+        """12 hex characters of the seed: names that must be unique per stack in a subscription."""
+        return hashlib.sha256(self.seed.encode()).hexdigest()[:12]
+
+    def of(self, kind: str, stem: str) -> str:
+        name = self.settings.names.explicit.get(kind) or naming.global_name(kind, stem, self.seed)
+        self.chosen[kind] = name
+        return name
+
+    def storage(self, application: str, boundary: str) -> str:
+        name = self.settings.names.storage.get(application) or storage_account_name(
+            self.settings.prefix, application, boundary, self.seed
+        )
+        storage = self.chosen.setdefault("storage", {})
+        assert isinstance(storage, dict)
+        storage[application] = name
+        return name

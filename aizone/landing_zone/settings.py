@@ -27,6 +27,7 @@ from ..components.agents import Agent
 from ..components.ai_services import Application, ModelDeployment, ModelRef
 from ..components.entra import EntraOptions
 from ..components.gateway import GatewayOptions
+from ..components import naming
 from ..components.monitoring import AlertOptions
 from ..components.registry import RegistryOptions
 from ..components.sessions import SessionPoolOptions
@@ -94,10 +95,11 @@ class ObservabilitySettings:
 
 @dataclass(frozen=True)
 class DataSettings:
-    """DATA-5: `protect` (Pulumi refuses deletion) and `lock` (Azure refuses deletion)."""
+    """DATA-5: `protect` (Pulumi refuses to delete or replace what the program protects). Management
+    locks are not placed: they block revoking role assignments and replacing private endpoints
+    (README, "Data protection")."""
 
     protect: bool
-    lock: bool
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,23 @@ class GovernanceSettings:
     purview: bool
     defender: bool
     security_contacts: tuple[str, ...]
+    # Purview is one account per tenant: attach the existing one (its ARM id, and optionally the
+    # principal id of its system identity), or create one on purpose (`create: true`).
+    purview_account_id: str | None = None
+    purview_principal_id: str | None = None
+    purview_create: bool = False
+
+
+@dataclass(frozen=True)
+class NamesSettings:
+    """Global (DNS) names: `salt` changes every generated name (e.g. to redeploy while a destroyed
+    vault's name is still held by purge protection); `explicit` fixes one resource's name
+    (keys of aizone.components.naming.RULES except storage); `storage` fixes an application's
+    storage account name."""
+
+    salt: str = ""
+    explicit: Mapping[str, str] = field(default_factory=dict)
+    storage: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -145,6 +164,7 @@ class Settings:
     gateway: GatewayOptions
     execution: ExecutionSettings
     alerts: AlertOptions
+    names: NamesSettings = NamesSettings()
     secret_values: tuple[str, ...] = ()
     """String values of secret config keys; every resource input carrying one is made secret."""
 
@@ -302,7 +322,7 @@ def _names(values: Sequence[str]) -> str:
 
 _TOP_LEVEL = (
     "prefix", "environment", "location", "tags", "network", "observability", "ai", "applications", "data", "governance",
-    "agents", "entra", "gateway", "execution", "alerts",
+    "agents", "entra", "gateway", "execution", "alerts", "names",
 )
 _REQUIRED = ("prefix", "environment", "location", "network", "ai", "applications", "gateway", "alerts")
 
@@ -450,12 +470,13 @@ def parse_settings(
     gateway = _read_gateway(reader, raw.get("gateway", {}))
     execution = _read_execution(reader, raw.get("execution", {}), [agent.name for agent in agents])
     alerts = _read_options(reader, f"{NAMESPACE}:alerts", raw.get("alerts", {}), _ALERT_FIELDS, AlertOptions, ("emails",))
+    names = _read_names(reader, raw.get("names", {}), [app.name for app in applications])
 
     if reader.problems:
         raise SettingsError(reader.problems)
     return Settings(
         prefix, environment, location, tags, network, observability, ai, applications, data, governance, agents, entra,
-        gateway, execution, alerts, secret_values=_secret_texts(secrets),
+        gateway, execution, alerts, names=names, secret_values=_secret_texts(secrets),
     )
 
 
@@ -777,11 +798,58 @@ def _read_application(reader: _Reader, key: str, value: Any) -> Application:
 
 def _read_data(reader: _Reader, value: Any) -> DataSettings:
     key = f"{NAMESPACE}:data"
-    data = reader.mapping(key, value, ("protect", "lock"))
-    return DataSettings(
-        protect=reader.boolean(f"{key}.protect", data.get("protect", True)),
-        lock=reader.boolean(f"{key}.lock", data.get("lock", True)),
+    if isinstance(value, dict) and "lock" in value:
+        reader.fail(
+            f"{key}.lock",
+            "was removed: a CanNotDelete lock on a storage account, vault or Purview account blocks deleting the role "
+            "assignments, diagnostic settings and private endpoint connections under it, so revoking an agent failed; "
+            "data is kept by protect, soft delete, versioning and purge protection (README, \"Data protection\"). "
+            "Delete the key",
+        )
+        value = {k: v for k, v in value.items() if k != "lock"}
+    data = reader.mapping(key, value, ("protect",))
+    return DataSettings(protect=reader.boolean(f"{key}.protect", data.get("protect", True)))
+
+
+# /subscriptions/<guid>/resourceGroups/<name>/providers/Microsoft.Purview/accounts/<name>
+_PURVIEW_ID = re.compile(
+    r"^/subscriptions/[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}/resourceGroups/[-\w._()]{1,90}"
+    r"/providers/Microsoft\.Purview/accounts/[A-Za-z0-9][A-Za-z0-9-]{1,61}[A-Za-z0-9]$",
+    re.IGNORECASE,
+)
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+def _read_purview(reader: _Reader, key: str, value: Any) -> tuple[bool, str | None, str | None, bool]:
+    """(enabled, account id, principal id, create) from `false`, `{accountId[, principalId]}` or
+    `{create: true}`."""
+    usage = (
+        "use {accountId: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Purview/accounts/<name>} "
+        "to attach the tenant's existing account, {create: true} to create one, or false"
     )
+    if value is False:
+        return False, None, None, False
+    if not isinstance(value, dict):
+        reader.fail(key, f"expected a mapping or false, got {_describe(value)}; {usage}")
+        return False, None, None, False
+    data = reader.mapping(key, value, ("accountId", "principalId", "create"))
+    create = reader.boolean(f"{key}.create", data.get("create", False))
+    account_id = data.get("accountId")
+    principal_id = data.get("principalId")
+    if create and (account_id is not None or principal_id is not None):
+        reader.fail(key, "give either accountId (attach) or create: true, not both")
+        return False, None, None, False
+    if create:
+        return True, None, None, True
+    if account_id is None:
+        reader.fail(f"{key}.accountId", f"is required; {usage}")
+        return False, None, None, False
+    account_id = reader.string(f"{key}.accountId", account_id, _PURVIEW_ID, usage)
+    if principal_id is not None:
+        principal_id = reader.string(
+            f"{key}.principalId", principal_id, _GUID, "expected the object id (GUID) of the account's system-assigned identity"
+        )
+    return bool(account_id), account_id or None, principal_id or None, False
 
 
 _EMAIL = re.compile(r"^[^@\s;]+@[^@\s;]+\.[^@\s;]+$")
@@ -790,16 +858,61 @@ _EMAIL = re.compile(r"^[^@\s;]+@[^@\s;]+\.[^@\s;]+$")
 def _read_governance(reader: _Reader, value: Any) -> GovernanceSettings:
     key = f"{NAMESPACE}:governance"
     data = reader.mapping(key, value, ("purview", "defender", "securityContacts"))
+    purview, account_id, principal_id, create = _read_purview(reader, f"{key}.purview", data.get("purview", False))
     contacts = reader.sequence(
         f"{key}.securityContacts",
         data.get("securityContacts", []),
         lambda k, v: reader.string(k, v, _EMAIL, "expected an e-mail address such as secops@contoso.com"),
     )
     return GovernanceSettings(
-        purview=reader.boolean(f"{key}.purview", data.get("purview", True)),
+        purview=purview,
         defender=reader.boolean(f"{key}.defender", data.get("defender", True)),
         security_contacts=contacts,
+        purview_account_id=account_id,
+        purview_principal_id=principal_id,
+        purview_create=create,
     )
+
+
+def _read_names(reader: _Reader, value: Any, applications: Sequence[str]) -> NamesSettings:
+    key = f"{NAMESPACE}:names"
+    singletons = tuple(kind for kind in naming.RULES if kind != "storage")
+    data = reader.mapping(key, value, ("salt", *singletons, "storage"))
+    salt = data.get("salt", "")
+    if salt != "":
+        salt = reader.string(f"{key}.salt", salt, _SALT, "use 1-16 lowercase letters and digits, e.g. '2' after a destroy")
+    explicit: dict[str, str] = {}
+    for kind in singletons:
+        if kind in data:
+            name = reader.string(f"{key}.{kind}", data[kind])
+            problem = naming.check_name(kind, name) if name else None
+            if problem:
+                reader.fail(f"{key}.{kind}", problem)
+            elif name:
+                explicit[kind] = name
+    storage: dict[str, str] = {}
+    raw_storage = data.get("storage", {})
+    if not isinstance(raw_storage, dict):
+        reader.fail(f"{key}.storage", f"expected a mapping of application name to storage account name, got {_describe(raw_storage)}")
+        raw_storage = {}
+    for application, name in raw_storage.items():
+        if application not in applications:
+            reader.unknown(f"{key}.storage.{application}", application, applications)
+            continue
+        name = reader.string(f"{key}.storage.{application}", name)
+        problem = naming.check_name("storage", name) if name else None
+        if problem:
+            reader.fail(f"{key}.storage.{application}", problem)
+        elif name:
+            storage[application] = name
+    chosen = [*explicit.values(), *storage.values()]
+    duplicates = sorted({name for name in chosen if chosen.count(name) > 1})
+    if duplicates:
+        reader.fail(key, f"names {_names(duplicates)} are given to more than one resource")
+    return NamesSettings(salt=salt, explicit=explicit, storage=storage)
+
+
+_SALT = re.compile(r"^[a-z0-9]{1,16}$")
 
 
 def _read_agents(reader: _Reader, value: Any, boundaries: Mapping[str, str]) -> tuple[Agent, ...]:

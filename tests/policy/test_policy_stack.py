@@ -224,8 +224,8 @@ STACK_VIOLATIONS: tuple[StackCase, ...] = (
     StackCase("vault-not-protected", lambda s: replace_item(s, "kv", protect=False), _DELETION, "kv",
               "[DATA-5] Key Vault 'kv' is not created with Pulumi's protect option: pass opts=pulumi.ResourceOptions(protect=True)"),
     StackCase("purview-without-lock", lambda s: without(s, "purview-lock"), _DELETION, "purview",
-              "[DATA-5] Purview account 'purview' has no CanNotDelete management lock: add an authorization:ManagementLockByScope"),
-    StackCase("read-only-lock-level-none", lambda s: _props(s, "cosmos-lock", "level", "NotSpecified"), _DELETION, "cosmos", "has no CanNotDelete management lock"),
+              "[DATA-5] Purview account 'purview' is not guarded against deletion: assign a denyAction(delete) authorization:PolicyDefinition"),
+    StackCase("read-only-lock-level-none", lambda s: _props(s, "cosmos-lock", "level", "NotSpecified"), _DELETION, "cosmos", "is not guarded against deletion"),
     StackCase("storage-without-blob-service", lambda s: without(s, "data-blob"), _DELETION, "data", "has no blob service settings: add a storage:BlobServiceProperties", shapes=(False,)),
     # EXEC-2
     StackCase("image-from-docker-hub", lambda s: _props(s, "pool", "customContainerTemplate.containers.0.image", "python@sha256:" + "a" * 64), _REGISTRY, "pool",

@@ -24,6 +24,16 @@ storage:BlobServiceProperties resource (whose settings the resource policy check
 resource when it is a lock by scope whose scope is (or is wired from) the resource or one of its
 ancestors (resource group, subscription), a lock at resource level naming it, a lock at its
 resource group's level, or a subscription-level lock.
+
+Instead of a lock, a deletion guard is accepted: an authorization:PolicyAssignment (enforced) of an
+authorization:PolicyDefinition in the stack whose rule is exactly a condition on `type` (equals /
+in) naming the resource's ARM type, with effect denyAction and actionNames containing delete,
+assigned at (or wired from) the resource's resource group, or an ancestor scope of its id. Why:
+a CanNotDelete lock also blocks deleting the role assignments, diagnostic settings and private
+endpoint connections under the resource ("A cannot-delete lock on a resource or resource group
+prevents the deletion of Azure RBAC assignments", Learn "Lock your resources"), while denyAction
+blocks only the matched types ("Policy doesn't block removal of child and extension resources",
+Learn "Azure Policy definitions denyAction effect").
 """
 
 from __future__ import annotations
@@ -56,6 +66,16 @@ _NAME_INPUTS: Final[Mapping[str, str]] = {
 _BLOCKING_LEVELS: Final[tuple[str, ...]] = ("CanNotDelete", "ReadOnly")
 _LOCK_SEGMENT: Final = "/providers/microsoft.authorization/locks/"
 _NO_BLOB_KINDS: Final[tuple[str, ...]] = ("FileStorage",)
+_POLICY_DEFINITION: Final = "azure-native:authorization:PolicyDefinition"
+_POLICY_ASSIGNMENT: Final = "azure-native:authorization:PolicyAssignment"
+# The ARM type a denyAction rule names for each data-bearing token (compared case-insensitively).
+_ARM_TYPES: Final[Mapping[str, str]] = {
+    tokens.STORAGE_ACCOUNT: "microsoft.storage/storageaccounts",
+    tokens.KEY_VAULT: "microsoft.keyvault/vaults",
+    tokens.PURVIEW_ACCOUNT: "microsoft.purview/accounts",
+    tokens.SEARCH_SERVICE: "microsoft.search/searchservices",
+    tokens.COSMOS_ACCOUNT: "microsoft.documentdb/databaseaccounts",
+}
 
 
 # --- Resource rules ------------------------------------------------------------------------------
@@ -165,6 +185,65 @@ class _Locks:
         return False
 
 
+def _denied_types(rule: object) -> set[str]:
+    """ARM types (lowercase) whose DELETE a policy rule refuses: the rule's `if` must be exactly a
+    `type` condition (no other condition could exempt a resource), its effect denyAction with
+    actionNames containing delete."""
+    if not isinstance(rule, Mapping):
+        return set()
+    then = rule.get("then")
+    condition = rule.get("if")
+    if not isinstance(then, Mapping) or not isinstance(condition, Mapping) or not eq_ci(then.get("effect"), "denyAction"):
+        return set()
+    details = then.get("details")
+    actions = details.get("actionNames") if isinstance(details, Mapping) else None
+    if not isinstance(actions, list) or not any(eq_ci(action, "delete") for action in actions):
+        return set()
+    if set(condition) not in ({"field", "equals"}, {"field", "in"}) or not eq_ci(condition.get("field"), "type"):
+        return set()
+    values = condition.get("equals", condition.get("in"))
+    names = values if isinstance(values, list) else [values]
+    return {name.strip().lower() for name in names if isinstance(name, str)}
+
+
+class _DeleteGuards:
+    """Enforced denyAction(delete) policy assignments of the stack: (types, scope URNs, scope id)."""
+
+    def __init__(self, stack: StackIndex) -> None:
+        definitions = {d.urn: (d, _denied_types(d.get("policyRule"))) for d in stack.of_type(_POLICY_DEFINITION)}
+        self.guards: list[tuple[set[str], set[str], str]] = []
+        for assignment in stack.of_type(_POLICY_ASSIGNMENT):
+            if eq_ci(assignment.get("enforcementMode"), "DoNotEnforce"):
+                continue
+            wired = set(assignment.property_dependencies.get("policyDefinitionId", ()))
+            definition_id = assignment.get("policyDefinitionId")
+            types: set[str] = set()
+            for urn, (definition, denied) in definitions.items():
+                same_id = isinstance(definition_id, str) and definition.arm_id == normalize_id(definition_id)
+                if urn in wired or same_id:
+                    types |= denied
+            scope = assignment.get("scope")
+            scope_id = normalize_id(scope) if isinstance(scope, str) and scope else ""
+            if types:
+                self.guards.append((types, set(assignment.property_dependencies.get("scope", ())), scope_id))
+
+    def covers(self, resource: StackResource) -> bool:
+        arm_type = _ARM_TYPES.get(resource.type)
+        groups = set(resource.property_dependencies.get("resourceGroupName", ()))
+        group_name = resource.get("resourceGroupName")
+        own = resource.arm_id or ""
+        for types, scope_urns, scope_id in self.guards:
+            if arm_type not in types:
+                continue
+            if scope_urns & groups or (scope_id and own.startswith(scope_id + "/")):
+                return True
+            # Preview: the resource's id is unknown, its resource group named literally.
+            parts = scope_id.split("/")
+            if len(parts) == 5 and parts[3] == "resourcegroups" and isinstance(group_name, str) and normalize_id(group_name) == parts[4]:
+                return True
+        return False
+
+
 def _blob_services(stack: StackIndex) -> set[str]:
     """URNs of the storage accounts that have a storage:BlobServiceProperties resource, linked by
     its accountName (property dependency, sole dependency or equal name) or, after deployment, by
@@ -194,6 +273,7 @@ def _deletion_protection(stack: StackIndex, _config: PolicyConfig) -> Iterator[F
     if not resources:
         return
     locks = _Locks(stack)
+    guards = _DeleteGuards(stack)
     blob_services = _blob_services(stack)
     for resource in resources:
         where = {"urn": resource.urn, "name": resource.name}
@@ -204,11 +284,12 @@ def _deletion_protection(stack: StackIndex, _config: PolicyConfig) -> Iterator[F
                 "deletes its data.",
                 **where,
             )
-        if not locks.covers(resource):
+        if not locks.covers(resource) and not guards.covers(resource):
             yield violation(
-                f"{resource.subject} has no CanNotDelete management lock: add an "
-                "authorization:ManagementLockByScope with scope = its id and level = 'CanNotDelete' "
-                "(or a lock on its resource group).",
+                f"{resource.subject} is not guarded against deletion: assign a denyAction(delete) "
+                "authorization:PolicyDefinition for its type on its resource group (it keeps role "
+                "assignments and endpoints deletable), or add a CanNotDelete "
+                "authorization:ManagementLockByScope with scope = its id.",
                 **where,
             )
         kind = resource.get("kind")
@@ -296,12 +377,12 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         controls=("DATA-5",),
         description=(
             "Data-bearing resources (storage, Key Vault, Purview, AI Search, Cosmos DB) must be "
-            "protected, locked against deletion and (storage) recoverable."
+            "protected, guarded against deletion (denyAction policy or lock) and (storage) recoverable."
         ),
         severity="high",
         remediation=(
-            "Create data-bearing resources with ResourceOptions(protect=True), add a CanNotDelete "
-            "authorization:ManagementLockByScope on each (or their resource group), and give storage "
+            "Create data-bearing resources with ResourceOptions(protect=True), assign a denyAction(delete) "
+            "policy for their types on their resource group (or add a CanNotDelete lock), and give storage "
             "accounts a BlobServiceProperties with versioning and soft delete."
         ),
         fields=(
@@ -312,6 +393,10 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
             Field(tokens.LOCK_AT_RESOURCE_GROUP, "resourceGroupName"),
             Field(tokens.LOCK_AT_RESOURCE_GROUP, "level", _BLOCKING_LEVELS),
             Field(tokens.LOCK_AT_SUBSCRIPTION, "level", _BLOCKING_LEVELS),
+            Field(_POLICY_DEFINITION, "policyRule"),
+            Field(_POLICY_ASSIGNMENT, "policyDefinitionId"),
+            Field(_POLICY_ASSIGNMENT, "scope"),
+            Field(_POLICY_ASSIGNMENT, "enforcementMode"),
             Field(tokens.BLOB_SERVICE, "accountName"),
             Field(tokens.STORAGE_ACCOUNT, "kind", _NO_BLOB_KINDS),
             *(Field(token, prop) for token, prop in _NAME_INPUTS.items()),
