@@ -77,6 +77,8 @@ _ARM_TYPES: dict[str, tuple[str, list[tuple[str, str]]]] = {
         "Microsoft.ApiManagement",
         [("service", "serviceName"), ("backends", "backendId")],
     ),
+    "apimanagement:Logger": ("Microsoft.ApiManagement", [("service", "serviceName"), ("loggers", "loggerId")]),
+    "applicationinsights:Component": ("Microsoft.Insights", [("components", "resourceName")]),
     "managedidentity:UserAssignedIdentity": (
         "Microsoft.ManagedIdentity",
         [("userAssignedIdentities", "resourceName")],
@@ -120,6 +122,38 @@ _AZUREAD_OUTPUTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# "get" invokes the mocks answer like ARM: token -> (ARM namespace, type segment, name argument).
+_LOOKUPS: dict[str, tuple[str, str, str]] = {
+    "azure-native:apimanagement:getApiManagementService": ("Microsoft.ApiManagement", "service", "serviceName"),
+}
+# Resources that exist before the program runs, by ARM id -> the lookup's result (camelCase).
+# Empty, as in a fresh subscription: every lookup fails the way azure-native reports ARM's 404. A
+# test program may put its own entries here for its run (and must remove them afterwards).
+EXISTING_RESOURCES: dict[str, dict[str, Any]] = {}
+
+
+def lookup_id(resource_group: str, namespace: str, type_segment: str, name: str) -> str:
+    """The ARM id a lookup of `name` in `resource_group` reads."""
+    return f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{resource_group}/providers/{namespace}/{type_segment}/{name}"
+
+
+def _lookup(token: str, args: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """An existing resource's properties, else azure-native's not-found failure (wording as in
+    pulumi/pulumi-azure-native#3796, status and code as ARM answers a missing resource)."""
+    namespace, type_segment, name_key = _LOOKUPS[token]
+    group, name = _text(args.get("resourceGroupName")), _text(args.get(name_key))
+    resource_id = lookup_id(group, namespace, type_segment, name)
+    found = EXISTING_RESOURCES.get(resource_id)
+    if found is not None:
+        return {"id": resource_id, "name": name, **found}, []
+    reason = (
+        f"invocation of {token} returned an error: request failed {resource_id}: "
+        f"GET https://management.azure.com{resource_id}\nRESPONSE 404: 404 Not Found\nERROR CODE: ResourceNotFound\n"
+        f"The Resource '{namespace}/{type_segment}/{name}' under resource group '{group}' was not found."
+    )
+    return {}, [("", reason)]
+
+
 def fake_guid(*parts: str) -> str:
     """A deterministic GUID derived from the given strings."""
     return str(uuid.uuid5(_GUID_NAMESPACE, "/".join(parts)))
@@ -144,7 +178,7 @@ class AzureMocks(Mocks):
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], Optional[list[tuple[str, str]]]]:
         """Answer invokes: client configuration with camelCase keys, a Purview account's identity,
-        everything else empty.
+        lookups (`_LOOKUPS`) from EXISTING_RESOURCES or as not found, everything else empty.
 
         The second element lists check failures; MockMonitor iterates it, so it is never None.
         """
@@ -158,6 +192,8 @@ class AzureMocks(Mocks):
                 "subscriptionId": SUBSCRIPTION_ID,
                 "tenantId": TENANT_ID,
             }, []
+        if args.token in _LOOKUPS:
+            return _lookup(args.token, dict(args.args))
         if args.token == "azuread:index/getClientConfig:getClientConfig":
             return {"clientId": CLIENT_ID, "id": CLIENT_ID, "objectId": OBJECT_ID, "tenantId": TENANT_ID}, []
         return {}, []
@@ -252,6 +288,13 @@ def _add_computed_outputs(token: str, resource_id: str, name: str, outputs: dict
         outputs.setdefault("loginServer", f"{name}.azurecr.io")
     elif token == "apimanagement:ApiManagementService":
         outputs.setdefault("gatewayUrl", f"https://{name}.azure-api.net")
+    elif token == "applicationinsights:Component":
+        key = fake_guid(resource_id, "instrumentationKey")
+        outputs.setdefault("instrumentationKey", key)
+        outputs.setdefault(
+            "connectionString",
+            f"InstrumentationKey={key};IngestionEndpoint=https://{outputs.get('location') or 'region'}-0.in.applicationinsights.azure.com/",
+        )
 
 
 def _identity_outputs(resource_id: str, identity: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The AI gateway (MOD-4): the generated policy, element by element, and the gateway's resources as
-the engine would receive them (wire names), for Standard v2, its first deployment and classic
-Premium with prompt shields.
+the engine would receive them (wire names), for Standard v2 in its three lookup states (first run:
+not found; later runs: found with an approved private endpoint, or with one still pending), and
+classic Premium with prompt shields.
 
 The resource tests preview tests/fixtures/gateway_program (an AI Services account and the gateway,
 wired like the landing zone) with the offline preview and the real policy pack: Azure mocks, a
@@ -54,6 +55,9 @@ ACCOUNT = "azure-native:cognitiveservices:Account"
 APPLICATION = "azuread:index/application:Application"
 SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
 APP_ROLE_ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
+PRE_AUTHORIZED = "azuread:index/applicationPreAuthorized:ApplicationPreAuthorized"
+LOGGER = "azure-native:apimanagement:Logger"
+APP_INSIGHTS = "azure-native:applicationinsights:Component"
 SECURITY = "Microsoft.WindowsAzure.ApiManagement.Gateway.Security"
 
 pytestmark = pytest.mark.controls("MOD-4")
@@ -128,14 +132,16 @@ def test_policy_routes_to_backend_and_authenticates_with_managed_identity_only()
         assert key_material not in text
 
 
+@pytest.mark.controls("MOD-4")
 def test_policy_token_limit_is_per_caller() -> None:
     root = parse(SPEC)
     caller = root.find("inbound/set-variable")
     assert caller is not None and caller.get("name") == CALLER_ID_VARIABLE
-    expression = caller.get("value") or ""
-    assert f'(Jwt)context.Variables["{CALLER_TOKEN_VARIABLE}"]' in expression
-    assert [expression.index(f'"{claim}"') for claim in ("azp", "appid", "oid")] == sorted(
-        expression.index(f'"{claim}"') for claim in ("azp", "appid", "oid")
+    assert caller.get("value") == (
+        f'@{{ var token = (Jwt)context.Variables["{CALLER_TOKEN_VARIABLE}"]; '
+        'var principal = token.Claims.GetValueOrDefault("oid", "unknown"); '
+        'var client = token.Claims.GetValueOrDefault("azp", token.Claims.GetValueOrDefault("appid", "")); '
+        'return client == "" ? principal : principal + "@" + client; }'
     )
     limit = root.find("inbound/llm-token-limit")
     assert limit is not None
@@ -144,6 +150,36 @@ def test_policy_token_limit_is_per_caller() -> None:
     assert limit.get("estimate-prompt-tokens") == "true"
     no_estimate = parse(replace(SPEC, estimate_prompt_tokens=False)).find("inbound/llm-token-limit")
     assert no_estimate is not None and no_estimate.get("estimate-prompt-tokens") == "false"
+
+
+@pytest.mark.controls("MOD-4")
+def test_two_users_of_one_client_application_get_separate_token_budgets() -> None:
+    """Evaluate the counter key the way the gateway does, for delegated tokens of two users signed
+    in to the same client (same azp, different oid) and for an app-only token (v1: appid)."""
+    import re
+
+    value = parse(SPEC).find("inbound/set-variable")
+    assert value is not None
+    expression = value.get("value") or ""
+    principal_claim = re.search(r'var principal = token\.Claims\.GetValueOrDefault\("(\w+)", "unknown"\)', expression)
+    client_claims = re.findall(r'GetValueOrDefault\("(\w+)", (?:token|"")', expression.split("var client =", 1)[1])
+    assert principal_claim is not None and client_claims == ["azp", "appid"]
+
+    def key(claims: dict[str, str]) -> str:
+        principal = claims.get(principal_claim.group(1), "unknown")
+        client = next((claims[c] for c in client_claims if c in claims), "")
+        return principal if client == "" else f"{principal}@{client}"
+
+    cli = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+    alice = key({"oid": "a1", "azp": cli})
+    bob = key({"oid": "b2", "azp": cli})
+    assert alice != bob and alice == f"a1@{cli}"
+    assert key({"oid": "sp", "appid": "app"}) == "sp@app"
+    assert key({"oid": "sp"}) == "sp"
+
+
+def test_policy_without_app_insights_emits_no_token_metric() -> None:
+    assert parse(replace(SPEC, emit_token_metrics=False)).find("inbound/llm-emit-token-metric") is None
 
 
 def test_policy_emits_token_metrics_by_caller_and_api() -> None:
@@ -212,7 +248,8 @@ def test_policy_escapes_odd_input_and_stays_well_formed() -> None:
         ({"backend_id": "has space"}, "backend_id"),
         ({"tokens_per_minute": 0}, "tokens_per_minute"),
         ({"retry_count": 11}, "retry_count"),
-        ({"caller_claims": ("azp", "bad claim")}, "caller_claims"),
+        ({"client_claims": ("azp", "bad claim")}, "client_claims"),
+        ({"principal_claim": "o id"}, "principal_claim"),
     ],
 )
 def test_policy_refuses_inputs_that_make_an_invalid_or_open_policy(change: dict[str, Any], message: str) -> None:
@@ -226,12 +263,8 @@ OPTIONS = GatewayOptions(publisher_email="platform@example.com", publisher_name=
 
 
 def test_default_options_are_standard_v2_private_and_valid() -> None:
-    assert (OPTIONS.sku, OPTIONS.public_ingress, OPTIONS.first_deployment, OPTIONS.content_safety) == (
-        "StandardV2",
-        False,
-        False,
-        False,
-    )
+    assert (OPTIONS.sku, OPTIONS.public_ingress, OPTIONS.content_safety) == ("StandardV2", False, False)
+    assert not hasattr(OPTIONS, "first_deployment")  # the program finds out (lookup_service)
     assert OPTIONS.problems() == []
 
 
@@ -242,7 +275,6 @@ def test_default_options_are_standard_v2_private_and_valid() -> None:
         ({"sku": "BasicV2"}, "sku"),
         ({"sku": "Developer", "capacity": 2}, "capacity"),
         ({"capacity": 11}, "capacity"),
-        ({"sku": "Premium", "first_deployment": True}, "first_deployment"),
         ({"tokens_per_minute": 0}, "tokens_per_minute"),
         ({"api_path": "/openai"}, "api_path"),
         ({"app_role": "AI Inference"}, "app_role"),
@@ -259,6 +291,34 @@ def test_app_role_id_is_a_stable_uuid_of_the_role_value() -> None:
     assert app_role_id("AI.Inference") == app_role_id("AI.Inference")
     assert app_role_id("AI.Inference") != app_role_id("AI.Admin")
     assert uuid.UUID(app_role_id("AI.Inference")).version == 5
+
+
+AZURE_NATIVE_404 = (
+    "invoke of azure-native:apimanagement:getApiManagementService failed: invocation of "
+    "azure-native:apimanagement:getApiManagementService returned an error: request failed "
+    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim: GET "
+    "https://management.azure.com/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim\n"
+    "RESPONSE 404: 404 Not Found\nERROR CODE: ResourceNotFound"
+)
+
+
+@pytest.mark.parametrize(
+    ("message", "not_found"),
+    [
+        (AZURE_NATIVE_404, True),
+        (AZURE_NATIVE_404.replace("ResourceNotFound", "ResourceGroupNotFound"), True),
+        ('autorest/azure: Service returned an error. Status=404 Code="ResourceNotFound"', True),
+        ("RESPONSE 403: 403 Forbidden\nERROR CODE: AuthorizationFailed", False),
+        ("RESPONSE 429: 429 Too Many Requests\nERROR CODE: TooManyRequests", False),
+        ("dial tcp: lookup management.azure.com: no such host", False),
+        # a name that merely contains the digits is not a 404
+        ("RESPONSE 403: 403 Forbidden for /service/apim-4040", False),
+    ],
+)
+def test_only_a_not_found_lookup_means_first_run(message: str, not_found: bool) -> None:
+    from aizone.components.gateway import is_not_found
+
+    assert is_not_found(Exception(message)) is not_found
 
 
 @pytest.mark.parametrize(
@@ -307,6 +367,7 @@ class Run:
         )
         assert result.program_errors == []
         self.warnings = result.program_warnings
+        self.invokes = result.invokes
         self.findings = result.findings
         self.plan = Plan(result.resources)
 
@@ -325,6 +386,11 @@ def first() -> Run:
 
 
 @pytest.fixture(scope="module")
+def pending() -> Run:
+    return Run("pending")
+
+
+@pytest.fixture(scope="module")
 def classic() -> Run:
     return Run("classic")
 
@@ -336,10 +402,10 @@ def test_the_pack_finds_nothing_mandatory_in_the_private_gateways(standard: Run,
 
 
 @pytest.mark.controls("ACC-7")
-def test_the_pack_flags_the_first_deployment_which_needs_a_time_boxed_exemption(first: Run) -> None:
-    findings = first.mandatory()
-    assert len(findings) == 1
-    assert "[ACC-7]" in findings[0] and "gw-apim" in findings[0]
+def test_the_first_run_is_public_only_for_the_gateway_and_nothing_else_is_mandatory(first: Run) -> None:
+    """The public first run is the pack's call (a time-boxed note on the marker tag); whatever it
+    says about the gateway's public access, nothing else in the first run may be mandatory."""
+    assert [f for f in first.mandatory() if not ("[ACC-7]" in f and "'gw-apim'" in f)] == []
 
 
 @pytest.mark.controls("MOD-4", "ACC-6", "RES-5")
@@ -359,21 +425,39 @@ def test_service_has_managed_identity_and_no_weak_tls(standard: Run) -> None:
 
 @pytest.mark.controls("ACC-7")
 def test_standard_v2_is_vnet_integrated_and_private(standard: Run) -> None:
+    """A later run: the lookup finds the service with an approved Gateway endpoint connection."""
     service = standard.plan.one(SERVICE).inputs
     assert service["publicNetworkAccess"] == "Disabled"
     assert service["virtualNetworkType"] == "External"  # outbound integration; inbound via the endpoint
     assert service["virtualNetworkConfiguration"]["subnetResourceId"].endswith("/subnets/gateway")
-    assert "aizone-gateway-phase" not in service["tags"]
+    assert reference.FIRST_DEPLOYMENT_TAG not in service["tags"]  # the second run removes the marker
     assert standard.warnings == []
+    assert standard.invokes["azure-native:apimanagement:getApiManagementService"] == 1
 
 
 @pytest.mark.controls("ACC-7")
-def test_first_deployment_is_public_tagged_and_announced(first: Run) -> None:
+def test_first_deployment_is_public_tagged_with_its_date_and_announced(first: Run) -> None:
+    """A fresh subscription (the lookup answers 404): created Enabled with its private endpoint,
+    tagged with today's date, and the warning says the next `pulumi up` makes it private."""
+    import datetime as dt
+
     service = first.plan.one(SERVICE).inputs
     assert service["publicNetworkAccess"] == "Enabled"
-    assert service["tags"]["aizone-gateway-phase"] == "first-deployment"
-    assert any("firstDeployment" in warning for warning in first.warnings)
+    assert service["tags"][reference.FIRST_DEPLOYMENT_TAG] == dt.datetime.now(dt.timezone.utc).date().isoformat()
+    assert service["tags"][reference.INVENTORY_TAG] == "gateway"
+    assert len(first.warnings) == 1
+    assert "The next `pulumi up` disables public network access; no configuration change is needed" in first.warnings[0]
     assert len(first.plan.of_type(PRIVATE_ENDPOINT)) == 2  # the account's and the gateway's
+
+
+@pytest.mark.controls("ACC-7")
+def test_a_pending_endpoint_keeps_the_gateway_public_and_the_first_run_date(pending: Run) -> None:
+    """Found, but its endpoint connection is not approved: Disabled would be refused, so it stays
+    Enabled, and the marker keeps the first run's date (the pack's 7-day window is not reset)."""
+    service = pending.plan.one(SERVICE).inputs
+    assert service["publicNetworkAccess"] == "Enabled"
+    assert service["tags"][reference.FIRST_DEPLOYMENT_TAG] == "2026-11-30"
+    assert len(pending.warnings) == 1 and "Approve the gateway's private endpoint connection" in pending.warnings[0]
 
 
 @pytest.mark.controls("RES-4")
@@ -384,8 +468,14 @@ def test_private_endpoint_for_gateway_comes_after_every_write_under_the_service(
     connection = endpoint.inputs["privateLinkServiceConnections"][0]
     assert connection["groupIds"] == ["Gateway"]
     assert connection["privateLinkServiceId"] == service.id
-    for writes in (plan.of_type(API_POLICY), plan.of_type(API_OPERATION), plan.of_type(BACKEND)):
-        assert {resource.urn for resource in writes} <= set(endpoint.dependencies)
+    for writes in (
+        plan.of_type(API_POLICY),
+        plan.of_type(API_OPERATION),
+        plan.of_type(BACKEND),
+        plan.of_type(LOGGER),
+        plan.of_type(API_DIAGNOSTIC),
+    ):
+        assert writes and {resource.urn for resource in writes} <= set(endpoint.dependencies)
     zone_group = plan.one("azure-native:network:PrivateDnsZoneGroup", "gw-pe")
     zones = [config["privateDnsZoneId"] for config in zone_group.inputs["privateDnsZoneConfigs"]]
     assert [zone.rsplit("/", 1)[-1] for zone in zones] == list(
@@ -398,7 +488,10 @@ def test_gateway_identity_gets_only_the_inference_role_on_the_account(standard: 
     plan = standard.plan
     service = plan.one(SERVICE)
     account = plan.one(ACCOUNT)
-    grants = [r for r in plan.of_type(ROLE_ASSIGNMENT) if r.inputs["principalId"] == service.outputs["identity"]["principalId"]]
+    grants = [
+        r for r in plan.of_type(ROLE_ASSIGNMENT)
+        if r.inputs["principalId"] == service.outputs["identity"]["principalId"] and r.inputs["scope"] == account.id
+    ]
     assert len(grants) == 1
     grant = grants[0].inputs
     assert grant["principalType"] == "ServicePrincipal"
@@ -410,7 +503,7 @@ def test_gateway_identity_gets_only_the_inference_role_on_the_account(standard: 
 def test_the_policy_waits_for_the_role_and_operations_wait_for_the_policy(standard: Run) -> None:
     plan = standard.plan
     policy = plan.one(API_POLICY)
-    grant = plan.one(ROLE_ASSIGNMENT, "gw-gateway")
+    grant = plan.one(ROLE_ASSIGNMENT, "inference-gw-gateway")
     assert grant.urn in policy.dependencies
     assert plan.one(BACKEND).urn in policy.dependencies
     for operation in plan.of_type(API_OPERATION):
@@ -466,6 +559,13 @@ def test_app_registration_is_the_token_audience_and_requires_the_role(standard: 
     assert sorted(role["allowedMemberTypes"]) == ["Application", "User"]
     principal = plan.one(SERVICE_PRINCIPAL)
     assert principal.inputs["appRoleAssignmentRequired"] is True
+    (scope,) = application["api"]["oauth2PermissionScopes"]
+    assert (scope["value"], scope["type"], scope["enabled"]) == ("user_impersonation", "User", True)
+    assert scope["id"] != role["id"]
+    pre = plan.one(PRE_AUTHORIZED)
+    assert pre.inputs["authorizedClientId"] == "04b07795-8ddb-461a-bbee-02f9e1bf7b46"  # Azure CLI
+    assert pre.inputs["permissionIds"] == [scope["id"]]
+    assert pre.inputs["applicationId"] == plan.one(APPLICATION).id
     assignment = plan.one(APP_ROLE_ASSIGNMENT).inputs
     assert assignment["appRoleId"] == role["id"]
     assert assignment["resourceObjectId"] == principal.outputs["objectId"]
@@ -476,8 +576,7 @@ def test_app_registration_is_the_token_audience_and_requires_the_role(standard: 
 def test_requests_are_logged_to_azure_monitor_and_the_workspace(standard: Run) -> None:
     plan = standard.plan
     service = plan.one(SERVICE)
-    diagnostic = plan.one(API_DIAGNOSTIC).inputs
-    assert diagnostic["diagnosticId"] == "azuremonitor"
+    (diagnostic,) = [d.inputs for d in plan.of_type(API_DIAGNOSTIC) if d.inputs["diagnosticId"] == "azuremonitor"]
     assert diagnostic["loggerId"] == f"{service.id}/loggers/azuremonitor"
     assert diagnostic["sampling"] == {"samplingType": "fixed", "percentage": 100}
     for side in ("frontend", "backend"):
@@ -500,7 +599,7 @@ def test_classic_premium_is_internal_without_endpoint_and_calls_content_safety(c
     assert service["virtualNetworkConfiguration"]["subnetResourceId"].endswith("/subnets/apim")
     assert service["publicNetworkAccess"] == "Enabled"  # explicit; Internal mode has no public gateway
     assert [r.name for r in plan.of_type(PRIVATE_ENDPOINT)] == ["ai-pe-account"]
-    grant = plan.one(ROLE_ASSIGNMENT, "gw-gateway").inputs
+    grant = plan.one(ROLE_ASSIGNMENT, "inference-gw-gateway").inputs
     assert grant["roleDefinitionId"].endswith(f"/roleDefinitions/{reference.ROLE_IDS[CONTENT_SAFETY_ROLE]}")
     backend = plan.one(GENERIC_RESOURCE, "content-safety")
     assert backend.inputs["parentResourcePath"] == "service/apim-gateway-fixture"
@@ -510,3 +609,43 @@ def test_classic_premium_is_internal_without_endpoint_and_calls_content_safety(c
     assert backend.urn in policy.dependencies
     safety = ET.fromstring(policy.inputs["value"]).find("inbound/llm-content-safety")
     assert safety is not None and safety.get("backend-id") == backend.inputs["resourceName"]
+
+
+@pytest.mark.controls("MOD-4", "RES-2", "ACC-5")
+def test_token_metrics_go_to_entra_only_app_insights_through_the_gateway_identity(standard: Run) -> None:
+    plan = standard.plan
+    service = plan.one(SERVICE)
+    component = plan.one(APP_INSIGHTS)
+    assert component.inputs["workspaceResourceId"].endswith("/workspaces/log-gateway")
+    assert component.inputs["ingestionMode"] == "LogAnalytics"
+    assert component.inputs["disableLocalAuth"] is True
+    # the gateway identity may publish telemetry to that component, and nothing more there
+    (publisher,) = [r for r in plan.of_type(ROLE_ASSIGNMENT) if r.inputs["scope"] == component.id]
+    assert publisher.inputs["principalId"] == service.outputs["identity"]["principalId"]
+    assert publisher.inputs["roleDefinitionId"].endswith(f"/roleDefinitions/{reference.ROLE_IDS['Monitoring Metrics Publisher']}")
+    assert reference.ROLE_IDS["Monitoring Metrics Publisher"] == "3913510d-42f4-4e42-8a64-420c390055eb"
+    # the logger authenticates with the managed identity (no instrumentation key) once it holds the role
+    logger = plan.one(LOGGER)
+    assert logger.inputs["loggerType"] == "applicationInsights"
+    assert logger.inputs["resourceId"] == component.id
+    assert logger.inputs["credentials"] == {
+        "connectionString": component.outputs["connectionString"],
+        "identityClientId": "SystemAssigned",
+    }
+    assert publisher.urn in logger.dependencies
+    # the API's Application Insights diagnostic, with metrics on (else llm-emit-token-metric sends nothing)
+    (diagnostic,) = [d.inputs for d in plan.of_type(API_DIAGNOSTIC) if d.inputs["diagnosticId"] == "applicationinsights"]
+    assert diagnostic["loggerId"] == logger.id
+    assert diagnostic["metrics"] is True
+    assert diagnostic["apiId"] == plan.one(API).outputs["name"]
+    root = ET.fromstring(plan.one(API_POLICY).inputs["value"])
+    assert root.find("inbound/llm-emit-token-metric") is not None
+    # the component's metrics go to the workspace; its logs are already there (workspace-based)
+    (settings,) = [r.inputs for r in plan.of_type(DIAGNOSTICS) if r.inputs["resourceUri"] == component.id]
+    assert settings["metrics"] == [{"category": "AllMetrics", "enabled": True}] and "logs" not in settings
+
+
+@pytest.mark.controls("ACC-7")
+def test_classic_tiers_need_no_lookup(classic: Run) -> None:
+    assert "azure-native:apimanagement:getApiManagementService" not in classic.invokes
+    assert reference.FIRST_DEPLOYMENT_TAG not in classic.plan.one(SERVICE).inputs["tags"]

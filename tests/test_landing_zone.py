@@ -24,6 +24,15 @@ PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
 ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
 DIAGNOSTICS = "azure-native:monitor:DiagnosticSetting"
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+APIM = "azure-native:apimanagement:ApiManagementService"
+APP_INSIGHTS = "azure-native:applicationinsights:Component"
+LOGGER = "azure-native:apimanagement:Logger"
+API_DIAGNOSTIC = "azure-native:apimanagement:ApiDiagnostic"
+APPLICATION = "azuread:index/application:Application"
+SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
+APP_ROLE_ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
+PRE_AUTHORIZED = "azuread:index/applicationPreAuthorized:ApplicationPreAuthorized"
+CA_POLICY = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
 
 
 @pytest.mark.controls("RES-2", "RES-4", "ACC-1", "ACC-6", "ACC-7", "ACC-8", "MOD-2a", "MOD-3")
@@ -199,23 +208,78 @@ def test_hub_and_spoke_platform_policy_mode_creates_no_zones_or_zone_groups(tmp_
 
 
 @pytest.mark.controls("ACC-7", "MOD-4")
-def test_first_gateway_deployment_passes_only_with_a_time_boxed_exemption(tmp_path: Path) -> None:
-    """Azure refuses publicNetworkAccess=Disabled when it creates API Management: the first run
-    is public, the pack flags it, and a reasoned, expiring exemption (README) lets it through."""
+def test_fresh_subscription_gateway_is_created_public_with_a_dated_marker_and_a_warning(dev_preview: Any) -> None:
+    """The dev preview answers the gateway's lookup like a fresh subscription (not found): the
+    first `pulumi up` creates it with public access (Azure refuses Disabled at creation), tagged
+    with the run's date; no config edit is needed for the second run, which makes it private."""
     import datetime as dt
 
+    plan = Plan(dev_preview.resources)
+    service = plan.one(APIM)
+    assert service.inputs["serviceName"] == f"apim-aiz-dev-{service.inputs['serviceName'].rsplit('-', 1)[-1]}"
+    assert service.inputs["publicNetworkAccess"] == "Enabled"
+    assert service.inputs["tags"][reference.FIRST_DEPLOYMENT_TAG] == dt.datetime.now(dt.timezone.utc).date().isoformat()
+    assert dev_preview.invokes["azure-native:apimanagement:getApiManagementService"] == 1
+    assert any("The next `pulumi up` disables public network access" in w for w in dev_preview.program_warnings)
+    # the private endpoint the second run needs is created by this run
+    endpoint = plan.one(PRIVATE_ENDPOINT, "gw-pe")
+    assert endpoint.inputs["privateLinkServiceConnections"][0]["privateLinkServiceId"] == service.id
+    # nothing but that time-boxed public access is mandatory in the first run
+    others = [f"{f.policy}: {f.message}" for f in dev_preview.findings if f.level == "mandatory"
+              and f.policy != "azurenative-apimanagement-service-restrict-public-network-access"]
+    assert others == []
+
+
+@pytest.mark.controls("MOD-4")
+def test_old_stack_setting_first_deployment_is_told_it_is_no_longer_needed(tmp_path: Path) -> None:
     config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    assert "firstDeployment" not in config["aizone:gateway"]
     config["aizone:gateway"]["firstDeployment"] = True
     program = _program_copy(tmp_path, config)
-    args = ["--program", str(program), "--stack", "bad", "--policy-pack", str(ROOT / "policy_pack")]
-    flagged = run_preview_cli(*args)
-    assert flagged.returncode == 1
-    assert "MANDATORY azurenative-apimanagement-service-restrict-public-network-access" in flagged.stdout
-    expires = (dt.date.today() + dt.timedelta(days=7)).isoformat()
-    exemption = {"azurenative-apimanagement-service-restrict-public-network-access": {"exemptions": [
-        {"resource": "*-gw-apim", "reason": "first deployment of the v2 gateway (two-step)", "expires": expires}
-    ]}}
-    (tmp_path / "exemption.json").write_text(json.dumps(exemption))
-    exempted = run_preview_cli(*args, "--policy-config", str(tmp_path / "exemption.json"))
-    assert exempted.returncode == 0, exempted.stdout[-2000:]
-    assert f"exempted until {expires}: first deployment of the v2 gateway (two-step)" in exempted.stdout
+    result = run_preview_cli("--program", str(program), "--stack", "bad", "--policy-pack", str(ROOT / "policy_pack"))
+    assert result.returncode == 2, result.stderr
+    assert "aizone:gateway.firstDeployment: is no longer needed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.controls("MOD-4", "RES-2")
+def test_gateway_token_metrics_and_logs_reach_app_insights_and_the_workspace(dev_plan: Plan) -> None:
+    component = dev_plan.one(APP_INSIGHTS)
+    workspace = dev_plan.one("azure-native:operationalinsights:Workspace")
+    assert component.inputs["workspaceResourceId"] == workspace.id
+    assert component.inputs["disableLocalAuth"] is True
+    logger = dev_plan.one(LOGGER)
+    assert logger.inputs["resourceId"] == component.id
+    assert logger.inputs["credentials"]["identityClientId"] == "SystemAssigned"
+    diagnostics = {d.inputs["diagnosticId"]: d.inputs for d in dev_plan.of_type(API_DIAGNOSTIC)}
+    assert sorted(diagnostics) == ["applicationinsights", "azuremonitor"]
+    assert diagnostics["applicationinsights"]["loggerId"] == logger.id
+    assert diagnostics["applicationinsights"]["metrics"] is True
+    publisher = [r for r in dev_plan.of_type(ROLE_ASSIGNMENT) if r.inputs["scope"] == component.id]
+    assert [r.inputs["roleDefinitionId"].rsplit("/", 1)[-1] for r in publisher] == [
+        reference.ROLE_IDS["Monitoring Metrics Publisher"]
+    ]
+
+
+@pytest.mark.controls("ACC-4", "MOD-4")
+def test_conditional_access_on_the_gateway_app_waits_for_its_service_principal(dev_plan: Plan) -> None:
+    application = dev_plan.one(APPLICATION, "gw-app")
+    principal = dev_plan.one(SERVICE_PRINCIPAL, "gw-sp")
+    targeting = [
+        p for p in dev_plan.of_type(CA_POLICY)
+        if application.outputs["clientId"] in p.inputs["conditions"]["applications"]["includedApplications"]
+    ]
+    assert len(targeting) >= 2  # MFA and sign-in risk at least
+    for policy in targeting:
+        assert principal.urn in policy.dependencies, policy.name
+    management_only = [p for p in dev_plan.of_type(CA_POLICY) if p not in targeting]
+    assert management_only and all(principal.urn not in p.dependencies for p in management_only)
+
+
+@pytest.mark.controls("MOD-4")
+def test_ai_users_hold_the_gateway_role_so_their_cli_tokens_pass(dev_plan: Plan) -> None:
+    principal = dev_plan.one(SERVICE_PRINCIPAL, "gw-sp")
+    users = dev_plan.one("azuread:index/group:Group", "entra-users")
+    (assignment,) = [a for a in dev_plan.of_type(APP_ROLE_ASSIGNMENT) if a.inputs["principalObjectId"] == users.outputs["objectId"]]
+    assert assignment.inputs["resourceObjectId"] == principal.outputs["objectId"]
+    assert dev_plan.one(PRE_AUTHORIZED).inputs["authorizedClientId"] == "04b07795-8ddb-461a-bbee-02f9e1bf7b46"

@@ -52,14 +52,18 @@ class EntraControls(pulumi.ComponentResource):
         display_prefix: str,
         options: EntraOptions,
         ai_application_ids: Sequence[pulumi.Input[str]],
+        ai_service_principals: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """`ai_application_ids`: client ids of the AI applications callers sign in to (e.g. the
         gateway's app registration). Azure management (portal, CLI, Foundry portal) is always
-        included."""
+        included. `ai_service_principals`: the service principals of those applications: a
+        Conditional Access policy can target an application only once it has a service principal
+        in the tenant, so the policies that target them wait for these."""
         super().__init__("aizone:identity:EntraControls", name, None, opts)
         self._logical_name = name
         self.options = options
+        self._app_dependencies = list(ai_service_principals)
         self.admins = self._group(f"{name}-admins", f"{display_prefix} AI administrators", "Eligible (PIM) administrators of the AI landing zone")
         self.users = self._group(f"{name}-users", f"{display_prefix} AI users", "People allowed to use the AI applications")
         self.agents = self._group(f"{name}-agents", f"{display_prefix} AI agents", "Managed identities of inventoried AI agents (ACC-2)")
@@ -187,5 +191,8 @@ class EntraControls(pulumi.ComponentResource):
                 ),
                 grant_controls=grant,
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[] if list(apps) == [reference.AZURE_MANAGEMENT_APP_ID] else self._app_dependencies,
+            ),
         )

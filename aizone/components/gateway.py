@@ -37,13 +37,18 @@ Deployment pitfalls designed for:
 - Azure rejects `publicNetworkAccess = Disabled` while creating a service ("Blocking all public
   network access by setting property `publicNetworkAccess` of API Management service ... is not
   enabled during service creation") and until the service has an approved private endpoint
-  connection. A new v2 gateway therefore takes two `pulumi up` runs: the first with
-  `GatewayOptions.first_deployment = True` creates the service with public access `Enabled` (tagged
-  `aizone-gateway-phase: first-deployment`, with a warning in the program output) and its private
-  endpoint (approved automatically when the deployer may approve it); the second, with
-  `first_deployment = False`, disables public access. Running the first `pulumi up` with
-  `first_deployment = False` fails on the service with that message, and only the gateway's own
-  children wait for it.
+  connection (https://learn.microsoft.com/azure/api-management/private-endpoint: "you can only
+  disable public network access to the API Management instance after configuring a private
+  endpoint"; REST spec Microsoft.ApiManagement `publicNetworkAccess`: "If 'Disabled', private
+  endpoints are the exclusive access method"). A new v2 gateway therefore takes two `pulumi up`
+  runs and no config edit: the program looks the service up (`lookup_service`, a synchronous
+  `getApiManagementService` invoke). Not found (a fresh subscription): the first run creates it
+  with public access `Enabled`, tagged `FIRST_DEPLOYMENT_TAG: <date of that run>`, with a warning
+  that the next `pulumi up` disables it, and creates its private endpoint (approved automatically
+  when the deployer may approve it). Found with an approved `Gateway` private endpoint connection:
+  public access `Disabled` and the tag removed. Found without one (run 1 stopped before the
+  endpoint, or the endpoint awaits manual approval): still `Enabled`, the tag keeps its original
+  date (the pack allows the marker for at most 7 days), and the warning says what is missing.
 - API Management takes 30-45+ minutes to create (classic tiers in a VNet the longest): nothing
   outside this component waits on it, and its create/update timeouts are raised to two hours.
 - The inference role assignment is created once the gateway identity exists; the API's policy and
@@ -57,6 +62,7 @@ Deployment pitfalls designed for:
 
 from __future__ import annotations
 
+import datetime
 import re
 import uuid
 from dataclasses import dataclass
@@ -73,7 +79,7 @@ from .base import Diagnostics, Placement, PrivateNetworking, implements
 from .gateway_policy import COGNITIVE_SERVICES_RESOURCE, InferencePolicySpec, inference_policy
 from .grants import Principal
 from .network import add_private_endpoint
-from .observability import add_diagnostic_settings
+from .observability import AppInsights, add_diagnostic_settings
 
 if TYPE_CHECKING:
     from .ai_services import AiServices
@@ -95,8 +101,25 @@ CONTENT_SAFETY_ROLE: Final = "Cognitive Services User"
 INFERENCE_API_ID: Final = "aizone-inference"
 INFERENCE_BACKEND_ID: Final = "aizone-inference"
 CONTENT_SAFETY_BACKEND_ID: Final = "aizone-content-safety"
-# The built-in logger every API Management service has for Azure Monitor resource logs.
+# The built-in logger every API Management service has for Azure Monitor resource logs; the API's
+# diagnostic of the same name selects what reaches the GatewayLogs / GatewayLlmLogs categories.
 AZURE_MONITOR_LOGGER: Final = "azuremonitor"
+# The Application Insights logger (token metrics of llm-emit-token-metric, request traces) and the
+# API diagnostic that uses it. APIM authenticates to a component with local auth disabled through
+# its managed identity: logger credentials `connectionString` + `identityClientId: SystemAssigned`,
+# and the identity holds Monitoring Metrics Publisher on the component
+# (https://learn.microsoft.com/azure/api-management/api-management-howto-app-insights, "Connection
+# string with system-assigned managed identity"; logger REST spec
+# https://learn.microsoft.com/rest/api/apimanagement/logger/create-or-update).
+APP_INSIGHTS_LOGGER: Final = "aizone-appinsights"
+APP_INSIGHTS_DIAGNOSTIC: Final = "applicationinsights"
+# Delegated scope callers' clients request (`<audience>/user_impersonation`, the scope `az account
+# get-access-token --resource <audience>` asks for as `<audience>/.default`), and the Azure CLI's
+# first-party client id, pre-authorized for it so `az` gets a token without a consent prompt
+# (https://learn.microsoft.com/troubleshoot/entra/entra-id/governance/verify-first-party-apps-sign-in:
+# "Microsoft Azure CLI 04b07795-8ddb-461a-bbee-02f9e1bf7b46").
+USER_SCOPE: Final = "user_impersonation"
+AZURE_CLI_CLIENT_ID: Final = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 # The backend's managed-identity credentials (`credentials.managedIdentity`) are missing from the API
 # version azure-native 3.29 uses for apimanagement:Backend (2024-05-01), and azure-native rejects
 # properties outside its schema. The content-safety backend is therefore written through the generic
@@ -132,6 +155,83 @@ class GatewayOptionsError(ValueError):
     """Gateway options that cannot be deployed. Raised before anything is registered."""
 
 
+class GatewayLookupError(pulumi.RunError):
+    """The existence lookup of the gateway's service failed for a reason other than "not found"
+    (no permission, throttling, a network error): the program stops rather than guess."""
+
+
+# How a failed invoke surfaces in the Python SDK: a plain Exception, "invoke of <token> failed:
+# invocation of <token> returned an error: request failed <id>: GET https://management.azure.com/...
+# RESPONSE 404: 404 Not Found ERROR CODE: ResourceNotFound ..." (pulumi/pulumi-azure-native#3796 for
+# the wording; pulumi.runtime.invoke raises Exception(f"invoke of {tok} failed: {error}")). ARM
+# answers a missing resource with 404 ResourceNotFound and a missing resource group with 404
+# ResourceGroupNotFound (https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-not-found).
+_NOT_FOUND = re.compile(r"\b(?:ResourceNotFound|ResourceGroupNotFound)\b|\bRESPONSE 404\b|\bStatus=404\b|\b404 Not Found\b")
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    """What the lookup found. `exists`: the service is there. `private`: it has an approved private
+    endpoint connection for the `Gateway` group, so Azure accepts public network access Disabled.
+    `first_deployment_date`: the value of its first-deployment tag, if it has one."""
+
+    exists: bool
+    private: bool = False
+    first_deployment_date: str | None = None
+
+
+def is_not_found(error: BaseException) -> bool:
+    """True when a failed lookup means "no such service (or resource group)"."""
+    return bool(_NOT_FOUND.search(str(error)))
+
+
+def lookup_service(resource_group_name: str, service_name: str, parent: pulumi.Resource) -> ServiceState:
+    """Look the service up with a synchronous invoke (runs in preview and up alike). Not found:
+    `ServiceState(exists=False)`; any other failure: GatewayLookupError."""
+    try:
+        found = apim.get_api_management_service(
+            resource_group_name=resource_group_name,
+            service_name=service_name,
+            opts=pulumi.InvokeOptions(parent=parent),
+        )
+    except Exception as error:  # noqa: BLE001 the SDK raises a plain Exception for a failed invoke
+        if is_not_found(error):
+            return ServiceState(exists=False)
+        raise GatewayLookupError(
+            f"cannot tell whether API Management service {service_name!r} in resource group "
+            f"{resource_group_name!r} exists (needed to decide its public network access): {error}"
+        ) from None
+    approved = any(
+        PRIVATE_LINK_GROUPS[0].lower() in (group.lower() for group in connection.group_ids or ())
+        and (connection.private_link_service_connection_state.status or "").lower() == "approved"
+        for connection in found.private_endpoint_connections or ()
+    )
+    return ServiceState(
+        exists=True,
+        private=approved,
+        first_deployment_date=(found.tags or {}).get(reference.FIRST_DEPLOYMENT_TAG),
+    )
+
+
+def first_deployment_date() -> str:
+    """Today (UTC), the value of the first-deployment tag set by this run."""
+    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+
+def _first_deployment_warning(name: str, service_name: str, state: ServiceState) -> str:
+    if not state.exists:
+        return (
+            f"{name}: first deployment of the gateway {service_name}: API Management is created with public network "
+            "access Enabled (Azure refuses Disabled at creation) together with its private endpoint. The next "
+            "`pulumi up` disables public network access; no configuration change is needed."
+        )
+    return (
+        f"{name}: the gateway {service_name} has no approved private endpoint connection yet, so public network "
+        "access stays Enabled (Azure refuses Disabled without one). Approve the gateway's private endpoint "
+        "connection if it is pending, then run `pulumi up` again to disable public network access."
+    )
+
+
 @dataclass(frozen=True)
 class GatewayOptions:
     """How the gateway is deployed; built by the settings layer from config `aizone:gateway`.
@@ -144,10 +244,6 @@ class GatewayOptions:
     public_ingress: False (default) keeps the gateway private (ACC-7). True deliberately lets public
         clients reach it (v2: public network access Enabled; classic: External VNet mode); the
         policy pack must then be told so (`allowPublicGateway`).
-    first_deployment: True only for the first `pulumi up` of a new v2 gateway: Azure refuses to
-        create a service with public network access Disabled, so it is created Enabled together with
-        its private endpoint; set it back to False and run `pulumi up` again. Not valid for classic
-        tiers (they are private from the start).
     tokens_per_minute: per-caller token budget (prompt + completion), at least 1.
     estimate_prompt_tokens: True (default) counts a prompt's tokens before it is sent, so a caller
         over its budget is refused without reaching the model; False counts only what the model
@@ -168,7 +264,6 @@ class GatewayOptions:
     sku: str = "StandardV2"
     capacity: int = 1
     public_ingress: bool = False
-    first_deployment: bool = False
     tokens_per_minute: int = 10_000
     estimate_prompt_tokens: bool = True
     content_safety: bool = False
@@ -195,8 +290,6 @@ class GatewayOptions:
             found.append(f"capacity {self.capacity} exceeds {MAX_V2_CAPACITY} units for {self.sku}")
         elif self.sku == "Developer" and self.capacity != 1:
             found.append("capacity must be 1 for the Developer tier")
-        if self.first_deployment and self.sku in CLASSIC_TIERS:
-            found.append(f"first_deployment applies to v2 tiers only; {self.sku} is created private in Internal mode")
         if self.tokens_per_minute < 1:
             found.append(f"tokens_per_minute must be at least 1, got {self.tokens_per_minute}")
         if not 0 <= self.retry_count <= 10:
@@ -243,7 +336,10 @@ class AiGateway(pulumi.ComponentResource):
     principal: Principal
     application: azuread.Application
     service_principal: azuread.ServicePrincipal
+    cli_pre_authorization: azuread.ApplicationPreAuthorized
     role_assignment: authorization.RoleAssignment
+    app_insights_logger: apim.Logger | None
+    app_insights_role: authorization.RoleAssignment | None
     backend: apim.Backend
     content_safety_backend: resources.Resource | None
     api: apim.Api
@@ -264,13 +360,26 @@ class AiGateway(pulumi.ComponentResource):
         subnet_id: pulumi.Input[str],
         networking: PrivateNetworking,
         diagnostics: Diagnostics,
+        app_insights: AppInsights | None = None,
+        resource_group_name: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """`service_name`: the globally unique API Management name (also the app registration's
         identifier URI `api://<tenant_id>/<service_name>`). `subnet_id`: v2: the dedicated subnet
         delegated to Microsoft.Web/serverFarms; classic: a dedicated, non-delegated subnet.
-        `networking`: where the v2 private endpoint goes (unused for classic tiers)."""
+        `networking`: where the v2 private endpoint goes (unused for classic tiers).
+        `app_insights`: the Application Insights component token metrics and request traces go to
+        (`observability.AppInsights`); None: request logs to Azure Monitor only, and the policy
+        emits no token metric (llm-emit-token-metric needs an Application Insights logger).
+        `resource_group_name`: the resource group's name as a plain string, for the existence
+        lookup of a private v2 gateway; default: `placement.resource_group_name` when it is one."""
         options.check()
+        lookup_group = resource_group_name if resource_group_name is not None else placement.resource_group_name
+        if not isinstance(lookup_group, str):
+            raise GatewayOptionsError(
+                f"{name}: pass resource_group_name as a plain string: the gateway looks its service up by name "
+                "before it is created, and an invoke needs a known name"
+            )
         if not _SERVICE_NAME.match(service_name):
             raise GatewayOptionsError(
                 f"{name}: service name {service_name!r}: 1-50 letters, digits and hyphens, starting with a "
@@ -284,14 +393,15 @@ class AiGateway(pulumi.ComponentResource):
         super().__init__("aizone:gateway:AiGateway", name, None, opts)
         self._logical_name = name
         self._options = options
-        self.service = self._service(name, placement, service_name, options, subnet_id)
+        self.service = self._service(name, placement, service_name, options, subnet_id, lookup_group)
         principal_id = self.service.identity.apply(lambda identity: identity.principal_id if identity else "")
         self.principal = Principal(f"{name}-gateway", principal_id, principal_type="ServicePrincipal")
         self.role_assignment = target.grant(
             self.principal, CONTENT_SAFETY_ROLE if options.content_safety else INFERENCE_ROLE
         )
         self._app_registration(name, service_name, tenant_id, options.app_role)
-        writes = self._inference_api(name, placement, options, target, tenant_id)
+        self.app_insights_role = app_insights.grant_publisher(self.principal, parent=self) if app_insights else None
+        writes = self._inference_api(name, placement, options, target, tenant_id, app_insights)
 
         self.private_endpoint = None
         if options.is_v2:
@@ -342,21 +452,21 @@ class AiGateway(pulumi.ComponentResource):
         service_name: str,
         options: GatewayOptions,
         subnet_id: pulumi.Input[str],
+        lookup_group: str,
     ) -> apim.ApiManagementService:
         """The service itself, isolated as its tier allows (module docstring)."""
         # The gateway's identity calls the models: it is an inventoried AI caller (ACC-2).
         tags = placement.with_tags(**{reference.INVENTORY_TAG: "gateway"})
         if options.is_v2:
             network_type = apim.VirtualNetworkType.EXTERNAL  # outbound integration; inbound is private
-            public = options.public_ingress or options.first_deployment
-            if options.first_deployment:
-                tags = placement.with_tags(**{reference.INVENTORY_TAG: "gateway", "aizone-gateway-phase": "first-deployment"})
-                pulumi.log.warn(
-                    f"{name}: first deployment of the gateway: API Management is created with public network "
-                    "access Enabled (Azure refuses Disabled at creation). Once this `pulumi up` has created the "
-                    "private endpoint, set aizone:gateway firstDeployment to false and run `pulumi up` again.",
-                    resource=self,
-                )
+            public = options.public_ingress
+            if not public:
+                state = lookup_service(lookup_group, service_name, parent=self)
+                if not state.private:
+                    public = True  # Azure refuses Disabled until an approved private endpoint exists
+                    marked = state.first_deployment_date or first_deployment_date()
+                    tags = placement.with_tags(**{reference.INVENTORY_TAG: "gateway", reference.FIRST_DEPLOYMENT_TAG: marked})
+                    pulumi.log.warn(_first_deployment_warning(name, service_name, state), resource=self)
         else:
             network_type = apim.VirtualNetworkType.EXTERNAL if options.public_ingress else apim.VirtualNetworkType.INTERNAL
             public = True  # Azure refuses Disabled without a private endpoint; Internal mode has no public gateway
@@ -400,7 +510,23 @@ class AiGateway(pulumi.ComponentResource):
                 description="Token audience of the AI gateway; callers need the app role.",
                 identifier_uris=[self.audience],
                 sign_in_audience="AzureADMyOrg",
-                api=azuread.ApplicationApiArgs(requested_access_token_version=2),
+                api=azuread.ApplicationApiArgs(
+                    requested_access_token_version=2,
+                    # A delegated scope, so a user's client (the Azure CLI) can get a token for the
+                    # gateway; the token still needs the app role (`roles`) to pass the policy.
+                    oauth2_permission_scopes=[
+                        azuread.ApplicationApiOauth2PermissionScopeArgs(
+                            id=app_role_id(f"scope:{USER_SCOPE}"),
+                            value=USER_SCOPE,
+                            type="User",
+                            enabled=True,
+                            admin_consent_display_name="Call the AI gateway as the signed-in user",
+                            admin_consent_description="Send inference requests to the AI gateway on behalf of the signed-in user.",
+                            user_consent_display_name="Call the AI gateway as you",
+                            user_consent_description="Send inference requests to the AI gateway on your behalf.",
+                        )
+                    ],
+                ),
                 app_roles=[
                     azuread.ApplicationAppRoleArgs(
                         id=app_role_id(role),
@@ -419,6 +545,18 @@ class AiGateway(pulumi.ComponentResource):
             azuread.ServicePrincipalArgs(client_id=self.application.client_id, app_role_assignment_required=True),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        # `az account get-access-token --resource <audience>` without a consent prompt: the Azure CLI
+        # is pre-authorized for the delegated scope (azuread ApplicationPreAuthorized: application_id
+        # is the application's resource id, permission_ids the scope ids).
+        self.cli_pre_authorization = azuread.ApplicationPreAuthorized(
+            f"{name}-preauth-azure-cli",
+            azuread.ApplicationPreAuthorizedArgs(
+                application_id=self.application.id,
+                authorized_client_id=AZURE_CLI_CLIENT_ID,
+                permission_ids=[app_role_id(f"scope:{USER_SCOPE}")],
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _inference_api(
         self,
@@ -427,6 +565,7 @@ class AiGateway(pulumi.ComponentResource):
         options: GatewayOptions,
         target: InferenceTarget,
         tenant_id: pulumi.Input[str],
+        app_insights: AppInsights | None,
     ) -> list[pulumi.Resource]:
         """Backends, API, policy, operations and request logging. Returns the writes under the
         service that the private endpoint waits for."""
@@ -518,6 +657,7 @@ class AiGateway(pulumi.ComponentResource):
                     estimate_prompt_tokens=options.estimate_prompt_tokens,
                     content_safety_backend_id=CONTENT_SAFETY_BACKEND_ID if options.content_safety else None,
                     retry_count=options.retry_count,
+                    emit_token_metrics=app_insights is not None,
                 )
             )
         )
@@ -552,25 +692,73 @@ class AiGateway(pulumi.ComponentResource):
             )
             for method in ("POST", "GET")
         ]
-        diagnostic = apim.ApiDiagnostic(
-            f"{name}-api-diagnostic",
-            apim.ApiDiagnosticArgs(
-                resource_group_name=group,
-                service_name=service,
-                api_id=self.api.name,
-                diagnostic_id=AZURE_MONITOR_LOGGER,
-                logger_id=pulumi.Output.concat(self.service.id, "/loggers/", AZURE_MONITOR_LOGGER),
-                always_log=apim.AlwaysLog.ALL_ERRORS,
-                sampling=apim.SamplingSettingsArgs(sampling_type=apim.SamplingType.FIXED, percentage=100),
-                log_client_ip=True,
-                # Headers only, never the Authorization header or bodies (prompts are logged, when
-                # wanted, by the AI account's RequestResponse category).
-                frontend=_headers_only(),
-                backend=_headers_only(),
-            ),
-            opts=child,
-        )
-        return [*backends, self.policy, *operations, diagnostic]
+        diagnostics: list[pulumi.Resource] = [
+            apim.ApiDiagnostic(
+                f"{name}-api-diagnostic",
+                apim.ApiDiagnosticArgs(
+                    resource_group_name=group,
+                    service_name=service,
+                    api_id=self.api.name,
+                    diagnostic_id=AZURE_MONITOR_LOGGER,
+                    logger_id=pulumi.Output.concat(self.service.id, "/loggers/", AZURE_MONITOR_LOGGER),
+                    always_log=apim.AlwaysLog.ALL_ERRORS,
+                    sampling=apim.SamplingSettingsArgs(sampling_type=apim.SamplingType.FIXED, percentage=100),
+                    log_client_ip=True,
+                    # Headers only, never the Authorization header or bodies (prompts are logged, when
+                    # wanted, by the AI account's RequestResponse category).
+                    frontend=_headers_only(),
+                    backend=_headers_only(),
+                ),
+                opts=child,
+            )
+        ]
+        self.app_insights_logger = None
+        if app_insights is not None:
+            self.app_insights_logger = apim.Logger(
+                f"{name}-logger-appinsights",
+                apim.LoggerArgs(
+                    resource_group_name=group,
+                    service_name=service,
+                    logger_id=APP_INSIGHTS_LOGGER,
+                    logger_type=apim.LoggerType.APPLICATION_INSIGHTS,
+                    description="Application Insights (token metrics, traces); managed identity, no key",
+                    resource_id=app_insights.component.id,
+                    credentials={
+                        "connectionString": app_insights.connection_string,
+                        "identityClientId": "SystemAssigned",
+                    },
+                ),
+                # The identity must hold the publisher role before the logger sends anything.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[r for r in (self.app_insights_role,) if r]),
+            )
+            diagnostics.append(
+                apim.ApiDiagnostic(
+                    f"{name}-api-diagnostic-appinsights",
+                    apim.ApiDiagnosticArgs(
+                        resource_group_name=group,
+                        service_name=service,
+                        api_id=self.api.name,
+                        diagnostic_id=APP_INSIGHTS_DIAGNOSTIC,
+                        logger_id=self.app_insights_logger.id,
+                        # Custom metrics (emit-metric, llm-emit-token-metric) are sent only when the
+                        # Application Insights diagnostic has `metrics: true`: "Emit custom metrics
+                        # via emit-metric policy. Applicable only to Application Insights diagnostic
+                        # settings" (DiagnosticContract.metrics, Microsoft.ApiManagement REST spec;
+                        # https://learn.microsoft.com/azure/api-management/api-management-howto-app-insights#emit-custom-metrics).
+                        metrics=True,
+                        always_log=apim.AlwaysLog.ALL_ERRORS,
+                        sampling=apim.SamplingSettingsArgs(sampling_type=apim.SamplingType.FIXED, percentage=100),
+                        http_correlation_protocol=apim.HttpCorrelationProtocol.W3_C,
+                        verbosity=apim.Verbosity.INFORMATION,
+                        log_client_ip=True,
+                        frontend=_headers_only(),
+                        backend=_headers_only(),
+                    ),
+                    opts=child,
+                )
+            )
+        loggers = [self.app_insights_logger] if self.app_insights_logger else []
+        return [*backends, self.policy, *operations, *loggers, *diagnostics]
 
 
 def _headers_only() -> apim.PipelineDiagnosticSettingsArgs:

@@ -8,13 +8,16 @@ inbound
   1. `validate-azure-ad-token`: the caller presents an Entra ID access token issued by our tenant
      for the gateway's app registration (audience: its identifier URI or client id) that carries the
      gateway's app role in its `roles` claim. Anything else gets 401 before any other work is done.
-  2. `set-variable`: the caller's id, read from the validated token (`azp`, else `appid`, else
-     `oid`), used as the key of the token limit and as a metric dimension.
+  2. `set-variable`: the caller's id, read from the validated token: its `oid` (the object id of
+     the user or workload identity that called) and, when present, the client application (`azp`
+     in v2 tokens, `appid` in v1) as `<oid>@<client>`. It is the key of the token limit and a
+     metric dimension, so every user of one client application has a budget of their own.
   3. `set-backend-service`: the model backend entity (its circuit breaker sheds load on 429/5xx).
   4. `llm-token-limit`: tokens per minute per caller; 429 with Retry-After beyond it.
   5. `llm-content-safety` (optional): prompt shields at the gateway, through a Content Safety
      backend, before the prompt reaches the model.
-  6. `llm-emit-token-metric`: prompt/completion/total tokens per caller and API.
+  6. `llm-emit-token-metric` (when an Application Insights logger is wired): prompt/completion/
+     total tokens per caller and API.
   7. `authentication-managed-identity`: the gateway calls the model with its own managed identity
      (no keys anywhere); this replaces the caller's Authorization header.
 backend
@@ -36,9 +39,12 @@ from xml.sax.saxutils import escape, quoteattr
 # The token audience of Azure AI services (Azure OpenAI, Content Safety): what the gateway's
 # managed identity asks Entra ID for. https://learn.microsoft.com/azure/ai-services/authentication
 COGNITIVE_SERVICES_RESOURCE = "https://cognitiveservices.azure.com"
-# Claims that identify the calling client, most specific first: `azp` (v2 tokens), `appid` (v1
-# tokens), `oid` (the principal's object id, present in both).
-CALLER_CLAIMS = ("azp", "appid", "oid")
+# Who called: `oid`, the object id of the user or service principal the token was issued to (present
+# in v1 and v2 access tokens). `azp` (v2) / `appid` (v1) name only the client application: for a
+# delegated (user) token every user of one client shares it, so they qualify the key, never replace
+# it. https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
+PRINCIPAL_CLAIM = "oid"
+CLIENT_CLAIMS = ("azp", "appid")
 CALLER_TOKEN_VARIABLE = "aizone-caller-token"
 CALLER_ID_VARIABLE = "aizone-caller-id"
 CALLER_DIMENSION = "Caller ID"
@@ -64,7 +70,8 @@ class InferencePolicySpec:
     the model backend entity. `client_application_ids`: optionally, the only client applications
     allowed (empty: any client holding the role). `content_safety_backend_id`: when set, prompts
     are checked by `llm-content-safety` with prompt shields on. `retry_count`: retries on 429
-    (0 = none)."""
+    (0 = none). `emit_token_metrics`: False leaves out `llm-emit-token-metric` (for a gateway with
+    no Application Insights logger, where the metric would go nowhere)."""
 
     tenant_id: str
     audiences: tuple[str, ...]
@@ -73,13 +80,15 @@ class InferencePolicySpec:
     tokens_per_minute: int
     estimate_prompt_tokens: bool = True
     client_application_ids: tuple[str, ...] = ()
-    caller_claims: tuple[str, ...] = CALLER_CLAIMS
+    principal_claim: str = PRINCIPAL_CLAIM
+    client_claims: tuple[str, ...] = CLIENT_CLAIMS
     metric_namespace: str = "aizone-gateway"
     content_safety_backend_id: str | None = None
     retry_count: int = 2
     retry_interval_seconds: int = 2
     retry_max_interval_seconds: int = 10
     backend_resource: str = COGNITIVE_SERVICES_RESOURCE
+    emit_token_metrics: bool = True
 
 
 def inference_policy(spec: InferencePolicySpec) -> str:
@@ -88,13 +97,15 @@ def inference_policy(spec: InferencePolicySpec) -> str:
     inbound = [
         "<base />",
         _validate_token(spec),
-        _element("set-variable", {"name": CALLER_ID_VARIABLE, "value": caller_id_expression(spec.caller_claims)}),
+        _element("set-variable", {"name": CALLER_ID_VARIABLE, "value": caller_id_expression(spec.principal_claim, spec.client_claims)}),
         _element("set-backend-service", {"backend-id": spec.backend_id}),
         _token_limit(spec),
     ]
     if spec.content_safety_backend_id:
         inbound.append(_content_safety(spec.content_safety_backend_id))
-    inbound += [_token_metric(spec), _managed_identity(spec.backend_resource)]
+    if spec.emit_token_metrics:
+        inbound.append(_token_metric(spec))
+    inbound.append(_managed_identity(spec.backend_resource))
     document = _element(
         "policies",
         {},
@@ -107,15 +118,22 @@ def inference_policy(spec: InferencePolicySpec) -> str:
     return document
 
 
-def caller_id_expression(claims: tuple[str, ...]) -> str:
-    """A policy expression: the first of `claims` present in the validated token, else "unknown".
+def caller_id_expression(principal_claim: str, client_claims: tuple[str, ...]) -> str:
+    """A policy expression: `<principal>@<client>` from the validated token, `<principal>` when it
+    names no client, "unknown" without a principal claim (the token validation in front makes that
+    unreachable for tokens our tenant issued).
 
     `Jwt.Claims.GetValueOrDefault(name, default)` is documented in
     https://learn.microsoft.com/azure/api-management/api-management-policy-expressions (Jwt)."""
-    lookup = '"unknown"'
-    for claim in reversed(claims):
-        lookup = f'token.Claims.GetValueOrDefault("{claim}", {lookup})'
-    return f'@{{ var token = (Jwt)context.Variables["{CALLER_TOKEN_VARIABLE}"]; return {lookup}; }}'
+    client = '""'
+    for claim in reversed(client_claims):
+        client = f'token.Claims.GetValueOrDefault("{claim}", {client})'
+    return (
+        f'@{{ var token = (Jwt)context.Variables["{CALLER_TOKEN_VARIABLE}"]; '
+        f'var principal = token.Claims.GetValueOrDefault("{principal_claim}", "unknown"); '
+        f"var client = {client}; "
+        'return client == "" ? principal : principal + "@" + client; }'
+    )
 
 
 def _caller_id_reference() -> str:
@@ -221,8 +239,10 @@ def _check(spec: InferencePolicySpec) -> None:
     for label, value in (("backend_id", spec.backend_id), ("content_safety_backend_id", spec.content_safety_backend_id)):
         if value is not None and not _IDENTIFIER.match(value):
             problems.append(f"{label} {value!r} is not a backend identifier (letters, digits, '.', '_', '-')")
-    if not spec.caller_claims or any(not _CLAIM.match(claim) for claim in spec.caller_claims):
-        problems.append(f"caller_claims {spec.caller_claims!r} must be claim names (letters, digits, '_')")
+    if not _CLAIM.match(spec.principal_claim):
+        problems.append(f"principal_claim {spec.principal_claim!r} must be a claim name (letters, digits, '_')")
+    if any(not _CLAIM.match(claim) for claim in spec.client_claims):
+        problems.append(f"client_claims {spec.client_claims!r} must be claim names (letters, digits, '_')")
     if not _IDENTIFIER.match(spec.metric_namespace):
         problems.append(f"metric_namespace {spec.metric_namespace!r} must be letters, digits, '.', '_', '-'")
     if spec.tokens_per_minute < 1:

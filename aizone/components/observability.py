@@ -1,15 +1,17 @@
-"""Central logging: one Log Analytics workspace and the one diagnostic-settings helper (RES-2)."""
+"""Central logging: one Log Analytics workspace, the Application Insights component the AI gateway
+sends token metrics and traces to, and the one diagnostic-settings helper (RES-2)."""
 
 from __future__ import annotations
 
 from typing import Sequence
 
 import pulumi
-from pulumi_azure_native import monitor, operationalinsights
+from pulumi_azure_native import applicationinsights, authorization, monitor, operationalinsights
 
 from aizone_policy import reference
 
 from .base import Diagnostics, Placement, implements
+from .grants import Principal, grant_role
 
 
 @implements("RES-2")
@@ -47,6 +49,69 @@ class Observability(pulumi.ComponentResource):
         )
         self.diagnostics = Diagnostics(workspace_id=self.workspace.id)
         self.register_outputs({"workspace_id": self.workspace.id})
+
+
+@implements("RES-2")
+class AppInsights(pulumi.ComponentResource):
+    """A workspace-based Application Insights component that accepts only Entra ID authenticated
+    telemetry (ACC-1).
+
+    Workspace-based (`WorkspaceResourceId` = the central workspace, ingestion mode LogAnalytics):
+    its telemetry is stored in that workspace
+    (https://learn.microsoft.com/azure/azure-monitor/app/create-workspace-resource).
+    `DisableLocalAuth`: instrumentation keys alone no longer authenticate; a sender needs an Entra
+    ID identity holding `Monitoring Metrics Publisher` on the component
+    (https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication), see
+    `grant_publisher`. The connection string is not a secret any more, only an address."""
+
+    component: applicationinsights.Component
+    connection_string: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        placement: Placement,
+        component_name: str,
+        diagnostics: Diagnostics,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("aizone:observability:AppInsights", name, None, opts)
+        self._logical_name = name
+        # Keyword form: ComponentArgs' `resource_name` clashes with the logical name in the args-class
+        # constructor; the keyword form names it `resource_name_`.
+        self.component = applicationinsights.Component(
+            f"{name}-appi",
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
+            resource_name_=component_name,
+            kind="web",
+            application_type=applicationinsights.ApplicationType.WEB,
+            workspace_resource_id=diagnostics.workspace_id,
+            ingestion_mode=applicationinsights.IngestionMode.LOG_ANALYTICS,
+            disable_local_auth=True,
+            tags=placement.with_tags(),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.connection_string = self.component.connection_string
+        # Its logs are already in the workspace (workspace-based): only its metrics are exported.
+        add_diagnostic_settings(name, self.component.id, diagnostics, parent=self, logs=False)
+        self.register_outputs({"component_id": self.component.id})
+
+    def grant_publisher(self, principal: Principal, parent: pulumi.Resource) -> authorization.RoleAssignment:
+        """Let `principal` send telemetry (Entra ID authenticated ingestion) to this component only."""
+        return grant_role(
+            f"{self._logical_name}-publisher-{principal.name}",
+            PUBLISHER_ROLE,
+            self.component,
+            principal,
+            allowed_roles=(PUBLISHER_ROLE,),
+            parent=parent,
+        )
+
+
+# "Although the Monitoring Metrics Publisher role says 'metrics', it publishes all telemetry to the
+# Application Insights resource" (https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication).
+PUBLISHER_ROLE = "Monitoring Metrics Publisher"
 
 
 def add_diagnostic_settings(

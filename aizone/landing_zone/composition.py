@@ -24,7 +24,7 @@ from ..components.registry import ContainerRegistry, login_server_for
 from ..components.sessions import CodeSessions
 from ..components.key_vault import KeyVault
 from ..components.network import Network, required_zones
-from ..components.observability import Observability
+from ..components.observability import AppInsights, Observability
 from ..components.protection import DataProtection, DeletionGuard
 from ..components.purview import ExistingPurview, Purview
 from .settings import Settings, SettingsError
@@ -117,6 +117,14 @@ class LandingZone(pulumi.ComponentResource):
             protect=protection.protect,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        # Token metrics and request traces of the gateway (workspace-based, Entra ID ingestion only).
+        self.app_insights = AppInsights(
+            f"{name}-appi",
+            placement,
+            component_name=settings.name("appi"),
+            diagnostics=diagnostics,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         # The AI gateway fronts the models (MOD-4): callers present Entra ID tokens for its app
         # registration; it calls the account with its own managed identity.
         self.gateway = AiGateway(
@@ -129,6 +137,8 @@ class LandingZone(pulumi.ComponentResource):
             subnet_id=self.network.subnet_ids["gateway"],
             networking=networking,
             diagnostics=diagnostics,
+            app_insights=self.app_insights,
+            resource_group_name=settings.name("rg"),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.key_vault = KeyVault(
@@ -272,8 +282,12 @@ class LandingZone(pulumi.ComponentResource):
                 display_prefix=f"{settings.prefix}-{settings.environment}",
                 options=settings.entra,
                 ai_application_ids=[self.gateway.application.client_id],
+                ai_service_principals=[self.gateway.service_principal],
                 opts=pulumi.ResourceOptions(parent=self),
             )
+            # People call the gateway with their own token (README "The AI gateway"): the AI users
+            # group holds its app role (assignment is required on its service principal).
+            self.gateway.grant_access(Principal("ai-users", self.entra.users.object_id, principal_type="Group"))
             add_agents_to_group(f"{name}-agents-group", self.entra.agents, list(self.agents.values()), parent=self.entra)
             eligibility = self.entra.make_admins_eligible(ADMIN_ROLE, self.ai.account)
 

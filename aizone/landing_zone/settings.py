@@ -985,7 +985,6 @@ _GATEWAY_FIELDS: dict[str, tuple[str, type]] = {
     "sku": ("sku", str),
     "capacity": ("capacity", int),
     "publicIngress": ("public_ingress", bool),
-    "firstDeployment": ("first_deployment", bool),
     "tokensPerMinute": ("tokens_per_minute", int),
     "estimatePromptTokens": ("estimate_prompt_tokens", bool),
     "contentSafety": ("content_safety", bool),
@@ -1000,6 +999,13 @@ def _read_gateway(reader: _Reader, value: Any) -> GatewayOptions:
     key = f"{NAMESPACE}:gateway"
     required = ("publisherEmail", "publisherName")
     reported = len(reader.problems)
+    if isinstance(value, dict) and "firstDeployment" in value:
+        reader.fail(
+            f"{key}.firstDeployment",
+            "is no longer needed: the program finds out whether the gateway exists and creates it with public "
+            "access for its first `pulumi up` only; remove the key",
+        )
+        value = {k: v for k, v in value.items() if k != "firstDeployment"}
     options = _read_options(reader, key, value, _GATEWAY_FIELDS, GatewayOptions, required)
     if len(reader.problems) > reported:
         return options  # wrong or missing keys are reported; `options` may be a placeholder

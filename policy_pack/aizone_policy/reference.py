@@ -29,6 +29,8 @@ ROLE_IDS: Final[Mapping[str, str]] = {
     "Search Index Data Contributor": "8ebe5a00-799e-43f5-93ac-243d3dce84a7",
     "Storage Blob Data Owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
     "Cognitive Services Contributor": "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68",
+    # https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/monitor
+    "Monitoring Metrics Publisher": "3913510d-42f4-4e42-8a64-420c390055eb",
     # https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
 }
@@ -68,6 +70,9 @@ WORKLOAD_DATA_PLANE_ROLES: Final[frozenset[str]] = frozenset(
         "Key Vault Secrets User",
         "AcrPull",
         "Azure ContainerApps Session Executor",
+        # Telemetry ingestion only (Microsoft.Insights/Telemetry/Write), needed by a sender to an
+        # Application Insights component with local auth disabled (the AI gateway's token metrics).
+        "Monitoring Metrics Publisher",
     }
 )
 
@@ -105,6 +110,7 @@ APPLICATION_TAG: Final[str] = "aizone-application"
 # Every identity that may call AI models is inventoried: the resource that owns it carries this tag
 # with the kind of caller (agent | application | gateway) (ACC-2).
 INVENTORY_TAG: Final[str] = "aizone-inventory"
+FIRST_DEPLOYMENT_TAG = "aizone-first-deployment"
 INVENTORY_AGENT: Final[str] = "agent"  # the INVENTORY_TAG value of an agent's own identity
 AGENT_TAG: Final[str] = "aizone-agent"  # the agent's name
 OWNER_TAG: Final[str] = "aizone-agent-owner"  # the person accountable for the agent
