@@ -8,6 +8,7 @@ from ..framework import ResourcePolicySpec, StackPolicySpec
 from . import (
     alerting,
     content_safety,
+    coverage,
     data_boundaries,
     data_protection,
     defender,
@@ -45,4 +46,5 @@ ALL_SPECS: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     *data_protection.POLICIES,
     *execution.POLICIES,
     *alerting.POLICIES,
+    *coverage.POLICIES,
 )
