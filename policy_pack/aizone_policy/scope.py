@@ -72,6 +72,7 @@ LANDING_ZONE: Final[frozenset[str]] = frozenset(
         "azurenative-apimanagement-service-restrict-public-network-access",
         "azurenative-app-managedenvironment-internal-only",
         "azure-apimanagement-service-restrict-public-network-access",
+        "azure-apimanagement-service-managed-identity",
         # ACC-6: every gateway and app calls others with its own identity (landing-zone design).
         "azurenative-apimanagement-service-managed-identity",
         "azurenative-app-containerapp-managed-identity",

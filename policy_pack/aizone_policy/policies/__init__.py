@@ -7,6 +7,9 @@ from __future__ import annotations
 from ..framework import ResourcePolicySpec, StackPolicySpec
 from . import (
     alerting,
+    classic_access,
+    classic_ai,
+    classic_data,
     content_safety,
     coverage,
     data_boundaries,
@@ -46,5 +49,8 @@ ALL_SPECS: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     *data_protection.POLICIES,
     *execution.POLICIES,
     *alerting.POLICIES,
+    *classic_ai.POLICIES,
+    *classic_data.POLICIES,
+    *classic_access.POLICIES,
     *coverage.POLICIES,
 )
