@@ -16,7 +16,8 @@ The pack is meant to be enabled for every stack of an organisation. Its policies
 1. it carries the stack tag `aizone:workload` with the value `ai`
    (`pulumi stack tag set aizone:workload ai`), or
 2. it contains at least one AI resource (`AI_MODULES`, `AI_TYPES`): any azure-native
-   `cognitiveservices` or `machinelearningservices` resource, an AI Search service, or their
+   `cognitiveservices` or `machinelearningservices` resource, an AI Search service, a Container
+   Apps session pool (the agents' code interpreter), or their
    classic pulumi-azure counterparts (`azure:cognitive/...`, `azure:machinelearning/...`,
    `azure:search/service:Service`), also when pinned to an explicit API version.
 
@@ -58,6 +59,7 @@ AI_MODULES: Final[frozenset[str]] = frozenset({"cognitiveservices", "machinelear
 AI_TYPES: Final[frozenset[str]] = frozenset(
     {
         "azure-native:search:Service",
+        "azure-native:app:ContainerAppsSessionPool",  # agents' code-interpreter sessions
         "azure:search/service:Service",
     }
 )
