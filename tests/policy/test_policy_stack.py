@@ -198,7 +198,7 @@ STACK_VIOLATIONS: tuple[StackCase, ...] = (
     StackCase("no-api-plan", lambda s: without(s, "defender-api"), _PLANS, "apim", "or set defenderManagedElsewhere = true in this policy's config"),
     # MOD-4
     StackCase("api-without-token-validation", lambda s: _api_policy(s, "validate-azure-ad-token", "validate-client-certificate"), _GATEWAY_AUTH, "inference",
-              "[MOD-4] API 'inference' does not validate the callers' Entra ID tokens (no validate-azure-ad-token or validate-jwt in the inbound section of its API policy or of the service-level policy it inherits with <base />)"),
+              "[MOD-4] API 'inference' does not validate the callers' Entra ID tokens (no validate-azure-ad-token for the tenant, or validate-jwt against Entra ID's openid-config with audiences, on the unconditional inbound path: not inside <choose>, not after <return-response>, not in <outbound> or <on-error>; of its API policy or of the service-level policy it inherits with <base />)"),
     StackCase("api-without-managed-identity", lambda s: _api_policy(s, "authentication-managed-identity", "set-header name=\"x-trace\""), _GATEWAY_AUTH, "inference",
               "does not authenticate to its backend with the gateway's managed identity"),
     StackCase("gateway-contributor-on-ai", lambda s: _props(s, "apim-openai-user", "roleDefinitionId", role_definition(CS_CONTRIBUTOR)), _GATEWAY_ROLE, "apim-openai-user",
