@@ -322,7 +322,8 @@ class Case:
 VARIANTS: Final[Mapping[str, Mapping[str, Any]]] = {
     "group-role": changed(BASELINES[t.ROLE_ASSIGNMENT], "principalType", "Group"),
     "storage-plan": {**DEFENDER_PLANS_BASE, "pricingName": "StorageAccounts"},
-    "foreign-owner": {**BASELINES[t.ROLE_ASSIGNMENT], "principalType": "ForeignGroup", "roleDefinitionId": role_definition(OWNER), "scope": "/subscriptions/sub/resourceGroups/rg"},
+    # Owner on one resource (below resource-group scope, so not ACC-3's wide-scope rule).
+    "foreign-owner": {**BASELINES[t.ROLE_ASSIGNMENT], "principalType": "ForeignGroup", "roleDefinitionId": role_definition(OWNER)},
     "report-only-ca": changed(
         changed(BASELINES[t.CONDITIONAL_ACCESS_POLICY], "state", "enabledForReportingButNotEnforced"), "conditions.users.excludedUsers", []
     ),
@@ -452,8 +453,6 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(t.ROLE_ASSIGNMENT, "scope", "/subscriptions/sub/resourceGroups/rg", "azurenative-authorization-roleassignment-least-privilege", "a role at resource group scope ('/subscriptions/sub/resourceGroups/rg')"),
     Case(t.ROLE_ASSIGNMENT, "scope", "/subscriptions/sub/", "azurenative-authorization-roleassignment-least-privilege", "a role at subscription scope"),
     Case(t.ROLE_ASSIGNMENT, "scope", "/providers/Microsoft.Management/managementGroups/corp", "azurenative-authorization-roleassignment-least-privilege", "a role at management group scope"),
-    Case(t.ROLE_ASSIGNMENT, "scope", "/subscriptions/sub", "azurenative-authorization-roleassignment-least-privilege",
-         "grants 'Owner' at subscription scope ('/subscriptions/sub'): broad roles are never assigned at subscription or management-group scope", base="foreign-owner"),
     # ACC-3
     Case(t.PIM_ELIGIBILITY, "scheduleInfo.expiration.type", "NoExpiration", "azurenative-authorization-pimroleeligibilityschedule-expiration",
          "[ACC-3] PIM role eligibility schedule 'res' makes the role eligible forever (scheduleInfo.expiration.type is 'NoExpiration'): set scheduleInfo.expiration.type = 'AfterDuration'"),
