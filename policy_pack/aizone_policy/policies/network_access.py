@@ -81,8 +81,9 @@ def _storage_account(resource: Resource, _config: PolicyConfig) -> Iterator[Find
 
 
 def _key_vault(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
-    """Key Vault: properties.publicNetworkAccess (a plain string in the SDK) is "Disabled"."""
-    yield from public_network_disabled(resource, "properties.publicNetworkAccess")
+    """Key Vault: properties.publicNetworkAccess (a plain string in the SDK) is "Disabled"; the SDK
+    documents the lower-case 'disabled', so both exact spellings count."""
+    yield from public_network_disabled(resource, "properties.publicNetworkAccess", (DISABLED, "disabled"))
 
 
 def _purview_account(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
