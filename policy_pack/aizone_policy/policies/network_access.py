@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import tokens
-from ..checks import DENY, DISABLED, flag_not_true, flag_true, network_default_deny, public_network_disabled
+from ..checks import DENY, DISABLED, enum_is, flag_not_true, flag_true, network_default_deny, public_network_disabled
 from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, check, unknown_value, violation
-from ..values import UNKNOWN, describe, eq_ci
+from ..values import UNKNOWN, as_dict, describe, eq_ci, get, items
 
 _CONTROLS = ("ACC-7",)
 _ALLOWED_OUTBOUND = "AllowOnlyApprovedOutbound"
@@ -67,6 +67,16 @@ def _cognitive_account(resource: Resource, _config: PolicyConfig) -> Iterator[Fi
         "does not restrict outbound network access",
         " and list the allowed destinations in properties.allowedFqdnList",
     )
+    fqdns = resource.get("properties.allowedFqdnList")
+    wildcards = [entry for entry in items(fqdns) if entry is not UNKNOWN and (not isinstance(entry, str) or "*" in entry or not entry.strip())]
+    if fqdns is UNKNOWN or (UNKNOWN in items(fqdns) and not wildcards):
+        yield unknown_value(resource.subject, "properties.allowedFqdnList")
+    elif wildcards:
+        yield violation(
+            f"{resource.subject} allows outbound traffic to wildcard or blank destinations "
+            f"(properties.allowedFqdnList has {', '.join(describe(entry) for entry in wildcards)}): list "
+            "the exact FQDNs the account needs (e.g. the search service's host name)."
+        )
 
 
 def _public_access_only(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
@@ -95,13 +105,25 @@ def _purview_account(resource: Resource, _config: PolicyConfig) -> Iterator[Find
 def _ml_workspace(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
     """ML workspace / Foundry hub: no public access, managed network allows approved outbound only."""
     yield from public_network_disabled(resource)
-    yield from check(
+    yield from flag_not_true(resource, "allowPublicAccessWhenBehindVnet", "is reachable from the internet although it is behind a VNet")
+    yield from enum_is(
         resource,
         "managedNetwork.isolationMode",
-        lambda value: eq_ci(value, _ALLOWED_OUTBOUND),
+        (_ALLOWED_OUTBOUND,),
         "lets its managed network reach the internet",
         f"set managedNetwork.isolationMode = '{_ALLOWED_OUTBOUND}' and declare outbound rules",
     )
+    rules = resource.get("managedNetwork.outboundRules")
+    if rules is UNKNOWN:
+        yield unknown_value(resource.subject, "managedNetwork.outboundRules")
+        return
+    for name, rule in sorted((as_dict(rules) or {}).items()):
+        destination = get(rule, "destination")
+        if eq_ci(get(rule, "type"), "FQDN") and (not isinstance(destination, str) or "*" in destination):
+            yield violation(
+                f"{resource.subject} has an outbound rule '{name}' to the wildcard FQDN {describe(destination)} "
+                "(managedNetwork.outboundRules): allow only exact FQDNs the workspace needs."
+            )
 
 
 def _container_registry(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
@@ -220,6 +242,8 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         (
             _public(tokens.ML_WORKSPACE),
             Field(tokens.ML_WORKSPACE, "managedNetwork.isolationMode", (_ALLOWED_OUTBOUND,)),
+            Field(tokens.ML_WORKSPACE, "allowPublicAccessWhenBehindVnet"),
+            Field(tokens.ML_WORKSPACE, "managedNetwork.outboundRules"),
         ),
         "Machine Learning workspaces (Foundry hubs) must disable public network access and allow "
         "only approved outbound traffic.",
