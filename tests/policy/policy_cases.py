@@ -367,9 +367,6 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(t.CONTAINER_REGISTRY, "publicNetworkAccess", "Enabled", "azurenative-containerregistry-registry-restrict-network-access", "set publicNetworkAccess = 'Disabled'"),
     Case(t.CONTAINER_REGISTRY, "anonymousPullEnabled", True, "azurenative-containerregistry-registry-restrict-network-access", "allows anonymous pulls"),
     Case(t.COSMOS_ACCOUNT, "publicNetworkAccess", "Enabled", "azurenative-cosmosdb-databaseaccount-disable-public-network-access", "set publicNetworkAccess = 'Disabled'"),
-    Case(t.APIM_SERVICE, "publicNetworkAccess", DELETE, "azurenative-apimanagement-service-restrict-public-network-access", "leaves publicNetworkAccess unset"),
-    Case(t.APIM_SERVICE, "virtualNetworkType", "External", "azurenative-apimanagement-service-restrict-public-network-access", "exposes a public gateway"),
-    Case(t.APIM_SERVICE, "virtualNetworkType", DELETE, "azurenative-apimanagement-service-restrict-public-network-access", "allowPublicGateway = true"),
     Case(t.MANAGED_ENVIRONMENT, "vnetConfiguration.internal", False, "azurenative-app-managedenvironment-internal-only", "set vnetConfiguration.internal = true"),
     # ACC-6
     Case(t.COGNITIVE_ACCOUNT, "identity", DELETE, "azurenative-cognitiveservices-account-managed-identity", "[ACC-6] Cognitive Services account 'res' has no managed identity"),

@@ -204,7 +204,8 @@ STACK_VIOLATIONS: tuple[StackCase, ...] = (
     StackCase("vault-without-endpoint", lambda s: without(s, "kv-pe", "kv-pe-dns"), _PE, "kv",
               "[RES-4] Key Vault 'kv' has no private endpoint: add a network:PrivateEndpoint with privateLinkServiceConnections = [{privateLinkServiceId: <its id>, groupIds: [one of 'vault']}]"),
     StackCase("wrong-group-id", _wrong_group, _PE, "kv", "has private endpoints with group ids it does not offer ('kv-pe' requests ['blob'])"),
-    StackCase("public-apim-without-endpoint", lambda s: _props(s, "apim", "virtualNetworkType", "None"), _PE, "apim", "API Management service 'apim' has no private endpoint"),
+    StackCase("public-apim-without-endpoint", lambda s: _props(s, "apim", "virtualNetworkType", "None"), _PE, "apim", "API Management service 'apim' has no private endpoint",
+              config={"azurenative-apimanagement-service-restrict-public-network-access": {"allowPublicGateway": True}}),
     StackCase("external-environment-without-endpoint", lambda s: _props(s, "env", "vnetConfiguration.internal", False), _PE, "env", "groupIds: [one of 'managedEnvironments']"),
     StackCase("endpoint-without-zone-group", lambda s: without(s, "search-pe-dns"), _DNS, "search-pe",
               "[RES-4] Private endpoint 'search-pe' has no private DNS zone group: add a network:PrivateDnsZoneGroup (privateEndpointName = the endpoint's name) whose privateDnsZoneConfigs point at privatelink.search.windows.net"),
@@ -225,6 +226,11 @@ STACK_VIOLATIONS: tuple[StackCase, ...] = (
               "[MOD-1] Cognitive Services account 'ai' is in a stack without the Defender for Cloud plan 'AI' (threat protection for AI with prompt evidence): add a security:Pricing with pricingName = 'AI'"),
     StackCase("no-storage-plan", lambda s: without(s, "defender-storageaccounts"), _PLANS, "data", "without the Defender for Cloud plan 'StorageAccounts' (malware scanning"),
     StackCase("no-api-plan", lambda s: without(s, "defender-api"), _PLANS, "apim", "or set defenderManagedElsewhere = true in this policy's config"),
+    # ACC-7
+    StackCase("apim-unset-access", lambda s: _props(s, "apim", "publicNetworkAccess", None), "azurenative-apimanagement-service-restrict-public-network-access", "apim",
+              "[ACC-7] API Management service 'apim' leaves publicNetworkAccess unset (the service default is 'Enabled')"),
+    StackCase("apim-near-miss-enabled", lambda s: _props(s, "apim", "publicNetworkAccess", "enabled"), "azurenative-apimanagement-service-restrict-public-network-access", "apim",
+              "[ACC-7] API Management service 'apim' exposes a public gateway (publicNetworkAccess is \"enabled\" (a string that is not exactly 'Enabled'), virtualNetworkType is 'Internal')"),
     # ACC-3
     StackCase("privileged-custom-role", _custom_role(["Microsoft.Authorization/*/Write", "Microsoft.Resources/*/read"], "/subscriptions/sub/resourceGroups/rg"),
               "azurenative-authorization-roleassignment-no-permanent-privileged-custom-role", "ops-assignment",

@@ -71,7 +71,7 @@ def _vault_recovery(resource: Resource, _config: PolicyConfig) -> Iterator[Findi
     yield from check(
         resource,
         "properties.enableSoftDelete",
-        lambda value: value is not False,
+        lambda value: value is None or value is True,  # a non-boolean is not the secure value
         "disables soft delete",
         "set properties.enableSoftDelete = true (or leave it unset: new vaults get soft delete)",
     )

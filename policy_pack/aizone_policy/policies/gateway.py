@@ -79,10 +79,15 @@ def policy_content(format_: object, value: object) -> Content | str:
             f"loads its policy from a URL (format {describe(format_)}), so neither the pack nor a "
             "reviewer sees what the gateway enforces: inline the policy with format 'rawxml' (or 'xml')"
         )
+    if format_ is not None and format_ not in ("xml", "rawxml"):
+        return (
+            f"has an unknown policy format {describe(format_)} (not exactly 'xml' or 'rawxml'), so the "
+            "pack cannot tell how the gateway reads it: set format = 'rawxml' (or 'xml')"
+        )
     text = str_or_none(value)
     if text is None:
         return "has no policy content (value is not set): write the policy document inline"
-    return read_policy(text, format_ if isinstance(format_, str) and format_.strip() else "xml")
+    return read_policy(text, format_ if isinstance(format_, str) else "xml")
 
 
 # --- Resource rules ------------------------------------------------------------------------------

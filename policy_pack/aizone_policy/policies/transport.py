@@ -44,7 +44,7 @@ def _storage(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
     yield from check(
         resource,
         "enableHttpsTrafficOnly",
-        lambda value: value is not False,
+        lambda value: value is None or value is True,  # a non-boolean is not the secure value
         "accepts plain HTTP requests",
         "set enableHttpsTrafficOnly = true (or leave it unset: the default is true)",
     )
