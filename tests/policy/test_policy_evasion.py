@@ -293,3 +293,20 @@ def test_duplicate_filter_cannot_mask_a_gap(analyzer: PackAnalyzer) -> None:
         "[MOD-2a] RAI (content filter) policy 'res' filter for Jailbreak on prompts does not block (it only annotates): "
         "set blocking = true or action = 'BLOCKING' (2 entries for this filter; every one must comply)."
     ]
+
+
+# --- DATA-3: the Purview scanner ----------------------------------------------------------------
+
+
+@pytest.mark.controls("DATA-3", "DATA-4")
+def test_tagged_purview_scanner_may_read_every_boundary(analyzer: PackAnalyzer) -> None:
+    from policy_cases import baseline_stack, item, replace_item
+
+    stack = baseline_stack(preview=False)
+    purview = item(stack, "purview")
+    tagged = replace_item(stack, "purview", props=changed(purview.props, "tags", {"data-boundary": "customer"}))
+    assert diagnostics_of(analyzer.analyze_stack(tagged), "azurenative-authorization-roleassignment-same-data-boundary") == []
+    agent = item(stack, "agent")
+    foreign = replace_item(stack, "agent", props=changed(agent.props, "tags.data-boundary", "customer"))
+    caught = diagnostics_of(analyzer.analyze_stack(foreign), "azurenative-authorization-roleassignment-same-data-boundary", "mandatory")
+    assert caught and "belongs to data boundary 'customer'" in caught[0].message
