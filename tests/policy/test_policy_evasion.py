@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import pytest
 from policy_cases import API_POLICY_XML, BASELINES, DELETE, changed, diagnostics_of, policy_xml, role_definition
 
@@ -21,7 +24,7 @@ _CA = "azuread-conditionalaccesspolicy-break-glass-excluded"
 _LOCAL = "azurenative-cognitiveservices-account-disable-local-auth"
 
 
-def _messages(analyzer: PackAnalyzer, type_token: str, props: dict[str, object], policy: str) -> list[str]:
+def _messages(analyzer: PackAnalyzer, type_token: str, props: Mapping[str, Any], policy: str) -> list[str]:
     """The messages (without the policy description line) of one policy's mandatory findings."""
     return [item.message.split("\n", 1)[1] for item in diagnostics_of(analyzer.analyze(type_token, props), policy, "mandatory")]
 
@@ -209,7 +212,7 @@ def test_pim_eligibility_is_bounded(analyzer: PackAnalyzer, expiration: dict[str
 
 
 @pytest.mark.controls("ACC-3")
-def test_pim_maximum_is_configurable(make_analyzer) -> None:  # type: ignore[no-untyped-def]
+def test_pim_maximum_is_configurable(make_analyzer: Callable[[Mapping[str, Any]], PackAnalyzer]) -> None:
     props = changed(BASELINES[t.PIM_ELIGIBILITY], "scheduleInfo.expiration.duration", "P30D")
     strict = make_analyzer({_PIM: {"maxEligibilityDays": 14}})
     assert _messages(strict, t.PIM_ELIGIBILITY, props, _PIM)[0].startswith(
