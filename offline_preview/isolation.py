@@ -261,21 +261,24 @@ def worker_main() -> None:
     request = json.loads(sys.argv[1])
     work_dir = Path(sys.argv[2])
     started = time.monotonic()
-    # The worker stops itself a little before the supervisor would kill it, to say where it was.
-    deadline = started + float(request["timeout"])
+    timeout = float(request["timeout"])
+    # The worker stops itself at the deadline, before the supervisor would kill it, to say where
+    # it was; calls to the pack end a little earlier still, so that a hanging pack is named.
+    deadline = started + timeout
+    pack_deadline = deadline - min(1.0, timeout / 4)
 
     from .runner import Progress, run
 
     progress = Progress(on_change=lambda phase: _write_phase(work_dir, phase))
     _write_phase(work_dir, progress.phase)
     watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _stop_at_deadline,
-                               args=(work_dir, progress, float(request["timeout"])))
+                               args=(work_dir, progress, timeout))
     watchdog.daemon = True
     watchdog.start()
     try:
         result = run(
             request["program"], request["stack"], request["pack"], request["policyConfig"],
-            deadline=deadline, progress=progress,
+            deadline=pack_deadline, progress=progress,
         )
         outcome: tuple[str, Any] = ("ok", result)
     except PreviewError as exc:

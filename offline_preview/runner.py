@@ -66,6 +66,7 @@ def run(
     project = load_project(Path(program_dir), stack)
     check_pack_dir(Path(pack_dir))
     given = load_policy_config(policy_config)
+    progress.enter("starting the policy pack and loading the Pulumi SDK")
     process = PolicyPackProcess.start(Path(pack_dir), project.project, project.stack, project.config,
                                       project.secret_keys)
     try:
