@@ -51,18 +51,19 @@ RPC_TIMEOUT_SECONDS = 120.0
 
 
 BOOTSTRAP = DIE_WITH_PARENT_SOURCE + r'''
-import json as _j, os as _o, runpy as _r, sys as _y
-_doc = _y.stdin.buffer.read()
-_null = _o.open(_o.devnull, _o.O_RDONLY)
-_o.dup2(_null, 0)
-_o.close(_null)
-if _doc:
-    _d = _j.loads(_doc.decode("utf-8"))
-    _o.environ["PULUMI_CONFIG"] = _j.dumps(_d["config"])
-    if _d.get("secretKeys"):
-        _o.environ["PULUMI_CONFIG_SECRET_KEYS"] = _j.dumps(_d["secretKeys"])
-del _j, _o, _y, _doc, _null
-_r.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
+def _boot():
+    import json, os, runpy, sys
+    document = sys.stdin.buffer.read()
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    if document:
+        parsed = json.loads(document.decode("utf-8"))
+        os.environ["PULUMI_CONFIG"] = json.dumps(parsed["config"])
+        if parsed.get("secretKeys"):
+            os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(parsed["secretKeys"])
+    runpy.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
+_boot()
 '''
 """What ``python -u -c`` runs in place of ``-m pulumi.policy`` (see the module docstring)."""
 
