@@ -284,6 +284,7 @@ def test_compliant_hostile_project_baseline_exits_0(tmp_path: Path) -> None:
     result = run_cli("--program", program, "--stack", "dev", "--policy-pack", write_pack(tmp_path / "pack"))
     assert result.returncode == 0, result.stderr
     assert "Summary: 4 resources, 0 mandatory, 1 advisory" in result.stdout
+    assert "Policy pack output:" not in result.stdout, "the pack (and its bootstrap) must run silently"
 
 
 def test_insecure_value_is_a_mandatory_finding(tmp_path: Path) -> None:
