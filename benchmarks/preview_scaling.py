@@ -82,7 +82,7 @@ def measure(program: Path) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Offline preview of a synthetic stack at several sizes.")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000, 20000])
     parser.add_argument("--keep", type=Path, help="write the generated projects here instead of a temp dir")
     args = parser.parse_args()
@@ -92,7 +92,7 @@ def main() -> int:
         for size in args.sizes:
             row = {"resources": size, **measure(write_program(base / f"bench-{size}", size))}
             print(json.dumps(row), flush=True)
-            if row["exit"] != 0:
+            if row["exit"] not in (0, 1):  # 1: the synthetic accounts have mandatory findings
                 ok = False
             if size == TARGET_SIZE and (row["seconds"] > TARGET_SECONDS or row["peak_rss_mib"] > TARGET_MIB):
                 ok = False
