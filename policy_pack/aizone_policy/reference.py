@@ -152,7 +152,6 @@ FIRST_DEPLOYMENT_TAG: Final[str] = "aizone-first-deployment"
 # Every identity that may call AI models is inventoried: the resource that owns it carries this tag
 # with the kind of caller (agent | application | gateway) (ACC-2).
 INVENTORY_TAG: Final[str] = "aizone-inventory"
-FIRST_DEPLOYMENT_TAG = "aizone-first-deployment"
 INVENTORY_AGENT: Final[str] = "agent"  # the INVENTORY_TAG value of an agent's own identity
 AGENT_TAG: Final[str] = "aizone-agent"  # the agent's name
 OWNER_TAG: Final[str] = "aizone-agent-owner"  # the person accountable for the agent
