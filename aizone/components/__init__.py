@@ -21,7 +21,7 @@ from .key_vault import KeyVault
 from .monitoring import AlertOptions, Alerts
 from .network import Network, add_private_endpoint
 from .observability import Observability, add_diagnostic_settings
-from .protection import DataProtection
+from .protection import DataProtection, DeletionGuard
 from .purview import Purview
 from .registry import ContainerRegistry, RegistryOptions
 from .sessions import CodeSessions, SessionPoolOptions

@@ -24,6 +24,7 @@ from aizone.components import (
     AiServices,
     Application,
     DataBoundary,
+    DeletionGuard,
     Diagnostics,
     ModelDeployment,
     ModelRef,
@@ -90,6 +91,9 @@ ai = AiServices(
     networking=networking,
     diagnostics=diagnostics,
 )
+# Azure refuses to delete the data resources of this resource group (a denyAction policy), without
+# the locks that would block revoking role assignments (DATA-5).
+guard = DeletionGuard("deletion-guard", scope=group.id, definition_name=f"aizone-deny-delete-{prefix}-consumer")
 data = DataBoundary(
     "data",
     placement,
