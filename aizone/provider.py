@@ -19,12 +19,22 @@ import pulumi
 
 from . import __version__
 from .components.agents import AgentIdentity
+from .components.ai_services import AiServices
+from .components.entra import EntraControls
+from .components.monitoring import Alerts
+from .components.registry import ContainerRegistry
 
 PACKAGE = "aizone"
 
 # Every component a program in another language may construct. Behaviour is expressed as data in
 # each component's args (grants as `role_assignments`, options as nested args), never as callables.
-COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (AgentIdentity,)
+COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (
+    AgentIdentity,
+    AiServices,
+    ContainerRegistry,
+    EntraControls,
+    Alerts,
+)
 
 
 def schema() -> dict[str, object]:

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from aizone.components.integrity import IntegrityError, normalize_digest, parse_image, require_pinned_image, verify_artifact
+from aizone.components.base import ArgsError
 from aizone.components.monitoring import AlertOptions
 from aizone.components.registry import ContainerRegistry, RegistryOptions, login_server_for
 from aizone.components.sessions import CodeSessions, SessionPoolOptions, session_pool_name
@@ -211,8 +212,12 @@ def test_session_pool_names_are_valid_and_distinct() -> None:
 
 @pytest.mark.controls("ACC-1", "ACC-7")
 def test_registry_name_and_options_are_checked_before_registering() -> None:
-    with pytest.raises(ValueError, match="5-50 letters and digits"):
-        ContainerRegistry("registry", None, "cr-aiz-dev", None, None)  # type: ignore[arg-type]
+    with pytest.raises(ArgsError, match="ContainerRegistry.registry_name: 5-50 letters and digits") as error:
+        ContainerRegistry(
+            "registry",
+            {"registry_name": "cr-aiz-dev", "options": {"untagged_retention_days": 0}},  # type: ignore[typeddict-item]
+        )
+    assert "ContainerRegistry.options.untagged_retention_days: must be between 1 and 365, got 0" in str(error.value)
     with pytest.raises(ValueError, match="between 1 and 365"):
         RegistryOptions(untagged_retention_days=0)
     assert login_server_for("CrAizDev") == "craizdev.azurecr.io"

@@ -24,9 +24,12 @@ from aizone.components.gateway import (
     INFERENCE_ROLE,
     SECURITY_PROPERTIES,
     GatewayOptions,
+    GatewayOptionsArgs,
     GatewayOptionsError,
     app_role_id,
+    validate_gateway_options,
 )
+from aizone.components.base import Problem
 from aizone.components.gateway_policy import (
     CALLER_ID_VARIABLE,
     CALLER_TOKEN_VARIABLE,
@@ -285,6 +288,23 @@ def test_invalid_options_are_named(change: dict[str, Any], field: str) -> None:
     assert any(problem.startswith(field) for problem in options.problems())
     with pytest.raises(GatewayOptionsError, match=field):
         options.check()
+
+
+def test_options_validator_collects_every_problem_as_field_and_message() -> None:
+    problems = validate_gateway_options(
+        GatewayOptionsArgs(
+            publisher_email="nobody", publisher_name=" ", sku="Developer", capacity=2, retry_count=11, app_role="AI Inference"
+        ),
+        "gateway.",
+    )
+    assert problems == [
+        Problem("gateway.publisher_email", "'nobody' is not an email address"),
+        Problem("gateway.publisher_name", "must be non-empty and at most 100 characters"),
+        Problem("gateway.capacity", "must be 1 for the Developer tier"),
+        Problem("gateway.retry_count", "must be between 0 and 10, got 11"),
+        Problem("gateway.app_role", "'AI Inference': letters, digits, '.', '_', '-', starting with a letter"),
+    ]
+    assert validate_gateway_options(OPTIONS.as_args()) == []
 
 
 def test_app_role_id_is_a_stable_uuid_of_the_role_value() -> None:

@@ -29,6 +29,41 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
         "owner": "owner@contoso.com",
         "identityName": "id-agent-coder",
     },
+    "AiServices": {
+        "placement": PLACEMENT,
+        "accountName": "ais-probe",
+        "networking": {
+            "subnetId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.Network/virtualNetworks/vnet/subnets/pe",
+            "zoneIds": {
+                zone: f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.Network/privateDnsZones/{zone}"
+                for zone in ("privatelink.cognitiveservices.azure.com", "privatelink.openai.azure.com", "privatelink.services.ai.azure.com")
+            },
+        },
+        "diagnostics": {"workspaceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.OperationalInsights/workspaces/log"},
+        "deployments": [{"name": "gpt-4o", "model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"}, "capacity": 10}],
+        "applications": [{"name": "hr-assistant", "boundary": "internal"}],
+    },
+    "ContainerRegistry": {
+        "placement": PLACEMENT,
+        "registryName": "crprobe01",
+        "networking": {
+            "subnetId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.Network/virtualNetworks/vnet/subnets/pe",
+            "zoneIds": {"privatelink.azurecr.io": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.Network/privateDnsZones/privatelink.azurecr.io"},
+        },
+        "diagnostics": {"workspaceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.OperationalInsights/workspaces/log"},
+        "options": {"untaggedRetentionDays": 14},
+    },
+    "EntraControls": {
+        "displayPrefix": "aiz-probe",
+        "aiApplicationIds": ["22222222-2222-2222-2222-222222222222"],
+        "options": {"breakGlassObjectIds": ["11111111-1111-1111-1111-111111111111"]},
+    },
+    "Alerts": {
+        "placement": PLACEMENT,
+        "namePrefix": "alert-probe",
+        "options": {"emails": ["secops@contoso.com"], "tokenThreshold": 2000000},
+        "aiAccountId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.CognitiveServices/accounts/ais-probe",
+    },
 }
 
 

@@ -66,7 +66,7 @@ import datetime
 import re
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Final, Mapping
+from typing import TYPE_CHECKING, Callable, Final, Mapping, NotRequired, TypedDict
 
 import pulumi
 import pulumi_azuread as azuread
@@ -75,7 +75,7 @@ from pulumi_azure_native import authorization, resources
 
 from aizone_policy import reference
 
-from .base import Diagnostics, Placement, PrivateNetworking, implements
+from .base import Diagnostics, Placement, PrivateNetworking, Problem, implements
 from .gateway_policy import COGNITIVE_SERVICES_RESOURCE, InferencePolicySpec, inference_policy
 from .grants import Principal
 from .network import add_private_endpoint
@@ -232,6 +232,76 @@ def _first_deployment_warning(name: str, service_name: str, state: ServiceState)
     )
 
 
+class GatewayOptionsArgs(TypedDict):
+    """How the gateway is deployed (config `aizone:gateway`); rules in `validate_gateway_options`."""
+
+    publisher_email: str
+    """API Management's required publisher contact: a valid e-mail address."""
+    publisher_name: str
+    """Publisher name: non-empty, at most 100 characters."""
+    sku: NotRequired[str]
+    """`StandardV2` (VNet integration + private endpoint), `Premium` or `Developer` (classic, VNet
+    injection in Internal mode; Developer has no SLA). Default: `StandardV2`."""
+    capacity: NotRequired[int]
+    """Scale units, at least 1; at most 10 for StandardV2; exactly 1 for Developer. Default: 1."""
+    public_ingress: NotRequired[bool]
+    """False keeps the gateway private (ACC-7); true deliberately lets public clients reach it (the
+    policy pack must then be told so, `allowPublicGateway`). Default: false."""
+    tokens_per_minute: NotRequired[int]
+    """Per-caller token budget (prompt + completion), at least 1. Default: 10000."""
+    estimate_prompt_tokens: NotRequired[bool]
+    """Count a prompt's tokens before it is sent, so a caller over budget is refused without reaching
+    the model. Default: true."""
+    content_safety: NotRequired[bool]
+    """Add prompt shields at the gateway (`llm-content-safety`, preview) through a Content Safety
+    backend on the same account. Default: false (the account's own filter already blocks them)."""
+    retry_count: NotRequired[int]
+    """Retries on 429 from the model, 0-10. Default: 2."""
+    api_path: NotRequired[str]
+    """URL path of the inference API; lowercase letters, digits, '-', '_' and '/'. Default: `openai`."""
+    app_role: NotRequired[str]
+    """Value of the app role callers need; letters, digits, '.', '_', '-', starting with a letter.
+    Default: `AI.Inference`."""
+
+
+def validate_gateway_options(options: GatewayOptionsArgs, prefix: str = "") -> list[Problem]:
+    """Every reason these options cannot be deployed, each naming its field (prefixed with `prefix`)."""
+    found: list[Problem] = []
+
+    def add(field_name: str, message: str) -> None:
+        found.append(Problem(f"{prefix}{field_name}", message))
+
+    email = options.get("publisher_email", "")
+    if not isinstance(email, str) or not _EMAIL.match(email):
+        add("publisher_email", f"{email!r} is not an email address")
+    name = options.get("publisher_name", "")
+    if not isinstance(name, str) or not name.strip() or len(name) > 100:
+        add("publisher_name", "must be non-empty and at most 100 characters")
+    sku = options.get("sku", "StandardV2")
+    if sku not in TIERS:
+        add("sku", f"{sku!r} is not allowed; allowed: {', '.join(TIERS)}")
+    capacity = options.get("capacity", 1)
+    if capacity < 1:
+        add("capacity", f"must be at least 1, got {capacity}")
+    elif sku in V2_TIERS and capacity > MAX_V2_CAPACITY:
+        add("capacity", f"{capacity} exceeds {MAX_V2_CAPACITY} units for {sku}")
+    elif sku == "Developer" and capacity != 1:
+        add("capacity", "must be 1 for the Developer tier")
+    tokens = options.get("tokens_per_minute", 10_000)
+    if tokens < 1:
+        add("tokens_per_minute", f"must be at least 1, got {tokens}")
+    retries = options.get("retry_count", 2)
+    if not 0 <= retries <= 10:
+        add("retry_count", f"must be between 0 and 10, got {retries}")
+    api_path = options.get("api_path", "openai")
+    if not _API_PATH.match(api_path):
+        add("api_path", f"{api_path!r}: lowercase letters, digits, '-', '_' and '/' separators")
+    app_role = options.get("app_role", "AI.Inference")
+    if not _APP_ROLE.match(app_role):
+        add("app_role", f"{app_role!r}: letters, digits, '.', '_', '-', starting with a letter")
+    return found
+
+
 @dataclass(frozen=True)
 class GatewayOptions:
     """How the gateway is deployed; built by the settings layer from config `aizone:gateway`.
@@ -275,30 +345,24 @@ class GatewayOptions:
     def is_v2(self) -> bool:
         return self.sku in V2_TIERS
 
+    def as_args(self) -> "GatewayOptionsArgs":
+        return GatewayOptionsArgs(
+            publisher_email=self.publisher_email,
+            publisher_name=self.publisher_name,
+            sku=self.sku,
+            capacity=self.capacity,
+            public_ingress=self.public_ingress,
+            tokens_per_minute=self.tokens_per_minute,
+            estimate_prompt_tokens=self.estimate_prompt_tokens,
+            content_safety=self.content_safety,
+            retry_count=self.retry_count,
+            api_path=self.api_path,
+            app_role=self.app_role,
+        )
+
     def problems(self) -> list[str]:
         """Every reason these options cannot be deployed, each naming the field (empty: valid)."""
-        found: list[str] = []
-        if not _EMAIL.match(self.publisher_email):
-            found.append(f"publisher_email {self.publisher_email!r} is not an email address")
-        if not self.publisher_name.strip() or len(self.publisher_name) > 100:
-            found.append("publisher_name must be non-empty and at most 100 characters")
-        if self.sku not in TIERS:
-            found.append(f"sku {self.sku!r} is not allowed; allowed: {', '.join(TIERS)}")
-        if self.capacity < 1:
-            found.append(f"capacity must be at least 1, got {self.capacity}")
-        elif self.sku in V2_TIERS and self.capacity > MAX_V2_CAPACITY:
-            found.append(f"capacity {self.capacity} exceeds {MAX_V2_CAPACITY} units for {self.sku}")
-        elif self.sku == "Developer" and self.capacity != 1:
-            found.append("capacity must be 1 for the Developer tier")
-        if self.tokens_per_minute < 1:
-            found.append(f"tokens_per_minute must be at least 1, got {self.tokens_per_minute}")
-        if not 0 <= self.retry_count <= 10:
-            found.append(f"retry_count must be between 0 and 10, got {self.retry_count}")
-        if not _API_PATH.match(self.api_path):
-            found.append(f"api_path {self.api_path!r}: lowercase letters, digits, '-', '_' and '/' separators")
-        if not _APP_ROLE.match(self.app_role):
-            found.append(f"app_role {self.app_role!r}: letters, digits, '.', '_', '-', starting with a letter")
-        return found
+        return [f"{problem.field} {problem.message}" for problem in validate_gateway_options(self.as_args())]
 
     def check(self) -> None:
         problems = self.problems()

@@ -42,17 +42,19 @@ LessThanOrEqual), although the SDK types their operator with an unrelated `Condi
 classes: a plain dict would reach Azure with snake_case keys.
 """
 
-from __future__ import annotations
-
 import math
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import NotRequired, Optional, Sequence, TypedDict
 
 import pulumi
 from pulumi_azure_native import monitor
 
-from .base import Placement, implements
+from ._legacy import placement_of
+from .base import NAME_PATTERN, NAME_RULE, PlacementArgs, Problem, implements, raise_if_invalid
+
+TYPE_TOKEN = "aizone:index:Alerts"
+_OLD_TYPE_TOKEN = "aizone:monitoring:Alerts"  # before 0.2.0: aliased so stacks are not replaced
 
 AI_NAMESPACE = "Microsoft.CognitiveServices/accounts"
 APIM_NAMESPACE = "Microsoft.ApiManagement/service"
@@ -81,22 +83,118 @@ SESSION_FAILURE_QUERY = """union isfuzzy=true AppEnvSessionLifecycleLogs, AppEnv
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+class AlertOptionsArgs(TypedDict):
+    """Who is told and when. Thresholds count events per evaluation window (module docstring)."""
+
+    emails: Sequence[str]
+    """E-mail receivers of the action group; at least one."""
+    short_name: NotRequired[str]
+    """The action group's short name (SMS/e-mail), 1-12 characters. Default: `aizone`."""
+    content_filter_blocks: NotRequired[int]
+    """Blocked requests per 15 minutes that raise an alert, >= 0. Default: 5."""
+    token_threshold: NotRequired[int]
+    """Processed tokens per hour, >= 1; absent learns the normal pattern instead (dynamic threshold
+    with `token_sensitivity`). Default: absent (dynamic)."""
+    token_sensitivity: NotRequired[str]
+    """How far from the learned pattern token usage may go: `Low`, `Medium` or `High`. Default: `Medium`."""
+    gateway_server_errors: NotRequired[int]
+    """5xx gateway responses per 15 minutes, >= 0. Default: 10."""
+    gateway_client_errors: NotRequired[int]
+    """4xx gateway responses (throttled or rejected callers) per 15 minutes, >= 0. Default: 100."""
+    session_busy_percent: NotRequired[int]
+    """Executing sessions, as a share of the pool's cap, 1-100. Default: 80."""
+    session_failures: NotRequired[int]
+    """Failed session events per 15 minutes, >= 0. Default: 0."""
+
+
+class SessionPoolTargetArgs(TypedDict):
+    """One session pool to watch (CodeSessions' `alert_targets()` gives these)."""
+
+    agent: str
+    """The agent the pool runs code for; names the rule (`session-busy-<agent>`)."""
+    pool_id: pulumi.Input[str]
+    """Resource id of the session pool."""
+    max_concurrent_sessions: int
+    """The pool's concurrency cap (the busy threshold is a share of it)."""
+    custom: bool
+    """Whether the pool runs a custom container (only those have metrics and logs)."""
+
+
+class AlertsArgs(TypedDict):
+    """Inputs of Alerts."""
+
+    placement: PlacementArgs
+    """Resource group, region (the AI account's: the dynamic-threshold rule states it) and tags."""
+    name_prefix: str
+    """Names the Azure resources: `<prefix>-ag`, `<prefix>-<rule>`."""
+    options: AlertOptionsArgs
+    """Receivers and thresholds."""
+    ai_account_id: pulumi.Input[str]
+    """Resource id of the AI Services account (content-filter and token rules)."""
+    apim_service_id: NotRequired[pulumi.Input[str]]
+    """Resource id of the API Management gateway; its error rules exist only with it. Default: none."""
+    session_environment_id: NotRequired[pulumi.Input[str]]
+    """Resource id of the Container Apps environment; the session failure query exists only with it
+    and a custom container pool. Default: none."""
+    session_pools: NotRequired[Sequence[SessionPoolTargetArgs]]
+    """Session pools to watch; busy rules for custom container pools only. Default: none."""
+
+
+_COUNT_FIELDS = ("content_filter_blocks", "gateway_server_errors", "gateway_client_errors", "session_failures")
+
+
+def validate_alert_options(options: AlertOptionsArgs, prefix: str = "") -> list[Problem]:
+    """Every problem with alert options; fields are prefixed with `prefix`."""
+    emails = list(options.get("emails", []))
+    problems = [
+        Problem(f"{prefix}emails", f"{email!r} is not an e-mail address")
+        for email in emails
+        if not isinstance(email, str) or not _EMAIL.match(email)
+    ]
+    if not emails:
+        problems.append(Problem(f"{prefix}emails", "at least one receiver is required, alerts must reach someone"))
+    short_name = options.get("short_name", "aizone")
+    if not isinstance(short_name, str) or not 1 <= len(short_name) <= SHORT_NAME_LENGTH:
+        problems.append(Problem(f"{prefix}short_name", f"1-{SHORT_NAME_LENGTH} characters, got {short_name!r}"))
+    defaults = {"content_filter_blocks": 5, "gateway_server_errors": 10, "gateway_client_errors": 100, "session_failures": 0}
+    for field_name in _COUNT_FIELDS:
+        value = options.get(field_name, defaults[field_name])
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.append(Problem(f"{prefix}{field_name}", f"a whole number >= 0, got {value!r}"))
+    threshold = options.get("token_threshold")
+    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1):
+        problems.append(
+            Problem(f"{prefix}token_threshold", f"None (dynamic threshold) or a whole number >= 1, got {threshold!r}")
+        )
+    sensitivity = options.get("token_sensitivity", "Medium")
+    if sensitivity not in SENSITIVITIES:
+        problems.append(Problem(f"{prefix}token_sensitivity", f"one of {', '.join(SENSITIVITIES)}, got {sensitivity!r}"))
+    percent = options.get("session_busy_percent", 80)
+    if isinstance(percent, bool) or not isinstance(percent, int) or not 1 <= percent <= 100:
+        problems.append(Problem(f"{prefix}session_busy_percent", f"a whole number between 1 and 100, got {percent!r}"))
+    return problems
+
+
+def validate_alerts(args: AlertsArgs) -> list[Problem]:
+    """Every problem with Alerts args, each naming its field."""
+    problems: list[Problem] = []
+    prefix = args.get("name_prefix")
+    if not isinstance(prefix, str) or not re.match(r"^[A-Za-z0-9][A-Za-z0-9-]{0,200}$", prefix):
+        problems.append(Problem("name_prefix", "letters, digits and '-', starting with a letter or digit"))
+    problems += validate_alert_options(args.get("options", AlertOptionsArgs(emails=[])), "options.")
+    for index, pool in enumerate(args.get("session_pools", [])):
+        cap = pool.get("max_concurrent_sessions")
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+            problems.append(Problem(f"session_pools[{index}].max_concurrent_sessions", "a whole number >= 1"))
+        if not NAME_PATTERN.match(str(pool.get("agent", ""))):
+            problems.append(Problem(f"session_pools[{index}].agent", NAME_RULE))
+    return problems
+
+
 @dataclass(frozen=True)
 class AlertOptions:
-    """Who is told and when. Thresholds count events per evaluation window (see the table above).
-
-    - `emails` (at least one): e-mail receivers of the action group.
-    - `short_name` (1-12 characters, default `aizone`): the action group's short name (SMS/e-mail).
-    - `content_filter_blocks` (>= 0, default 5): blocked requests per 15 minutes that raise an alert.
-    - `token_threshold` (None or >= 1, default None): processed tokens per hour; None learns the
-      normal pattern instead (dynamic threshold with `token_sensitivity`).
-    - `token_sensitivity` (Low, Medium or High, default Medium): how far from the learned pattern
-      token usage may go before the dynamic threshold fires.
-    - `gateway_server_errors` (>= 0, default 10) and `gateway_client_errors` (>= 0, default 100):
-      5xx and 4xx gateway responses per 15 minutes.
-    - `session_busy_percent` (1-100, default 80): executing sessions, as a share of the pool's cap.
-    - `session_failures` (>= 0, default 0): failed session events per 15 minutes.
-    """
+    """Alert options as the settings read them (rules and defaults: `AlertOptionsArgs`,
+    `validate_alert_options`); `as_args()` is what Alerts takes."""
 
     emails: tuple[str, ...]
     short_name: str = "aizone"
@@ -109,36 +207,38 @@ class AlertOptions:
     session_failures: int = 0
 
     def __post_init__(self) -> None:
-        problems = [f"emails: {email!r} is not an e-mail address" for email in self.emails if not _EMAIL.match(email)]
-        if not self.emails:
-            problems.append("emails: at least one receiver is required, alerts must reach someone")
-        if not 1 <= len(self.short_name) <= SHORT_NAME_LENGTH:
-            problems.append(f"short_name: 1-{SHORT_NAME_LENGTH} characters, got {self.short_name!r}")
-        for field_name in ("content_filter_blocks", "gateway_server_errors", "gateway_client_errors", "session_failures"):
-            value = getattr(self, field_name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                problems.append(f"{field_name}: a whole number >= 0, got {value!r}")
-        if self.token_threshold is not None and (
-            isinstance(self.token_threshold, bool) or not isinstance(self.token_threshold, int) or self.token_threshold < 1
-        ):
-            problems.append(f"token_threshold: None (dynamic threshold) or a whole number >= 1, got {self.token_threshold!r}")
-        if self.token_sensitivity not in SENSITIVITIES:
-            problems.append(f"token_sensitivity: one of {', '.join(SENSITIVITIES)}, got {self.token_sensitivity!r}")
-        percent = self.session_busy_percent
-        if isinstance(percent, bool) or not isinstance(percent, int) or not 1 <= percent <= 100:
-            problems.append(f"session_busy_percent: a whole number between 1 and 100, got {percent!r}")
+        problems = validate_alert_options(self.as_args())
         if problems:
-            raise ValueError("invalid alert options: " + "; ".join(problems))
+            raise ValueError("invalid alert options: " + "; ".join(f"{p.field}: {p.message}" for p in problems))
 
+    def as_args(self) -> AlertOptionsArgs:
+        args = AlertOptionsArgs(
+            emails=list(self.emails),
+            short_name=self.short_name,
+            content_filter_blocks=self.content_filter_blocks,
+            token_sensitivity=self.token_sensitivity,
+            gateway_server_errors=self.gateway_server_errors,
+            gateway_client_errors=self.gateway_client_errors,
+            session_busy_percent=self.session_busy_percent,
+            session_failures=self.session_failures,
+        )
+        if self.token_threshold is not None:
+            args["token_threshold"] = self.token_threshold
+        return args
 
-@dataclass(frozen=True)
-class SessionPoolTarget:
-    """One session pool to watch: its agent, resource id, concurrency cap and container type."""
-
-    agent: str
-    pool_id: pulumi.Input[str]
-    max_concurrent_sessions: int
-    custom: bool
+    @classmethod
+    def of(cls, args: AlertOptionsArgs) -> "AlertOptions":
+        return cls(
+            emails=tuple(args["emails"]),
+            short_name=args.get("short_name", "aizone"),
+            content_filter_blocks=args.get("content_filter_blocks", 5),
+            token_threshold=args.get("token_threshold"),
+            token_sensitivity=args.get("token_sensitivity", "Medium"),
+            gateway_server_errors=args.get("gateway_server_errors", 10),
+            gateway_client_errors=args.get("gateway_client_errors", 100),
+            session_busy_percent=args.get("session_busy_percent", 80),
+            session_failures=args.get("session_failures", 0),
+        )
 
 
 @dataclass(frozen=True)
@@ -155,28 +255,29 @@ _EVERY_5_MIN = _Schedule(severity=2, frequency="PT5M", window="PT15M")
 
 @implements("MOD-2b", "EXEC-4")
 class Alerts(pulumi.ComponentResource):
-    """An action group and the alert rules of the landing zone, each wired to that group."""
+    """An action group (e-mail, common alert schema) and the alert rules on AI output, the gateway
+    and code execution, each wired to that group."""
 
-    action_group: monitor.ActionGroup
-    rules: dict[str, pulumi.CustomResource]
+    action_group_id: pulumi.Output[str]
+    """Resource id of the action group."""
+    rule_ids: pulumi.Output[dict[str, str]]
+    """Rule key (`content-filter-blocks`, `token-usage`, ...) -> alert rule id."""
 
-    def __init__(
-        self,
-        name: str,
-        placement: Placement,
-        name_prefix: str,
-        options: AlertOptions,
-        ai_account_id: pulumi.Input[str],
-        apim_service_id: pulumi.Input[str] | None = None,
-        session_environment_id: pulumi.Input[str] | None = None,
-        session_pools: Sequence[SessionPoolTarget] = (),
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        """`name_prefix` names the Azure resources (`<prefix>-ag`, `<prefix>-<rule>`). The AI
-        account is expected in `placement.location` (the dynamic-threshold rule states its region).
-        Gateway rules are created only with `apim_service_id`; session rules only for custom
-        container pools, the failure query only with `session_environment_id` as well."""
-        super().__init__("aizone:monitoring:Alerts", name, None, opts)
+    def __init__(self, name: str, args: AlertsArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        raise_if_invalid("Alerts", validate_alerts(args))
+        super().__init__(
+            TYPE_TOKEN,
+            name,
+            {},
+            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=_OLD_TYPE_TOKEN)])),
+        )
+        placement = placement_of(args["placement"])
+        name_prefix = args["name_prefix"]
+        options = AlertOptions.of(args["options"])
+        ai_account_id = args["ai_account_id"]
+        apim_service_id = args.get("apim_service_id")
+        session_environment_id = args.get("session_environment_id")
+        session_pools = args.get("session_pools", [])
         self._logical_name = name
         self._placement = placement
         self._prefix = name_prefix
@@ -198,29 +299,31 @@ class Alerts(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.rules = {}
+        self.rules: dict[str, pulumi.CustomResource] = {}
         self._ai_rules(ai_account_id, options)
         if apim_service_id is not None:
             self._gateway_rules(apim_service_id, options)
-        custom_pools = [pool for pool in session_pools if pool.custom]
+        custom_pools = [pool for pool in session_pools if pool["custom"]]
         for pool in custom_pools:
             self._metric_rule(
-                f"session-busy-{pool.agent}",
-                f"Executing sessions of agent {pool.agent}'s pool reached {options.session_busy_percent}% of its cap "
-                f"({pool.max_concurrent_sessions}): unusual execution volume (EXEC-4).",
-                pool.pool_id,
+                f"session-busy-{pool['agent']}",
+                f"Executing sessions of agent {pool['agent']}'s pool reached {options.session_busy_percent}% of its cap "
+                f"({pool['max_concurrent_sessions']}): unusual execution volume (EXEC-4).",
+                pool["pool_id"],
                 _Schedule(severity=2, frequency="PT1M", window="PT5M"),
                 _static(
                     SESSION_METRIC,
                     SESSION_POOL_NAMESPACE,
                     monitor.AggregationTypeEnum.MAXIMUM,
-                    math.ceil(pool.max_concurrent_sessions * options.session_busy_percent / 100),
+                    math.ceil(pool["max_concurrent_sessions"] * options.session_busy_percent / 100),
                     monitor.Operator.GREATER_THAN_OR_EQUAL,
                 ),
             )
         if session_environment_id is not None and custom_pools:
             self._session_failure_rule(session_environment_id, options)
-        self.register_outputs({"action_group_id": self.action_group.id})
+        self.action_group_id = self.action_group.id
+        self.rule_ids = pulumi.Output.all(**{key: rule.id for key, rule in self.rules.items()}).apply(dict)
+        self.register_outputs({"action_group_id": self.action_group_id, "rule_ids": self.rule_ids})
 
     def _ai_rules(self, ai_account_id: pulumi.Input[str], options: AlertOptions) -> None:
         """Content-filter blocks and abnormal token usage on the AI account (MOD-2b)."""

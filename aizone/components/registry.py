@@ -24,19 +24,21 @@ What a reviewer should find here:
   workspace (RES-2).
 """
 
-from __future__ import annotations
-
 import re
 from dataclasses import dataclass
+from typing import NotRequired, Optional, TypedDict
 
 import pulumi
-from pulumi_azure_native import authorization, containerregistry as acr, network
+from pulumi_azure_native import authorization, containerregistry as acr
 
-from .base import Diagnostics, Placement, PrivateNetworking, implements
+from ._legacy import diagnostics_of, networking_of, placement_of
+from .base import DiagnosticsArgs, PlacementArgs, PrivateNetworkingArgs, Problem, implements, raise_if_invalid, tags_of
 from .grants import Principal, grant_role
 from .network import add_private_endpoint
 from .observability import add_diagnostic_settings
 
+TYPE_TOKEN = "aizone:index:ContainerRegistry"
+_OLD_TYPE_TOKEN = "aizone:execution:ContainerRegistry"  # before 0.2.0: aliased so stacks are not replaced
 REGISTRY_TYPE = "azure-native:containerregistry:Registry"
 PRIVATE_LINK_GROUPS = ("registry",)
 # Login server suffix of registries in the Azure public cloud (sovereign clouds use others).
@@ -47,28 +49,80 @@ RETENTION_DAYS_BOUNDS = (1, 365)
 _REGISTRY_NAME = re.compile(r"^[a-zA-Z0-9]{5,50}$")
 
 
+class RegistryOptionsArgs(TypedDict):
+    """Choices a stack may make about the registry; every default is the hardened one."""
+
+    untagged_retention_days: NotRequired[int]
+    """Untagged manifests are deleted after this many days, 1-365. 0 (delete at once) is refused: a
+    digest a session pool still references could vanish. Default: 30."""
+    zone_redundant: NotRequired[bool]
+    """Replicate across availability zones; false in regions without zones, where Azure refuses
+    zone redundancy. Default: true."""
+    allow_trusted_services: NotRequired[bool]
+    """`AzureServices` firewall bypass for Defender for Cloud image scanning and ACR Tasks; false
+    means `None`, no bypass at all. Default: true."""
+
+
+class ContainerRegistryArgs(TypedDict):
+    """Inputs of ContainerRegistry."""
+
+    placement: PlacementArgs
+    """Resource group, region and tags."""
+    registry_name: str
+    """5-50 letters and digits, globally unique (it becomes `<name>.azurecr.io`). Plain: the login
+    server is derived from it before the registry exists."""
+    networking: PrivateNetworkingArgs
+    """Subnet and `privatelink.azurecr.io` zone of the registry's private endpoint."""
+    diagnostics: DiagnosticsArgs
+    """Workspace the registry's login and repository events go to (RES-2)."""
+    options: NotRequired[RegistryOptionsArgs]
+    """Retention, zone redundancy and trusted-services bypass. Default: the hardened defaults."""
+
+
+def validate_registry_options(options: RegistryOptionsArgs, prefix: str = "") -> list[Problem]:
+    """Every problem with registry options; fields are prefixed with `prefix`."""
+    problems: list[Problem] = []
+    low, high = RETENTION_DAYS_BOUNDS
+    days = options.get("untagged_retention_days", 30)
+    if isinstance(days, bool) or not isinstance(days, int):
+        problems.append(Problem(f"{prefix}untagged_retention_days", f"must be a whole number of days, got {days!r}"))
+    elif not low <= days <= high:
+        problems.append(Problem(f"{prefix}untagged_retention_days", f"must be between {low} and {high}, got {days}"))
+    for flag in ("zone_redundant", "allow_trusted_services"):
+        if not isinstance(options.get(flag, True), bool):
+            problems.append(Problem(f"{prefix}{flag}", f"must be true or false, got {options.get(flag)!r}"))
+    return problems
+
+
+def validate_container_registry(args: ContainerRegistryArgs) -> list[Problem]:
+    """Every problem with ContainerRegistry args, each naming its field."""
+    problems: list[Problem] = []
+    if not _REGISTRY_NAME.match(str(args.get("registry_name", ""))):
+        problems.append(Problem("registry_name", "5-50 letters and digits (no '-' or '_')"))
+    problems += validate_registry_options(args.get("options", {}), "options.")
+    return problems
+
+
 @dataclass(frozen=True)
 class RegistryOptions:
-    """Choices a stack may make about the registry; every default is the hardened one.
-
-    - `untagged_retention_days` (1-365, default 30): untagged manifests are deleted after this many
-      days. 0 (delete at once) is refused: a digest a session pool still references could vanish.
-    - `zone_redundant` (default True): replicate across availability zones; set False in regions
-      without zones, where Azure refuses zone redundancy.
-    - `allow_trusted_services` (default True): `AzureServices` bypass for Defender for Cloud image
-      scanning and ACR Tasks; False means `None`, no bypass at all.
-    """
+    """Registry options as the settings read them (rules: `validate_registry_options`);
+    `as_args()` is what ContainerRegistry takes."""
 
     untagged_retention_days: int = 30
     zone_redundant: bool = True
     allow_trusted_services: bool = True
 
     def __post_init__(self) -> None:
-        low, high = RETENTION_DAYS_BOUNDS
-        if isinstance(self.untagged_retention_days, bool) or not isinstance(self.untagged_retention_days, int):
-            raise ValueError(f"untagged_retention_days must be a whole number of days, got {self.untagged_retention_days!r}")
-        if not low <= self.untagged_retention_days <= high:
-            raise ValueError(f"untagged_retention_days must be between {low} and {high}, got {self.untagged_retention_days}")
+        problems = validate_registry_options(self.as_args())
+        if problems:
+            raise ValueError("; ".join(f"{problem.field} {problem.message}" for problem in problems))
+
+    def as_args(self) -> RegistryOptionsArgs:
+        return RegistryOptionsArgs(
+            untagged_retention_days=self.untagged_retention_days,
+            zone_redundant=self.zone_redundant,
+            allow_trusted_services=self.allow_trusted_services,
+        )
 
 
 def login_server_for(registry_name: str) -> str:
@@ -78,35 +132,35 @@ def login_server_for(registry_name: str) -> str:
 
 @implements("EXEC-2", "ACC-1", "ACC-5", "ACC-7", "RES-2", "RES-4")
 class ContainerRegistry(pulumi.ComponentResource):
-    """A private Premium registry that serves reviewed images to identities holding AcrPull."""
+    """A private Premium registry without admin user or anonymous pull that serves reviewed images
+    to identities holding AcrPull; export disabled, untagged manifests removed."""
 
-    registry: acr.Registry
-    endpoint: network.PrivateEndpoint
-    host: str
+    registry_id: pulumi.Output[str]
+    """Resource id of the registry."""
+    registry_name: pulumi.Output[str]
+    """Azure name of the registry."""
     login_server: pulumi.Output[str]
+    """Login server host, `<name>.azurecr.io`."""
 
-    def __init__(
-        self,
-        name: str,
-        placement: Placement,
-        registry_name: str,
-        networking: PrivateNetworking,
-        diagnostics: Diagnostics,
-        options: RegistryOptions = RegistryOptions(),
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        """`registry_name`: 5-50 letters and digits, globally unique (it becomes `<name>.azurecr.io`)."""
-        if not _REGISTRY_NAME.match(registry_name):
-            raise ValueError(f"{name}: registry name {registry_name!r} must be 5-50 letters and digits (no '-' or '_')")
-        super().__init__("aizone:execution:ContainerRegistry", name, None, opts)
+    def __init__(self, name: str, args: ContainerRegistryArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        raise_if_invalid("ContainerRegistry", validate_container_registry(args))
+        super().__init__(
+            TYPE_TOKEN,
+            name,
+            {},
+            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=_OLD_TYPE_TOKEN)])),
+        )
+        placement = args["placement"]
+        options = args.get("options", {})
+        registry_name = args["registry_name"]
         self._logical_name = name
         self._pull_grants: dict[str, authorization.RoleAssignment] = {}
         self.host = login_server_for(registry_name)
         self.registry = acr.Registry(
             f"{name}-registry",
             acr.RegistryArgs(
-                resource_group_name=placement.resource_group_name,
-                location=placement.location,
+                resource_group_name=placement["resource_group_name"],
+                location=placement["location"],
                 registry_name=registry_name,
                 sku=acr.SkuArgs(name=acr.SkuName.PREMIUM),
                 # Entra ID only (ACC-1): no registry keys, no unauthenticated pulls.
@@ -116,26 +170,38 @@ class ContainerRegistry(pulumi.ComponentResource):
                 public_network_access=acr.PublicNetworkAccess.DISABLED,
                 network_rule_set=acr.NetworkRuleSetArgs(default_action=acr.DefaultAction.DENY, ip_rules=[]),
                 network_rule_bypass_options=acr.NetworkRuleBypassOptions.AZURE_SERVICES
-                if options.allow_trusted_services
+                if options.get("allow_trusted_services", True)
                 else acr.NetworkRuleBypassOptions.NONE,
                 data_endpoint_enabled=True,
-                zone_redundancy=acr.ZoneRedundancy.ENABLED if options.zone_redundant else acr.ZoneRedundancy.DISABLED,
+                zone_redundancy=acr.ZoneRedundancy.ENABLED
+                if options.get("zone_redundant", True)
+                else acr.ZoneRedundancy.DISABLED,
                 policies=acr.PoliciesArgs(
                     export_policy=acr.ExportPolicyArgs(status=acr.ExportPolicyStatus.DISABLED),
                     retention_policy=acr.RetentionPolicyArgs(
-                        days=options.untagged_retention_days, status=acr.PolicyStatus.ENABLED
+                        days=options.get("untagged_retention_days", 30), status=acr.PolicyStatus.ENABLED
                     ),
                 ),
-                tags=placement.with_tags(),
+                tags=tags_of(placement),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.endpoint = add_private_endpoint(
-            name, self.registry.id, REGISTRY_TYPE, PRIVATE_LINK_GROUPS[0], networking, placement, parent=self
+            name,
+            self.registry.id,
+            REGISTRY_TYPE,
+            PRIVATE_LINK_GROUPS[0],
+            networking_of(args["networking"]),
+            placement_of(placement),
+            parent=self,
         )
-        add_diagnostic_settings(name, self.registry.id, diagnostics, parent=self)
+        add_diagnostic_settings(name, self.registry.id, diagnostics_of(args["diagnostics"]), parent=self)
+        self.registry_id = self.registry.id
+        self.registry_name = self.registry.name
         self.login_server = self.registry.login_server
-        self.register_outputs({"registry_id": self.registry.id, "login_server": self.login_server})
+        self.register_outputs(
+            {"registry_id": self.registry_id, "registry_name": self.registry_name, "login_server": self.login_server}
+        )
 
     def grant_pull(self, principal: Principal) -> authorization.RoleAssignment:
         """Let `principal` pull images from this registry and nothing else (AcrPull on this

@@ -43,7 +43,7 @@ from .agents import AgentIdentity
 from .base import Diagnostics, Placement, implements
 from .grants import grant_role
 from .integrity import parse_image, require_pinned_image
-from .monitoring import SessionPoolTarget
+from .monitoring import SessionPoolTargetArgs
 from .observability import add_diagnostic_settings
 from .registry import ContainerRegistry
 
@@ -320,11 +320,14 @@ class CodeSessions(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
 
-    def alert_targets(self) -> list[SessionPoolTarget]:
+    def alert_targets(self) -> list[SessionPoolTargetArgs]:
         """The pools with their caps, for the execution alerts (EXEC-4)."""
         return [
-            SessionPoolTarget(
-                agent, pool.id, self.pool_options[agent].max_concurrent_sessions, self.pool_options[agent].custom
+            SessionPoolTargetArgs(
+                agent=agent,
+                pool_id=pool.id,
+                max_concurrent_sessions=self.pool_options[agent].max_concurrent_sessions,
+                custom=self.pool_options[agent].custom,
             )
             for agent, pool in self.pools.items()
         ]

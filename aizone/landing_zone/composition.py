@@ -11,16 +11,17 @@ from pulumi_azure_native import authorization, resources
 
 from ..components import ai_services, data_boundary, gateway, key_vault, naming, purview, registry
 from ..components.agents import AgentIdentity, AgentIdentityArgs, add_agents_to_group
-from ..components.ai_services import AiServices
+from ..components._legacy import diagnostics_args, networking_args
+from ..components.ai_services import AiServices, AiServicesArgs
 from ..components.base import Placement, PlacementArgs
 from ..components.data_boundary import DataBoundary, storage_account_name
 from ..components.defender import Defender
-from ..components.entra import EntraControls
+from ..components.entra import EntraControls, EntraControlsArgs
 from ..components.gateway import AiGateway, InferenceTarget
 from ..components.grants import Principal
 from ..components.integrity import IntegrityError, require_pinned_image, verify_artifact
-from ..components.monitoring import Alerts
-from ..components.registry import ContainerRegistry, login_server_for
+from ..components.monitoring import Alerts, AlertsArgs
+from ..components.registry import ContainerRegistry, ContainerRegistryArgs, login_server_for
 from ..components.sessions import CodeSessions
 from ..components.key_vault import KeyVault
 from ..components.network import Network, required_zones
@@ -105,16 +106,18 @@ class LandingZone(pulumi.ComponentResource):
 
         self.ai = AiServices(
             f"{name}-ai",
-            placement,
-            account_name=names.of("ai", settings.name("ais")),
-            kind=settings.ai.kind,
-            sku=settings.ai.sku,
-            deployments=settings.ai.deployments,
-            severity_threshold=settings.ai.severity_threshold,
-            applications=settings.applications,
-            networking=networking,
-            diagnostics=diagnostics,
-            protect=protection.protect,
+            AiServicesArgs(
+                placement=placement_args,
+                account_name=names.of("ai", settings.name("ais")),
+                kind=settings.ai.kind,
+                sku=settings.ai.sku,
+                deployments=[deployment.as_args() for deployment in settings.ai.deployments],
+                severity_threshold=settings.ai.severity_threshold,
+                applications=[app.as_args() for app in settings.applications],
+                networking=networking_args(networking),
+                diagnostics=diagnostics_args(diagnostics),
+                protect=protection.protect,
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         # Token metrics and request traces of the gateway (workspace-based, Entra ID ingestion only).
@@ -242,11 +245,13 @@ class LandingZone(pulumi.ComponentResource):
         # Agents run code in isolated, egress-free sessions; custom images only from our registry.
         self.registry = ContainerRegistry(
             f"{name}-acr",
-            placement,
-            registry_name=registry_name,
-            networking=networking,
-            diagnostics=diagnostics,
-            options=settings.execution.registry,
+            ContainerRegistryArgs(
+                placement=placement_args,
+                registry_name=registry_name,
+                networking=networking_args(networking),
+                diagnostics=diagnostics_args(diagnostics),
+                options=settings.execution.registry.as_args(),
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.sessions = CodeSessions(
@@ -264,13 +269,15 @@ class LandingZone(pulumi.ComponentResource):
         )
         self.alerts = Alerts(
             f"{name}-alerts",
-            placement,
-            name_prefix=settings.name("alert"),
-            options=settings.alerts,
-            ai_account_id=self.ai.account.id,
-            apim_service_id=self.gateway.service.id,
-            session_environment_id=self.sessions.environment.id,
-            session_pools=self.sessions.alert_targets(),
+            AlertsArgs(
+                placement=placement_args,
+                name_prefix=settings.name("alert"),
+                options=settings.alerts.as_args(),
+                ai_account_id=self.ai.account.id,
+                apim_service_id=self.gateway.service.id,
+                session_environment_id=self.sessions.environment.id,
+                session_pools=self.sessions.alert_targets(),
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
 
@@ -279,10 +286,12 @@ class LandingZone(pulumi.ComponentResource):
         if settings.entra.enabled:
             self.entra = EntraControls(
                 f"{name}-entra",
-                display_prefix=f"{settings.prefix}-{settings.environment}",
-                options=settings.entra,
-                ai_application_ids=[self.gateway.application.client_id],
-                ai_service_principals=[self.gateway.service_principal],
+                EntraControlsArgs(
+                    display_prefix=f"{settings.prefix}-{settings.environment}",
+                    options=settings.entra.as_args(),
+                    ai_application_ids=[self.gateway.application.client_id],
+                    ai_service_principal_ids=[self.gateway.service_principal.object_id],
+                ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             # People call the gateway with their own token (README "The AI gateway"): the AI users

@@ -26,7 +26,8 @@ from aizone_policy import defaults, reference
 from ..components.agents import Agent
 from ..components.ai_services import Application, ModelDeployment, ModelRef
 from ..components.entra import EntraOptions
-from ..components.gateway import GatewayOptions
+from ..components.base import config_key as args_config_key
+from ..components.gateway import GatewayOptions, validate_gateway_options
 from ..components import naming
 from ..components.monitoring import AlertOptions
 from ..components.registry import RegistryOptions
@@ -995,7 +996,7 @@ _GATEWAY_FIELDS: dict[str, tuple[str, type]] = {
 
 
 def _read_gateway(reader: _Reader, value: Any) -> GatewayOptions:
-    """The AI gateway (MOD-4); field rules live with the component, in GatewayOptions.problems()."""
+    """The AI gateway (MOD-4); field rules live with the component, in validate_gateway_options."""
     key = f"{NAMESPACE}:gateway"
     required = ("publisherEmail", "publisherName")
     reported = len(reader.problems)
@@ -1018,10 +1019,8 @@ def _read_gateway(reader: _Reader, value: Any) -> GatewayOptions:
             f"{options.sku!r} is not supported by the landing zone's network yet (classic tiers need a dedicated, "
             "non-delegated subnet); allowed: 'StandardV2'",
         )
-    to_key = {field_name: config_key for config_key, (field_name, _) in _GATEWAY_FIELDS.items()}
-    for problem in options.problems():
-        field_name, _, rest = problem.partition(" ")
-        reader.fail(f"{key}.{to_key.get(field_name, field_name)}", rest)
+    for problem in validate_gateway_options(options.as_args()):
+        reader.fail(args_config_key("gateway", problem.field), problem.message)
     return options
 
 

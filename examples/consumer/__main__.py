@@ -22,22 +22,26 @@ from pulumi_azure_native import managedidentity, resources
 
 from aizone.components import (
     AiServices,
-    Application,
+    AiServicesArgs,
+    ApplicationArgs,
     DataBoundary,
     DeletionGuard,
     Diagnostics,
-    ModelDeployment,
-    ModelRef,
+    DiagnosticsArgs,
+    ModelDeploymentArgs,
+    ModelRefArgs,
     Placement,
+    PlacementArgs,
     Principal,
     PrivateNetworking,
+    PrivateNetworkingArgs,
 )
 from aizone_policy.reference import APPLICATION_TAG, BOUNDARY_TAG, INVENTORY_TAG
 
-APPLICATION = Application(name="support-bot", boundary="customer", description="Customer support assistant")
-MODEL = ModelDeployment(
+APPLICATION = ApplicationArgs(name="support-bot", boundary="customer", description="Customer support assistant")
+MODEL = ModelDeploymentArgs(
     name="gpt-4o-mini",
-    model=ModelRef(format="OpenAI", name="gpt-4o-mini", version="2024-07-18"),
+    model=ModelRefArgs(format="OpenAI", name="gpt-4o-mini", version="2024-07-18"),
     sku="GlobalStandard",
     capacity=10,
 )
@@ -73,7 +77,7 @@ else:
 
 group = resources.ResourceGroup(
     "app-rg",
-    resources.ResourceGroupArgs(resource_group_name=f"rg-{prefix}-{APPLICATION.name}", location=location),
+    resources.ResourceGroupArgs(resource_group_name=f"rg-{prefix}-{APPLICATION['name']}", location=location),
 )
 placement = Placement(resource_group_name=group.name, location=location, tags={"owner": "support-team"})
 networking = PrivateNetworking(subnet_id=subnet_id, zone_ids=zone_ids)
@@ -81,15 +85,17 @@ diagnostics = Diagnostics(workspace_id=workspace_id)
 
 ai = AiServices(
     "ai",
-    placement,
-    account_name=f"ais-{prefix}-{APPLICATION.name}",
-    kind="AIServices",
-    sku="S0",
-    deployments=[MODEL],
-    severity_threshold="Medium",
-    applications=[APPLICATION],
-    networking=networking,
-    diagnostics=diagnostics,
+    AiServicesArgs(
+        placement=PlacementArgs(resource_group_name=group.name, location=location, tags={"owner": "support-team"}),
+        account_name=f"ais-{prefix}-{APPLICATION['name']}",
+        kind="AIServices",
+        sku="S0",
+        deployments=[MODEL],
+        severity_threshold="Medium",
+        applications=[APPLICATION],
+        networking=PrivateNetworkingArgs(subnet_id=subnet_id, zone_ids=zone_ids),
+        diagnostics=DiagnosticsArgs(workspace_id=workspace_id),
+    ),
 )
 # Azure refuses to delete the data resources of this resource group (a denyAction policy), without
 # the locks that would block revoking role assignments (DATA-5).
@@ -97,8 +103,8 @@ guard = DeletionGuard("deletion-guard", scope=group.id, definition_name=f"aizone
 data = DataBoundary(
     "data",
     placement,
-    application=APPLICATION.name,
-    boundary=APPLICATION.boundary,
+    application=APPLICATION["name"],
+    boundary=APPLICATION["boundary"],
     account_name=f"st{prefix}supportbot",
     networking=networking,
     diagnostics=diagnostics,
@@ -111,12 +117,12 @@ identity = managedidentity.UserAssignedIdentity(
     "app-identity",
     resource_group_name=group.name,
     location=location,
-    resource_name_=f"id-{prefix}-{APPLICATION.name}",
+    resource_name_=f"id-{prefix}-{APPLICATION['name']}",
     tags=placement.with_tags(
-        **{INVENTORY_TAG: "application", APPLICATION_TAG: APPLICATION.name, BOUNDARY_TAG: APPLICATION.boundary}
+        **{INVENTORY_TAG: "application", APPLICATION_TAG: APPLICATION["name"], BOUNDARY_TAG: APPLICATION["boundary"]}
     ),
 )
-app = Principal(APPLICATION.name, identity.principal_id, boundary=APPLICATION.boundary)
+app = Principal(APPLICATION["name"], identity.principal_id, boundary=APPLICATION["boundary"])
 ai.grant_inference(app)
 data.grant_read(app)
 
