@@ -17,6 +17,7 @@ RAI_POLICY: Final = "azure-native:cognitiveservices:RaiPolicy"
 SEARCH_SERVICE: Final = "azure-native:search:Service"
 LOG_ANALYTICS_WORKSPACE: Final = "azure-native:operationalinsights:Workspace"
 STORAGE_ACCOUNT: Final = "azure-native:storage:StorageAccount"
+STORAGE_LOCAL_USER: Final = "azure-native:storage:LocalUser"
 BLOB_SERVICE: Final = "azure-native:storage:BlobServiceProperties"
 FILE_SERVICE: Final = "azure-native:storage:FileServiceProperties"
 QUEUE_SERVICE: Final = "azure-native:storage:QueueServiceProperties"
@@ -101,6 +102,7 @@ _LABELS: Final[Mapping[str, str]] = {
     SEARCH_SERVICE: "AI Search service",
     LOG_ANALYTICS_WORKSPACE: "Log Analytics workspace",
     STORAGE_ACCOUNT: "storage account",
+    STORAGE_LOCAL_USER: "storage local user",
     COSMOS_ACCOUNT: "Cosmos DB account",
     CONTAINER_REGISTRY: "container registry",
     APP_CONFIGURATION: "App Configuration store",

@@ -347,6 +347,8 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(t.STORAGE_ACCOUNT, "allowSharedKeyAccess", True, "azurenative-storage-storageaccount-disable-shared-key", "set allowSharedKeyAccess = false"),
     Case(t.STORAGE_ACCOUNT, "allowSharedKeyAccess", DELETE, "azurenative-storage-storageaccount-disable-shared-key", "allowSharedKeyAccess is not set"),
     Case(t.STORAGE_ACCOUNT, "defaultToOAuthAuthentication", False, "azurenative-storage-storageaccount-disable-shared-key", "set defaultToOAuthAuthentication = true"),
+    Case(t.STORAGE_ACCOUNT, "isSftpEnabled", True, "azurenative-storage-storageaccount-disable-sftp-local-users", "set isSftpEnabled = false"),
+    Case(t.STORAGE_ACCOUNT, "isLocalUserEnabled", True, "azurenative-storage-storageaccount-disable-sftp-local-users", "set isLocalUserEnabled = false"),
     Case(t.COSMOS_ACCOUNT, "disableLocalAuth", DELETE, "azurenative-cosmosdb-databaseaccount-disable-local-auth", "set disableLocalAuth = true"),
     Case(t.CONTAINER_REGISTRY, "adminUserEnabled", True, "azurenative-containerregistry-registry-disable-admin-user", "set adminUserEnabled = false"),
     Case(t.APP_CONFIGURATION, "disableLocalAuth", False, "azurenative-appconfiguration-configurationstore-disable-local-auth", "set disableLocalAuth = true"),

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from .. import tokens
 from ..checks import flag_false, flag_not_true, flag_true
 from ..config import PolicyConfig
-from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule
+from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, violation
 
 _ENTRA = "; callers authenticate with Entra ID tokens and RBAC roles"
 _CONTROLS = ("ACC-1",)
@@ -67,6 +67,24 @@ def _storage_account(resource: Resource, _config: PolicyConfig) -> Iterator[Find
     )
 
 
+def _storage_local_users(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """Storage: SFTP and local users authenticate with SSH keys, passwords or a per-user shared
+    key, never Entra ID, so enabling either is key-based access (absent = off, the service
+    default: https://learn.microsoft.com/azure/storage/blobs/secure-file-transfer-protocol-support)."""
+    yield from flag_not_true(resource, "isSftpEnabled", "enables SFTP, whose local users sign in with SSH keys or passwords")
+    yield from flag_not_true(
+        resource, "isLocalUserEnabled", "enables local users, which authenticate with SSH keys, passwords or a shared key"
+    )
+
+
+def _local_user(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """A storage local user is a credential outside Entra ID, whatever its settings."""
+    yield violation(
+        f"{resource.subject} signs in with an SSH key, password or shared key, not "
+        f"Entra ID; remove it and grant an Entra identity a data-plane role instead"
+    )
+
+
 def _cosmos_account(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
     """Cosmos DB: disableLocalAuth = true (no primary/secondary keys for data access)."""
     yield from flag_true(resource, "disableLocalAuth", "allows key authentication", _ENTRA)
@@ -110,6 +128,20 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         ("allowSharedKeyAccess", "defaultToOAuthAuthentication"),
         "Storage accounts must disable shared-key authorization and default to Entra ID.",
         _storage_account,
+    ),
+    _policy(
+        "azurenative-storage-storageaccount-disable-sftp-local-users",
+        tokens.STORAGE_ACCOUNT,
+        ("isSftpEnabled", "isLocalUserEnabled"),
+        "Storage accounts must not enable SFTP or local users (key and password sign-in outside Entra ID).",
+        _storage_local_users,
+    ),
+    _policy(
+        "azurenative-storage-localuser-no-local-users",
+        tokens.STORAGE_LOCAL_USER,
+        ("hasSharedKey",),
+        "Storage local users (SFTP/shared-key credentials) must not be created.",
+        _local_user,
     ),
     _policy(
         "azurenative-cosmosdb-databaseaccount-disable-local-auth",
