@@ -135,3 +135,27 @@ def test_controls_md_states_each_control_as_the_catalog_does() -> None:
         assert level in section, control.id
         names = sorted(spec.name for spec in ALL_SPECS if control.id in spec.controls)
         assert [line.split("`")[1] for line in section.splitlines() if line.startswith("  - `")] == names, control.id
+
+
+def test_pre_commit_runs_the_pinned_ruff_and_the_project_checks() -> None:
+    import importlib.util
+
+    import yaml
+
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    pins = dict(
+        line.split("==", 1) for line in (ROOT / "requirements-dev.txt").read_text(encoding="utf-8").splitlines() if "==" in line and not line.startswith("#")
+    )
+    ruff = next(repo for repo in config["repos"] if repo["repo"].endswith("/ruff-pre-commit"))
+    assert ruff["rev"] == f"v{pins['ruff']}"
+    assert {hook["id"] for hook in ruff["hooks"]} == {"ruff", "ruff-format"}
+    local = {hook["id"]: hook for repo in config["repos"] if repo["repo"] == "local" for hook in repo["hooks"]}
+    assert local["traceability"]["entry"].endswith("-m tools.traceability --check --no-tests")
+    assert local["catalog-doc"]["entry"].endswith("-m tools.catalog_doc --check")
+    assert local["pyright"]["entry"].endswith("-m pyright")
+    for hook in local.values():
+        module = hook["entry"].split(" -m ", 1)[1].split()[0]
+        assert importlib.util.find_spec(module) is not None, hook["id"]
+        assert hook["pass_filenames"] is False
+    assert re.search(local["catalog-doc"]["files"], "policy_pack/aizone_policy/catalog.py")
+    assert re.search(local["catalog-doc"]["files"], "docs/CONTROLS.md")

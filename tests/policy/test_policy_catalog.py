@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 from policy_cases import VIOLATIONS
+from pulumi.runtime.proto import analyzer_pb2
 from test_policy_stack import STACK_VIOLATIONS
 
 from aizone_policy import catalog
 from aizone_policy.harness import PackAnalyzer
 from aizone_policy.policies import ALL_SPECS
-from pulumi.runtime.proto import analyzer_pb2
-
 from tools import catalog_doc
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
