@@ -114,9 +114,21 @@ def test_report_prints_places_and_test_ids(rows: list[Row]) -> None:
     assert text.rstrip().endswith("gaps: none")
 
 
+def scoped(policy: str) -> tuple[str, ...]:
+    if policy not in traceability.STACK_SCOPES:
+        return ()
+    module, attribute = traceability.STACK_SCOPES[policy]
+    return tuple(getattr(__import__(module, fromlist=[attribute]), attribute))
+
+
 def expected_for_type(token: str) -> tuple[set[str], set[str]]:
     judging = {spec.name for spec in ALL_SPECS if isinstance(spec, ResourcePolicySpec) and token in spec.resource_types}
-    reading = {spec.name for spec in ALL_SPECS if isinstance(spec, StackPolicySpec) and any(f.type_token == token for f in spec.fields)}
+    reading = {
+        spec.name
+        for spec in ALL_SPECS
+        if isinstance(spec, StackPolicySpec)
+        and (any(f.type_token == token for f in spec.fields) or token in scoped(spec.name))
+    }
     return judging, reading
 
 
@@ -142,6 +154,19 @@ def test_type_shows_advisory_stack_policies(capsys: pytest.CaptureFixture[str]) 
     assert "azurenative-app-containerappssessionpool-isolated-sessions  [EXEC-1] resource, mandatory" in out
     judging, reading = expected_for_type(tokens.SESSION_POOL)
     assert out.startswith(f"{tokens.SESSION_POOL}: {len(judging)} resource and {len(reading)} stack policies\n")
+
+
+def test_type_includes_stack_policies_scoped_by_a_pack_table(capsys: pytest.CaptureFixture[str]) -> None:
+    """Central logging and private endpoints judge every AI account without declaring it a field."""
+    for name, (module, attribute) in traceability.STACK_SCOPES.items():
+        spec = next(spec for spec in ALL_SPECS if spec.name == name)
+        assert isinstance(spec, StackPolicySpec)
+        table = getattr(__import__(module, fromlist=[attribute]), attribute)
+        assert tokens.COGNITIVE_ACCOUNT in table and all(token.startswith("azure-native:") for token in table)
+    assert traceability.main(["--type", tokens.COGNITIVE_ACCOUNT]) == 0
+    stack = capsys.readouterr().out.split("  stack policies", 1)[1]
+    assert "azurenative-monitor-diagnosticsetting-central-logging  [RES-2] stack, mandatory" in stack
+    assert "azurenative-network-privateendpoint-required  [RES-4] stack, mandatory" in stack
 
 
 def test_unknown_type_names_the_closest_known_ones(capsys: pytest.CaptureFixture[str]) -> None:

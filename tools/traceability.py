@@ -16,7 +16,8 @@ module) and of the policy's rule function, and the node ids of the tests that pr
 
 `--type TOKEN` answers "what is checked on this resource type": the resource policies that judge
 it (their `resource_types`) and the stack policies that read it (the type tokens of their
-`fields`), with control ids, default level and file:line. It needs no test collection.
+`fields`, plus the pack's scope table of the stack policies listed in STACK_SCOPES), with control
+ids, default level and file:line. It needs no test collection.
 
 `--check` exits 1 when a control lacks what its enforcement column requires: a policy for R/S, a
 component for C, the README for D, and a test for every control; or when a registered component
@@ -50,6 +51,12 @@ for _path in (ROOT, ROOT / "policy_pack"):
 # Controls whose implementation is the policy pack itself rather than a landing-zone component:
 # RES-1 is the metadata (severity, MCSB framework, tags, remediation) every policy spec carries.
 PACK_IMPLEMENTED: dict[str, tuple[str, str]] = {"RES-1": ("aizone_policy.framework", "PolicySpec")}
+# Stack policies that require something of every resource of the types in one of the pack's tables
+# (not in their declared `fields`): `--type` counts those types as read too. (module, attribute).
+STACK_SCOPES: dict[str, tuple[str, str]] = {
+    "azurenative-monitor-diagnosticsetting-central-logging": ("aizone_policy.policies.diagnostic_links", "LOGGED_TYPES"),
+    "azurenative-network-privateendpoint-required": ("aizone_policy.policies.private_link", "TARGET_TYPES"),
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -216,6 +223,10 @@ def collect_policies() -> list[PolicyRef]:
         files += [path for path in literals if path not in files]
         where = next((Location(_relative(path), literals[path][spec.name]) for path in files if spec.name in literals[path]), None)
         rule = _definition(spec.rule)
+        scope: tuple[str, ...] = ()
+        if spec.name in STACK_SCOPES:
+            module_name, attribute = STACK_SCOPES[spec.name]
+            scope = tuple(getattr(importlib.import_module(module_name), attribute))
         is_resource = isinstance(spec, ResourcePolicySpec)
         refs.append(
             PolicyRef(
@@ -224,7 +235,7 @@ def collect_policies() -> list[PolicyRef]:
                 controls=spec.controls,
                 level=spec.enforcement_level.value,
                 resource_types=tuple(spec.resource_types) if isinstance(spec, ResourcePolicySpec) else (),
-                read_types=tuple(dict.fromkeys(item.type_token for item in spec.fields)),
+                read_types=tuple(dict.fromkeys((*(item.type_token for item in spec.fields), *scope))),
                 where=where,
                 rule=Location(rule[0], rule[2]) if rule else None,
             )
