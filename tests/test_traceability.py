@@ -118,7 +118,8 @@ def scoped(policy: str) -> tuple[str, ...]:
     if policy not in traceability.STACK_SCOPES:
         return ()
     module, attribute = traceability.STACK_SCOPES[policy]
-    return tuple(getattr(__import__(module, fromlist=[attribute]), attribute))
+    table = getattr(__import__(module, fromlist=[attribute]), attribute)
+    return (table,) if isinstance(table, str) else tuple(table)
 
 
 def expected_for_type(token: str) -> tuple[set[str], set[str]]:
@@ -157,16 +158,17 @@ def test_type_shows_advisory_stack_policies(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_type_includes_stack_policies_scoped_by_a_pack_table(capsys: pytest.CaptureFixture[str]) -> None:
-    """Central logging and private endpoints judge every AI account without declaring it a field."""
-    for name, (module, attribute) in traceability.STACK_SCOPES.items():
+    """Central logging, private endpoints and output monitoring judge every AI account without
+    declaring it a field."""
+    for name in traceability.STACK_SCOPES:
         spec = next(spec for spec in ALL_SPECS if spec.name == name)
         assert isinstance(spec, StackPolicySpec)
-        table = getattr(__import__(module, fromlist=[attribute]), attribute)
-        assert tokens.COGNITIVE_ACCOUNT in table and all(token.startswith("azure-native:") for token in table)
+        assert tokens.COGNITIVE_ACCOUNT in scoped(name) and all(token.startswith("azure-native:") for token in scoped(name)), name
     assert traceability.main(["--type", tokens.COGNITIVE_ACCOUNT]) == 0
     stack = capsys.readouterr().out.split("  stack policies", 1)[1]
     assert "azurenative-monitor-diagnosticsetting-central-logging  [RES-2] stack, mandatory" in stack
     assert "azurenative-network-privateendpoint-required  [RES-4] stack, mandatory" in stack
+    assert "azurenative-cognitiveservices-account-output-monitoring  [MOD-2b] stack, advisory" in stack
 
 
 def test_unknown_type_names_the_closest_known_ones(capsys: pytest.CaptureFixture[str]) -> None:

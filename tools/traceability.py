@@ -52,10 +52,12 @@ for _path in (ROOT, ROOT / "policy_pack"):
 # RES-1 is the metadata (severity, MCSB framework, tags, remediation) every policy spec carries.
 PACK_IMPLEMENTED: dict[str, tuple[str, str]] = {"RES-1": ("aizone_policy.framework", "PolicySpec")}
 # Stack policies that require something of every resource of the types in one of the pack's tables
-# (not in their declared `fields`): `--type` counts those types as read too. (module, attribute).
+# or token constants (not in their declared `fields`): `--type` counts those types as read too.
+# (module, attribute): a tuple or mapping of type tokens, or one token.
 STACK_SCOPES: dict[str, tuple[str, str]] = {
     "azurenative-monitor-diagnosticsetting-central-logging": ("aizone_policy.policies.diagnostic_links", "LOGGED_TYPES"),
     "azurenative-network-privateendpoint-required": ("aizone_policy.policies.private_link", "TARGET_TYPES"),
+    "azurenative-cognitiveservices-account-output-monitoring": ("aizone_policy.tokens", "COGNITIVE_ACCOUNT"),
 }
 
 
@@ -226,7 +228,8 @@ def collect_policies() -> list[PolicyRef]:
         scope: tuple[str, ...] = ()
         if spec.name in STACK_SCOPES:
             module_name, attribute = STACK_SCOPES[spec.name]
-            scope = tuple(getattr(importlib.import_module(module_name), attribute))
+            table = getattr(importlib.import_module(module_name), attribute)
+            scope = (table,) if isinstance(table, str) else tuple(table)
         is_resource = isinstance(spec, ResourcePolicySpec)
         refs.append(
             PolicyRef(
