@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import gc
+import time
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Literal, Mapping, Optional, Sequence
 
@@ -28,7 +29,7 @@ from .errors import PolicyPackError
 from .findings import control_ids, finding_from_diagnostic, level_name
 from .model import AnalysisResult, AnalyzerInfo, Finding, JsonDict, PolicyInfo, RecordedResource
 from .pack_process import ORGANIZATION, RPC_TIMEOUT_SECONDS, START_TIMEOUT_SECONDS, PolicyPackProcess
-from .policy_config import PolicyConfigInput, load_policy_config, reconcile
+from .policy_config import PolicyConfigInput, check_policy_config, load_policy_config, reconcile
 from .messages import analyze_request, provider_messages, stack_resource
 
 MAX_MESSAGE_BYTES = 400 * 1024 * 1024
@@ -52,11 +53,25 @@ _SEVERITY_NAMES = {
 
 
 class AnalyzerClient:
-    """Typed wrapper around ``AnalyzerStub`` with timeouts and readable errors."""
+    """Typed wrapper around ``AnalyzerStub`` with deadlines and readable errors.
 
-    def __init__(self, channel: grpc.Channel, rpc_timeout: float = RPC_TIMEOUT_SECONDS) -> None:
+    Every call has a deadline: ``rpc_timeout``, cut short by ``deadline`` (a ``time.monotonic``
+    instant: the end of the whole preview), so a pack that hangs cannot hang the preview.
+    """
+
+    def __init__(
+        self, channel: grpc.Channel, rpc_timeout: float = RPC_TIMEOUT_SECONDS, deadline: Optional[float] = None
+    ) -> None:
         self._stub = analyzer_pb2_grpc.AnalyzerStub(channel)
-        self._timeout = rpc_timeout
+        self._rpc_timeout = rpc_timeout
+        self._deadline = deadline
+
+    @property
+    def _timeout(self) -> float:
+        """Seconds the next call may take."""
+        if self._deadline is None:
+            return self._rpc_timeout
+        return max(0.001, min(self._rpc_timeout, self._deadline - time.monotonic()))
 
     def handshake(self, pack_dir: Path) -> None:
         """Send Handshake; UNIMPLEMENTED (all Python packs today) is fine, as for the CLI."""
@@ -154,15 +169,13 @@ class AnalyzerClient:
         except grpc.RpcError as exc:
             raise _pack_error(f"Analyze({urn})", exc) from None
 
-    @staticmethod
-    def _call(what: str, fn: Any) -> Any:
+    def _call(self, what: str, fn: Any) -> Any:
         try:
             return fn()
         except grpc.RpcError as exc:
             raise _pack_error(what, exc) from None
 
-    @staticmethod
-    def _call_optional(what: str, fn: Any) -> None:
+    def _call_optional(self, what: str, fn: Any) -> None:
         try:
             fn()
         except grpc.RpcError as exc:
@@ -183,8 +196,10 @@ class PolicyPackSession:
         rpc_timeout: float = RPC_TIMEOUT_SECONDS,
         start_timeout: float = START_TIMEOUT_SECONDS,
         stack_tags: Optional[Mapping[str, str]] = None,
+        deadline: Optional[float] = None,
     ) -> None:
         self.process = process
+        self._deadline = deadline
         self._stack_tags = dict(stack_tags or {})
         self._project = project
         self._stack = stack
@@ -240,11 +255,13 @@ class PolicyPackSession:
             gc.unfreeze()
 
     def _analyze(self, resources: Sequence[RecordedResource], policy_config: PolicyConfigInput) -> AnalysisResult:
-        client = AnalyzerClient(self._connect(), self._rpc_timeout)
+        client = AnalyzerClient(self._connect(), self._rpc_timeout, self._deadline)
         client.handshake(self.process.pack_dir)
         client.configure_stack(self._project, self._stack, self._config, self._secret_keys, self._stack_tags)
         info = client.get_info()
-        effective = reconcile(info, load_policy_config(policy_config))
+        given = load_policy_config(policy_config)
+        check_policy_config(info, given)
+        effective = reconcile(info, given)
         client.configure(effective)
         conversation = _Conversation(client, info, resources)
         conversation.analyze_each(remediate=any(e.get("enforcementLevel") == "remediate" for e in effective.values()))
@@ -256,9 +273,14 @@ class PolicyPackSession:
             pack_log=self.process.log,
         )
 
+    def _start_budget(self) -> float:
+        if self._deadline is None:
+            return self._start_timeout
+        return max(0.001, min(self._start_timeout, self._deadline - time.monotonic()))
+
     def _connect(self) -> grpc.Channel:
         if self._channel is None:
-            port = self.process.wait_for_port(self._start_timeout)
+            port = self.process.wait_for_port(self._start_budget())
             channel = grpc.insecure_channel(
                 f"127.0.0.1:{port}",
                 options=[
@@ -267,7 +289,7 @@ class PolicyPackSession:
                 ],
             )
             try:
-                grpc.channel_ready_future(channel).result(timeout=self._start_timeout)
+                grpc.channel_ready_future(channel).result(timeout=self._start_budget())
             except grpc.FutureTimeoutError:
                 channel.close()
                 raise PolicyPackError(f"policy pack on port {port} did not accept a connection") from None
@@ -308,8 +330,13 @@ class _Conversation:
             for r in self._resources
             if not r.external
         )
+        expected = sum(1 for r in self._resources if not r.external)
+        answered = 0
         for urn, response in self._client.analyze(requests):
             self._collect(response, urn, "resource")
+            answered += 1
+        if answered != expected:  # defensive: a verdict must cover every registered resource
+            raise PolicyPackError(f"the policy pack analysed {answered} of {expected} resources")
 
     def analyze_stack(self) -> None:
         """AnalyzeStack with every resource (reads included)."""
@@ -362,5 +389,10 @@ def _code(exc: grpc.RpcError) -> Optional[grpc.StatusCode]:
 
 
 def _pack_error(what: str, exc: grpc.RpcError) -> PolicyPackError:
+    code = _code(exc)
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return PolicyPackError(f"the policy pack did not answer {what} in time (deadline exceeded); no verdict")
+    if code == grpc.StatusCode.UNAVAILABLE:
+        return PolicyPackError(f"the policy pack went away during {what} (it exited or crashed); no verdict")
     text = exc.details() if isinstance(exc, grpc.Call) else str(exc)
-    return PolicyPackError(f"policy pack failed in {what}: {_code(exc)}: {text}")
+    return PolicyPackError(f"policy pack failed in {what}: {code}: {text}")

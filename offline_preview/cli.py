@@ -5,6 +5,11 @@ errors (one ``error: ...`` line on stderr; ``program failed: ...`` plus the trac
 unexpected exception in the program, which is a bug rather than a user mistake). A program that
 logs with ``pulumi.log.error`` also exits 2 after the report: the engine counts logged errors as a
 failed preview, and a check that passes despite them would hide a broken program.
+
+The preview runs in a worker process (``isolation.run_isolated``): 0 and 1 are given only for a
+run that completed, that is the program returned, every output resolved and the pack analysed
+every resource. An early exit (``os._exit``, ``sys.exit``), a crash, a signal, Ctrl-C or the
+``--timeout`` (whole run, default 600 s) all exit 2.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .errors import PreviewError, ProgramConfigError, ProgramFailedError
+from .isolation import DEFAULT_TIMEOUT_SECONDS, run_isolated
 from .report import render_text, write_json, write_sarif
-from .runner import run
 
 EXIT_OK = 0
 EXIT_MANDATORY = 1
@@ -38,14 +43,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the result as JSON to FILE")
     parser.add_argument("--sarif", type=Path, metavar="FILE", help="also write the findings as SARIF 2.1.0 to FILE")
+    parser.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=f"wall-clock limit of the whole preview (default {DEFAULT_TIMEOUT_SECONDS:g}); exceeding it exits 2",
+    )
     return parser
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a positive, finite number of seconds")
+    return value
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the preview and return the process exit code."""
     args = build_parser().parse_args(argv)
     try:
-        result = run(args.program, args.stack, args.policy_pack, args.policy_config)
+        result = run_isolated(args.program, args.stack, args.policy_pack, args.policy_config, args.timeout)
     except ProgramConfigError as exc:
         _error(f"error: {exc.message}")
         if exc.registered:

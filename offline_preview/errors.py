@@ -35,6 +35,18 @@ class DuplicateUrnError(PreviewError):
         self.urn = urn
 
 
+class InvalidPropertyError(PreviewError):
+    """A resource property the engine cannot carry: NaN/Infinity, or nested too deeply."""
+
+    def __init__(self, urn: str, what: str, detail: str) -> None:
+        super().__init__(f"resource '{urn}': {what} {detail}; nothing was analysed")
+        self.urn = urn
+
+
+class ProgramIncompleteError(PreviewError):
+    """The program did not run to completion: it exited early, was killed, or ran out of time."""
+
+
 class ProgramFailedError(PreviewError):
     """The program raised an unexpected exception: a bug, reported with its traceback."""
 

@@ -1,9 +1,21 @@
-"""Start a Python policy pack exactly as the Pulumi CLI does, and stop it.
+"""Start a Python policy pack the way the Pulumi CLI does, and stop it.
 
 The CLI runs ``python -u -m pulumi.policy <engine address> <pack dir>`` with the pack directory as
 working directory and ``PULUMI_PROJECT``, ``PULUMI_STACK``, ``PULUMI_DRY_RUN``,
-``PULUMI_ORGANIZATION`` and ``PULUMI_CONFIG`` (the stack config as JSON) in the environment. The
-pack prints its gRPC port as its first stdout line and then serves until killed.
+``PULUMI_ORGANIZATION`` and ``PULUMI_CONFIG`` (the stack config as JSON) in the environment
+(``constructEnv`` in pulumi/pulumi ``pkg/resource/plugin/analyzer_plugin.go``). The pack prints
+its gRPC port as its first stdout line and then serves until killed.
+
+Two differences, both invisible to the pack:
+
+* the stack config does not travel in the environment of ``execve``: Linux refuses any single
+  environment string over 128 KiB (``MAX_ARG_STRLEN``; "Argument list too long"), so one large
+  config value would stop the pack from starting. A few lines of bootstrap (``python -u -c``) read
+  it from a pipe on stdin, put it in ``os.environ`` *inside* the pack process (no limit there),
+  point stdin back at /dev/null and then run ``pulumi.policy`` as ``-m`` would. The config also
+  reaches the pack over gRPC in ``ConfigureStack``, as with current CLIs;
+* the bootstrap first arms ``lifetime.die_with_parent``: the pack never outlives the process
+  that started it.
 
 The engine address is only parsed, never dialled, by ``pulumi.policy``: the pack configures the
 Pulumi runtime without an engine, so ``pulumi.log`` calls in policies go to the pack's stderr. We
@@ -24,6 +36,8 @@ from typing import IO, Mapping, Optional
 import yaml
 
 from .errors import ConfigurationError, PolicyPackError
+from .project import read_utf8
+from .lifetime import DIE_WITH_PARENT_SOURCE, child_environment
 
 UNUSED_ENGINE_ADDRESS = "127.0.0.1:1"
 """Passed where the CLI passes its engine address; pulumi.policy does not connect to it."""
@@ -34,6 +48,24 @@ START_TIMEOUT_SECONDS = 60.0
 """How long the pack may take to print its port."""
 RPC_TIMEOUT_SECONDS = 120.0
 """Deadline of each analyzer RPC (AnalyzeStack of 10,000 resources takes a few seconds)."""
+
+
+BOOTSTRAP = DIE_WITH_PARENT_SOURCE + r'''
+def _boot():
+    import json, os, runpy, sys
+    document = sys.stdin.buffer.read()
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    if document:
+        parsed = json.loads(document.decode("utf-8"))
+        os.environ["PULUMI_CONFIG"] = json.dumps(parsed["config"])
+        if parsed.get("secretKeys"):
+            os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(parsed["secretKeys"])
+    runpy.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
+_boot()
+'''
+"""What ``python -u -c`` runs in place of ``-m pulumi.policy`` (see the module docstring)."""
 
 
 class PolicyPackProcess:
@@ -63,7 +95,7 @@ class PolicyPackProcess:
         """Check the pack directory and launch the pack (returns without waiting for it)."""
         pack_dir = pack_dir.resolve()
         check_pack_dir(pack_dir)
-        env = dict(os.environ)
+        env = child_environment(dict(os.environ))
         env.update(
             {
                 "PULUMI_PROJECT": project,
@@ -74,23 +106,31 @@ class PolicyPackProcess:
         )
         env.pop("PULUMI_CONFIG", None)
         env.pop("PULUMI_CONFIG_SECRET_KEYS", None)
+        payload = b""
         if config:
-            env["PULUMI_CONFIG"] = json.dumps(dict(config))
+            document: dict[str, object] = {"config": dict(config)}
             if secret_keys:
-                env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(secret_keys))
-        command = [sys.executable, "-u", "-m", "pulumi.policy", UNUSED_ENGINE_ADDRESS, str(pack_dir)]
+                document["secretKeys"] = list(secret_keys)
+            payload = json.dumps(document).encode("utf-8")
+        command = [sys.executable, "-u", "-c", BOOTSTRAP, UNUSED_ENGINE_ADDRESS, str(pack_dir)]
         try:
             process = subprocess.Popen(
                 command,
                 cwd=str(pack_dir),
                 env=env,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )
         except OSError as exc:
             raise PolicyPackError(f"could not start the policy pack in {pack_dir}: {exc}") from None
+        threading.Thread(target=_feed, args=(process.stdin, payload), daemon=True).start()
         return cls(process, pack_dir)
+
+    @property
+    def pid(self) -> int:
+        """The pack's process id."""
+        return self._process.pid
 
     def wait_for_port(self, timeout: float = START_TIMEOUT_SECONDS) -> int:
         """The pack's gRPC port; raises PolicyPackError if it exits or stays silent for ``timeout``."""
@@ -162,6 +202,21 @@ class PolicyPackProcess:
         return ("; its output:\n" + "\n".join(tail)) if tail else ""
 
 
+def _feed(stream: Optional[IO[bytes]], payload: bytes) -> None:
+    """Write the config document to the pack's stdin and close it (the pack reads to EOF)."""
+    if stream is None:
+        return
+    try:
+        stream.write(payload)
+    except OSError:  # the pack died before reading; wait_for_port reports why
+        pass
+    finally:
+        try:
+            stream.close()
+        except OSError:
+            pass
+
+
 def check_pack_dir(pack_dir: Path) -> None:
     """The CLI refuses a directory without PulumiPolicy.yaml; we can only run Python packs."""
     if not pack_dir.is_dir():
@@ -170,7 +225,7 @@ def check_pack_dir(pack_dir: Path) -> None:
     if not manifest.is_file():
         raise ConfigurationError(f"no PulumiPolicy.yaml in {pack_dir}: not a policy pack")
     try:
-        document = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
+        document = yaml.safe_load(read_utf8(manifest, "policy pack manifest")) or {}
     except yaml.YAMLError as exc:
         raise ConfigurationError(f"{manifest}: invalid YAML: {exc}") from None
     runtime = document.get("runtime") if isinstance(document, dict) else None

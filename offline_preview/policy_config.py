@@ -17,12 +17,15 @@ minItems/maxItems, pattern); other keywords are accepted without being checked.
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
 import json
 import re
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
 
 from .errors import ConfigurationError
+from .project import read_utf8
 from .model import AnalyzerInfo, JsonDict
 
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
@@ -42,13 +45,17 @@ def load_policy_config(source: PolicyConfigInput) -> dict[str, JsonDict]:
         path = Path(source)
         if not path.is_file():
             raise ConfigurationError(f"policy config file not found: {path}")
-        text = path.read_text(encoding="utf-8")
+        text = read_utf8(path, "policy config")
         if not text.strip():
             return {}
         try:
-            document = json.loads(text)
+            document = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
             raise ConfigurationError(f"{path}: invalid JSON: {exc}") from None
+        except ValueError as exc:
+            raise ConfigurationError(f"{path}: {exc}") from None
+        except RecursionError:
+            raise ConfigurationError(f"{path}: nested too deeply") from None
         origin = str(path)
     if not isinstance(document, dict):
         raise ConfigurationError(f"{origin}: must be a JSON object of policy names to settings")
@@ -77,8 +84,101 @@ def _parse_entry(name: str, value: Any, origin: str) -> JsonDict:
 def _check_level(name: str, level: str, origin: str) -> None:
     if level not in LEVELS:
         raise ConfigurationError(
-            f"{origin}: {name}: {level!r} is not a valid enforcement level (use one of {', '.join(LEVELS)})"
+            f"{origin}: {name}: {level!r} is not a valid enforcement level{_suggest(level, LEVELS)} "
+            f"(use one of {', '.join(LEVELS)})"
         )
+
+
+def _refuse_constant(name: str) -> Any:
+    """json.loads accepts NaN/Infinity by default; JSON (and the CLI) does not."""
+    raise ValueError(f"{name} is not valid JSON (no NaN or Infinity)")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are unique: a repeated key would silently drop a setting."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _suggest(word: str, choices: Any) -> str:
+    """``; did you mean 'x'?`` for the nearest of ``choices`` (difflib), or nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def check_policy_config(info: AnalyzerInfo, given: Mapping[str, JsonDict]) -> None:
+    """Refuse what the pack would silently ignore: unknown policies and properties, bad exemptions.
+
+    The pack's own policy list and config schemas (``GetAnalyzerInfo``) are the reference, as for
+    the Pulumi CLI. Raises one ConfigurationError listing every problem, each naming the key and
+    what is valid (with the nearest valid name).
+    """
+    policies = {p.name: p for p in info.policies}
+    errors: list[str] = []
+    for name, entry in given.items():
+        extra = sorted(k for k in entry if k != "enforcementLevel")
+        if name == "all":
+            if extra:
+                errors.append(f"all: only 'enforcementLevel' may be set for all policies, not {', '.join(extra)}")
+            continue
+        policy = policies.get(name)
+        if policy is None:
+            errors.append(
+                f"unknown policy '{name}'{_suggest(name, policies)}; the pack '{info.name}' has: "
+                + ", ".join(sorted(policies))
+            )
+            continue
+        schema_properties = ((policy.config_schema or {}).get("properties") or {})
+        for key in extra:
+            if key not in schema_properties:
+                valid = ", ".join(sorted(schema_properties)) or "none (it takes no configuration)"
+                errors.append(f"{name}: unknown property '{key}'{_suggest(key, schema_properties)}; valid: {valid}")
+        if isinstance(entry.get(EXEMPTIONS_KEY), list):
+            errors.extend(_exemption_errors(name, entry[EXEMPTIONS_KEY]))
+    if errors:
+        raise ConfigurationError(f"invalid policy config for pack '{info.name}':\n  " + "\n  ".join(errors))
+
+
+EXEMPTIONS_KEY = "exemptions"
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_GLOB_SPECIALS = frozenset("*?[")
+
+
+def _exemption_errors(policy: str, exemptions: list[Any]) -> list[str]:
+    """Exemption entries (``{"resource", "reason", "expires"}``): real dates, meaningful patterns.
+
+    The schema only says ``expires`` looks like ``YYYY-MM-DD``; 2026-02-30 matches that and the
+    pack would then drop the exemption at run time. A pattern that is only wildcards exempts every
+    resource, which no reviewer means; an unclosed ``[`` never matches what it looks like.
+    """
+    errors: list[str] = []
+    for index, item in enumerate(exemptions):
+        where = f"{policy}.exemptions[{index}]"
+        if not isinstance(item, dict):
+            continue  # the schema reports the type
+        expires = item.get("expires")
+        if isinstance(expires, str) and _DATE.match(expires):
+            try:
+                dt.date.fromisoformat(expires)
+            except ValueError:
+                errors.append(f"{where}.expires: {expires!r} is not a calendar date (YYYY-MM-DD)")
+        resource = item.get("resource")
+        if isinstance(resource, str) and resource.strip():
+            if resource != resource.strip():
+                errors.append(f"{where}.resource: {resource!r} has leading or trailing spaces")
+            elif set(resource) <= _GLOB_SPECIALS:
+                errors.append(
+                    f"{where}.resource: {resource!r} matches every resource; name the resource (URN, name or pattern)"
+                )
+            elif resource.count("[") != resource.count("]"):
+                errors.append(f"{where}.resource: {resource!r} has an unbalanced '[' or ']' in its pattern")
+        elif isinstance(resource, str):
+            errors.append(f"{where}.resource: must name a resource (URN, logical name or pattern)")
+    return errors
 
 
 def reconcile(info: AnalyzerInfo, given: Mapping[str, JsonDict]) -> dict[str, JsonDict]:

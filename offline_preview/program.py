@@ -34,7 +34,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Iterator, Optional, cast
+from typing import TYPE_CHECKING, Iterator, Optional, cast
 
 import pulumi
 import pulumi.resource as pulumi_resource
@@ -43,11 +43,14 @@ from pulumi.runtime.settings import get_root_resource
 from pulumi.runtime.stack import Stack, massage, run_pulumi_func
 
 from .azure_mocks import AzureMocks
-from .errors import DuplicateUrnError, ProgramConfigError, ProgramFailedError
+from .errors import DuplicateUrnError, ProgramConfigError, ProgramFailedError, ProgramIncompleteError
 from .model import RecordedResource
 from .pack_process import ORGANIZATION
 from .project import ProjectConfig
 from .recorder import RecordingMonitor
+
+if TYPE_CHECKING:
+    from .runner import Progress
 
 
 @dataclass
@@ -73,13 +76,15 @@ class _LogCollector(logging.Handler):
         target.append(record.getMessage())
 
 
-def run_program(project: ProjectConfig) -> ProgramRun:
+def run_program(project: ProjectConfig, progress: Optional["Progress"] = None) -> ProgramRun:
     """Run the project's program under mocks and return what it registered.
 
     Raises ProgramConfigError (the program raised pulumi.RunError), DuplicateUrnError, or
     ProgramFailedError (any other exception, with its traceback).
     """
     monitor = RecordingMonitor(AzureMocks(), provider_config=_provider_config(project.config))
+    if progress is not None:
+        progress.registered = monitor.program_resource_count
     collector = _LogCollector()
     logger = logging.getLogger("offline_preview.program")
     logger.propagate = False
@@ -130,6 +135,8 @@ def _run_in_context(project: ProjectConfig, monitor: RecordingMonitor, logger: l
         raise _classify_failure(exc, monitor) from None
     finally:
         _close_loop(loop)
+    if monitor.invalid_properties:
+        raise monitor.invalid_properties[0]
     if monitor.duplicate_urns:
         raise DuplicateUrnError(monitor.duplicate_urns[0])
 
@@ -201,8 +208,22 @@ def _finish_stack(root: Stack, loop: asyncio.AbstractEventLoop) -> None:
 
 def _classify_failure(exc: BaseException, monitor: RecordingMonitor) -> Exception:
     """Turn whatever the program raised into one of the preview's errors."""
+    if monitor.invalid_properties:
+        return monitor.invalid_properties[0]
     if monitor.duplicate_urns:
         return DuplicateUrnError(monitor.duplicate_urns[0])
+    if isinstance(exc, SystemExit):
+        # sys.exit() anywhere in the program: the language host would end the run there, and
+        # whatever the program had not registered yet would be missing from the plan.
+        return ProgramIncompleteError(
+            f"the program called sys.exit({exc.code!r}) before it finished "
+            f"({monitor.program_resource_count()} resource(s) registered); no verdict: "
+            "a program must run to completion to be checked"
+        )
+    if isinstance(exc, RecursionError):
+        return ProgramFailedError(
+            "RecursionError: the program (or a value it built) recursed too deeply", _program_traceback(exc)
+        )
     if isinstance(exc, pulumi.RunError):
         return ProgramConfigError(str(exc), monitor.program_resource_count())
     return ProgramFailedError(f"{type(exc).__name__}: {exc}", _program_traceback(exc))

@@ -8,7 +8,10 @@ secrets provider, so they are replaced by a placeholder and marked secret.
 
 from __future__ import annotations
 
+import io
 import json
+import math
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -21,6 +24,33 @@ SECRET_PLACEHOLDER = "offline-preview-undecryptable-secret"
 """Stands in for every ``secure:`` config value (the offline preview has no secrets provider)."""
 
 _SCHEMA_KEYS = frozenset({"type", "default", "description", "secret", "items", "value"})
+MAX_CONFIG_DEPTH = 100
+"""Deepest nesting of objects/lists accepted in one config value (as for resource properties)."""
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate mapping keys (PyYAML silently keeps the last one).
+
+    A duplicated key in a stack file is almost always a mistake that silently drops a setting;
+    the Pulumi CLI's YAML parser refuses it too ("mapping key ... already defined").
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:  # an unhashable key; the base class reports it
+                break
+            if duplicate:
+                first = seen[key].start_mark
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark,
+                    f"found duplicate key {key!r} (first defined on line {first.line + 1})", key_node.start_mark,
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
 
 
 @dataclass
@@ -53,6 +83,7 @@ def load_project(program_dir: Path, stack: str) -> ProjectConfig:
     name = project_doc.get("name")
     if not isinstance(name, str) or not name:
         raise ConfigurationError(f"{program_dir / 'Pulumi.yaml'}: missing project 'name'")
+    _check_runtime(program_dir / "Pulumi.yaml", project_doc.get("runtime"))
 
     stack_file = program_dir / f"Pulumi.{stack}.yaml"
     stack_doc = _read_yaml(stack_file, what="stack file")
@@ -95,8 +126,11 @@ def _read_yaml(path: Path, what: str) -> Optional[dict[str, Any]]:
     """Parse a YAML mapping, None if the file does not exist."""
     if not path.is_file():
         return None
+    text = read_utf8(path, what)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    except RecursionError:
+        raise ConfigurationError(f"{path}: the {what} is nested too deeply to read") from None
     except yaml.YAMLError as exc:
         raise ConfigurationError(f"{path}: invalid YAML in {what}: {exc}") from None
     if doc is None:
@@ -106,13 +140,56 @@ def _read_yaml(path: Path, what: str) -> Optional[dict[str, Any]]:
     return doc
 
 
+def read_utf8(path: Path, what: str) -> str:
+    """A file's text; a file that is not UTF-8 is a ConfigurationError naming it and the offset."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(
+            f"{path}: the {what} is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from None
+
+
+def _check_runtime(path: Path, runtime: object) -> None:
+    """The offline preview runs Python programs only, as the python language host would."""
+    runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if runtime_name != "python":
+        raise ConfigurationError(
+            f"{path}: runtime is {runtime_name!r}; the offline preview runs Python programs only (runtime: python)"
+        )
+
+
 def _main_path(program_dir: Path, main: object) -> Path:
     """The entry point named by ``main:`` in Pulumi.yaml, else the directory itself."""
     target = program_dir if not main else program_dir / str(main)
     entry = target / "__main__.py" if target.is_dir() else target
     if not entry.is_file():
         raise ConfigurationError(f"program entry point not found: {entry}")
+    _check_source_encoding(entry)
     return target
+
+
+def _check_source_encoding(entry: Path) -> None:
+    """The entry point decodes in its declared encoding (PEP 263; UTF-8 by default).
+
+    Python would refuse it with a SyntaxError deep inside runpy; say which file and where instead.
+    """
+    data = entry.read_bytes()
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        data.decode(encoding)
+    except SyntaxError as exc:
+        raise ConfigurationError(f"{entry}: {exc.msg}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(
+            f"{entry}: the program is not valid {exc.encoding} (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8 or declare its encoding (PEP 263)"
+        ) from None
 
 
 def _apply_project_defaults(result: ProjectConfig, block: object) -> None:
@@ -155,6 +232,7 @@ def full_key(key: str, project: str) -> str:
 
 def _set(result: ProjectConfig, key: str, value: Any) -> None:
     """Store one value in engine form, replacing secure values by the placeholder."""
+    _check_config_value(key, value)
     has_secret = _contains_secure(value)
     text = config_text(_strip_secure(value))
     result.config[key] = text
@@ -167,6 +245,22 @@ def _set(result: ProjectConfig, key: str, value: Any) -> None:
         )
     elif key in result.secret_keys:
         result.secret_keys.remove(key)
+
+
+def _check_config_value(key: str, value: Any) -> None:
+    """NaN/Infinity (YAML ``.nan``/``.inf``) have no JSON form; deep nesting breaks the readers."""
+    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        where = f"config '{key}{path}'"
+        if depth > MAX_CONFIG_DEPTH:
+            raise ConfigurationError(f"{where}: nested more than {MAX_CONFIG_DEPTH} levels deep")
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ConfigurationError(f"{where}: {item!r} is not a valid config value (JSON has no NaN or Infinity)")
+        if isinstance(item, dict):
+            stack.extend((v, f"{path}.{k}", depth + 1) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(item))
 
 
 def _is_secure(value: Any) -> bool:

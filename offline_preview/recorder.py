@@ -12,11 +12,12 @@ things the real engine does and the stock mock does not:
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import re
 import threading
 from collections import Counter
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
@@ -25,9 +26,9 @@ from pulumi.runtime.proto import alias_pb2, resource_pb2
 from pulumi.runtime.settings import get_project, get_stack
 
 from .azure_mocks import fake_guid
-from .errors import DuplicateUrnError
+from .errors import DuplicateUrnError, InvalidPropertyError
 from .model import STACK_TYPE, CustomTimeouts, RecordedResource, ResourceOptions
-from .wire import struct_to_analyzer_dict
+from .wire import PropertyValueError, struct_to_analyzer_dict
 
 
 class RecordingMonitor(MockMonitor):
@@ -40,6 +41,7 @@ class RecordingMonitor(MockMonitor):
         self._provider_config = provider_config or {}
         self._default_providers: dict[tuple[str, str], str] = {}
         self.duplicate_urns: list[str] = []
+        self.invalid_properties: list[InvalidPropertyError] = []
         self.invokes: Counter[str] = Counter()
 
     # --- what the preview reads -------------------------------------------------------------
@@ -67,7 +69,8 @@ class RecordingMonitor(MockMonitor):
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         """Record the registration, reject duplicates, then let the mocks compute outputs."""
         urn = self.make_urn(request.parent, request.type, request.name)
-        record = _record_from_request(request, urn)
+        with self._invalid_properties_recorded(urn, "inputs"):
+            record = _record_from_request(request, urn)
         with self._lock:
             if urn in self._records:
                 self.duplicate_urns.append(urn)
@@ -78,7 +81,8 @@ class RecordingMonitor(MockMonitor):
         response = super().RegisterResource(request)
         if record.custom:
             record.id = response.id or None
-            record.outputs = struct_to_analyzer_dict(response.object)
+            with self._invalid_properties_recorded(urn, "outputs"):
+                record.outputs = struct_to_analyzer_dict(response.object)
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
@@ -86,20 +90,24 @@ class RecordingMonitor(MockMonitor):
         with self._lock:
             record = self._records.get(request.urn)
         if record is not None:
-            record.outputs = struct_to_analyzer_dict(request.outputs)
+            with self._invalid_properties_recorded(request.urn, "outputs"):
+                record.outputs = struct_to_analyzer_dict(request.outputs)
         return super().RegisterResourceOutputs(request)
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802
         """``Resource.get``: recorded as external (the engine analyzes it only at stack level)."""
         response = super().ReadResource(request)
+        with self._invalid_properties_recorded(response.urn, "inputs"):
+            inputs = struct_to_analyzer_dict(request.properties)
+            outputs = struct_to_analyzer_dict(response.properties)
         record = RecordedResource(
             urn=response.urn,
             type=request.type,
             name=request.name,
             custom=True,
             parent=request.parent or None,
-            inputs=struct_to_analyzer_dict(request.properties),
-            outputs=struct_to_analyzer_dict(response.properties),
+            inputs=inputs,
+            outputs=outputs,
             id=request.id or None,
             dependencies=list(request.dependencies),
             provider=request.provider or None,
@@ -117,6 +125,21 @@ class RecordingMonitor(MockMonitor):
         with self._lock:
             self.invokes[request.tok] += 1
         return super().Invoke(request)
+
+    @contextlib.contextmanager
+    def _invalid_properties_recorded(self, urn: str, what: str) -> Iterator[None]:
+        """Turn a PropertyValueError into an InvalidPropertyError naming the resource; keep it.
+
+        The SDK may swallow or rewrap what a monitor call raises, so the error is also kept here
+        and the program runner reports it whatever the SDK made of it.
+        """
+        try:
+            yield
+        except PropertyValueError as exc:
+            error = InvalidPropertyError(urn, what, str(exc))
+            with self._lock:
+                self.invalid_properties.append(error)
+            raise error from None
 
     # --- default providers --------------------------------------------------------------------
 

@@ -3,16 +3,47 @@
 The pack subprocess is started before anything imports the Pulumi SDK, so its start-up (another
 Python interpreter importing Pulumi and the policies) overlaps with our own imports and with running
 the program, which is dominated by importing the SDK modules it uses.
+
+``run`` works in the calling process (the library API). The command line runs it in a worker
+process instead (``isolation.run_isolated``), so that a program that ends its process, hangs or is
+killed yields an error rather than a silent "no findings".
 """
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Optional
 
 from .model import PreviewResult
 from .pack_process import RPC_TIMEOUT_SECONDS, START_TIMEOUT_SECONDS, PolicyPackProcess, check_pack_dir
 from .policy_config import PolicyConfigInput, load_policy_config
 from .project import load_project
+
+
+@dataclass
+class Progress:
+    """Where a run is, for the messages of a run that is stopped (timeouts, signals)."""
+
+    phase: str = "reading the project"
+    registered: Callable[[], int] = field(default=lambda: 0)
+    on_change: Optional[Callable[[str], None]] = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def enter(self, phase: str) -> None:
+        """Record the next phase (and tell ``on_change``)."""
+        with self._lock:
+            self.phase = phase
+        if self.on_change is not None:
+            self.on_change(phase)
+
+    def describe(self) -> str:
+        """``while <phase> (N resource(s) registered)``."""
+        with self._lock:
+            phase = self.phase
+        count = self.registered()
+        return f"while {phase}" + (f" ({count} resource(s) registered so far)" if count else "")
 
 
 def run(
@@ -22,15 +53,20 @@ def run(
     policy_config: PolicyConfigInput = None,
     rpc_timeout: float = RPC_TIMEOUT_SECONDS,
     start_timeout: float = START_TIMEOUT_SECONDS,
+    deadline: Optional[float] = None,
+    progress: Optional[Progress] = None,
 ) -> PreviewResult:
     """Preview ``stack`` of the program in ``program_dir`` against the pack in ``pack_dir``.
 
-    Raises a PreviewError subclass (see errors.py) for anything that makes the result meaningless;
-    policy violations are not errors, they are in ``result.findings``.
+    ``deadline`` (a ``time.monotonic`` instant) bounds every call to the pack. Raises a
+    PreviewError subclass (see errors.py) for anything that makes the result meaningless; policy
+    violations are not errors, they are in ``result.findings``.
     """
+    progress = progress or Progress()
     project = load_project(Path(program_dir), stack)
     check_pack_dir(Path(pack_dir))
     given = load_policy_config(policy_config)
+    progress.enter("starting the policy pack and loading the Pulumi SDK")
     process = PolicyPackProcess.start(Path(pack_dir), project.project, project.stack, project.config,
                                       project.secret_keys)
     try:
@@ -47,8 +83,11 @@ def run(
             rpc_timeout=rpc_timeout,
             start_timeout=start_timeout,
             stack_tags=project.stack_tags,
+            deadline=deadline,
         ) as session:
-            program = run_program(project)
+            progress.enter("running the program")
+            program = run_program(project, progress)
+            progress.enter(f"analysing {len(program.resources)} resources with the policy pack")
             analysis = session.analyze(program.resources, given)
     finally:
         process.close()
@@ -62,3 +101,4 @@ def run(
         program_warnings=program.warnings,
         invokes=program.invokes,
     )
+

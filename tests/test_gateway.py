@@ -590,6 +590,25 @@ def test_requests_are_logged_to_azure_monitor_and_the_workspace(standard: Run) -
     assert settings[0]["workspaceId"].endswith("/workspaces/log-gateway")
 
 
+@pytest.mark.controls("RES-2")
+def test_the_azure_monitor_logger_is_declared_before_the_diagnostic_that_uses_it(standard: Run, classic: Run) -> None:
+    """Not assumed to exist: the program creates `loggers/azuremonitor` (as Microsoft's AI gateway
+    labs do) and the API's azuremonitor diagnostic points at that resource, so it waits for it."""
+    for run in (standard, classic):
+        plan = run.plan
+        service = plan.one(SERVICE)
+        logger = plan.one(LOGGER, "azuremonitor")
+        assert logger.inputs["loggerId"] == "azuremonitor"
+        assert logger.inputs["loggerType"] == "azureMonitor"
+        assert logger.inputs["serviceName"] == service.outputs["name"]
+        assert logger.inputs["isBuffered"] is False
+        assert "credentials" not in logger.inputs and "resourceId" not in logger.inputs  # no key, no target
+        assert logger.id == f"{service.id}/loggers/azuremonitor"
+        (diagnostic,) = [d for d in plan.of_type(API_DIAGNOSTIC) if d.inputs["diagnosticId"] == "azuremonitor"]
+        assert diagnostic.inputs["loggerId"] == logger.id
+        assert logger.urn in diagnostic.dependencies
+
+
 @pytest.mark.controls("ACC-7", "ACC-5")
 def test_classic_premium_is_internal_without_endpoint_and_calls_content_safety(classic: Run) -> None:
     plan = classic.plan
@@ -625,7 +644,7 @@ def test_token_metrics_go_to_entra_only_app_insights_through_the_gateway_identit
     assert publisher.inputs["roleDefinitionId"].endswith(f"/roleDefinitions/{reference.ROLE_IDS['Monitoring Metrics Publisher']}")
     assert reference.ROLE_IDS["Monitoring Metrics Publisher"] == "3913510d-42f4-4e42-8a64-420c390055eb"
     # the logger authenticates with the managed identity (no instrumentation key) once it holds the role
-    logger = plan.one(LOGGER)
+    logger = plan.one(LOGGER, "appinsights")
     assert logger.inputs["loggerType"] == "applicationInsights"
     assert logger.inputs["resourceId"] == component.id
     assert logger.inputs["credentials"] == {

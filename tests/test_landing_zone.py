@@ -248,7 +248,7 @@ def test_gateway_token_metrics_and_logs_reach_app_insights_and_the_workspace(dev
     workspace = dev_plan.one("azure-native:operationalinsights:Workspace")
     assert component.inputs["workspaceResourceId"] == workspace.id
     assert component.inputs["disableLocalAuth"] is True
-    logger = dev_plan.one(LOGGER)
+    logger = dev_plan.one(LOGGER, "appinsights")
     assert logger.inputs["resourceId"] == component.id
     assert logger.inputs["credentials"]["identityClientId"] == "SystemAssigned"
     diagnostics = {d.inputs["diagnosticId"]: d.inputs for d in dev_plan.of_type(API_DIAGNOSTIC)}

@@ -8,6 +8,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import tomllib
+
 import yaml
 from google.protobuf import empty_pb2
 
@@ -30,8 +32,8 @@ def test_manifest_carries_author_website_license_and_only_keys_the_cli_reads() -
     assert manifest["author"] == "aizone contributors"
     assert manifest["website"] == REPOSITORY == "https://github.com/aizone-dev/aizone"
     assert manifest["license"] == "Apache-2.0"
-    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'license = { text = "Apache-2.0" }' in pyproject and f'Homepage = "{REPOSITORY}"' in pyproject
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["license"] == manifest["license"] and project["urls"]["Homepage"] == REPOSITORY
     assert manifest["runtime"] == {"name": "python", "options": {"virtualenv": "venv"}}
 
 
@@ -65,3 +67,10 @@ def test_pack_gitignore_keeps_the_virtualenv_out_of_the_upload() -> None:
     matched = {line.split("\t", 1)[1]: line.split("\t", 1)[0] for line in result.stdout.splitlines()}
     assert sorted(matched) == sorted(ignored)
     assert all(source.startswith("policy_pack/.gitignore:") for source in matched.values())
+
+
+def test_the_project_has_one_version_number() -> None:
+    """The pack (published on its own) and the library are released together: one version."""
+    import aizone
+
+    assert load_manifest().version == aizone.__version__

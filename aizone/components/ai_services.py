@@ -127,8 +127,12 @@ class AiServices(pulumi.ComponentResource):
                     custom_sub_domain_name=account_name,
                     disable_local_auth=True,
                     public_network_access=cs.PublicNetworkAccess.DISABLED,
-                    # Trusted Azure services (e.g. AI Search with its managed identity) may still
-                    # reach the account; everything else must come through the private endpoint.
+                    # Only the private endpoint reaches the account. The trusted-services exception
+                    # (`bypass: AzureServices`) is a rule of the "Selected networks" firewall; with
+                    # public network access Disabled no public traffic is accepted, trusted services
+                    # included (Learn, "Configure Azure AI services virtual networks",
+                    # https://learn.microsoft.com/azure/ai-services/cognitive-services-virtual-networks).
+                    # The rule set stays deny-by-default should public access ever be re-enabled.
                     network_acls=cs.NetworkRuleSetArgs(
                         default_action=cs.NetworkRuleAction.DENY,
                         bypass=cs.ByPassSelection.AZURE_SERVICES,

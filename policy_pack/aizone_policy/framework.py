@@ -157,6 +157,9 @@ class PolicySpec:
     remediation: str
     fields: tuple[Field, ...]
     config: Mapping[str, JsonSchema] = field(default_factory=dict)
+    level: Literal["advisory"] | None = None
+    """Default level override for a policy that only informs (e.g. the pack's coverage notes),
+    whatever the catalog level of its controls."""
 
     @property
     def tag(self) -> str:
@@ -170,8 +173,9 @@ class PolicySpec:
 
     @property
     def enforcement_level(self) -> EnforcementLevel:
-        """Default level from the catalog: mandatory unless every control is advisory."""
-        if catalog.default_level(self.controls) == "A":
+        """Default level from the catalog (mandatory unless every control is advisory), or the
+        spec's own `level`."""
+        if self.level == "advisory" or catalog.default_level(self.controls) == "A":
             return EnforcementLevel.ADVISORY
         return EnforcementLevel.MANDATORY
 
@@ -339,7 +343,7 @@ def _stack_validator(spec: StackPolicySpec) -> Callable[[StackValidationArgs, Re
 
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         config = PolicyConfig(spec.config_schema, args.get_config())
-        index = _stack_index(args.resources)
+        index = _stack_index(args.resources, args.stack_tags)
         _run(spec, config, lambda: spec.rule(index, config), report)
 
     return validate
@@ -348,12 +352,12 @@ def _stack_validator(spec: StackPolicySpec) -> Callable[[StackValidationArgs, Re
 _last_index: list[tuple[object, StackIndex]] = []
 
 
-def _stack_index(resources: list[Any]) -> StackIndex:
+def _stack_index(resources: list[Any], tags: Mapping[str, str] | None = None) -> StackIndex:
     """The index of one AnalyzeStack call, built once and shared by every stack policy (the pack's
     servicer hands all of them the same resource list)."""
     if _last_index and _last_index[0][0] is resources:
         return _last_index[0][1]
-    index = StackIndex.from_policy_resources(resources)
+    index = StackIndex.from_policy_resources(resources, tags)
     _last_index[:] = [(resources, index)]
     return index
 

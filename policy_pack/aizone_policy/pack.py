@@ -34,10 +34,12 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
+from . import scope
 from .framework import AdvisoryMessage, ResourcePolicySpec, build_policy
 from .manifest import REPOSITORY, load_manifest, readme_text
 from .policies import ALL_SPECS
 from .remediation import refusal, with_remediations
+from .tokens import canonical_type
 
 _MANIFEST: Final = load_manifest()
 PACK_NAME: Final = "aizone-secure-ai"
@@ -50,20 +52,28 @@ _WORKERS: Final = 4
 
 class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     """pulumi_policy's analyzer servicer, reporting `AdvisoryMessage`s at advisory level, with the
-    same Analyze / AnalyzeStack semantics but linear cost.
+    same Analyze / AnalyzeStack semantics but linear cost, explicit API versions normalised and
+    landing-zone policies scoped to AI workloads (scope.py).
 
     pulumi_policy 1.21 deserializes a resource's properties once per policy in `Analyze` and every
     resource once per stack policy in `AnalyzeStack` (policies x resources). Here each resource is
-    deserialized once per request, resource policies run only for their own resource types (their
-    validators ignore other types anyway), and every stack policy receives the same resource list.
+    deserialized once per request, resource policies are dispatched by type (an index built once
+    per configuration, so a resource costs nothing for policies of other types or providers), and
+    every stack policy receives the same resource list. Type tokens pinned to an explicit API
+    version are normalised here, once, to the default-version token (`tokens.canonical_type`), so
+    every policy and the stack index see one token per resource type.
     The overrides rely on private members of the pinned pulumi_policy version; the pack's tests
     drive them through the analyzer protocol, in process and over gRPC.
     """
 
     _resource_types: Mapping[str, frozenset[str]] = {}
+    _dispatch_cache: dict[str, list[tuple[Policy, EnforcementLevel, bool]]] | None = None
 
     def _policies(self) -> list[Policy]:
         return self._PolicyAnalyzerServicer__policies  # type: ignore[attr-defined]
+
+    def _stack_tags(self) -> Mapping[str, str]:
+        return self._PolicyAnalyzerServicer__stack_tags  # type: ignore[attr-defined]
 
     def _active(self, kind: type) -> list[tuple[Policy, EnforcementLevel]]:
         """Policies of one kind that are not disabled, with their effective level."""
@@ -76,47 +86,98 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         return active
 
     def Configure(self, request: Any, context: Any) -> Any:
-        """pulumi_policy's Configure, but `remediate` is refused for a policy without a remediation
-        (pulumi_policy would run it as mandatory and say nothing): one error naming the policies."""
+        """pulumi_policy's Configure, checked instead of trusted: a policy name the pack does not
+        have (a typo would silently change nothing) and `remediate` for a policy without a
+        remediation (pulumi_policy would run it as mandatory and say nothing) are refused with one
+        error naming them."""
         known = {policy.name: policy for policy in self._policies()}
-        requested = [name for name, entry in request.policyConfig.items() if name in known and entry.enforcementLevel == analyzer_pb2.REMEDIATE]
-        remediable = [name for name, p in known.items() if isinstance(p, ResourceValidationPolicy) and p.has_remediation()]
-        message = refusal(requested, remediable)
+        unknown = sorted(name for name in request.policyConfig if name not in known and name != "all")
+        message: str | None = None
+        if unknown:
+            message = (
+                f"policy config names {len(unknown)} policy(ies) this pack does not have: {', '.join(unknown)}. "
+                f"Valid names: {', '.join(sorted(known))}"
+            )
+        else:
+            requested = [name for name, entry in request.policyConfig.items() if name in known and entry.enforcementLevel == analyzer_pb2.REMEDIATE]
+            remediable = [name for name, p in known.items() if isinstance(p, ResourceValidationPolicy) and p.has_remediation()]
+            message = refusal(requested, remediable)
         if message is not None:
             if context is not None:
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, message)
             raise ValueError(message)
-        return super().Configure(request, context)
+        result = super().Configure(request, context)
+        self._dispatch_cache = None
+        return result
+
+    def _mode(self) -> scope.Mode:
+        return scope.mode_of(self._get_policy_config(scope.SCOPE_POLICY))
+
+    def _landing_zone_in_analyze(self) -> bool:
+        """Landing-zone resource policies run per resource when the stack is known to be an AI
+        workload before the stack is complete (mode `always`, or the stack tag in mode `auto`)."""
+        mode = self._mode()
+        return mode == "always" or (mode == "auto" and scope.tagged_ai(self._stack_tags()))
+
+    def _dispatch(self, resource_type: str) -> list[tuple[Policy, EnforcementLevel, bool]]:
+        """Active resource policies for one (canonical) type: (policy, level, landing zone)."""
+        cache = self._dispatch_cache
+        if cache is None:
+            cache = self._dispatch_cache = {}
+        entries = cache.get(resource_type)
+        if entries is None:
+            entries = [
+                (policy, level, scope.is_landing_zone(policy.name))
+                for policy, level in self._active(ResourceValidationPolicy)
+                if (types := self._resource_types.get(policy.name)) is None or resource_type in types
+            ]
+            cache[resource_type] = entries
+        return entries
 
     def Analyze(self, request: Any, _context: Any) -> analyzer_pb2.AnalyzeResponse:
         self._configure_runtime_settings()
         response = analyzer_pb2.AnalyzeResponse()
+        kind = canonical_type(request.type)
+        entries = self._dispatch(kind)
+        if not entries:
+            return response
+        landing_zone = False
+        if any(lz for _, _, lz in entries):
+            # An AI resource makes its own stack an AI workload: no need to wait for the stack.
+            landing_zone = self._landing_zone_in_analyze() or (self._mode() == "auto" and scope.is_ai_type(kind))
         props: Any = None
-        for policy, level in self._active(ResourceValidationPolicy):
-            types = self._resource_types.get(policy.name)
-            if types is not None and request.type not in types:
+        options: Any = None
+        provider: Any = None
+        for policy, level, lz in entries:
+            if lz and not landing_zone:
                 continue
             if props is None:
                 props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(request.properties)))
+                options = self._get_resource_options(request)
+                provider = self._get_provider_resource(request)
             args = ResourceValidationArgs(
-                request.type,
+                kind,
                 props,
                 request.urn,
                 request.name,
-                self._get_resource_options(request),
-                self._get_provider_resource(request),
+                options,
+                provider,
                 self._get_policy_config(policy.name),
-                self._PolicyAnalyzerServicer__stack_tags,  # type: ignore[attr-defined]
+                self._stack_tags(),
             )
-            report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
-            self._validate(response, policy, lambda: policy.validate(args, report))  # type: ignore[call-arg, arg-type]
+            self._run_resource_policy(response, policy, level, args)
         return response
+
+    def _run_resource_policy(self, response: Any, policy: Policy, level: EnforcementLevel, args: ResourceValidationArgs) -> None:
+        report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
+        self._validate(response, policy, lambda: policy.validate(args, report))  # type: ignore[call-arg, arg-type]
 
     def AnalyzeStack(self, request: Any, _context: Any) -> analyzer_pb2.AnalyzeResponse:
         self._configure_runtime_settings()
         response = analyzer_pb2.AnalyzeResponse()
         active = self._active(StackValidationPolicy)
-        if not active:
+        deferred = not self._landing_zone_in_analyze() and self._mode() != "never"
+        if not active and not deferred:
             return response
         # The stack's resources are a few objects per property of every resource, all alive until
         # the last stack policy is done; the cyclic garbage collector would rescan them again and
@@ -125,13 +186,40 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         gc.disable()
         try:
             resources = self._stack_resources(request)
+            tags = self._stack_tags()
+            ai_workload = scope.is_ai_workload(self._mode(), tags, (resource.resource_type for resource in resources))
             for policy, level in active:
-                args = StackValidationArgs(resources, self._get_policy_config(policy.name), self._PolicyAnalyzerServicer__stack_tags)  # type: ignore[attr-defined]
+                if not ai_workload and scope.is_landing_zone(policy.name):
+                    continue
+                args = StackValidationArgs(resources, self._get_policy_config(policy.name), tags)
                 report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
                 self._validate(response, policy, lambda: policy.validate(args, report))  # type: ignore[call-arg, arg-type]
+            if ai_workload and deferred:
+                self._analyze_landing_zone_resources(response, resources, tags)
         finally:
             gc.enable()
         return response
+
+    def _analyze_landing_zone_resources(self, response: Any, resources: list[PolicyResource], tags: Mapping[str, str]) -> None:
+        """The landing-zone resource policies `Analyze` left out (the stack was not yet known to be
+        an AI workload), on each resource of the stack now that it is."""
+        for resource in resources:
+            if scope.is_ai_type(resource.resource_type):
+                continue  # judged in full by Analyze already
+            for policy, level, lz in self._dispatch(resource.resource_type):
+                if not lz:
+                    continue
+                args = ResourceValidationArgs(
+                    resource.resource_type,
+                    resource.props,
+                    resource.urn,
+                    resource.name,
+                    resource.opts,
+                    resource.provider,
+                    self._get_policy_config(policy.name),
+                    tags,
+                )
+                self._run_resource_policy(response, policy, level, args)
 
     def _stack_resources(self, request: Any) -> list[PolicyResource]:
         """Every resource of the stack, deserialized once, with parent and dependencies linked."""
@@ -140,7 +228,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         for raw in request.resources:
             props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(raw.properties)))
             resource = PolicyResource(
-                raw.type, props, raw.urn, raw.name, self._get_resource_options(raw), self._get_provider_resource(raw),
+                canonical_type(raw.type), props, raw.urn, raw.name, self._get_resource_options(raw), self._get_provider_resource(raw),
                 None, [], {},
             )
             by_urn[raw.urn] = resource

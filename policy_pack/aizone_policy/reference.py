@@ -13,27 +13,64 @@ from typing import Final, Mapping
 
 # --- Built-in Azure role definitions -------------------------------------------------------------
 # Source: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles (the "ID"
-# column of each role), checked 2026-11.
+# column of each role). Every id here is checked by the test suite against the checked-in copy
+# builtin_roles.json (names + ids with their source), so a typo cannot go unnoticed again.
 ROLE_IDS: Final[Mapping[str, str]] = {
     "Owner": "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
     "Contributor": "b24988ac-6180-42a0-ab88-20f7382dd24c",
-    "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c6a72b9d",
+    "Reader": "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+    "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
     "Role Based Access Control Administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
     "Cognitive Services OpenAI User": "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
+    "Cognitive Services OpenAI Contributor": "a001fd3d-188f-4b5d-821b-7da978bf7442",
     "Cognitive Services User": "a97b65f3-24c7-4388-baec-2e87135dc908",
     "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
     "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
     "Azure ContainerApps Session Executor": "0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0",
     "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
+    "Key Vault Administrator": "00482a5a-887f-4fb3-b363-3b7fe8e74483",
+    "Key Vault Data Access Administrator": "8b54135c-b56d-4d72-a534-26097cfdc8d8",
     "Search Index Data Reader": "1407120a-92aa-4202-b7e9-c0e197c71c8f",
     "Search Index Data Contributor": "8ebe5a00-799e-43f5-93ac-243d3dce84a7",
+    "Search Service Contributor": "7ca78c08-252a-4471-8644-bb5ff32d4ba0",
     "Storage Blob Data Owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+    "Storage Account Contributor": "17d1049b-9a84-46fb-8f53-869881c3d3ab",
+    "Storage Account Key Operator Service Role": "81a9662b-bebf-436f-a333-f67b29880f12",
+    "Reader and Data Access": "c12c1c16-33a1-487b-954d-41c89c60f349",
     "Cognitive Services Contributor": "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68",
     # https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/monitor
     "Monitoring Metrics Publisher": "3913510d-42f4-4e42-8a64-420c390055eb",
     # https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
 }
+
+# Privileged roles (ACC-3): they manage access (Owner, User Access Administrator, RBAC
+# Administrator, Key Vault Data Access Administrator), every secret of a vault (Key Vault
+# Administrator), or can list the keys of accounts, which bypass Entra ID (Contributor's "*"; the
+# built-in-roles page describes Cognitive Services Contributor/User, Storage Account Contributor,
+# Storage Account Key Operator and Reader and Data Access as giving access to keys; Search
+# Service Contributor manages the service and its admin keys). Never granted permanently at
+# resource-group or wider scope, to anyone: people get them PIM-eligible and time-bound.
+PRIVILEGED_ROLES: Final[frozenset[str]] = frozenset(
+    {
+        "Owner",
+        "Contributor",
+        "User Access Administrator",
+        "Role Based Access Control Administrator",
+        "Key Vault Administrator",
+        "Key Vault Data Access Administrator",
+        "Cognitive Services Contributor",
+        "Cognitive Services User",
+        "Storage Account Contributor",
+        "Storage Account Key Operator Service Role",
+        "Reader and Data Access",
+        "Search Service Contributor",
+    }
+)
+
+# Actions that make a custom role (authorization:RoleDefinition) privileged: everything, or
+# creating role assignments (matched with the wildcards ARM allows, case-insensitively).
+PRIVILEGED_ACTIONS: Final[tuple[str, ...]] = ("*", "Microsoft.Authorization/roleAssignments/write")
 
 # Administrative roles on AI resources: granted to people only as PIM-eligible, time-bound
 # assignments, never permanently (ACC-3).
@@ -107,10 +144,14 @@ def role_name_for_id(role_definition_id: str) -> str | None:
 BOUNDARY_TAG: Final[str] = "data-boundary"  # internal | customer | public (DATA-1)
 BOUNDARIES: Final[tuple[str, ...]] = ("internal", "customer", "public")
 APPLICATION_TAG: Final[str] = "aizone-application"
+# An API Management v2 service cannot be created with publicNetworkAccess Disabled; the landing
+# zone creates it Enabled on its first run only and tags it with the date of that run
+# (YYYY-MM-DD). ACC-7 then reports it as an advisory note for a few days (config
+# firstDeploymentDays) when the stack has the gateway's private endpoint.
+FIRST_DEPLOYMENT_TAG: Final[str] = "aizone-first-deployment"
 # Every identity that may call AI models is inventoried: the resource that owns it carries this tag
 # with the kind of caller (agent | application | gateway) (ACC-2).
 INVENTORY_TAG: Final[str] = "aizone-inventory"
-FIRST_DEPLOYMENT_TAG = "aizone-first-deployment"
 INVENTORY_AGENT: Final[str] = "agent"  # the INVENTORY_TAG value of an agent's own identity
 AGENT_TAG: Final[str] = "aizone-agent"  # the agent's name
 OWNER_TAG: Final[str] = "aizone-agent-owner"  # the person accountable for the agent

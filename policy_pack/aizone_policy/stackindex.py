@@ -23,7 +23,7 @@ from functools import cached_property
 
 from pulumi_policy import PolicyResource
 
-from .tokens import subject
+from .tokens import canonical_type, subject
 from .values import UNKNOWN, get, read_item, to_plain
 
 
@@ -82,7 +82,7 @@ class StackResource:
         parent = resource.opts.parent or (resource.parent.urn if resource.parent else None)
         return cls(
             urn=resource.urn,
-            type=resource.resource_type,
+            type=canonical_type(resource.resource_type),
             name=resource.name,
             raw_props=resource.props,
             parent=parent,
@@ -98,17 +98,20 @@ class StackResource:
 class StackIndex:
     """The stack's resources indexed by URN, type and id."""
 
-    def __init__(self, resources: Iterable[StackResource]) -> None:
+    def __init__(self, resources: Iterable[StackResource], tags: Mapping[str, str] | None = None) -> None:
         self.resources: tuple[StackResource, ...] = tuple(resources)
+        self.tags: Mapping[str, str] = dict(tags or {})
+        """The stack's tags (`pulumi stack tag`), as the engine sends them."""
         self._by_urn: dict[str, StackResource] = {resource.urn: resource for resource in self.resources}
         self._by_type: dict[str, list[StackResource]] = {}
         for resource in self.resources:
             self._by_type.setdefault(resource.type, []).append(resource)
 
     @classmethod
-    def from_policy_resources(cls, resources: Sequence[PolicyResource]) -> StackIndex:
-        """Index the resources pulumi_policy hands to a stack policy."""
-        return cls(StackResource.from_policy_resource(resource) for resource in resources)
+    def from_policy_resources(cls, resources: Sequence[PolicyResource], tags: Mapping[str, str] | None = None) -> StackIndex:
+        """Index the resources pulumi_policy hands to a stack policy (type tokens pinned to an
+        explicit API version become the default-version token, as the pack's servicer does)."""
+        return cls((StackResource.from_policy_resource(resource) for resource in resources), tags)
 
     @cached_property
     def _by_id(self) -> dict[str, StackResource]:

@@ -7,6 +7,7 @@ azure-native v2 may still carry the `insights` token for diagnostic settings; it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Final
 
@@ -60,6 +61,23 @@ RESOURCE_GROUP: Final = "azure-native:resources:ResourceGroup"
 METRIC_ALERT: Final = "azure-native:monitor:MetricAlert"
 SCHEDULED_QUERY_RULE: Final = "azure-native:monitor:ScheduledQueryRule"
 ACTION_GROUP: Final = "azure-native:monitor:ActionGroup"
+
+# Classic provider (pulumi-azure 6.x, Terraform-bridged azurerm): `azure:<module>/<camelName>:<Resource>`,
+# checked against the installed pulumi-azure SDK by the test suite like the azure-native ones.
+AZ_COGNITIVE_ACCOUNT: Final = "azure:cognitive/account:Account"
+AZ_AI_SERVICES: Final = "azure:cognitive/aIServices:AIServices"
+AZ_COGNITIVE_DEPLOYMENT: Final = "azure:cognitive/deployment:Deployment"
+AZ_STORAGE_ACCOUNT: Final = "azure:storage/account:Account"
+AZ_KEY_VAULT: Final = "azure:keyvault/keyVault:KeyVault"
+AZ_ROLE_ASSIGNMENT: Final = "azure:authorization/assignment:Assignment"
+AZ_CONTAINER_REGISTRY: Final = "azure:containerservice/registry:Registry"
+AZ_SEARCH_SERVICE: Final = "azure:search/service:Service"
+AZ_APIM_SERVICE: Final = "azure:apimanagement/service:Service"
+AZ_CONTAINER_APP: Final = "azure:containerapp/app:App"
+AZ_LOG_ANALYTICS_WORKSPACE: Final = "azure:operationalinsights/analyticsWorkspace:AnalyticsWorkspace"
+AZ_COSMOS_ACCOUNT: Final = "azure:cosmosdb/account:Account"
+AZ_ML_WORKSPACE: Final = "azure:machinelearning/workspace:Workspace"
+AZ_APP_CONFIGURATION: Final = "azure:appconfiguration/configurationStore:ConfigurationStore"
 
 # Storage service sub-resources: resource logs of a storage account live on these (the account
 # itself only offers metrics). Key: type token; value: the ARM child path segment.
@@ -121,7 +139,53 @@ _LABELS: Final[Mapping[str, str]] = {
     SCHEDULED_QUERY_RULE: "scheduled query rule",
     ACTION_GROUP: "action group",
     BLOB_SERVICE: "blob service",
+    AZ_COGNITIVE_ACCOUNT: "Cognitive Services account",
+    AZ_AI_SERVICES: "AI Services account",
+    AZ_COGNITIVE_DEPLOYMENT: "model deployment",
+    AZ_STORAGE_ACCOUNT: "storage account",
+    AZ_KEY_VAULT: "Key Vault",
+    AZ_ROLE_ASSIGNMENT: "role assignment",
+    AZ_CONTAINER_REGISTRY: "container registry",
+    AZ_SEARCH_SERVICE: "AI Search service",
+    AZ_APIM_SERVICE: "API Management service",
+    AZ_CONTAINER_APP: "container app",
+    AZ_LOG_ANALYTICS_WORKSPACE: "Log Analytics workspace",
+    AZ_COSMOS_ACCOUNT: "Cosmos DB account",
+    AZ_ML_WORKSPACE: "Machine Learning workspace",
+    AZ_APP_CONFIGURATION: "App Configuration store",
 }
+
+# Explicit API versions. azure-native v3 generates a local package per pinned API version
+# (`pulumi package add azure-native <module> <version>`) whose tokens read
+# `azure-native_<module>_<version>:<module>:<Resource>`; v1/v2 shipped every version in the SDK as
+# `azure-native:<module>/<version>:<Resource>`. Versions are `v<yyyymmdd>` with an optional
+# `preview` / `privatepreview` suffix. Both forms are judged like the default version.
+_LOCAL_PACKAGE: Final = re.compile(r"^azure-native_([a-z0-9]+)_v\d{8}[a-z]*:([a-z0-9]+):(\w+)$", re.IGNORECASE)
+_VERSIONED_MODULE: Final = re.compile(r"^azure-native:([a-z0-9]+)/v\d{8}[a-z]*:(\w+)$", re.IGNORECASE)
+_canonical_cache: dict[str, str] = {}
+
+
+def canonical_type(type_token: str) -> str:
+    """The default-version token of an azure-native resource pinned to an explicit API version
+    (`azure-native_storage_v20240101:storage:StorageAccount` and
+    `azure-native:storage/v20230101:StorageAccount` both become
+    `azure-native:storage:StorageAccount`); any other token unchanged. Cached per token: the pack
+    calls it once for every resource it is sent."""
+    cached = _canonical_cache.get(type_token)
+    if cached is not None:
+        return cached
+    canonical = type_token
+    if type_token.startswith("azure-native_"):
+        match = _LOCAL_PACKAGE.match(type_token)
+        if match and match.group(1).lower() == match.group(2).lower():
+            canonical = f"azure-native:{match.group(2)}:{match.group(3)}"
+    elif "/" in type_token and type_token.startswith("azure-native:"):
+        match = _VERSIONED_MODULE.match(type_token)
+        if match:
+            canonical = f"azure-native:{match.group(1)}:{match.group(2)}"
+    if len(_canonical_cache) < 4096:
+        _canonical_cache[type_token] = canonical
+    return canonical
 
 
 def label(type_token: str) -> str:

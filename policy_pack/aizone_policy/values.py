@@ -188,6 +188,62 @@ def identity_types(identity: object) -> frozenset[str] | None:
     return frozenset(part for part in parts if part in ("systemassigned", "userassigned"))
 
 
+def _json_kind(value: object) -> str:
+    """The JSON kind of a value, as messages name it."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "a value of another kind"
+
+
+def noncanonical_bool(value: object, expected: bool) -> str | None:
+    """How a message names a value that stands for a boolean without being one ("true", 1, "False"),
+    e.g. `"true" (a string), expected the boolean true`; None when the value is a real boolean or
+    absent. Such values are never accepted as the secure setting (fail safe): what the engine, the
+    provider and ARM make of a string "true" differs between them."""
+    if value is None or value is UNKNOWN or isinstance(value, bool):
+        return None
+    shown = f'"{value}"' if isinstance(value, str) else (describe(value) if isinstance(value, (int, float)) else repr(value))
+    return f"{shown} ({_json_kind(value)}), expected the boolean {'true' if expected else 'false'}"
+
+
+def near_miss(value: object, allowed: Iterable[str]) -> str | None:
+    """The allowed enum value that `value` spells with stray blanks or another case (`" Disabled"`,
+    `"disabled"`), None when it matches one exactly or none at all."""
+    if not isinstance(value, str):
+        return None
+    options = tuple(allowed)
+    if value in options:
+        return None
+    folded = value.strip().lower()
+    for option in options:
+        if option.lower() == folded:
+            return option
+    return None
+
+
+def is_exactly(value: object, allowed: Iterable[str]) -> bool:
+    """True when a string property is exactly one of the allowed (secure) enum values: odd case or
+    stray blanks do not count (fail safe; `near_miss` names the intended value)."""
+    return isinstance(value, str) and value in tuple(allowed)
+
+
+def describe_against(value: object, allowed: Iterable[str]) -> str:
+    """`describe(value)`, or, for a near miss of an allowed enum value, the exact value and what
+    it should be: `" disabled" (a string that is not exactly 'Disabled')`."""
+    intended = near_miss(value, allowed)
+    if intended is not None:
+        return f'"{value}" (a string that is not exactly \'{intended}\')'
+    return describe(value)
+
+
 def describe(value: object) -> str:
     """Short human rendering of a property value for violation messages."""
     if value is None:

@@ -22,6 +22,7 @@ for path in (str(REPO_ROOT), str(HERE)):
         sys.path.insert(0, path)
 
 from aizone_policy.harness import PackAnalyzer  # noqa: E402
+from aizone_policy.scope import SCOPE_POLICY  # noqa: E402
 
 # In-process analysis reconfigures the Pulumi runtime when all three are set (pulumi_policy's
 # `_configure_runtime_settings`, see aizone_policy/harness.py), so the session runs without them.
@@ -35,13 +36,19 @@ def _no_pulumi_runtime_env() -> Iterator[None]:
     os.environ.update(saved)
 
 
+# Rule tests judge each policy on its own resource, whatever else the stack holds: every stack is
+# judged as an AI workload (scope.py; the scope itself is tested in test_policy_scope.py).
+JUDGE_EVERY_STACK: Mapping[str, Any] = {SCOPE_POLICY: {"landingZone": "always"}}
+
+
 @pytest.fixture(scope="session")
 def analyzer(_no_pulumi_runtime_env: None) -> PackAnalyzer:
-    """The pack with its default configuration."""
-    return PackAnalyzer()
+    """The pack with its default configuration, landing-zone policies on for every stack."""
+    return PackAnalyzer(JUDGE_EVERY_STACK)
 
 
 @pytest.fixture
 def make_analyzer(_no_pulumi_runtime_env: None) -> Callable[[Mapping[str, Any]], PackAnalyzer]:
-    """Factory: the pack configured with `--policy-pack-config` content."""
-    return lambda config: PackAnalyzer(config)
+    """Factory: the pack configured with `--policy-pack-config` content (landing-zone policies on
+    for every stack unless the content sets the scope)."""
+    return lambda config: PackAnalyzer({**JUDGE_EVERY_STACK, **config})

@@ -322,7 +322,8 @@ class Case:
 VARIANTS: Final[Mapping[str, Mapping[str, Any]]] = {
     "group-role": changed(BASELINES[t.ROLE_ASSIGNMENT], "principalType", "Group"),
     "storage-plan": {**DEFENDER_PLANS_BASE, "pricingName": "StorageAccounts"},
-    "foreign-owner": {**BASELINES[t.ROLE_ASSIGNMENT], "principalType": "ForeignGroup", "roleDefinitionId": role_definition(OWNER), "scope": "/subscriptions/sub/resourceGroups/rg"},
+    # Owner on one resource (below resource-group scope, so not ACC-3's wide-scope rule).
+    "foreign-owner": {**BASELINES[t.ROLE_ASSIGNMENT], "principalType": "ForeignGroup", "roleDefinitionId": role_definition(OWNER)},
     "report-only-ca": changed(
         changed(BASELINES[t.CONDITIONAL_ACCESS_POLICY], "state", "enabledForReportingButNotEnforced"), "conditions.users.excludedUsers", []
     ),
@@ -366,9 +367,6 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(t.CONTAINER_REGISTRY, "publicNetworkAccess", "Enabled", "azurenative-containerregistry-registry-restrict-network-access", "set publicNetworkAccess = 'Disabled'"),
     Case(t.CONTAINER_REGISTRY, "anonymousPullEnabled", True, "azurenative-containerregistry-registry-restrict-network-access", "allows anonymous pulls"),
     Case(t.COSMOS_ACCOUNT, "publicNetworkAccess", "Enabled", "azurenative-cosmosdb-databaseaccount-disable-public-network-access", "set publicNetworkAccess = 'Disabled'"),
-    Case(t.APIM_SERVICE, "publicNetworkAccess", DELETE, "azurenative-apimanagement-service-restrict-public-network-access", "leaves publicNetworkAccess unset"),
-    Case(t.APIM_SERVICE, "virtualNetworkType", "External", "azurenative-apimanagement-service-restrict-public-network-access", "exposes a public gateway"),
-    Case(t.APIM_SERVICE, "virtualNetworkType", DELETE, "azurenative-apimanagement-service-restrict-public-network-access", "allowPublicGateway = true"),
     Case(t.MANAGED_ENVIRONMENT, "vnetConfiguration.internal", False, "azurenative-app-managedenvironment-internal-only", "set vnetConfiguration.internal = true"),
     # ACC-6
     Case(t.COGNITIVE_ACCOUNT, "identity", DELETE, "azurenative-cognitiveservices-account-managed-identity", "[ACC-6] Cognitive Services account 'res' has no managed identity"),
@@ -410,7 +408,11 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(t.SEARCH_SERVICE, "sku.name", "free", "azurenative-search-service-private-endpoint-sku", "[RES-4] AI Search service 'res' uses a SKU without private endpoint support"),
     # RES-5
     Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", "TLS1_0", "azurenative-storage-storageaccount-tls-https-only", "[RES-5] Storage account 'res' accepts requests below TLS 1.2 (minimumTlsVersion is 'TLS1_0'): set minimumTlsVersion = 'TLS1_2'"),
-    Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", DELETE, "azurenative-storage-storageaccount-tls-https-only", "(unset means TLS 1.0)"),
+    Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", DELETE, "azurenative-storage-storageaccount-tls-https-only", "unset means TLS 1.0)"),
+    Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", "tls1_2", "azurenative-storage-storageaccount-tls-https-only",
+         "(minimumTlsVersion is \"tls1_2\" (a string that is not exactly 'TLS1_2')): set minimumTlsVersion = 'TLS1_2'"),
+    Case(t.STORAGE_ACCOUNT, "allowBlobPublicAccess", DELETE, "azurenative-storage-storageaccount-hardening",
+         "[DATA-6] Storage account 'res' allows anonymous (public) blob access (allowBlobPublicAccess is not set): set allowBlobPublicAccess = false explicitly (its default differs between API versions: true before 2023-01-01)"),
     Case(t.STORAGE_ACCOUNT, "enableHttpsTrafficOnly", False, "azurenative-storage-storageaccount-tls-https-only", "accepts plain HTTP requests (enableHttpsTrafficOnly is false)"),
     Case(t.APIM_SERVICE, "customProperties", {**APIM_SECURITY, reference.APIM_LEGACY_PROTOCOLS[0]: "true"}, "azurenative-apimanagement-service-tls-protocols",
          "[RES-5] API Management service 'res' enables legacy TLS/SSL protocols (Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls10)"),
@@ -433,16 +435,18 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(t.DEFENDER_PRICING, "extensions.1", DELETE, "azurenative-security-pricing-ai-purview-sharing", "[DATA-4] Defender for Cloud plan 'res' does not enable AIPromptSharingWithPurview (prompts and responses would stay outside Purview data security"),
     # MOD-4 (resource part)
     Case(t.APIM_API_POLICY, "value", API_POLICY_XML.replace('<set-header name="api-key" exists-action="delete" />', '<set-header name="api-key" exists-action="override"><value>{{openai-key}}</value></set-header>'),
-         "azurenative-apimanagement-policy-no-backend-keys", "[MOD-4] API policy 'res' sets an api-key for the backend (<set-header name=\"api-key\">): remove it and authenticate with the gateway's managed identity"),
+         "azurenative-apimanagement-policy-no-backend-keys", "[MOD-4] API policy 'res' sends a key (<set-header name=\"api-key\">): remove it and authenticate with the gateway's managed identity"),
     Case(t.APIM_API_POLICY, "value", API_POLICY_XML.replace("</inbound>", "", 1), "azurenative-apimanagement-policy-no-backend-keys", "holds a policy document that is not well-formed XML (mismatched tag"),
     Case(t.APIM_API_POLICY, "value", '<!DOCTYPE p [<!ENTITY x "y">]>' + API_POLICY_XML, "azurenative-apimanagement-policy-no-backend-keys", "declares a DTD or entities"),
     Case(t.APIM_API_POLICY, "value", "<inbound />", "azurenative-apimanagement-policy-no-backend-keys", "has the root element <inbound> instead of <policies>"),
     Case(t.APIM_API_POLICY, "value", DELETE, "azurenative-apimanagement-policy-no-backend-keys", "has no policy content (value is not set)"),
+    # Absent format means xml (the SDK sends 'xml'): the rawxml baseline's unescaped && is not XML.
+    Case(t.APIM_API_POLICY, "format", DELETE, "azurenative-apimanagement-policy-no-backend-keys", "holds a policy document that is not well-formed XML"),
     Case(t.APIM_API_POLICY, "format", "rawxml-link", "azurenative-apimanagement-policy-no-backend-keys", "loads its policy from a URL (format 'rawxml-link')"),
     Case(t.APIM_SERVICE_POLICY, "value", policy_xml('<set-query-parameter name="API-Key" exists-action="append"><value>k</value></set-query-parameter>'),
          "azurenative-apimanagement-policy-no-backend-keys", "(<set-query-parameter name=\"API-Key\">)"),
-    Case(t.APIM_BACKEND, "credentials.header", {"api-key": ["{{openai-key}}"]}, "azurenative-apimanagement-backend-no-api-key", "[MOD-4] API Management backend 'res' sends an api-key to its backend (credentials.header has 'api-key')"),
-    Case(t.APIM_BACKEND, "credentials.query", {"Api-Key": ["k"]}, "azurenative-apimanagement-backend-no-api-key", "credentials.query has 'api-key'"),
+    Case(t.APIM_BACKEND, "credentials.header", {"api-key": ["{{openai-key}}"]}, "azurenative-apimanagement-backend-no-api-key", "[MOD-4] API Management backend 'res' sends a key to its backend (credentials.header has 'api-key')"),
+    Case(t.APIM_BACKEND, "credentials.query", {"Api-Key": ["k"]}, "azurenative-apimanagement-backend-no-api-key", "credentials.query has 'Api-Key'"),
     # ACC-5 (resource part)
     Case(t.ROLE_ASSIGNMENT, "roleDefinitionId", role_definition(OWNER), "azurenative-authorization-roleassignment-least-privilege",
          "[ACC-5] Role assignment 'res' grants 'Owner' to a workload identity (principalType ServicePrincipal): workload identities never get Owner"),
@@ -450,8 +454,6 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(t.ROLE_ASSIGNMENT, "scope", "/subscriptions/sub/resourceGroups/rg", "azurenative-authorization-roleassignment-least-privilege", "a role at resource group scope ('/subscriptions/sub/resourceGroups/rg')"),
     Case(t.ROLE_ASSIGNMENT, "scope", "/subscriptions/sub/", "azurenative-authorization-roleassignment-least-privilege", "a role at subscription scope"),
     Case(t.ROLE_ASSIGNMENT, "scope", "/providers/Microsoft.Management/managementGroups/corp", "azurenative-authorization-roleassignment-least-privilege", "a role at management group scope"),
-    Case(t.ROLE_ASSIGNMENT, "scope", "/subscriptions/sub", "azurenative-authorization-roleassignment-least-privilege",
-         "grants 'Owner' at subscription scope ('/subscriptions/sub'): broad roles are never assigned at subscription or management-group scope", base="foreign-owner"),
     # ACC-3
     Case(t.PIM_ELIGIBILITY, "scheduleInfo.expiration.type", "NoExpiration", "azurenative-authorization-pimroleeligibilityschedule-expiration",
          "[ACC-3] PIM role eligibility schedule 'res' makes the role eligible forever (scheduleInfo.expiration.type is 'NoExpiration'): set scheduleInfo.expiration.type = 'AfterDuration'"),
@@ -509,15 +511,14 @@ COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (
     Case(t.RAI_POLICY, f"{_FILTERS}.1.name", "IndirectAttack", None),
     Case(t.CONTAINER_APP, "template.initContainers", DELETE, None),
     Case(t.ML_ENVIRONMENT_VERSION, "properties.image", DELETE, None),
-    Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", "tls1_2", None),
+    Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", "TLS1_3", None),
     Case(t.STORAGE_ACCOUNT, "enableHttpsTrafficOnly", DELETE, None),
-    Case(t.STORAGE_ACCOUNT, "allowBlobPublicAccess", DELETE, None),
     Case(t.STORAGE_ACCOUNT, "allowCrossTenantReplication", DELETE, None),
     Case(t.APIM_SERVICE, "customProperties", {key: value for key, value in APIM_SECURITY.items() if ".Ciphers." in key}, None),
     Case(t.APIM_SERVICE, "customProperties", {key.lower(): value.lower() for key, value in APIM_SECURITY.items()}, None),
     Case(t.APIM_API, "protocols", ["https", "wss"], None),
     Case(t.APIM_API, "protocols", DELETE, None),
-    Case(t.APIM_API_POLICY, "format", DELETE, None),
+    Case(t.APIM_API_POLICY, "value", API_POLICY_XML.replace(" && context.Response != null", ""), None),
     Case(t.APIM_BACKEND, "credentials", DELETE, None),
     Case(t.CONTAINER_APP, "configuration", DELETE, None),
     Case(t.DEFENDER_PRICING, "pricingName", "VirtualMachines", None),

@@ -79,6 +79,8 @@ def test_pack_process_serves_the_analyzer(pack_stub: analyzer_pb2_grpc.AnalyzerS
         levels[name] = diagnostics[0].enforcementLevel
     assert levels == {"new-ai": analyzer_pb2.MANDATORY, "legacy-ai": analyzer_pb2.ADVISORY}
 
+    # A lone vault is an AI workload only through the stack tag (scope.py).
+    pack_stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(stack="dev", project="aizone", tags={"aizone:workload": "ai"}))
     stack = analyzer_pb2.AnalyzeStackRequest(
         resources=[analyzer_pb2.AnalyzerResource(type=t.KEY_VAULT, properties=_struct(dict(BASELINES[t.KEY_VAULT])), urn="urn:pulumi:dev::aizone::azure-native:keyvault:Vault::kv", name="kv")]
     )

@@ -31,7 +31,7 @@ from policy_cases import (
 from aizone_policy import tokens as t
 from aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
 from aizone_policy.policies.execution import memory_gib, registry_host
-from aizone_policy.policies.gateway import read_policy, strip_expressions
+from aizone_policy.apim_xml import ExpressionError, read_policy, split_expressions
 from aizone_policy.policies.rbac import allowed_role, role_guid, scope_level
 
 MakeAnalyzer = Callable[[Mapping[str, Any]], PackAnalyzer]
@@ -67,8 +67,12 @@ def _policies(diagnostics: list[Any], level: str = "mandatory") -> set[str]:
 @controls_mark(_GATEWAY_AUTH)
 def test_policy_expressions_are_cut_out_before_parsing() -> None:
     text = '<a b="@(x < 1 && y.Get<string>("}"))">@{ if (a < b) { return "<x>"; } return "@("; }</a>'
-    assert strip_expressions(text) == '<a b="@expr">@expr</a>'
-    assert strip_expressions("mail me@contoso.com @(unbalanced") == "mail me@contoso.com @(unbalanced"
+    stripped, expressions = split_expressions(text)
+    assert stripped == '<a b="@expr0">@expr1</a>'
+    assert [expression.literals for expression in expressions] == [("}",), ("<x>", "@(")]
+    assert split_expressions("mail me@contoso.com") == ("mail me@contoso.com", ())
+    with pytest.raises(ExpressionError, match="unterminated expression"):
+        split_expressions("mail me@contoso.com @(unbalanced")
 
 
 @controls_mark(_GATEWAY_AUTH)
@@ -76,7 +80,7 @@ def test_policy_document_reading() -> None:
     document = read_policy(API_POLICY_XML)
     assert (document.problem, document.validates, document.managed_identity, document.inherits, document.key_settings) == (None, True, True, True, ())
     nested = read_policy(policy_xml('<choose><when condition="@(true)"><validate-jwt header-name="Authorization" /></when></choose>'))
-    assert nested.validates and not nested.managed_identity and not nested.inherits
+    assert not nested.validates and nested.conditional_validation and not nested.managed_identity and not nested.inherits
     outbound_only = read_policy("<policies><inbound /><outbound><authentication-managed-identity resource='x' /></outbound></policies>")
     assert not outbound_only.managed_identity
     assert read_policy("not xml").problem is not None
@@ -91,7 +95,9 @@ def test_policy_document_reading() -> None:
         ("/SUBSCRIPTIONS/sub/", "subscription"),
         ("/subscriptions/sub/resourceGroups/rg", "resource group"),
         ("/subscriptions/sub/resourcegroups/rg/providers/Microsoft.Storage/storageAccounts/a/blobServices/default/containers/c", "resource"),
-        ("subscriptions/sub", None),
+        ("subscriptions/sub", "subscription"),
+        (" //Subscriptions//sub/resourceGroups/rg/ ", "resource group"),
+        ("rg", None),
         (None, None),
         (UNKNOWN_VALUE, None),
     ],
@@ -216,7 +222,10 @@ def _service_policy(stack: Stack, xml: str, preview: bool) -> Stack:
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "deployed"])
 @controls_mark(_GATEWAY_AUTH)
 def test_api_policy_inherits_the_service_policy(analyzer: PackAnalyzer, preview: bool) -> None:
-    checks = '<validate-jwt header-name="Authorization" /><authentication-managed-identity resource="https://cognitiveservices.azure.com" />'
+    checks = (
+        '<validate-jwt header-name="Authorization"><openid-config url="https://login.microsoftonline.com/tenant/v2.0/.well-known/openid-configuration" />'
+        '<audiences><audience>api://gateway</audience></audiences></validate-jwt><authentication-managed-identity resource="https://cognitiveservices.azure.com" />'
+    )
     stack = _props(baseline_stack(preview), "inference-policy", "value", policy_xml("<base />"))
     stack = _service_policy(stack, policy_xml(checks), preview)
     assert analyzer.analyze_stack(stack) == []

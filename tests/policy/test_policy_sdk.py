@@ -1,5 +1,5 @@
 """Every type token, property path and enum value the pack relies on exists in the installed SDKs
-(pulumi-azure-native 3.29, pulumi-azuread 6.11): the resource classes' `pulumi_type`, the `*Args`
+(pulumi-azure-native 3.29, pulumi-azuread 6.11, classic pulumi-azure 6.40): the resource classes' `pulumi_type`, the `*Args`
 input types (wire names through pulumi's own name translation) and `_enums.py`."""
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ V2_ALIASES = {tokens.DIAGNOSTIC_SETTING_V2: tokens.DIAGNOSTIC_SETTING}
 def _resource_class(type_token: str) -> type:
     """The SDK resource class of a type token (its last segment names the class)."""
     provider, module, name = type_token.split(":")
+    if provider == "azure":  # classic pulumi-azure: azure:<module>/<camelName>:<Resource>
+        return getattr(importlib.import_module(f"pulumi_azure.{module.split('/')[0]}"), name)
     package = "pulumi_azuread" if provider == "azuread" else f"pulumi_azure_native.{module}"
     return getattr(importlib.import_module(package), name)
 
@@ -33,7 +35,7 @@ def _resource_class(type_token: str) -> type:
 def _token_constants() -> Iterator[str]:
     for name in dir(tokens):
         value = getattr(tokens, name)
-        if name.isupper() and isinstance(value, str) and value.startswith(("azure-native:", "azuread:")):
+        if name.isupper() and isinstance(value, str) and value.startswith(("azure-native:", "azuread:", "azure:")):
             yield value
 
 

@@ -124,6 +124,35 @@ _EXEC_ALERTS = "azurenative-app-containerappssessionpool-execution-alerts"
 
 
 
+CUSTOM_ROLE_GUID = "c0ffee00-0000-4000-8000-000000000001"
+
+
+def _custom_role(actions: list[str], scope: str) -> Callable[[Stack], Stack]:
+    """The stack plus a custom role definition with `actions` and a group's assignment of it."""
+
+    def change(stack: Stack) -> Stack:
+        definition = StackItem(
+            type="azure-native:authorization:RoleDefinition",
+            name="ops-role",
+            props={"roleName": "ops", "roleDefinitionId": CUSTOM_ROLE_GUID, "permissions": [{"actions": actions}], "assignableScopes": [scope]},
+        )
+        assignment = StackItem(
+            type=t.ROLE_ASSIGNMENT,
+            name="ops-assignment",
+            props={
+                "principalId": "45454545-4545-4545-4545-454545454545",
+                "principalType": "Group",
+                "roleDefinitionId": f"/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/{CUSTOM_ROLE_GUID}",
+                "scope": scope,
+            },
+            property_dependencies={"roleDefinitionId": [definition.resolved_urn]},
+            dependencies=[definition.resolved_urn],
+        )
+        return [*stack, definition, assignment]
+
+    return change
+
+
 def _api_policy(stack: Stack, old: str, new: str) -> Stack:
     """The API policy with one piece of its XML replaced."""
     return _props(stack, "inference-policy", "value", API_POLICY_XML.replace(old, new))
@@ -175,7 +204,8 @@ STACK_VIOLATIONS: tuple[StackCase, ...] = (
     StackCase("vault-without-endpoint", lambda s: without(s, "kv-pe", "kv-pe-dns"), _PE, "kv",
               "[RES-4] Key Vault 'kv' has no private endpoint: add a network:PrivateEndpoint with privateLinkServiceConnections = [{privateLinkServiceId: <its id>, groupIds: [one of 'vault']}]"),
     StackCase("wrong-group-id", _wrong_group, _PE, "kv", "has private endpoints with group ids it does not offer ('kv-pe' requests ['blob'])"),
-    StackCase("public-apim-without-endpoint", lambda s: _props(s, "apim", "virtualNetworkType", "None"), _PE, "apim", "API Management service 'apim' has no private endpoint"),
+    StackCase("public-apim-without-endpoint", lambda s: _props(s, "apim", "virtualNetworkType", "None"), _PE, "apim", "API Management service 'apim' has no private endpoint",
+              config={"azurenative-apimanagement-service-restrict-public-network-access": {"allowPublicGateway": True}}),
     StackCase("external-environment-without-endpoint", lambda s: _props(s, "env", "vnetConfiguration.internal", False), _PE, "env", "groupIds: [one of 'managedEnvironments']"),
     StackCase("endpoint-without-zone-group", lambda s: without(s, "search-pe-dns"), _DNS, "search-pe",
               "[RES-4] Private endpoint 'search-pe' has no private DNS zone group: add a network:PrivateDnsZoneGroup (privateEndpointName = the endpoint's name) whose privateDnsZoneConfigs point at privatelink.search.windows.net"),
@@ -196,9 +226,18 @@ STACK_VIOLATIONS: tuple[StackCase, ...] = (
               "[MOD-1] Cognitive Services account 'ai' is in a stack without the Defender for Cloud plan 'AI' (threat protection for AI with prompt evidence): add a security:Pricing with pricingName = 'AI'"),
     StackCase("no-storage-plan", lambda s: without(s, "defender-storageaccounts"), _PLANS, "data", "without the Defender for Cloud plan 'StorageAccounts' (malware scanning"),
     StackCase("no-api-plan", lambda s: without(s, "defender-api"), _PLANS, "apim", "or set defenderManagedElsewhere = true in this policy's config"),
+    # ACC-7
+    StackCase("apim-unset-access", lambda s: _props(s, "apim", "publicNetworkAccess", None), "azurenative-apimanagement-service-restrict-public-network-access", "apim",
+              "[ACC-7] API Management service 'apim' leaves publicNetworkAccess unset (the service default is 'Enabled')"),
+    StackCase("apim-near-miss-enabled", lambda s: _props(s, "apim", "publicNetworkAccess", "enabled"), "azurenative-apimanagement-service-restrict-public-network-access", "apim",
+              "[ACC-7] API Management service 'apim' exposes a public gateway (publicNetworkAccess is \"enabled\" (a string that is not exactly 'Enabled'), virtualNetworkType is 'Internal')"),
+    # ACC-3
+    StackCase("privileged-custom-role", _custom_role(["Microsoft.Authorization/*/Write", "Microsoft.Resources/*/read"], "/subscriptions/sub/resourceGroups/rg"),
+              "azurenative-authorization-roleassignment-no-permanent-privileged-custom-role", "ops-assignment",
+              "[ACC-3] Role assignment 'ops-assignment' permanently grants the privileged role RoleDefinition 'ops-role' (a custom role with the actions 'Microsoft.Authorization/*/Write') at resource group scope ('/subscriptions/sub/resourcegroups/rg') to a principal of type Group"),
     # MOD-4
     StackCase("api-without-token-validation", lambda s: _api_policy(s, "validate-azure-ad-token", "validate-client-certificate"), _GATEWAY_AUTH, "inference",
-              "[MOD-4] API 'inference' does not validate the callers' Entra ID tokens (no validate-azure-ad-token or validate-jwt in the inbound section of its API policy or of the service-level policy it inherits with <base />)"),
+              "[MOD-4] API 'inference' does not validate the callers' Entra ID tokens (no validate-azure-ad-token for the tenant, or validate-jwt against Entra ID's openid-config with audiences, on the unconditional inbound path: not inside <choose>, not after <return-response>, not in <outbound> or <on-error>; of its API policy or of the service-level policy it inherits with <base />)"),
     StackCase("api-without-managed-identity", lambda s: _api_policy(s, "authentication-managed-identity", "set-header name=\"x-trace\""), _GATEWAY_AUTH, "inference",
               "does not authenticate to its backend with the gateway's managed identity"),
     StackCase("gateway-contributor-on-ai", lambda s: _props(s, "apim-openai-user", "roleDefinitionId", role_definition(CS_CONTRIBUTOR)), _GATEWAY_ROLE, "apim-openai-user",

@@ -7,7 +7,11 @@ from __future__ import annotations
 from ..framework import ResourcePolicySpec, StackPolicySpec
 from . import (
     alerting,
+    classic_access,
+    classic_ai,
+    classic_data,
     content_safety,
+    coverage,
     data_boundaries,
     data_protection,
     defender,
@@ -45,4 +49,8 @@ ALL_SPECS: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     *data_protection.POLICIES,
     *execution.POLICIES,
     *alerting.POLICIES,
+    *classic_ai.POLICIES,
+    *classic_data.POLICIES,
+    *classic_access.POLICIES,
+    *coverage.POLICIES,
 )

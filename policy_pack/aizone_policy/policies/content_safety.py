@@ -23,11 +23,16 @@ from .. import defaults, tokens
 from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex, StackResource
-from ..values import UNKNOWN, as_dict, eq_ci, get, items, normalize_name, str_or_none
+from ..values import UNKNOWN, as_dict, describe_against, eq_ci, get, items, normalize_name, str_or_none
 
 SEVERITY_LEVELS: tuple[str, ...] = ("Low", "Medium", "High")
 DEFAULT_MAX_SEVERITY: str = defaults.MAX_SEVERITY_THRESHOLD
 BLOCKING = "BLOCKING"
+# RaiPolicyMode of the installed SDK: Default, Deferred, Blocking, Asynchronous_filter ("Please use
+# 'Asynchronous_filter' after 2025-06-01. It is the same as 'Deferred'"). Asynchronous filtering
+# returns content before the filters run (learn.microsoft.com, "Configure content filters":
+# asynchronous filter); Default and Blocking filter before returning.
+BLOCKING_MODES: tuple[str, ...] = ("Default", "Blocking")
 PROMPT = "Prompt"
 COMPLETION = "Completion"
 SHIELDS: tuple[str, ...] = ("Jailbreak", "Indirect Attack")
@@ -124,12 +129,26 @@ def assess(props: Mapping[str, object], max_severity: str) -> Assessment | None:
             assessment.gaps.append(
                 f"does not filter {where}: add {requirement.entry(max_severity)} to {_FILTERS}"
             )
-        elif None in problems:
+        elif all(problem is None for problem in problems):
             continue
-        elif "" in problems:
-            assessment.unknown.append(where)
+        elif any(problem for problem in problems):
+            # Every entry for a filter must comply: the service's handling of duplicates (case or
+            # blank variants of a name, an enabled and a disabled entry) is not documented, so a
+            # compliant entry never masks a non-compliant duplicate.
+            first = next(problem for problem in problems if problem)
+            duplicates = f" ({len(matching)} entries for this filter; every one must comply)" if len(matching) > 1 else ""
+            assessment.gaps.append(f"filter for {where} {first}{duplicates}")
         else:
-            assessment.gaps.append(f"filter for {where} {problems[0]}")
+            assessment.unknown.append(where)
+    mode = get(props, "properties.mode")
+    if mode is UNKNOWN:
+        assessment.unknown.append("properties.mode")
+    elif mode is not None and mode not in BLOCKING_MODES:
+        assessment.gaps.append(
+            f"returns content before it is filtered or uses an unknown mode (properties.mode is "
+            f"{describe_against(mode, BLOCKING_MODES)}): set properties.mode = 'Blocking' (or 'Default'); "
+            "'Deferred' and 'Asynchronous_filter' filter after the content is streamed to the caller"
+        )
     return assessment
 
 
@@ -335,6 +354,7 @@ _SEVERITY_CONFIG: dict[str, dict[str, object]] = {
 
 _FILTER_FIELDS: tuple[Field, ...] = (
     Field(tokens.RAI_POLICY, "raiPolicyName"),
+    Field(tokens.RAI_POLICY, "properties.mode", BLOCKING_MODES),
     Field(tokens.RAI_POLICY, f"{_FILTERS}[].name"),
     Field(tokens.RAI_POLICY, f"{_FILTERS}[].source", (PROMPT, COMPLETION)),
     Field(tokens.RAI_POLICY, f"{_FILTERS}[].enabled"),

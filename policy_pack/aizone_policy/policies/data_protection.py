@@ -42,7 +42,7 @@ from collections.abc import Iterator, Mapping
 from typing import Final
 
 from .. import tokens
-from ..checks import flag_not_true, flag_true
+from ..checks import flag_false, flag_not_true, flag_true
 from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, check, violation
 from ..stackindex import StackIndex, StackResource, normalize_id
@@ -91,7 +91,7 @@ def _vault_recovery(resource: Resource, _config: PolicyConfig) -> Iterator[Findi
     yield from check(
         resource,
         "properties.enableSoftDelete",
-        lambda value: value is not False,
+        lambda value: value is None or value is True,  # a non-boolean is not the secure value
         "disables soft delete",
         "set properties.enableSoftDelete = true (or leave it unset: new vaults get soft delete)",
     )
@@ -119,7 +119,14 @@ def _blob_recovery(resource: Resource, _config: PolicyConfig) -> Iterator[Findin
 
 def _storage_hardening(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
     """Storage: no anonymous blob access, no cross-tenant replication, infrastructure encryption."""
-    yield from flag_not_true(resource, "allowBlobPublicAccess", "allows anonymous (public) blob access")
+    # Default true in API versions before 2023-01-01 (and in older providers), false after: the
+    # secure value is required explicitly.
+    yield from flag_false(
+        resource,
+        "allowBlobPublicAccess",
+        "allows anonymous (public) blob access",
+        " explicitly (its default differs between API versions: true before 2023-01-01)",
+    )
     yield from flag_not_true(resource, "allowCrossTenantReplication", "allows object replication to other Entra tenants")
     yield from flag_true(
         resource,

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import reference, tokens
+from ..checks import enum_is
 from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, check, unknown_value, violation
 from ..stackindex import StackIndex
@@ -79,20 +80,20 @@ def _standard_plan(resource: Resource, _config: PolicyConfig) -> Iterator[Findin
     plans = (AI_PLAN, STORAGE_PLAN, reference.DEFENDER_KEY_VAULT_PLAN, reference.DEFENDER_API_PLAN)
     if not any(eq_ci(name, plan) for plan in plans):
         return
-    yield from check(
+    yield from enum_is(
         resource,
         "pricingTier",
-        lambda value: eq_ci(value, STANDARD),
+        (STANDARD,),
         f"does not enable Defender plan '{name}'",
         f"set pricingTier = '{STANDARD}' (Free turns the plan's threat protection off)",
     )
     if eq_ci(name, AI_PLAN):
         yield from _extension_on(resource, reference.AI_PROMPT_EVIDENCE, "AI alerts would lack the prompt evidence")
     elif eq_ci(name, STORAGE_PLAN):
-        yield from check(
+        yield from enum_is(
             resource,
             "subPlan",
-            lambda value: eq_ci(value, reference.DEFENDER_STORAGE_SUB_PLAN),
+            (reference.DEFENDER_STORAGE_SUB_PLAN,),
             "does not use the Defender for Storage plan with malware scanning and sensitive data discovery",
             f"set subPlan = '{reference.DEFENDER_STORAGE_SUB_PLAN}'",
         )

@@ -32,6 +32,7 @@ from fnmatch import fnmatchcase
 from typing import Final
 
 from .. import reference, tokens
+from ..checks import enum_is
 from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, check, unknown_value, violation
 from ..stackindex import StackIndex, StackResource, normalize_id
@@ -57,24 +58,24 @@ _EXPONENTS: Final = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
 
 def _isolated(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
     """Dynamic pool, no network egress, sessions destroyed after a timed cooldown."""
-    yield from check(
+    yield from enum_is(
         resource,
         "poolManagementType",
-        lambda value: eq_ci(value, DYNAMIC),
+        (DYNAMIC,),
         "is not a dynamic session pool (sessions are not fresh per use)",
         f"set poolManagementType = '{DYNAMIC}'",
     )
-    yield from check(
+    yield from enum_is(
         resource,
         "sessionNetworkConfiguration.status",
-        lambda value: eq_ci(value, EGRESS_DISABLED),
+        (EGRESS_DISABLED,),
         "lets sessions reach the network",
         f"set sessionNetworkConfiguration.status = '{EGRESS_DISABLED}'",
     )
-    yield from check(
+    yield from enum_is(
         resource,
         f"{_LIFECYCLE}.lifecycleType",
-        lambda value: eq_ci(value, TIMED),
+        (TIMED,),
         "does not destroy idle sessions after a cooldown",
         f"set {_LIFECYCLE}.lifecycleType = '{TIMED}' with a cooldownPeriodInSeconds",
     )

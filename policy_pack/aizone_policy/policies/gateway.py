@@ -5,38 +5,46 @@ policy `azurenative-apimanagement-service-managed-identity` (ACC-6 and MOD-4), n
 
 Resource policies:
 - every policy document (API, operation, product and service-level policies) is inline XML
-  (format xml or rawxml; absent means xml), well-formed, and sets no `api-key` header or query
-  parameter. Heuristic: any <set-header> / <set-query-parameter> named api-key whose exists-action
-  is not "delete" counts, whatever its value (literal, {{named value}} or policy expression): the
-  gateway's way to the models is <authentication-managed-identity>. A link format (xml-link,
+  (format xml or rawxml; absent means xml), well-formed, and sends no key: no api-key or
+  Ocp-Apim-Subscription-Key header or query parameter that is set (not deleted), whatever its case
+  or value (literal, {{named value}} or policy expression), no Authorization header with a literal
+  or named-value credential, no <authentication-basic>, and no header whose name is a policy
+  expression (it cannot be verified). The gateway's way to the models is
+  <authentication-managed-identity>. Token validation that does not pin Entra ID (validate-jwt
+  without Entra ID's openid-config for one tenant, or without audiences; validate-azure-ad-token
+  without a tenant or audiences) is a violation wherever it appears. A link format (xml-link,
   rawxml-link) is refused: the content is fetched at deployment and nobody reviews it.
-- an API Management backend carries no api-key in credentials.header or credentials.query.
+- an API Management backend carries no key in credentials.header (api-key,
+  Ocp-Apim-Subscription-Key, Authorization), credentials.query (api-key, subscription-key) or
+  credentials.authorization.
 
-Parsing: rawxml leaves policy expressions (`@(...)`, `@{...}`) unescaped, so they are cut out
-(balanced brackets, C# string literals skipped) before the document is parsed with
-xml.etree.ElementTree; a DTD or entity declaration is refused before parsing (no entity expansion).
+Parsing is apim_xml.py: rawxml policy expressions are read by a C# lexer (string, verbatim,
+interpolated and character literals, comments, nested brackets) and replaced by placeholders
+before the document is parsed with xml.etree.ElementTree; an expression the lexer cannot read
+unambiguously makes the document unreadable (a violation). A DTD or entity declaration is refused
+before parsing (no entity expansion).
 
 Stack policies:
 - every API's effective inbound policy validates Entra ID tokens (validate-azure-ad-token or
   validate-jwt) and authenticates to the backend with the managed identity
   (authentication-managed-identity). Effective: the API policy's inbound section, plus the
   service-level policy's when it keeps <base /> (an API without a policy inherits the service
-  policy). An operation policy whose inbound drops <base /> must satisfy both itself. Where the
-  elements sit inside <choose> branches is not analyzed; product policies do not count (they apply
-  only to calls through that product).
+  policy). An operation policy whose inbound drops <base /> must satisfy both itself. Only the
+  unconditional inbound path counts (direct children of <inbound> before any <return-response>):
+  an element inside <choose>/<when> may never run. Product policies do not count (they apply only
+  to calls through that product).
 - when the stack has AI accounts, a role assignment to the API Management identity that is scoped
   to an AI account grants Cognitive Services OpenAI User or Cognitive Services User only.
 """
 
 from __future__ import annotations
 
-import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
 from .. import reference, tokens
+from ..apim_xml import KEY_HEADERS, MANAGED_IDENTITY, TOKEN_VALIDATION, PolicyDocument, read_policy
 from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex, StackResource
@@ -44,9 +52,6 @@ from ..values import UNKNOWN, as_dict, describe, in_ci, str_or_none
 from .rbac import Principals, role_label, role_name, scope_targets
 
 _CONTROLS = ("MOD-4",)
-TOKEN_VALIDATION: Final[tuple[str, ...]] = ("validate-azure-ad-token", "validate-jwt")
-MANAGED_IDENTITY: Final = "authentication-managed-identity"
-KEY_NAME: Final = "api-key"
 LINK_FORMATS: Final[tuple[str, ...]] = ("xml-link", "rawxml-link")
 POLICY_TYPES: Final[tuple[str, ...]] = (
     tokens.APIM_API_POLICY,
@@ -54,104 +59,11 @@ POLICY_TYPES: Final[tuple[str, ...]] = (
     tokens.APIM_SERVICE_POLICY,
     tokens.APIM_PRODUCT_POLICY,
 )
-_KEY_ELEMENTS: Final = ("set-header", "set-query-parameter")
-_DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _MI_HINT = "<authentication-managed-identity resource=\"https://cognitiveservices.azure.com\" />"
 _JWT_HINT = "<validate-azure-ad-token tenant-id=\"...\"> with the gateway app's audience"
 
 
-# --- Reading policy documents ------------------------------------------------------------------
-
-
-def _string_end(text: str, start: int) -> int:
-    """Index after the C# string literal opening at `start` (a double quote), or len(text)."""
-    index = start + 1
-    while index < len(text):
-        if text[index] == "\\":
-            index += 2
-            continue
-        if text[index] == '"':
-            return index + 1
-        index += 1
-    return len(text)
-
-
-def _expression_end(text: str, start: int) -> int | None:
-    """Index after the bracket that closes the one at `start`, or None when unbalanced."""
-    depth = 0
-    index = start
-    while index < len(text):
-        char = text[index]
-        if char == '"':
-            index = _string_end(text, index)
-            continue
-        if char in "({[":
-            depth += 1
-        elif char in ")}]":
-            depth -= 1
-            if depth == 0:
-                return index + 1
-        index += 1
-    return None
-
-
-def strip_expressions(text: str) -> str:
-    """The document with every policy expression `@(...)` / `@{...}` replaced by `@expr`."""
-    parts: list[str] = []
-    index = 0
-    while index < len(text):
-        start = text.find("@", index)
-        if start < 0 or start + 1 >= len(text):
-            break
-        if text[start + 1] not in "({":
-            parts.append(text[index : start + 1])
-            index = start + 1
-            continue
-        end = _expression_end(text, start + 1)
-        if end is None:
-            break
-        parts.append(text[index:start] + "@expr")
-        index = end
-    parts.append(text[index:])
-    return "".join(parts)
-
-
-@dataclass(frozen=True)
-class PolicyDocument:
-    """What the pack reads from one policy document; `problem` says why it could not be read."""
-
-    problem: str | None = None
-    validates: bool = False
-    managed_identity: bool = False
-    inherits: bool = False
-    key_settings: tuple[str, ...] = ()
-
-
-def read_policy(text: str) -> PolicyDocument:
-    """Parse a policy document (xml or rawxml) and extract what MOD-4 checks."""
-    if _DTD.search(text):
-        return PolicyDocument(problem="declares a DTD or entities, which policy documents never need")
-    try:
-        root = ET.fromstring(strip_expressions(text))
-    except (ET.ParseError, ValueError) as error:
-        return PolicyDocument(problem=f"is not well-formed XML ({error})")
-    if root.tag != "policies":
-        return PolicyDocument(problem=f"has the root element <{root.tag}> instead of <policies>")
-    inbound = root.find("inbound")
-    inbound_tags = {element.tag for element in inbound.iter()} if inbound is not None else set[str]()
-    keys = tuple(
-        f"<{element.tag} name=\"{element.get('name', '').strip()}\">"
-        for element in root.iter()
-        if element.tag in _KEY_ELEMENTS
-        and element.get("name", "").strip().lower() == KEY_NAME
-        and element.get("exists-action", "").strip().lower() != "delete"
-    )
-    return PolicyDocument(
-        validates=any(tag in inbound_tags for tag in TOKEN_VALIDATION),
-        managed_identity=MANAGED_IDENTITY in inbound_tags,
-        inherits=inbound is not None and inbound.find("base") is not None,
-        key_settings=keys,
-    )
+# --- Reading policy documents (apim_xml.py) ------------------------------------------------------
 
 
 Content = PolicyDocument | Literal["unknown"]
@@ -167,10 +79,15 @@ def policy_content(format_: object, value: object) -> Content | str:
             f"loads its policy from a URL (format {describe(format_)}), so neither the pack nor a "
             "reviewer sees what the gateway enforces: inline the policy with format 'rawxml' (or 'xml')"
         )
+    if format_ is not None and format_ not in ("xml", "rawxml"):
+        return (
+            f"has an unknown policy format {describe(format_)} (not exactly 'xml' or 'rawxml'), so the "
+            "pack cannot tell how the gateway reads it: set format = 'rawxml' (or 'xml')"
+        )
     text = str_or_none(value)
     if text is None:
         return "has no policy content (value is not set): write the policy document inline"
-    return read_policy(text)
+    return read_policy(text, format_ if isinstance(format_, str) else "xml")
 
 
 # --- Resource rules ------------------------------------------------------------------------------
@@ -189,25 +106,58 @@ def _policy_document(resource: Resource, _config: PolicyConfig) -> Iterator[Find
             "'rawxml' policy expressions @(...) and @{...} may stay unescaped, everything else must "
             "be well-formed XML under <policies>)."
         )
-    elif content.key_settings:
+    else:
+        yield from _document_findings(resource, content)
+
+
+def _document_findings(resource: Resource, content: PolicyDocument) -> Iterator[Finding]:
+    """Keys and token validation that does not validate Entra ID tokens of one tenant."""
+    for problem in content.weak_validation:
         yield violation(
-            f"{resource.subject} sets an api-key for the backend ({', '.join(content.key_settings)}): "
-            f"remove it and authenticate with the gateway's managed identity, {_MI_HINT}; a key in a "
-            "policy or named value bypasses Entra ID and has to be rotated by hand."
+            f"{resource.subject} validates tokens in a way that does not pin Entra ID ({problem}): use "
+            f"{_JWT_HINT}, or validate-jwt with <openid-config url=\"https://login.microsoftonline.com/"
+            "<tenant-id>/v2.0/.well-known/openid-configuration\" /> and <audiences>."
+        )
+    if content.key_settings:
+        yield violation(
+            f"{resource.subject} sends a key ({', '.join(content.key_settings)}): remove it and "
+            f"authenticate with the gateway's managed identity, {_MI_HINT}; a key in a policy or "
+            "named value bypasses Entra ID and has to be rotated by hand."
         )
 
 
+# Backend credentials that are keys: header and query parameter names (compared lower-case,
+# stripped). `subscription-key` is the query-parameter form of Ocp-Apim-Subscription-Key.
+_KEY_PARAMETERS: Final[Mapping[str, frozenset[str]]] = {
+    "header": KEY_HEADERS | {"authorization"},
+    "query": KEY_HEADERS | {"subscription-key"},
+}
+
+
 def _backend_credentials(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
-    """A backend sends no api-key header or query parameter."""
-    for part in ("header", "query"):
+    """A backend sends no key: no api-key / subscription-key / Authorization header or query
+    parameter and no credentials.authorization parameter (whatever their case or blanks)."""
+    for part, names in _KEY_PARAMETERS.items():
         values = resource.get(f"credentials.{part}")
         if values is UNKNOWN:
             yield unknown_value(resource.subject, f"credentials.{part}")
-        elif any(key.strip().lower() == KEY_NAME for key in as_dict(values) or {}):
+            continue
+        keys = sorted(key for key in as_dict(values) or {} if key.strip().lower() in names)
+        if keys:
             yield violation(
-                f"{resource.subject} sends an api-key to its backend (credentials.{part} has "
-                f"'{KEY_NAME}'): remove it and authenticate in the API policy with {_MI_HINT}."
+                f"{resource.subject} sends a key to its backend (credentials.{part} has "
+                f"{', '.join(repr(key) for key in keys)}): remove it and authenticate in the API policy "
+                f"with {_MI_HINT}."
             )
+    parameter = resource.get("credentials.authorization.parameter")
+    if parameter is UNKNOWN:
+        yield unknown_value(resource.subject, "credentials.authorization.parameter")
+    elif parameter is not None and not (isinstance(parameter, str) and not parameter.strip()):
+        yield violation(
+            f"{resource.subject} sends a literal credential to its backend (credentials.authorization "
+            f"with scheme {describe(resource.get('credentials.authorization.scheme'))}): remove it and "
+            f"authenticate in the API policy with {_MI_HINT}."
+        )
 
 
 # --- Stack rule: Entra callers and managed-identity backend auth on every API ----------------------
@@ -285,14 +235,15 @@ class _Requirement:
 _REQUIREMENTS: Final[tuple[_Requirement, ...]] = (
     _Requirement(
         "validates",
-        "does not validate the callers' Entra ID tokens (no validate-azure-ad-token or validate-jwt "
-        "in the inbound section",
+        "does not validate the callers' Entra ID tokens (no validate-azure-ad-token for the tenant, or "
+        "validate-jwt against Entra ID's openid-config with audiences, on the unconditional inbound "
+        "path: not inside <choose>, not after <return-response>, not in <outbound> or <on-error>;",
         f"add {_JWT_HINT} to the inbound section, so only Entra ID callers with the gateway's app role get through",
     ),
     _Requirement(
         "managed_identity",
         "does not authenticate to its backend with the gateway's managed identity (no "
-        "authentication-managed-identity in the inbound section",
+        "authentication-managed-identity on the unconditional inbound path;",
         f"add {_MI_HINT} to the inbound section and remove any key",
     ),
 )
@@ -408,7 +359,12 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
             "Remove api-key from the backend's credentials.header and credentials.query; authenticate "
             "to the model endpoint with <authentication-managed-identity> in the API policy."
         ),
-        fields=(Field(tokens.APIM_BACKEND, "credentials.header"), Field(tokens.APIM_BACKEND, "credentials.query")),
+        fields=(
+            Field(tokens.APIM_BACKEND, "credentials.header"),
+            Field(tokens.APIM_BACKEND, "credentials.query"),
+            Field(tokens.APIM_BACKEND, "credentials.authorization.parameter"),
+            Field(tokens.APIM_BACKEND, "credentials.authorization.scheme"),
+        ),
         resource_types=(tokens.APIM_BACKEND,),
         rule=_backend_credentials,
     ),

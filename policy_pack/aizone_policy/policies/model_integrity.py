@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator, Mapping
 
 from .. import defaults, tokens
+from ..checks import enum_is
 from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, check, unknown_value, violation
 from ..values import UNKNOWN, as_dict, describe, items, eq_ci
@@ -72,10 +73,10 @@ def _approved_model(resource: Resource, config: PolicyConfig) -> Iterator[Findin
 
 def _no_auto_upgrade(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
     """properties.versionUpgradeOption = NoAutoUpgrade (absent = OnceNewDefaultVersionAvailable)."""
-    yield from check(
+    yield from enum_is(
         resource,
         "properties.versionUpgradeOption",
-        lambda value: eq_ci(value, NO_AUTO_UPGRADE),
+        (NO_AUTO_UPGRADE,),
         "lets Azure upgrade the model version automatically",
         f"set properties.versionUpgradeOption = '{NO_AUTO_UPGRADE}' (unset means "
         "OnceNewDefaultVersionAvailable) and upgrade deliberately",

@@ -16,13 +16,16 @@ Deliberate decisions:
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterator
 
-from .. import tokens
-from ..checks import DENY, DISABLED, flag_not_true, flag_true, network_default_deny, public_network_disabled
+from .. import reference, tokens
+from ..checks import DENY, DISABLED, enum_is, flag_not_true, flag_true, network_default_deny, public_network_disabled
 from ..config import PolicyConfig
-from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, check, unknown_value, violation
-from ..values import UNKNOWN, describe, eq_ci
+from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, StackPolicySpec, unknown_value, violation
+from ..stackindex import StackIndex, StackResource
+from ..values import UNKNOWN, as_dict, describe, describe_against, eq_ci, get, items
 
 _CONTROLS = ("ACC-7",)
 _ALLOWED_OUTBOUND = "AllowOnlyApprovedOutbound"
@@ -67,6 +70,16 @@ def _cognitive_account(resource: Resource, _config: PolicyConfig) -> Iterator[Fi
         "does not restrict outbound network access",
         " and list the allowed destinations in properties.allowedFqdnList",
     )
+    fqdns = resource.get("properties.allowedFqdnList")
+    wildcards = [entry for entry in items(fqdns) if entry is not UNKNOWN and (not isinstance(entry, str) or "*" in entry or not entry.strip())]
+    if fqdns is UNKNOWN or (UNKNOWN in items(fqdns) and not wildcards):
+        yield unknown_value(resource.subject, "properties.allowedFqdnList")
+    elif wildcards:
+        yield violation(
+            f"{resource.subject} allows outbound traffic to wildcard or blank destinations "
+            f"(properties.allowedFqdnList has {', '.join(describe(entry) for entry in wildcards)}): list "
+            "the exact FQDNs the account needs (e.g. the search service's host name)."
+        )
 
 
 def _public_access_only(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
@@ -81,8 +94,9 @@ def _storage_account(resource: Resource, _config: PolicyConfig) -> Iterator[Find
 
 
 def _key_vault(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
-    """Key Vault: properties.publicNetworkAccess (a plain string in the SDK) is "Disabled"."""
-    yield from public_network_disabled(resource, "properties.publicNetworkAccess")
+    """Key Vault: properties.publicNetworkAccess (a plain string in the SDK) is "Disabled"; the SDK
+    documents the lower-case 'disabled', so both exact spellings count."""
+    yield from public_network_disabled(resource, "properties.publicNetworkAccess", (DISABLED, "disabled"))
 
 
 def _purview_account(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
@@ -94,13 +108,25 @@ def _purview_account(resource: Resource, _config: PolicyConfig) -> Iterator[Find
 def _ml_workspace(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
     """ML workspace / Foundry hub: no public access, managed network allows approved outbound only."""
     yield from public_network_disabled(resource)
-    yield from check(
+    yield from flag_not_true(resource, "allowPublicAccessWhenBehindVnet", "is reachable from the internet although it is behind a VNet")
+    yield from enum_is(
         resource,
         "managedNetwork.isolationMode",
-        lambda value: eq_ci(value, _ALLOWED_OUTBOUND),
+        (_ALLOWED_OUTBOUND,),
         "lets its managed network reach the internet",
         f"set managedNetwork.isolationMode = '{_ALLOWED_OUTBOUND}' and declare outbound rules",
     )
+    rules = resource.get("managedNetwork.outboundRules")
+    if rules is UNKNOWN:
+        yield unknown_value(resource.subject, "managedNetwork.outboundRules")
+        return
+    for name, rule in sorted((as_dict(rules) or {}).items()):
+        destination = get(rule, "destination")
+        if eq_ci(get(rule, "type"), "FQDN") and (not isinstance(destination, str) or "*" in destination):
+            yield violation(
+                f"{resource.subject} has an outbound rule '{name}' to the wildcard FQDN {describe(destination)} "
+                "(managedNetwork.outboundRules): allow only exact FQDNs the workspace needs."
+            )
 
 
 def _container_registry(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
@@ -109,36 +135,101 @@ def _container_registry(resource: Resource, _config: PolicyConfig) -> Iterator[F
     yield from flag_not_true(resource, "anonymousPullEnabled", "allows anonymous pulls")
 
 
-def _apim_service(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
-    """API Management: publicNetworkAccess explicit; "Enabled" only when internal or allowed."""
-    access = resource.get("publicNetworkAccess")
+GATEWAY_GROUP = "Gateway"
+_FIRST_DAYS_KEY = "firstDeploymentDays"
+DEFAULT_FIRST_DEPLOYMENT_DAYS = 7
+_ENABLED = "Enabled"
+
+
+def _gateway_endpoint(stack: StackIndex, service: StackResource) -> bool:
+    """True when a private endpoint of the stack connects to the service's Gateway group (by id
+    value or by property dependency)."""
+    for endpoint in stack.of_type(tokens.PRIVATE_ENDPOINT):
+        for prop in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
+            entries = endpoint.get(prop)
+            for item in items(entries):
+                entry = as_dict(item) or {}
+                targets = stack.linked(endpoint, prop, entry.get("privateLinkServiceId"), (tokens.APIM_SERVICE,))
+                if any(target.urn == service.urn for target in targets) and GATEWAY_GROUP in items(entry.get("groupIds")):
+                    return True
+    return False
+
+
+def _first_deployment(service: StackResource, days: float, today: dt.date) -> tuple[dt.date | None, str]:
+    """(last allowed day, "") when the first-deployment tag is valid, else (None, why not)."""
+    value = service.get(f"tags.{reference.FIRST_DEPLOYMENT_TAG}")
+    if value is None:
+        return None, ""
+    if not isinstance(value, str) or re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is None:
+        return None, f"its {reference.FIRST_DEPLOYMENT_TAG} tag {describe(value)} is not a YYYY-MM-DD date"
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return None, f"its {reference.FIRST_DEPLOYMENT_TAG} tag {describe(value)} is not a valid date"
+    if day > today:
+        return None, f"its {reference.FIRST_DEPLOYMENT_TAG} tag {describe(value)} is in the future"
+    until = day + dt.timedelta(days=int(days))
+    if today > until:
+        return None, f"its {reference.FIRST_DEPLOYMENT_TAG} tag {describe(value)} expired on {until.isoformat()}"
+    return until, ""
+
+
+def _apim_findings(stack: StackIndex, service: StackResource, config: PolicyConfig, today: dt.date) -> Iterator[Finding]:
+    """API Management: publicNetworkAccess explicit; "Enabled" only when internal, allowed, or on
+    the time-boxed first deployment with the gateway's private endpoint in the stack."""
+    where = {"urn": service.urn, "name": service.name}
+    access = service.get("publicNetworkAccess")
     if access is UNKNOWN:
-        yield unknown_value(resource.subject, "publicNetworkAccess")
+        yield unknown_value(service.subject, "publicNetworkAccess", **where)
         return
-    if eq_ci(access, DISABLED):
+    if access == DISABLED:
         return
     if access is None:
         yield violation(
-            f"{resource.subject} leaves publicNetworkAccess unset (the service default is "
+            f"{service.subject} leaves publicNetworkAccess unset (the service default is "
             "'Enabled'): set it explicitly, to 'Disabled' once the gateway has an approved "
             "private endpoint, or to 'Enabled' with virtualNetworkType = 'Internal' or the "
-            "policy config allowPublicGateway = true."
+            "policy config allowPublicGateway = true.",
+            **where,
         )
         return
-    network_type = resource.get("virtualNetworkType")
-    if eq_ci(network_type, _INTERNAL) or config.bool("allowPublicGateway"):
+    network_type = service.get("virtualNetworkType")
+    if access == _ENABLED and (network_type == _INTERNAL or config.bool("allowPublicGateway")):
         return
     if network_type is UNKNOWN:
-        yield unknown_value(resource.subject, "virtualNetworkType")
+        yield unknown_value(service.subject, "virtualNetworkType", **where)
         return
+    until, why = _first_deployment(service, config.number(_FIRST_DAYS_KEY) or DEFAULT_FIRST_DEPLOYMENT_DAYS, today)
+    if access == _ENABLED and until is not None and _gateway_endpoint(stack, service):
+        yield Finding(
+            # Reported as an advisory note (framework.emit adds the control ids).
+            message=(
+                "first deployment of the gateway: public network access stays Enabled until its "
+                f"private endpoint is approved; the next `pulumi up` disables it (allowed until {until.isoformat()})"
+            ),
+            unknown=True,
+            **where,
+        )
+        return
+    if until is not None:
+        why = f"it carries the {reference.FIRST_DEPLOYMENT_TAG} tag but the stack has no private endpoint to its '{GATEWAY_GROUP}' group"
+    note = f"; the first-deployment allowance does not apply: {why}" if why else ""
     yield violation(
-        f"{resource.subject} exposes a public gateway (publicNetworkAccess is {describe(access)}, "
-        f"virtualNetworkType is {describe(network_type)}): inject it into a VNet with "
+        f"{service.subject} exposes a public gateway (publicNetworkAccess is {describe_against(access, (DISABLED, _ENABLED))}, "
+        f"virtualNetworkType is {describe_against(network_type, (_INTERNAL,))}{note}): inject it into a VNet with "
         "virtualNetworkType = 'Internal', or set publicNetworkAccess = 'Disabled' once it has an "
-        "approved private endpoint (Azure rejects 'Disabled' at creation: cover the first "
-        "deployment with a time-boxed exemption), or, if public ingress to the gateway is "
-        "intended, set allowPublicGateway = true in this policy's config."
+        "approved private endpoint (Azure rejects 'Disabled' at creation: the first deployment "
+        f"may tag it {reference.FIRST_DEPLOYMENT_TAG} = <YYYY-MM-DD> with its private endpoint in the stack), or, if public ingress to the gateway is "
+        "intended, set allowPublicGateway = true in this policy's config.",
+        **where,
     )
+
+
+def _apim_services(stack: StackIndex, config: PolicyConfig) -> Iterator[Finding]:
+    """Every API Management service of the stack (see _apim_findings)."""
+    today = dt.datetime.now(dt.timezone.utc).date()
+    for service in stack.of_type(tokens.APIM_SERVICE):
+        yield from _apim_findings(stack, service, config, today)
 
 
 def _managed_environment(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
@@ -163,7 +254,7 @@ def _public(type_token: str, path: str = "publicNetworkAccess") -> Field:
     return Field(type_token, path, (DISABLED,))
 
 
-POLICIES: tuple[ResourcePolicySpec, ...] = (
+POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     _policy(
         "azurenative-cognitiveservices-account-restrict-network-access",
         tokens.COGNITIVE_ACCOUNT,
@@ -219,6 +310,8 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         (
             _public(tokens.ML_WORKSPACE),
             Field(tokens.ML_WORKSPACE, "managedNetwork.isolationMode", (_ALLOWED_OUTBOUND,)),
+            Field(tokens.ML_WORKSPACE, "allowPublicAccessWhenBehindVnet"),
+            Field(tokens.ML_WORKSPACE, "managedNetwork.outboundRules"),
         ),
         "Machine Learning workspaces (Foundry hubs) must disable public network access and allow "
         "only approved outbound traffic.",
@@ -241,22 +334,43 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         "Cosmos DB accounts must disable public network access.",
         _public_access_only,
     ),
-    _policy(
-        "azurenative-apimanagement-service-restrict-public-network-access",
-        tokens.APIM_SERVICE,
-        (
-            Field(tokens.APIM_SERVICE, "publicNetworkAccess", (DISABLED, "Enabled")),
-            Field(tokens.APIM_SERVICE, "virtualNetworkType", (_INTERNAL,)),
+    StackPolicySpec(
+        name="azurenative-apimanagement-service-restrict-public-network-access",
+        controls=_CONTROLS,
+        description=(
+            "API Management must set public network access explicitly and expose a public gateway "
+            "only when the stack allows it (or, time-boxed, on its first deployment)."
         ),
-        "API Management must set public network access explicitly and expose a public gateway "
-        "only when the stack allows it.",
-        _apim_service,
+        severity="high",
+        remediation=(
+            "Set publicNetworkAccess = 'Disabled' once the gateway's private endpoint is approved, or "
+            "inject it with virtualNetworkType = 'Internal'. On the first deployment (Azure refuses "
+            f"'Disabled' at creation) tag it {reference.FIRST_DEPLOYMENT_TAG} = <YYYY-MM-DD> and add "
+            f"its private endpoint (group '{GATEWAY_GROUP}'); run `pulumi up` again within {_FIRST_DAYS_KEY} days."
+        ),
+        fields=(
+            Field(tokens.APIM_SERVICE, "publicNetworkAccess", (DISABLED, _ENABLED)),
+            Field(tokens.APIM_SERVICE, "virtualNetworkType", (_INTERNAL,)),
+            Field(tokens.APIM_SERVICE, "tags"),
+            Field(tokens.PRIVATE_ENDPOINT, "privateLinkServiceConnections[].privateLinkServiceId"),
+            Field(tokens.PRIVATE_ENDPOINT, "privateLinkServiceConnections[].groupIds"),
+        ),
+        rule=_apim_services,
         config={
             "allowPublicGateway": {
                 "type": "boolean",
                 "default": False,
                 "description": "Deliberately allow public ingress to the API Management gateway.",
-            }
+            },
+            _FIRST_DAYS_KEY: {
+                "type": "number",
+                "minimum": 0,
+                "default": DEFAULT_FIRST_DEPLOYMENT_DAYS,
+                "description": (
+                    f"Days after the {reference.FIRST_DEPLOYMENT_TAG} tag's date during which a gateway "
+                    "with its private endpoint in the stack may stay public (advisory note)."
+                ),
+            },
         },
     ),
     _policy(

@@ -28,6 +28,7 @@ __all__ = [
     "SERVICE_PRINCIPAL",
     "ScopeLevel",
     "allowed_role",
+    "normalize_scope",
     "role_guid",
     "role_label",
     "role_name",
@@ -83,12 +84,28 @@ def allowed_role(role_definition_id: object, allowed: Iterable[str]) -> bool:
     return (name is not None and name.lower() in entries) or (guid is not None and guid in entries)
 
 
-def scope_level(scope: object) -> ScopeLevel | None:
-    """Level of a known scope string (see the module doc), None when it is not a recognizable
-    ARM scope (absent, unknown, relative)."""
-    if not isinstance(scope, str) or not scope.strip().startswith("/"):
+def normalize_scope(scope: object) -> str | None:
+    """A scope as ARM reads it: blanks stripped, lower case, no trailing or repeated slashes and a
+    leading slash ("subscriptions/S/", "/Subscriptions/S//" and "/subscriptions/s" are one scope).
+    None when it is not a string or is relative to nothing ARM knows (does not start with
+    subscriptions/ or providers/ once the slashes are normalized, or is not the root)."""
+    if not isinstance(scope, str):
         return None
-    parts = [part for part in normalize_id(scope).split("/") if part]
+    parts = [part for part in scope.strip().lower().split("/") if part.strip()]
+    if not parts:
+        return "/" if scope.strip().startswith("/") else None
+    if parts[0] not in ("subscriptions", "providers"):
+        return None
+    return "/" + "/".join(part.strip() for part in parts)
+
+
+def scope_level(scope: object) -> ScopeLevel | None:
+    """Level of a known scope string (see the module doc; normalized with `normalize_scope`), None
+    when it is not a recognizable ARM scope (absent, unknown, relative)."""
+    normalized = normalize_scope(scope)
+    if normalized is None:
+        return None
+    parts = [part for part in normalized.split("/") if part]
     if not parts:
         return "tenant root"
     if parts[:3] == ["providers", "microsoft.management", "managementgroups"]:

@@ -1,7 +1,7 @@
 """RES-5: TLS 1.2+ and HTTPS only, wherever it is configurable.
 
-- Storage: minimumTlsVersion = TLS1_2 (absent fails: the SDK documents the default as TLS 1.0; the
-  SDK also says TLS 1.3 is not supported as a minimum), enableHttpsTrafficOnly not false (absent
+- Storage: minimumTlsVersion = TLS1_2 or TLS1_3 (absent fails: the SDK documents the default as
+  TLS 1.0; TLS1_3 is a value of the installed SDK's MinimumTlsVersion enum), enableHttpsTrafficOnly not false (absent
   passes: the default is true since API 2019-04-01).
 - API Management: the gateway and backend protocol switches for TLS 1.0, TLS 1.1 and SSL 3.0 in
   customProperties are absent or "False" (their default is "False" for services created after
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from .. import reference, tokens
-from ..checks import flag_not_true
+from ..checks import enum_is, flag_not_true
 from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, check, unknown_value, violation
 from ..values import UNKNOWN, as_dict, eq_ci, in_ci, items
@@ -27,21 +27,24 @@ _CONTROLS = ("RES-5",)
 TLS12 = "TLS1_2"
 _PLAIN_PROTOCOLS = ("http", "ws")
 _OFF = "False"
+# storage MinimumTlsVersion enum of the installed SDK: TLS1_0, TLS1_1, TLS1_2, TLS1_3.
+TLS13 = "TLS1_3"
+_SECURE_TLS = (TLS12, TLS13)
 
 
 def _storage(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
     """Storage: minimum TLS 1.2 and HTTPS only."""
-    yield from check(
+    yield from enum_is(
         resource,
         "minimumTlsVersion",
-        lambda value: eq_ci(value, TLS12),
+        _SECURE_TLS,
         "accepts requests below TLS 1.2",
-        f"set minimumTlsVersion = '{TLS12}' (unset means TLS 1.0)",
+        f"set minimumTlsVersion = '{TLS12}' (or '{TLS13}'; unset means TLS 1.0)",
     )
     yield from check(
         resource,
         "enableHttpsTrafficOnly",
-        lambda value: value is not False,
+        lambda value: value is None or value is True,  # a non-boolean is not the secure value
         "accepts plain HTTP requests",
         "set enableHttpsTrafficOnly = true (or leave it unset: the default is true)",
     )
@@ -119,7 +122,7 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         "azurenative-storage-storageaccount-tls-https-only",
         tokens.STORAGE_ACCOUNT,
         (
-            Field(tokens.STORAGE_ACCOUNT, "minimumTlsVersion", (TLS12,)),
+            Field(tokens.STORAGE_ACCOUNT, "minimumTlsVersion", (TLS12, TLS13)),
             Field(tokens.STORAGE_ACCOUNT, "enableHttpsTrafficOnly"),
         ),
         "Storage accounts must require TLS 1.2 and HTTPS.",

@@ -1,0 +1,158 @@
+"""What the pack judges on a stack: the landing-zone scope switch and the types no policy checks.
+
+- `azurenative-resources-stack-landing-zone-scope` carries the pack's scope switch (config
+  `landingZone`: `auto`, `always`, `never`; scope.py explains the classification) and flags a
+  stack tag `aizone:workload` whose value the pack does not know (a misspelled `ai` would
+  silently leave a tag-only AI stack judged by universal rules only).
+- `azurenative-resources-stack-unjudged-types` is the pack's "no silent pass" note: resource types
+  of security-relevant namespaces (`SECURITY_NAMESPACES`, both providers) that no policy of the
+  pack reads are listed in one advisory finding, so a user sees what the pack could not check.
+  Types the user has reviewed can be listed in `ignoredTypes` (fnmatch globs over type tokens).
+
+Both are advisory: they inform and never block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from typing import Final
+
+from .. import scope, tokens
+from ..config import PolicyConfig
+from ..framework import Field, Finding, StackPolicySpec, violation
+from ..stackindex import StackIndex
+
+_CONTROLS = ("ACC-8",)
+
+# Namespaces whose resources hold data, run code, expose endpoints or grant access: a type there
+# that no policy reads is a gap worth seeing. Networking plumbing (VNets, subnets, DNS zones),
+# monitoring and resource groups are left out on purpose: the pack judges them only as link
+# targets, and listing every one would bury the gaps that matter.
+SECURITY_NAMESPACES: Final[frozenset[str]] = frozenset(
+    {
+        # azure-native modules (`azure-native:<module>:<Resource>`)
+        "azure-native:cognitiveservices", "azure-native:machinelearningservices", "azure-native:search",
+        "azure-native:storage", "azure-native:keyvault", "azure-native:cosmosdb",
+        "azure-native:containerregistry", "azure-native:containerservice",
+        "azure-native:containerinstance", "azure-native:app", "azure-native:web",
+        "azure-native:apimanagement", "azure-native:authorization", "azure-native:managedidentity",
+        "azure-native:sql", "azure-native:dbforpostgresql", "azure-native:dbformysql",
+        "azure-native:appconfiguration", "azure-native:eventhub", "azure-native:servicebus",
+        "azure-native:purview", "azure-native:security", "azure-native:operationalinsights",
+        # classic pulumi-azure modules (`azure:<module>/<name>:<Resource>`)
+        "azure:cognitive", "azure:machinelearning", "azure:search", "azure:storage", "azure:keyvault",
+        "azure:cosmosdb", "azure:containerservice", "azure:containerapp", "azure:appservice",
+        "azure:apimanagement", "azure:authorization", "azure:mssql", "azure:postgresql",
+        "azure:mysql", "azure:appconfiguration", "azure:eventhub", "azure:servicebus",
+        "azure:purview", "azure:securitycenter", "azure:operationalinsights",
+    }
+)
+MAX_LISTED: Final = 40
+"""Distinct types named in the finding; the rest are counted."""
+
+
+def namespace(type_token: str) -> str:
+    """`azure-native:<module>` or `azure:<module>` of a type token ("" for other providers)."""
+    provider, _, rest = type_token.partition(":")
+    if provider == "azure-native":
+        return f"{provider}:{rest.partition(':')[0]}"
+    if provider == "azure":
+        return f"{provider}:{rest.partition('/')[0]}"
+    return ""
+
+
+@lru_cache(maxsize=1)
+def judged_types() -> frozenset[str]:
+    """Every type a policy of the pack reads: resource policies' types and every field's type."""
+    from . import ALL_SPECS  # the package imports this module: read its specs at first use
+    from ..framework import ResourcePolicySpec
+
+    judged: set[str] = set()
+    for spec in ALL_SPECS:
+        if isinstance(spec, ResourcePolicySpec):
+            judged.update(spec.resource_types)
+        judged.update(field.type_token for field in spec.fields)
+    return frozenset(judged)
+
+
+@lru_cache(maxsize=4096)
+def _unjudged(type_token: str) -> bool:
+    return namespace(type_token) in SECURITY_NAMESPACES and type_token not in judged_types()
+
+
+def _unjudged_types(stack: StackIndex, config: PolicyConfig) -> Iterator[Finding]:
+    """One advisory finding listing the security-relevant types no policy reads."""
+    ignored = config.strings("ignoredTypes")
+    counts: dict[str, int] = {}
+    for resource in stack.resources:
+        if _unjudged(resource.type) and not any(fnmatchcase(resource.type, pattern) for pattern in ignored):
+            counts[resource.type] = counts.get(resource.type, 0) + 1
+    if not counts:
+        return
+    listed = sorted(counts)
+    shown = ", ".join(f"{token} ({counts[token]})" for token in listed[:MAX_LISTED])
+    more = f" and {len(listed) - MAX_LISTED} more" if len(listed) > MAX_LISTED else ""
+    yield violation(
+        f"the pack has no policy for {len(listed)} resource type(s) of security-relevant "
+        f"namespaces in this stack, so their settings were not checked: {shown}{more}. Review "
+        "them by hand (or with another policy pack); list reviewed types in this policy's "
+        "ignoredTypes config to silence this note."
+    )
+
+
+def _workload_tag(stack: StackIndex, _config: PolicyConfig) -> Iterator[Finding]:
+    """A stack tag aizone:workload the pack does not recognise (e.g. `AI-workload`, `yes`): the
+    stack would silently be judged by universal rules only until it holds an AI resource."""
+    value = stack.tags.get(scope.WORKLOAD_TAG)
+    if value is None or scope.tagged_ai(stack.tags):
+        return
+    yield violation(
+        f"the stack tag {scope.WORKLOAD_TAG} is '{value}', which the pack does not recognise: "
+        "set it to 'ai' to have the landing-zone policies judge this stack from its first "
+        "resource on, or remove the tag (stacks holding AI resources are judged in full anyway)."
+    )
+
+
+POLICIES: tuple[StackPolicySpec, ...] = (
+    StackPolicySpec(
+        name=scope.SCOPE_POLICY,
+        controls=_CONTROLS,
+        description=(
+            "The pack's scope switch: landing-zone policies judge AI workloads only (auto), every "
+            "stack (always) or none (never); a stack tag aizone:workload must say 'ai'."
+        ),
+        severity="low",
+        remediation=(
+            "Tag AI workload stacks with `pulumi stack tag set aizone:workload ai`; set this "
+            "policy's landingZone config to 'always' for the AI landing zone's policy group or "
+            "'never' for groups that should get universal rules only."
+        ),
+        # It reads resource types, not properties: the fields name the AI types it recognises.
+        fields=(Field(tokens.COGNITIVE_ACCOUNT, "location"), Field(tokens.SEARCH_SERVICE, "location")),
+        config={
+            scope.MODE_KEY: {"type": "string", "enum": list(scope.MODES), "default": scope.DEFAULT_MODE},
+        },
+        level="advisory",
+        rule=_workload_tag,
+    ),
+    StackPolicySpec(
+        name="azurenative-resources-stack-unjudged-types",
+        controls=_CONTROLS,
+        description=(
+            "Resource types of security-relevant Azure namespaces (azure-native and classic azure) "
+            "that no policy of the pack checks are listed, so nothing passes silently."
+        ),
+        severity="low",
+        remediation=(
+            "Review the listed resource types' security settings by hand or with another policy "
+            "pack, then list the reviewed types (fnmatch globs) in this policy's ignoredTypes config."
+        ),
+        # It reads resource types only (every type of the stack against judged_types()).
+        fields=(Field(tokens.STORAGE_ACCOUNT, "location"),),
+        config={"ignoredTypes": {"type": "array", "items": {"type": "string"}, "default": []}},
+        level="advisory",
+        rule=_unjudged_types,
+    ),
+)

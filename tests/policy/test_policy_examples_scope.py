@@ -1,0 +1,84 @@
+"""End to end over gRPC (program under mocks, real pulumi-azure / azure-native SDK classes, the
+pack as its own process): the hardened non-AI stack gets no mandatory finding by default and the
+landing-zone findings once the switch says `always`; the insecure classic-provider stack gets each
+of its problems with its control id."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# (control id, policy, logical name of the resource the finding is on)
+CLASSIC_EXPECTED: tuple[tuple[str, str, str], ...] = (
+    ("ACC-1", "azure-cognitive-account-disable-local-auth", "openai"),
+    ("ACC-7", "azure-cognitive-account-restrict-network-access", "openai"),
+    ("ACC-6", "azure-cognitive-account-managed-identity", "openai"),
+    ("MOD-2a", "azure-cognitive-deployment-custom-rai-policy", "chat"),
+    ("MOD-3", "azure-cognitive-deployment-no-auto-upgrade", "chat"),
+    ("MOD-3", "azure-cognitive-deployment-approved-model", "chat"),
+    ("ACC-1", "azure-storage-account-disable-shared-key", "data"),
+    ("ACC-7", "azure-storage-account-restrict-network-access", "data"),
+    ("RES-5", "azure-storage-account-tls-https-only", "data"),
+    ("DATA-6", "azure-storage-account-hardening", "data"),
+    ("DATA-5", "azure-keyvault-keyvault-purge-protection", "secrets"),
+    ("DATA-7", "azure-keyvault-keyvault-rbac-authorization", "secrets"),
+    ("ACC-7", "azure-keyvault-keyvault-disable-public-network-access", "secrets"),
+    ("ACC-5", "azure-authorization-assignment-least-privilege", "ci-owner"),
+    ("ACC-6", "azure-authorization-assignment-explicit-principal-type", "ci-owner"),
+    ("ACC-1", "azure-containerservice-registry-disable-admin-user", "registry"),
+    ("ACC-7", "azure-containerservice-registry-restrict-network-access", "registry"),
+    ("ACC-1", "azure-search-service-disable-local-auth", "search"),
+    ("ACC-7", "azure-search-service-disable-public-network-access", "search"),
+    ("RES-5", "azure-apimanagement-service-tls-protocols", "gateway"),
+    ("ACC-7", "azure-apimanagement-service-restrict-public-network-access", "gateway"),
+    ("MOD-4", "azure-apimanagement-service-managed-identity", "gateway"),
+    ("RES-5", "azure-containerapp-app-https-ingress", "web"),
+    ("ACC-1", "azure-operationalinsights-analyticsworkspace-disable-local-auth", "logs"),
+)
+
+
+def _controls(finding: Any) -> tuple[str, ...]:
+    message = finding.message.split("\n", 1)[-1]
+    tag = message[1 : message.index("] ")] if message.startswith("[") else ""
+    return tuple(part.strip() for part in tag.split(",") if part.strip())
+
+
+def _preview(program: str, config: dict[str, Any] | None = None) -> list[Any]:
+    import offline_preview
+
+    result = offline_preview.run(ROOT / "examples" / program, "dev", ROOT / "policy_pack", config)
+    assert result.program_errors == []
+    return result.findings
+
+
+@pytest.fixture(scope="module")
+def classic_findings() -> list[Any]:
+    return _preview("insecure-classic")
+
+
+@pytest.mark.parametrize(("control", "policy", "resource"), CLASSIC_EXPECTED, ids=[f"{c}-{p}" for c, p, _ in CLASSIC_EXPECTED])
+def test_insecure_classic_problem_is_reported(classic_findings: list[Any], control: str, policy: str, resource: str) -> None:
+    matching = [f for f in classic_findings if f.policy == policy and (f.urn or "").endswith(f"::{resource}")]
+    assert matching, f"{policy} reported nothing on {resource}"
+    assert all(f.level == "mandatory" and control in _controls(f) for f in matching), matching
+
+
+def test_every_classic_finding_names_its_control(classic_findings: list[Any]) -> None:
+    assert classic_findings and all(_controls(f) for f in classic_findings)
+    # The one type of the example no policy reads is named, not passed silently.
+    unjudged = [f for f in classic_findings if f.policy == "azurenative-resources-stack-unjudged-types"]
+    assert [f.level for f in unjudged] == ["advisory"] and "azure:containerapp/environment:Environment" in unjudged[0].message
+
+
+def test_hardened_non_ai_stack_gets_no_mandatory_finding() -> None:
+    assert [f for f in _preview("hardened-non-ai") if f.level == "mandatory"] == []
+
+
+def test_hardened_non_ai_stack_judged_as_landing_zone_when_switched_on() -> None:
+    findings = _preview("hardened-non-ai", {"azurenative-resources-stack-landing-zone-scope": {"landingZone": "always"}})
+    mandatory = {f.policy for f in findings if f.level == "mandatory"}
+    assert {"azurenative-storage-storageaccount-boundary-tag", "azurenative-resources-dataresource-deletion-protection"} <= mandatory
