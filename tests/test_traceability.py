@@ -61,7 +61,7 @@ def test_policy_locations_are_where_each_spec_is_named(rows: list[Row]) -> None:
     seen = set()
     for row in rows:
         for policy in row.policies:
-            assert policy.where is not None and policy.where.path.startswith("policy_pack/aizone_policy/policies/"), policy
+            assert policy.where is not None and policy.where.path.startswith("policy_pack/aizone_policy/"), policy
             assert f'"{policy.name}"' in source_line(policy.where), policy
             assert policy.rule is not None
             assert "def " in source_line(policy.rule) or "lambda" in source_line(policy.rule), policy

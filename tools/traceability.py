@@ -208,13 +208,16 @@ def _string_lines(path: Path) -> dict[str, int]:
 
 def collect_policies() -> list[PolicyRef]:
     """Every policy spec of the pack, in pack order, with where it is defined: the line of its name
-    in the module whose POLICIES holds it (else in any policy module)."""
+    in the module whose POLICIES holds it, else in any module of the pack (a shared constant)."""
     from aizone_policy.framework import ResourcePolicySpec
     from aizone_policy.policies import ALL_SPECS
 
     origin: dict[str, Path] = {}
     literals: dict[Path, dict[str, int]] = {}
-    for module in _modules("aizone_policy.policies"):
+    # Policy modules first, then the rest of the pack (a name may be a constant of another module).
+    modules = list(_modules("aizone_policy.policies"))
+    modules += [module for module in _modules("aizone_policy") if module not in modules]
+    for module in modules:
         source = Path(inspect.getsourcefile(module) or "")
         literals[source] = _string_lines(source)
         for spec in getattr(module, "POLICIES", ()):
