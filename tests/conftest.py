@@ -82,3 +82,19 @@ def created_purview_plan(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from .plans import created_purview_config, record
 
     return record(tmp_path_factory.mktemp("created-purview"), created_purview_config())
+
+
+@pytest.fixture(scope="session")
+def wheel_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The distribution's wheel, built once per session (tests/distribution.py)."""
+    from .distribution import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="session")
+def installed_python(wheel_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The python of one fresh virtual environment with the wheel installed, shared by the session."""
+    from .distribution import make_venv
+
+    return make_venv(tmp_path_factory.mktemp("venv") / "env", wheel_path)

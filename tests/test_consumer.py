@@ -9,22 +9,29 @@ What these tests prove:
   mandatory finding. The offline preview itself is repository code, not part of the wheel: it is
   put on that interpreter's path alone (a directory holding only a link to it).
 - `test_consumer_requirements_resolve_from_its_directory`: `pip install -r requirements.txt`, run
-  from examples/consumer as the Pulumi CLI runs it, resolves `../..` to this repository's
-  distribution (dry run into a fresh environment: nothing is built into the source tree).
+  from examples/consumer as the Pulumi CLI runs it, installs this repository's distribution: its
+  one path requirement, `../..` resolved from that directory, is this repository's project
+  (`pulumi-aizone`, the version the wheel is built with), and the SDK pins are the ones the
+  program is verified with, inside the library's ranges. Read from the files, as pip reads them:
+  no resolver run, nothing built.
+
+The wheel and its virtual environment are built once per session and shared with
+tests/test_packaging.py (tests/distribution.py, fixtures in tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+from packaging.requirements import InvalidRequirement, Requirement
 
 import aizone
 
-from .test_packaging import clean_env, installed_python, make_venv, wheel_path  # noqa: F401  (fixtures)
+from .distribution import clean_env
 
 ROOT = Path(__file__).resolve().parents[1]
 CONSUMER = ROOT / "examples" / "consumer"
@@ -47,7 +54,7 @@ print(json.dumps({
 
 
 @pytest.fixture(scope="module")
-def consumer_run(installed_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:  # noqa: F811
+def consumer_run(installed_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     shim = tmp_path_factory.mktemp("shim")
     (shim / "offline_preview").symlink_to(ROOT / "offline_preview", target_is_directory=True)
     driver = shim / "driver.py"
@@ -61,7 +68,7 @@ def consumer_run(installed_python: Path, tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest.mark.controls("MOD-2a", "DATA-3", "ACC-5")
-def test_consumer_preview_from_installed_wheel(consumer_run: dict, installed_python: Path) -> None:  # noqa: F811
+def test_consumer_preview_from_installed_wheel(consumer_run: dict, installed_python: Path) -> None:
     environment = installed_python.parents[1].resolve()
     for key in ("components", "policy"):
         path = Path(consumer_run[key]).resolve()
@@ -100,17 +107,37 @@ def test_consumer_without_platform_policy_config_is_told_about_defender(consumer
     assert {finding["policy"] for finding in consumer_run["findings"]} <= {"azurenative-cognitiveservices-account-output-monitoring"}
 
 
-def test_consumer_requirements_resolve_from_its_directory(wheel_path: Path, tmp_path: Path) -> None:  # noqa: F811
-    python = make_venv(tmp_path / "env", wheel_path)
-    report = tmp_path / "report.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--disable-pip-version-check", "-q",
-         "--dry-run", "--ignore-installed", "--no-deps", "--report", str(report), "-r", "requirements.txt"],
-        cwd=CONSUMER, env=clean_env(), capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    install = {item["metadata"]["name"].lower().replace("_", "-"): item for item in json.loads(report.read_text())["install"]}
-    library = install["pulumi-aizone"]
-    assert library["metadata"]["version"] == aizone.__version__
-    assert Path(library["download_info"]["url"].removeprefix("file://")).resolve() == ROOT.resolve()
-    assert {"pulumi", "pulumi-azure-native", "pulumi-azuread"} <= set(install)
+def _requirement_lines(path: Path) -> list[str]:
+    """The requirement lines of a requirements file: comments and blank lines dropped, as pip does."""
+    lines = [line.split(" #", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def _is_path(line: str) -> bool:
+    """pip treats a line as a local path when it is not a requirement specifier (`name[...]op...`)."""
+    try:
+        Requirement(line)
+    except InvalidRequirement:
+        return True
+    return line.startswith((".", "/"))
+
+
+def test_consumer_requirements_resolve_from_its_directory() -> None:
+    lines = _requirement_lines(CONSUMER / "requirements.txt")
+    assert not [line for line in lines if line.startswith("-")], "options would change how pip resolves"
+    (path,) = [line for line in lines if _is_path(line)]
+    project = (CONSUMER / path).resolve()
+    assert project == ROOT.resolve()
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["name"] == "pulumi-aizone"
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "aizone.__version__"}
+    assert (project / "aizone" / "__init__.py").read_text(encoding="utf-8").count(f'__version__ = "{aizone.__version__}"') == 1
+    # The SDK pins: the program's own verified versions, each inside the library's range.
+    pins = {Requirement(line).name: Requirement(line) for line in lines if not _is_path(line)}
+    assert set(pins) == {"pulumi", "pulumi-azure-native", "pulumi-azuread"}
+    verified = {Requirement(line).name: Requirement(line) for line in _requirement_lines(ROOT / "requirements.txt") if not _is_path(line)}
+    ranges = {Requirement(item).name: Requirement(item).specifier for item in pyproject["project"]["dependencies"]}
+    for name, pin in pins.items():
+        (spec,) = pin.specifier
+        assert spec.operator == "==" and pin.specifier == verified[name].specifier, name
+        assert ranges[name].contains(spec.version), (name, spec.version, str(ranges[name]))

@@ -1,89 +1,24 @@
 """The distribution is a real package: the wheel holds what a consumer needs and nothing else, its
 metadata says what the library requires, and it works installed in a fresh virtual environment,
-away from this repository.
-
-Building needs the build backend from PyPI (setuptools >= 77, in pip's isolated build
-environment). The tests skip only when that download is impossible (no index reachable) and the
-`CI` environment variable is not set; in CI a failed build fails.
-
-The fresh environment is `python -m venv` plus the wheel (`pip install --no-deps`). To keep it fast
-it reuses the heavy SDKs (pulumi, pulumi-azure-native, ...) of the environment running the tests
-through a path entry (`*.pth`), not as installed packages: a `.pth` file's path entries are not
-site directories, so that environment's editable install of this repository is not active there.
-The tests assert that `aizone` and `aizone_policy` are imported from the fresh environment.
+away from this repository. The wheel and the environment are built once per session and shared
+with tests/test_consumer.py (tests/distribution.py, fixtures in tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import email.parser
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
-import sysconfig
 import time
 import zipfile
 from pathlib import Path
 
-import pytest
-
 import aizone
 
+from .distribution import clean_env
+
 ROOT = Path(__file__).resolve().parents[1]
-_OFFLINE = re.compile(r"(Could not find a version that satisfies the requirement setuptools|No matching distribution found"
-                      r"|Failed to establish a new connection|Temporary failure in name resolution|Network is unreachable)")
-_IGNORED = shutil.ignore_patterns("venv", ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", "*.pyc")
-
-
-def _build_wheel(destination: Path) -> Path:
-    """`pip wheel --no-deps` of a copy of the source tree (the build writes into its source)."""
-    source = destination / "src"
-    shutil.copytree(ROOT, source, ignore=_IGNORED)
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "-q", "-w",
-         str(destination / "dist"), str(source)],
-        capture_output=True, text=True, timeout=300,
-    )
-    if result.returncode != 0:
-        if _OFFLINE.search(result.stdout + result.stderr) and not os.environ.get("CI"):
-            pytest.skip("building the wheel needs setuptools from a package index, and none is reachable")
-        raise AssertionError(f"pip wheel failed:\n{result.stdout}\n{result.stderr}")
-    (wheel,) = (destination / "dist").glob("pulumi_aizone-*.whl")
-    return wheel
-
-
-def make_venv(directory: Path, wheel: Path) -> Path:
-    """A fresh virtual environment with the wheel installed; returns its python."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(directory)], check=True, timeout=120)
-    python = directory / "bin" / "python"
-    site_packages = Path(
-        subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                       check=True, capture_output=True, text=True).stdout.strip()
-    )
-    (site_packages / "zz_reused_sdks.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--disable-pip-version-check", "-q",
-         "--no-deps", "--no-index", "--ignore-installed", str(wheel)],
-        check=True, capture_output=True, text=True, timeout=300,
-    )
-    return python
-
-
-def clean_env() -> dict[str, str]:
-    """The environment without anything that would put this repository on sys.path."""
-    return {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
-
-
-@pytest.fixture(scope="session")
-def wheel_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _build_wheel(tmp_path_factory.mktemp("wheel"))
-
-
-@pytest.fixture(scope="session")
-def installed_python(wheel_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_venv(tmp_path_factory.mktemp("venv") / "env", wheel_path)
 
 
 def _metadata(wheel: Path) -> email.message.Message:

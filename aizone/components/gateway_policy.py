@@ -36,6 +36,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
+from .base import implements
+
 # The token audience of Azure AI services (Azure OpenAI, Content Safety): what the gateway's
 # managed identity asks Entra ID for. https://learn.microsoft.com/azure/ai-services/authentication
 COGNITIVE_SERVICES_RESOURCE = "https://cognitiveservices.azure.com"
@@ -91,6 +93,7 @@ class InferencePolicySpec:
     emit_token_metrics: bool = True
 
 
+@implements("MOD-4")
 def inference_policy(spec: InferencePolicySpec) -> str:
     """The policy document of the inference API (see the module docstring for what it enforces)."""
     _check(spec)

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Collection, Union
 
+from .base import implements
+
 DIGEST_ALGORITHM = "sha256"
 _HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 # OCI distribution spec: a repository is one or more lower-case path components separated by '/',
@@ -80,6 +82,7 @@ def sha256_of(artifact: Artifact) -> str:
     return digest.hexdigest()
 
 
+@implements("MOD-3")
 def verify_artifact(artifact: Artifact, expected_sha256: str, name: str | None = None) -> str:
     """Check that a model artifact (a file path or its bytes) has the configured SHA-256 digest
     (MOD-3). Returns the verified digest; raises IntegrityError naming the artifact with the
@@ -140,6 +143,7 @@ def parse_image(image: str) -> ImageReference:
     return ImageReference(registry.lower(), path, digest)
 
 
+@implements("MOD-3", "EXEC-2")
 def require_pinned_image(image: str, allowed_registries: Collection[str]) -> ImageReference:
     """An image that is pinned by digest and comes from an allowed registry host (EXEC-2), else an
     IntegrityError that says why it is refused. Registry hosts compare case-insensitively."""

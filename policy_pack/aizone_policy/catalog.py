@@ -1,6 +1,7 @@
 """The control catalog as data: the single source of truth for control ids.
 
-Every control of the secure-AI landing zone (shared/CONTROLS.md) is one `Control` here. Components
+Every control of the secure-AI landing zone is one `Control` here (docs/CONTROLS.md is the catalog
+as a document, generated from this module by `python -m tools.catalog_doc`). Components
 name the controls they implement, every policy names its control ids (and takes its default
 enforcement level and its Microsoft cloud security benchmark mapping from here), and tests name the
 controls they prove, so a traceability report can join control -> component -> policy -> test.

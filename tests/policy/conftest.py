@@ -24,7 +24,8 @@ for path in (str(REPO_ROOT), str(HERE)):
 from aizone_policy.harness import PackAnalyzer  # noqa: E402
 from aizone_policy.scope import SCOPE_POLICY  # noqa: E402
 
-# In-process analysis reconfigures the Pulumi runtime when all three are set (DESIGN.md section 4).
+# In-process analysis reconfigures the Pulumi runtime when all three are set (pulumi_policy's
+# `_configure_runtime_settings`, see aizone_policy/harness.py), so the session runs without them.
 _RUNTIME_ENV = ("PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_DRY_RUN")
 
 

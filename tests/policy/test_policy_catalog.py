@@ -1,4 +1,4 @@
-"""The control catalog is complete and consistent with CONTROLS.md, every policy names existing
+"""The control catalog is complete and consistent with docs/CONTROLS.md, every policy names existing
 controls and carries the metadata RES-1 requires, and every policy is proven by a test."""
 
 from __future__ import annotations
@@ -10,27 +10,17 @@ from pathlib import Path
 
 import pytest
 from policy_cases import VIOLATIONS
+from pulumi.runtime.proto import analyzer_pb2
 from test_policy_stack import STACK_VIOLATIONS
 
 from aizone_policy import catalog
 from aizone_policy.harness import PackAnalyzer
 from aizone_policy.policies import ALL_SPECS
-from pulumi.runtime.proto import analyzer_pb2
+from tools import catalog_doc
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# Where the workspace keeps the shared control catalog (CI copies shared/ beside its fresh clone).
-WORKSPACE_CONTROLS_MD = Path("/work/shared/CONTROLS.md")
-
-
-def find_controls_md(repo_root: Path, fallback: Path = WORKSPACE_CONTROLS_MD) -> Path | None:
-    """shared/CONTROLS.md beside the repository, else the workspace's copy, else None."""
-    for candidate in (repo_root.parent / "shared" / "CONTROLS.md", fallback):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-CONTROLS_MD = find_controls_md(REPO_ROOT)
+# The catalog as a document, generated from the catalog data by tools/catalog_doc.py.
+CONTROLS_MD = REPO_ROOT / "docs" / "CONTROLS.md"
 ROW = re.compile(r"^\|\s*((?:RES|MOD|ACC|DATA|EXEC)-[0-9]+[a-z]?)\s*\|")
 POLICY_NAME = re.compile(r"^(?:azurenative|azure|azuread)-[a-z]+-[a-z]+-[a-z0-9]+(?:-[a-z0-9]+)*$")
 MCSB_V1 = re.compile(r"^(NS|IM|PA|DP|AM|LT|IR|PV|ES|BR|DS|GS)-[0-9]{1,2}$")
@@ -47,7 +37,7 @@ WITHOUT_POLICY = {"RES-1", "RES-3", "ACC-4", "EXEC-5"}
 
 
 def _markdown_rows(controls_md: Path) -> dict[str, tuple[frozenset[str], str]]:
-    """{id: (enforced-by letters, level)} from the control tables of CONTROLS.md."""
+    """{id: (enforced-by letters, level)} from the control tables of docs/CONTROLS.md."""
     rows: dict[str, tuple[frozenset[str], str]] = {}
     for line in controls_md.read_text(encoding="utf-8").splitlines():
         match = ROW.match(line)
@@ -58,29 +48,23 @@ def _markdown_rows(controls_md: Path) -> dict[str, tuple[frozenset[str], str]]:
     return rows
 
 
-def test_controls_md_is_found_beside_the_clone_first(tmp_path: Path) -> None:
-    clone, workspace = tmp_path / "clone", tmp_path / "workspace" / "CONTROLS.md"
-    clone.mkdir()
-    assert find_controls_md(clone, workspace) is None
-    workspace.parent.mkdir()
-    workspace.write_text("| RES-1 |", encoding="utf-8")
-    assert find_controls_md(clone, workspace) == workspace
-    beside = tmp_path / "shared" / "CONTROLS.md"
-    beside.parent.mkdir()
-    beside.write_text("| RES-1 |", encoding="utf-8")
-    assert find_controls_md(clone, workspace) == beside
+@pytest.mark.controls("RES-1")
+def test_controls_md_is_generated_from_the_catalog() -> None:
+    """docs/CONTROLS.md is exactly what the catalog and the policy specs render (not stale)."""
+    assert catalog_doc.main(["--check"]) == 0, "docs/CONTROLS.md is stale: run `python -m tools.catalog_doc`"
 
 
-@pytest.mark.skipif(CONTROLS_MD is None, reason="shared/CONTROLS.md is neither beside the repository nor in /work/shared")
 @pytest.mark.controls("RES-1")
 def test_catalog_has_every_control_of_controls_md() -> None:
-    assert CONTROLS_MD is not None
     rows = _markdown_rows(CONTROLS_MD)
     assert set(rows) == set(catalog.CONTROLS_BY_ID)
     for control_id, (by, level) in rows.items():
         control = catalog.get_control(control_id)
         assert control.enforced_by == by, control_id
         assert (control.level or "-") == level, control_id
+    text = CONTROLS_MD.read_text(encoding="utf-8")
+    for spec in ALL_SPECS:
+        assert f"`{spec.name}`" in text, f"docs/CONTROLS.md does not name {spec.name}"
 
 
 def test_catalog_entries_are_well_formed() -> None:
