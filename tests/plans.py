@@ -24,11 +24,12 @@ def record(tmp_path: Path, config: dict[str, Any] | None = None, subscription: s
            program: Path | None = None, stack: str = "variant") -> dict[str, Any]:
     """Record the real program (or `program`) with `config` (default: the dev stack's) under the
     mocks' subscription `subscription`; returns {resources, calls, errors}."""
-    if program is None:
+    if program is None or config is not None:
+        source = program or ROOT
         program = tmp_path / "program"
         program.mkdir(parents=True)
         for name in ("__main__.py", "Pulumi.yaml"):
-            (program / name).symlink_to(ROOT / name)
+            (program / name).symlink_to(source / name)
         (program / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config or dev_config()}))
     env = {key: value for key, value in os.environ.items() if not key.startswith("PULUMI_")}
     if subscription:

@@ -86,7 +86,7 @@ def other_subscription_plan(tmp_path_factory: pytest.TempPathFactory) -> dict[st
 
 @pytest.fixture(scope="module")
 def same_subscription_plan(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return record(tmp_path_factory.mktemp("same"), dev_config())
+    return record(tmp_path_factory.mktemp("same"), dev_config(), stack="dev")  # names depend on the stack too
 
 
 def _dev_names(dev_plan: Plan) -> dict[str, str]:

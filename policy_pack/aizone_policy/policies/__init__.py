@@ -54,3 +54,4 @@ ALL_SPECS: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     *classic_access.POLICIES,
     *coverage.POLICIES,
 )
+coverage.set_judged(ALL_SPECS)

@@ -14,14 +14,14 @@ Both are advisory: they inform and never block.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Final
 
 from .. import scope, tokens
 from ..config import PolicyConfig
-from ..framework import Field, Finding, StackPolicySpec, violation
+from ..framework import Field, Finding, PolicySpec, ResourcePolicySpec, StackPolicySpec, violation
 from ..stackindex import StackIndex
 
 _CONTROLS = ("ACC-8",)
@@ -63,23 +63,29 @@ def namespace(type_token: str) -> str:
     return ""
 
 
-@lru_cache(maxsize=1)
-def judged_types() -> frozenset[str]:
-    """Every type a policy of the pack reads: resource policies' types and every field's type."""
-    from . import ALL_SPECS  # the package imports this module: read its specs at first use
-    from ..framework import ResourcePolicySpec
+_JUDGED: set[str] = set()
 
-    judged: set[str] = set()
-    for spec in ALL_SPECS:
+
+def set_judged(specs: Iterable[PolicySpec]) -> None:
+    """Record every type a policy of the pack reads (resource policies' types and every field's
+    type). The policies package calls it once with ALL_SPECS, so this module needs no import of
+    the package that imports it."""
+    _JUDGED.clear()
+    for spec in specs:
         if isinstance(spec, ResourcePolicySpec):
-            judged.update(spec.resource_types)
-        judged.update(field.type_token for field in spec.fields)
-    return frozenset(judged)
+            _JUDGED.update(spec.resource_types)
+        _JUDGED.update(field.type_token for field in spec.fields)
+    _unjudged.cache_clear()
+
+
+def judged_types() -> frozenset[str]:
+    """Every type a policy of the pack reads."""
+    return frozenset(_JUDGED)
 
 
 @lru_cache(maxsize=4096)
 def _unjudged(type_token: str) -> bool:
-    return namespace(type_token) in SECURITY_NAMESPACES and type_token not in judged_types()
+    return namespace(type_token) in SECURITY_NAMESPACES and type_token not in _JUDGED
 
 
 def _unjudged_types(stack: StackIndex, config: PolicyConfig) -> Iterator[Finding]:
