@@ -19,12 +19,16 @@ import pulumi
 
 from . import __version__
 from .components.agents import AgentIdentity
+from .components.key_vault import KeyVault
 
 PACKAGE = "aizone"
 
 # Every component a program in another language may construct. Behaviour is expressed as data in
 # each component's args (grants as `role_assignments`, options as nested args), never as callables.
-COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (AgentIdentity,)
+COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (
+    AgentIdentity,
+    KeyVault,
+)
 
 
 def schema() -> dict[str, object]:

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "provider" / "schema.json"
 PROBE = ROOT / "tests" / "fixtures" / "provider" / "construct.py"
 
+HUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub/providers/hub"
 PLACEMENT = {"resourceGroupName": "rg-probe", "location": "swedencentral", "tags": {"owner": "platform"}}
 # One valid camelCase input set per served component (what another language sends).
 SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
@@ -28,6 +29,13 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
         "boundary": "internal",
         "owner": "owner@contoso.com",
         "identityName": "id-agent-coder",
+    },
+    "KeyVault": {
+        "placement": PLACEMENT,
+        "vaultName": "kv-probe",
+        "tenantId": "11111111-1111-1111-1111-111111111111",
+        "networking": {"subnetId": f"{HUB}/subnets/privateEndpoints", "zoneIds": {"privatelink.vaultcore.azure.net": f"{HUB}/privateDnsZones/vault"}},
+        "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"},
     },
 }
 

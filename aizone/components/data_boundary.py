@@ -16,7 +16,7 @@ from pulumi_azure_native import authorization, storage
 from aizone_policy.reference import APPLICATION_TAG, BOUNDARY_TAG
 
 from .base import Diagnostics, Placement, PrivateNetworking, implements
-from .grants import GrantError, Principal, grant_role
+from .grants import Grant, GrantError, KeepsGrants, Principal, grant_role
 from .network import add_private_endpoint
 from .observability import add_diagnostic_settings
 from . import naming
@@ -46,7 +46,7 @@ def check_same_boundary(principal: Principal, application: str, boundary: str) -
 
 
 @implements("DATA-1", "DATA-2", "DATA-3", "DATA-5", "DATA-6", "ACC-1", "ACC-7", "RES-2", "RES-4", "RES-5")
-class DataBoundary(pulumi.ComponentResource):
+class DataBoundary(KeepsGrants, pulumi.ComponentResource):
     """One application's dataset: a hardened storage account and a private `data` container."""
 
     account: storage.StorageAccount
@@ -144,17 +144,17 @@ class DataBoundary(pulumi.ComponentResource):
         )
         self.register_outputs({"account_id": self.account.id, "boundary": boundary})
 
-    def grant_read(self, principal: Principal) -> authorization.RoleAssignment:
+    def grant_read(self, principal: Principal) -> Grant[authorization.RoleAssignment]:
         """Blob read access for an identity of this boundary only (DATA-3)."""
         self._check_boundary(principal)
         return self._grant(principal, READ_ROLE)
 
-    def grant_write(self, principal: Principal) -> authorization.RoleAssignment:
+    def grant_write(self, principal: Principal) -> Grant[authorization.RoleAssignment]:
         """Blob read/write access for an identity of this boundary only (DATA-3)."""
         self._check_boundary(principal)
         return self._grant(principal, WRITE_ROLE)
 
-    def grant_governance_read(self, principal: Principal) -> authorization.RoleAssignment:
+    def grant_governance_read(self, principal: Principal) -> Grant[authorization.RoleAssignment]:
         """Read access for the data governance scanner (Microsoft Purview, DATA-4), which classifies
         every boundary's data and is not an application: it carries no boundary of its own.
 
@@ -166,25 +166,27 @@ class DataBoundary(pulumi.ComponentResource):
         Purview's Data Source Admin role for the person who registers it), so none is granted."""
         if principal.boundary is not None:
             raise GrantError(f"{principal.name}: governance read is for the platform's scanner identity, not an application's")
-        return grant_role(
+        return self._keep(grant_role(
             f"{self._logical_name}-reader-{principal.name}",
             READ_ROLE,
-            self.account,
-            principal,
+            scope_id=self.account.id,
+            scope_name=f"{self._logical_name}-storage",
+            principal=principal,
             allowed_roles={READ_ROLE},
             parent=self,
-        )
+        ))
 
     def _check_boundary(self, principal: Principal) -> None:
         check_same_boundary(principal, self.application, self.boundary)
 
-    def _grant(self, principal: Principal, role: str) -> authorization.RoleAssignment:
-        return grant_role(
+    def _grant(self, principal: Principal, role: str) -> Grant[authorization.RoleAssignment]:
+        return self._keep(grant_role(
             f"{self._logical_name}-{role.split()[-1].lower()}-{principal.name}",
             role,
-            self.account,
-            principal,
+            scope_id=self.account.id,
+            scope_name=f"{self._logical_name}-storage",
+            principal=principal,
             allowed_roles={READ_ROLE, WRITE_ROLE},
             parent=self,
             sub_scope="/blobServices/default/containers/data",
-        )
+        ))

@@ -10,8 +10,8 @@ from pulumi_azure_native import applicationinsights, authorization, monitor, ope
 
 from aizone_policy import reference
 
-from .base import Diagnostics, Placement, implements
-from .grants import Principal, grant_role
+from .base import Diagnostics, DiagnosticsArgs, Placement, as_diagnostics, implements
+from .grants import Grant, KeepsGrants, Principal, grant_role
 
 
 @implements("RES-2")
@@ -52,7 +52,7 @@ class Observability(pulumi.ComponentResource):
 
 
 @implements("RES-2")
-class AppInsights(pulumi.ComponentResource):
+class AppInsights(KeepsGrants, pulumi.ComponentResource):
     """A workspace-based Application Insights component that accepts only Entra ID authenticated
     telemetry (ACC-1).
 
@@ -97,16 +97,17 @@ class AppInsights(pulumi.ComponentResource):
         add_diagnostic_settings(name, self.component.id, diagnostics, parent=self, logs=False)
         self.register_outputs({"component_id": self.component.id})
 
-    def grant_publisher(self, principal: Principal, parent: pulumi.Resource) -> authorization.RoleAssignment:
+    def grant_publisher(self, principal: Principal, parent: pulumi.Resource) -> Grant[authorization.RoleAssignment]:
         """Let `principal` send telemetry (Entra ID authenticated ingestion) to this component only."""
-        return grant_role(
+        return self._keep(grant_role(
             f"{self._logical_name}-publisher-{principal.name}",
             PUBLISHER_ROLE,
-            self.component,
-            principal,
+            scope_id=self.component.id,
+            scope_name=f"{self._logical_name}-appi",
+            principal=principal,
             allowed_roles=(PUBLISHER_ROLE,),
             parent=parent,
-        )
+        ))
 
 
 # "Although the Monitoring Metrics Publisher role says 'metrics', it publishes all telemetry to the
@@ -117,7 +118,7 @@ PUBLISHER_ROLE = "Monitoring Metrics Publisher"
 def add_diagnostic_settings(
     name: str,
     resource_uri: pulumi.Input[str],
-    diagnostics: Diagnostics,
+    diagnostics: Diagnostics | DiagnosticsArgs,
     parent: pulumi.Resource,
     logs: bool = True,
     metrics: bool = True,
@@ -127,7 +128,9 @@ def add_diagnostic_settings(
     accounts, `RequestResponse` and `AzureOpenAIRequestUsage`) and its metrics to the central
     workspace. `resource_uri` may be a service sub-resource, e.g. a storage account's
     `<id>/blobServices/default`, where that service's logs live; pass `metrics=False` where the
-    target has no metrics, `logs=False` where it has only metrics (a storage account itself)."""
+    target has no metrics, `logs=False` where it has only metrics (a storage account itself).
+    `diagnostics` may be the dataclass or the args TypedDict."""
+    diagnostics = as_diagnostics(diagnostics)
     log_settings = [monitor.DiagnosticsLogSettingsArgs(category_group=reference.DIAGNOSTIC_CATEGORY_GROUPS[0], enabled=True)]
     return monitor.DiagnosticSetting(
         f"{name}-diagnostics",

@@ -33,7 +33,7 @@ import pulumi
 from pulumi_azure_native import authorization, containerregistry as acr, network
 
 from .base import Diagnostics, Placement, PrivateNetworking, implements
-from .grants import Principal, grant_role
+from .grants import Grant, KeepsGrants, Principal, grant_role
 from .network import add_private_endpoint
 from .observability import add_diagnostic_settings
 
@@ -77,7 +77,7 @@ def login_server_for(registry_name: str) -> str:
 
 
 @implements("EXEC-2", "ACC-1", "ACC-5", "ACC-7", "RES-2", "RES-4")
-class ContainerRegistry(pulumi.ComponentResource):
+class ContainerRegistry(KeepsGrants, pulumi.ComponentResource):
     """A private Premium registry that serves reviewed images to identities holding AcrPull."""
 
     registry: acr.Registry
@@ -100,7 +100,7 @@ class ContainerRegistry(pulumi.ComponentResource):
             raise ValueError(f"{name}: registry name {registry_name!r} must be 5-50 letters and digits (no '-' or '_')")
         super().__init__("aizone:execution:ContainerRegistry", name, None, opts)
         self._logical_name = name
-        self._pull_grants: dict[str, authorization.RoleAssignment] = {}
+        self._pull_grants: dict[str, Grant[authorization.RoleAssignment]] = {}
         self.host = login_server_for(registry_name)
         self.registry = acr.Registry(
             f"{name}-registry",
@@ -137,7 +137,7 @@ class ContainerRegistry(pulumi.ComponentResource):
         self.login_server = self.registry.login_server
         self.register_outputs({"registry_id": self.registry.id, "login_server": self.login_server})
 
-    def grant_pull(self, principal: Principal) -> authorization.RoleAssignment:
+    def grant_pull(self, principal: Principal) -> Grant[authorization.RoleAssignment]:
         """Let `principal` pull images from this registry and nothing else (AcrPull on this
         registry only). One assignment per principal: asking twice returns the same one. A
         consumer that pulls at create time must depend on the returned assignment, and role
@@ -145,13 +145,14 @@ class ContainerRegistry(pulumi.ComponentResource):
         existing = self._pull_grants.get(principal.name)
         if existing is not None:
             return existing
-        grant = grant_role(
+        grant = self._keep(grant_role(
             f"{self._logical_name}-pull-{principal.name}",
             PULL_ROLE,
-            self.registry,
-            principal,
+            scope_id=self.registry.id,
+            scope_name=f"{self._logical_name}-registry",
+            principal=principal,
             allowed_roles=PULL_ROLES,
             parent=self,
-        )
+        ))
         self._pull_grants[principal.name] = grant
         return grant

@@ -12,17 +12,17 @@ from pulumi_azure_native import authorization, resources
 from ..components import ai_services, data_boundary, gateway, key_vault, naming, purview, registry
 from ..components.agents import AgentIdentity, AgentIdentityArgs, add_agents_to_group
 from ..components.ai_services import AiServices
-from ..components.base import Placement, PlacementArgs
+from ..components.base import DataProtectionArgs, Placement, PlacementArgs, diagnostics_args, networking_args
 from ..components.data_boundary import DataBoundary, storage_account_name
 from ..components.defender import Defender
 from ..components.entra import EntraControls
 from ..components.gateway import AiGateway, InferenceTarget
-from ..components.grants import Principal
+from ..components.grants import Grant, Principal, roles_of
 from ..components.integrity import IntegrityError, require_pinned_image, verify_artifact
 from ..components.monitoring import Alerts
 from ..components.registry import ContainerRegistry, login_server_for
 from ..components.sessions import CodeSessions
-from ..components.key_vault import KeyVault
+from ..components.key_vault import KeyVault, KeyVaultArgs
 from ..components.network import Network, required_zones
 from ..components.observability import AppInsights, Observability
 from ..components.protection import DataProtection, DeletionGuard
@@ -60,6 +60,7 @@ class LandingZone(pulumi.ComponentResource):
         )
         placement = Placement(group.name, settings.location, base_tags)
         placement_args = PlacementArgs(resource_group_name=group.name, location=settings.location, tags=base_tags)
+        protection_args = DataProtectionArgs(protect=protection.protect)
         # Azure refuses to delete the data resources while `data.protect` is on (DATA-5), without
         # the CanNotDelete locks that blocked revoking role assignments (README, "Data protection").
         self.deletion_guard: DeletionGuard | None = None
@@ -143,18 +144,20 @@ class LandingZone(pulumi.ComponentResource):
         )
         self.key_vault = KeyVault(
             f"{name}-kv",
-            placement,
-            vault_name=names.of("keyVault", f"kv{settings.prefix}{settings.environment}"),
-            tenant_id=client.tenant_id,
-            networking=networking,
-            diagnostics=diagnostics,
-            protection=protection,
+            KeyVaultArgs(
+                placement=placement_args,
+                vault_name=names.of("keyVault", f"kv{settings.prefix}{settings.environment}"),
+                tenant_id=client.tenant_id,
+                networking=networking_args(networking),
+                diagnostics=diagnostics_args(diagnostics),
+                protection=protection_args,
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
 
         # One isolated dataset per application, in the application's own boundary (DATA-1..3).
         self.data: dict[str, DataBoundary] = {}
-        inventory: list[dict[str, object]] = []
+        inventory: list[tuple[str, dict[str, object]]] = []  # (principal name, row without its roles)
         for app in settings.applications:
             boundary = DataBoundary(
                 f"{name}-data-{app.name}",
@@ -179,8 +182,8 @@ class LandingZone(pulumi.ComponentResource):
             self.ai.grant_inference(principal)
             boundary.grant_read(principal)
             inventory.append(
-                {"kind": "application", "name": app.name, "application": app.name, "boundary": app.boundary,
-                 "identityId": project.id, "principalId": principal.principal_id, "roles": principal.roles}
+                (principal.name, {"kind": "application", "name": app.name, "application": app.name,
+                                  "boundary": app.boundary, "identityId": project.id, "principalId": principal.principal_id})
             )
 
         # Every agent: its own identity, its own boundary's data, listed in the inventory (ACC-2).
@@ -289,8 +292,14 @@ class LandingZone(pulumi.ComponentResource):
             # group holds its app role (assignment is required on its service principal).
             self.gateway.grant_access(Principal("ai-users", self.entra.users.object_id, principal_type="Group"))
             add_agents_to_group(f"{name}-agents-group", self.entra.agents, list(self.agents.values()), parent=self.entra)
-            eligibility = self.entra.make_admins_eligible(ADMIN_ROLE, self.ai.account)
+            eligibility = self.entra.make_admins_eligible(ADMIN_ROLE, self.ai.account.id, f"{name}-ai-account").resource
 
+        # What each identity holds, from the grants every component made (ACC-2).
+        grants: list[Grant[pulumi.CustomResource]] = [
+            *self.ai.grants(), *self.app_insights.grants(), *self.key_vault.grants(),
+            *(grant for boundary in self.data.values() for grant in boundary.grants()),
+            *self.gateway.grants(), *self.registry.grants(), *self.sessions.grants(), *(self.entra.grants() if self.entra else ()),
+        ]
         self.outputs = {
             "resourceGroupName": group.name,
             "vnetId": self.network.vnet.id,
@@ -310,10 +319,11 @@ class LandingZone(pulumi.ComponentResource):
             "gatewayUrl": self.gateway.inference_url,
             "gatewayAudience": self.gateway.audience,
             "agentInventory": [
-                *inventory,
-                *(agent.inventory_entry() for agent in self.agents.values()),
+                *({**row, "roles": roles_of(principal_name, grants)} for principal_name, row in inventory),
+                *(agent.inventory_entry(grants) for agent in self.agents.values()),
                 {"kind": "gateway", "name": "gateway", "identityId": self.gateway.service.id,
-                 "principalId": self.gateway.principal.principal_id, "roles": self.gateway.principal.roles},
+                 "principalId": self.gateway.principal.principal_id,
+                 "roles": roles_of(self.gateway.principal.name, grants)},
             ],
         }
         if eligibility is not None:

@@ -113,11 +113,10 @@ identity = managedidentity.UserAssignedIdentity(
     ),
 )
 app = Principal(APPLICATION.name, identity.principal_id, boundary=APPLICATION.boundary)
-ai.grant_inference(app)
-data.grant_read(app)
+grants = [ai.grant_inference(app), data.grant_read(app)]
 
 pulumi.export("aiEndpoint", ai.endpoint)
 pulumi.export("modelDeployments", sorted(ai.deployments))
 pulumi.export("storageAccountId", data.account.id)
 pulumi.export("appIdentityClientId", identity.client_id)
-pulumi.export("appRoles", app.roles)
+pulumi.export("appRoles", [grant.describe() for grant in grants])
