@@ -19,7 +19,9 @@ import pulumi
 
 from . import __version__
 from .components.agents import AgentIdentity
+from .components.defender import Defender
 from .components.key_vault import KeyVault
+from .components.protection import DeletionGuard
 
 PACKAGE = "aizone"
 
@@ -28,6 +30,8 @@ PACKAGE = "aizone"
 COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (
     AgentIdentity,
     KeyVault,
+    DeletionGuard,
+    Defender,
 )
 
 

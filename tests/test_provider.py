@@ -37,6 +37,8 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
         "networking": {"subnetId": f"{HUB}/subnets/privateEndpoints", "zoneIds": {"privatelink.vaultcore.azure.net": f"{HUB}/privateDnsZones/vault"}},
         "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"},
     },
+    "DeletionGuard": {"scope": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe", "definitionName": "aizone-deny-delete-probe"},
+    "Defender": {"subscriptionId": "00000000-0000-0000-0000-000000000000", "contactEmails": ["secops@contoso.com"]},
 }
 
 

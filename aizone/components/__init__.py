@@ -10,18 +10,27 @@ This package never imports the landing-zone program (`aizone.landing_zone`); a t
 
 from .agents import Agent, AgentIdentity
 from .ai_services import AiServices, Application, ModelDeployment, ModelRef
-from .base import Diagnostics, Placement, PrivateNetworking
+from .base import (
+    DataProtectionArgs,
+    Diagnostics,
+    DiagnosticsArgs,
+    Placement,
+    PlacementArgs,
+    PrivateNetworking,
+    PrivateNetworkingArgs,
+    RoleAssignmentArgs,
+)
 from .data_boundary import DataBoundary
-from .defender import Defender
+from .defender import Defender, DefenderArgs, DefenderPlanArgs
 from .entra import EntraControls, EntraOptions
 from .gateway import AiGateway, GatewayOptions, InferenceTarget
-from .grants import GrantError, Principal, grant_eligible, grant_role
+from .grants import Grant, GrantError, Principal, grant_eligible, grant_role
 from .integrity import IntegrityError, require_pinned_image, verify_artifact
-from .key_vault import KeyVault
+from .key_vault import KeyVault, KeyVaultArgs
 from .monitoring import AlertOptions, Alerts
 from .network import Network, add_private_endpoint
 from .observability import Observability, add_diagnostic_settings
-from .protection import DataProtection
+from .protection import DataProtection, DeletionGuard, DeletionGuardArgs
 from .purview import Purview
 from .registry import ContainerRegistry, RegistryOptions
 from .sessions import CodeSessions, SessionPoolOptions
@@ -38,24 +47,35 @@ __all__ = [
     "ContainerRegistry",
     "DataBoundary",
     "DataProtection",
+    "DataProtectionArgs",
     "Defender",
+    "DefenderArgs",
+    "DefenderPlanArgs",
+    "DeletionGuard",
+    "DeletionGuardArgs",
     "Diagnostics",
+    "DiagnosticsArgs",
     "EntraControls",
     "EntraOptions",
     "GatewayOptions",
+    "Grant",
     "GrantError",
     "InferenceTarget",
     "IntegrityError",
     "KeyVault",
+    "KeyVaultArgs",
     "ModelDeployment",
     "ModelRef",
     "Network",
     "Observability",
     "Placement",
+    "PlacementArgs",
     "Principal",
     "PrivateNetworking",
+    "PrivateNetworkingArgs",
     "Purview",
     "RegistryOptions",
+    "RoleAssignmentArgs",
     "SessionPoolOptions",
     "add_diagnostic_settings",
     "add_private_endpoint",

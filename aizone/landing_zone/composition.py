@@ -14,7 +14,7 @@ from ..components.agents import AgentIdentity, AgentIdentityArgs, add_agents_to_
 from ..components.ai_services import AiServices
 from ..components.base import DataProtectionArgs, Placement, PlacementArgs, diagnostics_args, networking_args
 from ..components.data_boundary import DataBoundary, storage_account_name
-from ..components.defender import Defender
+from ..components.defender import Defender, DefenderArgs
 from ..components.entra import EntraControls
 from ..components.gateway import AiGateway, InferenceTarget
 from ..components.grants import Grant, Principal, roles_of
@@ -25,7 +25,7 @@ from ..components.sessions import CodeSessions
 from ..components.key_vault import KeyVault, KeyVaultArgs
 from ..components.network import Network, required_zones
 from ..components.observability import AppInsights, Observability
-from ..components.protection import DataProtection, DeletionGuard
+from ..components.protection import DataProtection, DeletionGuard, DeletionGuardArgs
 from ..components.purview import ExistingPurview, Purview
 from .settings import Settings, SettingsError
 
@@ -67,8 +67,7 @@ class LandingZone(pulumi.ComponentResource):
         if protection.protect:
             self.deletion_guard = DeletionGuard(
                 f"{name}-deletion-guard",
-                scope=group.id,
-                definition_name=f"aizone-deny-delete-{names.digest()}",
+                DeletionGuardArgs(scope=group.id, definition_name=f"aizone-deny-delete-{names.digest()}"),
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
@@ -237,8 +236,7 @@ class LandingZone(pulumi.ComponentResource):
         if settings.governance.defender:
             self.defender = Defender(
                 f"{name}-defender",
-                subscription_id=client.subscription_id,
-                contact_emails=settings.governance.security_contacts,
+                DefenderArgs(subscription_id=client.subscription_id, contact_emails=list(settings.governance.security_contacts)),
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
