@@ -21,6 +21,7 @@ from . import __version__
 from .components.agents import AgentIdentity
 from .components.defender import Defender
 from .components.key_vault import KeyVault
+from .components.observability import AppInsights, Observability
 from .components.protection import DeletionGuard
 
 PACKAGE = "aizone"
@@ -32,6 +33,8 @@ COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (
     KeyVault,
     DeletionGuard,
     Defender,
+    Observability,
+    AppInsights,
 )
 
 

@@ -29,7 +29,7 @@ from .integrity import IntegrityError, require_pinned_image, verify_artifact
 from .key_vault import KeyVault, KeyVaultArgs
 from .monitoring import AlertOptions, Alerts
 from .network import Network, add_private_endpoint
-from .observability import Observability, add_diagnostic_settings
+from .observability import AppInsights, AppInsightsArgs, Observability, ObservabilityArgs, add_diagnostic_settings
 from .protection import DataProtection, DeletionGuard, DeletionGuardArgs
 from .purview import Purview
 from .registry import ContainerRegistry, RegistryOptions
@@ -42,6 +42,8 @@ __all__ = [
     "AiServices",
     "AlertOptions",
     "Alerts",
+    "AppInsights",
+    "AppInsightsArgs",
     "Application",
     "CodeSessions",
     "ContainerRegistry",
@@ -68,6 +70,7 @@ __all__ = [
     "ModelRef",
     "Network",
     "Observability",
+    "ObservabilityArgs",
     "Placement",
     "PlacementArgs",
     "Principal",

@@ -24,7 +24,7 @@ from ..components.registry import ContainerRegistry, login_server_for
 from ..components.sessions import CodeSessions
 from ..components.key_vault import KeyVault, KeyVaultArgs
 from ..components.network import Network, required_zones
-from ..components.observability import AppInsights, Observability
+from ..components.observability import AppInsights, AppInsightsArgs, Observability, ObservabilityArgs
 from ..components.protection import DataProtection, DeletionGuard, DeletionGuardArgs
 from ..components.purview import ExistingPurview, Purview
 from .settings import Settings, SettingsError
@@ -73,10 +73,12 @@ class LandingZone(pulumi.ComponentResource):
 
         self.observability = Observability(
             f"{name}-obs",
-            placement,
-            workspace_name=settings.name("log"),
-            retention_days=settings.observability.retention_days,
-            protect=protection.protect,
+            ObservabilityArgs(
+                placement=placement_args,
+                workspace_name=settings.name("log"),
+                retention_days=settings.observability.retention_days,
+                protection=protection_args,
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         zones = required_zones(ai_services.ACCOUNT_TYPE, ai_services.PRIVATE_LINK_GROUPS)
@@ -120,9 +122,7 @@ class LandingZone(pulumi.ComponentResource):
         # Token metrics and request traces of the gateway (workspace-based, Entra ID ingestion only).
         self.app_insights = AppInsights(
             f"{name}-appi",
-            placement,
-            component_name=settings.name("appi"),
-            diagnostics=diagnostics,
+            AppInsightsArgs(placement=placement_args, component_name=settings.name("appi"), diagnostics=diagnostics_args(diagnostics)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         # The AI gateway fronts the models (MOD-4): callers present Entra ID tokens for its app
