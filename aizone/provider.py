@@ -19,6 +19,7 @@ import pulumi
 
 from . import __version__
 from .components.agents import AgentIdentity
+from .components.data_boundary import DataBoundary
 from .components.defender import Defender
 from .components.key_vault import KeyVault
 from .components.observability import AppInsights, Observability
@@ -35,6 +36,7 @@ COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (
     Defender,
     Observability,
     AppInsights,
+    DataBoundary,
 )
 
 

@@ -40,6 +40,14 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
     "DeletionGuard": {"scope": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe", "definitionName": "aizone-deny-delete-probe"},
     "Observability": {"placement": PLACEMENT, "workspaceName": "log-probe", "retentionDays": 120},
     "AppInsights": {"placement": PLACEMENT, "componentName": "appi-probe", "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"}},
+    "DataBoundary": {
+        "placement": PLACEMENT,
+        "application": "hr-assistant",
+        "boundary": "internal",
+        "accountName": "stprobehr",
+        "networking": {"subnetId": f"{HUB}/subnets/privateEndpoints", "zoneIds": {"privatelink.blob.core.windows.net": f"{HUB}/privateDnsZones/blob"}},
+        "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"},
+    },
     "Defender": {"subscriptionId": "00000000-0000-0000-0000-000000000000", "contactEmails": ["secops@contoso.com"]},
 }
 

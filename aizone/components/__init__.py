@@ -20,7 +20,7 @@ from .base import (
     PrivateNetworkingArgs,
     RoleAssignmentArgs,
 )
-from .data_boundary import DataBoundary
+from .data_boundary import DataBoundary, DataBoundaryArgs
 from .defender import Defender, DefenderArgs, DefenderPlanArgs
 from .entra import EntraControls, EntraOptions
 from .gateway import AiGateway, GatewayOptions, InferenceTarget
@@ -48,6 +48,7 @@ __all__ = [
     "CodeSessions",
     "ContainerRegistry",
     "DataBoundary",
+    "DataBoundaryArgs",
     "DataProtection",
     "DataProtectionArgs",
     "Defender",

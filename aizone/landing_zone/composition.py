@@ -13,7 +13,7 @@ from ..components import ai_services, data_boundary, gateway, key_vault, naming,
 from ..components.agents import AgentIdentity, AgentIdentityArgs, add_agents_to_group
 from ..components.ai_services import AiServices
 from ..components.base import DataProtectionArgs, Placement, PlacementArgs, diagnostics_args, networking_args
-from ..components.data_boundary import DataBoundary, storage_account_name
+from ..components.data_boundary import DataBoundary, DataBoundaryArgs, storage_account_name
 from ..components.defender import Defender, DefenderArgs
 from ..components.entra import EntraControls
 from ..components.gateway import AiGateway, InferenceTarget
@@ -160,13 +160,15 @@ class LandingZone(pulumi.ComponentResource):
         for app in settings.applications:
             boundary = DataBoundary(
                 f"{name}-data-{app.name}",
-                placement,
-                application=app.name,
-                boundary=app.boundary,
-                account_name=names.storage(app.name, app.boundary),
-                networking=networking,
-                diagnostics=diagnostics,
-                protection=protection,
+                DataBoundaryArgs(
+                    placement=placement_args,
+                    application=app.name,
+                    boundary=app.boundary,
+                    account_name=names.storage(app.name, app.boundary),
+                    networking=networking_args(networking),
+                    diagnostics=diagnostics_args(diagnostics),
+                    protection=protection_args,
+                ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.data[app.name] = boundary

@@ -24,12 +24,16 @@ from aizone.components import (
     AiServices,
     Application,
     DataBoundary,
+    DataBoundaryArgs,
     Diagnostics,
+    DiagnosticsArgs,
     ModelDeployment,
     ModelRef,
     Placement,
+    PlacementArgs,
     Principal,
     PrivateNetworking,
+    PrivateNetworkingArgs,
 )
 from aizone_policy.reference import APPLICATION_TAG, BOUNDARY_TAG, INVENTORY_TAG
 
@@ -92,12 +96,14 @@ ai = AiServices(
 )
 data = DataBoundary(
     "data",
-    placement,
-    application=APPLICATION.name,
-    boundary=APPLICATION.boundary,
-    account_name=f"st{prefix}supportbot",
-    networking=networking,
-    diagnostics=diagnostics,
+    DataBoundaryArgs(
+        placement=PlacementArgs(resource_group_name=group.name, location=location, tags={"owner": "support-team"}),
+        application=APPLICATION.name,
+        boundary=APPLICATION.boundary,
+        account_name=f"st{prefix}supportbot",
+        networking=PrivateNetworkingArgs(subnet_id=subnet_id, zone_ids=zone_ids),
+        diagnostics=DiagnosticsArgs(workspace_id=workspace_id),
+    ),
 )
 
 # The application's own identity: inference on the account, read on its own boundary's data. Its
