@@ -23,6 +23,7 @@ from .components.data_boundary import DataBoundary
 from .components.defender import Defender
 from .components.key_vault import KeyVault
 from .components.observability import AppInsights, Observability
+from .components.purview import ExistingPurview, Purview
 from .components.protection import DeletionGuard
 
 PACKAGE = "aizone"
@@ -37,6 +38,8 @@ COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (
     Observability,
     AppInsights,
     DataBoundary,
+    Purview,
+    ExistingPurview,
 )
 
 

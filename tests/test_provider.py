@@ -48,6 +48,19 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
         "networking": {"subnetId": f"{HUB}/subnets/privateEndpoints", "zoneIds": {"privatelink.blob.core.windows.net": f"{HUB}/privateDnsZones/blob"}},
         "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"},
     },
+    "Purview": {
+        "placement": PLACEMENT,
+        "accountName": "pview-probe",
+        "networking": {"subnetId": f"{HUB}/subnets/privateEndpoints", "zoneIds": {
+            "privatelink.purview.azure.com": f"{HUB}/privateDnsZones/purview",
+            "privatelink.purviewstudio.azure.com": f"{HUB}/privateDnsZones/purviewstudio",
+        }},
+        "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"},
+    },
+    "ExistingPurview": {
+        "accountId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-gov/providers/Microsoft.Purview/accounts/pview-tenant",
+        "principalId": "22222222-2222-2222-2222-222222222222",
+    },
     "Defender": {"subscriptionId": "00000000-0000-0000-0000-000000000000", "contactEmails": ["secops@contoso.com"]},
 }
 

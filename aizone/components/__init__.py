@@ -31,7 +31,7 @@ from .monitoring import AlertOptions, Alerts
 from .network import Network, add_private_endpoint
 from .observability import AppInsights, AppInsightsArgs, Observability, ObservabilityArgs, add_diagnostic_settings
 from .protection import DataProtection, DeletionGuard, DeletionGuardArgs
-from .purview import Purview
+from .purview import ExistingPurview, ExistingPurviewArgs, Purview, PurviewArgs
 from .registry import ContainerRegistry, RegistryOptions
 from .sessions import CodeSessions, SessionPoolOptions
 
@@ -77,7 +77,10 @@ __all__ = [
     "Principal",
     "PrivateNetworking",
     "PrivateNetworkingArgs",
+    "ExistingPurview",
+    "ExistingPurviewArgs",
     "Purview",
+    "PurviewArgs",
     "RegistryOptions",
     "RoleAssignmentArgs",
     "SessionPoolOptions",

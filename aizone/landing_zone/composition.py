@@ -26,7 +26,7 @@ from ..components.key_vault import KeyVault, KeyVaultArgs
 from ..components.network import Network, required_zones
 from ..components.observability import AppInsights, AppInsightsArgs, Observability, ObservabilityArgs
 from ..components.protection import DataProtection, DeletionGuard, DeletionGuardArgs
-from ..components.purview import ExistingPurview, Purview
+from ..components.purview import ExistingPurview, ExistingPurviewArgs, Purview, PurviewArgs
 from .settings import Settings, SettingsError
 
 
@@ -215,21 +215,20 @@ class LandingZone(pulumi.ComponentResource):
         if governance.purview and governance.purview_create:
             self.purview = Purview(
                 f"{name}-purview",
-                placement,
-                account_name=names.of("purview", settings.name("pview")),
-                networking=networking,
-                diagnostics=diagnostics,
-                protection=protection,
+                PurviewArgs(
+                    placement=placement_args,
+                    account_name=names.of("purview", settings.name("pview")),
+                    networking=networking_args(networking),
+                    diagnostics=diagnostics_args(diagnostics),
+                    protection=protection_args,
+                ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
         elif governance.purview and governance.purview_account_id:
-            self.purview = ExistingPurview(
-                f"{name}-purview",
-                governance.purview_account_id,
-                principal_id=governance.purview_principal_id,
-                provider_subscription_id=client.subscription_id,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            existing = ExistingPurviewArgs(account_id=governance.purview_account_id, provider_subscription_id=client.subscription_id)
+            if governance.purview_principal_id:
+                existing["principal_id"] = governance.purview_principal_id
+            self.purview = ExistingPurview(f"{name}-purview", existing, opts=pulumi.ResourceOptions(parent=self))
         if self.purview is not None:
             for boundary in self.data.values():
                 boundary.grant_governance_read(self.purview.principal)
