@@ -23,6 +23,12 @@ from .components.ai_services import AiServices
 from .components.entra import EntraControls
 from .components.monitoring import Alerts
 from .components.registry import ContainerRegistry
+from .components.data_boundary import DataBoundary
+from .components.defender import Defender
+from .components.key_vault import KeyVault
+from .components.observability import AppInsights, Observability
+from .components.purview import ExistingPurview, Purview
+from .components.protection import DeletionGuard
 
 PACKAGE = "aizone"
 
@@ -34,6 +40,14 @@ COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (
     ContainerRegistry,
     EntraControls,
     Alerts,
+    KeyVault,
+    DeletionGuard,
+    Defender,
+    Observability,
+    AppInsights,
+    DataBoundary,
+    Purview,
+    ExistingPurview,
 )
 
 

@@ -90,11 +90,14 @@ def test_eligibility_refuses_non_admin_roles_users_and_unbounded_durations() -> 
     group = Principal("admins", "object-id", principal_type="Group")
     scope: Any = object()
     with pytest.raises(GrantError, match="is not an AI administration role"):
-        grant_eligible("x", "Owner", scope, group, days=30, parent=scope)
+        grant_eligible("x", "Owner", scope_id="id", scope_name="ai", group=group, days=30, parent=scope)
     with pytest.raises(GrantError, match="granted to groups, not to a User"):
-        grant_eligible("x", "Cognitive Services Contributor", scope, Principal("p", "id", "User"), days=30, parent=scope)
+        grant_eligible(
+            "x", "Cognitive Services Contributor", scope_id="id", scope_name="ai", group=Principal("p", "id", "User"), days=30,
+            parent=scope,
+        )
     with pytest.raises(GrantError, match="must expire within 1 to 365 days, got 0"):
-        grant_eligible("x", "Cognitive Services Contributor", scope, group, days=0, parent=scope)
+        grant_eligible("x", "Cognitive Services Contributor", scope_id="id", scope_name="ai", group=group, days=0, parent=scope)
 
 
 # --- ACC-5: least privilege ----------------------------------------------------------------------
@@ -112,7 +115,9 @@ def test_eligibility_refuses_non_admin_roles_users_and_unbounded_durations() -> 
 def test_grants_refuse_broad_and_unlisted_roles_before_creating_anything(role: str, allowed: set[str], message: str) -> None:
     scope: Any = object()
     with pytest.raises(GrantError, match=message):
-        grant_role("x", role, scope, Principal("app", "id"), allowed_roles=allowed, parent=scope)
+        grant_role(
+            "x", role, scope_id="id", scope_name="st", principal=Principal("app", "id"), allowed_roles=allowed, parent=scope
+        )
 
 
 @pytest.mark.controls("ACC-5", "ACC-6")

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "provider" / "schema.json"
 PROBE = ROOT / "tests" / "fixtures" / "provider" / "construct.py"
 
+HUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub/providers/hub"
 PLACEMENT = {"resourceGroupName": "rg-probe", "location": "swedencentral", "tags": {"owner": "platform"}}
 # One valid camelCase input set per served component (what another language sends).
 SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
@@ -64,6 +65,38 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
         "options": {"emails": ["secops@contoso.com"], "tokenThreshold": 2000000},
         "aiAccountId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.CognitiveServices/accounts/ais-probe",
     },
+    "KeyVault": {
+        "placement": PLACEMENT,
+        "vaultName": "kv-probe",
+        "tenantId": "11111111-1111-1111-1111-111111111111",
+        "networking": {"subnetId": f"{HUB}/subnets/privateEndpoints", "zoneIds": {"privatelink.vaultcore.azure.net": f"{HUB}/privateDnsZones/vault"}},
+        "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"},
+    },
+    "DeletionGuard": {"scope": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe", "definitionName": "aizone-deny-delete-probe"},
+    "Observability": {"placement": PLACEMENT, "workspaceName": "log-probe", "retentionDays": 120},
+    "AppInsights": {"placement": PLACEMENT, "componentName": "appi-probe", "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"}},
+    "DataBoundary": {
+        "placement": PLACEMENT,
+        "application": "hr-assistant",
+        "boundary": "internal",
+        "accountName": "stprobehr",
+        "networking": {"subnetId": f"{HUB}/subnets/privateEndpoints", "zoneIds": {"privatelink.blob.core.windows.net": f"{HUB}/privateDnsZones/blob"}},
+        "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"},
+    },
+    "Purview": {
+        "placement": PLACEMENT,
+        "accountName": "pview-probe",
+        "networking": {"subnetId": f"{HUB}/subnets/privateEndpoints", "zoneIds": {
+            "privatelink.purview.azure.com": f"{HUB}/privateDnsZones/purview",
+            "privatelink.purviewstudio.azure.com": f"{HUB}/privateDnsZones/purviewstudio",
+        }},
+        "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"},
+    },
+    "ExistingPurview": {
+        "accountId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-gov/providers/Microsoft.Purview/accounts/pview-tenant",
+        "principalId": "22222222-2222-2222-2222-222222222222",
+    },
+    "Defender": {"subscriptionId": "00000000-0000-0000-0000-000000000000", "contactEmails": ["secops@contoso.com"]},
 }
 
 
@@ -126,14 +159,21 @@ def test_invalid_inputs_from_another_language_get_the_field_and_what_is_allowed(
     assert not [r for r in result["registrations"] if r["name"].startswith("bad")]
 
 
-RENAMED = [c for c in COMPONENTS if getattr(sys.modules[c.__module__], "_OLD_TYPE_TOKEN", None)]
+def _old_token(component: type[pulumi.ComponentResource]) -> str | None:
+    """The token a component had before 0.2.0 (`_OLD_TYPE_TOKEN`, or `_OLD_TYPE_TOKENS[name]` in a
+    module that defines several components)."""
+    module = sys.modules[component.__module__]
+    return getattr(module, "_OLD_TYPE_TOKENS", {}).get(component.__name__) or getattr(module, "_OLD_TYPE_TOKEN", None)
+
+
+RENAMED = [c for c in COMPONENTS if _old_token(c)]
 
 
 @pytest.mark.parametrize("component", RENAMED, ids=lambda c: c.__name__)
 def test_type_token_changes_keep_an_alias_so_existing_stacks_are_not_replaced(
     component: type[pulumi.ComponentResource], dev_preview: Any
 ) -> None:
-    old = getattr(sys.modules[component.__module__], "_OLD_TYPE_TOKEN")
+    old = _old_token(component)
     new = f"{PACKAGE}:index:{component.__name__}"
     registered = [r for r in dev_preview.resources if r.type == new]
     assert registered, f"the dev stack registers no {new}"

@@ -19,19 +19,29 @@ from .ai_services import (
     ModelRef,
     ModelRefArgs,
 )
-from .base import Diagnostics, DiagnosticsArgs, Placement, PlacementArgs, PrivateNetworking, PrivateNetworkingArgs
-from .data_boundary import DataBoundary
-from .defender import Defender
+from .base import (
+    DataProtectionArgs,
+    Diagnostics,
+    DiagnosticsArgs,
+    Placement,
+    PlacementArgs,
+    PrivateNetworking,
+    PrivateNetworkingArgs,
+    RoleAssignmentArgs,
+    tags_of,
+)
+from .data_boundary import DataBoundary, DataBoundaryArgs
+from .defender import Defender, DefenderArgs, DefenderPlanArgs
 from .entra import EntraControls, EntraControlsArgs, EntraOptions, EntraOptionsArgs
 from .gateway import AiGateway, GatewayOptions, InferenceTarget
-from .grants import GrantError, Principal, grant_eligible, grant_role
+from .grants import Grant, GrantError, Principal, grant_eligible, grant_role
 from .integrity import IntegrityError, require_pinned_image, verify_artifact
-from .key_vault import KeyVault
+from .key_vault import KeyVault, KeyVaultArgs
 from .monitoring import AlertOptions, AlertOptionsArgs, Alerts, AlertsArgs, SessionPoolTargetArgs
 from .network import Network, add_private_endpoint
-from .observability import Observability, add_diagnostic_settings
-from .protection import DataProtection, DeletionGuard
-from .purview import Purview
+from .observability import AppInsights, AppInsightsArgs, Observability, ObservabilityArgs, add_diagnostic_settings
+from .protection import DataProtection, DeletionGuard, DeletionGuardArgs
+from .purview import ExistingPurview, ExistingPurviewArgs, Purview, PurviewArgs
 from .registry import ContainerRegistry, ContainerRegistryArgs, RegistryOptions, RegistryOptionsArgs
 from .sessions import CodeSessions, SessionPoolOptions
 
@@ -48,13 +58,21 @@ __all__ = [
     "AlertOptionsArgs",
     "Alerts",
     "AlertsArgs",
+    "AppInsights",
+    "AppInsightsArgs",
     "Application",
     "CodeSessions",
     "ContainerRegistry",
     "ContainerRegistryArgs",
     "DataBoundary",
+    "DataBoundaryArgs",
     "DataProtection",
+    "DataProtectionArgs",
     "Defender",
+    "DefenderArgs",
+    "DefenderPlanArgs",
+    "DeletionGuard",
+    "DeletionGuardArgs",
     "Diagnostics",
     "DiagnosticsArgs",
     "EntraControls",
@@ -62,28 +80,36 @@ __all__ = [
     "EntraOptions",
     "EntraOptionsArgs",
     "GatewayOptions",
+    "Grant",
     "GrantError",
     "InferenceTarget",
     "IntegrityError",
     "KeyVault",
+    "KeyVaultArgs",
     "ModelDeployment",
     "ModelRef",
     "Network",
     "Observability",
+    "ObservabilityArgs",
     "Placement",
     "PlacementArgs",
     "Principal",
     "PrivateNetworking",
     "PrivateNetworkingArgs",
+    "ExistingPurview",
+    "ExistingPurviewArgs",
     "Purview",
+    "PurviewArgs",
     "RegistryOptions",
     "RegistryOptionsArgs",
+    "RoleAssignmentArgs",
     "SessionPoolOptions",
     "SessionPoolTargetArgs",
     "add_diagnostic_settings",
     "add_private_endpoint",
     "grant_eligible",
     "grant_role",
+    "tags_of",
     "require_pinned_image",
     "verify_artifact",
 ]

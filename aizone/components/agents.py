@@ -29,7 +29,7 @@ from .base import (
     raise_if_invalid,
     tags_of,
 )
-from .grants import Principal
+from .grants import Grant, Principal, roles_of
 
 TYPE_TOKEN = "aizone:index:AgentIdentity"
 _OLD_TYPE_TOKEN = "aizone:identity:AgentIdentity"  # before 0.2.0: aliased so stacks are not replaced
@@ -137,8 +137,9 @@ class AgentIdentity(pulumi.ComponentResource):
             {"principal_id": self.principal_id, "client_id": self.client_id, "identity_id": self.identity_id}
         )
 
-    def inventory_entry(self) -> dict[str, object]:
-        """The agent's row in the `agentInventory` output."""
+    def inventory_entry(self, grants: Sequence[Grant[pulumi.CustomResource]]) -> dict[str, object]:
+        """The agent's row in the `agentInventory` output; `roles` lists what `grants` (those of
+        every component of the stack) give this agent's identity."""
         return {
             "kind": "agent",
             "name": self.spec.name,
@@ -148,7 +149,7 @@ class AgentIdentity(pulumi.ComponentResource):
             "identityId": self.identity.id,
             "principalId": self.identity.principal_id,
             "clientId": self.identity.client_id,
-            "roles": list(self.principal.roles),
+            "roles": roles_of(self.principal.name, grants),
         }
 
 

@@ -36,7 +36,7 @@ from .base import (
     raise_if_invalid,
     tags_of,
 )
-from .grants import Principal, grant_role
+from .grants import Grant, KeepsGrants, Principal, grant_role
 from .network import add_private_endpoint
 from .observability import add_diagnostic_settings
 from ._legacy import diagnostics_of, networking_of, placement_of
@@ -231,7 +231,7 @@ def content_filters(severity_threshold: str) -> list[cs.RaiPolicyContentFilterAr
 
 
 @implements("ACC-1", "ACC-6", "ACC-7", "ACC-8", "MOD-2a", "MOD-2b", "MOD-3", "RES-2", "RES-4")
-class AiServices(pulumi.ComponentResource):
+class AiServices(KeepsGrants, pulumi.ComponentResource):
     """An AI Services (Foundry) account with key auth off, public access off and default-deny
     network ACLs, its prompt-shield content filter, pinned model deployments and one project per
     application."""
@@ -396,14 +396,15 @@ class AiServices(pulumi.ComponentResource):
 
     def grant_inference(
         self, principal: Principal, role: str = "Cognitive Services OpenAI User"
-    ) -> authorization.RoleAssignment:
+    ) -> Grant[authorization.RoleAssignment]:
         """Let `principal` call the models (data plane only) on this account and nothing else."""
-        return grant_role(
+        return self._keep(grant_role(
             f"{self._logical_name}-inference-{principal.name}",
             role,
-            self.account,
-            principal,
+            scope_id=self.account.id,
+            scope_name=f"{self._logical_name}-account",
+            principal=principal,
             allowed_roles=INFERENCE_ROLES,
             parent=self,
-        )
+        ))
 

@@ -166,3 +166,69 @@ def config_key(section: str, field_path: str) -> str:
 
     path = re.sub(r"[A-Za-z0-9_]+", lambda match: camel(match.group(0)), field_path)
     return f"aizone:{section}.{path}" if path else f"aizone:{section}"
+
+
+class DataProtectionArgs(TypedDict):
+    """Whether Pulumi refuses to delete or replace the component's data-bearing resources (DATA-5)."""
+
+    protect: NotRequired[bool]
+    """Set Pulumi `protect` on the data-bearing resources. Default: true."""
+
+
+def protect_of(protection: "DataProtectionArgs | None") -> bool:
+    """The `protect` flag of optional protection args (default: protected)."""
+    return bool((protection or {}).get("protect", True))
+
+
+# --- Both forms of the shared blocks ---------------------------------------------------------
+# The helpers (private endpoints, diagnostic settings) take the frozen dataclasses or the args
+# TypedDicts, so a component can move to the Pulumi shape on its own.
+
+
+def as_placement(placement: "Placement | PlacementArgs") -> Placement:
+    if isinstance(placement, Placement):
+        return placement
+    return Placement(placement["resource_group_name"], placement["location"], dict(placement.get("tags", {})))
+
+
+def as_private_networking(networking: "PrivateNetworking | PrivateNetworkingArgs") -> PrivateNetworking:
+    if isinstance(networking, PrivateNetworking):
+        return networking
+    return PrivateNetworking(
+        networking["subnet_id"], dict(networking["zone_ids"]), create_zone_groups=networking.get("create_zone_groups", True)
+    )
+
+
+def as_diagnostics(diagnostics: "Diagnostics | DiagnosticsArgs") -> Diagnostics:
+    if isinstance(diagnostics, Diagnostics):
+        return diagnostics
+    return Diagnostics(diagnostics["workspace_id"])
+
+
+def networking_args(networking: "PrivateNetworking | PrivateNetworkingArgs") -> PrivateNetworkingArgs:
+    """The args form of the networking block."""
+    if not isinstance(networking, PrivateNetworking):
+        return networking
+    return PrivateNetworkingArgs(
+        subnet_id=networking.subnet_id, zone_ids=dict(networking.zone_ids), create_zone_groups=networking.create_zone_groups
+    )
+
+
+def diagnostics_args(diagnostics: "Diagnostics | DiagnosticsArgs") -> DiagnosticsArgs:
+    """The args form of the diagnostics block."""
+    if not isinstance(diagnostics, Diagnostics):
+        return diagnostics
+    return DiagnosticsArgs(workspace_id=diagnostics.workspace_id)
+
+
+def validate_placement(placement: object, field: str = "placement") -> list[Problem]:
+    """Problems with a placement block: a region is required (names and DNS zones derive from it)."""
+    if not isinstance(placement, Mapping):
+        return [Problem(field, "a placement {resource_group_name, location, tags} is required")]
+    problems: list[Problem] = []
+    if not placement.get("resource_group_name"):
+        problems.append(Problem(f"{field}.resource_group_name", "the resource group name is required"))
+    location = placement.get("location")
+    if not isinstance(location, str) or not re.fullmatch(r"[a-z][a-z0-9]+", location):
+        problems.append(Problem(f"{field}.location", "a programmatic region name such as swedencentral"))
+    return problems

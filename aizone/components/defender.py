@@ -7,15 +7,14 @@ Source: https://learn.microsoft.com/rest/api/defenderforcloud/pricings (plan nam
 extensions), checked 2026-11.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Pulumi's schema inference reads these annotations.
 from dataclasses import dataclass
-from typing import Sequence
+from typing import NotRequired, Optional, Sequence, TypedDict
 
 import pulumi
 from pulumi_azure_native import security
 
-from .base import implements
+from .base import EMAIL_PATTERN, EMAIL_RULE, Problem, implements, raise_if_invalid
 
 
 @dataclass(frozen=True)
@@ -37,38 +36,98 @@ PLANS: tuple[Plan, ...] = (
 MALWARE_SCAN_CAP_GB = 5000
 
 
+TYPE_TOKEN = "aizone:index:Defender"
+_OLD_TYPE_TOKEN = "aizone:security:Defender"  # before 0.2.0: aliased so stacks are not replaced
+
+
+class DefenderPlanArgs(TypedDict):
+    """One Defender for Cloud plan (a `pricings` entry) at the Standard tier."""
+
+    name: str
+    """Plan (pricing) name, e.g. `AI`, `StorageAccounts`, `KeyVaults`, `Api`."""
+    sub_plan: NotRequired[str]
+    """Sub-plan, e.g. `DefenderForStorageV2`. Default: the plan's default."""
+    extensions: NotRequired[Sequence[str]]
+    """Extensions to enable, e.g. `OnUploadMalwareScanning`. Default: none."""
+
+
+class DefenderArgs(TypedDict):
+    """Inputs of Defender."""
+
+    subscription_id: pulumi.Input[str]
+    """Id (GUID) of the subscription whose plans are set."""
+    contact_emails: NotRequired[Sequence[str]]
+    """Security contacts that receive alerts of medium severity and above. Default: none (no contact is written)."""
+    plans: NotRequired[Sequence[DefenderPlanArgs]]
+    """Plans to set to Standard. Default: AI (prompt evidence, sharing with Purview), StorageAccounts
+    (DefenderForStorageV2, malware scanning, sensitive data discovery), KeyVaults (PerKeyVault), Api (P1)."""
+
+
+def _plan_args(plan: Plan) -> DefenderPlanArgs:
+    args = DefenderPlanArgs(name=plan.name, extensions=list(plan.extensions))
+    if plan.sub_plan:
+        args["sub_plan"] = plan.sub_plan
+    return args
+
+
+DEFAULT_PLANS: tuple[DefenderPlanArgs, ...] = tuple(_plan_args(plan) for plan in PLANS)
+
+
+def validate_defender(args: DefenderArgs) -> list[Problem]:
+    """Every problem with Defender args, each naming its field."""
+    problems: list[Problem] = []
+    if not args.get("subscription_id"):
+        problems.append(Problem("subscription_id", "the subscription id is required"))
+    for index, email in enumerate(args.get("contact_emails", ())):
+        if not EMAIL_PATTERN.match(str(email)):
+            problems.append(Problem(f"contact_emails[{index}]", EMAIL_RULE))
+    seen: set[str] = set()
+    for index, plan in enumerate(args.get("plans", DEFAULT_PLANS)):
+        plan_name = str(plan.get("name", ""))
+        if not plan_name.isalnum():
+            problems.append(Problem(f"plans[{index}].name", "a Defender plan name such as AI or StorageAccounts"))
+        elif plan_name.lower() in seen:
+            problems.append(Problem(f"plans[{index}].name", f"{plan_name} is listed twice; each plan once"))
+        seen.add(plan_name.lower())
+    return problems
+
+
 @implements("MOD-1", "DATA-4")
 class Defender(pulumi.ComponentResource):
     """Defender plans at Standard on one subscription, and the security contact for alerts."""
 
-    pricings: dict[str, security.Pricing]
+    plan_names: pulumi.Output[list[str]]
+    """Names of the plans set to Standard."""
+    pricing_ids: pulumi.Output[dict[str, str]]
+    """Plan name -> resource id of its pricing."""
 
-    def __init__(
-        self,
-        name: str,
-        subscription_id: pulumi.Input[str],
-        contact_emails: Sequence[str],
-        plans: Sequence[Plan] = PLANS,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("aizone:security:Defender", name, None, opts)
-        scope = pulumi.Output.concat("subscriptions/", subscription_id)
-        self.pricings = {}
+    def __init__(self, name: str, args: DefenderArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        raise_if_invalid("Defender", validate_defender(args))
+        super().__init__(
+            TYPE_TOKEN,
+            name,
+            {},
+            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=_OLD_TYPE_TOKEN)])),
+        )
+        scope = pulumi.Output.concat("subscriptions/", args["subscription_id"])
+        plans = list(args.get("plans", DEFAULT_PLANS))
+        contact_emails = list(args.get("contact_emails", ()))
+        self.pricings: dict[str, security.Pricing] = {}
         previous: list[pulumi.Resource] = []
         for plan in plans:
             pricing = security.Pricing(
-                f"{name}-{plan.name.lower()}",
+                f"{name}-{plan['name'].lower()}",
                 security.PricingArgs(
                     scope_id=scope,
-                    pricing_name=plan.name,
+                    pricing_name=plan["name"],
                     pricing_tier=security.PricingTier.STANDARD,
-                    sub_plan=plan.sub_plan,
-                    extensions=[_extension(plan.name, extension) for extension in plan.extensions] or None,
+                    sub_plan=plan.get("sub_plan"),
+                    extensions=[_extension(plan["name"], extension) for extension in plan.get("extensions", ())] or None,
                 ),
                 # Pricings of one subscription are written one at a time (the API serialises them).
                 opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
             )
-            self.pricings[plan.name] = pricing
+            self.pricings[plan["name"]] = pricing
             previous = [pricing]
         if contact_emails:
             security.SecurityContact(
@@ -86,7 +145,11 @@ class Defender(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-        self.register_outputs({"plans": [plan.name for plan in plans]})
+        self.plan_names = pulumi.Output.from_input([plan["name"] for plan in plans])
+        self.pricing_ids = pulumi.Output.all(
+            *[pricing.id for pricing in self.pricings.values()]
+        ).apply(lambda ids: dict(zip(self.pricings, ids)))
+        self.register_outputs({"plan_names": self.plan_names, "pricing_ids": self.pricing_ids})
 
 
 def _extension(plan: str, extension: str) -> security.ExtensionArgs:

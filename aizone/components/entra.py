@@ -20,7 +20,7 @@ from pulumi_azure_native import authorization
 from aizone_policy import reference
 
 from .base import Problem, implements, raise_if_invalid
-from .grants import Principal, grant_eligible
+from .grants import Grant, KeepsGrants, Principal, grant_eligible
 
 TYPE_TOKEN = "aizone:index:EntraControls"
 _OLD_TYPE_TOKEN = "aizone:identity:EntraControls"  # before 0.2.0: aliased so stacks are not replaced
@@ -139,7 +139,7 @@ class EntraOptions:
 
 
 @implements("ACC-2", "ACC-3", "ACC-4")
-class EntraControls(pulumi.ComponentResource):
+class EntraControls(KeepsGrants, pulumi.ComponentResource):
     """AI administrators / users / agents groups, report-only-first Conditional Access for the AI
     apps that always excludes the break-glass accounts, and PIM-eligible administration."""
 
@@ -237,16 +237,20 @@ class EntraControls(pulumi.ComponentResource):
     def admin_principal(self) -> Principal:
         return Principal("ai-admins", self.admins.object_id, principal_type="Group")
 
-    def make_admins_eligible(self, role: str, scope: pulumi.CustomResource) -> authorization.PimRoleEligibilitySchedule:
-        """AI administrators may activate `role` on `scope` just in time; never permanently (ACC-3)."""
-        return grant_eligible(
-            f"{self._logical_name}-pim-{scope._name}",
+    def make_admins_eligible(
+        self, role: str, scope_id: pulumi.Input[str], scope_name: str
+    ) -> Grant[authorization.PimRoleEligibilitySchedule]:
+        """AI administrators may activate `role` on the resource `scope_id` (logical name
+        `scope_name`) just in time; never permanently (ACC-3)."""
+        return self._keep(grant_eligible(
+            f"{self._logical_name}-pim-{scope_name}",
             role,
-            scope,
-            self.admin_principal,
+            scope_id=scope_id,
+            scope_name=scope_name,
+            group=self.admin_principal,
             days=self.options.admin_eligibility_days,
             parent=self,
-        )
+        ))
 
     def _trusted_locations(self, display_prefix: str) -> list[azuread.NamedLocation]:
         """Named locations (ACC-4): trusted IP ranges and/or countries, one location each."""

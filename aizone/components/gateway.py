@@ -77,7 +77,7 @@ from aizone_policy import reference
 
 from .base import Diagnostics, Placement, PrivateNetworking, Problem, implements
 from .gateway_policy import COGNITIVE_SERVICES_RESOURCE, InferencePolicySpec, inference_policy
-from .grants import Principal
+from .grants import Grant, KeepsGrants, Principal
 from .network import add_private_endpoint
 from .observability import AppInsights, add_diagnostic_settings
 
@@ -380,7 +380,7 @@ class InferenceTarget:
     stack, `grants.grant_role` over `cognitiveservices.Account.get(...)`."""
 
     endpoint: pulumi.Input[str]
-    grant: Callable[[Principal, str], authorization.RoleAssignment]
+    grant: Callable[[Principal, str], Grant[authorization.RoleAssignment]]
 
     @classmethod
     def from_ai_services(cls, ai: AiServices) -> InferenceTarget:
@@ -393,7 +393,7 @@ def app_role_id(value: str) -> str:
 
 
 @implements("MOD-4", "RES-2", "RES-4", "RES-5", "ACC-5", "ACC-6", "ACC-7")
-class AiGateway(pulumi.ComponentResource):
+class AiGateway(KeepsGrants, pulumi.ComponentResource):
     """API Management as the AI gateway: Entra ID in, managed identity out, limits and logs."""
 
     service: apim.ApiManagementService
@@ -462,9 +462,9 @@ class AiGateway(pulumi.ComponentResource):
         self.principal = Principal(f"{name}-gateway", principal_id, principal_type="ServicePrincipal")
         self.role_assignment = target.grant(
             self.principal, CONTENT_SAFETY_ROLE if options.content_safety else INFERENCE_ROLE
-        )
+        ).resource
         self._app_registration(name, service_name, tenant_id, options.app_role)
-        self.app_insights_role = app_insights.grant_publisher(self.principal, parent=self) if app_insights else None
+        self.app_insights_role = app_insights.grant_publisher(self.principal, parent=self).resource if app_insights else None
         writes = self._inference_api(name, placement, options, target, tenant_id, app_insights)
 
         self.private_endpoint = None
@@ -494,12 +494,11 @@ class AiGateway(pulumi.ComponentResource):
             }
         )
 
-    def grant_access(self, principal: Principal) -> azuread.AppRoleAssignment:
+    def grant_access(self, principal: Principal) -> Grant[azuread.AppRoleAssignment]:
         """Let `principal` (a workload identity, group or user) call the gateway: assign it the
         gateway's app role. This is an Entra ID app role assignment, not an Azure RBAC one; Entra ID
         issues tokens for the gateway only to principals that hold it."""
-        principal.roles.append(f"app role {self._options.app_role} on {self._logical_name}")
-        return azuread.AppRoleAssignment(
+        assignment = azuread.AppRoleAssignment(
             f"{self._logical_name}-caller-{principal.name}",
             azuread.AppRoleAssignmentArgs(
                 app_role_id=app_role_id(self._options.app_role),
@@ -508,6 +507,9 @@ class AiGateway(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        return self._keep(Grant(
+            role=f"app role {self._options.app_role}", scope=self._logical_name, principal=principal.name, resource=assignment
+        ))
 
     def _service(
         self,

@@ -15,7 +15,7 @@ from pulumi_azure_native import network, privatedns
 
 from aizone_policy import reference
 
-from .base import Placement, PrivateNetworking, implements
+from .base import Placement, PlacementArgs, PrivateNetworking, PrivateNetworkingArgs, as_placement, as_private_networking, implements
 
 
 @dataclass(frozen=True)
@@ -335,15 +335,18 @@ def add_private_endpoint(
     target_id: pulumi.Input[str],
     target_type: str,
     group_id: str,
-    networking: PrivateNetworking,
-    placement: Placement,
+    networking: PrivateNetworking | PrivateNetworkingArgs,
+    placement: Placement | PlacementArgs,
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
 ) -> network.PrivateEndpoint:
     """A private endpoint for one sub-resource (`group_id`) of a PaaS resource, with a DNS zone
     group registering it in every zone that sub-resource uses (RES-4). `depends_on` lets the caller
     make the endpoint wait for the target's child resources: an endpoint created while an AI
-    Services account is still provisioning fails with AccountProvisioningStateInvalid."""
+    Services account is still provisioning fails with AccountProvisioningStateInvalid.
+    `networking` and `placement` may be the dataclasses or the args TypedDicts."""
+    networking = as_private_networking(networking)
+    placement = as_placement(placement)
     zones = reference.private_dns_zones(target_type, group_id, placement.location)
     missing = [zone for zone in zones if zone not in networking.zone_ids]
     if missing and networking.create_zone_groups:

@@ -24,15 +24,15 @@ removed the lock by hand. The same page states that a cannot-delete lock on a st
 not protect the data in it, which is what soft delete and versioning do.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Pulumi's schema inference reads these annotations.
+import re
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, NotRequired, Optional, Sequence, TypedDict
 
 import pulumi
 from pulumi_azure_native import authorization
 
-from .base import implements
+from .base import Problem, implements, raise_if_invalid
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,43 @@ def deny_delete_rule(arm_types: Sequence[str] = GUARDED_TYPES) -> dict[str, Any]
     }
 
 
+TYPE_TOKEN = "aizone:index:DeletionGuard"
+_OLD_TYPE_TOKEN = "aizone:data:DeletionGuard"  # before 0.2.0: aliased so stacks are not replaced
+# What this component accepts as a definition name (a subset of what ARM allows: no characters
+# that need escaping in ids); the assignment takes the first 64 characters.
+_DEFINITION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+_ARM_TYPE = re.compile(r"^Microsoft\.[A-Za-z]+(/[A-Za-z]+)+$")
+
+
+class DeletionGuardArgs(TypedDict):
+    """Inputs of DeletionGuard."""
+
+    scope: pulumi.Input[str]
+    """Resource id of the scope the guard is assigned to (the landing zone's resource group)."""
+    definition_name: str
+    """Name of the custom policy definition: 1-128 letters, digits, '-' and '_', unique per
+    subscription (e.g. `aizone-deny-delete-<stack digest>`). The assignment takes its first 64."""
+    arm_types: NotRequired[Sequence[str]]
+    """ARM resource types whose DELETE is refused. Default: storage accounts, Key Vaults and Purview accounts."""
+
+
+def validate_deletion_guard(args: DeletionGuardArgs) -> list[Problem]:
+    """Every problem with DeletionGuard args, each naming its field."""
+    problems: list[Problem] = []
+    if not args.get("scope"):
+        problems.append(Problem("scope", "the resource id of the resource group to guard is required"))
+    if not _DEFINITION_NAME.match(str(args.get("definition_name", ""))):
+        problems.append(Problem("definition_name", "1-128 letters, digits, '-' and '_', starting with a letter or digit"))
+    arm_types = args.get("arm_types", GUARDED_TYPES)
+    if isinstance(arm_types, str) or not arm_types:
+        problems.append(Problem("arm_types", "a non-empty list of ARM types such as Microsoft.Storage/storageAccounts"))
+    else:
+        for index, arm_type in enumerate(arm_types):
+            if not _ARM_TYPE.match(str(arm_type)):
+                problems.append(Problem(f"arm_types[{index}]", f"{arm_type!r} is not an ARM type such as Microsoft.Storage/storageAccounts"))
+    return problems
+
+
 @implements("DATA-5")
 class DeletionGuard(pulumi.ComponentResource):
     """Azure refuses to delete the landing zone's data-bearing resources (storage accounts, vaults,
@@ -75,15 +112,20 @@ class DeletionGuard(pulumi.ComponentResource):
     another pipeline. Unlike a CanNotDelete lock, it does not block revoking access or replacing
     endpoints. Removed by setting `protect` off (README, "Teardown")."""
 
-    def __init__(
-        self,
-        name: str,
-        scope: pulumi.Input[str],
-        definition_name: str,
-        arm_types: Sequence[str] = GUARDED_TYPES,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("aizone:data:DeletionGuard", name, None, opts)
+    definition_id: pulumi.Output[str]
+    """Resource id of the custom `denyAction` policy definition."""
+    assignment_id: pulumi.Output[str]
+    """Resource id of the policy assignment on the scope."""
+
+    def __init__(self, name: str, args: DeletionGuardArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        raise_if_invalid("DeletionGuard", validate_deletion_guard(args))
+        super().__init__(
+            TYPE_TOKEN,
+            name,
+            {},
+            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=_OLD_TYPE_TOKEN)])),
+        )
+        definition_name = args["definition_name"]
         self.definition = authorization.PolicyDefinition(
             f"{name}-definition",
             authorization.PolicyDefinitionArgs(
@@ -92,7 +134,7 @@ class DeletionGuard(pulumi.ComponentResource):
                 description="Refuses DELETE of the AI landing zone's storage accounts, vaults and Purview account.",
                 mode="Indexed",
                 policy_type="Custom",
-                policy_rule=deny_delete_rule(arm_types),
+                policy_rule=deny_delete_rule(list(args.get("arm_types", GUARDED_TYPES))),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -100,7 +142,7 @@ class DeletionGuard(pulumi.ComponentResource):
             f"{name}-assignment",
             authorization.PolicyAssignmentArgs(
                 policy_assignment_name=definition_name[:64],
-                scope=scope,
+                scope=args["scope"],
                 policy_definition_id=self.definition.id,
                 enforcement_mode=authorization.EnforcementMode.DEFAULT,
                 display_name="aizone: keep the landing zone's data (DATA-5)",
@@ -113,4 +155,6 @@ class DeletionGuard(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.register_outputs({"assignment_id": self.assignment.id})
+        self.definition_id = self.definition.id
+        self.assignment_id = self.assignment.id
+        self.register_outputs({"definition_id": self.definition_id, "assignment_id": self.assignment_id})

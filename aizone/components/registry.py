@@ -33,7 +33,7 @@ from pulumi_azure_native import authorization, containerregistry as acr
 
 from ._legacy import diagnostics_of, networking_of, placement_of
 from .base import DiagnosticsArgs, PlacementArgs, PrivateNetworkingArgs, Problem, implements, raise_if_invalid, tags_of
-from .grants import Principal, grant_role
+from .grants import Grant, KeepsGrants, Principal, grant_role
 from .network import add_private_endpoint
 from .observability import add_diagnostic_settings
 
@@ -131,7 +131,7 @@ def login_server_for(registry_name: str) -> str:
 
 
 @implements("EXEC-2", "ACC-1", "ACC-5", "ACC-7", "RES-2", "RES-4")
-class ContainerRegistry(pulumi.ComponentResource):
+class ContainerRegistry(KeepsGrants, pulumi.ComponentResource):
     """A private Premium registry without admin user or anonymous pull that serves reviewed images
     to identities holding AcrPull; export disabled, untagged manifests removed."""
 
@@ -154,7 +154,7 @@ class ContainerRegistry(pulumi.ComponentResource):
         options = args.get("options", {})
         registry_name = args["registry_name"]
         self._logical_name = name
-        self._pull_grants: dict[str, authorization.RoleAssignment] = {}
+        self._pull_grants: dict[str, Grant[authorization.RoleAssignment]] = {}
         self.host = login_server_for(registry_name)
         self.registry = acr.Registry(
             f"{name}-registry",
@@ -203,7 +203,7 @@ class ContainerRegistry(pulumi.ComponentResource):
             {"registry_id": self.registry_id, "registry_name": self.registry_name, "login_server": self.login_server}
         )
 
-    def grant_pull(self, principal: Principal) -> authorization.RoleAssignment:
+    def grant_pull(self, principal: Principal) -> Grant[authorization.RoleAssignment]:
         """Let `principal` pull images from this registry and nothing else (AcrPull on this
         registry only). One assignment per principal: asking twice returns the same one. A
         consumer that pulls at create time must depend on the returned assignment, and role
@@ -211,13 +211,14 @@ class ContainerRegistry(pulumi.ComponentResource):
         existing = self._pull_grants.get(principal.name)
         if existing is not None:
             return existing
-        grant = grant_role(
+        grant = self._keep(grant_role(
             f"{self._logical_name}-pull-{principal.name}",
             PULL_ROLE,
-            self.registry,
-            principal,
+            scope_id=self.registry.id,
+            scope_name=f"{self._logical_name}-registry",
+            principal=principal,
             allowed_roles=PULL_ROLES,
             parent=self,
-        )
+        ))
         self._pull_grants[principal.name] = grant
         return grant

@@ -41,7 +41,7 @@ from pulumi_azure_native import app, authorization
 
 from .agents import AgentIdentity
 from .base import Diagnostics, Placement, implements
-from .grants import grant_role
+from .grants import KeepsGrants, grant_role
 from .integrity import parse_image, require_pinned_image
 from .monitoring import SessionPoolTargetArgs
 from .observability import add_diagnostic_settings
@@ -162,7 +162,7 @@ def session_pool_name(prefix: str, agent_name: str) -> str:
 
 
 @implements("EXEC-1", "EXEC-2", "EXEC-3", "EXEC-4", "ACC-5", "ACC-6", "ACC-7", "RES-2")
-class CodeSessions(pulumi.ComponentResource):
+class CodeSessions(KeepsGrants, pulumi.ComponentResource):
     """A private Container Apps environment and one egress-less dynamic session pool per agent."""
 
     environment: app.ManagedEnvironment
@@ -231,14 +231,15 @@ class CodeSessions(pulumi.ComponentResource):
             agent_name = agent.spec.name
             pool = self._pool(agent, names[agent_name], chosen[agent_name], registry)
             self.pools[agent_name] = pool
-            self.executor_grants[agent_name] = grant_role(
+            self.executor_grants[agent_name] = self._keep(grant_role(
                 f"{name}-executor-{agent_name}",
                 EXECUTOR_ROLE,
-                pool,
-                agent.principal,
+                scope_id=pool.id,
+                scope_name=f"{name}-pool-{agent_name}",
+                principal=agent.principal,
                 allowed_roles=EXECUTOR_ROLES,
                 parent=self,
-            )
+            )).resource
         self.register_outputs(
             {
                 "environment_id": self.environment.id,
@@ -267,7 +268,7 @@ class CodeSessions(pulumi.ComponentResource):
         if options.custom:
             # Both were checked in __init__, before anything was registered.
             assert registry is not None and options.image is not None
-            pull = registry.grant_pull(agent.principal)
+            pull = registry.grant_pull(agent.principal).resource
             self.pull_grants[agent.spec.name] = pull
             # The pull goes through the registry's private endpoint, which must exist as well.
             depends_on = [pull, registry.endpoint]

@@ -11,23 +11,22 @@ from pulumi_azure_native import authorization, resources
 
 from ..components import ai_services, data_boundary, gateway, key_vault, naming, purview, registry
 from ..components.agents import AgentIdentity, AgentIdentityArgs, add_agents_to_group
-from ..components._legacy import diagnostics_args, networking_args
 from ..components.ai_services import AiServices, AiServicesArgs
-from ..components.base import Placement, PlacementArgs
-from ..components.data_boundary import DataBoundary, storage_account_name
-from ..components.defender import Defender
+from ..components.base import DataProtectionArgs, Placement, PlacementArgs, diagnostics_args, networking_args
+from ..components.data_boundary import DataBoundary, DataBoundaryArgs, storage_account_name
+from ..components.defender import Defender, DefenderArgs
 from ..components.entra import EntraControls, EntraControlsArgs
 from ..components.gateway import AiGateway, InferenceTarget
-from ..components.grants import Principal
+from ..components.grants import Grant, Principal, roles_of
 from ..components.integrity import IntegrityError, require_pinned_image, verify_artifact
 from ..components.monitoring import Alerts, AlertsArgs
 from ..components.registry import ContainerRegistry, ContainerRegistryArgs, login_server_for
 from ..components.sessions import CodeSessions
-from ..components.key_vault import KeyVault
+from ..components.key_vault import KeyVault, KeyVaultArgs
 from ..components.network import Network, required_zones
-from ..components.observability import AppInsights, Observability
-from ..components.protection import DataProtection, DeletionGuard
-from ..components.purview import ExistingPurview, Purview
+from ..components.observability import AppInsights, AppInsightsArgs, Observability, ObservabilityArgs
+from ..components.protection import DataProtection, DeletionGuard, DeletionGuardArgs
+from ..components.purview import ExistingPurview, ExistingPurviewArgs, Purview, PurviewArgs
 from .settings import Settings, SettingsError
 
 
@@ -61,23 +60,25 @@ class LandingZone(pulumi.ComponentResource):
         )
         placement = Placement(group.name, settings.location, base_tags)
         placement_args = PlacementArgs(resource_group_name=group.name, location=settings.location, tags=base_tags)
+        protection_args = DataProtectionArgs(protect=protection.protect)
         # Azure refuses to delete the data resources while `data.protect` is on (DATA-5), without
         # the CanNotDelete locks that blocked revoking role assignments (README, "Data protection").
         self.deletion_guard: DeletionGuard | None = None
         if protection.protect:
             self.deletion_guard = DeletionGuard(
                 f"{name}-deletion-guard",
-                scope=group.id,
-                definition_name=f"aizone-deny-delete-{names.digest()}",
+                DeletionGuardArgs(scope=group.id, definition_name=f"aizone-deny-delete-{names.digest()}"),
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
         self.observability = Observability(
             f"{name}-obs",
-            placement,
-            workspace_name=settings.name("log"),
-            retention_days=settings.observability.retention_days,
-            protect=protection.protect,
+            ObservabilityArgs(
+                placement=placement_args,
+                workspace_name=settings.name("log"),
+                retention_days=settings.observability.retention_days,
+                protection=protection_args,
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         zones = required_zones(ai_services.ACCOUNT_TYPE, ai_services.PRIVATE_LINK_GROUPS)
@@ -123,9 +124,7 @@ class LandingZone(pulumi.ComponentResource):
         # Token metrics and request traces of the gateway (workspace-based, Entra ID ingestion only).
         self.app_insights = AppInsights(
             f"{name}-appi",
-            placement,
-            component_name=settings.name("appi"),
-            diagnostics=diagnostics,
+            AppInsightsArgs(placement=placement_args, component_name=settings.name("appi"), diagnostics=diagnostics_args(diagnostics)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         # The AI gateway fronts the models (MOD-4): callers present Entra ID tokens for its app
@@ -146,28 +145,32 @@ class LandingZone(pulumi.ComponentResource):
         )
         self.key_vault = KeyVault(
             f"{name}-kv",
-            placement,
-            vault_name=names.of("keyVault", f"kv{settings.prefix}{settings.environment}"),
-            tenant_id=client.tenant_id,
-            networking=networking,
-            diagnostics=diagnostics,
-            protection=protection,
+            KeyVaultArgs(
+                placement=placement_args,
+                vault_name=names.of("keyVault", f"kv{settings.prefix}{settings.environment}"),
+                tenant_id=client.tenant_id,
+                networking=networking_args(networking),
+                diagnostics=diagnostics_args(diagnostics),
+                protection=protection_args,
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
 
         # One isolated dataset per application, in the application's own boundary (DATA-1..3).
         self.data: dict[str, DataBoundary] = {}
-        inventory: list[dict[str, object]] = []
+        inventory: list[tuple[str, dict[str, object]]] = []  # (principal name, row without its roles)
         for app in settings.applications:
             boundary = DataBoundary(
                 f"{name}-data-{app.name}",
-                placement,
-                application=app.name,
-                boundary=app.boundary,
-                account_name=names.storage(app.name, app.boundary),
-                networking=networking,
-                diagnostics=diagnostics,
-                protection=protection,
+                DataBoundaryArgs(
+                    placement=placement_args,
+                    application=app.name,
+                    boundary=app.boundary,
+                    account_name=names.storage(app.name, app.boundary),
+                    networking=networking_args(networking),
+                    diagnostics=diagnostics_args(diagnostics),
+                    protection=protection_args,
+                ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.data[app.name] = boundary
@@ -182,8 +185,8 @@ class LandingZone(pulumi.ComponentResource):
             self.ai.grant_inference(principal)
             boundary.grant_read(principal)
             inventory.append(
-                {"kind": "application", "name": app.name, "application": app.name, "boundary": app.boundary,
-                 "identityId": project.id, "principalId": principal.principal_id, "roles": principal.roles}
+                (principal.name, {"kind": "application", "name": app.name, "application": app.name,
+                                  "boundary": app.boundary, "identityId": project.id, "principalId": principal.principal_id})
             )
 
         # Every agent: its own identity, its own boundary's data, listed in the inventory (ACC-2).
@@ -214,21 +217,20 @@ class LandingZone(pulumi.ComponentResource):
         if governance.purview and governance.purview_create:
             self.purview = Purview(
                 f"{name}-purview",
-                placement,
-                account_name=names.of("purview", settings.name("pview")),
-                networking=networking,
-                diagnostics=diagnostics,
-                protection=protection,
+                PurviewArgs(
+                    placement=placement_args,
+                    account_name=names.of("purview", settings.name("pview")),
+                    networking=networking_args(networking),
+                    diagnostics=diagnostics_args(diagnostics),
+                    protection=protection_args,
+                ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
         elif governance.purview and governance.purview_account_id:
-            self.purview = ExistingPurview(
-                f"{name}-purview",
-                governance.purview_account_id,
-                principal_id=governance.purview_principal_id,
-                provider_subscription_id=client.subscription_id,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            existing = ExistingPurviewArgs(account_id=governance.purview_account_id, provider_subscription_id=client.subscription_id)
+            if governance.purview_principal_id:
+                existing["principal_id"] = governance.purview_principal_id
+            self.purview = ExistingPurview(f"{name}-purview", existing, opts=pulumi.ResourceOptions(parent=self))
         if self.purview is not None:
             for boundary in self.data.values():
                 boundary.grant_governance_read(self.purview.principal)
@@ -237,8 +239,7 @@ class LandingZone(pulumi.ComponentResource):
         if settings.governance.defender:
             self.defender = Defender(
                 f"{name}-defender",
-                subscription_id=client.subscription_id,
-                contact_emails=settings.governance.security_contacts,
+                DefenderArgs(subscription_id=client.subscription_id, contact_emails=list(settings.governance.security_contacts)),
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
@@ -298,8 +299,14 @@ class LandingZone(pulumi.ComponentResource):
             # group holds its app role (assignment is required on its service principal).
             self.gateway.grant_access(Principal("ai-users", self.entra.users.object_id, principal_type="Group"))
             add_agents_to_group(f"{name}-agents-group", self.entra.agents, list(self.agents.values()), parent=self.entra)
-            eligibility = self.entra.make_admins_eligible(ADMIN_ROLE, self.ai.account)
+            eligibility = self.entra.make_admins_eligible(ADMIN_ROLE, self.ai.account.id, f"{name}-ai-account").resource
 
+        # What each identity holds, from the grants every component made (ACC-2).
+        grants: list[Grant[pulumi.CustomResource]] = [
+            *self.ai.grants(), *self.app_insights.grants(), *self.key_vault.grants(),
+            *(grant for boundary in self.data.values() for grant in boundary.grants()),
+            *self.gateway.grants(), *self.registry.grants(), *self.sessions.grants(), *(self.entra.grants() if self.entra else ()),
+        ]
         self.outputs = {
             "resourceGroupName": group.name,
             "vnetId": self.network.vnet.id,
@@ -319,10 +326,11 @@ class LandingZone(pulumi.ComponentResource):
             "gatewayUrl": self.gateway.inference_url,
             "gatewayAudience": self.gateway.audience,
             "agentInventory": [
-                *inventory,
-                *(agent.inventory_entry() for agent in self.agents.values()),
+                *({**row, "roles": roles_of(principal_name, grants)} for principal_name, row in inventory),
+                *(agent.inventory_entry(grants) for agent in self.agents.values()),
                 {"kind": "gateway", "name": "gateway", "identityId": self.gateway.service.id,
-                 "principalId": self.gateway.principal.principal_id, "roles": self.gateway.principal.roles},
+                 "principalId": self.gateway.principal.principal_id,
+                 "roles": roles_of(self.gateway.principal.name, grants)},
             ],
         }
         if eligibility is not None:

@@ -25,16 +25,16 @@ from aizone.components import (
     AiServicesArgs,
     ApplicationArgs,
     DataBoundary,
+    DataBoundaryArgs,
     DeletionGuard,
-    Diagnostics,
+    DeletionGuardArgs,
     DiagnosticsArgs,
     ModelDeploymentArgs,
     ModelRefArgs,
-    Placement,
     PlacementArgs,
     Principal,
-    PrivateNetworking,
     PrivateNetworkingArgs,
+    tags_of,
 )
 from aizone_policy.reference import APPLICATION_TAG, BOUNDARY_TAG, INVENTORY_TAG
 
@@ -79,35 +79,37 @@ group = resources.ResourceGroup(
     "app-rg",
     resources.ResourceGroupArgs(resource_group_name=f"rg-{prefix}-{APPLICATION['name']}", location=location),
 )
-placement = Placement(resource_group_name=group.name, location=location, tags={"owner": "support-team"})
-networking = PrivateNetworking(subnet_id=subnet_id, zone_ids=zone_ids)
-diagnostics = Diagnostics(workspace_id=workspace_id)
+placement = PlacementArgs(resource_group_name=group.name, location=location, tags={"owner": "support-team"})
+networking = PrivateNetworkingArgs(subnet_id=subnet_id, zone_ids=zone_ids)
+diagnostics = DiagnosticsArgs(workspace_id=workspace_id)
 
 ai = AiServices(
     "ai",
     AiServicesArgs(
-        placement=PlacementArgs(resource_group_name=group.name, location=location, tags={"owner": "support-team"}),
+        placement=placement,
         account_name=f"ais-{prefix}-{APPLICATION['name']}",
         kind="AIServices",
         sku="S0",
         deployments=[MODEL],
         severity_threshold="Medium",
         applications=[APPLICATION],
-        networking=PrivateNetworkingArgs(subnet_id=subnet_id, zone_ids=zone_ids),
-        diagnostics=DiagnosticsArgs(workspace_id=workspace_id),
+        networking=networking,
+        diagnostics=diagnostics,
     ),
 )
 # Azure refuses to delete the data resources of this resource group (a denyAction policy), without
 # the locks that would block revoking role assignments (DATA-5).
-guard = DeletionGuard("deletion-guard", scope=group.id, definition_name=f"aizone-deny-delete-{prefix}-consumer")
+guard = DeletionGuard("deletion-guard", DeletionGuardArgs(scope=group.id, definition_name=f"aizone-deny-delete-{prefix}-consumer"))
 data = DataBoundary(
     "data",
-    placement,
-    application=APPLICATION["name"],
-    boundary=APPLICATION["boundary"],
-    account_name=f"st{prefix}supportbot",
-    networking=networking,
-    diagnostics=diagnostics,
+    DataBoundaryArgs(
+        placement=placement,
+        application=APPLICATION["name"],
+        boundary=APPLICATION["boundary"],
+        account_name=f"st{prefix}supportbot",
+        networking=networking,
+        diagnostics=diagnostics,
+    ),
 )
 
 # The application's own identity: inference on the account, read on its own boundary's data. Its
@@ -118,16 +120,15 @@ identity = managedidentity.UserAssignedIdentity(
     resource_group_name=group.name,
     location=location,
     resource_name_=f"id-{prefix}-{APPLICATION['name']}",
-    tags=placement.with_tags(
-        **{INVENTORY_TAG: "application", APPLICATION_TAG: APPLICATION["name"], BOUNDARY_TAG: APPLICATION["boundary"]}
+    tags=tags_of(
+        placement, **{INVENTORY_TAG: "application", APPLICATION_TAG: APPLICATION["name"], BOUNDARY_TAG: APPLICATION["boundary"]}
     ),
 )
 app = Principal(APPLICATION["name"], identity.principal_id, boundary=APPLICATION["boundary"])
-ai.grant_inference(app)
-data.grant_read(app)
+grants = [ai.grant_inference(app), data.grant_read(app)]
 
 pulumi.export("aiEndpoint", ai.endpoint)
 pulumi.export("modelDeployments", sorted(ai.deployments))
 pulumi.export("storageAccountId", data.account.id)
 pulumi.export("appIdentityClientId", identity.client_id)
-pulumi.export("appRoles", app.roles)
+pulumi.export("appRoles", [grant.describe() for grant in grants])
