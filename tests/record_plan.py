@@ -40,7 +40,7 @@ def main(program_dir: str, stack: str, out: str) -> None:
     resources = [
         {
             "urn": r.urn, "type": r.type, "name": r.name, "custom": r.custom, "id": r.id, "parent": r.parent,
-            "inputs": r.inputs, "outputs": r.outputs, "provider": r.provider, "protect": bool(r.options.protect),
+            "inputs": r.inputs, "outputs": r.outputs, "provider": r.provider, "protect": bool(r.options.protect), "aliases": list(r.options.aliases),
             "propertyDependencies": r.property_dependencies, "synthesized": r.synthesized,
         }
         for r in result.resources
