@@ -18,6 +18,7 @@ from pulumi_azure_native import managedidentity
 from aizone_policy.reference import AGENT_TAG, APPLICATION_TAG, BOUNDARY_TAG, INVENTORY_TAG, OWNER_TAG
 
 from .base import (
+    aliased,
     BOUNDARIES,
     EMAIL_PATTERN,
     EMAIL_RULE,
@@ -99,7 +100,7 @@ class AgentIdentity(pulumi.ComponentResource):
             TYPE_TOKEN,
             name,
             {},
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=_OLD_TYPE_TOKEN)])),
+            aliased(opts, _OLD_TYPE_TOKEN),
         )
         placement = args["placement"]
         self.spec = Agent(

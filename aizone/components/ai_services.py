@@ -25,6 +25,7 @@ from aizone_policy import reference
 from aizone_policy.reference import APPLICATION_TAG, BOUNDARY_TAG, INVENTORY_TAG
 
 from .base import (
+    aliased,
     BOUNDARIES,
     NAME_PATTERN,
     NAME_RULE,
@@ -255,7 +256,7 @@ class AiServices(KeepsGrants, pulumi.ComponentResource):
             TYPE_TOKEN,
             name,
             {},
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=_OLD_TYPE_TOKEN)])),
+            aliased(opts, _OLD_TYPE_TOKEN),
         )
         placement = args["placement"]
         self._placement = placement

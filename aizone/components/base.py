@@ -115,6 +115,12 @@ class RoleAssignmentArgs(TypedDict):
     """Data boundary of the application the principal acts for (`internal`, `customer`, `public`)."""
 
 
+def aliased(opts: "pulumi.ResourceOptions | None", old_type: str) -> pulumi.ResourceOptions:
+    """`opts` plus an alias for the component's type token before 0.2.0, so a stack created with
+    the old token keeps its component (and every child under it) instead of replacing them."""
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=old_type)]))
+
+
 def tags_of(placement: PlacementArgs, **extra: str) -> dict[str, str]:
     """The placement's tags plus a component's own (control tags win)."""
     return {**placement.get("tags", {}), **extra}

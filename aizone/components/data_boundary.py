@@ -16,6 +16,7 @@ from pulumi_azure_native import authorization, storage
 from aizone_policy.reference import APPLICATION_TAG, BOUNDARY_TAG
 
 from .base import (
+    aliased,
     BOUNDARIES,
     NAME_PATTERN,
     NAME_RULE,
@@ -133,7 +134,7 @@ class DataBoundary(KeepsGrants, pulumi.ComponentResource):
             TYPE_TOKEN,
             name,
             {},
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=_OLD_TYPE_TOKEN)])),
+            aliased(opts, _OLD_TYPE_TOKEN),
         )
         placement = args["placement"]
         networking = args["networking"]

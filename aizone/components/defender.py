@@ -14,7 +14,7 @@ from typing import NotRequired, Optional, Sequence, TypedDict
 import pulumi
 from pulumi_azure_native import security
 
-from .base import EMAIL_PATTERN, EMAIL_RULE, Problem, implements, raise_if_invalid
+from .base import EMAIL_PATTERN, EMAIL_RULE, Problem, implements, raise_if_invalid, aliased
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class Defender(pulumi.ComponentResource):
             TYPE_TOKEN,
             name,
             {},
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=_OLD_TYPE_TOKEN)])),
+            aliased(opts, _OLD_TYPE_TOKEN),
         )
         scope = pulumi.Output.concat("subscriptions/", args["subscription_id"])
         plans = list(args.get("plans", DEFAULT_PLANS))

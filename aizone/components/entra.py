@@ -19,7 +19,7 @@ from pulumi_azure_native import authorization
 
 from aizone_policy import reference
 
-from .base import Problem, implements, raise_if_invalid
+from .base import Problem, implements, raise_if_invalid, aliased
 from .grants import Grant, KeepsGrants, Principal, grant_eligible
 
 TYPE_TOKEN = "aizone:index:EntraControls"
@@ -158,7 +158,7 @@ class EntraControls(KeepsGrants, pulumi.ComponentResource):
             TYPE_TOKEN,
             name,
             {},
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=_OLD_TYPE_TOKEN)])),
+            aliased(opts, _OLD_TYPE_TOKEN),
         )
         given = args.get("options", {})
         options = EntraOptions(

@@ -12,6 +12,7 @@ from aizone_policy.reference import BOUNDARY_TAG
 
 from . import naming
 from .base import (
+    aliased,
     BOUNDARIES,
     DataProtectionArgs,
     DiagnosticsArgs,
@@ -98,7 +99,7 @@ class KeyVault(KeepsGrants, pulumi.ComponentResource):
             TYPE_TOKEN,
             name,
             {},
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=_OLD_TYPE_TOKEN)])),
+            aliased(opts, _OLD_TYPE_TOKEN),
         )
         self._logical_name = name
         placement = args["placement"]

@@ -51,7 +51,7 @@ import pulumi
 from pulumi_azure_native import monitor
 
 from ._legacy import placement_of
-from .base import NAME_PATTERN, NAME_RULE, PlacementArgs, Problem, implements, raise_if_invalid
+from .base import NAME_PATTERN, NAME_RULE, PlacementArgs, Problem, implements, raise_if_invalid, aliased
 
 TYPE_TOKEN = "aizone:index:Alerts"
 _OLD_TYPE_TOKEN = "aizone:monitoring:Alerts"  # before 0.2.0: aliased so stacks are not replaced
@@ -269,7 +269,7 @@ class Alerts(pulumi.ComponentResource):
             TYPE_TOKEN,
             name,
             {},
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=_OLD_TYPE_TOKEN)])),
+            aliased(opts, _OLD_TYPE_TOKEN),
         )
         placement = placement_of(args["placement"])
         name_prefix = args["name_prefix"]

@@ -10,6 +10,7 @@ from pulumi_azure_native import applicationinsights, authorization, monitor, ope
 from aizone_policy import reference
 
 from .base import (
+    aliased,
     DataProtectionArgs,
     Diagnostics,
     DiagnosticsArgs,
@@ -36,7 +37,7 @@ RETENTION_RANGE = (30, 730)
 
 
 def _aliased(opts: Optional[pulumi.ResourceOptions], old: str) -> pulumi.ResourceOptions:
-    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=old)]))
+    return aliased(opts, old)
 
 
 class ObservabilityArgs(TypedDict):

@@ -32,7 +32,7 @@ from typing import Any, NotRequired, Optional, Sequence, TypedDict
 import pulumi
 from pulumi_azure_native import authorization
 
-from .base import Problem, implements, raise_if_invalid
+from .base import Problem, implements, raise_if_invalid, aliased
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class DeletionGuard(pulumi.ComponentResource):
             TYPE_TOKEN,
             name,
             {},
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=_OLD_TYPE_TOKEN)])),
+            aliased(opts, _OLD_TYPE_TOKEN),
         )
         definition_name = args["definition_name"]
         self.definition = authorization.PolicyDefinition(

@@ -22,6 +22,7 @@ from pulumi_azure_native import purview
 
 from . import naming
 from .base import (
+    aliased,
     DataProtectionArgs,
     DiagnosticsArgs,
     PlacementArgs,
@@ -44,7 +45,7 @@ _OLD_TYPE_TOKENS = {"Purview": "aizone:data:Purview", "ExistingPurview": "aizone
 
 
 def _aliased(opts: Optional[pulumi.ResourceOptions], component: str) -> pulumi.ResourceOptions:
-    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=_OLD_TYPE_TOKENS[component])]))
+    return aliased(opts, _OLD_TYPE_TOKENS[component])
 
 
 class PurviewArgs(TypedDict):

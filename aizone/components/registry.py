@@ -32,7 +32,7 @@ import pulumi
 from pulumi_azure_native import authorization, containerregistry as acr
 
 from ._legacy import diagnostics_of, networking_of, placement_of
-from .base import DiagnosticsArgs, PlacementArgs, PrivateNetworkingArgs, Problem, implements, raise_if_invalid, tags_of
+from .base import DiagnosticsArgs, PlacementArgs, PrivateNetworkingArgs, Problem, implements, raise_if_invalid, tags_of, aliased
 from .grants import Grant, KeepsGrants, Principal, grant_role
 from .network import add_private_endpoint
 from .observability import add_diagnostic_settings
@@ -148,7 +148,7 @@ class ContainerRegistry(KeepsGrants, pulumi.ComponentResource):
             TYPE_TOKEN,
             name,
             {},
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=_OLD_TYPE_TOKEN)])),
+            aliased(opts, _OLD_TYPE_TOKEN),
         )
         placement = args["placement"]
         options = args.get("options", {})
