@@ -8,12 +8,16 @@ tables in policy_cases.py, whatever pytest's import mode.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pytest
+from pulumi.runtime.proto import analyzer_pb2_grpc
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
@@ -52,3 +56,33 @@ def make_analyzer(_no_pulumi_runtime_env: None) -> Callable[[Mapping[str, Any]],
     """Factory: the pack configured with `--policy-pack-config` content (landing-zone policies on
     for every stack unless the content sets the scope)."""
     return lambda config: PackAnalyzer({**JUDGE_EVERY_STACK, **config})
+
+
+PACK_DIR = REPO_ROOT / "policy_pack"
+
+
+@pytest.fixture(scope="module")
+def pack_stub() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    """The pack started exactly as the Pulumi CLI's language host starts it, one process per test
+    module, and an analyzer client talking to it over gRPC."""
+    env = {**os.environ, "PULUMI_PROJECT": "aizone", "PULUMI_STACK": "dev", "PULUMI_DRY_RUN": "true"}
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", str(PACK_DIR)],
+        cwd=PACK_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    watchdog = threading.Timer(60, process.kill)
+    watchdog.start()
+    try:
+        assert process.stdout is not None
+        port = process.stdout.readline().strip()
+        assert port.isdigit(), f"pack did not print its port: {port!r} {process.stderr.read() if process.poll() is not None and process.stderr else ''}"
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            yield analyzer_pb2_grpc.AnalyzerStub(channel)
+    finally:
+        watchdog.cancel()
+        process.terminate()
+        process.wait(timeout=10)

@@ -4,49 +4,15 @@ gRPC: the faithful path, including the advisory downgrade of exempted findings."
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import grpc
-import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from policy_cases import BASELINES, changed
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from aizone_policy import tokens as t
 
-PACK_DIR = Path(__file__).resolve().parents[2] / "policy_pack"
 LOCAL_AUTH = "azurenative-cognitiveservices-account-disable-local-auth"
-
-
-@pytest.fixture(scope="module")
-def pack_stub() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
-    env = {**os.environ, "PULUMI_PROJECT": "aizone", "PULUMI_STACK": "dev", "PULUMI_DRY_RUN": "true"}
-    process = subprocess.Popen(
-        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", str(PACK_DIR)],
-        cwd=PACK_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    watchdog = threading.Timer(60, process.kill)
-    watchdog.start()
-    try:
-        assert process.stdout is not None
-        port = process.stdout.readline().strip()
-        assert port.isdigit(), f"pack did not print its port: {port!r} {process.stderr.read() if process.poll() is not None and process.stderr else ''}"
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            yield analyzer_pb2_grpc.AnalyzerStub(channel)
-    finally:
-        watchdog.cancel()
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _struct(values: dict[str, Any]) -> struct_pb2.Struct:

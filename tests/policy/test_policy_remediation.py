@@ -4,11 +4,7 @@ policy that has no remediation (instead of silently running it as mandatory)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -123,28 +119,7 @@ def test_every_remediation_belongs_to_a_resource_policy_and_is_documented() -> N
     assert all(f"`{name}`" in section for name in REMEDIATIONS)
 
 
-# --- Over the real gRPC subprocess, started as the Pulumi CLI starts it --------------------------------
-
-
-@pytest.fixture(scope="module")
-def pack_stub() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
-    env = {**os.environ, "PULUMI_PROJECT": "aizone", "PULUMI_STACK": "dev", "PULUMI_DRY_RUN": "true"}
-    process = subprocess.Popen(
-        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", str(PACK_DIR)],
-        cwd=PACK_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    watchdog = threading.Timer(60, process.kill)
-    watchdog.start()
-    try:
-        assert process.stdout is not None
-        port = process.stdout.readline().strip()
-        assert port.isdigit(), f"pack did not print its port: {port!r}"
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            yield analyzer_pb2_grpc.AnalyzerStub(channel)
-    finally:
-        watchdog.cancel()
-        process.terminate()
-        process.wait(timeout=10)
+# --- Over the real gRPC subprocess (the `pack_stub` fixture of conftest.py) ----------------------------
 
 
 def _configure(stub: analyzer_pb2_grpc.AnalyzerStub, policy: str, level: int) -> None:
