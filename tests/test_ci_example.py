@@ -33,7 +33,7 @@ def _uses(job: str, action: str) -> dict[str, Any]:
 
 def test_workflow_runs_on_pull_requests_with_read_only_default_permissions() -> None:
     triggers = WORKFLOW.get("on", WORKFLOW.get(True))  # YAML 1.1 reads a bare `on` key as true
-    assert "pull_request" in triggers
+    assert isinstance(triggers, dict) and "pull_request" in triggers
     assert WORKFLOW["permissions"] == {"contents": "read"}
     assert set(WORKFLOW["jobs"]) == {"offline-preview", "pulumi-preview"}
 

@@ -6,6 +6,7 @@ with tests/test_consumer.py (tests/distribution.py, fixtures in tests/conftest.p
 
 from __future__ import annotations
 
+import email.message
 import email.parser
 import json
 import re

@@ -6,15 +6,22 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from .conftest import ROOT
 
 PROBE = ROOT / "tests" / "typecheck" / "misspelled_sdk_argument.py"
 
 
-def test_pyright_rejects_misspelled_sdk_arguments() -> None:
+def test_pyright_rejects_misspelled_sdk_arguments(tmp_path: Path) -> None:
+    # The repository's pyrightconfig.json excludes the probe (its errors are deliberate), so a copy
+    # of it is checked under the same settings, alone.
+    config = json.loads((ROOT / "pyrightconfig.json").read_text(encoding="utf-8"))
+    config.update(include=[PROBE.name], exclude=[], venvPath=str(ROOT), extraPaths=[])
+    (tmp_path / "pyrightconfig.json").write_text(json.dumps(config), encoding="utf-8")
+    (tmp_path / PROBE.name).write_text(PROBE.read_text(encoding="utf-8"), encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "pyright", "--outputjson", str(PROBE)],
+        [sys.executable, "-m", "pyright", "--outputjson", "-p", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     report = json.loads(result.stdout)

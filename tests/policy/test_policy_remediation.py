@@ -122,7 +122,7 @@ def test_every_remediation_belongs_to_a_resource_policy_and_is_documented() -> N
 # --- Over the real gRPC subprocess (the `pack_stub` fixture of conftest.py) ----------------------------
 
 
-def _configure(stub: analyzer_pb2_grpc.AnalyzerStub, policy: str, level: int) -> None:
+def _configure(stub: analyzer_pb2_grpc.AnalyzerStub, policy: str, level: analyzer_pb2.EnforcementLevel.ValueType) -> None:
     stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={policy: analyzer_pb2.PolicyConfig(enforcementLevel=level)}))
 
 
@@ -130,7 +130,7 @@ def _configure(stub: analyzer_pb2_grpc.AnalyzerStub, policy: str, level: int) ->
 def test_remediate_over_grpc(pack_stub: analyzer_pb2_grpc.AnalyzerStub) -> None:
     with pytest.raises(grpc.RpcError) as refused:
         _configure(pack_stub, LOCAL_AUTH, analyzer_pb2.REMEDIATE)
-    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT  # type: ignore[attr-defined]
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert f"not supported by 1 policy: '{LOCAL_AUTH}'" in refused.value.details()  # type: ignore[attr-defined]
 
     _configure(pack_stub, TLS, analyzer_pb2.REMEDIATE)
