@@ -22,12 +22,11 @@ from aizone.components.integrity import IntegrityError, normalize_digest, parse_
 from aizone.components.base import ArgsError
 from aizone.components.monitoring import AlertOptions
 from aizone.components.registry import ContainerRegistry, RegistryOptions, login_server_for
-from aizone.components.sessions import CodeSessions, SessionPoolOptions, session_pool_name
+from aizone.components.sessions import CodeSessions, SessionPoolOptions, session_pool_name, validate_code_sessions
 from offline_preview.analyzer import analyze_resources
 from offline_preview.model import RecordedResource
 from offline_preview.program import run_program
 from offline_preview.project import load_project
-from aizone_policy import reference
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "execution"
@@ -167,39 +166,109 @@ def test_session_pool_options_defaults_are_within_bounds() -> None:
     assert custom.custom and not options.custom
 
 
-def _fake_agent(name: str) -> SimpleNamespace:
-    return SimpleNamespace(spec=SimpleNamespace(name=name))
+SUBNET = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exec/providers/Microsoft.Network/virtualNetworks/vnet/subnets/agents"
+REGISTRY_ID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exec/providers/Microsoft.ContainerRegistry/registries/crexecfixture"
 
 
-def _code_sessions(registry: object, image: str) -> None:
-    CodeSessions(
-        "sessions",
-        placement=None,  # type: ignore[arg-type]  # refused before it is used
-        environment_name="cae",
-        subnet_id="subnet",
-        agents=[_fake_agent("coder")],  # type: ignore[list-item]
-        diagnostics=None,  # type: ignore[arg-type]
-        pool_name_prefix="sp",
-        options=SessionPoolOptions(container_type="CustomContainer", image=image),
-        registry=registry,  # type: ignore[arg-type]
-    )
+def _sessions_args(**changes: Any) -> dict[str, Any]:
+    """Valid CodeSessions args with one custom-container agent; `changes` replace top-level fields."""
+    return {
+        "placement": {"resource_group_name": "rg-exec", "location": "swedencentral"},
+        "environment_name": "cae-exec",
+        "subnet_id": SUBNET,
+        "diagnostics": {"workspace_id": "log-exec"},
+        "pool_name_prefix": "spexec",
+        "agents": [{
+            "agent_name": "coder",
+            "principal_id": "coder-oid",
+            "identity_id": "coder-identity-id",
+            "pool": {"container_type": "CustomContainer", "image": IMAGE},
+        }],
+        "registry": {"login_server": REGISTRY_HOST, "registry_id": REGISTRY_ID},
+        **changes,
+    }
+
+
+def _problems(args: dict[str, Any]) -> list[str]:
+    return [f"{problem.field}: {problem.message}" for problem in validate_code_sessions(args)]  # type: ignore[arg-type]
+
+
+def test_valid_code_sessions_args_have_no_problem() -> None:
+    assert _problems(_sessions_args()) == []
 
 
 @pytest.mark.controls("EXEC-2")
 def test_code_sessions_refuse_images_outside_the_platform_registry() -> None:
-    platform = SimpleNamespace(host=REGISTRY_HOST)
-    with pytest.raises(ValueError, match="agent 'coder'.*not approved for execution; allowed: crexecfixture.azurecr.io"):
-        _code_sessions(platform, f"ghcr.io/someone/sandbox@sha256:{DIGEST}")
-    with pytest.raises(ValueError, match="needs the platform container registry"):
-        _code_sessions(None, IMAGE)
+    other = _sessions_args()
+    other["agents"][0]["pool"]["image"] = f"ghcr.io/someone/sandbox@sha256:{DIGEST}"
+    (problem,) = _problems(other)
+    assert problem.startswith("agents[0].pool.image: image 'ghcr.io/someone/sandbox@sha256:")
+    assert "not approved for execution; allowed: crexecfixture.azurecr.io" in problem
+    without = _sessions_args()
+    del without["registry"]
+    assert _problems(without) == [
+        "registry: required: agent 'coder' runs a custom container, whose image must come from the platform "
+        "container registry (EXEC-2)"
+    ]
+    # Raised before the component registers anything (no Pulumi engine is needed to get here).
+    with pytest.raises(ArgsError, match=r"CodeSessions\.agents\[0\]\.pool\.image: .*not approved for execution"):
+        CodeSessions("sessions", other)  # type: ignore[arg-type]
 
 
-def test_code_sessions_refuse_overrides_for_unknown_agents() -> None:
-    with pytest.raises(ValueError, match="overrides for unknown agent"):
-        CodeSessions(
-            "sessions", None, "cae", "subnet", [_fake_agent("coder")], None, "sp",  # type: ignore[arg-type]
-            overrides={"ghost": SessionPoolOptions()},
-        )
+@pytest.mark.controls("EXEC-2", "ACC-5")
+@pytest.mark.parametrize(
+    "registry_id",
+    [
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exec",
+        "/subscriptions/00000000-0000-0000-0000-000000000000",
+        f"{REGISTRY_ID}/repositories/sandbox",
+        "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/crexecfixture",
+    ],
+    ids=["resource-group", "subscription", "below-registry", "other-type"],
+)
+def test_acrpull_is_granted_on_one_registry_only(registry_id: str) -> None:
+    (problem,) = _problems(_sessions_args(registry={"login_server": REGISTRY_HOST, "registry_id": registry_id}))
+    assert problem.startswith("registry.registry_id: must be the id of one registry")
+    assert "AcrPull is granted on it alone (ACC-5)" in problem
+
+
+@pytest.mark.controls("EXEC-1", "EXEC-3", "ACC-5", "ACC-6")
+def test_every_problem_in_the_args_is_reported_at_once_with_its_field() -> None:
+    args = _sessions_args(
+        pool_name_prefix="sp-exec",
+        pool={"cooldown_seconds": 60, "network_egress": "EgressEnabled"},
+        agents=[
+            {"agent_name": "coder", "principal_id": "coder-oid", "pool": {"container_type": "CustomContainer", "image": IMAGE}},
+            {"agent_name": "coder", "principal_id": "", "role_assignments": [
+                {"principal_name": "ops", "principal_id": "ops-oid", "role": "Contributor"},
+            ]},
+        ],
+    )
+    assert _problems(args) == [
+        "pool_name_prefix: 1-31 lower-case letters and digits, starting with a letter; got 'sp-exec'",
+        "pool.cooldown_seconds: must be between 300 and 3600, got 60",
+        "pool.network_egress: 'EgressEnabled' is not allowed: code in a session must not reach the network (EXEC-1); "
+        "allowed: EgressDisabled",
+        "agents[0].identity_id: required: the agent's pool runs a custom container, pulled with the agent's own "
+        "user-assigned identity (ACC-6)",
+        "agents[1].agent_name: 'coder' is listed twice: one pool per agent",
+        "agents[1].principal_id: the agent identity's Entra object id is required",
+        "agents[1].role_assignments[0].role: 'Contributor' is not allowed here; allowed: Azure ContainerApps Session Executor",
+    ]
+
+
+@pytest.mark.controls("EXEC-1")
+def test_egress_cannot_be_enabled_on_an_agents_own_pool_either() -> None:
+    args = _sessions_args()
+    args["agents"][0]["pool"]["network_egress"] = "EgressEnabled"
+    assert [problem.split(":")[0] for problem in _problems(args)] == ["agents[0].pool.network_egress"]
+
+
+def test_session_pool_options_are_the_args_with_defaults_filled_in() -> None:
+    options = SessionPoolOptions(container_type="CustomContainer", image=IMAGE, cpu=1.0, memory="2Gi")
+    assert SessionPoolOptions.of(options.as_args()) == options
+    assert SessionPoolOptions.of({}) == SessionPoolOptions()
+    assert "image" not in SessionPoolOptions().as_args()
 
 
 def test_session_pool_names_are_valid_and_distinct() -> None:
@@ -266,11 +335,8 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack() -> Stack:
-    """Run the fixture program once. AcrPull is added to the role table for the run: the lead adds
-    it to policy_pack/aizone_policy/reference.py (see the registry module)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(reference, "ROLE_IDS", {**reference.ROLE_IDS, "AcrPull": ACR_PULL_ID})
-        run = run_program(load_project(FIXTURE, "test"))
+    """Run the fixture program once."""
+    run = run_program(load_project(FIXTURE, "test"))
     assert not run.errors
     return Stack(run.resources)
 
@@ -350,16 +416,18 @@ def test_only_the_owning_agent_can_execute_in_its_pool(stack: Stack) -> None:
 
 @pytest.mark.controls("EXEC-2", "ACC-5")
 def test_custom_pool_waits_for_its_acrpull_grant_and_the_registry_endpoint(stack: Stack) -> None:
-    pull = stack.by_name["registry-pull-agent-coder"]
+    pull = stack.by_name["sessions-pull-coder"]
     assert pull.inputs["scope"] == stack.outputs("registry-registry")["id"]
     assert pull.inputs["roleDefinitionId"].endswith(f"/roleDefinitions/{ACR_PULL_ID}")
     assert pull.inputs["principalId"] == stack.outputs("agent-coder-identity")["principalId"]
     assert pull.inputs["principalType"] == "ServicePrincipal"
     coder = stack.by_name["sessions-pool-coder"]
     assert pull.urn in coder.dependencies
-    assert stack.by_name["registry-pe-registry"].urn in coder.dependencies
+    # The assignment is computed from the registry's private endpoint as well: the pool, which
+    # waits for the assignment, is created only once the registry is reachable privately.
+    assert stack.by_name["registry-pe-registry"].urn in pull.property_dependencies["scope"]
     pulls = [item for item in stack.of_type(ROLE_ASSIGNMENT) if item.inputs["roleDefinitionId"].endswith(ACR_PULL_ID)]
-    assert [item.name for item in pulls] == ["registry-pull-agent-coder"]
+    assert [item.name for item in pulls] == ["sessions-pull-coder"]
     assert pull.urn not in stack.by_name["sessions-pool-analyst"].dependencies
 
 

@@ -21,7 +21,7 @@ from ..components.grants import Grant, Principal, roles_of
 from ..components.integrity import IntegrityError, require_pinned_image, verify_artifact
 from ..components.monitoring import Alerts, AlertsArgs
 from ..components.registry import ContainerRegistry, ContainerRegistryArgs, login_server_for
-from ..components.sessions import CodeSessions
+from ..components.sessions import CodeSessions, CodeSessionsArgs, SessionAgentArgs, SessionRegistryArgs
 from ..components.key_vault import KeyVault, KeyVaultArgs
 from ..components.network import Network, required_zones
 from ..components.observability import AppInsights, AppInsightsArgs, Observability, ObservabilityArgs
@@ -257,15 +257,26 @@ class LandingZone(pulumi.ComponentResource):
         )
         self.sessions = CodeSessions(
             f"{name}-sessions",
-            placement,
-            environment_name=settings.name("cae"),
-            subnet_id=self.network.subnet_ids["agents"],
-            agents=list(self.agents.values()),
-            diagnostics=diagnostics,
-            pool_name_prefix=f"sp{settings.prefix}{settings.environment}",
-            options=settings.execution.sessions,
-            overrides=settings.execution.agent_sessions,
-            registry=self.registry,
+            CodeSessionsArgs(
+                placement=placement_args,
+                environment_name=settings.name("cae"),
+                subnet_id=self.network.subnet_ids["agents"],
+                diagnostics=diagnostics_args(diagnostics),
+                pool_name_prefix=f"sp{settings.prefix}{settings.environment}",
+                pool=settings.execution.sessions.as_args(),
+                agents=[
+                    SessionAgentArgs(
+                        agent_name=agent_name,
+                        principal_id=agent.principal_id,
+                        identity_id=agent.identity_id,
+                        pool=settings.execution.agent_sessions.get(agent_name, settings.execution.sessions).as_args(),
+                    )
+                    for agent_name, agent in self.agents.items()
+                ],
+                registry=SessionRegistryArgs(
+                    login_server=self.registry.host, registry_id=self.registry.registry_id, endpoint_id=self.registry.endpoint.id
+                ),
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.alerts = Alerts(
