@@ -29,6 +29,7 @@ from .components.key_vault import KeyVault
 from .components.observability import AppInsights, Observability
 from .components.purview import ExistingPurview, Purview
 from .components.protection import DeletionGuard
+from .components.sessions import CodeSessions
 
 PACKAGE = "aizone"
 
@@ -48,6 +49,7 @@ COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (
     DataBoundary,
     Purview,
     ExistingPurview,
+    CodeSessions,
 )
 
 

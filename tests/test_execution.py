@@ -232,6 +232,21 @@ def test_acrpull_is_granted_on_one_registry_only(registry_id: str) -> None:
     assert "AcrPull is granted on it alone (ACC-5)" in problem
 
 
+@pytest.mark.controls("EXEC-2")
+@pytest.mark.parametrize("login_server", ["docker.io", "crother.azurecr.io", "crexecfixtureevil.azurecr.io"])
+def test_images_must_come_from_the_registry_the_agents_may_pull_from(login_server: str) -> None:
+    args = _sessions_args(registry={"login_server": login_server, "registry_id": REGISTRY_ID})
+    args["agents"][0]["pool"]["image"] = f"{login_server}/sandbox/python@sha256:{DIGEST}"
+    assert _problems(args) == [
+        f"registry.login_server: {login_server!r} is not the login server of registry 'crexecfixture' (registry_id): "
+        "images must come from the registry the agents may pull from (EXEC-2)"
+    ]
+    # A domain name label scope adds a hash to the registry's own name.
+    scoped = _sessions_args(registry={"login_server": "crexecfixture-d3f0a1.azurecr.io", "registry_id": REGISTRY_ID})
+    scoped["agents"][0]["pool"]["image"] = f"crexecfixture-d3f0a1.azurecr.io/sandbox/python@sha256:{DIGEST}"
+    assert _problems(scoped) == []
+
+
 @pytest.mark.controls("EXEC-1", "EXEC-3", "ACC-5", "ACC-6")
 def test_every_problem_in_the_args_is_reported_at_once_with_its_field() -> None:
     args = _sessions_args(

@@ -97,6 +97,14 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
         "principalId": "22222222-2222-2222-2222-222222222222",
     },
     "Defender": {"subscriptionId": "00000000-0000-0000-0000-000000000000", "contactEmails": ["secops@contoso.com"]},
+    "CodeSessions": {
+        "placement": PLACEMENT,
+        "environmentName": "cae-probe",
+        "subnetId": f"{HUB}/subnets/agents",
+        "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"},
+        "poolNamePrefix": "spprobe",
+        "agents": [{"agentName": "coder", "principalId": "33333333-3333-3333-3333-333333333333"}],
+    },
 }
 
 
