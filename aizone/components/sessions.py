@@ -206,7 +206,7 @@ def validate_session_pool(pool: object, field: str = "pool") -> list[Problem]:
         problems.append(Problem(f"{prefix}container_type", f"{container_type!r} is not one of {', '.join(CONTAINER_TYPES)}"))
     sessions = pool.get("max_concurrent_sessions", DEFAULT_MAX_CONCURRENT_SESSIONS)
     problems += _int_problems(f"{prefix}max_concurrent_sessions", sessions, *MAX_CONCURRENT_SESSIONS)
-    if _is_int(sessions):
+    if isinstance(sessions, int) and not isinstance(sessions, bool):
         ready = pool.get("ready_session_instances", DEFAULT_READY_SESSION_INSTANCES)
         problems += _int_problems(f"{prefix}ready_session_instances", ready, 0, sessions)
     problems += _int_problems(f"{prefix}cooldown_seconds", pool.get("cooldown_seconds", DEFAULT_COOLDOWN_SECONDS), *COOLDOWN_SECONDS)
@@ -341,14 +341,9 @@ def _image_source_problems(pool: Mapping[str, object], field: str, registry: obj
     return []
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _int_problems(field: str, value: object, low: int, high: object) -> list[Problem]:
-    if not _is_int(value):
+def _int_problems(field: str, value: object, low: int, high: int) -> list[Problem]:
+    if isinstance(value, bool) or not isinstance(value, int):
         return [Problem(field, f"must be a whole number between {low} and {high}, got {value!r}")]
-    assert isinstance(value, int) and isinstance(high, int)
     if not low <= value <= high:
         return [Problem(field, f"must be between {low} and {high}, got {value}")]
     return []

@@ -38,7 +38,9 @@ ARGS: dict[str, Any] = {
             "identityId": f"{GROUP}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-agent-coder",
             "pool": {"containerType": "CustomContainer", "image": IMAGE, "cpu": 1.0, "memory": "2Gi", "targetPort": 8000},
             "roleAssignments": [
-                {"principalName": "orchestrator", "principalId": "orchestrator-oid", "role": "Azure ContainerApps Session Executor"}
+                {"principalName": "orchestrator", "principalId": "orchestrator-oid", "role": "Azure ContainerApps Session Executor"},
+                # The agent itself, asked for again: one assignment (Azure refuses a duplicate).
+                {"principalName": "agent-coder", "principalId": "coder-oid", "role": "Azure ContainerApps Session Executor"},
             ],
         },
     ],
