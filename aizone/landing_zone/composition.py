@@ -23,7 +23,7 @@ from ..components.monitoring import Alerts, AlertsArgs
 from ..components.registry import ContainerRegistry, ContainerRegistryArgs, login_server_for
 from ..components.sessions import CodeSessions
 from ..components.key_vault import KeyVault, KeyVaultArgs
-from ..components.network import Network, required_zones
+from ..components.network import Network, NetworkArgs, required_zones
 from ..components.observability import AppInsights, AppInsightsArgs, Observability, ObservabilityArgs
 from ..components.protection import DataProtection, DeletionGuard, DeletionGuardArgs
 from ..components.purview import ExistingPurview, ExistingPurviewArgs, Purview, PurviewArgs
@@ -91,15 +91,17 @@ class LandingZone(pulumi.ComponentResource):
         zones += required_zones(registry.REGISTRY_TYPE, registry.PRIVATE_LINK_GROUPS)
         self.network = Network(
             f"{name}-net",
-            placement,
-            vnet_name=settings.name("vnet"),
-            address_space=settings.network.address_space,
-            subnets=settings.network.subnets,
-            zone_names=zones,
-            existing_zone_ids=settings.network.dns_zone_ids,
-            zone_groups_by_platform=settings.network.zone_groups_by_platform,
-            egress=settings.network.egress,
-            firewall_ip=settings.network.firewall_ip,
+            NetworkArgs(
+                placement=placement_args,
+                vnet_name=settings.name("vnet"),
+                address_space=settings.network.address_space,
+                subnets=dict(settings.network.subnets),
+                zone_names=zones,
+                existing_zone_ids=dict(settings.network.dns_zone_ids),
+                zone_groups_by_platform=settings.network.zone_groups_by_platform,
+                egress=settings.network.egress,
+                **({"firewall_ip": settings.network.firewall_ip} if settings.network.firewall_ip else {}),
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         networking = self.network.private_networking
@@ -136,7 +138,7 @@ class LandingZone(pulumi.ComponentResource):
             options=settings.gateway,
             target=InferenceTarget.from_ai_services(self.ai),
             tenant_id=client.tenant_id,
-            subnet_id=self.network.subnet_ids["gateway"],
+            subnet_id=self.network.subnet_id("gateway"),
             networking=networking,
             diagnostics=diagnostics,
             app_insights=self.app_insights,
@@ -259,7 +261,7 @@ class LandingZone(pulumi.ComponentResource):
             f"{name}-sessions",
             placement,
             environment_name=settings.name("cae"),
-            subnet_id=self.network.subnet_ids["agents"],
+            subnet_id=self.network.subnet_id("agents"),
             agents=list(self.agents.values()),
             diagnostics=diagnostics,
             pool_name_prefix=f"sp{settings.prefix}{settings.environment}",
@@ -309,7 +311,7 @@ class LandingZone(pulumi.ComponentResource):
         ]
         self.outputs = {
             "resourceGroupName": group.name,
-            "vnetId": self.network.vnet.id,
+            "vnetId": self.network.vnet_id,
             "logAnalyticsWorkspaceId": self.observability.workspace.id,
             "aiEndpoint": self.ai.endpoint,
             "modelDeployments": sorted(self.ai.deployments),
