@@ -30,6 +30,7 @@ from ..components.base import config_key as args_config_key
 from ..components.gateway import GatewayOptions, validate_gateway_options
 from ..components import naming
 from ..components.monitoring import AlertOptions
+from ..components.network import SUBNET_MAX_PREFIX, SUBNET_ROLES, existing_subnet_problems, subnet_layout_problems
 from ..components.registry import RegistryOptions
 from ..components.sessions import SessionPoolOptions
 from .regions import AZURE_PUBLIC_REGIONS
@@ -37,16 +38,8 @@ from .regions import AZURE_PUBLIC_REGIONS
 NAMESPACE = "aizone"
 BOUNDARIES = reference.BOUNDARIES
 SEVERITY_THRESHOLDS = ("Low", "Medium", "High")
-SUBNET_ROLES = ("privateEndpoints", "gateway", "agents")
-# Smallest prefix (largest number) each subnet may have:
-# - agents: a Container Apps environment with workload profiles needs at least a /27 ("The minimum
-#   required subnet size is /27", https://learn.microsoft.com/azure/container-apps/networking);
-# - gateway: API Management Standard v2 VNet integration needs at least a /27 ("Subnet size:
-#   Minimum: /27", https://learn.microsoft.com/azure/api-management/integrate-vnet-outbound);
-# - privateEndpoints: each endpoint takes one address; a /28 leaves 11 after Azure's 5 reserved.
-# The delegations both services need (Microsoft.App/environments, Microsoft.Web/serverFarms) are
-# set by the network component (aizone/components/network.py, SUBNET_DELEGATIONS).
-SUBNET_MAX_PREFIX = {"privateEndpoints": 28, "gateway": 27, "agents": 27}
+# SUBNET_ROLES and SUBNET_MAX_PREFIX (the /27 and /28 minimums, with their sources) live with the
+# network component, which checks the same layout (aizone/components/network.py).
 
 _PREFIX = re.compile(r"^[a-z][a-z0-9]{1,7}$")
 _ENVIRONMENT = re.compile(r"^[a-z][a-z0-9]{0,7}$")
@@ -81,17 +74,29 @@ class AiSettings:
 
 @dataclass(frozen=True)
 class NetworkSettings:
+    """The stack's own VNet (`address_space`, `subnets`, `egress`), or the platform team's subnets
+    (`existing_subnet_ids`: role -> subnet id; then nothing of the network is created)."""
+
     address_space: str
     subnets: Mapping[str, str]
     dns_zone_ids: Mapping[str, str] = field(default_factory=dict)
     zone_groups_by_platform: bool = False
     egress: str = "natGateway"
     firewall_ip: str | None = None
+    existing_subnet_ids: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def existing(self) -> bool:
+        return bool(self.existing_subnet_ids)
 
 
 @dataclass(frozen=True)
 class ObservabilitySettings:
+    """`workspace_id`: an existing Log Analytics workspace (then none is created and
+    `retention_days` is the existing workspace's business)."""
+
     retention_days: int
+    workspace_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,8 +147,10 @@ class ModelArtifact:
 class ExecutionSettings:
     """Code execution for agents (EXEC-1..3): the private registry and one session pool per agent."""
 
-    registry: RegistryOptions
-    sessions: SessionPoolOptions
+    registry: RegistryOptions | None
+    """None: `registry: false`, no container registry (and no custom session images)."""
+    sessions: SessionPoolOptions | None
+    """None: `sessions: false`, no code sessions (and no agents subnet)."""
     agent_sessions: Mapping[str, SessionPoolOptions]
     model_artifacts: tuple[ModelArtifact, ...]
 
@@ -162,7 +169,8 @@ class Settings:
     governance: GovernanceSettings
     agents: tuple[Agent, ...]
     entra: EntraOptions
-    gateway: GatewayOptions
+    gateway: GatewayOptions | None
+    """None: `aizone:gateway: false`, no AI gateway (and no gateway subnet)."""
     execution: ExecutionSettings
     alerts: AlertOptions
     names: NamesSettings = NamesSettings()
@@ -459,7 +467,13 @@ def parse_settings(
         f"{NAMESPACE}:environment", raw.get("environment", "dev"), _ENVIRONMENT, "use 1-8 lowercase letters and digits, starting with a letter"
     )
     location = _read_location(reader, raw.get("location", "swedencentral"))
-    network = _read_network(reader, raw.get("network", {}))
+    # Which subnets the enabled features need (read from the raw values: the sections themselves
+    # are read below, each reporting its own problems).
+    features = {
+        "gateway": raw.get("gateway") is not False,
+        "agents": not (isinstance(raw.get("execution"), dict) and raw["execution"].get("sessions") is False),
+    }
+    network = _read_network(reader, raw.get("network", {}), features)
     tags = _read_tags(reader, raw.get("tags", {}), creates_dns_zones=not network.zone_groups_by_platform)
     observability = _read_observability(reader, raw.get("observability", {}))
     ai = _read_ai(reader, raw.get("ai", {}))
@@ -631,41 +645,80 @@ def _read_tags(reader: _Reader, value: Any, creates_dns_zones: bool = True) -> d
     return tags
 
 
-def _read_network(reader: _Reader, value: Any) -> NetworkSettings:
+# Which feature each optional subnet serves, and the switch that turns the feature off.
+_SUBNET_FEATURES = {"gateway": ("the AI gateway", "aizone:gateway: false"), "agents": ("code sessions", "aizone:execution.sessions: false")}
+_EXISTING_KEYS = {role: f"{role}SubnetId" for role in SUBNET_ROLES}
+
+
+def _read_network(reader: _Reader, value: Any, features: Mapping[str, bool] | None = None) -> NetworkSettings:
+    """The stack's own VNet, or (`existing`) the platform team's subnets. `features`: subnet role
+    -> whether the feature it serves is on (privateEndpoints always is)."""
     key = f"{NAMESPACE}:network"
-    data = reader.mapping(
-        key, value, ("addressSpace", "subnets", "privateDnsZoneIds", "privateDnsZoneGroups", "egress"), ("addressSpace", "subnets")
-    )
+    needed = {"privateEndpoints": True, "gateway": True, "agents": True, **(features or {})}
+    allowed = ("addressSpace", "subnets", "existing", "privateDnsZoneIds", "privateDnsZoneGroups", "egress")
+    existing_given = isinstance(value, dict) and "existing" in value
+    data = reader.mapping(key, value, allowed, () if existing_given else ("addressSpace", "subnets"))
+    zone_ids = _read_zone_ids(reader, f"{key}.privateDnsZoneIds", data.get("privateDnsZoneIds", {}))
+    groups = reader.choice(f"{key}.privateDnsZoneGroups", data.get("privateDnsZoneGroups", "create"), ("create", "platformPolicy"))
+    if groups == "platformPolicy" and zone_ids:
+        reader.fail(f"{key}.privateDnsZoneIds", "is not used when privateDnsZoneGroups is 'platformPolicy' (the platform registers endpoints)")
+    if existing_given:
+        for name in ("addressSpace", "subnets", "egress"):
+            if name in data:
+                reader.fail(
+                    f"{key}.{name}",
+                    "is not used with network.existing: the platform team's VNet, NSGs and egress are used as they are; remove it",
+                )
+        existing = _read_existing_subnets(reader, f"{key}.existing", data["existing"], needed)
+        return NetworkSettings("", {}, zone_ids, groups == "platformPolicy", existing_subnet_ids=existing)
     space = reader.network(f"{key}.addressSpace", data.get("addressSpace"))
-    subnets_raw = reader.mapping(f"{key}.subnets", data.get("subnets", {}), SUBNET_ROLES, SUBNET_ROLES)
+    required = tuple(role for role in SUBNET_ROLES if needed[role])
+    subnets_raw = reader.mapping(f"{key}.subnets", data.get("subnets", {}), SUBNET_ROLES, required)
     subnets: dict[str, str] = {}
     parsed: dict[str, ipaddress.IPv4Network] = {}
     for role in SUBNET_ROLES:
         if role not in subnets_raw:
             continue
         subnet_key = f"{key}.subnets.{role}"
+        if not needed[role]:
+            feature, switch = _SUBNET_FEATURES[role]
+            reader.fail(subnet_key, f"is only used by {feature}, which {switch} turns off; remove it (or turn {feature} on)")
+            continue
         net = reader.network(subnet_key, subnets_raw[role])
         if net is None:
             continue
-        if net.prefixlen > SUBNET_MAX_PREFIX[role]:
-            reader.fail(
-                subnet_key,
-                f"{net} is too small; the {role} subnet needs a /{SUBNET_MAX_PREFIX[role]} or larger "
-                f"(a prefix length of /{SUBNET_MAX_PREFIX[role]} or less, e.g. /{SUBNET_MAX_PREFIX[role]} or /24)",
-            )
-        if space is not None and not net.subnet_of(space):
-            reader.fail(subnet_key, f"{net} is outside the address space {space}")
-        for other_role, other in parsed.items():
-            if net.overlaps(other):
-                reader.fail(subnet_key, f"{net} overlaps subnets.{other_role} ({other}); subnets must not overlap")
         parsed[role] = net
         subnets[role] = str(net)
-    zone_ids = _read_zone_ids(reader, f"{key}.privateDnsZoneIds", data.get("privateDnsZoneIds", {}))
-    groups = reader.choice(f"{key}.privateDnsZoneGroups", data.get("privateDnsZoneGroups", "create"), ("create", "platformPolicy"))
-    if groups == "platformPolicy" and zone_ids:
-        reader.fail(f"{key}.privateDnsZoneIds", "is not used when privateDnsZoneGroups is 'platformPolicy' (the platform registers endpoints)")
+    for problem in subnet_layout_problems(space, parsed):
+        reader.fail(f"{key}.{problem.field}", problem.message)
     egress, firewall_ip = _read_egress(reader, f"{key}.egress", data.get("egress", {}))
     return NetworkSettings(str(space) if space else "", subnets, zone_ids, groups == "platformPolicy", egress, firewall_ip)
+
+
+def _read_existing_subnets(reader: _Reader, key: str, value: Any, needed: Mapping[str, bool]) -> dict[str, str]:
+    """`{privateEndpointsSubnetId, gatewaySubnetId, agentsSubnetId}`: subnets the platform team owns.
+    Each is needed exactly when its feature is on; all must be in one VNet (the zones' links)."""
+    names = tuple(_EXISTING_KEYS.values())
+    data = reader.mapping(key, value, names, tuple(_EXISTING_KEYS[role] for role in SUBNET_ROLES if needed[role]))
+    given: dict[str, Any] = {}
+    for role in SUBNET_ROLES:
+        name = _EXISTING_KEYS[role]
+        if name not in data:
+            continue
+        if not needed[role]:
+            feature, switch = _SUBNET_FEATURES[role]
+            reader.fail(f"{key}.{name}", f"is only used by {feature}, which {switch} turns off; remove it (or turn {feature} on)")
+            continue
+        given[role] = data[name]
+    problems = existing_subnet_problems(given, field="existing")
+    for problem in problems:
+        role = problem.field.rsplit(".", 1)[1]
+        message = problem.message
+        for other, name in _EXISTING_KEYS.items():
+            message = message.replace(f"the {other} subnet's", f"{name}'s")
+        reader.fail(f"{key}.{_EXISTING_KEYS[role]}", message)
+    bad = {problem.field.rsplit(".", 1)[1] for problem in problems}
+    return {role: subnet_id for role, subnet_id in given.items() if role not in bad and isinstance(subnet_id, str)}
 
 
 def _read_egress(reader: _Reader, key: str, value: Any) -> tuple[str, str | None]:
@@ -713,9 +766,33 @@ def _read_zone_ids(reader: _Reader, key: str, value: Any) -> dict[str, str]:
     return zones
 
 
+# An existing Log Analytics workspace. Workspace names: 4-63 alphanumerics and hyphens, starting
+# and ending with an alphanumeric ("Naming rules and restrictions for Azure resources",
+# Microsoft.OperationalInsights: https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules).
+_WORKSPACE_ID = re.compile(
+    r"^/subscriptions/[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}/resourceGroups/[-\w._()]{1,90}"
+    r"/providers/Microsoft\.OperationalInsights/workspaces/[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$",
+    re.IGNORECASE,
+)
+WORKSPACE_ID_FORM = (
+    "/subscriptions/<subscription guid>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>"
+)
+
+
 def _read_observability(reader: _Reader, value: Any) -> ObservabilitySettings:
+    """The stack's own workspace (`retentionDays`), or an existing one (`workspaceId`)."""
     key = f"{NAMESPACE}:observability"
-    data = reader.mapping(key, value, ("retentionDays",))
+    data = reader.mapping(key, value, ("retentionDays", "workspaceId"))
+    if "workspaceId" in data:
+        workspace_id = reader.string(
+            f"{key}.workspaceId", data["workspaceId"], _WORKSPACE_ID, f"expected a Log Analytics workspace id like {WORKSPACE_ID_FORM}"
+        )
+        if "retentionDays" in data:
+            reader.fail(
+                f"{key}.retentionDays",
+                "is not used with workspaceId: the existing workspace keeps its own retention (set it on that workspace); remove it",
+            )
+        return ObservabilitySettings(90, workspace_id or None)
     retention = reader.integer(f"{key}.retentionDays", data.get("retentionDays", 90), 30, 730)
     return ObservabilitySettings(retention)
 
@@ -995,9 +1072,15 @@ _GATEWAY_FIELDS: dict[str, tuple[str, type]] = {
 }
 
 
-def _read_gateway(reader: _Reader, value: Any) -> GatewayOptions:
-    """The AI gateway (MOD-4); field rules live with the component, in validate_gateway_options."""
+def _read_gateway(reader: _Reader, value: Any) -> GatewayOptions | None:
+    """The AI gateway (MOD-4); field rules live with the component, in validate_gateway_options.
+    `false`: no gateway (None)."""
     key = f"{NAMESPACE}:gateway"
+    if value is False:
+        return None
+    if not isinstance(value, dict):
+        reader.fail(key, f"expected a mapping of gateway settings, or false to deploy without the AI gateway, got {_describe(value)}")
+        return None
     required = ("publisherEmail", "publisherName")
     reported = len(reader.problems)
     if isinstance(value, dict) and "firstDeployment" in value:
@@ -1124,13 +1207,20 @@ def _read_options(
 
 
 def _read_execution(reader: _Reader, value: Any, agent_names: Sequence[str]) -> ExecutionSettings:
+    """The registry and the code sessions; `registry: false` / `sessions: false` turn either off."""
     key = f"{NAMESPACE}:execution"
     data = reader.mapping(key, value, ("registry", "sessions", "agentSessions", "modelArtifacts"))
-    registry = _read_options(reader, f"{key}.registry", data.get("registry", {}), _REGISTRY_FIELDS, RegistryOptions)
-    sessions = _read_options(reader, f"{key}.sessions", data.get("sessions", {}), _SESSION_FIELDS, SessionPoolOptions)
+    registry: RegistryOptions | None = None
+    if data.get("registry", {}) is not False:
+        registry = _read_options(reader, f"{key}.registry", data.get("registry", {}), _REGISTRY_FIELDS, RegistryOptions)
+    sessions: SessionPoolOptions | None = None
+    if data.get("sessions", {}) is not False:
+        sessions = _read_options(reader, f"{key}.sessions", data.get("sessions", {}), _SESSION_FIELDS, SessionPoolOptions)
     overrides_raw = data.get("agentSessions", {})
     overrides: dict[str, SessionPoolOptions] = {}
-    if not isinstance(overrides_raw, dict):
+    if sessions is None and "agentSessions" in data:
+        reader.fail(f"{key}.agentSessions", "is only used by code sessions, which aizone:execution.sessions: false turns off; remove it")
+    elif not isinstance(overrides_raw, dict):
         reader.fail(f"{key}.agentSessions", f"expected a mapping of agent name to session options, got {_describe(overrides_raw)}")
     else:
         for agent_name, options in overrides_raw.items():
@@ -1140,6 +1230,16 @@ def _read_execution(reader: _Reader, value: Any, agent_names: Sequence[str]) -> 
                 continue
             overrides[agent_name] = _read_options(reader, entry, options, _SESSION_FIELDS, SessionPoolOptions)
     artifacts = reader.sequence(f"{key}.modelArtifacts", data.get("modelArtifacts", []), lambda k, v: _read_artifact(reader, k, v))
+    if registry is None:
+        # Custom session images come only from the stack's own registry (EXEC-2, MOD-3).
+        pools = {"sessions": sessions, **{f"agentSessions.{name}": options for name, options in overrides.items()}}
+        for pool, options in pools.items():
+            if options is not None and getattr(options, "image", None) is not None:
+                reader.fail(
+                    f"{key}.{pool}.image",
+                    "a custom image must come from the stack's container registry (EXEC-2), which "
+                    "aizone:execution.registry: false turns off; use a built-in containerType or turn the registry on",
+                )
     return ExecutionSettings(registry, sessions, overrides, artifacts)
 
 
