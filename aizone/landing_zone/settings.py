@@ -1210,11 +1210,14 @@ def _read_execution(reader: _Reader, value: Any, agent_names: Sequence[str]) -> 
     """The registry and the code sessions; `registry: false` / `sessions: false` turn either off."""
     key = f"{NAMESPACE}:execution"
     data = reader.mapping(key, value, ("registry", "sessions", "agentSessions", "modelArtifacts"))
+    for name, what in (("registry", "the container registry"), ("sessions", "code sessions")):
+        if name in data and data[name] is not False and not isinstance(data[name], dict):
+            reader.fail(f"{key}.{name}", f"expected a mapping of {name} settings, or false to deploy without {what}, got {_describe(data[name])}")
     registry: RegistryOptions | None = None
-    if data.get("registry", {}) is not False:
+    if isinstance(data.get("registry", {}), dict):
         registry = _read_options(reader, f"{key}.registry", data.get("registry", {}), _REGISTRY_FIELDS, RegistryOptions)
     sessions: SessionPoolOptions | None = None
-    if data.get("sessions", {}) is not False:
+    if isinstance(data.get("sessions", {}), dict):
         sessions = _read_options(reader, f"{key}.sessions", data.get("sessions", {}), _SESSION_FIELDS, SessionPoolOptions)
     overrides_raw = data.get("agentSessions", {})
     overrides: dict[str, SessionPoolOptions] = {}
