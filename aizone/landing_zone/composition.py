@@ -17,7 +17,6 @@ from ..components.ai_services import AiServices, AiServicesArgs
 from ..components.base import (
     DataProtectionArgs,
     Diagnostics,
-    DiagnosticsArgs,
     Placement,
     PlacementArgs,
     PrivateNetworking,
