@@ -417,6 +417,7 @@ def test_registry_off_removes_the_registry_its_endpoint_and_zone_and_sessions_ke
     }
     pools = _of(plan, "azure-native:app:ContainerAppsSessionPool")
     assert [pool["inputs"]["containerType"] for pool in pools] == ["PythonLTS", "PythonLTS"]
+    assert "registry" not in _outputs(plan)["globalNames"]
 
 
 @pytest.mark.controls("RES-4")

@@ -88,7 +88,8 @@ class LandingZone(pulumi.ComponentResource):
         # default provider may point at another subscription or tenant.
         client = authorization.get_client_config(opts=pulumi.InvokeOptions(parent=self))
         names = GlobalNames(settings, client.subscription_id)
-        registry_name = names.of("registry", f"cr{settings.prefix}{settings.environment}")
+        # No registry name is chosen (or listed in `globalNames`) when the registry is off.
+        registry_name = names.of("registry", f"cr{settings.prefix}{settings.environment}") if settings.execution.registry is not None else ""
         # Still before any cloud resource is registered.
         preflight(settings, registry_name, program_dir=Path.cwd())
         protection = DataProtection(protect=settings.data.protect)
@@ -476,7 +477,7 @@ def preflight(settings: Settings, registry_name: str, program_dir: Path) -> None
     execution images must be pinned and come from this stack's registry (EXEC-2, MOD-3), and every
     open-source model artifact must match its SHA-256 digest (MOD-3)."""
     problems: list[str] = []
-    allowed = [login_server_for(registry_name)]
+    allowed = [login_server_for(registry_name)] if registry_name else []  # no registry: no custom image (settings)
     pools = {"sessions": settings.execution.sessions, **{f"agentSessions.{k}": v for k, v in settings.execution.agent_sessions.items()}}
     for key, options in pools.items():
         if options is not None and options.image is not None:
