@@ -174,6 +174,13 @@ def parse_settings(
     execution = _read_execution(reader, raw.get("execution", {}), [agent.name for agent in agents])
     alerts = _read_alerts(reader, raw.get("alerts", {}))
     names = _read_names(reader, raw.get("names", {}), [app.name for app in applications])
+    # An explicit name for a resource that a switched-off feature would have created.
+    for kind, off, feature, switch in (
+        ("gateway", gateway is None, "the AI gateway", "aizone:gateway: false"),
+        ("registry", execution.registry is None, "the container registry", "aizone:execution.registry: false"),
+    ):
+        if off and kind in names.explicit:
+            reader.fail(f"{NAMESPACE}:names.{kind}", f"names {feature}, which {switch} turns off; remove it")
 
     if reader.problems:
         raise SettingsError(reader.problems)
