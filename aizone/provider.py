@@ -26,6 +26,7 @@ from .components.registry import ContainerRegistry
 from .components.data_boundary import DataBoundary
 from .components.defender import Defender
 from .components.key_vault import KeyVault
+from .components.network import ExistingNetwork, Network
 from .components.observability import AppInsights, Observability
 from .components.purview import ExistingPurview, Purview
 from .components.protection import DeletionGuard
@@ -50,6 +51,8 @@ COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (
     Purview,
     ExistingPurview,
     CodeSessions,
+    Network,
+    ExistingNetwork,
 )
 
 

@@ -283,3 +283,197 @@ def test_ai_users_hold_the_gateway_role_so_their_cli_tokens_pass(dev_plan: Plan)
     (assignment,) = [a for a in dev_plan.of_type(APP_ROLE_ASSIGNMENT) if a.inputs["principalObjectId"] == users.outputs["objectId"]]
     assert assignment.inputs["resourceObjectId"] == principal.outputs["objectId"]
     assert dev_plan.one(PRE_AUTHORIZED).inputs["authorizedClientId"] == "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+
+
+# --- Features switched off, and what the platform team brings -------------------------------------
+# One recorded plan per option (tests/plans.py, a fresh process each), compared with the dev
+# stack's resource types: exactly what disappears (or appears), and that the components use the
+# ids the stack was given.
+
+SPOKE = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke"
+PLATFORM_WORKSPACE = (
+    "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-platform-logs/providers/"
+    "Microsoft.OperationalInsights/workspaces/log-platform"
+)
+
+
+def _gateway_off(config: dict[str, Any]) -> None:
+    config["aizone:gateway"] = False
+    del config["aizone:network"]["subnets"]["gateway"]
+
+
+def _sessions_off(config: dict[str, Any]) -> None:
+    config["aizone:execution"]["sessions"] = False
+    del config["aizone:network"]["subnets"]["agents"]
+
+
+def _registry_off(config: dict[str, Any]) -> None:
+    config["aizone:execution"]["registry"] = False
+
+
+def _existing_network(config: dict[str, Any]) -> None:
+    config["aizone:network"] = {"existing": {
+        "privateEndpointsSubnetId": f"{SPOKE}/subnets/pe", "gatewaySubnetId": f"{SPOKE}/subnets/apim", "agentsSubnetId": f"{SPOKE}/subnets/aca",
+    }}
+
+
+def _existing_workspace(config: dict[str, Any]) -> None:
+    config["aizone:observability"] = {"workspaceId": PLATFORM_WORKSPACE}
+
+
+OPTIONS = {
+    "gateway-off": _gateway_off, "sessions-off": _sessions_off, "registry-off": _registry_off,
+    "existing-network": _existing_network, "existing-workspace": _existing_workspace,
+}
+
+
+@pytest.fixture(scope="module")
+def options(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    from .plans import dev_config, record
+
+    plans = {}
+    for option, change in OPTIONS.items():
+        config = dev_config()
+        change(config)
+        plans[option] = record(tmp_path_factory.mktemp(option), config)
+    return plans
+
+
+def _type_changes(dev_plan: Plan, plan: dict[str, Any]) -> dict[str, int]:
+    """Resource type -> how many more (or fewer, negative) the option's plan has than the dev stack's."""
+    from collections import Counter
+
+    before = Counter(resource.type for resource in dev_plan.resources)
+    after = Counter(resource["type"] for resource in plan["resources"])
+    return {token: after[token] - before[token] for token in sorted(set(before) | set(after)) if after[token] != before[token]}
+
+
+def _of(plan: dict[str, Any], token: str) -> list[dict[str, Any]]:
+    return [resource for resource in plan["resources"] if resource["type"] == token]
+
+
+def _outputs(plan: dict[str, Any]) -> dict[str, Any]:
+    return next(resource for resource in plan["resources"] if resource["type"] == "pulumi:pulumi:Stack")["outputs"]
+
+
+def test_gateway_off_removes_the_gateway_its_subnet_zone_telemetry_alerts_grants_and_inventory_row(
+    dev_plan: Plan, options: dict[str, dict[str, Any]]
+) -> None:
+    plan = options["gateway-off"]
+    assert plan["errors"] == []
+    assert _type_changes(dev_plan, plan) == {
+        "aizone:gateway:AiGateway": -1, "aizone:index:AppInsights": -1,
+        "azure-native:apimanagement:Api": -1, "azure-native:apimanagement:ApiDiagnostic": -2,
+        "azure-native:apimanagement:ApiManagementService": -1, "azure-native:apimanagement:ApiOperation": -2,
+        "azure-native:apimanagement:ApiPolicy": -1, "azure-native:apimanagement:Backend": -1,
+        "azure-native:apimanagement:Logger": -2, "azure-native:applicationinsights:Component": -1,
+        # the gateway's inference grant on the account and its publisher grant on App Insights
+        "azure-native:authorization:RoleAssignment": -2,
+        "azure-native:monitor:DiagnosticSetting": -2, "azure-native:monitor:MetricAlert": -2,
+        "azure-native:network:NetworkSecurityGroup": -1, "azure-native:network:PrivateDnsZoneGroup": -1,
+        "azure-native:network:PrivateEndpoint": -1, "azure-native:privatedns:PrivateZone": -1,
+        "azure-native:privatedns:VirtualNetworkLink": -1,
+        # the two agents' and the AI users' app role on the gateway
+        "azuread:index/appRoleAssignment:AppRoleAssignment": -3,
+        "azuread:index/application:Application": -1, "azuread:index/applicationPreAuthorized:ApplicationPreAuthorized": -1,
+        "azuread:index/servicePrincipal:ServicePrincipal": -1,
+    }
+    (vnet,) = _of(plan, "azure-native:network:VirtualNetwork")
+    assert [subnet["name"] for subnet in vnet["inputs"]["subnets"]] == ["privateEndpoints", "agents"]
+    zones = {zone["inputs"]["privateZoneName"] for zone in _of(plan, "azure-native:privatedns:PrivateZone")}
+    assert "privatelink.azure-api.net" not in zones
+    outputs = _outputs(plan)
+    assert "gatewayUrl" not in outputs and "gatewayAudience" not in outputs
+    assert [row["kind"] for row in outputs["agentInventory"]] == ["application", "application", "agent", "agent"]
+
+
+def test_sessions_off_removes_the_environment_pools_their_grants_and_the_agents_subnet(
+    dev_plan: Plan, options: dict[str, dict[str, Any]]
+) -> None:
+    plan = options["sessions-off"]
+    assert plan["errors"] == []
+    assert _type_changes(dev_plan, plan) == {
+        "aizone:index:CodeSessions": -1, "azure-native:app:ContainerAppsSessionPool": -2,
+        "azure-native:app:ManagedEnvironment": -1,
+        "azure-native:authorization:RoleAssignment": -2,  # each agent's session executor role on its pool
+        "azure-native:monitor:DiagnosticSetting": -1, "azure-native:network:NetworkSecurityGroup": -1,
+    }
+    (vnet,) = _of(plan, "azure-native:network:VirtualNetwork")
+    assert [subnet["name"] for subnet in vnet["inputs"]["subnets"]] == ["privateEndpoints", "gateway"]
+    # The gateway still calls out through the NAT gateway.
+    assert len(_of(plan, "azure-native:network:NatGateway")) == 1
+
+
+def test_registry_off_removes_the_registry_its_endpoint_and_zone_and_sessions_keep_their_built_in_image(
+    dev_plan: Plan, options: dict[str, dict[str, Any]]
+) -> None:
+    plan = options["registry-off"]
+    assert plan["errors"] == []
+    assert _type_changes(dev_plan, plan) == {
+        "aizone:index:ContainerRegistry": -1, "azure-native:containerregistry:Registry": -1,
+        "azure-native:monitor:DiagnosticSetting": -1, "azure-native:network:PrivateDnsZoneGroup": -1,
+        "azure-native:network:PrivateEndpoint": -1, "azure-native:privatedns:PrivateZone": -1,
+        "azure-native:privatedns:VirtualNetworkLink": -1,
+    }
+    pools = _of(plan, "azure-native:app:ContainerAppsSessionPool")
+    assert [pool["inputs"]["containerType"] for pool in pools] == ["PythonLTS", "PythonLTS"]
+    assert "registry" not in _outputs(plan)["globalNames"]
+
+
+@pytest.mark.controls("RES-4")
+def test_existing_subnets_create_no_network_and_every_component_uses_the_given_ids(
+    dev_plan: Plan, options: dict[str, dict[str, Any]]
+) -> None:
+    plan = options["existing-network"]
+    assert plan["errors"] == []
+    assert _type_changes(dev_plan, plan) == {
+        "aizone:index:ExistingNetwork": 1, "aizone:index:Network": -1, "azure-native:network:NatGateway": -1,
+        "azure-native:network:NetworkSecurityGroup": -3, "azure-native:network:PublicIPAddress": -1,
+        "azure-native:network:VirtualNetwork": -1,
+    }
+    endpoints = _of(plan, "azure-native:network:PrivateEndpoint")
+    assert len(endpoints) == len(dev_plan.of_type(PRIVATE_ENDPOINT)) == 6
+    assert {endpoint["inputs"]["subnet"]["id"] for endpoint in endpoints} == {f"{SPOKE}/subnets/pe"}
+    (service,) = _of(plan, "azure-native:apimanagement:ApiManagementService")
+    assert service["inputs"]["virtualNetworkConfiguration"] == {"subnetResourceId": f"{SPOKE}/subnets/apim"}
+    (environment,) = _of(plan, "azure-native:app:ManagedEnvironment")
+    assert environment["inputs"]["vnetConfiguration"]["infrastructureSubnetId"] == f"{SPOKE}/subnets/aca"
+    # The zones this stack creates are linked to the spoke VNet (derived from the subnet ids).
+    links = _of(plan, "azure-native:privatedns:VirtualNetworkLink")
+    assert len(links) == 9
+    assert {link["inputs"]["virtualNetwork"]["id"] for link in links} == {SPOKE}
+    assert _outputs(plan)["vnetId"] == SPOKE
+
+
+@pytest.mark.controls("RES-2")
+def test_existing_workspace_is_where_every_diagnostic_setting_and_app_insights_send(
+    dev_plan: Plan, options: dict[str, dict[str, Any]]
+) -> None:
+    plan = options["existing-workspace"]
+    assert plan["errors"] == []
+    assert _type_changes(dev_plan, plan) == {"aizone:index:Observability": -1, "azure-native:operationalinsights:Workspace": -1}
+    settings = _of(plan, "azure-native:monitor:DiagnosticSetting")
+    assert len(settings) == len(dev_plan.of_type(DIAGNOSTICS))
+    assert {setting["inputs"]["workspaceId"] for setting in settings} == {PLATFORM_WORKSPACE}
+    (component,) = _of(plan, APP_INSIGHTS)
+    assert component["inputs"]["workspaceResourceId"] == PLATFORM_WORKSPACE
+    assert _outputs(plan)["logAnalyticsWorkspaceId"] == PLATFORM_WORKSPACE
+
+
+@pytest.mark.controls("RES-2", "RES-4")
+def test_the_spoke_example_stack_previews_with_zero_mandatory_findings(tmp_path: Path) -> None:
+    """Pulumi.byo.yaml: existing subnets and workspace, one hub zone, no code execution."""
+    report = tmp_path / "report.json"
+    result = run_preview_cli("--program", str(ROOT), "--stack", "byo", "--policy-pack", str(ROOT / "policy_pack"), "--json", str(report))
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    assert "0 mandatory" in result.stdout
+    resources = json.loads(report.read_text())["resources"]
+    types = [resource["type"] for resource in resources]
+    for absent in ("azure-native:network:VirtualNetwork", "azure-native:network:NetworkSecurityGroup", "azure-native:network:NatGateway",
+                   "azure-native:operationalinsights:Workspace", "azure-native:containerregistry:Registry",
+                   "azure-native:app:ManagedEnvironment", "azure-native:app:ContainerAppsSessionPool"):
+        assert absent not in types, absent
+    zones = {resource["name"] for resource in resources if resource["type"] == "azure-native:privatedns:PrivateZone"}
+    assert "aizone-net-zone-blob-core-windows-net" not in zones  # the hub's zone is used
+    assert "aizone-net-zone-openai-azure-com" in zones
+    assert types.count(APIM) == 1

@@ -96,6 +96,19 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
         "accountId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-gov/providers/Microsoft.Purview/accounts/pview-tenant",
         "principalId": "22222222-2222-2222-2222-222222222222",
     },
+    "Network": {
+        "placement": PLACEMENT,
+        "vnetName": "vnet-probe",
+        "addressSpace": "10.30.0.0/16",
+        "subnets": {"privateEndpoints": "10.30.1.0/24", "agents": "10.30.4.0/23"},
+        "zoneNames": ["privatelink.vaultcore.azure.net"],
+    },
+    "ExistingNetwork": {
+        "placement": PLACEMENT,
+        "subnetIds": {"privateEndpoints": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/pe"},
+        "zoneNames": ["privatelink.vaultcore.azure.net"],
+        "existingZoneIds": {"privatelink.vaultcore.azure.net": f"{HUB}/privateDnsZones/vault"},
+    },
     "Defender": {"subscriptionId": "00000000-0000-0000-0000-000000000000", "contactEmails": ["secops@contoso.com"]},
     "CodeSessions": {
         "placement": PLACEMENT,

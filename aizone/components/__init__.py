@@ -38,7 +38,7 @@ from .grants import Grant, GrantError, Principal, grant_eligible, grant_role
 from .integrity import IntegrityError, require_pinned_image, verify_artifact
 from .key_vault import KeyVault, KeyVaultArgs
 from .monitoring import AlertOptions, AlertOptionsArgs, Alerts, AlertsArgs, SessionPoolTargetArgs
-from .network import Network, add_private_endpoint
+from .network import ExistingNetwork, ExistingNetworkArgs, Network, NetworkArgs, add_private_endpoint
 from .observability import AppInsights, AppInsightsArgs, Observability, ObservabilityArgs, add_diagnostic_settings
 from .protection import DataProtection, DeletionGuard, DeletionGuardArgs
 from .purview import ExistingPurview, ExistingPurviewArgs, Purview, PurviewArgs
@@ -89,6 +89,9 @@ __all__ = [
     "ModelDeployment",
     "ModelRef",
     "Network",
+    "NetworkArgs",
+    "ExistingNetwork",
+    "ExistingNetworkArgs",
     "Observability",
     "ObservabilityArgs",
     "Placement",

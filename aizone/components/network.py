@@ -5,17 +5,37 @@ Subnets are declared inline on the VNet: one PUT creates them all, which avoids 
 Azure returns for concurrent subnet writes under one VNet, and keeps the NSG association atomic.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Pulumi's schema inference reads these annotations.
+import ipaddress
+import re
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Any, Mapping, NotRequired, Optional, Sequence, TypedDict, cast
 
 import pulumi
 from pulumi_azure_native import network, privatedns
 
 from aizone_policy import reference
 
-from .base import Placement, PlacementArgs, PrivateNetworking, PrivateNetworkingArgs, as_placement, as_private_networking, implements
+from .base import (
+    Placement,
+    PlacementArgs,
+    PrivateNetworking,
+    PrivateNetworkingArgs,
+    Problem,
+    aliased,
+    as_placement,
+    as_private_networking,
+    implements,
+    raise_if_invalid,
+    tags_of,
+    validate_placement,
+)
+
+TYPE_TOKEN = "aizone:index:Network"
+EXISTING_TYPE_TOKEN = "aizone:index:ExistingNetwork"
+# Before 0.2.0 Network was `aizone:network:Network`: aliased so existing stacks keep it. (The
+# provider test looks up each served component's old token by class name; ExistingNetwork is new.)
+_OLD_TYPE_TOKENS = {"Network": "aizone:network:Network"}
 
 
 @dataclass(frozen=True)
@@ -133,49 +153,229 @@ SUBNET_DELEGATIONS: Mapping[str, str] = {
 }
 
 
-@implements("RES-3", "RES-4")
-class Network(pulumi.ComponentResource):
-    """VNet, subnets with NSGs, and private DNS zones (created here, or brought from a hub)."""
+# The subnet roles the components use: private endpoints of every PaaS service (always), the AI
+# gateway's outbound VNet integration, and the agents' code-session environment.
+SUBNET_ROLES = ("privateEndpoints", "gateway", "agents")
+# Smallest prefix (largest number) each subnet may have:
+# - agents: a Container Apps environment with workload profiles needs at least a /27 ("The minimum
+#   required subnet size is /27", https://learn.microsoft.com/azure/container-apps/networking);
+# - gateway: API Management Standard v2 VNet integration needs at least a /27 ("Subnet size:
+#   Minimum: /27", https://learn.microsoft.com/azure/api-management/integrate-vnet-outbound);
+# - privateEndpoints: each endpoint takes one address; a /28 leaves 11 after Azure's 5 reserved.
+SUBNET_MAX_PREFIX = {"privateEndpoints": 28, "gateway": 27, "agents": 27}
 
-    vnet: network.VirtualNetwork
-    subnet_ids: dict[str, pulumi.Output[str]]
-    zone_ids: dict[str, pulumi.Input[str]]
-    private_networking: PrivateNetworking
+# An ARM subnet id. Name rules ("Naming rules and restrictions for Azure resources",
+# https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules):
+# resource groups 1-90 alphanumerics, underscores, parentheses, hyphens and periods; virtual
+# networks 2-64 and subnets 1-80 alphanumerics, underscores, periods and hyphens, starting with an
+# alphanumeric and ending with an alphanumeric or underscore.
+SUBNET_ID_FORM = (
+    "/subscriptions/<subscription guid>/resourceGroups/<group>/providers/Microsoft.Network/"
+    "virtualNetworks/<vnet>/subnets/<subnet>"
+)
+SUBNET_ID = re.compile(
+    r"^/subscriptions/[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}/resourceGroups/[-\w._()]{1,90}"
+    r"/providers/Microsoft\.Network/virtualNetworks/[A-Za-z0-9][\w.-]{0,62}\w/subnets/[A-Za-z0-9](?:[\w.-]{0,78}\w)?$",
+    re.IGNORECASE,
+)
 
-    def __init__(
+
+def vnet_id_of(subnet_id: str) -> str:
+    """The virtual network id of an ARM subnet id (everything before `/subnets/<name>`)."""
+    return subnet_id.rsplit("/subnets/", 1)[0]
+
+
+def subnet_layout_problems(
+    space: Optional[ipaddress.IPv4Network], subnets: Mapping[str, ipaddress.IPv4Network]
+) -> list[Problem]:
+    """Size, containment and overlap of parsed subnets (role -> network), in SUBNET_ROLES order.
+    The settings layer reports the same messages under `aizone:network.subnets.<role>`."""
+    problems: list[Problem] = []
+    seen: dict[str, ipaddress.IPv4Network] = {}
+    for role in [role for role in SUBNET_ROLES if role in subnets]:
+        net, field, smallest = subnets[role], f"subnets.{role}", SUBNET_MAX_PREFIX[role]
+        if net.prefixlen > smallest:
+            problems.append(Problem(field, (
+                f"{net} is too small; the {role} subnet needs a /{smallest} or larger "
+                f"(a prefix length of /{smallest} or less, e.g. /{smallest} or /24)"
+            )))
+        if space is not None and not net.subnet_of(space):
+            problems.append(Problem(field, f"{net} is outside the address space {space}"))
+        for other_role, other in seen.items():
+            if net.overlaps(other):
+                problems.append(Problem(field, f"{net} overlaps subnets.{other_role} ({other}); subnets must not overlap"))
+        seen[role] = net
+    return problems
+
+
+def _cidr(value: object) -> Optional[ipaddress.IPv4Network]:
+    try:
+        return ipaddress.IPv4Network(value, strict=True) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _zone_problems(args: Mapping[str, Any]) -> list[Problem]:
+    """Problems with the private DNS zone fields Network and ExistingNetwork share."""
+    problems: list[Problem] = []
+    zone_names = args.get("zone_names")
+    if not isinstance(zone_names, (list, tuple)) or not all(isinstance(zone, str) and zone for zone in zone_names):
+        problems.append(Problem("zone_names", "a list of privatelink zone names, e.g. ['privatelink.openai.azure.com']"))
+    existing = args.get("existing_zone_ids", {})
+    if not isinstance(existing, Mapping):
+        problems.append(Problem("existing_zone_ids", "a mapping of privatelink zone name to private DNS zone id"))
+    else:
+        for zone in existing:
+            if not isinstance(zone, str) or not zone.startswith("privatelink."):
+                problems.append(Problem(f"existing_zone_ids.{zone}", "zone names are privatelink zones, e.g. 'privatelink.openai.azure.com'"))
+        if existing and args.get("zone_groups_by_platform", False):
+            problems.append(Problem("existing_zone_ids", "is not used when zone_groups_by_platform is true (the platform registers endpoints)"))
+    return problems
+
+
+class NetworkArgs(TypedDict):
+    """Inputs of Network."""
+
+    placement: PlacementArgs
+    """Resource group, region and tags of the VNet, NSGs, egress and private DNS zones."""
+    vnet_name: pulumi.Input[str]
+    """Name of the virtual network."""
+    address_space: str
+    """IPv4 address space of the VNet, e.g. `10.20.0.0/16`. Plain: the subnets are checked against it."""
+    subnets: Mapping[str, str]
+    """Subnet role -> IPv4 prefix. Roles: `privateEndpoints` (required, /28 or larger), `gateway`
+    (API Management v2 outbound integration, /27 or larger) and `agents` (Container Apps
+    environment, /27 or larger); leave out a role whose service the stack does not deploy. Plain:
+    each subnet's NSG rules name its prefix."""
+    zone_names: Sequence[str]
+    """Every privatelink zone the stack's private endpoints need (plain: one zone per name)."""
+    existing_zone_ids: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Zone name -> id of a zone that already exists (e.g. in a hub subscription, linked to the
+    hub VNet): used as it is. Zones not listed are created here and linked to this VNet. Default: none."""
+    zone_groups_by_platform: NotRequired[bool]
+    """The platform's Azure Policy (deployIfNotExists) registers endpoints in the hub's zones: no
+    zone and no zone group is created here. Default: false."""
+    egress: NotRequired[str]
+    """Explicit outbound path of the gateway and agents subnets (they have no default outbound
+    access): `natGateway` (a NAT gateway with one static public IP) or `hubFirewall` (a default
+    route to `firewall_ip`). Default: `natGateway`."""
+    firewall_ip: NotRequired[pulumi.Input[str]]
+    """Private IPv4 address of the hub firewall; required with `hubFirewall`, refused otherwise. Default: none."""
+
+
+def validate_network(args: NetworkArgs) -> list[Problem]:
+    """Every problem with Network args, each naming its field."""
+    problems = validate_placement(args.get("placement"))
+    if not args.get("vnet_name"):
+        problems.append(Problem("vnet_name", "the virtual network name is required"))
+    raw_space = args.get("address_space")
+    space = _cidr(raw_space)
+    if space is None:
+        problems.append(Problem("address_space", f"an IPv4 CIDR such as 10.20.0.0/16, got {raw_space!r}"))
+    subnets = args.get("subnets")
+    if not isinstance(subnets, Mapping):
+        problems.append(Problem("subnets", f"a mapping of subnet role ({', '.join(SUBNET_ROLES)}) to IPv4 prefix is required"))
+    else:
+        for role in subnets:
+            if role not in SUBNET_ROLES:
+                problems.append(Problem(f"subnets.{role}", f"unknown subnet role; allowed: {', '.join(SUBNET_ROLES)}"))
+        if "privateEndpoints" not in subnets:
+            problems.append(Problem("subnets.privateEndpoints", "is required: every private endpoint of the stack goes there"))
+        parsed: dict[str, ipaddress.IPv4Network] = {}
+        for role in [role for role in SUBNET_ROLES if role in subnets]:
+            net = _cidr(subnets[role])
+            if net is None:
+                problems.append(Problem(f"subnets.{role}", f"an IPv4 CIDR such as 10.20.1.0/24, got {subnets[role]!r}"))
+            else:
+                parsed[role] = net
+        problems += subnet_layout_problems(space, parsed)
+    problems += _zone_problems(args)
+    egress = args.get("egress", "natGateway")
+    firewall_ip = args.get("firewall_ip")
+    if egress not in EGRESS_MODES:
+        problems.append(Problem("egress", f"{egress!r} is not allowed; one of {', '.join(EGRESS_MODES)}"))
+    elif egress == "hubFirewall" and not firewall_ip:
+        problems.append(Problem("firewall_ip", "the hub firewall's private IPv4 address is required with egress hubFirewall"))
+    elif egress == "natGateway" and firewall_ip:
+        problems.append(Problem("firewall_ip", "is only used with egress hubFirewall"))
+    if isinstance(firewall_ip, str) and firewall_ip:
+        try:
+            if not ipaddress.IPv4Address(firewall_ip).is_private:
+                problems.append(Problem("firewall_ip", f"{firewall_ip} is not a private address"))
+        except ValueError:
+            problems.append(Problem("firewall_ip", f"{firewall_ip!r} is not an IPv4 address"))
+    return problems
+
+
+class _PrivateZones:
+    """What Network and ExistingNetwork share: the private DNS zones of the stack's endpoints
+    (brought from a hub, or created here and linked to the VNet) and the networking block every
+    component takes. Both give the same interface: `private_networking`, `subnet_id(role)`,
+    `vnet_id`, `subnet_ids`, `zone_ids`."""
+
+    _subnet_ids: dict[str, pulumi.Output[str]]
+
+    def subnet_id(self, role: str) -> pulumi.Output[str]:
+        """The id of the subnet of `role` (privateEndpoints, gateway, agents)."""
+        if role not in self._subnet_ids:
+            raise ValueError(f"this network has no {role!r} subnet; it has: {', '.join(self._subnet_ids)}")
+        return self._subnet_ids[role]
+
+    def roles(self) -> tuple[str, ...]:
+        return tuple(self._subnet_ids)
+
+    def _build_zones(
         self,
+        owner: pulumi.Resource,
         name: str,
-        placement: Placement,
-        vnet_name: str,
-        address_space: str,
-        subnets: Mapping[str, str],
+        placement: PlacementArgs,
         zone_names: Sequence[str],
-        existing_zone_ids: Mapping[str, str] | None = None,
-        zone_groups_by_platform: bool = False,
-        egress: str = "natGateway",
-        firewall_ip: str | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        """`zone_names`: every privatelink zone the stack's endpoints need. Zones listed in
-        `existing_zone_ids` (e.g. in a hub subscription, already linked to the hub VNet) are used
-        as they are; the others are created here and linked to this VNet. With
-        `zone_groups_by_platform`, the platform's Azure Policy registers endpoints in the hub's
-        zones: no zone and no zone group is created here. `egress`: "natGateway" (an explicit NAT
-        gateway, since subnets have no default outbound access) or "hubFirewall" (a default route
-        to `firewall_ip`, the hub's firewall, which then inspects all egress)."""
-        super().__init__("aizone:network:Network", name, None, opts)
+        existing: Mapping[str, pulumi.Input[str]],
+        by_platform: bool,
+        vnet_id: pulumi.Input[str],
+    ) -> dict[str, pulumi.Input[str]]:
+        zone_ids: dict[str, pulumi.Input[str]] = {}
+        for zone in [] if by_platform else sorted(set(zone_names)):
+            if zone in existing:
+                zone_ids[zone] = existing[zone]
+                continue
+            zone_ids[zone] = _private_zone(owner, name, placement, zone, vnet_id).id
+        self.private_networking = PrivateNetworking(
+            self._subnet_ids["privateEndpoints"], zone_ids, create_zone_groups=not by_platform
+        )
+        return zone_ids
+
+
+@implements("RES-3", "RES-4")
+class Network(_PrivateZones, pulumi.ComponentResource):
+    """A VNet with deny-by-default subnets (an NSG each, no default outbound access, explicit egress
+    through a NAT gateway or the hub firewall) and the private DNS zones of the stack's private
+    endpoints (created here and linked to the VNet, or brought from a hub)."""
+
+    vnet_id: pulumi.Output[str]
+    """Resource id of the virtual network."""
+    subnet_ids: pulumi.Output[dict[str, str]]
+    """Subnet role -> subnet resource id."""
+    zone_ids: pulumi.Output[dict[str, str]]
+    """Private DNS zone name -> zone resource id (created here or brought)."""
+
+    def __init__(self, name: str, args: NetworkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        raise_if_invalid("Network", validate_network(args))
+        super().__init__(TYPE_TOKEN, name, {}, aliased(opts, _OLD_TYPE_TOKENS["Network"]))
+        placement = args["placement"]
+        subnets = dict(args["subnets"])
         child = pulumi.ResourceOptions(parent=self)
-        if egress not in EGRESS_MODES or (egress == "hubFirewall") != bool(firewall_ip):
-            raise ValueError(f"{name}: egress must be one of {EGRESS_MODES}, with firewall_ip exactly for hubFirewall")
-        outbound = self._egress(name, placement, egress, firewall_ip)
+        outbound = None
+        if any(role in EGRESS_SUBNETS for role in subnets):
+            outbound = self._egress(name, placement, args.get("egress", "natGateway"), args.get("firewall_ip"))
         nsgs = {
             role: network.NetworkSecurityGroup(
                 f"{name}-nsg-{role}",
                 network.NetworkSecurityGroupInitArgs(
-                    resource_group_name=placement.resource_group_name,
-                    location=placement.location,
-                    security_rules=[_rule_args(rule) for rule in subnet_rules(role, subnets[role], placement.location)],
-                    tags=placement.with_tags(),
+                    resource_group_name=placement["resource_group_name"],
+                    location=placement["location"],
+                    security_rules=[_rule_args(rule) for rule in subnet_rules(role, subnets[role], placement["location"])],
+                    tags=tags_of(placement),
                 ),
                 opts=child,
             )
@@ -184,44 +384,40 @@ class Network(pulumi.ComponentResource):
         self.vnet = network.VirtualNetwork(
             f"{name}-vnet",
             network.VirtualNetworkInitArgs(
-                resource_group_name=placement.resource_group_name,
-                location=placement.location,
-                virtual_network_name=vnet_name,
-                address_space=network.AddressSpaceArgs(address_prefixes=[address_space]),
+                resource_group_name=placement["resource_group_name"],
+                location=placement["location"],
+                virtual_network_name=args["vnet_name"],
+                address_space=network.AddressSpaceArgs(address_prefixes=[args["address_space"]]),
                 subnets=[
                     _subnet_args(role, prefix, nsgs[role], outbound if role in EGRESS_SUBNETS else None)
                     for role, prefix in subnets.items()
                 ],
-                tags=placement.with_tags(),
+                tags=tags_of(placement),
             ),
             opts=child,
         )
-        self.subnet_ids = {
+        self._subnet_ids = {
             role: self.vnet.id.apply(lambda vnet_id, role=role: f"{vnet_id}/subnets/{role}") for role in subnets
         }
-
-        existing = dict(existing_zone_ids or {})
-        self.zone_ids = {}
-        for zone in [] if zone_groups_by_platform else sorted(set(zone_names)):
-            if zone in existing:
-                self.zone_ids[zone] = existing[zone]
-                continue
-            self.zone_ids[zone] = self._private_zone(name, placement, zone).id
-        self.private_networking = PrivateNetworking(
-            self.subnet_ids["privateEndpoints"], self.zone_ids, create_zone_groups=not zone_groups_by_platform
+        zone_ids = self._build_zones(
+            self, name, placement, args["zone_names"], dict(args.get("existing_zone_ids", {})),
+            bool(args.get("zone_groups_by_platform", False)), self.vnet.id,
         )
-        self.register_outputs({"vnet_id": self.vnet.id, "subnet_ids": self.subnet_ids})
+        self.vnet_id = self.vnet.id
+        self.subnet_ids = cast(pulumi.Output[dict[str, str]], pulumi.Output.from_input(self._subnet_ids))
+        self.zone_ids = cast(pulumi.Output[dict[str, str]], pulumi.Output.from_input(zone_ids))
+        self.register_outputs({"vnet_id": self.vnet_id, "subnet_ids": self.subnet_ids, "zone_ids": self.zone_ids})
 
     def _egress(
-        self, name: str, placement: Placement, mode: str, firewall_ip: str | None
+        self, name: str, placement: PlacementArgs, mode: str, firewall_ip: Optional[pulumi.Input[str]]
     ) -> network.NatGateway | network.RouteTable:
         """The explicit outbound path of the egress subnets."""
         if mode == "hubFirewall":
             return network.RouteTable(
                 f"{name}-egress-routes",
                 network.RouteTableInitArgs(
-                    resource_group_name=placement.resource_group_name,
-                    location=placement.location,
+                    resource_group_name=placement["resource_group_name"],
+                    location=placement["location"],
                     disable_bgp_route_propagation=True,
                     routes=[
                         network.RouteArgs(
@@ -231,60 +427,154 @@ class Network(pulumi.ComponentResource):
                             next_hop_ip_address=firewall_ip,
                         )
                     ],
-                    tags=placement.with_tags(),
+                    tags=tags_of(placement),
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
         address = network.PublicIPAddress(
             f"{name}-egress-ip",
             network.PublicIPAddressInitArgs(
-                resource_group_name=placement.resource_group_name,
-                location=placement.location,
+                resource_group_name=placement["resource_group_name"],
+                location=placement["location"],
                 sku=network.PublicIPAddressSkuArgs(name=network.PublicIPAddressSkuName.STANDARD),
                 public_ip_allocation_method=network.IPAllocationMethod.STATIC,
-                tags=placement.with_tags(),
+                tags=tags_of(placement),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         return network.NatGateway(
             f"{name}-egress-nat",
             network.NatGatewayInitArgs(
-                resource_group_name=placement.resource_group_name,
-                location=placement.location,
+                resource_group_name=placement["resource_group_name"],
+                location=placement["location"],
                 sku=network.NatGatewaySkuArgs(name=network.NatGatewaySkuName.STANDARD),
                 public_ip_addresses=[network.SubResourceArgs(id=address.id)],
                 idle_timeout_in_minutes=4,
-                tags=placement.with_tags(),
+                tags=tags_of(placement),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _private_zone(self, name: str, placement: Placement, zone: str) -> privatedns.PrivateZone:
-        label = zone.removeprefix("privatelink.").replace(".", "-")
-        created = privatedns.PrivateZone(
-            f"{name}-zone-{label}",
-            privatedns.PrivateZoneArgs(
-                resource_group_name=placement.resource_group_name,
-                private_zone_name=zone,
-                location="global",
-                tags=placement.with_tags(),
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        privatedns.VirtualNetworkLink(
-            f"{name}-zone-{label}-link",
-            privatedns.VirtualNetworkLinkArgs(
-                resource_group_name=placement.resource_group_name,
-                private_zone_name=created.name,
-                location="global",
-                registration_enabled=False,
-                virtual_network=privatedns.SubResourceArgs(id=self.vnet.id),
-                tags=placement.with_tags(),
-            ),
-            opts=pulumi.ResourceOptions(parent=created),
-        )
-        return created
 
+class ExistingNetworkArgs(TypedDict):
+    """Inputs of ExistingNetwork."""
+
+    placement: PlacementArgs
+    """Resource group, region and tags of the private DNS zones created here (the network itself is not touched)."""
+    subnet_ids: Mapping[str, pulumi.Input[str]]
+    """Subnet role -> ARM id of a subnet the platform team owns (`/subscriptions/<guid>/resourceGroups/<group>/
+    providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>`). Roles: `privateEndpoints`
+    (required), `gateway`, `agents`, all in one VNet. The program cannot check a subnet it does not
+    own: the agents subnet must be /27 or larger and delegated to `Microsoft.App/environments`, the
+    gateway subnet /27 or larger and delegated to `Microsoft.Web/serverFarms`, every subnet must
+    carry an NSG, and the gateway and agents subnets need an explicit egress path (NAT gateway or
+    a route to the hub firewall)."""
+    zone_names: Sequence[str]
+    """Every privatelink zone the stack's private endpoints need (plain: one zone per name)."""
+    existing_zone_ids: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Zone name -> id of a zone that already exists: used as it is. Zones not listed are created
+    here and linked to the subnets' VNet (derived from the privateEndpoints subnet id). Default: none."""
+    zone_groups_by_platform: NotRequired[bool]
+    """The platform's Azure Policy registers endpoints in the hub's zones: no zone and no zone
+    group is created here. Default: false."""
+
+
+def validate_existing_network(args: ExistingNetworkArgs) -> list[Problem]:
+    """Every problem with ExistingNetwork args, each naming its field."""
+    problems = validate_placement(args.get("placement"))
+    subnet_ids = args.get("subnet_ids")
+    if not isinstance(subnet_ids, Mapping):
+        problems.append(Problem("subnet_ids", f"a mapping of subnet role ({', '.join(SUBNET_ROLES)}) to subnet id is required"))
+        subnet_ids = {}
+    for role in subnet_ids:
+        if role not in SUBNET_ROLES:
+            problems.append(Problem(f"subnet_ids.{role}", f"unknown subnet role; allowed: {', '.join(SUBNET_ROLES)}"))
+    if isinstance(args.get("subnet_ids"), Mapping) and "privateEndpoints" not in subnet_ids:
+        problems.append(Problem("subnet_ids.privateEndpoints", "is required: every private endpoint of the stack goes there"))
+    problems += existing_subnet_problems({role: value for role, value in subnet_ids.items() if role in SUBNET_ROLES})
+    problems += _zone_problems(args)
+    return problems
+
+
+def existing_subnet_problems(subnet_ids: Mapping[str, object], field: str = "subnet_ids") -> list[Problem]:
+    """ARM id form of each plain subnet id, and one VNet for all (the private DNS zones are linked to
+    one network). Ids that come from another stack (Outputs) are checked by ARM."""
+    problems: list[Problem] = []
+    vnets: dict[str, str] = {}
+    for role, subnet_id in subnet_ids.items():
+        if isinstance(subnet_id, pulumi.Output):
+            continue
+        if not isinstance(subnet_id, str) or not SUBNET_ID.match(subnet_id):
+            shown = repr(subnet_id) if isinstance(subnet_id, str) else "a value that is not text"
+            problems.append(Problem(f"{field}.{role}", f"expected a subnet resource id like {SUBNET_ID_FORM}, got {shown}"))
+            continue
+        vnets[role] = vnet_id_of(subnet_id)
+    anchor = vnets.get("privateEndpoints")
+    for role, vnet in vnets.items():
+        if anchor is not None and vnet.lower() != anchor.lower():
+            problems.append(Problem(
+                f"{field}.{role}",
+                f"is in {vnet}, not in the privateEndpoints subnet's virtual network {anchor}; all subnets must be in one "
+                "virtual network, the one the private DNS zones are linked to",
+            ))
+    return problems
+
+
+@implements("RES-4")
+class ExistingNetwork(_PrivateZones, pulumi.ComponentResource):
+    """Subnets the platform team already has (a spoke VNet it owns), used with the same interface
+    as a Network this stack creates: no VNet, NSG or egress is created, only the private DNS zones
+    not brought from a hub (linked to that VNet)."""
+
+    vnet_id: pulumi.Output[str]
+    """Resource id of the virtual network (derived from the privateEndpoints subnet id)."""
+    subnet_ids: pulumi.Output[dict[str, str]]
+    """Subnet role -> subnet resource id (as given)."""
+    zone_ids: pulumi.Output[dict[str, str]]
+    """Private DNS zone name -> zone resource id (created here or brought)."""
+
+    def __init__(self, name: str, args: ExistingNetworkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        raise_if_invalid("ExistingNetwork", validate_existing_network(args))
+        super().__init__(EXISTING_TYPE_TOKEN, name, {}, opts)
+        given = dict(args["subnet_ids"])
+        self._subnet_ids = {role: pulumi.Output.from_input(given[role]) for role in SUBNET_ROLES if role in given}
+        self.vnet_id = self._subnet_ids["privateEndpoints"].apply(vnet_id_of)
+        zone_ids = self._build_zones(
+            self, name, args["placement"], args["zone_names"], dict(args.get("existing_zone_ids", {})),
+            bool(args.get("zone_groups_by_platform", False)), self.vnet_id,
+        )
+        self.subnet_ids = cast(pulumi.Output[dict[str, str]], pulumi.Output.from_input(self._subnet_ids))
+        self.zone_ids = cast(pulumi.Output[dict[str, str]], pulumi.Output.from_input(zone_ids))
+        self.register_outputs({"vnet_id": self.vnet_id, "subnet_ids": self.subnet_ids, "zone_ids": self.zone_ids})
+
+
+def _private_zone(
+    owner: pulumi.Resource, name: str, placement: PlacementArgs, zone: str, vnet_id: pulumi.Input[str]
+) -> privatedns.PrivateZone:
+    label = zone.removeprefix("privatelink.").replace(".", "-")
+    created = privatedns.PrivateZone(
+        f"{name}-zone-{label}",
+        privatedns.PrivateZoneArgs(
+            resource_group_name=placement["resource_group_name"],
+            private_zone_name=zone,
+            location="global",
+            tags=tags_of(placement),
+        ),
+        opts=pulumi.ResourceOptions(parent=owner),
+    )
+    privatedns.VirtualNetworkLink(
+        f"{name}-zone-{label}-link",
+        privatedns.VirtualNetworkLinkArgs(
+            resource_group_name=placement["resource_group_name"],
+            private_zone_name=created.name,
+            location="global",
+            registration_enabled=False,
+            virtual_network=privatedns.SubResourceArgs(id=vnet_id),
+            tags=tags_of(placement),
+        ),
+        opts=pulumi.ResourceOptions(parent=created),
+    )
+    return created
 
 def _rule_args(rule: Rule) -> network.SecurityRuleArgs:
     return network.SecurityRuleArgs(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pulumi
 from pulumi_azure_native import authorization, resources
@@ -12,7 +14,15 @@ from pulumi_azure_native import authorization, resources
 from ..components import ai_services, data_boundary, gateway, key_vault, naming, purview, registry
 from ..components.agents import AgentIdentity, AgentIdentityArgs, add_agents_to_group
 from ..components.ai_services import AiServices, AiServicesArgs
-from ..components.base import DataProtectionArgs, Placement, PlacementArgs, diagnostics_args, networking_args
+from ..components.base import (
+    DataProtectionArgs,
+    Diagnostics,
+    Placement,
+    PlacementArgs,
+    PrivateNetworking,
+    diagnostics_args,
+    networking_args,
+)
 from ..components.data_boundary import DataBoundary, DataBoundaryArgs, storage_account_name
 from ..components.defender import Defender, DefenderArgs
 from ..components.entra import EntraControls, EntraControlsArgs
@@ -23,24 +33,63 @@ from ..components.monitoring import Alerts, AlertsArgs
 from ..components.registry import ContainerRegistry, ContainerRegistryArgs, login_server_for
 from ..components.sessions import CodeSessions, CodeSessionsArgs, SessionAgentArgs, SessionRegistryArgs
 from ..components.key_vault import KeyVault, KeyVaultArgs
-from ..components.network import Network, required_zones
+from ..components.network import ExistingNetwork, ExistingNetworkArgs, Network, NetworkArgs, required_zones
 from ..components.observability import AppInsights, AppInsightsArgs, Observability, ObservabilityArgs
 from ..components.protection import DataProtection, DeletionGuard, DeletionGuardArgs
 from ..components.purview import ExistingPurview, ExistingPurviewArgs, Purview, PurviewArgs
 from .settings import Settings, SettingsError
 
 
+@dataclass(frozen=True)
+class Foundation:
+    """What the foundation phase gives every later phase: where resources go, how they reach the
+    network and the logs, and the names and tenant they use."""
+
+    name: str
+    tenant_id: str
+    subscription_id: str
+    names: "GlobalNames"
+    registry_name: str
+    group: resources.ResourceGroup
+    placement: Placement
+    placement_args: PlacementArgs
+    protection: DataProtection
+    protection_args: DataProtectionArgs
+    networking: PrivateNetworking
+    diagnostics: Diagnostics
+
+
 class LandingZone(pulumi.ComponentResource):
-    """Resource group -> network + observability -> AI services and data -> governance."""
+    """Resource group -> network + observability -> AI services and data -> agents -> gateway ->
+    governance -> execution -> monitoring -> Entra ID controls, one named phase each. A feature the
+    settings turn off (gateway, code sessions, registry) is skipped with everything that depends
+    on it: its subnet, DNS zone, alerts, grants and inventory entry."""
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("aizone:index:LandingZone", name, None, opts)
         self.settings = settings
+        self._inventory: list[tuple[str, dict[str, object]]] = []  # (principal name, row without its roles)
+        foundation = self._foundation(name, opts)
+        self._ai_and_data(foundation)
+        self._agents(foundation)
+        self._gateway(foundation)
+        self._governance(foundation)
+        self._execution(foundation)
+        self._monitoring(foundation)
+        eligibility = self._identity(foundation)
+        self._register(foundation, eligibility)
+
+    # --- Phases ---------------------------------------------------------------------------------
+
+    def _foundation(self, name: str, opts: pulumi.ResourceOptions | None) -> Foundation:
+        """Resource group, deletion guard, central logs and the network (created or brought)."""
+        settings = self.settings
         # Through this component's provider (explicit providers passed in `opts` included): the
         # default provider may point at another subscription or tenant.
         client = authorization.get_client_config(opts=pulumi.InvokeOptions(parent=self))
         names = GlobalNames(settings, client.subscription_id)
-        registry_name = names.of("registry", f"cr{settings.prefix}{settings.environment}")
+        # No registry name is chosen (or listed in `globalNames`) when the registry is off.
+        registry_name = names.of("registry", f"cr{settings.prefix}{settings.environment}") if settings.execution.registry is not None else ""
         # Still before any cloud resource is registered.
         preflight(settings, registry_name, program_dir=Path.cwd())
         protection = DataProtection(protect=settings.data.protect)
@@ -49,7 +98,7 @@ class LandingZone(pulumi.ComponentResource):
             "aizone-environment": settings.environment,
             "aizone-managed-by": "pulumi",
         }
-        group = resources.ResourceGroup(
+        self.group = resources.ResourceGroup(
             f"{name}-rg",
             resources.ResourceGroupArgs(
                 resource_group_name=settings.name("rg"),
@@ -58,8 +107,8 @@ class LandingZone(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=protection.protect),
         )
-        placement = Placement(group.name, settings.location, base_tags)
-        placement_args = PlacementArgs(resource_group_name=group.name, location=settings.location, tags=base_tags)
+        placement = Placement(self.group.name, settings.location, base_tags)
+        placement_args = PlacementArgs(resource_group_name=self.group.name, location=settings.location, tags=base_tags)
         protection_args = DataProtectionArgs(protect=protection.protect)
         # Azure refuses to delete the data resources while `data.protect` is on (DATA-5), without
         # the CanNotDelete locks that blocked revoking role assignments (README, "Data protection").
@@ -67,109 +116,125 @@ class LandingZone(pulumi.ComponentResource):
         if protection.protect:
             self.deletion_guard = DeletionGuard(
                 f"{name}-deletion-guard",
-                DeletionGuardArgs(scope=group.id, definition_name=f"aizone-deny-delete-{names.digest()}"),
+                DeletionGuardArgs(scope=self.group.id, definition_name=f"aizone-deny-delete-{names.digest()}"),
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
-        self.observability = Observability(
-            f"{name}-obs",
-            ObservabilityArgs(
-                placement=placement_args,
-                workspace_name=settings.name("log"),
-                retention_days=settings.observability.retention_days,
-                protection=protection_args,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+        # Central logs: the stack's own workspace, or the platform's (`observability.workspaceId`).
+        self.observability: Observability | None = None
+        if settings.observability.workspace_id:
+            self.workspace_id: pulumi.Input[str] = settings.observability.workspace_id
+        else:
+            self.observability = Observability(
+                f"{name}-obs",
+                ObservabilityArgs(
+                    placement=placement_args,
+                    workspace_name=settings.name("log"),
+                    retention_days=settings.observability.retention_days,
+                    protection=protection_args,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.workspace_id = self.observability.workspace.id
+        self.network = self._network(name, placement_args)
+        return Foundation(
+            name=name,
+            tenant_id=client.tenant_id,
+            subscription_id=client.subscription_id,
+            names=names,
+            registry_name=registry_name,
+            group=self.group,
+            placement=placement,
+            placement_args=placement_args,
+            protection=protection,
+            protection_args=protection_args,
+            networking=self.network.private_networking,
+            diagnostics=Diagnostics(workspace_id=self.workspace_id),
         )
+
+    def _network(self, name: str, placement_args: PlacementArgs) -> Network | ExistingNetwork:
+        """The stack's VNet, or the platform team's subnets: the same interface either way."""
+        settings = self.settings
+        net = settings.network
         zones = required_zones(ai_services.ACCOUNT_TYPE, ai_services.PRIVATE_LINK_GROUPS)
         zones += required_zones(data_boundary.STORAGE_TYPE, data_boundary.PRIVATE_LINK_GROUPS)
         zones += required_zones(key_vault.VAULT_TYPE, key_vault.PRIVATE_LINK_GROUPS)
         if settings.governance.purview:
             zones += required_zones(purview.PURVIEW_TYPE, purview.PRIVATE_LINK_GROUPS)
-        if settings.gateway.is_v2:
+        if settings.gateway is not None and settings.gateway.is_v2:
             zones += required_zones(gateway.SERVICE_TYPE, gateway.PRIVATE_LINK_GROUPS)
-        zones += required_zones(registry.REGISTRY_TYPE, registry.PRIVATE_LINK_GROUPS)
-        self.network = Network(
-            f"{name}-net",
-            placement,
+        if settings.execution.registry is not None:
+            zones += required_zones(registry.REGISTRY_TYPE, registry.PRIVATE_LINK_GROUPS)
+        if net.existing:
+            return ExistingNetwork(
+                f"{name}-net",
+                ExistingNetworkArgs(
+                    placement=placement_args,
+                    subnet_ids=dict(net.existing_subnet_ids),
+                    zone_names=zones,
+                    existing_zone_ids=dict(net.dns_zone_ids),
+                    zone_groups_by_platform=net.zone_groups_by_platform,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        args = NetworkArgs(
+            placement=placement_args,
             vnet_name=settings.name("vnet"),
-            address_space=settings.network.address_space,
-            subnets=settings.network.subnets,
+            address_space=net.address_space,
+            subnets=dict(net.subnets),
             zone_names=zones,
-            existing_zone_ids=settings.network.dns_zone_ids,
-            zone_groups_by_platform=settings.network.zone_groups_by_platform,
-            egress=settings.network.egress,
-            firewall_ip=settings.network.firewall_ip,
-            opts=pulumi.ResourceOptions(parent=self),
+            existing_zone_ids=dict(net.dns_zone_ids),
+            zone_groups_by_platform=net.zone_groups_by_platform,
+            egress=net.egress,
         )
-        networking = self.network.private_networking
-        diagnostics = self.observability.diagnostics
+        if net.firewall_ip:
+            args["firewall_ip"] = net.firewall_ip
+        return Network(f"{name}-net", args, opts=pulumi.ResourceOptions(parent=self))
 
+    def _ai_and_data(self, f: Foundation) -> None:
+        """The AI account with its projects, the vault, and one isolated dataset per application
+        in the application's own boundary (DATA-1..3), readable by its project identity only."""
+        settings, name = self.settings, f.name
         self.ai = AiServices(
             f"{name}-ai",
             AiServicesArgs(
-                placement=placement_args,
-                account_name=names.of("ai", settings.name("ais")),
+                placement=f.placement_args,
+                account_name=f.names.of("ai", settings.name("ais")),
                 kind=settings.ai.kind,
                 sku=settings.ai.sku,
                 deployments=[deployment.as_args() for deployment in settings.ai.deployments],
                 severity_threshold=settings.ai.severity_threshold,
                 applications=[app.as_args() for app in settings.applications],
-                networking=networking_args(networking),
-                diagnostics=diagnostics_args(diagnostics),
-                protect=protection.protect,
+                networking=networking_args(f.networking),
+                diagnostics=diagnostics_args(f.diagnostics),
+                protect=f.protection.protect,
             ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        # Token metrics and request traces of the gateway (workspace-based, Entra ID ingestion only).
-        self.app_insights = AppInsights(
-            f"{name}-appi",
-            AppInsightsArgs(placement=placement_args, component_name=settings.name("appi"), diagnostics=diagnostics_args(diagnostics)),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        # The AI gateway fronts the models (MOD-4): callers present Entra ID tokens for its app
-        # registration; it calls the account with its own managed identity.
-        self.gateway = AiGateway(
-            f"{name}-gw",
-            placement,
-            service_name=names.of("gateway", settings.name("apim")),
-            options=settings.gateway,
-            target=InferenceTarget.from_ai_services(self.ai),
-            tenant_id=client.tenant_id,
-            subnet_id=self.network.subnet_ids["gateway"],
-            networking=networking,
-            diagnostics=diagnostics,
-            app_insights=self.app_insights,
-            resource_group_name=settings.name("rg"),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.key_vault = KeyVault(
             f"{name}-kv",
             KeyVaultArgs(
-                placement=placement_args,
-                vault_name=names.of("keyVault", f"kv{settings.prefix}{settings.environment}"),
-                tenant_id=client.tenant_id,
-                networking=networking_args(networking),
-                diagnostics=diagnostics_args(diagnostics),
-                protection=protection_args,
+                placement=f.placement_args,
+                vault_name=f.names.of("keyVault", f"kv{settings.prefix}{settings.environment}"),
+                tenant_id=f.tenant_id,
+                networking=networking_args(f.networking),
+                diagnostics=diagnostics_args(f.diagnostics),
+                protection=f.protection_args,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-
-        # One isolated dataset per application, in the application's own boundary (DATA-1..3).
         self.data: dict[str, DataBoundary] = {}
-        inventory: list[tuple[str, dict[str, object]]] = []  # (principal name, row without its roles)
         for app in settings.applications:
             boundary = DataBoundary(
                 f"{name}-data-{app.name}",
                 DataBoundaryArgs(
-                    placement=placement_args,
+                    placement=f.placement_args,
                     application=app.name,
                     boundary=app.boundary,
-                    account_name=names.storage(app.name, app.boundary),
-                    networking=networking_args(networking),
-                    diagnostics=diagnostics_args(diagnostics),
-                    protection=protection_args,
+                    account_name=f.names.storage(app.name, app.boundary),
+                    networking=networking_args(f.networking),
+                    diagnostics=diagnostics_args(f.diagnostics),
+                    protection=f.protection_args,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -184,50 +249,86 @@ class LandingZone(pulumi.ComponentResource):
             )
             self.ai.grant_inference(principal)
             boundary.grant_read(principal)
-            inventory.append(
+            self._inventory.append(
                 (principal.name, {"kind": "application", "name": app.name, "application": app.name,
                                   "boundary": app.boundary, "identityId": project.id, "principalId": principal.principal_id})
             )
 
-        # Every agent: its own identity, its own boundary's data, listed in the inventory (ACC-2).
+    def _agents(self, f: Foundation) -> None:
+        """Every agent: its own identity, its own boundary's data, listed in the inventory (ACC-2)."""
         self.agents = {
             agent.name: AgentIdentity(
-                f"{name}-agent-{agent.name}",
+                f"{f.name}-agent-{agent.name}",
                 AgentIdentityArgs(
-                    placement=placement_args,
+                    placement=f.placement_args,
                     agent_name=agent.name,
                     application=agent.application,
                     boundary=agent.boundary,
                     owner=agent.owner,
                     description=agent.description,
-                    identity_name=settings.name("id", "agent", agent.name),
+                    identity_name=self.settings.name("id", "agent", agent.name),
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            for agent in settings.agents
+            for agent in self.settings.agents
         }
         for agent in self.agents.values():
             self.data[agent.spec.application].grant_read(agent.principal)
+
+    def _gateway(self, f: Foundation) -> None:
+        """The AI gateway fronts the models (MOD-4): callers present Entra ID tokens for its app
+        registration; it calls the account with its own managed identity. Agents reach models only
+        through it. Off with `aizone:gateway: false` (then agents have no model access)."""
+        self.app_insights: AppInsights | None = None
+        self.gateway: AiGateway | None = None
+        options = self.settings.gateway
+        if options is None:
+            return
+        name = f.name
+        # Token metrics and request traces of the gateway (workspace-based, Entra ID ingestion only).
+        self.app_insights = AppInsights(
+            f"{name}-appi",
+            AppInsightsArgs(
+                placement=f.placement_args, component_name=self.settings.name("appi"), diagnostics=diagnostics_args(f.diagnostics)
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.gateway = AiGateway(
+            f"{name}-gw",
+            f.placement,
+            service_name=f.names.of("gateway", self.settings.name("apim")),
+            options=options,
+            target=InferenceTarget.from_ai_services(self.ai),
+            tenant_id=f.tenant_id,
+            subnet_id=self.network.subnet_id("gateway"),
+            networking=f.networking,
+            diagnostics=f.diagnostics,
+            app_insights=self.app_insights,
+            resource_group_name=self.settings.name("rg"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        for agent in self.agents.values():
             self.gateway.grant_access(agent.principal)  # agents reach models only through the gateway
 
-        # Purview is one account per tenant: attach the existing one (default path), or create it
-        # only when asked to (`create: true`).
+    def _governance(self, f: Foundation) -> None:
+        """Purview (one account per tenant: attach the existing one, or create it only when asked
+        to with `create: true`) and Defender for Cloud."""
+        name, governance = f.name, self.settings.governance
         self.purview: Purview | ExistingPurview | None = None
-        governance = settings.governance
         if governance.purview and governance.purview_create:
             self.purview = Purview(
                 f"{name}-purview",
                 PurviewArgs(
-                    placement=placement_args,
-                    account_name=names.of("purview", settings.name("pview")),
-                    networking=networking_args(networking),
-                    diagnostics=diagnostics_args(diagnostics),
-                    protection=protection_args,
+                    placement=f.placement_args,
+                    account_name=f.names.of("purview", self.settings.name("pview")),
+                    networking=networking_args(f.networking),
+                    diagnostics=diagnostics_args(f.diagnostics),
+                    protection=f.protection_args,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
         elif governance.purview and governance.purview_account_id:
-            existing = ExistingPurviewArgs(account_id=governance.purview_account_id, provider_subscription_id=client.subscription_id)
+            existing = ExistingPurviewArgs(account_id=governance.purview_account_id, provider_subscription_id=f.subscription_id)
             if governance.purview_principal_id:
                 existing["principal_id"] = governance.purview_principal_id
             self.purview = ExistingPurview(f"{name}-purview", existing, opts=pulumi.ResourceOptions(parent=self))
@@ -236,96 +337,120 @@ class LandingZone(pulumi.ComponentResource):
                 boundary.grant_governance_read(self.purview.principal)
 
         self.defender: Defender | None = None
-        if settings.governance.defender:
+        if governance.defender:
             self.defender = Defender(
                 f"{name}-defender",
-                DefenderArgs(subscription_id=client.subscription_id, contact_emails=list(settings.governance.security_contacts)),
+                DefenderArgs(subscription_id=f.subscription_id, contact_emails=list(governance.security_contacts)),
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
-        # Agents run code in isolated, egress-free sessions; custom images only from our registry.
-        self.registry = ContainerRegistry(
-            f"{name}-acr",
-            ContainerRegistryArgs(
-                placement=placement_args,
-                registry_name=registry_name,
-                networking=networking_args(networking),
-                diagnostics=diagnostics_args(diagnostics),
-                options=settings.execution.registry.as_args(),
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.sessions = CodeSessions(
-            f"{name}-sessions",
-            CodeSessionsArgs(
-                placement=placement_args,
+    def _execution(self, f: Foundation) -> None:
+        """Agents run code in isolated, egress-free sessions; custom images only from our registry.
+        Either is off with `execution.registry: false` / `execution.sessions: false`."""
+        settings, name = self.settings, f.name
+        self.registry: ContainerRegistry | None = None
+        self.sessions: CodeSessions | None = None
+        if settings.execution.registry is not None:
+            self.registry = ContainerRegistry(
+                f"{name}-acr",
+                ContainerRegistryArgs(
+                    placement=f.placement_args,
+                    registry_name=f.registry_name,
+                    networking=networking_args(f.networking),
+                    diagnostics=diagnostics_args(f.diagnostics),
+                    options=settings.execution.registry.as_args(),
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        if settings.execution.sessions is not None:
+            sessions = settings.execution.sessions
+            args = CodeSessionsArgs(
+                placement=f.placement_args,
                 environment_name=settings.name("cae"),
-                subnet_id=self.network.subnet_ids["agents"],
-                diagnostics=diagnostics_args(diagnostics),
+                subnet_id=self.network.subnet_id("agents"),
+                diagnostics=diagnostics_args(f.diagnostics),
                 pool_name_prefix=f"sp{settings.prefix}{settings.environment}",
-                pool=settings.execution.sessions.as_args(),
+                pool=sessions.as_args(),
                 agents=[
                     SessionAgentArgs(
                         agent_name=agent_name,
                         principal_id=agent.principal_id,
                         identity_id=agent.identity_id,
-                        pool=settings.execution.agent_sessions.get(agent_name, settings.execution.sessions).as_args(),
+                        pool=settings.execution.agent_sessions.get(agent_name, sessions).as_args(),
                     )
                     for agent_name, agent in self.agents.items()
                 ],
-                registry=SessionRegistryArgs(
-                    login_server=self.registry.host, registry_id=self.registry.registry_id, endpoint_id=self.registry.endpoint.id
-                ),
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.alerts = Alerts(
-            f"{name}-alerts",
-            AlertsArgs(
-                placement=placement_args,
-                name_prefix=settings.name("alert"),
-                options=settings.alerts.as_args(),
-                ai_account_id=self.ai.account.id,
-                apim_service_id=self.gateway.service.id,
-                session_environment_id=self.sessions.environment.id,
-                session_pools=self.sessions.alert_targets(),
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
-        self.entra: EntraControls | None = None
-        eligibility = None
-        if settings.entra.enabled:
-            self.entra = EntraControls(
-                f"{name}-entra",
-                EntraControlsArgs(
-                    display_prefix=f"{settings.prefix}-{settings.environment}",
-                    options=settings.entra.as_args(),
-                    ai_application_ids=[self.gateway.application.client_id],
-                    ai_service_principal_ids=[self.gateway.service_principal.object_id],
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
             )
+            if self.registry is not None:
+                args["registry"] = SessionRegistryArgs(
+                    login_server=self.registry.host, registry_id=self.registry.registry_id, endpoint_id=self.registry.endpoint.id
+                )
+            self.sessions = CodeSessions(f"{name}-sessions", args, opts=pulumi.ResourceOptions(parent=self))
+
+    def _monitoring(self, f: Foundation) -> None:
+        """Alert rules on the AI account, and on the gateway and sessions where they exist."""
+        args = AlertsArgs(
+            placement=f.placement_args,
+            name_prefix=self.settings.name("alert"),
+            options=self.settings.alerts.as_args(),
+            ai_account_id=self.ai.account.id,
+        )
+        if self.gateway is not None:
+            args["apim_service_id"] = self.gateway.service.id
+        if self.sessions is not None:
+            args["session_environment_id"] = self.sessions.environment.id
+            args["session_pools"] = self.sessions.alert_targets()
+        self.alerts = Alerts(f"{f.name}-alerts", args, opts=pulumi.ResourceOptions(parent=self))
+
+    def _identity(self, f: Foundation) -> authorization.PimRoleEligibilitySchedule | None:
+        """Conditional Access on the AI applications, the AI users and agents groups, and PIM
+        eligibility of the admins on the AI account; returns that eligibility."""
+        self.entra: EntraControls | None = None
+        settings, name = self.settings, f.name
+        if not settings.entra.enabled:
+            return None
+        gateway_ = self.gateway
+        self.entra = EntraControls(
+            f"{name}-entra",
+            EntraControlsArgs(
+                display_prefix=f"{settings.prefix}-{settings.environment}",
+                options=settings.entra.as_args(),
+                ai_application_ids=[gateway_.application.client_id] if gateway_ else [],
+                ai_service_principal_ids=[gateway_.service_principal.object_id] if gateway_ else [],
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        if gateway_ is not None:
             # People call the gateway with their own token (README "The AI gateway"): the AI users
             # group holds its app role (assignment is required on its service principal).
-            self.gateway.grant_access(Principal("ai-users", self.entra.users.object_id, principal_type="Group"))
-            add_agents_to_group(f"{name}-agents-group", self.entra.agents, list(self.agents.values()), parent=self.entra)
-            eligibility = self.entra.make_admins_eligible(ADMIN_ROLE, self.ai.account.id, f"{name}-ai-account").resource
+            gateway_.grant_access(Principal("ai-users", self.entra.users.object_id, principal_type="Group"))
+        add_agents_to_group(f"{name}-agents-group", self.entra.agents, list(self.agents.values()), parent=self.entra)
+        return self.entra.make_admins_eligible(ADMIN_ROLE, self.ai.account.id, f"{name}-ai-account").resource
 
-        # What each identity holds, from the grants every component made (ACC-2).
+    def _register(self, f: Foundation, eligibility: Any) -> None:
+        """The stack outputs, with the inventory built from the grants every component made (ACC-2)."""
+        settings = self.settings
         grants: list[Grant[pulumi.CustomResource]] = [
-            *self.ai.grants(), *self.app_insights.grants(), *self.key_vault.grants(),
+            *self.ai.grants(), *self.key_vault.grants(),
             *(grant for boundary in self.data.values() for grant in boundary.grants()),
-            *self.gateway.grants(), *self.registry.grants(), *self.sessions.grants(), *(self.entra.grants() if self.entra else ()),
+            *(self.app_insights.grants() if self.app_insights else ()),
+            *(self.gateway.grants() if self.gateway else ()),
+            *(self.registry.grants() if self.registry else ()),
+            *(self.sessions.grants() if self.sessions else ()),
+            *(self.entra.grants() if self.entra else ()),
         ]
-        self.outputs = {
-            "resourceGroupName": group.name,
-            "vnetId": self.network.vnet.id,
-            "logAnalyticsWorkspaceId": self.observability.workspace.id,
+        inventory: list[dict[str, Any]] = [
+            *({**row, "roles": roles_of(principal_name, grants)} for principal_name, row in self._inventory),
+            *(agent.inventory_entry(grants) for agent in self.agents.values()),
+        ]
+        self.outputs: dict[str, Any] = {
+            "resourceGroupName": f.group.name,
+            "vnetId": self.network.vnet_id,
+            "logAnalyticsWorkspaceId": self.workspace_id,
             "aiEndpoint": self.ai.endpoint,
             "modelDeployments": sorted(self.ai.deployments),
             "keyVaultId": self.key_vault.vault.id,
-            "globalNames": names.chosen,
+            "globalNames": f.names.chosen,
             "applications": {
                 app.name: {
                     "boundary": app.boundary,
@@ -334,16 +459,16 @@ class LandingZone(pulumi.ComponentResource):
                 }
                 for app in settings.applications
             },
-            "gatewayUrl": self.gateway.inference_url,
-            "gatewayAudience": self.gateway.audience,
-            "agentInventory": [
-                *({**row, "roles": roles_of(principal_name, grants)} for principal_name, row in inventory),
-                *(agent.inventory_entry(grants) for agent in self.agents.values()),
+        }
+        if self.gateway is not None:
+            self.outputs["gatewayUrl"] = self.gateway.inference_url
+            self.outputs["gatewayAudience"] = self.gateway.audience
+            inventory.append(
                 {"kind": "gateway", "name": "gateway", "identityId": self.gateway.service.id,
                  "principalId": self.gateway.principal.principal_id,
-                 "roles": roles_of(self.gateway.principal.name, grants)},
-            ],
-        }
+                 "roles": roles_of(self.gateway.principal.name, grants)}
+            )
+        self.outputs["agentInventory"] = inventory
         if eligibility is not None:
             # PIM eligibility expires (ACC-3): say when, so it is renewed before admins lose it.
             days = settings.entra.admin_eligibility_days
@@ -362,10 +487,10 @@ def preflight(settings: Settings, registry_name: str, program_dir: Path) -> None
     execution images must be pinned and come from this stack's registry (EXEC-2, MOD-3), and every
     open-source model artifact must match its SHA-256 digest (MOD-3)."""
     problems: list[str] = []
-    allowed = [login_server_for(registry_name)]
+    allowed = [login_server_for(registry_name)] if registry_name else []  # no registry: no custom image (settings)
     pools = {"sessions": settings.execution.sessions, **{f"agentSessions.{k}": v for k, v in settings.execution.agent_sessions.items()}}
     for key, options in pools.items():
-        if options.image is not None:
+        if options is not None and options.image is not None:
             try:
                 require_pinned_image(options.image, allowed)
             except IntegrityError as error:
