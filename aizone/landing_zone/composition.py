@@ -16,7 +16,7 @@ from ..components.base import DataProtectionArgs, Placement, PlacementArgs, diag
 from ..components.data_boundary import DataBoundary, DataBoundaryArgs, storage_account_name
 from ..components.defender import Defender, DefenderArgs
 from ..components.entra import EntraControls, EntraControlsArgs
-from ..components.gateway import AiGateway, InferenceTarget
+from ..components.gateway import AiGateway, AiGatewayArgs, GatewayTelemetryArgs, InferenceTargetArgs
 from ..components.grants import Grant, Principal, roles_of
 from ..components.integrity import IntegrityError, require_pinned_image, verify_artifact
 from ..components.monitoring import Alerts, AlertsArgs
@@ -131,16 +131,24 @@ class LandingZone(pulumi.ComponentResource):
         # registration; it calls the account with its own managed identity.
         self.gateway = AiGateway(
             f"{name}-gw",
-            placement,
-            service_name=names.of("gateway", settings.name("apim")),
-            options=settings.gateway,
-            target=InferenceTarget.from_ai_services(self.ai),
-            tenant_id=client.tenant_id,
-            subnet_id=self.network.subnet_ids["gateway"],
-            networking=networking,
-            diagnostics=diagnostics,
-            app_insights=self.app_insights,
-            resource_group_name=settings.name("rg"),
+            AiGatewayArgs(
+                placement=placement_args,
+                service_name=names.of("gateway", settings.name("apim")),
+                tenant_id=client.tenant_id,
+                options=settings.gateway.as_args(),
+                # The gateway's role on the account was AiServices' child before 0.2.0 (component_urn).
+                targets=[InferenceTargetArgs(
+                    name=f"{name}-ai", account_id=self.ai.account_id, endpoint=self.ai.endpoint, component_urn=self.ai.urn
+                )],
+                subnet_id=self.network.subnet_ids["gateway"],
+                networking=networking_args(networking),
+                diagnostics=diagnostics_args(diagnostics),
+                app_insights=GatewayTelemetryArgs(
+                    name=f"{name}-appi", component_id=self.app_insights.component_id,
+                    connection_string=self.app_insights.connection_string,
+                ),
+                resource_group_name=settings.name("rg"),
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.key_vault = KeyVault(
