@@ -601,8 +601,9 @@ class AiGateway(KeepsGrants, pulumi.ComponentResource):
 
         api_path = options.get("api_path", DEFAULT_API_PATH)
         self.service_id = self.service.id
-        self.gateway_url = self.service.gateway_url
-        self.inference_url = pulumi.Output.concat(self.service.gateway_url, "/", api_path)
+        # `gatewayUrl` is read-only in the service's schema (set by Azure once it exists).
+        self.gateway_url = self.service.gateway_url.apply(lambda url: url or "")
+        self.inference_url = pulumi.Output.concat(self.gateway_url, "/", api_path)
         self.client_id = self.application.client_id
         self.app_role = pulumi.Output.from_input(self._app_role)
         self.principal_id = principal_id
