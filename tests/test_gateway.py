@@ -419,6 +419,27 @@ def classic() -> Run:
     return Run("classic")
 
 
+def test_a_preview_after_the_dev_preview_in_the_same_process_resolves_the_sdk_types(dev_preview: Any, standard: Run) -> None:
+    """The dev preview's program directory is the repository root, which holds the virtualenv: the
+    SDK submodules it imported stay loaded afterwards, so the next in-process preview still
+    resolves their string annotations (it failed with NameError 'outputs' / 'ExtendedLocationArgs'
+    when they were unloaded). `dev_preview` is requested first, so it runs before `standard`."""
+    import sys
+    from types import ModuleType
+
+    assert dev_preview.program_errors == [] and standard.plan.of_type(SERVICE)
+    # Every submodule a loaded SDK package refers to is still the one in sys.modules.
+    packages = [module for name, module in list(sys.modules.items()) if name.startswith("pulumi_azure_native.")]
+    dropped = sorted(
+        value.__name__
+        for package in packages
+        for value in vars(package).values()
+        if isinstance(value, ModuleType) and value.__name__.startswith("pulumi_azure_native.")
+        and sys.modules.get(value.__name__) is not value
+    )
+    assert dropped == []
+
+
 @pytest.mark.controls("MOD-4", "RES-2", "RES-4", "RES-5", "ACC-5", "ACC-6", "ACC-7")
 def test_the_pack_finds_nothing_mandatory_in_the_private_gateways(standard: Run, classic: Run) -> None:
     assert standard.mandatory() == []
