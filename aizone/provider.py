@@ -21,6 +21,7 @@ from . import __version__
 from .components.agents import AgentIdentity
 from .components.ai_services import AiServices
 from .components.entra import EntraControls
+from .components.gateway import AiGateway
 from .components.monitoring import Alerts
 from .components.registry import ContainerRegistry
 from .components.data_boundary import DataBoundary
@@ -39,6 +40,7 @@ PACKAGE = "aizone"
 COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (
     AgentIdentity,
     AiServices,
+    AiGateway,
     ContainerRegistry,
     EntraControls,
     Alerts,

@@ -29,6 +29,7 @@ import contextvars
 import logging
 import os
 import runpy
+import site
 import sys
 import traceback
 from dataclasses import dataclass, field
@@ -263,10 +264,24 @@ def _is_under(path: Optional[str], directory: str) -> bool:
     return bool(path) and os.path.abspath(str(path)).startswith(directory.rstrip(os.sep) + os.sep)
 
 
+def _is_installed(path: Optional[str]) -> bool:
+    """True for a module of the interpreter's environment (stdlib, site-packages). Pulumi's Python
+    projects keep their virtualenv inside the program directory (`virtualenv: venv`), so "under the
+    program directory" alone would also match the installed SDKs."""
+    prefixes = {sys.prefix, sys.exec_prefix, sys.base_prefix, *site.getsitepackages(), site.getusersitepackages()}
+    return any(_is_under(path, prefix) for prefix in prefixes if prefix)
+
+
 def _unload_program_modules(before: set[str], program_dir: str) -> None:
-    """Forget modules imported from the program directory, so the next run imports them afresh."""
+    """Forget modules imported from the program directory, so the next run imports them afresh.
+    Installed packages stay loaded even when the virtualenv is inside the program directory: an
+    SDK submodule imported lazily during one run and then dropped from sys.modules leaves its
+    classes reachable from the still-loaded package, and Pulumi resolves their string annotations
+    (`'outputs.X'`, `'ExtendedLocationArgs'`) through `sys.modules[cls.__module__]` (pulumi._types,
+    `_globals_for_cls`): the next run in the same process then fails with a NameError."""
     for name in set(sys.modules) - before:
-        if _is_under(getattr(sys.modules[name], "__file__", None), program_dir):
+        path = getattr(sys.modules[name], "__file__", None)
+        if _is_under(path, program_dir) and not _is_installed(path):
             del sys.modules[name]
 
 

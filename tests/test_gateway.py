@@ -25,8 +25,8 @@ from aizone.components.gateway import (
     SECURITY_PROPERTIES,
     GatewayOptions,
     GatewayOptionsArgs,
-    GatewayOptionsError,
     app_role_id,
+    validate_ai_gateway,
     validate_gateway_options,
 )
 from aizone.components.base import Problem
@@ -268,7 +268,7 @@ OPTIONS = GatewayOptions(publisher_email="platform@example.com", publisher_name=
 def test_default_options_are_standard_v2_private_and_valid() -> None:
     assert (OPTIONS.sku, OPTIONS.public_ingress, OPTIONS.content_safety) == ("StandardV2", False, False)
     assert not hasattr(OPTIONS, "first_deployment")  # the program finds out (lookup_service)
-    assert OPTIONS.problems() == []
+    assert validate_gateway_options(OPTIONS.as_args()) == []
 
 
 @pytest.mark.parametrize(
@@ -285,9 +285,7 @@ def test_default_options_are_standard_v2_private_and_valid() -> None:
 )
 def test_invalid_options_are_named(change: dict[str, Any], field: str) -> None:
     options = replace(OPTIONS, **change)
-    assert any(problem.startswith(field) for problem in options.problems())
-    with pytest.raises(GatewayOptionsError, match=field):
-        options.check()
+    assert [problem.field for problem in validate_gateway_options(options.as_args(), "options.")] == [f"options.{field}"]
 
 
 def test_options_validator_collects_every_problem_as_field_and_message() -> None:
@@ -342,33 +340,39 @@ def test_only_a_not_found_lookup_means_first_run(message: str, not_found: bool) 
 
 
 @pytest.mark.parametrize(
-    ("service_name", "zone_ids", "message"),
+    ("change", "message"),
     [
-        ("-apim", {"privatelink.azure-api.net": "/zones/azure-api"}, "service name"),
-        ("apim-ok", {}, "privatelink.azure-api.net"),
+        ({"service_name": "-apim"}, "AiGateway.service_name: '-apim': 1-50 letters, digits and hyphens"),
+        ({"networking": {"subnet_id": "/subscriptions/x/subnets/pe", "zone_ids": {}}},
+         "AiGateway.networking.zone_ids: the gateway's private endpoint needs the private DNS zone(s) privatelink.azure-api.net"),
+        ({"targets": []}, "AiGateway.targets: exactly one {name, account_id, endpoint} entry"),
+        ({"targets": [{"name": "ai", "account_id": "/accounts/ai", "endpoint": "http://ais.example"}]},
+         "AiGateway.targets[0].endpoint: 'http://ais.example': the account's https endpoint"),
+        ({"role_assignments": [{"principal_name": "agent", "principal_id": "oid", "role": "Owner"}]},
+         "AiGateway.role_assignments[0].role: 'Owner' is not allowed here; allowed: AI.Inference"),
     ],
 )
-def test_gateway_refuses_bad_inputs_before_anything_is_registered(
-    service_name: str, zone_ids: dict[str, str], message: str
-) -> None:
-    from aizone.components.base import Diagnostics, Placement, PrivateNetworking
-    from aizone.components.gateway import AiGateway, InferenceTarget
+def test_gateway_refuses_bad_inputs_before_anything_is_registered(change: dict[str, Any], message: str) -> None:
+    """Raised before `super().__init__` (no Pulumi runtime is set up here: registering anything
+    would fail differently)."""
+    from aizone.components.base import ArgsError
+    from aizone.components.gateway import AiGateway, AiGatewayArgs
 
-    def no_grant(principal: Any, role: str) -> Any:
-        raise AssertionError("nothing may be granted for an invalid gateway")
-
-    with pytest.raises(GatewayOptionsError, match=message):
-        AiGateway(
-            "gw",
-            Placement("rg", "swedencentral"),
-            service_name=service_name,
-            options=OPTIONS,
-            target=InferenceTarget("https://ais.cognitiveservices.azure.com/", no_grant),
-            tenant_id=TENANT_ID,
-            subnet_id="/subscriptions/x/subnets/gateway",
-            networking=PrivateNetworking("/subscriptions/x/subnets/pe", zone_ids),
-            diagnostics=Diagnostics("/subscriptions/x/workspaces/log"),
-        )
+    args = AiGatewayArgs(
+        placement={"resource_group_name": "rg", "location": "swedencentral"},
+        service_name="apim-ok",
+        tenant_id=TENANT_ID,
+        options=OPTIONS.as_args(),
+        targets=[{"name": "ai", "account_id": "/accounts/ai", "endpoint": "https://ais.cognitiveservices.azure.com/"}],
+        subnet_id="/subscriptions/x/subnets/gateway",
+        networking={"subnet_id": "/subscriptions/x/subnets/pe", "zone_ids": {"privatelink.azure-api.net": "/zones/azure-api"}},
+        diagnostics={"workspace_id": "/subscriptions/x/workspaces/log"},
+    )
+    assert validate_ai_gateway(args) == []
+    with pytest.raises(ArgsError) as raised:
+        AiGateway("gw", {**args, **change})  # type: ignore[typeddict-item]
+    assert message in str(raised.value)
+    assert len(raised.value.problems) == 1
 
 
 # --- (b) the gateway's resources, as the engine receives them ---------------------------------------
@@ -413,6 +417,27 @@ def pending() -> Run:
 @pytest.fixture(scope="module")
 def classic() -> Run:
     return Run("classic")
+
+
+def test_a_preview_after_the_dev_preview_in_the_same_process_resolves_the_sdk_types(dev_preview: Any, standard: Run) -> None:
+    """The dev preview's program directory is the repository root, which holds the virtualenv: the
+    SDK submodules it imported stay loaded afterwards, so the next in-process preview still
+    resolves their string annotations (it failed with NameError 'outputs' / 'ExtendedLocationArgs'
+    when they were unloaded). `dev_preview` is requested first, so it runs before `standard`."""
+    import sys
+    from types import ModuleType
+
+    assert dev_preview.program_errors == [] and standard.plan.of_type(SERVICE)
+    # Every submodule a loaded SDK package refers to is still the one in sys.modules.
+    packages = [module for name, module in list(sys.modules.items()) if name.startswith("pulumi_azure_native.")]
+    dropped = sorted(
+        value.__name__
+        for package in packages
+        for value in vars(package).values()
+        if isinstance(value, ModuleType) and value.__name__.startswith("pulumi_azure_native.")
+        and sys.modules.get(value.__name__) is not value
+    )
+    assert dropped == []
 
 
 @pytest.mark.controls("MOD-4", "RES-2", "RES-4", "RES-5", "ACC-5", "ACC-6", "ACC-7")

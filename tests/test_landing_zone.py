@@ -362,7 +362,7 @@ def test_gateway_off_removes_the_gateway_its_subnet_zone_telemetry_alerts_grants
     plan = options["gateway-off"]
     assert plan["errors"] == []
     assert _type_changes(dev_plan, plan) == {
-        "aizone:gateway:AiGateway": -1, "aizone:index:AppInsights": -1,
+        "aizone:index:AiGateway": -1, "aizone:index:AppInsights": -1,
         "azure-native:apimanagement:Api": -1, "azure-native:apimanagement:ApiDiagnostic": -2,
         "azure-native:apimanagement:ApiManagementService": -1, "azure-native:apimanagement:ApiOperation": -2,
         "azure-native:apimanagement:ApiPolicy": -1, "azure-native:apimanagement:Backend": -1,

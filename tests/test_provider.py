@@ -44,6 +44,20 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
         "deployments": [{"name": "gpt-4o", "model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"}, "capacity": 10}],
         "applications": [{"name": "hr-assistant", "boundary": "internal"}],
     },
+    "AiGateway": {
+        "placement": PLACEMENT,
+        "serviceName": "apim-probe",
+        "tenantId": "11111111-1111-1111-1111-111111111111",
+        "options": {"publisherEmail": "platform@contoso.com", "publisherName": "Platform team"},
+        "targets": [{
+            "name": "ais-probe",
+            "accountId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.CognitiveServices/accounts/ais-probe",
+            "endpoint": "https://ais-probe.cognitiveservices.azure.com/",
+        }],
+        "subnetId": f"{HUB}/subnets/gateway",
+        "networking": {"subnetId": f"{HUB}/subnets/privateEndpoints", "zoneIds": {"privatelink.azure-api.net": f"{HUB}/privateDnsZones/azure-api"}},
+        "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"},
+    },
     "ContainerRegistry": {
         "placement": PLACEMENT,
         "registryName": "crprobe01",

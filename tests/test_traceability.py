@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Modules of the component library that implement no control themselves: the registry and shared
 # types (base), the package's exports, and resource naming. Every other module must register
 # what it implements, so a new module forces a decision here.
-UNREGISTERED_MODULES = {"__init__.py", "base.py", "naming.py", "_legacy.py"}  # shared types, name rules, form conversions
+UNREGISTERED_MODULES = {"__init__.py", "base.py", "naming.py"}  # shared types and conversions, name rules
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ from .base import (
 from .data_boundary import DataBoundary, DataBoundaryArgs
 from .defender import Defender, DefenderArgs, DefenderPlanArgs
 from .entra import EntraControls, EntraControlsArgs, EntraOptions, EntraOptionsArgs
-from .gateway import AiGateway, GatewayOptions, InferenceTarget
+from .gateway import AiGateway, AiGatewayArgs, GatewayOptions, GatewayOptionsArgs, GatewayTelemetryArgs, InferenceTargetArgs
 from .grants import Grant, GrantError, Principal, grant_eligible, grant_role
 from .integrity import IntegrityError, require_pinned_image, verify_artifact
 from .key_vault import KeyVault, KeyVaultArgs
@@ -49,6 +49,7 @@ __all__ = [
     "Agent",
     "AgentIdentity",
     "AiGateway",
+    "AiGatewayArgs",
     "AiServices",
     "AiServicesArgs",
     "ApplicationArgs",
@@ -80,9 +81,11 @@ __all__ = [
     "EntraOptions",
     "EntraOptionsArgs",
     "GatewayOptions",
+    "GatewayOptionsArgs",
+    "GatewayTelemetryArgs",
     "Grant",
     "GrantError",
-    "InferenceTarget",
+    "InferenceTargetArgs",
     "IntegrityError",
     "KeyVault",
     "KeyVaultArgs",

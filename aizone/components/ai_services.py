@@ -40,7 +40,6 @@ from .base import (
 from .grants import Grant, KeepsGrants, Principal, grant_role
 from .network import add_private_endpoint
 from .observability import add_diagnostic_settings
-from ._legacy import diagnostics_of, networking_of, placement_of
 
 TYPE_TOKEN = "aizone:index:AiServices"
 _OLD_TYPE_TOKEN = "aizone:ai:AiServices"  # before 0.2.0: aliased so stacks are not replaced
@@ -304,12 +303,12 @@ class AiServices(KeepsGrants, pulumi.ComponentResource):
             self.account.id,
             ACCOUNT_TYPE,
             PRIVATE_LINK_GROUPS[0],
-            networking_of(args["networking"]),
-            placement_of(placement),
+            args["networking"],
+            placement,
             parent=self,
             depends_on=children[-1:],
         )
-        add_diagnostic_settings(name, self.account.id, diagnostics_of(args["diagnostics"]), parent=self)
+        add_diagnostic_settings(name, self.account.id, args["diagnostics"], parent=self)
         self.endpoint = pulumi.Output.concat("https://", account_name, ".cognitiveservices.azure.com/")
         self.account_id = self.account.id
         self.account_name = self.account.name

@@ -152,9 +152,11 @@ def grant_role(
     allowed_roles: Collection[str],
     parent: pulumi.Resource,
     sub_scope: str = "",
+    aliases: Sequence[pulumi.Alias] = (),
 ) -> Grant[authorization.RoleAssignment]:
     """Assign `role` to `principal` on the single resource `scope_id` (or `scope_id + sub_scope`).
-    `scope_name`: the scope resource's logical name, as the inventory names it."""
+    `scope_name`: the scope resource's logical name, as the inventory names it. `aliases`: where
+    the assignment lived before (e.g. under another parent), so it is moved, not re-created."""
     if role in reference.BROAD_ROLES:
         raise GrantError(f"{name}: role {role!r} is too broad for a workload identity (ACC-5); use a data-plane role")
     if role not in allowed_roles:
@@ -179,7 +181,7 @@ def grant_role(
             scope=target,
             description=f"aizone: {role} for {principal.name}",
         ),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, aliases=list(aliases) or None),
     )
     return Grant(role=role, scope=f"{scope_name}{sub_scope}", principal=principal.name, resource=assignment)
 

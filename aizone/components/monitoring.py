@@ -50,8 +50,7 @@ from typing import NotRequired, Optional, Sequence, TypedDict
 import pulumi
 from pulumi_azure_native import monitor
 
-from ._legacy import placement_of
-from .base import NAME_PATTERN, NAME_RULE, PlacementArgs, Problem, implements, raise_if_invalid, aliased
+from .base import NAME_PATTERN, NAME_RULE, PlacementArgs, Problem, implements, raise_if_invalid, aliased, as_placement
 
 TYPE_TOKEN = "aizone:index:Alerts"
 _OLD_TYPE_TOKEN = "aizone:monitoring:Alerts"  # before 0.2.0: aliased so stacks are not replaced
@@ -271,7 +270,7 @@ class Alerts(pulumi.ComponentResource):
             {},
             aliased(opts, _OLD_TYPE_TOKEN),
         )
-        placement = placement_of(args["placement"])
+        placement = as_placement(args["placement"])
         name_prefix = args["name_prefix"]
         options = AlertOptions.of(args["options"])
         ai_account_id = args["ai_account_id"]

@@ -31,7 +31,6 @@ from typing import NotRequired, Optional, TypedDict
 import pulumi
 from pulumi_azure_native import authorization, containerregistry as acr
 
-from ._legacy import diagnostics_of, networking_of, placement_of
 from .base import DiagnosticsArgs, PlacementArgs, PrivateNetworkingArgs, Problem, implements, raise_if_invalid, tags_of, aliased
 from .grants import Grant, KeepsGrants, Principal, grant_role
 from .network import add_private_endpoint
@@ -191,11 +190,11 @@ class ContainerRegistry(KeepsGrants, pulumi.ComponentResource):
             self.registry.id,
             REGISTRY_TYPE,
             PRIVATE_LINK_GROUPS[0],
-            networking_of(args["networking"]),
-            placement_of(placement),
+            args["networking"],
+            placement,
             parent=self,
         )
-        add_diagnostic_settings(name, self.registry.id, diagnostics_of(args["diagnostics"]), parent=self)
+        add_diagnostic_settings(name, self.registry.id, args["diagnostics"], parent=self)
         self.registry_id = self.registry.id
         self.registry_name = self.registry.name
         self.login_server = self.registry.login_server

@@ -26,7 +26,7 @@ from ..components.base import (
 from ..components.data_boundary import DataBoundary, DataBoundaryArgs, storage_account_name
 from ..components.defender import Defender, DefenderArgs
 from ..components.entra import EntraControls, EntraControlsArgs
-from ..components.gateway import AiGateway, InferenceTarget
+from ..components.gateway import AiGateway, AiGatewayArgs, GatewayTelemetryArgs, InferenceTargetArgs
 from ..components.grants import Grant, Principal, roles_of
 from ..components.integrity import IntegrityError, require_pinned_image, verify_artifact
 from ..components.monitoring import Alerts, AlertsArgs
@@ -295,16 +295,24 @@ class LandingZone(pulumi.ComponentResource):
         )
         self.gateway = AiGateway(
             f"{name}-gw",
-            f.placement,
-            service_name=f.names.of("gateway", self.settings.name("apim")),
-            options=options,
-            target=InferenceTarget.from_ai_services(self.ai),
-            tenant_id=f.tenant_id,
-            subnet_id=self.network.subnet_id("gateway"),
-            networking=f.networking,
-            diagnostics=f.diagnostics,
-            app_insights=self.app_insights,
-            resource_group_name=self.settings.name("rg"),
+            AiGatewayArgs(
+                placement=f.placement_args,
+                service_name=f.names.of("gateway", self.settings.name("apim")),
+                tenant_id=f.tenant_id,
+                options=options.as_args(),
+                # The gateway's role on the account was AiServices' child before 0.2.0 (component_urn).
+                targets=[InferenceTargetArgs(
+                    name=f"{name}-ai", account_id=self.ai.account_id, endpoint=self.ai.endpoint, component_urn=self.ai.urn
+                )],
+                subnet_id=self.network.subnet_id("gateway"),
+                networking=networking_args(f.networking),
+                diagnostics=diagnostics_args(f.diagnostics),
+                app_insights=GatewayTelemetryArgs(
+                    name=f"{name}-appi", component_id=self.app_insights.component_id,
+                    connection_string=self.app_insights.connection_string,
+                ),
+                resource_group_name=self.settings.name("rg"),
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         for agent in self.agents.values():
