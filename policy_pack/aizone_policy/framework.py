@@ -44,7 +44,7 @@ from . import catalog
 from .config import EXEMPTIONS_KEY, EXEMPTIONS_SCHEMA, JsonSchema, PolicyConfig
 from .stackindex import StackIndex
 from .tokens import subject
-from .values import UNKNOWN, describe, get, to_plain
+from .values import UNKNOWN, describe, get, plain_props
 
 SeverityName = Literal["low", "medium", "high", "critical"]
 
@@ -295,15 +295,34 @@ def _run(
         emit(spec, config, finding, report)
 
 
+class _ConfigCache:
+    """The `PolicyConfig` of one policy, built once per configuration instead of once per resource
+    (schema checks and exemption parsing are not free): reused while the engine hands out a config
+    equal to the one it was built from."""
+
+    def __init__(self, spec: PolicySpec) -> None:
+        self._schema = spec.config_schema
+        self._last: tuple[Mapping[str, Any], PolicyConfig] | None = None
+
+    def get(self, given: Mapping[str, Any]) -> PolicyConfig:
+        last = self._last
+        if last is not None and (last[0] is given or last[0] == given):
+            return last[1]
+        config = PolicyConfig(self._schema, given)
+        self._last = (given, config)
+        return config
+
+
 def _resource_validator(spec: ResourcePolicySpec) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     """pulumi_policy validate callback of a resource policy."""
     types = frozenset(spec.resource_types)
+    configs = _ConfigCache(spec)
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type not in types:
             return
-        config = PolicyConfig(spec.config_schema, args.get_config())
-        props = to_plain(args.props)
+        config = configs.get(args.get_config())
+        props = plain_props(args.props)
         resource = Resource(
             type=args.resource_type,
             name=args.name,
@@ -341,8 +360,10 @@ def _resource_remediator(spec: ResourcePolicySpec, fix: Remediator) -> Callable[
 def _stack_validator(spec: StackPolicySpec) -> Callable[[StackValidationArgs, ReportViolation], None]:
     """pulumi_policy validate callback of a stack policy."""
 
+    configs = _ConfigCache(spec)
+
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        config = PolicyConfig(spec.config_schema, args.get_config())
+        config = configs.get(args.get_config())
         index = _stack_index(args.resources, args.stack_tags)
         _run(spec, config, lambda: spec.rule(index, config), report)
 

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import math
+import os
 import sys
 from concurrent import futures
-from inspect import isawaitable
+from dataclasses import dataclass
+from inspect import isawaitable, signature
 from typing import Any, Callable, Final, Mapping
+
+import pulumi
 
 import grpc
 from google.protobuf import json_format
@@ -22,6 +27,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
+    PolicyProviderResource,
     PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
@@ -30,9 +36,9 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties
 from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
-from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+from pulumi_policy.proxy import UnknownValueError
 
 from . import scope
 from .framework import AdvisoryMessage, ResourcePolicySpec, build_policy
@@ -40,6 +46,7 @@ from .manifest import REPOSITORY, load_manifest, readme_text
 from .policies import ALL_SPECS
 from .remediation import refusal, with_remediations
 from .tokens import canonical_type
+from .values import UNKNOWN, UNKNOWN_SENTINELS, PlainProps, to_plain
 
 _MANIFEST: Final = load_manifest()
 PACK_NAME: Final = "aizone-secure-ai"
@@ -48,6 +55,99 @@ PACK_DESCRIPTION: Final = _MANIFEST.description
 # Same limits as pulumi_policy.PolicyPack.
 _MAX_MESSAGE_BYTES: Final = 1024 * 1024 * 400
 _WORKERS: Final = 4
+
+
+def _plain_value(value: Any) -> object:
+    """One protobuf `Value` as `to_plain(unknown_checking_proxy(deserialize_properties(MessageToDict(...))))`
+    would return it, in one pass (json_format and the proxies cost more than the policies)."""
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        text: str = value.string_value
+        return UNKNOWN if text in UNKNOWN_SENTINELS else text
+    if kind == "struct_value":
+        return _plain_struct(value.struct_value)
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "number_value":
+        number: float = value.number_value
+        if not math.isfinite(number):
+            json_format.MessageToDict(value)  # raises the error pulumi_policy's deserialization raises
+        return number
+    if kind == "list_value":
+        return [_plain_value(item) for item in value.list_value.values]
+    return None  # null_value, or no value at all (json_format reads both as null)
+
+
+def _plain_struct(struct: Any) -> object:
+    """A nested protobuf `Struct`: a plain dict, or, for the engine's encoded secrets, assets and
+    archives (the special signature key), exactly what pulumi_policy's deserialization makes of it."""
+    fields = struct.fields
+    if SPECIAL_SIG_KEY in fields:
+        return to_plain(deserialize_properties({"value": json_format.MessageToDict(struct)})["value"])
+    return {key: _plain_value(item) for key, item in fields.items()}
+
+
+def plain_properties(struct: Any) -> PlainProps:
+    """A request's properties (a protobuf `Struct`) as plain values with `UNKNOWN` sentinels: what
+    the policies read, converted once per resource for all of them."""
+    return PlainProps((key, _plain_value(item)) for key, item in struct.fields.items())
+
+
+class _RuntimeSettings:
+    """What pulumi_policy's `_configure_runtime_settings` computes on every request (the stack config
+    parsed from PULUMI_CONFIG, the Settings arguments from the environment, an `inspect.signature`
+    of `Settings`), computed once per environment; each request still gets its own settings, as
+    gRPC runs every call in a fresh context."""
+
+    def __init__(self) -> None:
+        self._key: tuple[str | None, ...] | None = None
+        self._config: dict[str, Any] = {}
+        self._settings: dict[str, Any] | None = None
+
+    def apply(self) -> None:
+        environ = os.environ
+        key = tuple(environ.get(name) for name in _RUNTIME_ENV)
+        if key != self._key:
+            self._config = pulumi.runtime.get_config_env()
+            self._settings = None
+            if "PULUMI_PROJECT" in environ and "PULUMI_STACK" in environ and "PULUMI_DRY_RUN" in environ:
+                settings: dict[str, Any] = {
+                    "project": environ["PULUMI_PROJECT"],
+                    "stack": environ["PULUMI_STACK"],
+                    "dry_run": environ["PULUMI_DRY_RUN"] == "true",
+                }
+                if "organization" in signature(pulumi.runtime.Settings).parameters:
+                    settings["organization"] = environ.get("PULUMI_ORGANIZATION", "organization")
+                self._settings = settings
+            self._key = key
+        for name, value in self._config.items():
+            pulumi.runtime.set_config(name, value)
+        if self._settings is not None:
+            pulumi.runtime.configure(pulumi.runtime.Settings(**self._settings))
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One resource policy as `Analyze` runs it: its effective level, whether it is a landing-zone
+    policy, and its config as pulumi_policy hands it out (one copy per configuration)."""
+
+    policy: Policy
+    level: EnforcementLevel
+    landing_zone: bool
+    config: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class _Dispatch:
+    """The resource policies of one type: those `Analyze` runs, and the landing-zone ones that
+    judge the type once `AnalyzeStack` shows the stack is an AI workload."""
+
+    analyze: tuple[_Entry, ...]
+    deferred: tuple[_Entry, ...]
+
+
+_RUNTIME_ENV: Final = ("PULUMI_CONFIG", "PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_DRY_RUN", "PULUMI_ORGANIZATION")
+_PROVIDER_CACHE_SIZE: Final = 256
 
 
 class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
@@ -67,7 +167,9 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     """
 
     _resource_types: Mapping[str, frozenset[str]] = {}
-    _dispatch_cache: dict[str, list[tuple[Policy, EnforcementLevel, bool]]] | None = None
+    _dispatch_cache: dict[str, _Dispatch] | None = None
+    _runtime: _RuntimeSettings | None = None
+    _provider_cache: dict[bytes, PolicyProviderResource] | None = None
 
     def _policies(self) -> list[Policy]:
         return self._PolicyAnalyzerServicer__policies  # type: ignore[attr-defined]
@@ -84,6 +186,21 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                 continue
             active.append((policy, EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level))
         return active
+
+    def _configure_runtime_settings(self) -> None:
+        """pulumi_policy's per-request runtime configuration, without re-parsing the stack config
+        and re-inspecting `Settings` on every request."""
+        runtime = self._runtime
+        if runtime is None:
+            runtime = self._runtime = _RuntimeSettings()
+        runtime.apply()
+
+    def ConfigureStack(self, request: Any, context: Any) -> Any:
+        """pulumi_policy's ConfigureStack; the stack tags it stores decide which policies run in
+        Analyze (scope.py), so the dispatch table is rebuilt."""
+        result = super().ConfigureStack(request, context)
+        self._dispatch_cache = None
+        return result
 
     def Configure(self, request: Any, context: Any) -> Any:
         """pulumi_policy's Configure, checked instead of trusted: a policy name the pack does not
@@ -119,53 +236,63 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         mode = self._mode()
         return mode == "always" or (mode == "auto" and scope.tagged_ai(self._stack_tags()))
 
-    def _dispatch(self, resource_type: str) -> list[tuple[Policy, EnforcementLevel, bool]]:
-        """Active resource policies for one (canonical) type: (policy, level, landing zone)."""
+    def _dispatch(self, resource_type: str) -> _Dispatch:
+        """What `Analyze` runs on a resource of one (canonical) type, built once per type and
+        configuration (Configure and ConfigureStack start a new table): the active resource
+        policies of the type with their level and config, those `Analyze` runs, and the landing-zone
+        ones it leaves to `AnalyzeStack`."""
         cache = self._dispatch_cache
         if cache is None:
             cache = self._dispatch_cache = {}
-        entries = cache.get(resource_type)
-        if entries is None:
+        dispatch = cache.get(resource_type)
+        if dispatch is None:
             entries = [
-                (policy, level, scope.is_landing_zone(policy.name))
+                _Entry(policy, level, scope.is_landing_zone(policy.name), self._get_policy_config(policy.name))
                 for policy, level in self._active(ResourceValidationPolicy)
                 if (types := self._resource_types.get(policy.name)) is None or resource_type in types
             ]
-            cache[resource_type] = entries
-        return entries
+            landing_zone = any(entry.landing_zone for entry in entries) and (
+                # An AI resource makes its own stack an AI workload: no need to wait for the stack.
+                self._landing_zone_in_analyze() or (self._mode() == "auto" and scope.is_ai_type(resource_type))
+            )
+            dispatch = cache[resource_type] = _Dispatch(
+                analyze=tuple(entry for entry in entries if landing_zone or not entry.landing_zone),
+                deferred=tuple(entry for entry in entries if entry.landing_zone),
+            )
+        return dispatch
+
+    def _provider(self, request: Any) -> PolicyProviderResource | None:
+        """pulumi_policy's provider resource of a request, deserialized once per distinct provider
+        (every resource of a stack names one of a handful)."""
+        if not request.HasField("provider"):
+            return None
+        key = request.provider.SerializeToString(deterministic=True)
+        cache = self._provider_cache
+        if cache is None:
+            cache = self._provider_cache = {}
+        provider = cache.get(key)
+        if provider is None:
+            provider = self._get_provider_resource(request)
+            assert provider is not None
+            if len(cache) >= _PROVIDER_CACHE_SIZE:
+                cache.clear()
+            cache[key] = provider
+        return provider
 
     def Analyze(self, request: Any, _context: Any) -> analyzer_pb2.AnalyzeResponse:
         self._configure_runtime_settings()
         response = analyzer_pb2.AnalyzeResponse()
         kind = canonical_type(request.type)
-        entries = self._dispatch(kind)
+        entries = self._dispatch(kind).analyze
         if not entries:
             return response
-        landing_zone = False
-        if any(lz for _, _, lz in entries):
-            # An AI resource makes its own stack an AI workload: no need to wait for the stack.
-            landing_zone = self._landing_zone_in_analyze() or (self._mode() == "auto" and scope.is_ai_type(kind))
-        props: Any = None
-        options: Any = None
-        provider: Any = None
-        for policy, level, lz in entries:
-            if lz and not landing_zone:
-                continue
-            if props is None:
-                props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(request.properties)))
-                options = self._get_resource_options(request)
-                provider = self._get_provider_resource(request)
-            args = ResourceValidationArgs(
-                kind,
-                props,
-                request.urn,
-                request.name,
-                options,
-                provider,
-                self._get_policy_config(policy.name),
-                self._stack_tags(),
-            )
-            self._run_resource_policy(response, policy, level, args)
+        props = plain_properties(request.properties)
+        options = self._get_resource_options(request)
+        provider = self._provider(request)
+        tags = self._stack_tags()
+        for entry in entries:
+            args = ResourceValidationArgs(kind, props, request.urn, request.name, options, provider, entry.config, tags)
+            self._run_resource_policy(response, entry.policy, entry.level, args)
         return response
 
     def _run_resource_policy(self, response: Any, policy: Policy, level: EnforcementLevel, args: ResourceValidationArgs) -> None:
@@ -206,9 +333,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         for resource in resources:
             if scope.is_ai_type(resource.resource_type):
                 continue  # judged in full by Analyze already
-            for policy, level, lz in self._dispatch(resource.resource_type):
-                if not lz:
-                    continue
+            for entry in self._dispatch(resource.resource_type).deferred:
                 args = ResourceValidationArgs(
                     resource.resource_type,
                     resource.props,
@@ -216,20 +341,19 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                     resource.name,
                     resource.opts,
                     resource.provider,
-                    self._get_policy_config(policy.name),
+                    entry.config,
                     tags,
                 )
-                self._run_resource_policy(response, policy, level, args)
+                self._run_resource_policy(response, entry.policy, entry.level, args)
 
     def _stack_resources(self, request: Any) -> list[PolicyResource]:
         """Every resource of the stack, deserialized once, with parent and dependencies linked."""
         by_urn: dict[str, PolicyResource] = {}
         links: list[tuple[PolicyResource, Any]] = []
         for raw in request.resources:
-            props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(raw.properties)))
             resource = PolicyResource(
-                canonical_type(raw.type), props, raw.urn, raw.name, self._get_resource_options(raw), self._get_provider_resource(raw),
-                None, [], {},
+                canonical_type(raw.type), plain_properties(raw.properties), raw.urn, raw.name, self._get_resource_options(raw),
+                self._provider(raw), None, [], {},
             )
             by_urn[raw.urn] = resource
             links.append((resource, raw))

@@ -24,7 +24,7 @@ from functools import cached_property
 from pulumi_policy import PolicyResource
 
 from .tokens import canonical_type, subject
-from .values import UNKNOWN, get, read_item, to_plain
+from .values import UNKNOWN, PlainProps, get, plain_props, read_item, to_plain
 
 
 def normalize_id(arm_id: str) -> str:
@@ -50,7 +50,7 @@ class StackResource:
     @cached_property
     def props(self) -> Mapping[str, object]:
         """Plain properties (converted on first use only: most resources are never read)."""
-        plain = to_plain(self.raw_props)
+        plain = plain_props(self.raw_props)
         return plain if isinstance(plain, dict) else {}
 
     def get(self, path: str) -> object:
@@ -60,9 +60,13 @@ class StackResource:
         at one property of every resource stay cheap.
         """
         head, _, rest = path.partition(".")
-        if head not in self._converted:
-            self._converted[head] = to_plain(read_item(self.raw_props, head))
-        value = self._converted[head]
+        raw = self.raw_props
+        if isinstance(raw, PlainProps):  # converted by the pack's servicer already
+            value = raw.get(head)
+        else:
+            if head not in self._converted:
+                self._converted[head] = to_plain(read_item(raw, head))
+            value = self._converted[head]
         return get(value, rest) if rest else value
 
     @cached_property

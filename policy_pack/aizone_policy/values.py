@@ -58,6 +58,18 @@ class Unknown:
 UNKNOWN: Final[Unknown] = Unknown()
 
 
+class PlainProps(dict[str, object]):
+    """Resource properties that are already plain (what `to_plain` returns: dicts, lists,
+    scalars and `UNKNOWN`), converted once per request by the pack's servicer straight from the
+    protobuf message and shared read-only by every policy that judges the resource; readers skip
+    the conversion (`plain_props`)."""
+
+
+def plain_props(value: object) -> object:
+    """`to_plain(value)`, without a second conversion of properties that are already plain."""
+    return value if isinstance(value, PlainProps) else to_plain(value)
+
+
 def is_unknown(value: object) -> bool:
     """True for the `UNKNOWN` sentinel."""
     return value is UNKNOWN
