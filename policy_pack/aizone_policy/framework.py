@@ -405,6 +405,24 @@ class _PolicyKwargs(TypedDict):
     remediation_steps: str
 
 
+class PackResourcePolicy(ResourceValidationPolicy):
+    """A resource policy of this pack. `check` is its one synchronous validation: the pack's
+    servicer calls it directly (pulumi_policy's `validate` wraps every call for awaitables and
+    lists of validations, which the pack's rules never use)."""
+
+    def __init__(self, check: Callable[[ResourceValidationArgs, ReportViolation], None], **kwargs: Any) -> None:
+        super().__init__(validate=check, **kwargs)
+        self.check = check
+
+
+class PackStackPolicy(StackValidationPolicy):
+    """A stack policy of this pack; `check` as for `PackResourcePolicy`."""
+
+    def __init__(self, check: Callable[[StackValidationArgs, ReportViolation], None], **kwargs: Any) -> None:
+        super().__init__(validate=check, **kwargs)
+        self.check = check
+
+
 def build_policy(spec: PolicySpec) -> Policy:
     """The pulumi_policy policy object for a spec."""
     common = _PolicyKwargs(
@@ -424,7 +442,7 @@ def build_policy(spec: PolicySpec) -> Policy:
         # pulumi_policy types the callback as returning an awaitable, but its Remediate also takes a
         # plain mapping (policy.py: `elif result is not None: new_props = result`).
         remediate = cast(ResourceRemediation, _resource_remediator(spec, spec.remediate)) if spec.remediate else None
-        return ResourceValidationPolicy(validate=_resource_validator(spec), remediate=remediate, **common)
+        return PackResourcePolicy(_resource_validator(spec), remediate=remediate, **common)
     if isinstance(spec, StackPolicySpec):
-        return StackValidationPolicy(validate=_stack_validator(spec), **common)
+        return PackStackPolicy(_stack_validator(spec), **common)
     raise TypeError(f"{spec.name}: a policy spec is either a ResourcePolicySpec or a StackPolicySpec")

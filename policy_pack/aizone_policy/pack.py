@@ -41,7 +41,7 @@ from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UnknownValueError
 
 from . import scope
-from .framework import AdvisoryMessage, ResourcePolicySpec, build_policy
+from .framework import AdvisoryMessage, PackResourcePolicy, PackStackPolicy, ResourcePolicySpec, build_policy
 from .manifest import REPOSITORY, load_manifest, readme_text
 from .policies import ALL_SPECS
 from .remediation import refusal, with_remediations
@@ -170,6 +170,9 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     _dispatch_cache: dict[str, _Dispatch] | None = None
     _runtime: _RuntimeSettings | None = None
     _provider_cache: dict[bytes, PolicyProviderResource] | None = None
+    _entries: tuple[_Entry, ...] = ()
+    _mode_auto: bool = True
+    _landing_zone_known: bool = False
 
     def _policies(self) -> list[Policy]:
         return self._PolicyAnalyzerServicer__policies  # type: ignore[attr-defined]
@@ -243,17 +246,23 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         ones it leaves to `AnalyzeStack`."""
         cache = self._dispatch_cache
         if cache is None:
+            self._entries = tuple(
+                _Entry(policy, level, scope.is_landing_zone(policy.name), self._get_policy_config(policy.name))
+                for policy, level in self._active(ResourceValidationPolicy)
+            )
+            self._mode_auto = self._mode() == "auto"
+            self._landing_zone_known = self._landing_zone_in_analyze()
             cache = self._dispatch_cache = {}
         dispatch = cache.get(resource_type)
         if dispatch is None:
             entries = [
-                _Entry(policy, level, scope.is_landing_zone(policy.name), self._get_policy_config(policy.name))
-                for policy, level in self._active(ResourceValidationPolicy)
-                if (types := self._resource_types.get(policy.name)) is None or resource_type in types
+                entry
+                for entry in self._entries
+                if (types := self._resource_types.get(entry.policy.name)) is None or resource_type in types
             ]
             landing_zone = any(entry.landing_zone for entry in entries) and (
                 # An AI resource makes its own stack an AI workload: no need to wait for the stack.
-                self._landing_zone_in_analyze() or (self._mode() == "auto" and scope.is_ai_type(resource_type))
+                self._landing_zone_known or (self._mode_auto and scope.is_ai_type(resource_type))
             )
             dispatch = cache[resource_type] = _Dispatch(
                 analyze=tuple(entry for entry in entries if landing_zone or not entry.landing_zone),
@@ -297,7 +306,10 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
 
     def _run_resource_policy(self, response: Any, policy: Policy, level: EnforcementLevel, args: ResourceValidationArgs) -> None:
         report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
-        self._validate(response, policy, lambda: policy.validate(args, report))  # type: ignore[call-arg, arg-type]
+        if isinstance(policy, PackResourcePolicy):
+            self._validate(response, policy, lambda: policy.check(args, report))
+        else:
+            self._validate(response, policy, lambda: policy.validate(args, report))  # type: ignore[call-arg, arg-type]
 
     def AnalyzeStack(self, request: Any, _context: Any) -> analyzer_pb2.AnalyzeResponse:
         self._configure_runtime_settings()
@@ -320,7 +332,10 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                     continue
                 args = StackValidationArgs(resources, self._get_policy_config(policy.name), tags)
                 report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
-                self._validate(response, policy, lambda: policy.validate(args, report))  # type: ignore[call-arg, arg-type]
+                check: Callable[[StackValidationArgs, ReportViolation], Any] = (
+                    policy.check if isinstance(policy, PackStackPolicy) else policy.validate  # type: ignore[assignment]
+                )
+                self._validate(response, policy, lambda: check(args, report))
             if ai_workload and deferred:
                 self._analyze_landing_zone_resources(response, resources, tags)
         finally:
@@ -398,15 +413,16 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         enforcement_level: EnforcementLevel,
         severity: Severity | None = None,
     ) -> ReportViolation:
-        at_level = super()._create_report_violation(
-            response, policy_name, policy_description, enforcement_level, severity
-        )
-        advisory = super()._create_report_violation(
-            response, policy_name, policy_description, EnforcementLevel.ADVISORY, severity
-        )
+        create = super()._create_report_violation
+        # Most policy runs report nothing: pulumi_policy's reporters are made on first use.
+        reporters: dict[bool, ReportViolation] = {}
 
         def report(message: str, urn: str | None = None) -> None:
-            target = advisory if isinstance(message, AdvisoryMessage) else at_level
+            advisory = isinstance(message, AdvisoryMessage)
+            target = reporters.get(advisory)
+            if target is None:
+                level = EnforcementLevel.ADVISORY if advisory else enforcement_level
+                target = reporters[advisory] = create(response, policy_name, policy_description, level, severity)
             target(str(message), urn)
 
         return report
