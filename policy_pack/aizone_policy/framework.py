@@ -295,6 +295,22 @@ def _run(
         emit(spec, config, finding, report)
 
 
+class _SettledConfig(PolicyConfig):
+    """A `PolicyConfig` that checks each key against its schema once: it is shared by every
+    resource a policy judges under one configuration, and policies read their keys per resource."""
+
+    def __init__(self, schema: Mapping[str, JsonSchema], given: Mapping[str, object]) -> None:
+        super().__init__(schema, given)
+        self._values: dict[str, object] = {}
+
+    def _value(self, key: str) -> object:
+        try:
+            return self._values[key]
+        except KeyError:
+            value = self._values[key] = super()._value(key)
+            return value
+
+
 class _ConfigCache:
     """The `PolicyConfig` of one policy, built once per configuration instead of once per resource
     (schema checks and exemption parsing are not free): reused while the engine hands out a config
@@ -308,7 +324,7 @@ class _ConfigCache:
         last = self._last
         if last is not None and (last[0] is given or last[0] == given):
             return last[1]
-        config = PolicyConfig(self._schema, given)
+        config = _SettledConfig(self._schema, given)
         self._last = (given, config)
         return config
 

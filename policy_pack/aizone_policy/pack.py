@@ -13,6 +13,7 @@ import asyncio
 import gc
 import math
 import os
+import re
 import sys
 from concurrent import futures
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ from .manifest import REPOSITORY, load_manifest, readme_text
 from .policies import ALL_SPECS
 from .remediation import refusal, with_remediations
 from .tokens import canonical_type
-from .values import UNKNOWN, UNKNOWN_SENTINELS, PlainProps, to_plain
+from .values import UNKNOWN, UNKNOWN_SENTINELS, LazyProps, PlainProps, to_plain
 
 _MANIFEST: Final = load_manifest()
 PACK_NAME: Final = "aizone-secure-ai"
@@ -93,20 +94,39 @@ def plain_properties(struct: Any) -> PlainProps:
     return PlainProps((key, _plain_value(item)) for key, item in struct.fields.items())
 
 
+# A protobuf `Value.number_value` (field 2, wire type 1: tag 0x11) holding Infinity or NaN: eight
+# little-endian bytes whose exponent bits are all set. Other bytes may look alike (a string, say);
+# then the properties are merely converted up front.
+_NON_FINITE_NUMBER: Final = re.compile(rb"\x11.{6}[\xf0-\xff][\x7f\xff]", re.DOTALL)
+
+
+def stack_properties(struct: Any) -> PlainProps | LazyProps:
+    """A stack resource's properties, converted like `plain_properties` but key by key on first
+    read. Properties that may hold Infinity or NaN are converted at once, so they fail the request
+    as pulumi_policy's deserialization does, not a policy that happens to read them."""
+    if _NON_FINITE_NUMBER.search(struct.SerializeToString()):
+        return plain_properties(struct)
+    return LazyProps(struct.fields, _plain_value)
+
+
 class _RuntimeSettings:
-    """What pulumi_policy's `_configure_runtime_settings` computes on every request (the stack config
-    parsed from PULUMI_CONFIG, the Settings arguments from the environment, an `inspect.signature`
-    of `Settings`), computed once per environment; each request still gets its own settings, as
-    gRPC runs every call in a fresh context."""
+    """What pulumi_policy's `_configure_runtime_settings` sets up on every request (the stack config
+    from PULUMI_CONFIG, the runtime settings from PULUMI_PROJECT, PULUMI_STACK, PULUMI_DRY_RUN and
+    PULUMI_ORGANIZATION), parsed and built once per environment instead of once per request (the
+    JSON parse, an `inspect.signature` of `Settings` and a new `Settings` cost more than most
+    policies). Each request still gets them in its own context: gRPC runs every call in a fresh
+    one. The pack's policies are pure functions of the request and never register resources, so
+    one `Settings` (whose RPC manager and lock only serve registrations) serves every request."""
 
     def __init__(self) -> None:
         self._key: tuple[str | None, ...] | None = None
         self._config: dict[str, Any] = {}
-        self._settings: dict[str, Any] | None = None
+        self._settings: Any = None
 
     def apply(self) -> None:
         environ = os.environ
-        key = tuple(environ.get(name) for name in _RUNTIME_ENV)
+        get = environ.get
+        key = (get("PULUMI_CONFIG"), get("PULUMI_PROJECT"), get("PULUMI_STACK"), get("PULUMI_DRY_RUN"), get("PULUMI_ORGANIZATION"))
         if key != self._key:
             self._config = pulumi.runtime.get_config_env()
             self._settings = None
@@ -118,12 +138,12 @@ class _RuntimeSettings:
                 }
                 if "organization" in signature(pulumi.runtime.Settings).parameters:
                     settings["organization"] = environ.get("PULUMI_ORGANIZATION", "organization")
-                self._settings = settings
+                self._settings = pulumi.runtime.Settings(**settings)
             self._key = key
         for name, value in self._config.items():
             pulumi.runtime.set_config(name, value)
         if self._settings is not None:
-            pulumi.runtime.configure(pulumi.runtime.Settings(**self._settings))
+            pulumi.runtime.configure(self._settings)
 
 
 @dataclass(frozen=True)
@@ -146,7 +166,6 @@ class _Dispatch:
     deferred: tuple[_Entry, ...]
 
 
-_RUNTIME_ENV: Final = ("PULUMI_CONFIG", "PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_DRY_RUN", "PULUMI_ORGANIZATION")
 _PROVIDER_CACHE_SIZE: Final = 256
 
 
@@ -367,7 +386,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         links: list[tuple[PolicyResource, Any]] = []
         for raw in request.resources:
             resource = PolicyResource(
-                canonical_type(raw.type), plain_properties(raw.properties), raw.urn, raw.name, self._get_resource_options(raw),
+                canonical_type(raw.type), stack_properties(raw.properties), raw.urn, raw.name, self._get_resource_options(raw),
                 self._provider(raw), None, [], {},
             )
             by_urn[raw.urn] = resource

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from pulumi_policy import PolicyResource
 
 from .tokens import canonical_type, subject
-from .values import UNKNOWN, PlainProps, get, plain_props, read_item, to_plain
+from .values import UNKNOWN, LazyProps, PlainProps, get, plain_props, read_item, to_plain
 
 
 _Derived = TypeVar("_Derived")
@@ -65,7 +65,7 @@ class StackResource:
         """
         head, _, rest = path.partition(".")
         raw = self.raw_props
-        if isinstance(raw, PlainProps):  # converted by the pack's servicer already
+        if isinstance(raw, (PlainProps, LazyProps)):  # converted by the pack's servicer
             value = raw.get(head)
         else:
             if head not in self._converted:

@@ -19,7 +19,7 @@ This module imports nothing from Pulumi so that it stays cheap to import.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 # The sentinels the engine uses for values that are unknown during preview (pulumi_policy's
@@ -65,9 +65,45 @@ class PlainProps(dict[str, object]):
     the conversion (`plain_props`)."""
 
 
+class LazyProps(Mapping[str, object]):
+    """Resource properties converted to plain values key by key, on first read: stack policies
+    read a few properties of most resources, so converting everything up front would cost more
+    than the reads. `source` maps each key to its raw value, `convert` makes it plain."""
+
+    __slots__ = ("_source", "_convert", "_plain")
+
+    def __init__(self, source: Mapping[str, Any], convert: Callable[[Any], object]) -> None:
+        self._source = source
+        self._convert = convert
+        self._plain: dict[str, object] = {}
+
+    def __getitem__(self, key: str) -> object:
+        try:
+            return self._plain[key]
+        except KeyError:
+            if key not in self._source:
+                raise
+        value = self._plain[key] = self._convert(self._source[key])
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._source)
+
+    def __len__(self) -> int:
+        return len(self._source)
+
+    def plain(self) -> PlainProps:
+        """Every property, converted."""
+        return PlainProps((key, self[key]) for key in self._source)
+
+
 def plain_props(value: object) -> object:
     """`to_plain(value)`, without a second conversion of properties that are already plain."""
-    return value if isinstance(value, PlainProps) else to_plain(value)
+    if isinstance(value, PlainProps):
+        return value
+    if isinstance(value, LazyProps):
+        return value.plain()
+    return to_plain(value)
 
 
 def is_unknown(value: object) -> bool:

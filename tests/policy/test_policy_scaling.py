@@ -40,10 +40,10 @@ from aizone_policy import tokens as t
 from aizone_policy.config import PolicyConfig
 from aizone_policy.framework import PackResourcePolicy, ResourcePolicySpec, StackPolicySpec
 from aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
-from aizone_policy.pack import AizoneAnalyzerServicer, build_servicer, plain_properties
+from aizone_policy.pack import AizoneAnalyzerServicer, build_servicer, plain_properties, stack_properties
 from aizone_policy.policies import ALL_SPECS
 from aizone_policy.stackindex import StackIndex, StackResource
-from aizone_policy.values import UNKNOWN, PlainProps, to_plain
+from aizone_policy.values import UNKNOWN, LazyProps, PlainProps, to_plain
 
 STACK_SPECS = [spec for spec in ALL_SPECS if isinstance(spec, StackPolicySpec)]
 SMALL, LARGE = 4, 16
@@ -269,13 +269,40 @@ def test_assets_and_non_finite_numbers_follow_pulumi_policy() -> None:
 
 
 def test_a_stack_resource_reads_converted_properties_as_it_reads_proxies() -> None:
+    """Stack resources' properties are converted key by key on first read (LazyProps); every read
+    equals what the proxies gave, and so does the whole property set."""
     struct = struct_pb2.Struct()
     struct.update(PROPERTIES)
-    converted = StackResource("urn:a", t.STORAGE_ACCOUNT, "a", plain_properties(struct), None, (), {})
-    proxied = StackResource("urn:b", t.STORAGE_ACCOUNT, "b", unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct))), None, (), {})
+    proxied = StackResource("urn:p", t.STORAGE_ACCOUNT, "p", unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct))), None, (), {})
+    converted = [
+        StackResource("urn:a", t.STORAGE_ACCOUNT, "a", plain_properties(struct), None, (), {}),
+        StackResource("urn:b", t.STORAGE_ACCOUNT, "b", stack_properties(struct), None, (), {}),
+    ]
+    assert isinstance(converted[1].raw_props, LazyProps)
     for path in ("name", "unknownString", "properties.networkAcls.defaultAction", "list", "secret.key", "missing.path", "nothing.x"):
-        assert converted.get(path) == proxied.get(path), path
-    assert converted.props == proxied.props
+        for resource in converted:
+            assert resource.get(path) == proxied.get(path), path
+    lazy = stack_properties(struct)
+    assert lazy.get("missing") is None and "missing" not in lazy and "missing" not in struct.fields  # reads add nothing
+    for resource in converted:
+        assert resource.props == proxied.props
+
+
+def test_a_non_finite_number_fails_the_stack_as_pulumi_policy_does() -> None:
+    """Infinity or NaN anywhere in a stack resource fails AnalyzeStack (pulumi_policy's
+    deserialization raises), whether or not a policy reads the property: no silent pass."""
+    for number in (math.inf, -math.inf, math.nan):
+        struct = struct_pb2.Struct()
+        struct.update({"properties": {"retentionInDays": number}})
+        with pytest.raises(ValueError, match="serialize"):
+            _reference(struct)
+        with pytest.raises(ValueError, match="serialize"):
+            stack_properties(struct)
+        with pytest.raises(ValueError, match="serialize"):
+            PackAnalyzer().analyze_stack([StackItem(t.STORAGE_ACCOUNT, "data", {"location": "x", "unread": [{"n": number}]})])
+    finite = struct_pb2.Struct()
+    finite.update({"big": 1e308, "small": -5e-324, "zero": 0.0})
+    assert isinstance(stack_properties(finite), LazyProps)
 
 
 def test_stack_lookup_tables_are_built_once_per_stack() -> None:
