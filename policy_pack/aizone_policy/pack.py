@@ -175,10 +175,13 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     landing-zone policies scoped to AI workloads (scope.py).
 
     pulumi_policy 1.21 deserializes a resource's properties once per policy in `Analyze` and every
-    resource once per stack policy in `AnalyzeStack` (policies x resources). Here each resource is
-    deserialized once per request, resource policies are dispatched by type (an index built once
-    per configuration, so a resource costs nothing for policies of other types or providers), and
-    every stack policy receives the same resource list. Type tokens pinned to an explicit API
+    resource once per stack policy in `AnalyzeStack` (policies x resources). Here each resource's
+    properties are converted once per request, straight from the protobuf message into the plain
+    values the policies read (`plain_properties`; stack resources key by key on first read,
+    `stack_properties`), resource policies are dispatched by type (a table built once per
+    configuration, so a resource costs nothing for policies of other types or providers, and a
+    type no policy judges costs a dictionary lookup), the pack's own checks are called directly,
+    and every stack policy receives the same resource list. Type tokens pinned to an explicit API
     version are normalised here, once, to the default-version token (`tokens.canonical_type`), so
     every policy and the stack index see one token per resource type.
     The overrides rely on private members of the pinned pulumi_policy version; the pack's tests

@@ -1,12 +1,14 @@
 """Safe, plain views of resource properties.
 
-Policies receive properties wrapped in pulumi_policy's unknown-checking proxies: reading a value
-that is unknown during preview raises `UnknownValueError`, and a stack can hold any shape at all (a
-string where an object is expected, `None`, a number sent as a float). Every policy reads properties
-through this module instead:
+Under pulumi_policy's own servicer, properties come wrapped in its unknown-checking proxies: reading
+a value that is unknown during preview raises `UnknownValueError`; and a stack can hold any shape at
+all (a string where an object is expected, `None`, a number sent as a float). Every policy reads
+properties through this module instead:
 
 - `to_plain` converts the proxies once into plain dicts, lists and scalars, replacing every unknown
-  value with the `UNKNOWN` sentinel (no exception is ever raised later);
+  value with the `UNKNOWN` sentinel (no exception is ever raised later). The pack's servicer
+  converts the protobuf message straight into those plain values (`PlainProps`, or `LazyProps`
+  key by key), once per resource for every policy, and `plain_props` takes them as they are;
 - `get` walks a dotted path and returns the value, `None` when anything on the way is absent or has
   the wrong shape, or `UNKNOWN`;
 - small normalizers compare enum strings case-insensitively and parse identity type strings, which
