@@ -88,6 +88,15 @@ class LazyProps(Mapping[str, object]):
         value = self._plain[key] = self._convert(self._source[key])
         return value
 
+    def get(self, key: str, default: object = None) -> object:
+        """The converted value, or `default` when the key is absent (without Mapping's KeyError)."""
+        if key in self._plain:
+            return self._plain[key]
+        if key not in self._source:
+            return default
+        value = self._plain[key] = self._convert(self._source[key])
+        return value
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._source)
 
