@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from inspect import isawaitable, signature
 from typing import Any, Callable, Final, Mapping
 
-import pulumi
-
 import grpc
+import pulumi
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import (

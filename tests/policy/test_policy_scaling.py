@@ -333,6 +333,9 @@ def test_runtime_settings_match_pulumi_policy_per_request(monkeypatch: pytest.Mo
 
     def observed(configure: Any) -> tuple[object, ...]:
         def run() -> tuple[object, ...]:
+            # set_config writes into the context's config dict, by default one shared by the
+            # whole process: give this context its own so nothing leaks into other tests.
+            pulumi.runtime.config.CONFIG.set({})
             configure()
             return (
                 pulumi.get_project(),
