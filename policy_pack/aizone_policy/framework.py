@@ -44,7 +44,7 @@ from . import catalog
 from .config import EXEMPTIONS_KEY, EXEMPTIONS_SCHEMA, JsonSchema, PolicyConfig
 from .stackindex import StackIndex
 from .tokens import subject
-from .values import UNKNOWN, describe, get, to_plain
+from .values import UNKNOWN, describe, get, plain_props
 
 SeverityName = Literal["low", "medium", "high", "critical"]
 
@@ -295,15 +295,50 @@ def _run(
         emit(spec, config, finding, report)
 
 
+class _SettledConfig(PolicyConfig):
+    """A `PolicyConfig` that checks each key against its schema once: it is shared by every
+    resource a policy judges under one configuration, and policies read their keys per resource."""
+
+    def __init__(self, schema: Mapping[str, JsonSchema], given: Mapping[str, object]) -> None:
+        super().__init__(schema, given)
+        self._values: dict[str, object] = {}
+
+    def _value(self, key: str) -> object:
+        try:
+            return self._values[key]
+        except KeyError:
+            value = self._values[key] = super()._value(key)
+            return value
+
+
+class _ConfigCache:
+    """The `PolicyConfig` of one policy, built once per configuration instead of once per resource
+    (schema checks and exemption parsing are not free): reused while the engine hands out a config
+    equal to the one it was built from."""
+
+    def __init__(self, spec: PolicySpec) -> None:
+        self._schema = spec.config_schema
+        self._last: tuple[Mapping[str, Any], PolicyConfig] | None = None
+
+    def get(self, given: Mapping[str, Any]) -> PolicyConfig:
+        last = self._last
+        if last is not None and (last[0] is given or last[0] == given):
+            return last[1]
+        config = _SettledConfig(self._schema, given)
+        self._last = (given, config)
+        return config
+
+
 def _resource_validator(spec: ResourcePolicySpec) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     """pulumi_policy validate callback of a resource policy."""
     types = frozenset(spec.resource_types)
+    configs = _ConfigCache(spec)
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type not in types:
             return
-        config = PolicyConfig(spec.config_schema, args.get_config())
-        props = to_plain(args.props)
+        config = configs.get(args.get_config())
+        props = plain_props(args.props)
         resource = Resource(
             type=args.resource_type,
             name=args.name,
@@ -341,8 +376,10 @@ def _resource_remediator(spec: ResourcePolicySpec, fix: Remediator) -> Callable[
 def _stack_validator(spec: StackPolicySpec) -> Callable[[StackValidationArgs, ReportViolation], None]:
     """pulumi_policy validate callback of a stack policy."""
 
+    configs = _ConfigCache(spec)
+
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        config = PolicyConfig(spec.config_schema, args.get_config())
+        config = configs.get(args.get_config())
         index = _stack_index(args.resources, args.stack_tags)
         _run(spec, config, lambda: spec.rule(index, config), report)
 
@@ -384,6 +421,24 @@ class _PolicyKwargs(TypedDict):
     remediation_steps: str
 
 
+class PackResourcePolicy(ResourceValidationPolicy):
+    """A resource policy of this pack. `check` is its one synchronous validation: the pack's
+    servicer calls it directly (pulumi_policy's `validate` wraps every call for awaitables and
+    lists of validations, which the pack's rules never use)."""
+
+    def __init__(self, check: Callable[[ResourceValidationArgs, ReportViolation], None], **kwargs: Any) -> None:
+        super().__init__(validate=check, **kwargs)
+        self.check = check
+
+
+class PackStackPolicy(StackValidationPolicy):
+    """A stack policy of this pack; `check` as for `PackResourcePolicy`."""
+
+    def __init__(self, check: Callable[[StackValidationArgs, ReportViolation], None], **kwargs: Any) -> None:
+        super().__init__(validate=check, **kwargs)
+        self.check = check
+
+
 def build_policy(spec: PolicySpec) -> Policy:
     """The pulumi_policy policy object for a spec."""
     common = _PolicyKwargs(
@@ -403,7 +458,7 @@ def build_policy(spec: PolicySpec) -> Policy:
         # pulumi_policy types the callback as returning an awaitable, but its Remediate also takes a
         # plain mapping (policy.py: `elif result is not None: new_props = result`).
         remediate = cast(ResourceRemediation, _resource_remediator(spec, spec.remediate)) if spec.remediate else None
-        return ResourceValidationPolicy(validate=_resource_validator(spec), remediate=remediate, **common)
+        return PackResourcePolicy(_resource_validator(spec), remediate=remediate, **common)
     if isinstance(spec, StackPolicySpec):
-        return StackValidationPolicy(validate=_stack_validator(spec), **common)
+        return PackStackPolicy(_stack_validator(spec), **common)
     raise TypeError(f"{spec.name}: a policy spec is either a ResourcePolicySpec or a StackPolicySpec")

@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import math
+import os
+import re
 import sys
 from concurrent import futures
-from inspect import isawaitable
+from dataclasses import dataclass
+from inspect import isawaitable, signature
 from typing import Any, Callable, Final, Mapping
 
 import grpc
+import pulumi
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
+    PolicyProviderResource,
     PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
@@ -30,16 +36,17 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties
 from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
-from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+from pulumi_policy.proxy import UnknownValueError
 
 from . import scope
-from .framework import AdvisoryMessage, ResourcePolicySpec, build_policy
+from .framework import AdvisoryMessage, PackResourcePolicy, PackStackPolicy, ResourcePolicySpec, build_policy
 from .manifest import REPOSITORY, load_manifest, readme_text
 from .policies import ALL_SPECS
 from .remediation import refusal, with_remediations
 from .tokens import canonical_type
+from .values import UNKNOWN, UNKNOWN_SENTINELS, LazyProps, PlainProps, to_plain
 
 _MANIFEST: Final = load_manifest()
 PACK_NAME: Final = "aizone-secure-ai"
@@ -50,16 +57,130 @@ _MAX_MESSAGE_BYTES: Final = 1024 * 1024 * 400
 _WORKERS: Final = 4
 
 
+def _plain_value(value: Any) -> object:
+    """One protobuf `Value` as `to_plain(unknown_checking_proxy(deserialize_properties(MessageToDict(...))))`
+    would return it, in one pass (json_format and the proxies cost more than the policies)."""
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        text: str = value.string_value
+        return UNKNOWN if text in UNKNOWN_SENTINELS else text
+    if kind == "struct_value":
+        return _plain_struct(value.struct_value)
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "number_value":
+        number: float = value.number_value
+        if not math.isfinite(number):
+            json_format.MessageToDict(value)  # raises the error pulumi_policy's deserialization raises
+        return number
+    if kind == "list_value":
+        return [_plain_value(item) for item in value.list_value.values]
+    return None  # null_value, or no value at all (json_format reads both as null)
+
+
+def _plain_struct(struct: Any) -> object:
+    """A nested protobuf `Struct`: a plain dict, or, for the engine's encoded secrets, assets and
+    archives (the special signature key), exactly what pulumi_policy's deserialization makes of it."""
+    fields = struct.fields
+    if SPECIAL_SIG_KEY in fields:
+        return to_plain(deserialize_properties({"value": json_format.MessageToDict(struct)})["value"])
+    return {key: _plain_value(item) for key, item in fields.items()}
+
+
+def plain_properties(struct: Any) -> PlainProps:
+    """A request's properties (a protobuf `Struct`) as plain values with `UNKNOWN` sentinels: what
+    the policies read, converted once per resource for all of them."""
+    return PlainProps((key, _plain_value(item)) for key, item in struct.fields.items())
+
+
+# A protobuf `Value.number_value` (field 2, wire type 1: tag 0x11) holding Infinity or NaN: eight
+# little-endian bytes whose exponent bits are all set. Other bytes may look alike (a string, say);
+# then the properties are merely converted up front.
+_NON_FINITE_NUMBER: Final = re.compile(rb"\x11.{6}[\xf0-\xff][\x7f\xff]", re.DOTALL)
+
+
+def stack_properties(struct: Any) -> PlainProps | LazyProps:
+    """A stack resource's properties, converted like `plain_properties` but key by key on first
+    read. Properties that may hold Infinity or NaN are converted at once, so they fail the request
+    as pulumi_policy's deserialization does, not a policy that happens to read them."""
+    if _NON_FINITE_NUMBER.search(struct.SerializeToString()):
+        return plain_properties(struct)
+    return LazyProps(struct.fields, _plain_value)
+
+
+class _RuntimeSettings:
+    """What pulumi_policy's `_configure_runtime_settings` sets up on every request (the stack config
+    from PULUMI_CONFIG, the runtime settings from PULUMI_PROJECT, PULUMI_STACK, PULUMI_DRY_RUN and
+    PULUMI_ORGANIZATION), parsed and built once per environment instead of once per request (the
+    JSON parse, an `inspect.signature` of `Settings` and a new `Settings` cost more than most
+    policies). Each request still gets them in its own context: gRPC runs every call in a fresh
+    one. The pack's policies are pure functions of the request and never register resources, so
+    one `Settings` (whose RPC manager and lock only serve registrations) serves every request."""
+
+    def __init__(self) -> None:
+        self._key: tuple[str | None, ...] | None = None
+        self._config: dict[str, Any] = {}
+        self._settings: Any = None
+
+    def apply(self) -> None:
+        environ = os.environ
+        get = environ.get
+        key = (get("PULUMI_CONFIG"), get("PULUMI_PROJECT"), get("PULUMI_STACK"), get("PULUMI_DRY_RUN"), get("PULUMI_ORGANIZATION"))
+        if key != self._key:
+            self._config = pulumi.runtime.get_config_env()
+            self._settings = None
+            if "PULUMI_PROJECT" in environ and "PULUMI_STACK" in environ and "PULUMI_DRY_RUN" in environ:
+                settings: dict[str, Any] = {
+                    "project": environ["PULUMI_PROJECT"],
+                    "stack": environ["PULUMI_STACK"],
+                    "dry_run": environ["PULUMI_DRY_RUN"] == "true",
+                }
+                if "organization" in signature(pulumi.runtime.Settings).parameters:
+                    settings["organization"] = environ.get("PULUMI_ORGANIZATION", "organization")
+                self._settings = pulumi.runtime.Settings(**settings)
+            self._key = key
+        for name, value in self._config.items():
+            pulumi.runtime.set_config(name, value)
+        if self._settings is not None:
+            pulumi.runtime.configure(self._settings)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One resource policy as `Analyze` runs it: its effective level, whether it is a landing-zone
+    policy, and its config as pulumi_policy hands it out (one copy per configuration)."""
+
+    policy: Policy
+    level: EnforcementLevel
+    landing_zone: bool
+    config: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class _Dispatch:
+    """The resource policies of one type: those `Analyze` runs, and the landing-zone ones that
+    judge the type once `AnalyzeStack` shows the stack is an AI workload."""
+
+    analyze: tuple[_Entry, ...]
+    deferred: tuple[_Entry, ...]
+
+
+_PROVIDER_CACHE_SIZE: Final = 256
+
+
 class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     """pulumi_policy's analyzer servicer, reporting `AdvisoryMessage`s at advisory level, with the
     same Analyze / AnalyzeStack semantics but linear cost, explicit API versions normalised and
     landing-zone policies scoped to AI workloads (scope.py).
 
     pulumi_policy 1.21 deserializes a resource's properties once per policy in `Analyze` and every
-    resource once per stack policy in `AnalyzeStack` (policies x resources). Here each resource is
-    deserialized once per request, resource policies are dispatched by type (an index built once
-    per configuration, so a resource costs nothing for policies of other types or providers), and
-    every stack policy receives the same resource list. Type tokens pinned to an explicit API
+    resource once per stack policy in `AnalyzeStack` (policies x resources). Here each resource's
+    properties are converted once per request, straight from the protobuf message into the plain
+    values the policies read (`plain_properties`; stack resources key by key on first read,
+    `stack_properties`), resource policies are dispatched by type (a table built once per
+    configuration, so a resource costs nothing for policies of other types or providers, and a
+    type no policy judges costs a dictionary lookup), the pack's own checks are called directly,
+    and every stack policy receives the same resource list. Type tokens pinned to an explicit API
     version are normalised here, once, to the default-version token (`tokens.canonical_type`), so
     every policy and the stack index see one token per resource type.
     The overrides rely on private members of the pinned pulumi_policy version; the pack's tests
@@ -67,7 +188,12 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     """
 
     _resource_types: Mapping[str, frozenset[str]] = {}
-    _dispatch_cache: dict[str, list[tuple[Policy, EnforcementLevel, bool]]] | None = None
+    _dispatch_cache: dict[str, _Dispatch] | None = None
+    _runtime: _RuntimeSettings | None = None
+    _provider_cache: dict[bytes, PolicyProviderResource] | None = None
+    _entries: tuple[_Entry, ...] = ()
+    _mode_auto: bool = True
+    _landing_zone_known: bool = False
 
     def _policies(self) -> list[Policy]:
         return self._PolicyAnalyzerServicer__policies  # type: ignore[attr-defined]
@@ -84,6 +210,21 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                 continue
             active.append((policy, EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level))
         return active
+
+    def _configure_runtime_settings(self) -> None:
+        """pulumi_policy's per-request runtime configuration, without re-parsing the stack config
+        and re-inspecting `Settings` on every request."""
+        runtime = self._runtime
+        if runtime is None:
+            runtime = self._runtime = _RuntimeSettings()
+        runtime.apply()
+
+    def ConfigureStack(self, request: Any, context: Any) -> Any:
+        """pulumi_policy's ConfigureStack; the stack tags it stores decide which policies run in
+        Analyze (scope.py), so the dispatch table is rebuilt."""
+        result = super().ConfigureStack(request, context)
+        self._dispatch_cache = None
+        return result
 
     def Configure(self, request: Any, context: Any) -> Any:
         """pulumi_policy's Configure, checked instead of trusted: a policy name the pack does not
@@ -119,58 +260,77 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         mode = self._mode()
         return mode == "always" or (mode == "auto" and scope.tagged_ai(self._stack_tags()))
 
-    def _dispatch(self, resource_type: str) -> list[tuple[Policy, EnforcementLevel, bool]]:
-        """Active resource policies for one (canonical) type: (policy, level, landing zone)."""
+    def _dispatch(self, resource_type: str) -> _Dispatch:
+        """What `Analyze` runs on a resource of one (canonical) type, built once per type and
+        configuration (Configure and ConfigureStack start a new table): the active resource
+        policies of the type with their level and config, those `Analyze` runs, and the landing-zone
+        ones it leaves to `AnalyzeStack`."""
         cache = self._dispatch_cache
         if cache is None:
-            cache = self._dispatch_cache = {}
-        entries = cache.get(resource_type)
-        if entries is None:
-            entries = [
-                (policy, level, scope.is_landing_zone(policy.name))
+            self._entries = tuple(
+                _Entry(policy, level, scope.is_landing_zone(policy.name), self._get_policy_config(policy.name))
                 for policy, level in self._active(ResourceValidationPolicy)
-                if (types := self._resource_types.get(policy.name)) is None or resource_type in types
+            )
+            self._mode_auto = self._mode() == "auto"
+            self._landing_zone_known = self._landing_zone_in_analyze()
+            cache = self._dispatch_cache = {}
+        dispatch = cache.get(resource_type)
+        if dispatch is None:
+            entries = [
+                entry
+                for entry in self._entries
+                if (types := self._resource_types.get(entry.policy.name)) is None or resource_type in types
             ]
-            cache[resource_type] = entries
-        return entries
+            landing_zone = any(entry.landing_zone for entry in entries) and (
+                # An AI resource makes its own stack an AI workload: no need to wait for the stack.
+                self._landing_zone_known or (self._mode_auto and scope.is_ai_type(resource_type))
+            )
+            dispatch = cache[resource_type] = _Dispatch(
+                analyze=tuple(entry for entry in entries if landing_zone or not entry.landing_zone),
+                deferred=tuple(entry for entry in entries if entry.landing_zone),
+            )
+        return dispatch
+
+    def _provider(self, request: Any) -> PolicyProviderResource | None:
+        """pulumi_policy's provider resource of a request, deserialized once per distinct provider
+        (every resource of a stack names one of a handful)."""
+        if not request.HasField("provider"):
+            return None
+        key = request.provider.SerializeToString(deterministic=True)
+        cache = self._provider_cache
+        if cache is None:
+            cache = self._provider_cache = {}
+        provider = cache.get(key)
+        if provider is None:
+            provider = self._get_provider_resource(request)
+            assert provider is not None
+            if len(cache) >= _PROVIDER_CACHE_SIZE:
+                cache.clear()
+            cache[key] = provider
+        return provider
 
     def Analyze(self, request: Any, _context: Any) -> analyzer_pb2.AnalyzeResponse:
         self._configure_runtime_settings()
         response = analyzer_pb2.AnalyzeResponse()
         kind = canonical_type(request.type)
-        entries = self._dispatch(kind)
+        entries = self._dispatch(kind).analyze
         if not entries:
             return response
-        landing_zone = False
-        if any(lz for _, _, lz in entries):
-            # An AI resource makes its own stack an AI workload: no need to wait for the stack.
-            landing_zone = self._landing_zone_in_analyze() or (self._mode() == "auto" and scope.is_ai_type(kind))
-        props: Any = None
-        options: Any = None
-        provider: Any = None
-        for policy, level, lz in entries:
-            if lz and not landing_zone:
-                continue
-            if props is None:
-                props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(request.properties)))
-                options = self._get_resource_options(request)
-                provider = self._get_provider_resource(request)
-            args = ResourceValidationArgs(
-                kind,
-                props,
-                request.urn,
-                request.name,
-                options,
-                provider,
-                self._get_policy_config(policy.name),
-                self._stack_tags(),
-            )
-            self._run_resource_policy(response, policy, level, args)
+        props = plain_properties(request.properties)
+        options = self._get_resource_options(request)
+        provider = self._provider(request)
+        tags = self._stack_tags()
+        for entry in entries:
+            args = ResourceValidationArgs(kind, props, request.urn, request.name, options, provider, entry.config, tags)
+            self._run_resource_policy(response, entry.policy, entry.level, args)
         return response
 
     def _run_resource_policy(self, response: Any, policy: Policy, level: EnforcementLevel, args: ResourceValidationArgs) -> None:
         report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
-        self._validate(response, policy, lambda: policy.validate(args, report))  # type: ignore[call-arg, arg-type]
+        if isinstance(policy, PackResourcePolicy):
+            self._validate(response, policy, lambda: policy.check(args, report))
+        else:
+            self._validate(response, policy, lambda: policy.validate(args, report))  # type: ignore[call-arg, arg-type]
 
     def AnalyzeStack(self, request: Any, _context: Any) -> analyzer_pb2.AnalyzeResponse:
         self._configure_runtime_settings()
@@ -193,7 +353,10 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                     continue
                 args = StackValidationArgs(resources, self._get_policy_config(policy.name), tags)
                 report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
-                self._validate(response, policy, lambda: policy.validate(args, report))  # type: ignore[call-arg, arg-type]
+                check: Callable[[StackValidationArgs, ReportViolation], Any] = (
+                    policy.check if isinstance(policy, PackStackPolicy) else policy.validate  # type: ignore[assignment]
+                )
+                self._validate(response, policy, lambda: check(args, report))
             if ai_workload and deferred:
                 self._analyze_landing_zone_resources(response, resources, tags)
         finally:
@@ -206,9 +369,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         for resource in resources:
             if scope.is_ai_type(resource.resource_type):
                 continue  # judged in full by Analyze already
-            for policy, level, lz in self._dispatch(resource.resource_type):
-                if not lz:
-                    continue
+            for entry in self._dispatch(resource.resource_type).deferred:
                 args = ResourceValidationArgs(
                     resource.resource_type,
                     resource.props,
@@ -216,20 +377,19 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                     resource.name,
                     resource.opts,
                     resource.provider,
-                    self._get_policy_config(policy.name),
+                    entry.config,
                     tags,
                 )
-                self._run_resource_policy(response, policy, level, args)
+                self._run_resource_policy(response, entry.policy, entry.level, args)
 
     def _stack_resources(self, request: Any) -> list[PolicyResource]:
         """Every resource of the stack, deserialized once, with parent and dependencies linked."""
         by_urn: dict[str, PolicyResource] = {}
         links: list[tuple[PolicyResource, Any]] = []
         for raw in request.resources:
-            props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(raw.properties)))
             resource = PolicyResource(
-                canonical_type(raw.type), props, raw.urn, raw.name, self._get_resource_options(raw), self._get_provider_resource(raw),
-                None, [], {},
+                canonical_type(raw.type), stack_properties(raw.properties), raw.urn, raw.name, self._get_resource_options(raw),
+                self._provider(raw), None, [], {},
             )
             by_urn[raw.urn] = resource
             links.append((resource, raw))
@@ -274,15 +434,16 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         enforcement_level: EnforcementLevel,
         severity: Severity | None = None,
     ) -> ReportViolation:
-        at_level = super()._create_report_violation(
-            response, policy_name, policy_description, enforcement_level, severity
-        )
-        advisory = super()._create_report_violation(
-            response, policy_name, policy_description, EnforcementLevel.ADVISORY, severity
-        )
+        create = super()._create_report_violation
+        # Most policy runs report nothing: pulumi_policy's reporters are made on first use.
+        reporters: dict[bool, ReportViolation] = {}
 
         def report(message: str, urn: str | None = None) -> None:
-            target = advisory if isinstance(message, AdvisoryMessage) else at_level
+            advisory = isinstance(message, AdvisoryMessage)
+            target = reporters.get(advisory)
+            if target is None:
+                level = EnforcementLevel.ADVISORY if advisory else enforcement_level
+                target = reporters[advisory] = create(response, policy_name, policy_description, level, severity)
             target(str(message), urn)
 
         return report

@@ -17,14 +17,18 @@ linear in the number of resources.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, TypeVar
 
 from pulumi_policy import PolicyResource
 
 from .tokens import canonical_type, subject
-from .values import UNKNOWN, get, read_item, to_plain
+from .values import UNKNOWN, LazyProps, PlainProps, get, plain_props, read_item, to_plain
+
+
+_Derived = TypeVar("_Derived")
 
 
 def normalize_id(arm_id: str) -> str:
@@ -50,7 +54,7 @@ class StackResource:
     @cached_property
     def props(self) -> Mapping[str, object]:
         """Plain properties (converted on first use only: most resources are never read)."""
-        plain = to_plain(self.raw_props)
+        plain = plain_props(self.raw_props)
         return plain if isinstance(plain, dict) else {}
 
     def get(self, path: str) -> object:
@@ -60,9 +64,13 @@ class StackResource:
         at one property of every resource stay cheap.
         """
         head, _, rest = path.partition(".")
-        if head not in self._converted:
-            self._converted[head] = to_plain(read_item(self.raw_props, head))
-        value = self._converted[head]
+        raw = self.raw_props
+        if isinstance(raw, (PlainProps, LazyProps)):  # converted by the pack's servicer
+            value = raw.get(head)
+        else:
+            if head not in self._converted:
+                self._converted[head] = to_plain(read_item(raw, head))
+            value = self._converted[head]
         return get(value, rest) if rest else value
 
     @cached_property
@@ -106,6 +114,7 @@ class StackIndex:
         self._by_type: dict[str, list[StackResource]] = {}
         for resource in self.resources:
             self._by_type.setdefault(resource.type, []).append(resource)
+        self._derived: dict[Callable[[StackIndex], Any], Any] = {}
 
     @classmethod
     def from_policy_resources(cls, resources: Sequence[PolicyResource], tags: Mapping[str, str] | None = None) -> StackIndex:
@@ -116,6 +125,14 @@ class StackIndex:
     @cached_property
     def _by_id(self) -> dict[str, StackResource]:
         return {resource.arm_id: resource for resource in self.resources if resource.arm_id}
+
+    def derived(self, build: Callable[[StackIndex], _Derived]) -> _Derived:
+        """`build(self)`, computed once per index: a lookup table several stack policies need
+        (e.g. the stack's principals) is built once per AnalyzeStack, not once per policy. The
+        result is shared, so it must not be changed by its users."""
+        if build not in self._derived:
+            self._derived[build] = build(self)
+        return self._derived[build]
 
     def of_type(self, *types: str) -> list[StackResource]:
         """Resources of the given types, in stack order within each type."""

@@ -1,12 +1,14 @@
 """Safe, plain views of resource properties.
 
-Policies receive properties wrapped in pulumi_policy's unknown-checking proxies: reading a value
-that is unknown during preview raises `UnknownValueError`, and a stack can hold any shape at all (a
-string where an object is expected, `None`, a number sent as a float). Every policy reads properties
-through this module instead:
+Under pulumi_policy's own servicer, properties come wrapped in its unknown-checking proxies: reading
+a value that is unknown during preview raises `UnknownValueError`; and a stack can hold any shape at
+all (a string where an object is expected, `None`, a number sent as a float). Every policy reads
+properties through this module instead:
 
 - `to_plain` converts the proxies once into plain dicts, lists and scalars, replacing every unknown
-  value with the `UNKNOWN` sentinel (no exception is ever raised later);
+  value with the `UNKNOWN` sentinel (no exception is ever raised later). The pack's servicer
+  converts the protobuf message straight into those plain values (`PlainProps`, or `LazyProps`
+  key by key), once per resource for every policy, and `plain_props` takes them as they are;
 - `get` walks a dotted path and returns the value, `None` when anything on the way is absent or has
   the wrong shape, or `UNKNOWN`;
 - small normalizers compare enum strings case-insensitively and parse identity type strings, which
@@ -19,7 +21,7 @@ This module imports nothing from Pulumi so that it stays cheap to import.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 # The sentinels the engine uses for values that are unknown during preview (pulumi_policy's
@@ -56,6 +58,63 @@ class Unknown:
 
 
 UNKNOWN: Final[Unknown] = Unknown()
+
+
+class PlainProps(dict[str, object]):
+    """Resource properties that are already plain (what `to_plain` returns: dicts, lists,
+    scalars and `UNKNOWN`), converted once per request by the pack's servicer straight from the
+    protobuf message and shared read-only by every policy that judges the resource; readers skip
+    the conversion (`plain_props`)."""
+
+
+class LazyProps(Mapping[str, object]):
+    """Resource properties converted to plain values key by key, on first read: stack policies
+    read a few properties of most resources, so converting everything up front would cost more
+    than the reads. `source` maps each key to its raw value, `convert` makes it plain."""
+
+    __slots__ = ("_source", "_convert", "_plain")
+
+    def __init__(self, source: Mapping[str, Any], convert: Callable[[Any], object]) -> None:
+        self._source = source
+        self._convert = convert
+        self._plain: dict[str, object] = {}
+
+    def __getitem__(self, key: str) -> object:
+        try:
+            return self._plain[key]
+        except KeyError:
+            if key not in self._source:
+                raise
+        value = self._plain[key] = self._convert(self._source[key])
+        return value
+
+    def get(self, key: str, default: object = None) -> object:
+        """The converted value, or `default` when the key is absent (without Mapping's KeyError)."""
+        if key in self._plain:
+            return self._plain[key]
+        if key not in self._source:
+            return default
+        value = self._plain[key] = self._convert(self._source[key])
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._source)
+
+    def __len__(self) -> int:
+        return len(self._source)
+
+    def plain(self) -> PlainProps:
+        """Every property, converted."""
+        return PlainProps((key, self[key]) for key in self._source)
+
+
+def plain_props(value: object) -> object:
+    """`to_plain(value)`, without a second conversion of properties that are already plain."""
+    if isinstance(value, PlainProps):
+        return value
+    if isinstance(value, LazyProps):
+        return value.plain()
+    return to_plain(value)
 
 
 def is_unknown(value: object) -> bool:

@@ -185,7 +185,7 @@ def assignments_with_principals(
     assignments = stack.of_type(tokens.ROLE_ASSIGNMENT)
     if not assignments:
         return
-    principals = Principals(stack)
+    principals = stack.derived(Principals)
     for assignment in assignments:
         yield assignment, principals.of(assignment)
 
