@@ -16,6 +16,13 @@ support. Ours has it (like every current engine), so those URNs are never used; 
 each resource ~25 version aliases, and computing them took more than half of the registration time
 (1.5-2.5 s for 100 resources). Aliases still reach the monitor, as specs, unchanged.
 
+A second one is replaced: ``rpc.transfer_properties`` gives every output property of a resource
+(~50 for a storage account) four futures plus a coroutine, a task and a copied context that only
+combine them into the Output's single ``_OutputData`` future. ``_lean_transfer_properties`` creates
+that one future and has the resolver set it directly, with the same value, dependencies (the
+resource plus the engine's), known/secret flags and exception as the SDK's: 20,000 resources are
+all pending at once while the program body runs, and those objects were most of the memory.
+
 Each run happens in an empty ``contextvars.Context`` (Pulumi keeps its settings, config and root
 stack in context variables), so several runs in one process do not see each other; modules that
 the program imported from its own directory are unloaded afterwards.
@@ -26,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import logging
 import os
 import runpy
@@ -34,10 +42,12 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Iterator, Optional, cast
+from typing import TYPE_CHECKING, Any, Iterator, Optional, cast
 
 import pulumi
 import pulumi.resource as pulumi_resource
+import pulumi.runtime.rpc as pulumi_rpc
+from pulumi.output import Output, _OutputData
 from pulumi.runtime import set_all_config, set_mocks
 from pulumi.runtime.settings import get_root_resource
 from pulumi.runtime.stack import Stack, massage, run_pulumi_func
@@ -122,7 +132,7 @@ def _run_in_context(project: ProjectConfig, monitor: RecordingMonitor, logger: l
     root._async_program_registration_closed = False  # noqa: SLF001 (see _finish_stack)
     main_path = str(project.main_path.resolve())
     try:
-        with _program_environment(str(project.program_dir.resolve()), main_path), _unused_alias_urns_skipped():
+        with _program_environment(str(project.program_dir.resolve()), main_path), _unused_alias_urns_skipped(), _lean_outputs():
             try:
                 runpy.run_path(main_path, run_name="__main__")
                 _finish_stack(root, loop)
@@ -176,6 +186,44 @@ def _unused_alias_urns_skipped() -> Iterator[None]:
 
 
 _COLLAPSE_ALIAS = "collapse_alias_to_urn"
+_TRANSFER_PROPERTIES = "transfer_properties"
+
+
+@contextlib.contextmanager
+def _lean_outputs() -> Iterator[None]:
+    """Resource output properties as one future each (see the module docstring)."""
+    original = getattr(pulumi_rpc, _TRANSFER_PROPERTIES)
+    setattr(pulumi_rpc, _TRANSFER_PROPERTIES, _lean_transfer_properties)
+    try:
+        yield
+    finally:
+        setattr(pulumi_rpc, _TRANSFER_PROPERTIES, original)
+
+
+def _lean_transfer_properties(res: Any, props: Any, custom: bool) -> dict[str, Any]:
+    """``pulumi.runtime.rpc.transfer_properties`` with one future per output (same resolvers)."""
+    resolvers: dict[str, Any] = {}
+    namespace = res.__dict__
+    for name in props:
+        if name == "urn" or (name == "id" and custom):
+            continue  # set by register_resource itself, as in the SDK
+        data: asyncio.Future[Any] = asyncio.Future()
+        resolvers[name] = functools.partial(_resolve_output, res, data)
+        namespace[name] = Output._from_data(data)  # noqa: SLF001 (the SDK's own factory)
+    return resolvers
+
+
+def _resolve_output(
+    res: Any, data: "asyncio.Future[Any]", value: Any, is_known: bool, is_secret: bool,
+    deps: Optional[set[Any]], failed: Optional[Exception],
+) -> None:
+    """The SDK's ``do_resolve``: the output depends on ``res`` and on ``deps``; ``failed`` fails it."""
+    if failed is not None:
+        data.set_exception(failed)
+        return
+    resources = set(deps) if deps else set()
+    resources.add(res)
+    data.set_result(_OutputData(resources=resources, value=value, is_known=is_known, is_secret=is_secret))
 
 
 def _alias_as_given(alias: object, _name: str, _type: str, _parent: object) -> object:
