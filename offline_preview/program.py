@@ -22,6 +22,10 @@ combine them into the Output's single ``_OutputData`` future. ``_lean_transfer_p
 that one future and has the resolver set it directly, with the same value, dependencies (the
 resource plus the engine's), known/secret flags and exception as the SDK's: 20,000 resources are
 all pending at once while the program body runs, and those objects were most of the memory.
+These outputs are not added to the SDK's set of outstanding outputs (``SETTINGS.outputs``, which
+``wait_for_rpcs`` awaits at the end): the registration RPC that resolves them is itself awaited
+there, resolves (or fails) all of them before it completes, and re-raises their exception, so the
+set would only have cost two locked updates per output.
 
 Each run happens in an empty ``contextvars.Context`` (Pulumi keeps its settings, config and root
 stack in context variables), so several runs in one process do not see each other; modules that
@@ -34,6 +38,7 @@ import asyncio
 import contextlib
 import contextvars
 import functools
+import gc
 import logging
 import os
 import runpy
@@ -101,7 +106,8 @@ def run_program(project: ProjectConfig, progress: Optional["Progress"] = None) -
     logger.setLevel(logging.WARNING)
     logger.addHandler(collector)
     try:
-        contextvars.Context().run(_run_in_context, project, monitor, logger)
+        with _collector_relaxed():
+            contextvars.Context().run(_run_in_context, project, monitor, logger)
     finally:
         logger.removeHandler(collector)
     return ProgramRun(
@@ -149,6 +155,29 @@ def _run_in_context(project: ProjectConfig, monitor: RecordingMonitor, logger: l
         raise monitor.invalid_properties[0]
     if monitor.duplicate_urns:
         raise DuplicateUrnError(monitor.duplicate_urns[0])
+
+
+GC_THRESHOLDS = (10_000, 10, 10)
+"""Cyclic GC thresholds while a program runs (Python's default: 700, 10, 10)."""
+
+
+@contextlib.contextmanager
+def _collector_relaxed() -> Iterator[None]:
+    """Collect cyclic garbage less often while the program runs; restore the thresholds after.
+
+    Every registration allocates thousands of container objects (outputs, futures, tasks,
+    protobuf conversions), so the default first-generation threshold of 700 ran a collection
+    every few registrations and the collector took 40 % of the CPU time of a 2,000-resource
+    program. The SDK does create cyclic garbage (turning the collector off grew that run by
+    ~60 MiB), so the collector stays on, at a threshold of 10,000: measured the same peak memory
+    and 30 % less CPU time.
+    """
+    saved = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
 
 
 @contextlib.contextmanager
@@ -209,7 +238,9 @@ def _lean_transfer_properties(res: Any, props: Any, custom: bool) -> dict[str, A
             continue  # set by register_resource itself, as in the SDK
         data: asyncio.Future[Any] = asyncio.Future()
         resolvers[name] = functools.partial(_resolve_output, res, data)
-        namespace[name] = Output._from_data(data)  # noqa: SLF001 (the SDK's own factory)
+        output: Output[Any] = object.__new__(Output)
+        output._data = data  # noqa: SLF001 (what Output._from_data sets)
+        namespace[name] = output
     return resolvers
 
 
