@@ -170,7 +170,7 @@ def main() -> int:
             print(json.dumps(row), flush=True)
             if row["exit"] not in (0, 1):  # 1: the synthetic accounts have mandatory findings
                 ok = False
-            seconds, peak = float(row["seconds"]), float(row["peak_rss_mib"])  # type: ignore[arg-type]
+            seconds, peak = float(str(row["seconds"])), float(str(row["peak_rss_mib"]))
             if size == TARGET_SIZE and (seconds > TARGET_SECONDS or peak > TARGET_MIB):
                 ok = False
     return 0 if ok else 1

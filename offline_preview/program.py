@@ -47,7 +47,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Iterator, Optional, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, cast
 
 import pulumi
 import pulumi.resource as pulumi_resource
@@ -91,13 +91,18 @@ class _LogCollector(logging.Handler):
         target.append(record.getMessage())
 
 
-def run_program(project: ProjectConfig, progress: Optional["Progress"] = None) -> ProgramRun:
+def run_program(
+    project: ProjectConfig,
+    progress: Optional["Progress"] = None,
+    on_record: Optional[Callable[[RecordedResource], None]] = None,
+) -> ProgramRun:
     """Run the project's program under mocks and return what it registered.
 
+    ``on_record`` gets each registered resource as soon as it is registered (see RecordingMonitor).
     Raises ProgramConfigError (the program raised pulumi.RunError), DuplicateUrnError, or
     ProgramFailedError (any other exception, with its traceback).
     """
-    monitor = RecordingMonitor(AzureMocks(), provider_config=_provider_config(project.config))
+    monitor = RecordingMonitor(AzureMocks(), provider_config=_provider_config(project.config), on_record=on_record)
     if progress is not None:
         progress.registered = monitor.program_resource_count
     collector = _LogCollector()
