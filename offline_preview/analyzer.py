@@ -364,7 +364,11 @@ class StreamingAnalysis:
             raise PolicyPackError(
                 f"the policy pack analysed {len(self._results)} resources, the plan has {len(expected)}; no verdict"
             )
-        gc.freeze()  # as in PolicyPackSession.analyze: nothing alive now becomes garbage meanwhile
+        # As in PolicyPackSession.analyze: nothing alive now becomes garbage meanwhile. The
+        # program's SDK objects (resources and their outputs reference each other) are garbage
+        # by now: collect them first, or freezing would keep them for good.
+        gc.collect()
+        gc.freeze()
         try:
             conversation = _Conversation(self._client, self._info, resources)
             for urn in expected:
