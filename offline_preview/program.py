@@ -57,6 +57,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, cast
 
 import pulumi
+import pulumi._types as pulumi_types
 import pulumi.resource as pulumi_resource
 import pulumi.runtime.resource as pulumi_runtime_resource
 import pulumi.runtime.rpc as pulumi_rpc
@@ -264,14 +265,16 @@ _TRANSFER_PROPERTIES = "transfer_properties"
 
 
 _CONTAINS_UNKNOWNS = "contains_unknowns"
+_UNWRAP_TYPE = "unwrap_type"
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 @contextlib.contextmanager
 def _lean_outputs() -> Iterator[None]:
-    """Resource output properties as one future each (see the module docstring), and
+    """Resource output properties as one future each (see the module docstring),
     ``contains_unknowns`` answered at once for plain scalars (most output values): the SDK calls it
-    on every resolved output, and its generic walk was a tenth of the registration time."""
+    on every resolved output, and its generic walk was a tenth of the registration time; and
+    ``unwrap_type`` computed once per type hint."""
     original = getattr(pulumi_rpc, _TRANSFER_PROPERTIES)
     contains_unknowns = getattr(pulumi_rpc, _CONTAINS_UNKNOWNS)
 
@@ -279,13 +282,29 @@ def _lean_outputs() -> Iterator[None]:
         # Exactly the SDK's answer: a str/int/float/bool/None is not Unknown, nor a dict or list.
         return False if type(value) in _SCALARS else contains_unknowns(value)
 
+    unwrap_type = getattr(pulumi_types, _UNWRAP_TYPE)
+    unwrapped: dict[Any, Any] = {}
+
+    def unwrap_type_once(typ: Any) -> Any:
+        # A pure function of the type hint (Output[T], Input[T], Optional[...] -> T), which the SDK
+        # recomputes with typing introspection for every serialised input value.
+        try:
+            return unwrapped[typ]
+        except KeyError:
+            result = unwrapped[typ] = unwrap_type(typ)
+            return result
+        except TypeError:  # an unhashable hint: not cached
+            return unwrap_type(typ)
+
     setattr(pulumi_rpc, _TRANSFER_PROPERTIES, _lean_transfer_properties)
     setattr(pulumi_rpc, _CONTAINS_UNKNOWNS, scalar_fast_path)
+    setattr(pulumi_types, _UNWRAP_TYPE, unwrap_type_once)
     try:
         yield
     finally:
         setattr(pulumi_rpc, _TRANSFER_PROPERTIES, original)
         setattr(pulumi_rpc, _CONTAINS_UNKNOWNS, contains_unknowns)
+        setattr(pulumi_types, _UNWRAP_TYPE, unwrap_type)
 
 
 _PREPARE_ALIASES = "prepare_aliases"
