@@ -109,11 +109,14 @@ def _per_process(root: int, seen: dict[int, tuple[str, float, float]]) -> None:
         sample = _sample(pid)
         if sample is not None:
             # A process that has ended (a zombie) has no command line or RSS any more: keep the
-            # role and peak seen while it ran.
+            # role and peak seen while it ran. A process seen between fork and exec still has its
+            # parent's command line; once exec'd it has another role and a new memory map, whose
+            # samples replace the parent's.
             role, cpu, rss = sample
             if pid in seen:
                 known_role, known_cpu, known_rss = seen[pid]
-                role, cpu, rss = known_role, max(cpu, known_cpu), max(rss, known_rss)
+                if role in ("other", known_role):
+                    role, cpu, rss = known_role, max(cpu, known_cpu), max(rss, known_rss)
             seen[pid] = (role, cpu, rss)
         stack.extend(_children(pid))
 
