@@ -40,7 +40,6 @@ the program imported from its own directory are unloaded afterwards.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import contextvars
 import gc
@@ -48,7 +47,6 @@ import logging
 import os
 import runpy
 import sys
-import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,7 +133,6 @@ def run_program(
 def _run_in_context(project: ProjectConfig, monitor: RecordingMonitor, logger: logging.Logger) -> None:
     """Configure the mock runtime and run the program (inside a fresh contextvars.Context)."""
     loop = asyncio.new_event_loop()
-    loop.set_default_executor(_BoundedExecutor())
     asyncio.set_event_loop(loop)
     set_all_config(dict(project.config), list(project.secret_keys))
     set_mocks(
@@ -170,36 +167,6 @@ def _run_in_context(project: ProjectConfig, monitor: RecordingMonitor, logger: l
         raise monitor.invalid_properties[0]
     if monitor.duplicate_urns:
         raise DuplicateUrnError(monitor.duplicate_urns[0])
-
-
-class _BoundedExecutor(concurrent.futures.ThreadPoolExecutor):
-    """The event loop's executor for monitor calls: a few threads, and at most ``MAX_PENDING``
-    calls queued; ``submit`` waits (in the event loop's thread) for a free place.
-
-    The SDK prepares a registration (serialised inputs, the request message) on the event loop
-    and sends it with ``run_in_executor``. The loop prepared every pending registration of the
-    program before the executor's threads, competing for the GIL, had answered a few of them, so
-    every prepared request of the stack was alive at once (2,000 resources: 130 to 300 MiB). The
-    mock monitor's calls never wait for the event loop's thread (each executor thread runs the
-    SDK's serialisation on its own loop), so waiting for a place cannot deadlock.
-    """
-
-    MAX_WORKERS = 2
-    MAX_PENDING = 32
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=self.MAX_WORKERS, thread_name_prefix="offline-preview-monitor")
-        self._places = threading.BoundedSemaphore(self.MAX_PENDING)
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> "concurrent.futures.Future[Any]":
-        self._places.acquire()
-        try:
-            future = super().submit(fn, *args, **kwargs)
-        except BaseException:
-            self._places.release()
-            raise
-        future.add_done_callback(lambda _done: self._places.release())
-        return future
 
 
 GC_THRESHOLDS = (10_000, 10, 10)
