@@ -2,7 +2,8 @@
 
 Flow: ``project`` (Pulumi.yaml + stack config) -> ``program`` (runs the program with
 ``recorder.RecordingMonitor`` and ``azure_mocks.AzureMocks``) -> ``RecordedResource`` list ->
-``analyzer`` (the pack subprocess from ``pack_process``, driven over gRPC like the engine) ->
+``analyzer`` (the pack subprocess from ``pack_process``, driven over gRPC like the engine: each
+resource is analysed as soon as it is registered, AnalyzeStack once the program completed) ->
 ``Finding`` list -> ``report`` (text and JSON). ``runner.run`` ties it together; ``cli`` wraps it.
 
 Public API::

@@ -11,12 +11,20 @@ custom resources, component resources, the root stack and provider resources (co
 stack usually have empty inputs); ``Resource.get`` reads are only part of ``AnalyzeStack``.
 Diagnostics of ``Analyze`` are attributed to the analyzed resource's URN, whatever URN the pack put
 in them (engine behaviour).
+
+``PolicyPackSession.stream`` does the same conversation while the program still runs, as the
+engine does: each resource is analysed as soon as it is registered (the pack works in its own
+process while the program registers the rest), AnalyzeStack follows once the program completed.
+Findings are then put in the plan's (dependency) order, so the report does not depend on the
+order in which registrations happened to complete.
 """
 
 from __future__ import annotations
 
 import collections
 import gc
+import queue
+import threading
 import time
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Literal, Mapping, Optional, Sequence
@@ -254,7 +262,12 @@ class PolicyPackSession:
         finally:
             gc.unfreeze()
 
-    def _analyze(self, resources: Sequence[RecordedResource], policy_config: PolicyConfigInput) -> AnalysisResult:
+    def stream(self, policy_config: PolicyConfigInput = None) -> "StreamingAnalysis":
+        """Start a conversation that analyses resources as they are submitted (see the module docstring)."""
+        return StreamingAnalysis(self, policy_config)
+
+    def _configured_client(self, policy_config: PolicyConfigInput) -> tuple["AnalyzerClient", AnalyzerInfo, bool]:
+        """Connect, configure the stack and the policies; (client, info, whether to remediate)."""
         client = AnalyzerClient(self._connect(), self._rpc_timeout, self._deadline)
         client.handshake(self.process.pack_dir)
         client.configure_stack(self._project, self._stack, self._config, self._secret_keys, self._stack_tags)
@@ -263,8 +276,12 @@ class PolicyPackSession:
         check_policy_config(info, given)
         effective = reconcile(info, given)
         client.configure(effective)
+        return client, info, any(e.get("enforcementLevel") == "remediate" for e in effective.values())
+
+    def _analyze(self, resources: Sequence[RecordedResource], policy_config: PolicyConfigInput) -> AnalysisResult:
+        client, info, remediate = self._configured_client(policy_config)
         conversation = _Conversation(client, info, resources)
-        conversation.analyze_each(remediate=any(e.get("enforcementLevel") == "remediate" for e in effective.values()))
+        conversation.analyze_each(remediate=remediate)
         conversation.analyze_stack()
         return AnalysisResult(
             analyzer=info,
@@ -297,6 +314,105 @@ class PolicyPackSession:
         return self._channel
 
 
+_END = object()
+"""Queued after the last resource of a streamed conversation."""
+
+
+class StreamingAnalysis:
+    """Analyze calls for resources while they are registered, on a thread; AnalyzeStack at ``finish``.
+
+    ``submit`` (thread-safe, never blocks) queues a resource the engine steps through; the thread
+    configures the pack first (so resources registered meanwhile wait in the queue), then keeps
+    ``ANALYZE_WINDOW`` calls in flight. ``finish`` waits for the thread, re-raises what stopped
+    it, checks that exactly the plan's analysable resources were analysed, then sends
+    AnalyzeStack. ``abandon`` stops the thread after a failed program (there is no verdict).
+    """
+
+    def __init__(self, session: PolicyPackSession, policy_config: PolicyConfigInput) -> None:
+        self._session = session
+        self._policy_config = policy_config
+        self._queue: "queue.SimpleQueue[object]" = queue.SimpleQueue()
+        self._error: Optional[BaseException] = None
+        self._client: Optional[AnalyzerClient] = None
+        self._info: Optional[AnalyzerInfo] = None
+        self._providers: dict[str, analyzer_pb2.AnalyzerProviderResource] = {}
+        self._results: dict[str, tuple[list[Finding], list[tuple[str, str, str]]]] = {}
+        self._ended = False
+        self._thread = threading.Thread(target=self._serve, name="offline-preview-analyze", daemon=True)
+        self._thread.start()
+
+    def submit(self, resource: RecordedResource) -> None:
+        """Analyze this resource (reads, ``external``, are only part of AnalyzeStack and are ignored)."""
+        if not resource.external:
+            self._queue.put(resource)
+
+    def abandon(self) -> None:
+        """Stop the thread without a verdict (the program failed); the session's close kills the pack."""
+        self._queue.put(_END)
+        self._thread.join(timeout=5)
+
+    def finish(self, resources: Sequence[RecordedResource]) -> AnalysisResult:
+        """The verdict on ``resources`` (the whole plan, in its order): every analysable one analysed."""
+        self._queue.put(_END)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._client is not None and self._info is not None
+        expected = [r.urn for r in resources if not r.external]
+        if len(expected) != len(self._results) or any(urn not in self._results for urn in expected):
+            # defensive: a verdict must cover every registered resource, and only those
+            raise PolicyPackError(
+                f"the policy pack analysed {len(self._results)} resources, the plan has {len(expected)}; no verdict"
+            )
+        # As in PolicyPackSession.analyze: nothing alive now becomes garbage meanwhile. The
+        # program's SDK objects (resources and their outputs reference each other) are garbage
+        # by now: collect them first, or freezing would keep them for good.
+        gc.collect()
+        gc.freeze()
+        try:
+            conversation = _Conversation(self._client, self._info, resources)
+            for urn in expected:
+                findings, not_applicable = self._results[urn]
+                conversation.findings.extend(findings)
+                conversation.not_applicable.extend(not_applicable)
+            conversation.analyze_stack()
+        finally:
+            gc.unfreeze()
+        return AnalysisResult(
+            analyzer=self._info,
+            findings=conversation.findings,
+            not_applicable=conversation.not_applicable,
+            pack_log=self._session.process.log,
+        )
+
+    def _serve(self) -> None:
+        try:
+            client, info, remediate = self._session._configured_client(self._policy_config)  # noqa: SLF001
+            self._client, self._info = client, info
+            conversation = _Conversation(client, info, ())
+            conversation.providers = self._providers
+            for urn, response in client.analyze(self._requests(conversation, remediate)):
+                if urn in self._results:
+                    raise PolicyPackError(f"{urn} was submitted for analysis twice; no verdict")
+                found, skipped = conversation.diagnostics(response, urn, "resource")
+                self._results[urn] = (conversation.take_remediation_findings(urn) + found, skipped)
+        except BaseException as exc:  # noqa: BLE001 re-raised by finish, in the calling thread
+            self._error = exc
+            while not self._ended:  # take what is still submitted until the end; nothing more is sent
+                self._ended = self._queue.get() is _END
+
+    def _requests(self, conversation: "_Conversation", remediate: bool) -> Iterator[tuple[str, analyzer_pb2.AnalyzeRequest]]:
+        while True:
+            item = self._queue.get()
+            if item is _END:
+                self._ended = True
+                return
+            assert isinstance(item, RecordedResource)
+            if item.is_provider:
+                self._providers.update(provider_messages([item]))
+            yield item.urn, conversation.request_for(item, remediate)
+
+
 def analyze_resources(
     resources: Sequence[RecordedResource],
     pack_dir: Path | str,
@@ -319,47 +435,63 @@ class _Conversation:
         self._client = client
         self._resources = resources
         self._descriptions = {p.name: p.description for p in info.policies}
-        self._providers = provider_messages(resources)
+        self.providers = provider_messages(resources)
         self.findings: list[Finding] = []
         self.not_applicable: list[tuple[str, str, str]] = []
+        self._remediation_findings: dict[str, list[Finding]] = {}
 
     def analyze_each(self, remediate: bool) -> None:
         """Analyze (after Remediate, if asked) every resource the engine steps through."""
-        requests = (
-            (r.urn, self._remediated(r) if remediate else analyze_request(r, self._providers))
-            for r in self._resources
-            if not r.external
-        )
+        requests = ((r.urn, self.request_for(r, remediate)) for r in self._resources if not r.external)
         expected = sum(1 for r in self._resources if not r.external)
         answered = 0
         for urn, response in self._client.analyze(requests):
-            self._collect(response, urn, "resource")
+            self.findings.extend(self.take_remediation_findings(urn))
+            self.collect(response, urn, "resource")
             answered += 1
         if answered != expected:  # defensive: a verdict must cover every registered resource
             raise PolicyPackError(f"the policy pack analysed {answered} of {expected} resources")
 
     def analyze_stack(self) -> None:
         """AnalyzeStack with every resource (reads included)."""
-        response = self._client.analyze_stack([stack_resource(r, self._providers) for r in self._resources])
-        self._collect(response, None, "stack")
+        response = self._client.analyze_stack([stack_resource(r, self.providers) for r in self._resources])
+        self.collect(response, None, "stack")
 
-    def _collect(self, response: analyzer_pb2.AnalyzeResponse, urn: Optional[str], stage: Literal["resource", "stack"]) -> None:
+    def request_for(self, resource: RecordedResource, remediate: bool) -> analyzer_pb2.AnalyzeRequest:
+        """The resource's AnalyzeRequest (remediated first when a policy runs at level remediate)."""
+        return self._remediated(resource) if remediate else analyze_request(resource, self.providers)
+
+    def take_remediation_findings(self, urn: str) -> list[Finding]:
+        """The findings Remediate reported for this resource (once)."""
+        return self._remediation_findings.pop(urn, [])
+
+    def collect(self, response: analyzer_pb2.AnalyzeResponse, urn: Optional[str], stage: Literal["resource", "stack"]) -> None:
+        """Add a response's findings and not-applicable notes to this conversation's."""
+        findings, not_applicable = self.diagnostics(response, urn, stage)
+        self.findings.extend(findings)
+        self.not_applicable.extend(not_applicable)
+
+    def diagnostics(
+        self, response: analyzer_pb2.AnalyzeResponse, urn: Optional[str], stage: Literal["resource", "stack"]
+    ) -> tuple[list[Finding], list[tuple[str, str, str]]]:
+        """A response's findings and its (policy, urn, reason) not-applicable notes."""
+        findings: list[Finding] = []
         for diagnostic in response.diagnostics:
             # Resource-level findings belong to the analyzed resource (engine rule); stack-level
             # ones carry the URN the policy reported, if any.
             where = urn if stage == "resource" else (diagnostic.urn or None)
             description = self._descriptions.get(diagnostic.policyName, "")
-            self.findings.append(finding_from_diagnostic(diagnostic, where, stage, description))
-        self.not_applicable.extend((n.policy_name, urn or "", n.reason) for n in response.not_applicable)
+            findings.append(finding_from_diagnostic(diagnostic, where, stage, description))
+        return findings, [(n.policy_name, urn or "", n.reason) for n in response.not_applicable]
 
     def _remediated(self, resource: RecordedResource) -> analyzer_pb2.AnalyzeRequest:
         """Remediate first (engine pass 1); Analyze then sees the remediated properties."""
-        request = analyze_request(resource, self._providers)
+        request = analyze_request(resource, self.providers)
         response = self._client.remediate(resource.urn, request)
         for remediation in response.remediations:
             if remediation.diagnostic:
                 description = self._descriptions.get(remediation.policyName, "")
-                self.findings.append(
+                self._remediation_findings.setdefault(resource.urn, []).append(
                     Finding(
                         policy=remediation.policyName,
                         controls=control_ids(description, remediation.diagnostic),

@@ -17,7 +17,7 @@ import heapq
 import re
 import threading
 from collections import Counter
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
@@ -34,8 +34,16 @@ from .wire import PropertyValueError, struct_to_analyzer_dict
 class RecordingMonitor(MockMonitor):
     """MockMonitor that records resources in registration order and rejects duplicate URNs."""
 
-    def __init__(self, mocks: Mocks, provider_config: Optional[dict[str, dict[str, str]]] = None) -> None:
+    def __init__(
+        self,
+        mocks: Mocks,
+        provider_config: Optional[dict[str, dict[str, str]]] = None,
+        on_record: Optional[Callable[[RecordedResource], None]] = None,
+    ) -> None:
+        """``on_record`` gets each resource once it is registered (its default provider first),
+        from the thread that registered it: what the engine would analyse at that point."""
         super().__init__(mocks)
+        self._on_record = on_record
         self._records: dict[str, RecordedResource] = {}
         self._lock = threading.Lock()
         self._provider_config = provider_config or {}
@@ -71,18 +79,23 @@ class RecordingMonitor(MockMonitor):
         urn = self.make_urn(request.parent, request.type, request.name)
         with self._invalid_properties_recorded(urn, "inputs"):
             record = _record_from_request(request, urn)
+        created: Optional[RecordedResource] = None
         with self._lock:
             if urn in self._records:
                 self.duplicate_urns.append(urn)
                 raise DuplicateUrnError(urn)
             if record.custom and not record.provider and not record.is_provider:
-                record.provider = self._default_provider_ref(record.type, request.version)
+                record.provider, created = self._default_provider_ref(record.type, request.version)
             self._records[urn] = record
+        if created is not None and self._on_record is not None:
+            self._on_record(created)
         response = super().RegisterResource(request)
         if record.custom:
             record.id = response.id or None
             with self._invalid_properties_recorded(urn, "outputs"):
                 record.outputs = struct_to_analyzer_dict(response.object)
+        if self._on_record is not None:
+            self._on_record(record)
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
@@ -143,13 +156,14 @@ class RecordingMonitor(MockMonitor):
 
     # --- default providers --------------------------------------------------------------------
 
-    def _default_provider_ref(self, resource_type: str, version: str) -> str:
-        """The reference of the engine's default provider for this package/version (lock held)."""
+    def _default_provider_ref(self, resource_type: str, version: str) -> tuple[str, Optional[RecordedResource]]:
+        """The reference of the engine's default provider for this package/version, and the
+        provider's record if this call created it (lock held)."""
         package = resource_type.split(":", 1)[0]
         key = (package, version)
         ref = self._default_providers.get(key)
         if ref is not None:
-            return ref
+            return ref, None
         provider_type = f"pulumi:providers:{package}"
         name = "default_" + version.replace(".", "_").replace("-", "_") if version else "default"
         urn = self.make_urn("", provider_type, name)
@@ -157,7 +171,7 @@ class RecordingMonitor(MockMonitor):
         inputs: dict[str, Any] = dict(self._provider_config.get(package, {}))
         if version:
             inputs["version"] = version
-        self._records[urn] = RecordedResource(
+        provider = RecordedResource(
             urn=urn,
             type=provider_type,
             name=name,
@@ -167,9 +181,10 @@ class RecordingMonitor(MockMonitor):
             id=provider_id,
             synthesized=True,
         )
+        self._records[urn] = provider
         ref = f"{urn}::{provider_id}"
         self._default_providers[key] = ref
-        return ref
+        return ref, provider
 
 
 def dependency_order(resources: list[RecordedResource]) -> list[RecordedResource]:

@@ -85,10 +85,16 @@ def run(
             stack_tags=project.stack_tags,
             deadline=deadline,
         ) as session:
+            # Each resource is analysed as soon as it is registered, while the program goes on.
+            stream = session.stream(given)
             progress.enter("running the program")
-            program = run_program(project, progress)
+            try:
+                program = run_program(project, progress, on_record=stream.submit)
+            except BaseException:
+                stream.abandon()
+                raise
             progress.enter(f"analysing {len(program.resources)} resources with the policy pack")
-            analysis = session.analyze(program.resources, given)
+            analysis = stream.finish(program.resources)
     finally:
         process.close()
     return PreviewResult(

@@ -60,6 +60,14 @@ def _nested(depth: int, as_list: bool = False) -> str:
 
 THING = "pulumi.CustomResource('test:index:Thing', {name!r}, {props})\n"
 THING_URN = "urn:pulumi:dev::hostile::test:index:Thing::"
+AFTER_ANALYSIS = (
+    "import time\n"
+    "things = [pulumi.CustomResource('test:index:Thing', f't{{i}}', {{'value': i}}) for i in range(20)]\n"
+    "def then(_):\n"
+    "    time.sleep(3)\n"
+    "    {then}\n"
+    "pulumi.Output.all(*[t.urn for t in things]).apply(then)\n"
+)
 
 CASES: tuple[Case, ...] = (
     # --- programs that do not run to completion ----------------------------------------------------
@@ -91,6 +99,15 @@ CASES: tuple[Case, ...] = (
          _main("import asyncio\nnever = asyncio.get_event_loop().create_future()\n"
                + THING.format(name="a", props="{'value': pulumi.Output.from_input(never)}")),
          args=("--timeout", "8")),
+    # --- failures after the pack already analysed resources (each resource is analysed as soon as
+    # it is registered; the apply callbacks wait 3 s so that the pack is up and has answered) ----
+    Case("raise-after-resources-analysed", ("program failed: ValueError: hostile raise after analysis",),
+         _main(AFTER_ANALYSIS.format(then="raise ValueError('hostile raise after analysis')")),
+         traceback_expected=True),
+    Case("os-exit-0-after-resources-analysed", ("exit code 0 without completing", "no verdict"),
+         _main(AFTER_ANALYSIS.format(then="import os; os._exit(0)"))),
+    Case("duplicate-urn-after-resources-analysed", ("Duplicate resource URN", THING_URN + "t0"),
+         _main(AFTER_ANALYSIS.format(then="pulumi.CustomResource('test:index:Thing', 't0', {'value': 2})"))),
     # --- property values the engine cannot carry ---------------------------------------------------
     Case("nan-property", (THING_URN + "a", "property 'value'", "nan", "NaN and Infinity"),
          _main(THING.format(name="a", props="{'value': float('nan')}"))),

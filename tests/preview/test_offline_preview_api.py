@@ -85,6 +85,43 @@ def test_findings_and_json(insecure: PreviewResult) -> None:
     assert document["summary"] == {"resources": 6, "mandatory": 2, "advisory": 1}
 
 
+def test_streamed_findings_equal_one_conversation_over_the_finished_plan(insecure: PreviewResult) -> None:
+    """``run`` analyses each resource while the program still registers; the findings (and their
+    order: the plan's) are exactly those of analysing the finished plan in one conversation."""
+    project = load_project(PROGRAM, "insecure")
+    batch = analyze_resources(insecure.resources, PACK, project=insecure.project, stack=insecure.stack,
+                              config=project.config)
+    assert len(insecure.findings) == 3
+    assert insecure.findings == batch.findings
+    assert insecure.analysis.not_applicable == batch.not_applicable
+
+
+def test_streamed_analysis_refuses_a_plan_it_did_not_analyse_in_full() -> None:
+    """The verdict covers exactly the plan: a registered resource that was never analysed (or one
+    analysed that is not in the plan) leaves no verdict."""
+    stack = RecordedResource(urn="urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", type="pulumi:pulumi:Stack",
+                             name="p-s", custom=False)
+    account = RecordedResource(urn=f"urn:pulumi:s::p::{ACCOUNT}::a", type=ACCOUNT, name="a", custom=True,
+                               inputs={"properties": {"disableLocalAuth": True}})
+    with PolicyPackSession.start(PACK, "p", "s") as session:
+        stream = session.stream()
+        stream.submit(stack)
+        with pytest.raises(PolicyPackError, match="analysed 1 resources, the plan has 2; no verdict"):
+            stream.finish([stack, account])
+    with PolicyPackSession.start(PACK, "p", "s") as session:
+        stream = session.stream()
+        stream.submit(stack)
+        stream.submit(account)
+        with pytest.raises(PolicyPackError, match="analysed 2 resources, the plan has 1; no verdict"):
+            stream.finish([stack])
+    with PolicyPackSession.start(PACK, "p", "s") as session:
+        stream = session.stream()
+        stream.submit(account)
+        stream.submit(account)
+        with pytest.raises(PolicyPackError, match="submitted for analysis twice"):
+            stream.finish([account])
+
+
 def test_runs_are_isolated_within_one_process(insecure: PreviewResult) -> None:
     secure = run(PROGRAM, "secure", PACK)
     assert secure.mandatory_count == 0
