@@ -43,6 +43,7 @@ import asyncio
 import contextlib
 import contextvars
 import gc
+import importlib.metadata
 import logging
 import os
 import runpy
@@ -151,7 +152,7 @@ def _run_in_context(project: ProjectConfig, monitor: RecordingMonitor, logger: l
     root._async_program_registration_closed = False  # noqa: SLF001 (see _finish_stack)
     main_path = str(project.main_path.resolve())
     try:
-        with _program_environment(str(project.program_dir.resolve()), main_path), _unused_alias_urns_skipped(), _lean_outputs(), _shared_alias_messages():
+        with _program_environment(str(project.program_dir.resolve()), main_path), _sdk_fast_paths():
             try:
                 runpy.run_path(main_path, run_name="__main__")
                 _finish_stack(root, loop)
@@ -210,6 +211,23 @@ def _program_environment(program_dir: str, main_path: str) -> Iterator[None]:
         sys.argv[:] = saved_argv
         _unload_program_modules(saved_modules, program_dir)
         sys.modules.update(shadowed)
+
+
+SDK_FAST_PATHS_VERIFIED = "3.272."
+"""The Pulumi SDK release line whose internals the fast paths below replace, as verified (the
+program's requirements pin it). Under any other SDK version the program runs on the SDK's own
+code paths: slower, never different."""
+
+
+@contextlib.contextmanager
+def _sdk_fast_paths() -> Iterator[None]:
+    """The SDK replacements of the module docstring, only under the SDK version they were checked
+    against."""
+    if not importlib.metadata.version("pulumi").startswith(SDK_FAST_PATHS_VERIFIED):
+        yield
+        return
+    with _unused_alias_urns_skipped(), _lean_outputs(), _shared_alias_messages():
+        yield
 
 
 @contextlib.contextmanager

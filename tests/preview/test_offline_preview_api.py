@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -245,3 +246,39 @@ def test_mock_ids_for_extension_and_child_resources() -> None:
     assert identity["principalId"] and identity["clientId"] and identity["name"] == "agent"
     config, _ = mocks.call(MockCallArgs("azure-native:authorization:getClientConfig", {}, ""))
     assert set(config) == {"clientId", "objectId", "subscriptionId", "tenantId"}
+
+
+def test_the_sdk_fast_paths_record_exactly_what_the_sdk_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The offline preview replaces a few SDK internals for speed (offline_preview/program.py):
+    the gateway fixture (component outputs, applies, secrets, dependencies, aliases, invokes)
+    recorded with them and with the SDK's own code paths gives the same plan and findings."""
+    import importlib.metadata
+
+    import offline_preview.program as program
+
+    # The pinned SDK is the one the fast paths were verified against, so the first run uses them.
+    assert importlib.metadata.version("pulumi").startswith(program.SDK_FAST_PATHS_VERIFIED)
+    gateway = Path(__file__).resolve().parents[1] / "fixtures" / "gateway_program"
+    def preview(verified: str) -> PreviewResult:
+        monkeypatch.setattr(program, "SDK_FAST_PATHS_VERIFIED", verified)
+        return run(gateway, "standard", PACK)
+
+    # One call site for both: each registration records its source stack, the test's frame included.
+    fast, sdk = [preview(verified) for verified in (program.SDK_FAST_PATHS_VERIFIED, "no such SDK version")]
+    assert len(fast.resources) > 20
+    assert _order_free(fast.resources) == _order_free(sdk.resources)
+    assert fast.invokes == sdk.invokes
+    assert fast.findings == sdk.findings
+
+
+def _order_free(resources: list[RecordedResource]) -> list[RecordedResource]:
+    """Dependencies come from sets of resources (hashed by identity), so their order is arbitrary
+    in the SDK too: compare them as sorted lists."""
+    return [
+        dataclasses.replace(
+            r,
+            dependencies=sorted(r.dependencies),
+            property_dependencies={key: sorted(value) for key, value in r.property_dependencies.items()},
+        )
+        for r in resources
+    ]
