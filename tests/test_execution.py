@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 
 from aizone.components.integrity import IntegrityError, normalize_digest, parse_image, require_pinned_image, verify_artifact
+from aizone.components import grants
 from aizone.components.base import ArgsError
 from aizone.components.monitoring import AlertOptions
 from aizone.components.registry import ContainerRegistry, RegistryOptions, login_server_for
@@ -431,7 +433,7 @@ def test_only_the_owning_agent_can_execute_in_its_pool(stack: Stack) -> None:
 
 @pytest.mark.controls("EXEC-2", "ACC-5")
 def test_custom_pool_waits_for_its_acrpull_grant_and_the_registry_endpoint(stack: Stack) -> None:
-    pull = stack.by_name["sessions-pull-coder"]
+    pull = stack.by_name["registry-pull-agent-coder"]
     assert pull.inputs["scope"] == stack.outputs("registry-registry")["id"]
     assert pull.inputs["roleDefinitionId"].endswith(f"/roleDefinitions/{ACR_PULL_ID}")
     assert pull.inputs["principalId"] == stack.outputs("agent-coder-identity")["principalId"]
@@ -442,8 +444,25 @@ def test_custom_pool_waits_for_its_acrpull_grant_and_the_registry_endpoint(stack
     # waits for the assignment, is created only once the registry is reachable privately.
     assert stack.by_name["registry-pe-registry"].urn in pull.property_dependencies["scope"]
     pulls = [item for item in stack.of_type(ROLE_ASSIGNMENT) if item.inputs["roleDefinitionId"].endswith(ACR_PULL_ID)]
-    assert [item.name for item in pulls] == ["sessions-pull-coder"]
+    assert [item.name for item in pulls] == ["registry-pull-agent-coder"]
     assert pull.urn not in stack.by_name["sessions-pool-analyst"].dependencies
+
+
+@pytest.mark.controls("EXEC-2")
+def test_acrpull_made_by_the_registry_before_0_2_0_is_moved_not_recreated(stack: Stack) -> None:
+    """Before 0.2.0 ContainerRegistry.grant_pull made the assignment, as its child. Given the
+    registry's name and URN, CodeSessions keeps that assignment's logical name and GUID and aliases
+    its old URN, so an existing stack moves it (a second assignment of the same role, scope and
+    principal is refused by Azure: RoleAssignmentExists)."""
+    pull = stack.by_name["registry-pull-agent-coder"]
+    assert pull.parent == stack.by_name["sessions"].urn
+    registry_urn = stack.by_name["registry"].urn
+    old_urn = registry_urn + "$azure-native:authorization:RoleAssignment::registry-pull-agent-coder"
+    old_urn = old_urn.replace("::aizone:index:ContainerRegistry::registry$", "::aizone:index:ContainerRegistry$", 1)
+    assert old_urn in pull.options.aliases
+    # The GUID ContainerRegistry.grant_pull gives the same grant (name|role id|principal).
+    expected = uuid.uuid5(grants._NAMESPACE, f"registry-pull-agent-coder|{ACR_PULL_ID}|agent-coder")  # noqa: SLF001
+    assert pull.inputs["roleAssignmentName"] == str(expected)
 
 
 @pytest.mark.controls("ACC-1", "ACC-7", "RES-2", "RES-4", "EXEC-2")

@@ -145,6 +145,14 @@ class SessionRegistryArgs(TypedDict):
     """Resource id of the registry's private endpoint: the AcrPull assignments, and so the pools,
     wait for it, as the environment pulls over the private network. Default: none (an endpoint
     that already exists, e.g. in a hub)."""
+    name: NotRequired[str]
+    """Logical name of the `ContainerRegistry` component, on stacks created before 0.2.0 (where the
+    registry made the agents' AcrPull assignments): the assignments keep the names, and so the
+    GUIDs, they had then. Default: named after this component."""
+    component_urn: NotRequired[pulumi.Input[str]]
+    """URN of that `ContainerRegistry` component (with `name`): the assignments, formerly its
+    children, are moved instead of re-created, which Azure would refuse (RoleAssignmentExists).
+    Default: none (a new stack)."""
 
 
 class SessionAgentArgs(TypedDict):
@@ -315,6 +323,11 @@ def _registry_problems(registry: object) -> list[Problem]:
                 f"{login_server!r} is not the login server of registry {name!r} (registry_id): images must come from "
                 "the registry the agents may pull from (EXEC-2)",
             ))
+    previous = registry.get("name")
+    if previous is not None and (not isinstance(previous, str) or not previous):
+        problems.append(Problem("registry.name", f"the ContainerRegistry component's logical name, a non-empty string; got {previous!r}"))
+    if (previous is None) != (registry.get("component_urn") is None):
+        problems.append(Problem("registry.name", "name and component_urn go together (both name the registry component of a stack before 0.2.0)"))
     return problems
 
 
@@ -614,14 +627,16 @@ class CodeSessions(KeepsGrants, pulumi.ComponentResource):
         endpoint_id = registry.get("endpoint_id")
         if endpoint_id is not None:
             scope = pulumi.Output.all(registry["registry_id"], endpoint_id).apply(lambda ids: str(ids[0]))
+        previous_name, previous_parent = registry.get("name"), registry.get("component_urn")
         return self._keep(grant_role(
-            f"{self._logical_name}-pull-{agent_name}",
+            f"{previous_name}-pull-{principal.name}" if previous_name else f"{self._logical_name}-pull-{agent_name}",
             PULL_ROLE,
             scope_id=scope,
             scope_name=registry["login_server"].lower(),
             principal=principal,
             allowed_roles=PULL_ROLES,
             parent=self,
+            aliases=[pulumi.Alias(parent=previous_parent)] if previous_parent is not None else (),
         ))
 
     def alert_targets(self) -> list[SessionPoolTargetArgs]:

@@ -390,8 +390,10 @@ class LandingZone(pulumi.ComponentResource):
                 ],
             )
             if self.registry is not None:
+                # The agents' AcrPull assignments were the registry's children before 0.2.0 (name, component_urn).
                 args["registry"] = SessionRegistryArgs(
-                    login_server=self.registry.host, registry_id=self.registry.registry_id, endpoint_id=self.registry.endpoint.id
+                    login_server=self.registry.host, registry_id=self.registry.registry_id, endpoint_id=self.registry.endpoint.id,
+                    name=f"{name}-acr", component_urn=self.registry.urn,
                 )
             self.sessions = CodeSessions(f"{name}-sessions", args, opts=pulumi.ResourceOptions(parent=self))
 
