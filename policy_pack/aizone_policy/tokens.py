@@ -79,6 +79,9 @@ AZ_LOG_ANALYTICS_WORKSPACE: Final = "azure:operationalinsights/analyticsWorkspac
 AZ_COSMOS_ACCOUNT: Final = "azure:cosmosdb/account:Account"
 AZ_ML_WORKSPACE: Final = "azure:machinelearning/workspace:Workspace"
 AZ_APP_CONFIGURATION: Final = "azure:appconfiguration/configurationStore:ConfigurationStore"
+AZ_RAI_POLICY: Final = "azure:cognitive/accountRaiPolicy:AccountRaiPolicy"
+AZ_DIAGNOSTIC_SETTING: Final = "azure:monitoring/diagnosticSetting:DiagnosticSetting"
+AZ_PRIVATE_ENDPOINT: Final = "azure:privatelink/endpoint:Endpoint"
 
 # Storage service sub-resources: resource logs of a storage account live on these (the account
 # itself only offers metrics). Key: type token; value: the ARM child path segment.
@@ -155,6 +158,9 @@ _LABELS: Final[Mapping[str, str]] = {
     AZ_COSMOS_ACCOUNT: "Cosmos DB account",
     AZ_ML_WORKSPACE: "Machine Learning workspace",
     AZ_APP_CONFIGURATION: "App Configuration store",
+    AZ_RAI_POLICY: "RAI (content filter) policy",
+    AZ_DIAGNOSTIC_SETTING: "diagnostic setting",
+    AZ_PRIVATE_ENDPOINT: "private endpoint",
 }
 
 # Explicit API versions. azure-native v3 generates a local package per pinned API version

@@ -14,6 +14,22 @@ from aizone_policy import tokens as t
 OWNER_ID = "/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 RG_SCOPE = "/subscriptions/sub/resourceGroups/rg"
 IDENTITY = {"type": "SystemAssigned"}
+ACCOUNT_ID = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/ai"
+
+
+def classic_content_filters() -> list[dict[str, Any]]:
+    """A compliant classic content filter list (AccountRaiPolicyContentFilterArgs requires
+    blockEnabled, filterEnabled, name, severityThreshold and source on every entry); the shields
+    spelled in two of the ways the service accepts."""
+    filters: list[dict[str, Any]] = [
+        {"name": "Jailbreak", "source": "Prompt", "filterEnabled": True, "blockEnabled": True, "severityThreshold": "High"},
+        {"name": "Indirect Attack", "source": "Prompt", "filterEnabled": True, "blockEnabled": True, "severityThreshold": "High"},
+    ]
+    for name in ("Hate", "Sexual", "Violence", "Selfharm"):
+        for source, threshold in (("Prompt", "Medium"), ("Completion", "Low")):
+            filters.append({"name": name, "source": source, "filterEnabled": True, "blockEnabled": True, "severityThreshold": threshold})
+    return filters
+
 
 @dataclass(frozen=True)
 class Case:
@@ -46,8 +62,12 @@ CLASSIC_BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
         "skuName": "S0", "localAuthenticationEnabled": False, "publicNetworkAccess": "Disabled",
         "networkAcls": {"defaultAction": "Deny"}, "outboundNetworkAccessRestricted": True, "identity": IDENTITY,
     },
+    t.AZ_RAI_POLICY: {
+        "name": "aizone-shields", "cognitiveAccountId": ACCOUNT_ID, "basePolicyName": "Microsoft.DefaultV2",
+        "mode": "Blocking", "contentFilters": classic_content_filters(),
+    },
     t.AZ_COGNITIVE_DEPLOYMENT: {
-        "cognitiveAccountId": "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/ai",
+        "cognitiveAccountId": ACCOUNT_ID,
         "model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"},
         "sku": {"name": "GlobalStandard", "capacity": 10}, "raiPolicyName": "aizone-shields",
         "versionUpgradeOption": "NoAutoUpgrade",
@@ -78,6 +98,7 @@ CLASSIC_BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
 
 _A, _AI, _D = t.AZ_COGNITIVE_ACCOUNT, t.AZ_AI_SERVICES, t.AZ_COGNITIVE_DEPLOYMENT
 _S, _KV, _RA = t.AZ_STORAGE_ACCOUNT, t.AZ_KEY_VAULT, t.AZ_ROLE_ASSIGNMENT
+_RAI, _SHIELDS = t.AZ_RAI_POLICY, "azure-cognitive-accountraipolicy-prompt-shields"
 
 CLASSIC_VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(_A, "localAuthEnabled", True, "azure-cognitive-account-disable-local-auth", "allows key (local) authentication"),
@@ -92,6 +113,12 @@ CLASSIC_VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(_AI, "identity.type", "None", "azure-cognitive-aiservices-managed-identity", "has no managed identity"),
     Case(_D, "raiPolicyName", DELETE, "azure-cognitive-deployment-custom-rai-policy", "built-in content filter"),
     Case(_D, "raiPolicyName", "Microsoft.DefaultV2", "azure-cognitive-deployment-custom-rai-policy", "built-in content filter"),
+    Case(_RAI, "contentFilters.1", DELETE, _SHIELDS, "does not filter Indirect Attack on prompts: add {name: 'Indirect Attack', source: 'Prompt', filterEnabled: true, blockEnabled: true, severityThreshold: 'Medium'} to contentFilters"),
+    Case(_RAI, "contentFilters.0.blockEnabled", False, _SHIELDS, "filter for Jailbreak on prompts does not block (it only annotates): set blockEnabled = true"),
+    Case(_RAI, "contentFilters.0.filterEnabled", "true", _SHIELDS, 'filter for Jailbreak on prompts is not enabled (filterEnabled is "true" (a string), expected the boolean true): set filterEnabled = true'),
+    Case(_RAI, "contentFilters.4.severityThreshold", "High", _SHIELDS, "filter for Sexual on prompts filters only at severity 'High'"),
+    Case(_RAI, "mode", "Asynchronous_filter", _SHIELDS, "returns content before it is filtered or uses an unknown mode (mode is 'Asynchronous_filter'): set mode = 'Blocking'"),
+    Case(_RAI, "mode", " blocking", _SHIELDS, "(mode is \" blocking\" (a string that is not exactly 'Blocking'))"),
     Case(_D, "versionUpgradeOption", DELETE, "azure-cognitive-deployment-no-auto-upgrade", "NoAutoUpgrade"),
     Case(_D, "model.name", "gpt-4", "azure-cognitive-deployment-approved-model", "not on the approved list"),
     Case(_D, "model.version", DELETE, "azure-cognitive-deployment-approved-model", "not on the approved list"),
