@@ -342,7 +342,8 @@ def test_non_canonical_principal_type_fails_safe(
 ) -> None:
     from classic_cases import CLASSIC_BASELINES
 
-    baseline = {**(BASELINES | CLASSIC_BASELINES)[type_token], "principalType": "Group"}
+    baselines = {**BASELINES, **CLASSIC_BASELINES}
+    baseline = {**baselines[type_token], "principalType": "Group"}
     assert _messages(analyzer, type_token, baseline, policy) == []
     wanted = fix or "set principalType to one of " + ", ".join(repr(kind) for kind in allowed.split(", "))
     assert _messages(analyzer, type_token, {**baseline, "principalType": value}, policy) == [
