@@ -82,6 +82,8 @@ AZ_APP_CONFIGURATION: Final = "azure:appconfiguration/configurationStore:Configu
 AZ_RAI_POLICY: Final = "azure:cognitive/accountRaiPolicy:AccountRaiPolicy"
 AZ_DIAGNOSTIC_SETTING: Final = "azure:monitoring/diagnosticSetting:DiagnosticSetting"
 AZ_PRIVATE_ENDPOINT: Final = "azure:privatelink/endpoint:Endpoint"
+AZ_USER_ASSIGNED_IDENTITY: Final = "azure:authorization/userAssignedIdentity:UserAssignedIdentity"
+AZ_MSI_USER_ASSIGNED_IDENTITY: Final = "azure:msi/userAssignedIdentity:UserAssignedIdentity"
 
 # Storage service sub-resources: resource logs of a storage account live on these (the account
 # itself only offers metrics). Key: type token; value: the ARM child path segment.
@@ -161,6 +163,8 @@ _LABELS: Final[Mapping[str, str]] = {
     AZ_RAI_POLICY: "RAI (content filter) policy",
     AZ_DIAGNOSTIC_SETTING: "diagnostic setting",
     AZ_PRIVATE_ENDPOINT: "private endpoint",
+    AZ_USER_ASSIGNED_IDENTITY: "user-assigned identity",
+    AZ_MSI_USER_ASSIGNED_IDENTITY: "user-assigned identity",
 }
 
 # Explicit API versions. azure-native v3 generates a local package per pinned API version

@@ -15,6 +15,8 @@ OWNER_ID = "/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions
 RG_SCOPE = "/subscriptions/sub/resourceGroups/rg"
 IDENTITY = {"type": "SystemAssigned"}
 ACCOUNT_ID = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/ai"
+BOUNDARY = {"data-boundary": "internal", "aizone-application": "chat"}
+AGENT = {"aizone-inventory": "agent", "aizone-agent-owner": "owner@example.com", **BOUNDARY}
 
 
 def classic_content_filters() -> list[dict[str, Any]]:
@@ -77,15 +79,21 @@ CLASSIC_BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
         "defaultToOauthAuthentication": True, "publicNetworkAccessEnabled": False, "networkRules": {"defaultAction": "Deny"},
         "minTlsVersion": "TLS1_2", "httpsTrafficOnlyEnabled": True, "allowNestedItemsToBePublic": False,
         "crossTenantReplicationEnabled": False, "infrastructureEncryptionEnabled": True, "localUserEnabled": False,
+        "tags": BOUNDARY,
     },
     t.AZ_KEY_VAULT: {
         "skuName": "standard", "tenantId": "tenant", "purgeProtectionEnabled": True, "rbacAuthorizationEnabled": True,
         "publicNetworkAccessEnabled": False,
     },
-    t.AZ_COSMOS_ACCOUNT: {"offerType": "Standard", "localAuthenticationEnabled": False, "publicNetworkAccessEnabled": False},
+    t.AZ_COSMOS_ACCOUNT: {"offerType": "Standard", "localAuthenticationEnabled": False, "publicNetworkAccessEnabled": False, "tags": BOUNDARY},
+    t.AZ_USER_ASSIGNED_IDENTITY: {"resourceGroupName": "rg", "tags": AGENT},
+    t.AZ_MSI_USER_ASSIGNED_IDENTITY: {"resourceGroupName": "rg", "tags": AGENT},
     t.AZ_LOG_ANALYTICS_WORKSPACE: {"sku": "PerGB2018", "localAuthenticationEnabled": False},
     t.AZ_APP_CONFIGURATION: {"sku": "standard", "localAuthEnabled": False, "publicNetworkAccess": "Disabled"},
-    t.AZ_SEARCH_SERVICE: {"sku": "standard", "localAuthenticationEnabled": False, "publicNetworkAccessEnabled": False, "identity": IDENTITY},
+    t.AZ_SEARCH_SERVICE: {
+        "sku": "standard", "localAuthenticationEnabled": False, "publicNetworkAccessEnabled": False, "identity": IDENTITY,
+        "tags": BOUNDARY,
+    },
     t.AZ_ML_WORKSPACE: {"publicNetworkAccessEnabled": False, "identity": IDENTITY},
     t.AZ_ROLE_ASSIGNMENT: {"scope": RG_SCOPE, "roleDefinitionName": "Reader", "principalId": "p", "principalType": "Group"},
     t.AZ_CONTAINER_REGISTRY: {"sku": "Premium", "adminEnabled": False, "publicNetworkAccessEnabled": False},
@@ -161,6 +169,11 @@ CLASSIC_VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(t.AZ_APIM_SERVICE, "virtualNetworkType", "External", "azure-apimanagement-service-restrict-public-network-access", "Internal"),
     Case(t.AZ_APIM_SERVICE, "identity", DELETE, "azure-apimanagement-service-managed-identity", "no managed identity"),
     Case(t.AZ_CONTAINER_APP, "ingress.allowInsecureConnections", True, "azure-containerapp-app-https-ingress", "plain HTTP"),
+    Case(_S, "tags", DELETE, "azure-storage-account-boundary-tag", "declares no valid data boundary (tags.data-boundary is not set)"),
+    Case(t.AZ_SEARCH_SERVICE, "tags.data-boundary", "secret", "azure-search-service-boundary-tag", "set tags['data-boundary'] to one of internal, customer, public"),
+    Case(t.AZ_COSMOS_ACCOUNT, "tags.data-boundary", DELETE, "azure-cosmosdb-account-boundary-tag", "declares no valid data boundary"),
+    Case(t.AZ_USER_ASSIGNED_IDENTITY, "tags.data-boundary", DELETE, "azure-authorization-userassignedidentity-boundary-tag", "User-assigned identity 'res' declares no valid data boundary"),
+    Case(t.AZ_MSI_USER_ASSIGNED_IDENTITY, "tags.data-boundary", "everyone", "azure-msi-userassignedidentity-boundary-tag", "(tags.data-boundary is 'everyone')"),
 )
 
 # Stack policies on the pack's own coverage, proven in test_policy_scope.py
