@@ -209,8 +209,8 @@ CLASSIC_STACK_VIOLATIONS: tuple[ClassicStackCase, ...] = (
     ClassicStackCase("vault-without-endpoint", lambda s: without(s, "kv-pe"), _PE, "kv",
                      "[RES-4] Key Vault 'kv' has no private endpoint: add an azure:privatelink/endpoint:Endpoint with "
                      "privateServiceConnection = {privateConnectionResourceId: <its id>, subresourceNames: [one of 'vault']}"),
-    ClassicStackCase("wrong-subresource", lambda s: _props(s, "data-pe", "privateServiceConnection.subresourceNames", ["web"]), _PE, "data",
-                     "has private endpoints with group ids it does not offer ('data-pe' requests ['web'])"),
+    ClassicStackCase("wrong-subresource", lambda s: _props(s, "data-pe", "privateServiceConnection.subresourceNames", ["vault"]), _PE, "data",
+                     "has private endpoints with group ids it does not offer ('data-pe' requests ['vault'])"),
     ClassicStackCase("apim-external", lambda s: _props(s, "apim", "virtualNetworkType", "External"), _PE, "apim",
                      "API Management service 'apim' has no private endpoint"),
     ClassicStackCase("endpoint-without-zone-group", lambda s: _props(s, "acr-pe", "privateDnsZoneGroup", None), _DNS, "acr-pe",
