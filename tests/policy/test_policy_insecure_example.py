@@ -1,7 +1,7 @@
 """End to end: the hand-written insecure stack (examples/insecure, raw azure-native resources and one
 Entra ID Conditional Access policy, no components) previewed offline against the real pack, the way
-a platform team's pull-request check runs it. Each deliberate problem must come back with its control id, on the resource that has it,
-at the policy's default level."""
+a platform team's pull-request check runs it. Each deliberate problem must come back with its
+control id, on the resource that has it, at the policy's default level."""
 
 from __future__ import annotations
 
