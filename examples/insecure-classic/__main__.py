@@ -29,6 +29,7 @@ Evasive variants: inputs crafted to look compliant, each of which the pack must 
   no private DNS zone group.
 * Role assignment: principalType "serviceprincipal" (not exactly ServicePrincipal).
 * App Configuration: local auth "disabled" with the string "false" instead of the boolean.
+* Storage: a local user (SFTP password), a credential outside Entra ID.
 """
 
 import pulumi
@@ -215,6 +216,13 @@ azure.appconfiguration.ConfigurationStore(
     sku="standard",
     local_auth_enabled="false",  # pyright: ignore[reportArgumentType] - deliberately the string, not the boolean
     public_network_access="Disabled",
+)
+
+azure.storage.LocalUser(
+    "sftp-partner",
+    name="partner",
+    storage_account_id=data.id,
+    ssh_password_enabled=True,
 )
 
 pulumi.export("vault", vault.name)

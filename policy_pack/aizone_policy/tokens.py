@@ -82,6 +82,7 @@ AZ_APP_CONFIGURATION: Final = "azure:appconfiguration/configurationStore:Configu
 AZ_RAI_POLICY: Final = "azure:cognitive/accountRaiPolicy:AccountRaiPolicy"
 AZ_DIAGNOSTIC_SETTING: Final = "azure:monitoring/diagnosticSetting:DiagnosticSetting"
 AZ_PRIVATE_ENDPOINT: Final = "azure:privatelink/endpoint:Endpoint"
+AZ_STORAGE_LOCAL_USER: Final = "azure:storage/localUser:LocalUser"
 AZ_USER_ASSIGNED_IDENTITY: Final = "azure:authorization/userAssignedIdentity:UserAssignedIdentity"
 AZ_MSI_USER_ASSIGNED_IDENTITY: Final = "azure:msi/userAssignedIdentity:UserAssignedIdentity"
 
@@ -164,6 +165,7 @@ _LABELS: Final[Mapping[str, str]] = {
     AZ_DIAGNOSTIC_SETTING: "diagnostic setting",
     AZ_PRIVATE_ENDPOINT: "private endpoint",
     AZ_USER_ASSIGNED_IDENTITY: "user-assigned identity",
+    AZ_STORAGE_LOCAL_USER: "storage local user",
     AZ_MSI_USER_ASSIGNED_IDENTITY: "user-assigned identity",
 }
 

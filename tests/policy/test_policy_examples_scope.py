@@ -72,6 +72,7 @@ CLASSIC_EVASIVE: tuple[tuple[str, str, str, str], ...] = (
      "(principalType is \"serviceprincipal\" (a string that is not exactly 'ServicePrincipal'))"),
     ("ACC-1", "azure-appconfiguration-configurationstore-disable-local-auth", "settings",
      "(localAuthEnabled is \"false\" (a string), expected the boolean false)"),
+    ("ACC-1", "azure-storage-localuser-no-local-users", "sftp-partner", "signs in with an SSH key, password or shared key"),
 )
 
 
