@@ -255,6 +255,19 @@ def test_classic_deployment_on_builtin_policy_is_the_resource_policys_finding(an
 
 
 @controls_mark(_RAI)
+def test_classic_deployment_on_another_microsoft_policy(analyzer: PackAnalyzer) -> None:
+    """A Microsoft.* name the resource policy does not know is still a built-in, reported here."""
+    stack = _props(_unlinked_policy_name(classic_stack(preview=False)), "chat", "raiPolicyName", "Microsoft.Nothing")
+    caught = diagnostics_of(analyzer.analyze_stack(stack), _RAI, "mandatory")
+    assert [entry.message.split("\n", 1)[1] for entry in caught] == [
+        "[MOD-2a] Model deployment 'chat' uses the built-in content filter policy 'Microsoft.Nothing', which filters "
+        "harmful content at Medium and (DefaultV2) blocks jailbreak attempts but does not block Indirect Attack "
+        "(document prompt injection): create an azure:cognitive/accountRaiPolicy that blocks Jailbreak and Indirect "
+        "Attack and set raiPolicyName to its name."
+    ]
+
+
+@controls_mark(_RAI)
 def test_trusted_classic_policy_name(make_analyzer: Callable[[Mapping[str, Any]], PackAnalyzer]) -> None:
     stack = _unlinked_policy_name(classic_stack(preview=False))
     assert make_analyzer({_RAI: {"trustedRaiPolicyNames": ["elsewhere"]}}).analyze_stack(stack) == []

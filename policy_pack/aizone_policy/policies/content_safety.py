@@ -7,20 +7,23 @@ below the configured maximum (Low < Medium < High; "Low" filters the most). Filt
 strings: "Indirect Attack", "indirect_attack" and "IndirectAttack" all match.
 
 Stack policy: every `cognitiveservices:Deployment` names, in properties.raiPolicyName, a RaiPolicy
-of the stack that meets the rule above.
+of the stack that meets the rule above. Built-in policies fail: Microsoft.Default and
+Microsoft.DefaultV2 filter the harm categories at Medium and (DefaultV2) block jailbreak, but
+neither blocks indirect (document) prompt injection (learn.microsoft.com, "Default Guardrail
+policies for Azure OpenAI"). An omitted raiPolicyName means the built-in default.
 
 The classic provider (pulumi-azure 6.x) gets the same two policies over the same judging logic
 (`RaiShape` says where each provider keeps the filters): `azure:cognitive/accountRaiPolicy`
+(azurerm_cognitive_account_rai_policy,
+https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/cognitive_account_rai_policy)
 keeps them in `contentFilters[]` with `filterEnabled`, `blockEnabled`, `severityThreshold` and
 `source`, and its `mode` takes the same values (`Default`, `Deferred`, `Blocking`,
 `Asynchronous_filter`; the SDK's AccountRaiPolicyArgs and AccountRaiPolicyContentFilterArgs
 docstrings); an `azure:cognitive/deployment` names its policy in `raiPolicyName` and its account in
 `cognitiveAccountId`. A classic deployment on a built-in policy is the classic resource policy's
-finding (classic_ai.py), so the classic stack policy judges only custom names. Deployments of
-either provider may use a RAI policy of either provider. Built-in policies fail: Microsoft.Default and
-Microsoft.DefaultV2 filter the harm categories at Medium and (DefaultV2) block jailbreak, but
-neither blocks indirect (document) prompt injection (learn.microsoft.com, "Default Guardrail
-policies for Azure OpenAI"). An omitted raiPolicyName means the built-in default.
+finding (classic_ai.py), so the classic stack policy judges only the other names (any other
+`Microsoft.*` name is a built-in it reports itself). Deployments of
+either provider may use a RAI policy of either provider.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from .. import defaults, tokens
 from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex, StackResource
+from .classic_ai import BUILTIN_RAI_POLICIES
 from ..values import UNKNOWN, as_dict, describe_against, eq_ci, get, items, noncanonical_bool, normalize_name, str_or_none
 
 SEVERITY_LEVELS: tuple[str, ...] = ("Low", "Medium", "High")
@@ -339,16 +343,16 @@ def _candidates(
     return list(found.values())
 
 
-def _builtin_violation(deployment: StackResource, name: str | None) -> Finding:
+def _builtin_violation(deployment: StackResource, name: str | None, shape: _DeploymentShape) -> Finding:
     """Violation for a deployment on a built-in (or the default) content filter policy."""
     uses = f"uses the built-in content filter policy '{name}'" if name else (
-        "sets no properties.raiPolicyName, so it uses the built-in default content filter policy"
+        f"sets no {shape.name_path}, so it uses the built-in default content filter policy"
     )
     return violation(
         f"{deployment.subject} {uses}, which filters harmful content at Medium and (DefaultV2) "
         "blocks jailbreak attempts but does not block Indirect Attack (document prompt "
-        "injection): create a cognitiveservices:RaiPolicy that blocks Jailbreak and Indirect "
-        "Attack and set properties.raiPolicyName to its name.",
+        f"injection): create {'an' if shape.rai_kind[:1] in 'aeiou' else 'a'} {shape.rai_kind} that blocks Jailbreak and Indirect "
+        f"Attack and set {shape.name_path} to its name.",
         urn=deployment.urn,
         name=deployment.name,
     )
@@ -405,8 +409,9 @@ def _deployment_findings(
     raw_name = deployment.get(shape.name_path)
     name = str_or_none(raw_name)
     if raw_name is not UNKNOWN and (name is None or name.strip().lower().startswith(BUILTIN_PREFIX)):
-        if shape is _NATIVE_DEPLOYMENT:
-            yield _builtin_violation(deployment, name)
+        reported = name is None or name.strip().lower() in BUILTIN_RAI_POLICIES
+        if shape is _NATIVE_DEPLOYMENT or not reported:
+            yield _builtin_violation(deployment, name, shape)
         return
     if name is not None and name.lower() in trusted:
         return
