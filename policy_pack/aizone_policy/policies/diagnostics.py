@@ -145,7 +145,9 @@ POLICIES: tuple[StackPolicySpec, ...] = (
             "For each AI, data, gateway, vault and execution resource add a monitor:"
             "DiagnosticSetting whose resourceUri is the resource id (storage: its blobServices/"
             "default, fileServices/default, ... sub-resources), whose workspaceId is the central "
-            "workspace and whose logs enable categoryGroup allLogs (or audit)."
+            "workspace and whose logs enable categoryGroup allLogs (or audit); on the classic "
+            "provider an azure:monitoring/diagnosticSetting:DiagnosticSetting with targetResourceId, "
+            "logAnalyticsWorkspaceId and enabledLogs."
         ),
         fields=(
             Field(tokens.DIAGNOSTIC_SETTING, "resourceUri"),

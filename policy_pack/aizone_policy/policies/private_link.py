@@ -351,7 +351,9 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
             "Create a network:PrivateEndpoint in the workload subnet for every AI, data, vault, "
             "registry and gateway resource, with privateLinkServiceConnections targeting the "
             "resource and a group id it offers (account, searchService, blob/file/queue/table/dfs, "
-            "vault, amlworkspace, registry, Gateway, Sql, account/portal, managedEnvironments)."
+            "vault, amlworkspace, registry, Gateway, Sql, account/portal, managedEnvironments); on "
+            "the classic provider an azure:privatelink/endpoint:Endpoint with privateServiceConnection "
+            "(privateConnectionResourceId, subresourceNames) and a privateDnsZoneGroup."
         ),
         fields=(
             *_CONNECTION_FIELDS,
@@ -368,7 +370,8 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         severity="high",
         remediation=(
             "Add a network:PrivateDnsZoneGroup to every private endpoint with privateDnsZoneConfigs "
-            "pointing at the privatelink zone(s) of its group id, or declare that the platform's "
+            "pointing at the privatelink zone(s) of its group id (classic endpoints: "
+            "privateDnsZoneGroup.privateDnsZoneIds), or declare that the platform's "
             "Azure Policy creates them (dnsZoneGroupsManagedByPlatform)."
         ),
         fields=(
