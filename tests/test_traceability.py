@@ -163,7 +163,8 @@ def test_type_includes_stack_policies_scoped_by_a_pack_table(capsys: pytest.Capt
     for name in traceability.STACK_SCOPES:
         spec = next(spec for spec in ALL_SPECS if spec.name == name)
         assert isinstance(spec, StackPolicySpec)
-        assert tokens.COGNITIVE_ACCOUNT in scoped(name) and all(token.startswith("azure-native:") for token in scoped(name)), name
+        # azure-native and, for RES-2 / RES-4, the classic provider's counterparts (azure:...).
+        assert tokens.COGNITIVE_ACCOUNT in scoped(name) and all(token.startswith(("azure-native:", "azure:")) for token in scoped(name)), name
     assert traceability.main(["--type", tokens.COGNITIVE_ACCOUNT]) == 0
     stack = capsys.readouterr().out.split("  stack policies", 1)[1]
     assert "azurenative-monitor-diagnosticsetting-central-logging  [RES-2] stack, mandatory" in stack

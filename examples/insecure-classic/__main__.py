@@ -16,6 +16,20 @@ pack must flag each one with its control id:
 * API Management: TLS 1.0 on the frontend, public, no identity.
 * Container app: plain HTTP accepted on the ingress.
 * Log Analytics workspace: shared-key authentication on.
+* No private endpoints, no diagnostic settings and no data-boundary tags on the AI, data, gateway
+  and vault resources.
+
+Evasive variants: inputs crafted to look compliant, each of which the pack must still see through:
+
+* Cognitive account: an outbound allow-list with a wildcard FQDN.
+* RAI policy: mode Deferred (content is returned before it is filtered) and a renamed,
+  non-blocking Jailbreak duplicate next to the compliant entry; a second deployment uses it.
+* Diagnostic setting on the account with metrics only (no log category).
+* Private endpoint on the storage account requesting a subresource storage does not offer, and
+  no private DNS zone group.
+* Role assignment: principalType "serviceprincipal" (not exactly ServicePrincipal).
+* App Configuration: local auth "disabled" with the string "false" instead of the boolean.
+* Storage: a local user (SFTP password), a credential outside Entra ID.
 """
 
 import pulumi
@@ -33,6 +47,7 @@ account = azure.cognitive.Account(
     location=group.location,
     kind="OpenAI",
     sku_name="S0",
+    fqdns=["*.openai.azure.com"],
 )
 
 azure.cognitive.Deployment(
@@ -42,7 +57,7 @@ azure.cognitive.Deployment(
     sku=azure.cognitive.DeploymentSkuArgs(name="Standard", capacity=10),
 )
 
-azure.storage.Account(
+data = azure.storage.Account(
     "data",
     name=f"st{prefix}",
     resource_group_name=group.name,
@@ -128,6 +143,86 @@ azure.containerapp.App(
     template=azure.containerapp.AppTemplateArgs(
         containers=[azure.containerapp.AppTemplateContainerArgs(name="web", image="nginx:1.27", cpu=0.5, memory="1Gi")]
     ),
+)
+
+# --- Evasive variants --------------------------------------------------------------------------
+
+
+def content_filter(name: str, source: str, block: bool = True, threshold: str = "Medium") -> azure.cognitive.AccountRaiPolicyContentFilterArgs:
+    """One content filter entry (every field is required by the provider)."""
+    return azure.cognitive.AccountRaiPolicyContentFilterArgs(
+        name=name, source=source, filter_enabled=True, block_enabled=block, severity_threshold=threshold
+    )
+
+
+streaming = azure.cognitive.AccountRaiPolicy(
+    "streaming-filter",
+    name="streaming-filter",
+    cognitive_account_id=account.id,
+    base_policy_name="Microsoft.DefaultV2",
+    mode="Deferred",
+    content_filters=[
+        content_filter("Jailbreak", "Prompt"),
+        content_filter("jail_break", "Prompt", block=False),
+        content_filter("Indirect Attack", "Prompt"),
+        *(content_filter(harm, source) for harm in ("Hate", "Sexual", "Violence", "Selfharm") for source in ("Prompt", "Completion")),
+    ],
+)
+
+azure.cognitive.Deployment(
+    "chat-filtered",
+    cognitive_account_id=account.id,
+    model=azure.cognitive.DeploymentModelArgs(format="OpenAI", name="gpt-4o", version="2024-11-20"),
+    sku=azure.cognitive.DeploymentSkuArgs(name="GlobalStandard", capacity=10),
+    rai_policy_name=streaming.name,
+    version_upgrade_option="NoAutoUpgrade",
+)
+
+azure.monitoring.DiagnosticSetting(
+    "openai-metrics",
+    name="metrics-only",
+    target_resource_id=account.id,
+    log_analytics_workspace_id=workspace.id,
+    enabled_metrics=[azure.monitoring.DiagnosticSettingEnabledMetricArgs(category="AllMetrics")],
+)
+
+azure.privatelink.Endpoint(
+    "data-pe",
+    name=f"pe-st{prefix}",
+    resource_group_name=group.name,
+    location=group.location,
+    subnet_id="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/spoke/subnets/pe",
+    private_service_connection=azure.privatelink.EndpointPrivateServiceConnectionArgs(
+        name="data",
+        private_connection_resource_id=data.id,
+        subresource_names=["vault"],
+        is_manual_connection=False,
+    ),
+)
+
+azure.authorization.Assignment(
+    "reader-sp",
+    scope=group.id,
+    role_definition_name="Reader",
+    principal_id="22222222-2222-2222-2222-222222222222",
+    principal_type="serviceprincipal",
+)
+
+azure.appconfiguration.ConfigurationStore(
+    "settings",
+    name=f"appcs-{prefix}",
+    resource_group_name=group.name,
+    location=group.location,
+    sku="standard",
+    local_auth_enabled="false",  # pyright: ignore[reportArgumentType] - deliberately the string, not the boolean
+    public_network_access="Disabled",
+)
+
+azure.storage.LocalUser(
+    "sftp-partner",
+    name="partner",
+    storage_account_id=data.id,
+    ssh_password_enabled=True,
 )
 
 pulumi.export("vault", vault.name)

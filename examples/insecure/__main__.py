@@ -1,4 +1,5 @@
-"""A deliberately insecure AI workload, written with raw azure-native resources only.
+"""A deliberately insecure AI workload, written with raw azure-native resources only (plus one Entra ID
+Conditional Access policy, pulumi-azuread).
 
 Every problem below is intentional; the policy pack must flag each one with its control id:
 
@@ -18,10 +19,38 @@ Every problem below is intentional; the policy pack must flag each one with its 
 * Key Vault: access policies instead of RBAC, no purge protection.
 * Session pool: network egress enabled, no cooldown, no cap on concurrent sessions, an image from
   Docker Hub referenced by tag.
+
+Evasive variants: inputs crafted to look compliant, each of which the pack must still see through
+(tests/policy/test_policy_evasion.py has the unit cases):
+
+* API policy: a C# character literal holding a quote ahead of an `api-key` header (a naive scanner
+  takes the rest of the document for an expression), and token validation only inside <choose>.
+* Backend: the key sent in an `Ocp-Apim-Subscription-Key` header.
+* Role assignments: User Access Administrator at a resource group spelled without the leading
+  slash and with a trailing one; a principalType with a stray blank (" User").
+* PIM: an eligibility that lasts two years.
+* RAI policy: mode Asynchronous_filter (content is returned before it is filtered) and a renamed,
+  non-blocking Jailbreak duplicate next to the compliant entry.
+* ML workspace: an approved-outbound managed network whose FQDN rule allows "*".
+* Storage: a local user (SFTP password) although the account denies shared keys elsewhere.
+* Conditional Access: a blank break-glass exclusion.
+* AI Search: local auth "disabled" with the string "true" instead of the boolean.
 """
 
 import pulumi
-from pulumi_azure_native import apimanagement, app, authorization, cognitiveservices, keyvault, managedidentity, resources, storage
+import pulumi_azuread as azuread
+from pulumi_azure_native import (
+    apimanagement,
+    app,
+    authorization,
+    cognitiveservices,
+    keyvault,
+    machinelearningservices,
+    managedidentity,
+    resources,
+    search,
+    storage,
+)
 
 config = pulumi.Config()
 prefix = config.require("prefix")
@@ -161,6 +190,147 @@ authorization.RoleAssignment(
     principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
     role_definition_id=SESSION_EXECUTOR,
     scope=group.id,
+)
+
+# --- Evasive variants --------------------------------------------------------------------------
+
+# A char literal holding a quote ('"') ends nowhere for a scanner that only knows strings; the
+# api-key header after it is a key all the same. validate-azure-ad-token only inside <choose> does
+# not protect the unconditional path.
+EVASIVE_POLICY = """<policies>
+    <inbound>
+        <base />
+        <choose><when condition="@(context.Request.Headers.ContainsKey(&quot;x-debug&quot;))">
+            <validate-azure-ad-token tenant-id="00000000-0000-0000-0000-000000000000">
+                <audiences><audience>api://gateway</audience></audiences>
+            </validate-azure-ad-token>
+        </when></choose>
+        <set-variable name="probe" value="@(context.Request.Headers.GetValueOrDefault("x", "").IndexOf('"') > 0)" />
+        <set-header name="api-key" exists-action="override"><value>sk-live-0123</value></set-header>
+        <set-backend-service backend-id="models" />
+    </inbound>
+    <backend><forward-request /></backend>
+    <outbound><base /></outbound>
+    <on-error><base /></on-error>
+</policies>"""
+api = apimanagement.Api(
+    "inference",
+    resource_group_name=group.name,
+    service_name=gateway.name,
+    api_id="inference",
+    display_name="Inference",
+    path="openai",
+    protocols=[apimanagement.Protocol.HTTPS],
+    subscription_required=False,
+)
+apimanagement.ApiPolicy(
+    "inference-policy",
+    resource_group_name=group.name,
+    service_name=gateway.name,
+    api_id=api.name,
+    policy_id="policy",
+    format=apimanagement.PolicyContentFormat.RAWXML,
+    value=EVASIVE_POLICY,
+)
+apimanagement.Backend(
+    "models",
+    resource_group_name=group.name,
+    service_name=gateway.name,
+    backend_id="models",
+    protocol=apimanagement.BackendProtocol.HTTP,
+    url=account.properties.apply(lambda p: f"{p.endpoint}openai"),
+    credentials=apimanagement.BackendCredentialsContractArgs(header={"Ocp-Apim-Subscription-Key": ["sk-live-0123"]}),
+)
+
+# "subscriptions/<id>/resourceGroups/<rg>/" is the resource group all the same.
+UAA = role("18d7d88d-d35e-4fb5-a5c3-7773c20a72d9")
+authorization.RoleAssignment(
+    "ops-access-admin",
+    principal_id="88888888-8888-8888-8888-888888888888",
+    principal_type=authorization.PrincipalType.GROUP,
+    role_definition_id=UAA,
+    scope=group.name.apply(lambda name: f"subscriptions/{client.subscription_id}/resourceGroups/{name}/"),
+)
+authorization.RoleAssignment(
+    "analyst-reads-account",
+    principal_id="99999999-9999-9999-9999-999999999999",
+    principal_type=" User",
+    role_definition_id=role("a97b65f3-24c7-4388-baec-2e87135dc908"),  # Cognitive Services User
+    scope=account.id,
+)
+authorization.PimRoleEligibilitySchedule(
+    "ops-eligible",
+    principal_id="88888888-8888-8888-8888-888888888888",
+    role_definition_id=role("25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68"),  # Cognitive Services Contributor
+    scope=account.id,
+    schedule_info=authorization.RoleEligibilityScheduleRequestPropertiesScheduleInfoArgs(
+        expiration=authorization.RoleEligibilityScheduleRequestPropertiesExpirationArgs(type="AfterDuration", duration="P2Y"),
+    ),
+)
+
+
+def content_filter(name: str, source: str, blocking: bool = True, threshold: str | None = "Medium") -> cognitiveservices.RaiPolicyContentFilterArgs:
+    """One content filter entry."""
+    return cognitiveservices.RaiPolicyContentFilterArgs(
+        name=name, source=source, enabled=True, blocking=blocking, severity_threshold=threshold
+    )
+
+
+cognitiveservices.RaiPolicy(
+    "streaming-filter",
+    account_name=account.name,
+    resource_group_name=group.name,
+    rai_policy_name="streaming-filter",
+    properties=cognitiveservices.RaiPolicyPropertiesArgs(
+        mode="Asynchronous_filter",
+        content_filters=[
+            content_filter("Jailbreak", "Prompt", threshold=None),
+            content_filter("jail break", "Prompt", blocking=False, threshold=None),
+            content_filter("Indirect Attack", "Prompt", threshold=None),
+            *(content_filter(harm, source) for harm in ("Hate", "Sexual", "Violence", "Selfharm") for source in ("Prompt", "Completion")),
+        ],
+    ),
+)
+
+machinelearningservices.Workspace(
+    "ml",
+    resource_group_name=group.name,
+    identity=machinelearningservices.ManagedServiceIdentityArgs(type=machinelearningservices.ManagedServiceIdentityType.SYSTEM_ASSIGNED),
+    public_network_access=machinelearningservices.PublicNetworkAccessType.DISABLED,
+    managed_network=machinelearningservices.ManagedNetworkSettingsArgs(
+        isolation_mode=machinelearningservices.IsolationMode.ALLOW_ONLY_APPROVED_OUTBOUND,
+        outbound_rules={"anything": machinelearningservices.FqdnOutboundRuleArgs(type="FQDN", destination="*", category="UserDefined")},
+    ),
+)
+
+storage.LocalUser(
+    "sftp-partner",
+    account_name=data.name,
+    resource_group_name=group.name,
+    username="partner",
+    has_ssh_password=True,
+)
+
+azuread.ConditionalAccessPolicy(
+    "ai-mfa",
+    display_name="AI: require MFA",
+    state="enabled",
+    conditions=azuread.ConditionalAccessPolicyConditionsArgs(
+        client_app_types=["all"],
+        applications=azuread.ConditionalAccessPolicyConditionsApplicationsArgs(included_applications=["All"]),
+        users=azuread.ConditionalAccessPolicyConditionsUsersArgs(included_users=["All"], excluded_users=[" "]),
+    ),
+    grant_controls=azuread.ConditionalAccessPolicyGrantControlsArgs(operator="OR", built_in_controls=["mfa"]),
+)
+
+search.Service(
+    "search",
+    resource_group_name=group.name,
+    sku=search.SkuArgs(name=search.SkuName.STANDARD),
+    disable_local_auth="true",  # pyright: ignore[reportArgumentType] - deliberately the string, not the boolean
+    public_network_access=search.PublicNetworkAccess.DISABLED,
+    identity=search.IdentityArgs(type=search.IdentityType.SYSTEM_ASSIGNED),
+    tags={"data-boundary": "internal", "aizone-application": "hr"},
 )
 
 pulumi.export("endpoint", account.properties.apply(lambda p: p.endpoint))

@@ -79,6 +79,12 @@ AZ_LOG_ANALYTICS_WORKSPACE: Final = "azure:operationalinsights/analyticsWorkspac
 AZ_COSMOS_ACCOUNT: Final = "azure:cosmosdb/account:Account"
 AZ_ML_WORKSPACE: Final = "azure:machinelearning/workspace:Workspace"
 AZ_APP_CONFIGURATION: Final = "azure:appconfiguration/configurationStore:ConfigurationStore"
+AZ_RAI_POLICY: Final = "azure:cognitive/accountRaiPolicy:AccountRaiPolicy"
+AZ_DIAGNOSTIC_SETTING: Final = "azure:monitoring/diagnosticSetting:DiagnosticSetting"
+AZ_PRIVATE_ENDPOINT: Final = "azure:privatelink/endpoint:Endpoint"
+AZ_STORAGE_LOCAL_USER: Final = "azure:storage/localUser:LocalUser"
+AZ_USER_ASSIGNED_IDENTITY: Final = "azure:authorization/userAssignedIdentity:UserAssignedIdentity"
+AZ_MSI_USER_ASSIGNED_IDENTITY: Final = "azure:msi/userAssignedIdentity:UserAssignedIdentity"
 
 # Storage service sub-resources: resource logs of a storage account live on these (the account
 # itself only offers metrics). Key: type token; value: the ARM child path segment.
@@ -155,6 +161,12 @@ _LABELS: Final[Mapping[str, str]] = {
     AZ_COSMOS_ACCOUNT: "Cosmos DB account",
     AZ_ML_WORKSPACE: "Machine Learning workspace",
     AZ_APP_CONFIGURATION: "App Configuration store",
+    AZ_RAI_POLICY: "RAI (content filter) policy",
+    AZ_DIAGNOSTIC_SETTING: "diagnostic setting",
+    AZ_PRIVATE_ENDPOINT: "private endpoint",
+    AZ_USER_ASSIGNED_IDENTITY: "user-assigned identity",
+    AZ_STORAGE_LOCAL_USER: "storage local user",
+    AZ_MSI_USER_ASSIGNED_IDENTITY: "user-assigned identity",
 }
 
 # Explicit API versions. azure-native v3 generates a local package per pinned API version

@@ -14,6 +14,24 @@ from aizone_policy import tokens as t
 OWNER_ID = "/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 RG_SCOPE = "/subscriptions/sub/resourceGroups/rg"
 IDENTITY = {"type": "SystemAssigned"}
+ACCOUNT_ID = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/ai"
+BOUNDARY = {"data-boundary": "internal", "aizone-application": "chat"}
+AGENT = {"aizone-inventory": "agent", "aizone-agent-owner": "owner@example.com", **BOUNDARY}
+
+
+def classic_content_filters() -> list[dict[str, Any]]:
+    """A compliant classic content filter list (AccountRaiPolicyContentFilterArgs requires
+    blockEnabled, filterEnabled, name, severityThreshold and source on every entry); the shields
+    spelled in two of the ways the service accepts."""
+    filters: list[dict[str, Any]] = [
+        {"name": "Jailbreak", "source": "Prompt", "filterEnabled": True, "blockEnabled": True, "severityThreshold": "High"},
+        {"name": "Indirect Attack", "source": "Prompt", "filterEnabled": True, "blockEnabled": True, "severityThreshold": "High"},
+    ]
+    for name in ("Hate", "Sexual", "Violence", "Selfharm"):
+        for source, threshold in (("Prompt", "Medium"), ("Completion", "Low")):
+            filters.append({"name": name, "source": source, "filterEnabled": True, "blockEnabled": True, "severityThreshold": threshold})
+    return filters
+
 
 @dataclass(frozen=True)
 class Case:
@@ -46,8 +64,12 @@ CLASSIC_BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
         "skuName": "S0", "localAuthenticationEnabled": False, "publicNetworkAccess": "Disabled",
         "networkAcls": {"defaultAction": "Deny"}, "outboundNetworkAccessRestricted": True, "identity": IDENTITY,
     },
+    t.AZ_RAI_POLICY: {
+        "name": "aizone-shields", "cognitiveAccountId": ACCOUNT_ID, "basePolicyName": "Microsoft.DefaultV2",
+        "mode": "Blocking", "contentFilters": classic_content_filters(),
+    },
     t.AZ_COGNITIVE_DEPLOYMENT: {
-        "cognitiveAccountId": "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/ai",
+        "cognitiveAccountId": ACCOUNT_ID,
         "model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"},
         "sku": {"name": "GlobalStandard", "capacity": 10}, "raiPolicyName": "aizone-shields",
         "versionUpgradeOption": "NoAutoUpgrade",
@@ -57,15 +79,21 @@ CLASSIC_BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
         "defaultToOauthAuthentication": True, "publicNetworkAccessEnabled": False, "networkRules": {"defaultAction": "Deny"},
         "minTlsVersion": "TLS1_2", "httpsTrafficOnlyEnabled": True, "allowNestedItemsToBePublic": False,
         "crossTenantReplicationEnabled": False, "infrastructureEncryptionEnabled": True, "localUserEnabled": False,
+        "tags": BOUNDARY,
     },
     t.AZ_KEY_VAULT: {
         "skuName": "standard", "tenantId": "tenant", "purgeProtectionEnabled": True, "rbacAuthorizationEnabled": True,
         "publicNetworkAccessEnabled": False,
     },
-    t.AZ_COSMOS_ACCOUNT: {"offerType": "Standard", "localAuthenticationEnabled": False, "publicNetworkAccessEnabled": False},
+    t.AZ_COSMOS_ACCOUNT: {"offerType": "Standard", "localAuthenticationEnabled": False, "publicNetworkAccessEnabled": False, "tags": BOUNDARY},
+    t.AZ_USER_ASSIGNED_IDENTITY: {"resourceGroupName": "rg", "tags": AGENT},
+    t.AZ_MSI_USER_ASSIGNED_IDENTITY: {"resourceGroupName": "rg", "tags": AGENT},
     t.AZ_LOG_ANALYTICS_WORKSPACE: {"sku": "PerGB2018", "localAuthenticationEnabled": False},
     t.AZ_APP_CONFIGURATION: {"sku": "standard", "localAuthEnabled": False, "publicNetworkAccess": "Disabled"},
-    t.AZ_SEARCH_SERVICE: {"sku": "standard", "localAuthenticationEnabled": False, "publicNetworkAccessEnabled": False, "identity": IDENTITY},
+    t.AZ_SEARCH_SERVICE: {
+        "sku": "standard", "localAuthenticationEnabled": False, "publicNetworkAccessEnabled": False, "identity": IDENTITY,
+        "tags": BOUNDARY,
+    },
     t.AZ_ML_WORKSPACE: {"publicNetworkAccessEnabled": False, "identity": IDENTITY},
     t.AZ_ROLE_ASSIGNMENT: {"scope": RG_SCOPE, "roleDefinitionName": "Reader", "principalId": "p", "principalType": "Group"},
     t.AZ_CONTAINER_REGISTRY: {"sku": "Premium", "adminEnabled": False, "publicNetworkAccessEnabled": False},
@@ -78,6 +106,7 @@ CLASSIC_BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
 
 _A, _AI, _D = t.AZ_COGNITIVE_ACCOUNT, t.AZ_AI_SERVICES, t.AZ_COGNITIVE_DEPLOYMENT
 _S, _KV, _RA = t.AZ_STORAGE_ACCOUNT, t.AZ_KEY_VAULT, t.AZ_ROLE_ASSIGNMENT
+_RAI, _SHIELDS = t.AZ_RAI_POLICY, "azure-cognitive-accountraipolicy-prompt-shields"
 
 CLASSIC_VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(_A, "localAuthEnabled", True, "azure-cognitive-account-disable-local-auth", "allows key (local) authentication"),
@@ -85,6 +114,9 @@ CLASSIC_VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(_A, "publicNetworkAccessEnabled", DELETE, "azure-cognitive-account-restrict-network-access", "allows public network access"),
     Case(_A, "networkAcls.defaultAction", "Allow", "azure-cognitive-account-restrict-network-access", "networkAcls.defaultAction = 'Deny'"),
     Case(_A, "outboundNetworkAccessRestricted", DELETE, "azure-cognitive-account-restrict-network-access", "outbound"),
+    Case(_A, "fqdns", ["ai.search.windows.net", "*.blob.core.windows.net"], "azure-cognitive-account-restrict-network-access",
+         "allows outbound traffic to wildcard or blank destinations (fqdns has '*.blob.core.windows.net')"),
+    Case(_AI, "fqdns", [" "], "azure-cognitive-aiservices-restrict-network-access", "(fqdns has ' ')"),
     Case(_A, "identity", DELETE, "azure-cognitive-account-managed-identity", "has no managed identity"),
     Case(_A, "identity", {"type": "UserAssigned"}, "azure-cognitive-account-managed-identity", "identityIds"),
     Case(_AI, "localAuthenticationEnabled", DELETE, "azure-cognitive-aiservices-disable-local-auth", "localAuthenticationEnabled"),
@@ -92,6 +124,12 @@ CLASSIC_VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(_AI, "identity.type", "None", "azure-cognitive-aiservices-managed-identity", "has no managed identity"),
     Case(_D, "raiPolicyName", DELETE, "azure-cognitive-deployment-custom-rai-policy", "built-in content filter"),
     Case(_D, "raiPolicyName", "Microsoft.DefaultV2", "azure-cognitive-deployment-custom-rai-policy", "built-in content filter"),
+    Case(_RAI, "contentFilters.1", DELETE, _SHIELDS, "does not filter Indirect Attack on prompts: add {name: 'Indirect Attack', source: 'Prompt', filterEnabled: true, blockEnabled: true, severityThreshold: 'Medium'} to contentFilters"),
+    Case(_RAI, "contentFilters.0.blockEnabled", False, _SHIELDS, "filter for Jailbreak on prompts does not block (it only annotates): set blockEnabled = true"),
+    Case(_RAI, "contentFilters.0.filterEnabled", "true", _SHIELDS, 'filter for Jailbreak on prompts is not enabled (filterEnabled is "true" (a string), expected the boolean true): set filterEnabled = true'),
+    Case(_RAI, "contentFilters.4.severityThreshold", "High", _SHIELDS, "filter for Sexual on prompts filters only at severity 'High'"),
+    Case(_RAI, "mode", "Asynchronous_filter", _SHIELDS, "returns content before it is filtered or uses an unknown mode (mode is 'Asynchronous_filter'): set mode = 'Blocking'"),
+    Case(_RAI, "mode", " blocking", _SHIELDS, "(mode is \" blocking\" (a string that is not exactly 'Blocking'))"),
     Case(_D, "versionUpgradeOption", DELETE, "azure-cognitive-deployment-no-auto-upgrade", "NoAutoUpgrade"),
     Case(_D, "model.name", "gpt-4", "azure-cognitive-deployment-approved-model", "not on the approved list"),
     Case(_D, "model.version", DELETE, "azure-cognitive-deployment-approved-model", "not on the approved list"),
@@ -134,6 +172,11 @@ CLASSIC_VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(t.AZ_APIM_SERVICE, "virtualNetworkType", "External", "azure-apimanagement-service-restrict-public-network-access", "Internal"),
     Case(t.AZ_APIM_SERVICE, "identity", DELETE, "azure-apimanagement-service-managed-identity", "no managed identity"),
     Case(t.AZ_CONTAINER_APP, "ingress.allowInsecureConnections", True, "azure-containerapp-app-https-ingress", "plain HTTP"),
+    Case(_S, "tags", DELETE, "azure-storage-account-boundary-tag", "declares no valid data boundary (tags.data-boundary is not set)"),
+    Case(t.AZ_SEARCH_SERVICE, "tags.data-boundary", "secret", "azure-search-service-boundary-tag", "set tags['data-boundary'] to one of internal, customer, public"),
+    Case(t.AZ_COSMOS_ACCOUNT, "tags.data-boundary", DELETE, "azure-cosmosdb-account-boundary-tag", "declares no valid data boundary"),
+    Case(t.AZ_USER_ASSIGNED_IDENTITY, "tags.data-boundary", DELETE, "azure-authorization-userassignedidentity-boundary-tag", "User-assigned identity 'res' declares no valid data boundary"),
+    Case(t.AZ_MSI_USER_ASSIGNED_IDENTITY, "tags.data-boundary", "everyone", "azure-msi-userassignedidentity-boundary-tag", "(tags.data-boundary is 'everyone')"),
 )
 
 # Stack policies on the pack's own coverage, proven in test_policy_scope.py

@@ -313,3 +313,40 @@ def test_tagged_purview_scanner_may_read_every_boundary(analyzer: PackAnalyzer) 
     foreign = replace_item(stack, "agent", props=changed(agent.props, "tags.data-boundary", "customer"))
     caught = diagnostics_of(analyzer.analyze_stack(foreign), "azurenative-authorization-roleassignment-same-data-boundary", "mandatory")
     assert caught and "belongs to data boundary 'customer'" in caught[0].message
+
+
+# --- ACC-6: principal types spelled almost right ----------------------------------------------------
+
+
+@pytest.mark.controls("ACC-6")
+@pytest.mark.parametrize(
+    ("type_token", "policy", "allowed"),
+    [
+        (t.ROLE_ASSIGNMENT, "azurenative-authorization-roleassignment-explicit-principal-type",
+         "User, Group, ServicePrincipal, ForeignGroup, Device, AgentUser, AgentServicePrincipal"),
+        (t.AZ_ROLE_ASSIGNMENT, "azure-authorization-assignment-explicit-principal-type", "User, Group, ServicePrincipal"),
+    ],
+    ids=["azure-native", "classic"],
+)
+@pytest.mark.parametrize(
+    ("value", "shown", "fix"),
+    [
+        ("serviceprincipal", "\"serviceprincipal\" (a string that is not exactly 'ServicePrincipal')", "set principalType = 'ServicePrincipal' exactly"),
+        (" User", "\" User\" (a string that is not exactly 'User')", "set principalType = 'User' exactly"),
+        ("Robot", "'Robot'", None),
+    ],
+    ids=["lower-case", "leading-blank", "not-a-kind"],
+)
+def test_non_canonical_principal_type_fails_safe(
+    analyzer: PackAnalyzer, type_token: str, policy: str, allowed: str, value: str, shown: str, fix: str | None
+) -> None:
+    from classic_cases import CLASSIC_BASELINES
+
+    baselines = {**BASELINES, **CLASSIC_BASELINES}
+    baseline = {**baselines[type_token], "principalType": "Group"}
+    assert _messages(analyzer, type_token, baseline, policy) == []
+    wanted = fix or "set principalType to one of " + ", ".join(repr(kind) for kind in allowed.split(", "))
+    assert _messages(analyzer, type_token, {**baseline, "principalType": value}, policy) == [
+        f"[ACC-6] Role assignment 'res' sets a principalType that is not one of {allowed} (principalType is {shown}): "
+        f"{wanted}, so the pack and Azure agree on whether the principal is a workload or a person."
+    ]

@@ -38,6 +38,41 @@ CLASSIC_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("MOD-4", "azure-apimanagement-service-managed-identity", "gateway"),
     ("RES-5", "azure-containerapp-app-https-ingress", "web"),
     ("ACC-1", "azure-operationalinsights-analyticsworkspace-disable-local-auth", "logs"),
+    ("RES-4", "azurenative-network-privateendpoint-required", "openai"),
+    ("RES-4", "azurenative-network-privateendpoint-required", "secrets"),
+    ("RES-4", "azurenative-network-privateendpoint-required", "search"),
+    ("RES-4", "azurenative-network-privateendpoint-required", "registry"),
+    ("RES-4", "azurenative-network-privateendpoint-required", "gateway"),
+    ("RES-2", "azurenative-monitor-diagnosticsetting-central-logging", "data"),
+    ("RES-2", "azurenative-monitor-diagnosticsetting-central-logging", "secrets"),
+    ("RES-2", "azurenative-monitor-diagnosticsetting-central-logging", "gateway"),
+    ("DATA-1", "azure-storage-account-boundary-tag", "data"),
+    ("DATA-1", "azure-search-service-boundary-tag", "search"),
+)
+
+# The example's evasive variants: (control id, policy, resource, the part of the message that shows
+# the pack saw through it).
+CLASSIC_EVASIVE: tuple[tuple[str, str, str, str], ...] = (
+    ("ACC-7", "azure-cognitive-account-restrict-network-access", "openai",
+     "allows outbound traffic to wildcard or blank destinations (fqdns has '*.openai.azure.com')"),
+    ("MOD-2a", "azure-cognitive-accountraipolicy-prompt-shields", "streaming-filter",
+     "returns content before it is filtered or uses an unknown mode (mode is 'Deferred')"),
+    ("MOD-2a", "azure-cognitive-accountraipolicy-prompt-shields", "streaming-filter",
+     "filter for Jailbreak on prompts does not block (it only annotates): set blockEnabled = true "
+     "(2 entries for this filter; every one must comply)"),
+    ("MOD-2a", "azure-cognitive-deployment-compliant-rai-policy", "chat-filtered",
+     "[MOD-2a] Model deployment 'chat-filtered' uses RAI (content filter) policy 'streaming-filter', which does not meet MOD-2a"),
+    ("RES-2", "azurenative-monitor-diagnosticsetting-central-logging", "openai",
+     "('openai-metrics': no log category or category group (allLogs or audit) is enabled)"),
+    ("RES-4", "azurenative-network-privateendpoint-required", "data",
+     "has private endpoints with group ids it does not offer ('data-pe' requests ['vault'])"),
+    ("RES-4", "azurenative-network-privatednszonegroup-required", "data-pe",
+     "[RES-4] Private endpoint 'data-pe' has no private DNS zone group: set privateDnsZoneGroup"),
+    ("ACC-6", "azure-authorization-assignment-explicit-principal-type", "reader-sp",
+     "(principalType is \"serviceprincipal\" (a string that is not exactly 'ServicePrincipal'))"),
+    ("ACC-1", "azure-appconfiguration-configurationstore-disable-local-auth", "settings",
+     "(localAuthEnabled is \"false\" (a string), expected the boolean false)"),
+    ("ACC-1", "azure-storage-localuser-no-local-users", "sftp-partner", "signs in with an SSH key, password or shared key"),
 )
 
 
@@ -65,6 +100,12 @@ def test_insecure_classic_problem_is_reported(classic_findings: list[Any], contr
     matching = [f for f in classic_findings if f.policy == policy and (f.urn or "").endswith(f"::{resource}")]
     assert matching, f"{policy} reported nothing on {resource}"
     assert all(f.level == "mandatory" and control in _controls(f) for f in matching), matching
+
+
+@pytest.mark.parametrize(("control", "policy", "resource", "fragment"), CLASSIC_EVASIVE, ids=[f"{c}-{r}-{i}" for i, (c, _, r, _) in enumerate(CLASSIC_EVASIVE)])
+def test_insecure_classic_evasion_is_seen_through(classic_findings: list[Any], control: str, policy: str, resource: str, fragment: str) -> None:
+    matching = [f for f in classic_findings if f.policy == policy and (f.urn or "").endswith(f"::{resource}")]
+    assert any(f.level == "mandatory" and control in _controls(f) and fragment in f.message for f in matching), matching
 
 
 def test_every_classic_finding_names_its_control(classic_findings: list[Any]) -> None:

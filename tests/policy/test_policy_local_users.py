@@ -47,3 +47,14 @@ def test_every_storage_local_user_is_flagged_whatever_its_settings(analyzer: Pac
         "[ACC-1] Storage local user 'res' signs in with an SSH key, password or shared key, "
         "not Entra ID; remove it and grant an Entra identity a data-plane role instead"
     ]
+
+
+@pytest.mark.controls("ACC-1")
+@pytest.mark.parametrize("props", [{}, {"sshPasswordEnabled": False, "sshKeyEnabled": False}, {"sshPasswordEnabled": "false"}])
+def test_every_classic_storage_local_user_is_flagged(analyzer: PackAnalyzer, props: dict[str, object]) -> None:
+    """The classic provider's local user (azure:storage/localUser) is judged the same way."""
+    user = {"storageAccountId": "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st", **props}
+    assert _mandatory(analyzer, t.AZ_STORAGE_LOCAL_USER, user, "azure-storage-localuser-no-local-users") == [
+        "[ACC-1] Storage local user 'res' signs in with an SSH key, password or shared key, "
+        "not Entra ID; remove it and grant an Entra identity a data-plane role instead"
+    ]

@@ -25,9 +25,9 @@ from ..config import PolicyConfig
 from ..framework import Finding, Resource, ResourcePolicySpec, check, unknown_value, violation
 from ..values import UNKNOWN, describe, eq_ci, in_ci, str_or_none
 from .classic_ai import classic_identity, spec
-from .rbac import BROAD_SCOPES, SERVICE_PRINCIPAL, role_name, scope_level
+from .rbac import BROAD_SCOPES, CLASSIC_PRINCIPAL_TYPES, SERVICE_PRINCIPAL, principal_type_problem, role_name, scope_level
 
-PRINCIPAL_TYPES = ("User", "Group", "ServicePrincipal")
+PRINCIPAL_TYPES = CLASSIC_PRINCIPAL_TYPES
 
 # ServiceSecurityArgs wire names of every protocol and cipher switch (current and deprecated).
 APIM_INSECURE_SWITCHES: tuple[str, ...] = (
@@ -91,6 +91,12 @@ def _least_privilege(resource: Resource, _config: PolicyConfig) -> Iterator[Find
 
 
 def _principal_type(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """principalType is set, and exactly User, Group or ServicePrincipal (a near miss names the
+    exact value)."""
+    problem = principal_type_problem(resource.subject, resource.get("principalType"), PRINCIPAL_TYPES)
+    if problem is not None:
+        yield violation(problem)
+        return
     yield from check(
         resource,
         "principalType",

@@ -20,6 +20,7 @@ from ..config import JsonSchema, PolicyConfig
 from ..framework import Field, Finding, SeverityName, Resource, ResourcePolicySpec, ResourceRule, check, unknown_value, violation
 from ..values import UNKNOWN, describe, eq_ci, identity_types, is_set
 from . import model_integrity
+from .network_access import exact_destinations
 
 # The approved-model config is the azure-native policy's (same keys, same defaults).
 _APPROVED_MODEL_CONFIG = next(
@@ -86,12 +87,14 @@ def _ai_services_local_auth(resource: Resource, _config: PolicyConfig) -> Iterat
 
 
 def _outbound(resource: Resource) -> Iterator[Finding]:
+    """Outbound access restricted, to exact FQDNs only (a wildcard in fqdns re-opens it)."""
     yield from flag_true(
         resource,
         "outboundNetworkAccessRestricted",
         "does not restrict outbound network access",
         " and list the allowed destinations in fqdns",
     )
+    yield from exact_destinations(resource, "fqdns")
 
 
 def _account_network(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
@@ -193,13 +196,13 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
     ),
     spec(
         "azure-cognitive-account-restrict-network-access", ("ACC-7",), tokens.AZ_COGNITIVE_ACCOUNT,
-        ("publicNetworkAccessEnabled", "networkAcls.defaultAction", "outboundNetworkAccessRestricted"),
+        ("publicNetworkAccessEnabled", "networkAcls.defaultAction", "outboundNetworkAccessRestricted", "fqdns"),
         "Classic Cognitive Services accounts must be private, deny by default and restrict outbound access.",
         "high", _NETWORK + " Restrict outbound access to the fqdns list.", _account_network,
     ),
     spec(
         "azure-cognitive-aiservices-restrict-network-access", ("ACC-7",), tokens.AZ_AI_SERVICES,
-        ("publicNetworkAccess", "networkAcls.defaultAction", "outboundNetworkAccessRestricted"),
+        ("publicNetworkAccess", "networkAcls.defaultAction", "outboundNetworkAccessRestricted", "fqdns"),
         "Classic AI Services accounts must be private, deny by default and restrict outbound access.",
         "high", _NETWORK + " Restrict outbound access to the fqdns list.", _ai_services_network,
     ),

@@ -7,7 +7,9 @@ Defaults (pulumi-azure 6.x `*Args` docstrings): storage `sharedAccessKeyEnabled`
 `crossTenantReplicationEnabled`, `infrastructureEncryptionEnabled` and
 `defaultToOauthAuthentication` to false; Key Vault `publicNetworkAccessEnabled` to true,
 `rbacAuthorizationEnabled` to false and purge protection is off unless set; Log Analytics and App
-Configuration local authentication to true. Where azurerm kept a deprecated inverse property
+Configuration local authentication to true. A classic storage local user
+(`azure:storage/localUser`) is a credential outside Entra ID whatever its switches, as on
+azure-native (local_auth.py's rule). Where azurerm kept a deprecated inverse property
 (`localAuthenticationDisabled`, `enableRbacAuthorization`), both spellings are read and a
 contradiction counts as the insecure one.
 """
@@ -22,6 +24,7 @@ from ..config import PolicyConfig
 from ..framework import Finding, Resource, ResourcePolicySpec, check, unknown_value, violation
 from ..values import UNKNOWN, describe, eq_ci
 from .classic_ai import spec
+from .local_auth import storage_local_user
 
 _ENTRA = "; callers authenticate with Entra ID tokens and RBAC roles"
 _TLS12 = "TLS1_2"
@@ -152,6 +155,14 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         "Classic storage accounts must disable shared-key authorization and default to Entra ID.", "high",
         _KEYS + " Set the provider's storageUseAzuread so it manages data-plane items with Entra ID.",
         _storage_shared_key,
+    ),
+    spec(
+        "azure-storage-localuser-no-local-users", ("ACC-1",), tokens.AZ_STORAGE_LOCAL_USER,
+        ("storageAccountId", "sshPasswordEnabled", "sshKeyEnabled"),
+        "Classic storage local users (SFTP/SSH credentials) must not be created.", "high",
+        "Remove the local user and grant an Entra identity a data-plane role (Storage Blob Data "
+        "Reader/Contributor) instead.",
+        storage_local_user,
     ),
     spec(
         "azure-storage-account-restrict-network-access", ("ACC-7",), tokens.AZ_STORAGE_ACCOUNT,

@@ -2,7 +2,10 @@
 
 Resource policies (DATA-1): data resources (storage accounts, AI Search services, Cosmos DB
 accounts) and agent identities (user-assigned identities tagged INVENTORY_TAG = agent) carry
-reference.BOUNDARY_TAG with one of reference.BOUNDARIES (internal, customer, public).
+reference.BOUNDARY_TAG with one of reference.BOUNDARIES (internal, customer, public). The classic
+provider's counterparts (pulumi-azure 6.x: `azure:storage/account`, `azure:search/service`,
+`azure:cosmosdb/account`, and user-assigned identities in both its `authorization` and `msi`
+modules) carry the same top-level `tags` map and are judged the same way.
 
 Stack policies link each data role assignment (reference.DATA_ROLES: Storage Blob Data
 Reader/Contributor/Owner, Search Index Data Reader/Contributor) to the data resource its scope
@@ -38,9 +41,14 @@ _BOUNDARY_PATH = f"tags.{reference.BOUNDARY_TAG}"
 _ALLOWED = ", ".join(reference.BOUNDARIES)
 
 
+_IDENTITY_TYPES: frozenset[str] = frozenset(
+    {tokens.USER_ASSIGNED_IDENTITY, tokens.AZ_USER_ASSIGNED_IDENTITY, tokens.AZ_MSI_USER_ASSIGNED_IDENTITY}
+)
+
+
 def _boundary_tag(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
     """The resource declares a valid data boundary (agent identities only, for identities)."""
-    if resource.type == tokens.USER_ASSIGNED_IDENTITY:
+    if resource.type in _IDENTITY_TYPES:
         kind = tag(resource, reference.INVENTORY_TAG)
         if kind is UNKNOWN:
             yield unknown_value(resource.subject, f"tags.{reference.INVENTORY_TAG}")
@@ -158,7 +166,9 @@ def _one_application(stack: StackIndex, _config: PolicyConfig) -> Iterator[Findi
 def _boundary_policy(type_token: str, name: str) -> ResourcePolicySpec:
     """DATA-1 boundary-tag policy for one resource type."""
     label = tokens.label(type_token)
-    which = "Agent identities" if type_token == tokens.USER_ASSIGNED_IDENTITY else f"{label[:1].upper()}{label[1:]}s"
+    which = "Agent identities" if type_token in _IDENTITY_TYPES else f"{label[:1].upper()}{label[1:]}s"
+    if type_token.startswith("azure:"):
+        which = f"Classic {which[:1].lower()}{which[1:]}"
     return ResourcePolicySpec(
         name=name,
         controls=("DATA-1",),
@@ -186,6 +196,11 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     _boundary_policy(tokens.SEARCH_SERVICE, "azurenative-search-service-boundary-tag"),
     _boundary_policy(tokens.COSMOS_ACCOUNT, "azurenative-cosmosdb-databaseaccount-boundary-tag"),
     _boundary_policy(tokens.USER_ASSIGNED_IDENTITY, "azurenative-managedidentity-userassignedidentity-boundary-tag"),
+    _boundary_policy(tokens.AZ_STORAGE_ACCOUNT, "azure-storage-account-boundary-tag"),
+    _boundary_policy(tokens.AZ_SEARCH_SERVICE, "azure-search-service-boundary-tag"),
+    _boundary_policy(tokens.AZ_COSMOS_ACCOUNT, "azure-cosmosdb-account-boundary-tag"),
+    _boundary_policy(tokens.AZ_USER_ASSIGNED_IDENTITY, "azure-authorization-userassignedidentity-boundary-tag"),
+    _boundary_policy(tokens.AZ_MSI_USER_ASSIGNED_IDENTITY, "azure-msi-userassignedidentity-boundary-tag"),
     StackPolicySpec(
         name="azurenative-storage-storageaccount-dataset-isolation",
         controls=("DATA-2",),

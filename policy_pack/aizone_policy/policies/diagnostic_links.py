@@ -8,6 +8,10 @@ dependency of a target kind; see stackindex.py. A setting on a storage service s
 (`<accountId>/blobServices/default`, fileServices, ...) logs its storage account: the service
 resource is linked to the account by its accountName or, once deployed, by its id below the
 account's.
+
+A classic `azure:monitoring/diagnosticSetting:DiagnosticSetting` (pulumi-azure 6.x) names its
+target in `targetResourceId` (DiagnosticSettingArgs) and is matched the same way; either provider's
+setting may log either provider's resource (`LOGGED_TYPES` holds the classic counterparts).
 """
 
 from __future__ import annotations
@@ -30,15 +34,32 @@ LOGGED_TYPES: Final[tuple[str, ...]] = (
     tokens.ML_WORKSPACE,
     tokens.COSMOS_ACCOUNT,
     tokens.MANAGED_ENVIRONMENT,
+    tokens.AZ_COGNITIVE_ACCOUNT,
+    tokens.AZ_AI_SERVICES,
+    tokens.AZ_SEARCH_SERVICE,
+    tokens.AZ_STORAGE_ACCOUNT,
+    tokens.AZ_KEY_VAULT,
+    tokens.AZ_APIM_SERVICE,
+    tokens.AZ_CONTAINER_REGISTRY,
+    tokens.AZ_ML_WORKSPACE,
+    tokens.AZ_COSMOS_ACCOUNT,
 )
+STORAGE_ACCOUNTS: Final[frozenset[str]] = frozenset({tokens.STORAGE_ACCOUNT, tokens.AZ_STORAGE_ACCOUNT})
+SETTING_TYPES: Final[tuple[str, ...]] = (*sorted(tokens.DIAGNOSTIC_SETTINGS), tokens.AZ_DIAGNOSTIC_SETTING)
 _SETTINGS_SEGMENT = "/providers/microsoft.insights/diagnosticsettings/"
 _SERVICE_SEGMENTS = tuple(segment.lower() for segment in tokens.STORAGE_SERVICES.values())
 _LINKABLE = frozenset(LOGGED_TYPES) | frozenset(tokens.STORAGE_SERVICES)
 
 
+def target_property(setting: StackResource) -> str:
+    """The input property that names what a setting logs: `resourceUri` (azure-native) or
+    `targetResourceId` (classic)."""
+    return "targetResourceId" if setting.type == tokens.AZ_DIAGNOSTIC_SETTING else "resourceUri"
+
+
 def _resource_uri(setting: StackResource) -> object:
-    """The setting's resourceUri, or the part of its own (known) id before the settings segment."""
-    uri = setting.get("resourceUri")
+    """The setting's target, or the part of its own (known) id before the settings segment."""
+    uri = setting.get(target_property(setting))
     if uri is not None:
         return uri
     own_id = str_or_none(setting.get("id"))
@@ -76,7 +97,7 @@ def _by_uri(stack: StackIndex, uri: object) -> StackResource | None:
     if hit is None:
         return None
     resource, suffix = hit
-    if not suffix or (resource.type == tokens.STORAGE_ACCOUNT and suffix.split("/", 1)[0] in _SERVICE_SEGMENTS):
+    if not suffix or (resource.type in STORAGE_ACCOUNTS and suffix.split("/", 1)[0] in _SERVICE_SEGMENTS):
         return resource
     return None
 
@@ -86,9 +107,8 @@ def diagnostic_targets(stack: StackIndex, setting: StackResource) -> list[tuple[
     uri = _resource_uri(setting)
     hit = _by_uri(stack, uri)
     linked = [hit] if hit is not None else []
-    linked += stack.dependencies_via(setting, "resourceUri", _LINKABLE) if hit else stack.linked(
-        setting, "resourceUri", uri, _LINKABLE
-    )
+    prop = target_property(setting)
+    linked += stack.dependencies_via(setting, prop, _LINKABLE) if hit else stack.linked(setting, prop, uri, _LINKABLE)
     found: dict[str, tuple[StackResource, bool | None]] = {}
     for resource in linked:
         resolved = _resolve(stack, resource, _on_service(uri))

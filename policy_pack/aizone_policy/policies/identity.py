@@ -23,7 +23,7 @@ from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex
 from ..values import UNKNOWN, describe, eq_ci, str_or_none
-from .rbac import SERVICE_PRINCIPAL, assignments_with_principals
+from .rbac import NATIVE_PRINCIPAL_TYPES, SERVICE_PRINCIPAL, assignments_with_principals, principal_type_problem
 
 _CONTROLS = ("ACC-6",)
 _PRINCIPAL_TYPES = ("User", "Group", SERVICE_PRINCIPAL)
@@ -87,10 +87,14 @@ def _identity_policy(type_token: str) -> ResourcePolicySpec:
 
 
 def _explicit_principal_type(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
-    """principalType is present (an omitted one is sent as "User" by the SDK)."""
+    """principalType is present (an omitted one is sent as "User" by the SDK) and exactly one of
+    the enum's values (" User" or "serviceprincipal" fail, naming the value)."""
     value = resource.get("principalType")
+    problem = principal_type_problem(resource.subject, value, NATIVE_PRINCIPAL_TYPES)
     if value is UNKNOWN:
         yield unknown_value(resource.subject, "principalType")
+    elif problem is not None:
+        yield violation(problem)
     elif str_or_none(value) is None:
         yield violation(
             f"{resource.subject} does not set principalType (the SDK then sends 'User', and "

@@ -77,8 +77,9 @@ def _storage_local_users(resource: Resource, _config: PolicyConfig) -> Iterator[
     )
 
 
-def _local_user(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
-    """A storage local user is a credential outside Entra ID, whatever its settings."""
+def storage_local_user(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """A storage local user (either provider) is a credential outside Entra ID, whatever its
+    settings."""
     yield violation(
         f"{resource.subject} signs in with an SSH key, password or shared key, not "
         f"Entra ID; remove it and grant an Entra identity a data-plane role instead"
@@ -141,7 +142,7 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         tokens.STORAGE_LOCAL_USER,
         ("hasSharedKey",),
         "Storage local users (SFTP/shared-key credentials) must not be created.",
-        _local_user,
+        storage_local_user,
     ),
     _policy(
         "azurenative-cosmosdb-databaseaccount-disable-local-auth",

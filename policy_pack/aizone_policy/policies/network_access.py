@@ -70,14 +70,20 @@ def _cognitive_account(resource: Resource, _config: PolicyConfig) -> Iterator[Fi
         "does not restrict outbound network access",
         " and list the allowed destinations in properties.allowedFqdnList",
     )
-    fqdns = resource.get("properties.allowedFqdnList")
+    yield from exact_destinations(resource, "properties.allowedFqdnList")
+
+
+def exact_destinations(resource: Resource, path: str) -> Iterator[Finding]:
+    """The outbound allow-list at `path` names exact FQDNs: no wildcard, blank or non-string entry
+    (shared with the classic provider's `fqdns`, classic_ai.py)."""
+    fqdns = resource.get(path)
     wildcards = [entry for entry in items(fqdns) if entry is not UNKNOWN and (not isinstance(entry, str) or "*" in entry or not entry.strip())]
     if fqdns is UNKNOWN or (UNKNOWN in items(fqdns) and not wildcards):
-        yield unknown_value(resource.subject, "properties.allowedFqdnList")
+        yield unknown_value(resource.subject, path)
     elif wildcards:
         yield violation(
             f"{resource.subject} allows outbound traffic to wildcard or blank destinations "
-            f"(properties.allowedFqdnList has {', '.join(describe(entry) for entry in wildcards)}): list "
+            f"({path} has {', '.join(describe(entry) for entry in wildcards)}): list "
             "the exact FQDNs the account needs (e.g. the search service's host name)."
         )
 

@@ -20,7 +20,7 @@ from typing import Final, Iterator, Literal
 from .. import reference, tokens
 from ..framework import Resource
 from ..stackindex import StackIndex, StackResource, normalize_id
-from ..values import UNKNOWN, identity_types, str_or_none
+from ..values import UNKNOWN, describe_against, identity_types, near_miss, str_or_none
 
 __all__ = [
     "BROAD_SCOPES",
@@ -29,6 +29,7 @@ __all__ = [
     "ScopeLevel",
     "allowed_role",
     "normalize_scope",
+    "principal_type_problem",
     "role_guid",
     "role_label",
     "role_name",
@@ -43,6 +44,13 @@ ScopeLevel = Literal["tenant root", "management group", "subscription", "resourc
 BROAD_SCOPES: Final[frozenset[ScopeLevel]] = frozenset({"tenant root", "management group", "subscription"})
 
 SERVICE_PRINCIPAL: Final = "ServicePrincipal"
+# principalType values: azure-native's authorization PrincipalType enum (_enums.py of the installed
+# SDK), and what azurerm's role assignment accepts ("Possible values are User, Group and
+# ServicePrincipal": pulumi-azure's authorization Assignment docstring).
+NATIVE_PRINCIPAL_TYPES: Final[tuple[str, ...]] = (
+    "User", "Group", SERVICE_PRINCIPAL, "ForeignGroup", "Device", "AgentUser", "AgentServicePrincipal"
+)
+CLASSIC_PRINCIPAL_TYPES: Final[tuple[str, ...]] = ("User", "Group", SERVICE_PRINCIPAL)
 
 # Principal kind of the Entra ID resources a stack can create (pulumi-azuread tokens).
 _ENTRA_KINDS: Final[Mapping[str, str]] = {
@@ -82,6 +90,24 @@ def allowed_role(role_definition_id: object, allowed: Iterable[str]) -> bool:
     name = role_name(role_definition_id)
     guid = role_guid(role_definition_id)
     return (name is not None and name.lower() in entries) or (guid is not None and guid in entries)
+
+
+def principal_type_problem(subject: str, value: object, allowed: tuple[str, ...]) -> str | None:
+    """The violation message for a set principalType that is not exactly one of `allowed` (odd
+    case, stray blanks, another word), None when it is exactly one or not a non-empty string
+    (absent and unknown values are the caller's). Fail safe: the policies that tell workloads from
+    people compare the exact value, and what ARM makes of another spelling is not documented."""
+    if not isinstance(value, str) or not value or value in allowed:
+        return None
+    intended = near_miss(value, allowed)
+    fix = f"set principalType = '{intended}' exactly" if intended else (
+        f"set principalType to one of {', '.join(repr(kind) for kind in allowed)}"
+    )
+    return (
+        f"{subject} sets a principalType that is not one of {', '.join(allowed)} (principalType is "
+        f"{describe_against(value, allowed)}): {fix}, so the pack and Azure agree on whether the "
+        "principal is a workload or a person."
+    )
 
 
 def normalize_scope(scope: object) -> str | None:
