@@ -13,6 +13,7 @@ much as one at the top of a module.
 from __future__ import annotations
 
 import ast
+import gc
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -46,12 +47,25 @@ def module_files() -> dict[str, Path]:
     return modules
 
 
+def _parse(path: Path) -> ast.Module:
+    """`ast.parse` with the cyclic collector paused: an event loop an earlier in-process preview
+    left behind, finalised mid-parse, re-enters the parser from its error hook and CPython 3.11
+    aborts with "AST constructor recursion depth mismatch" (python/cpython#106905)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return ast.parse(path.read_text(encoding="utf-8"), str(path))
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def imports_of(module: str, path: Path) -> Iterator[Import]:
     """Every import statement of a module, anywhere in it, resolved to absolute module names.
     `from X import name` yields X and X.name (name may be a submodule)."""
     is_package = path.name == "__init__.py"
     package = module if is_package else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    for node in ast.walk(_parse(path)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield Import(module, alias.name, node.lineno)
