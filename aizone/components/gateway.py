@@ -923,7 +923,10 @@ class AiGateway(KeepsGrants, pulumi.ComponentResource):
         # target: diagnostic settings decide where resource logs go) before the diagnostic that
         # uses it (https://github.com/Azure-Samples/AI-Gateway, modules/apim/v2/apim.bicep,
         # `apimLogger`). A logger PUT creates or updates (Logger - Create Or Update,
-        # https://learn.microsoft.com/rest/api/apimanagement/logger/create-or-update).
+        # https://learn.microsoft.com/rest/api/apimanagement/logger/create-or-update). Azure adds
+        # this logger by itself only ~30 minutes after the service is created (Azure-Samples/
+        # apim-genai-gateway-toolkit pull request #43, which declares it for that reason), so the
+        # first run creates it before Azure does and later runs find it in the state.
         self.azure_monitor_logger = apim.Logger(
             f"{name}-logger-azuremonitor",
             apim.LoggerArgs(
