@@ -18,10 +18,12 @@ each resource ~25 version aliases, and computing them took more than half of the
 
 A second one is replaced: ``rpc.transfer_properties`` gives every output property of a resource
 (~50 for a storage account) four futures plus a coroutine, a task and a copied context that only
-combine them into the Output's single ``_OutputData`` future. ``_lean_transfer_properties`` creates
-that one future and has the resolver set it directly, with the same value, dependencies (the
-resource plus the engine's), known/secret flags and exception as the SDK's: 20,000 resources are
-all pending at once while the program body runs, and those objects were most of the memory.
+combine them into the Output's single ``_OutputData`` future. ``_lean_transfer_properties`` gives
+each output an Output whose future is made only when something awaits it; the resolvers store each
+value once per resource and settle that future with the same value, dependencies (the resource plus
+the engine's), known/secret flags and exception as the SDK's. Most outputs are never awaited (a
+storage account's ~50, of which a program reads two or three), and 20,000 resources are all pending
+at once while the program body runs: those objects were most of the memory.
 These outputs are not added to the SDK's set of outstanding outputs (``SETTINGS.outputs``, which
 ``wait_for_rpcs`` awaits at the end): the registration RPC that resolves them is itself awaited
 there, resolves (or fails) all of them before it completes, and re-raises their exception, so the
@@ -328,39 +330,122 @@ def _shared_alias_messages() -> Iterator[None]:
 
 
 def _lean_transfer_properties(res: Any, props: Any, custom: bool) -> dict[str, Any]:
-    """``pulumi.runtime.rpc.transfer_properties`` with one future per output (same resolvers)."""
+    """``pulumi.runtime.rpc.transfer_properties`` with outputs whose futures are made on demand.
+
+    Each output property gets an Output (as in the SDK, so the program sees the same attributes
+    and types), but its future is created only when something awaits it; the resolvers the SDK
+    calls store each value once, in one ``_ResourceOutputs`` per resource.
+    """
+    outputs = _ResourceOutputs(res)
     resolvers: dict[str, Any] = {}
     namespace = res.__dict__
     for name in props:
         if name == "urn" or (name == "id" and custom):
             continue  # set by register_resource itself, as in the SDK
-        data: asyncio.Future[Any] = asyncio.Future()
-        resolvers[name] = _OutputResolver(res, data)
-        output: Output[Any] = object.__new__(Output)
-        output._data = data  # noqa: SLF001 (what Output._from_data sets)
+        resolvers[name] = _OutputResolver(outputs, name)
+        output: _ResourceOutput[Any] = object.__new__(_ResourceOutput)
+        output._lazy_outputs = outputs  # noqa: SLF001
+        output._lazy_name = name  # noqa: SLF001
+        output._lazy_data = None  # noqa: SLF001 (set, not missing: Output.__getattr__ lifts missing names)
         namespace[name] = output
     return resolvers
+
+
+class _ResourceOutputs:
+    """The output properties of one resource: each value as the SDK resolved it, and the futures
+    awaited so far (a slotted object per resource instead of four objects per output).
+
+    What the SDK's ``do_resolve`` would put in an output's future is rebuilt on demand from the
+    stored value: the same value, dependencies (the resource plus the engine's), known and secret
+    flags, or exception. Most outputs are known, not secret and have no dependencies of their own,
+    so only the others keep their flags (``_flags``).
+    """
+
+    __slots__ = ("_resource", "_values", "_flags", "_failures", "_waiting")
+
+    def __init__(self, resource: Any) -> None:
+        self._resource = resource
+        self._values: dict[str, Any] = {}
+        self._flags: Optional[dict[str, tuple[bool, bool, Optional[set[Any]]]]] = None
+        self._failures: Optional[dict[str, Exception]] = None
+        self._waiting: Optional[dict[str, "asyncio.Future[Any]"]] = None
+
+    def resolve(
+        self, name: str, value: Any, is_known: bool, is_secret: bool, deps: Optional[set[Any]], failed: Optional[Exception]
+    ) -> None:
+        """What the SDK's resolver for ``name`` was called with."""
+        if failed is not None:
+            if self._failures is None:
+                self._failures = {}
+            self._failures[name] = failed
+        else:
+            self._values[name] = value
+            if not is_known or is_secret or deps:
+                if self._flags is None:
+                    self._flags = {}
+                self._flags[name] = (is_known, is_secret, set(deps) if deps else None)
+        waiting = self._waiting.pop(name, None) if self._waiting else None
+        if waiting is not None and not waiting.done():
+            self._settle(name, waiting)
+
+    def future(self, name: str) -> "asyncio.Future[Any]":
+        """The future of output ``name``: settled if its value is in, else settled when it comes."""
+        data: asyncio.Future[Any] = asyncio.Future()
+        if name in self._values or (self._failures is not None and name in self._failures):
+            self._settle(name, data)
+        else:
+            if self._waiting is None:
+                self._waiting = {}
+            # Two awaits before the value comes share the first one's future (the SDK has one).
+            data = self._waiting.setdefault(name, data)
+        return data
+
+    def _settle(self, name: str, data: "asyncio.Future[Any]") -> None:
+        failure = self._failures.get(name) if self._failures is not None else None
+        if failure is not None:
+            data.set_exception(failure)
+            return
+        is_known, is_secret, deps = (self._flags or {}).get(name, (True, False, None))
+        resources = set(deps) if deps else set()
+        resources.add(self._resource)
+        data.set_result(_OutputData(resources=resources, value=self._values[name], is_known=is_known, is_secret=is_secret))
+
+
+class _ResourceOutput(Output[Any]):
+    """An output property of a resource: an Output whose future ``_ResourceOutputs`` makes on first use."""
+
+    # Plain attributes (not __dict__ reads), so CPython keeps them in its compact per-instance
+    # values array with keys shared by all instances: about 100 bytes an output.
+    _lazy_outputs: _ResourceOutputs
+    _lazy_name: str
+    _lazy_data: "Optional[asyncio.Future[_OutputData[Any]]]"
+
+    @property
+    def _data(self) -> "asyncio.Future[_OutputData[Any]]":  # type: ignore[override]
+        data = self._lazy_data
+        if data is None:
+            data = self._lazy_data = self._lazy_outputs.future(self._lazy_name)
+        return data
+
+    @_data.setter
+    def _data(self, value: "asyncio.Future[_OutputData[Any]]") -> None:
+        self._lazy_data = value
 
 
 class _OutputResolver:
     """The SDK's ``do_resolve`` for one output (a slotted object: a quarter of a partial's size)."""
 
-    __slots__ = ("_resource", "_data")
+    __slots__ = ("_outputs", "_name")
 
-    def __init__(self, resource: Any, data: "asyncio.Future[Any]") -> None:
-        self._resource = resource
-        self._data = data
+    def __init__(self, outputs: _ResourceOutputs, name: str) -> None:
+        self._outputs = outputs
+        self._name = name
 
     def __call__(
         self, value: Any, is_known: bool, is_secret: bool, deps: Optional[set[Any]], failed: Optional[Exception]
     ) -> None:
         """The output depends on the resource and on ``deps``; ``failed`` fails it."""
-        if failed is not None:
-            self._data.set_exception(failed)
-            return
-        resources = set(deps) if deps else set()
-        resources.add(self._resource)
-        self._data.set_result(_OutputData(resources=resources, value=value, is_known=is_known, is_secret=is_secret))
+        self._outputs.resolve(self._name, value, is_known, is_secret, deps, failed)
 
 
 def _alias_as_given(alias: object, _name: str, _type: str, _parent: object) -> object:
