@@ -32,9 +32,12 @@ the azure-native BlobServiceProperties resource's and does not apply to them). A
 `azure:management/lock:Lock` (or its deprecated alias `azure:managementresource/manangementLock`)
 counts like a lock by scope, over classic and azure-native resources alike: its `scope` (value or
 property dependency) is the resource, its resource group or its subscription. Its `lockLevel` must
-be exactly `CanNotDelete` or `ReadOnly` (the SDK's "Possible values"; azurerm validates the value
-case-sensitively): another level is not counted, and a near miss (" CanNotDelete", "cannotdelete")
-is reported on the lock, naming the exact value, and not counted either (fail safe).
+be exactly `CanNotDelete` or `ReadOnly` (the SDK's "Possible values"; terraform-provider-azurerm
+internal/services/resource/management_lock_resource.go validates lock_level with
+`validation.StringInSlice([CanNotDelete, ReadOnly], false)`, i.e. case-sensitively, and sends it to
+ARM unchanged): another level is not counted, and a near miss (" CanNotDelete", "cannotdelete")
+is reported on the lock, naming the exact value, and not counted either (fail safe: the provider
+refuses it, and the pack does not rely on that).
 During preview, when a resource's id is still unknown, a lock whose literal scope is a resource
 group id covers the resources whose resourceGroupName is that group (literally, or wired from a
 resource group resource of that name), and a lock whose

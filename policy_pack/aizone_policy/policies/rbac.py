@@ -22,9 +22,15 @@ DATA-2/3, EXEC-2, MOD-4). This module defines no policy.
   role_definition_name must be set"). A name is resolved to its GUID with the checked-in built-in
   role list (reference.ROLE_IDS, checked against builtin_roles.json), compared case-insensitively
   and without surrounding blanks, so "owner" is judged as Owner and a name and an id are judged
-  alike. A name that is no built-in role the pack knows is kept unresolved: the classic resource
-  policy reports it naming the value, and the stack policies judge it as possibly any role (fail
-  safe). `scope`, `principalId` and `principalType` have the same names in both providers.
+  alike. Why case-insensitively: azurerm resolves role_definition_name by listing the role
+  definitions at the scope with the OData filter `roleName eq '<name>'` and takes the one match,
+  and suppresses case-only differences of the name (terraform-provider-azurerm
+  internal/services/authorization/role_assignment_resource.go: `DiffSuppressFunc:
+  suppress.CaseDifference`); judging "owner" as Owner is right if ARM matches it and harmless if
+  the apply then fails. The same lookup also finds custom roles, so a name that is no built-in
+  role the pack knows is kept unresolved: the classic resource policy reports it naming the value,
+  and the stack policies judge it as possibly any role (fail safe). `scope`, `principalId` and
+  `principalType` have the same names in both providers.
 """
 
 from __future__ import annotations
