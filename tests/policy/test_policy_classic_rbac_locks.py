@@ -416,3 +416,60 @@ MIXED_COMPLIANT: tuple[tuple[str, Callable[[bool], Stack]], ...] = (
 @pytest.mark.controls("DATA-5", "DATA-3", "ACC-5", "EXEC-2", "MOD-4")
 def test_compliant_mixed_stack_passes(analyzer: PackAnalyzer, build: Callable[[bool], Stack], preview: bool) -> None:
     assert analyzer.analyze_stack(build(preview)) == []
+
+
+def _native_guard(stack: Stack, preview: bool, types: Sequence[str]) -> Stack:
+    """The classic locks replaced by an azure-native denyAction(delete) guard for `types` on the
+    classic resource group (scope wired from it in preview, its id when deployed)."""
+    definition = "azure-native:authorization:PolicyDefinition"
+    definition_id = "/subscriptions/sub/providers/Microsoft.Authorization/policyDefinitions/guard"
+    rule = {
+        "if": {"field": "type", "in": list(types)},
+        "then": {"effect": "denyAction", "details": {"actionNames": ["delete"]}},
+    }
+    links: dict[str, list[str]] = {}
+    props = {
+        "scope": _wired(preview, "scope", urn_for(t.AZ_RESOURCE_GROUP, "rg"), RG_ID, links),
+        "policyDefinitionId": _wired(preview, "policyDefinitionId", urn_for(definition, "guard"), definition_id, links),
+        "enforcementMode": "Default",
+    }
+    return [
+        *without(stack, *_LOCKS),
+        StackItem(type=definition, name="guard", props={"policyRule": rule, "mode": "Indexed", "id": UNKNOWN_VALUE if preview else definition_id}),
+        StackItem(type="azure-native:authorization:PolicyAssignment", name="guard-assignment", props=props,
+                  property_dependencies=links, dependencies=[u for us in links.values() for u in us]),
+    ]
+
+
+_GUARDED_TYPES = ("Microsoft.Storage/storageAccounts", "Microsoft.KeyVault/vaults", "Microsoft.Search/searchServices")
+
+
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "deployed"])
+@pytest.mark.controls("DATA-5")
+def test_native_deletion_guard_covers_classic_resources(analyzer: PackAnalyzer, preview: bool) -> None:
+    """An azure-native denyAction(delete) guard names the ARM types, which the classic resources
+    share: it guards them like their azure-native counterparts; a type it leaves out is reported."""
+    assert analyzer.analyze_stack(_native_guard(classic_stack(preview), preview, _GUARDED_TYPES)) == []
+    partial = analyzer.analyze_stack(_native_guard(classic_stack(preview), preview, _GUARDED_TYPES[:2]))
+    assert _found(partial) == {DELETION: ["search"]}, partial
+
+
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "deployed"])
+@pytest.mark.controls("ACC-3")
+def test_classic_assignment_of_privileged_native_custom_role(analyzer: PackAnalyzer, preview: bool) -> None:
+    """A classic assignment of the stack's azure-native custom role that can write role
+    assignments, at resource-group scope, is the ACC-3 stack rule's finding."""
+    definition = "azure-native:authorization:RoleDefinition"
+    guid = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+    role_id = f"/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+    custom = StackItem(type=definition, name="delegator", props={
+        "roleName": "delegator", "roleDefinitionId": guid,
+        "permissions": [{"actions": ["Microsoft.Authorization/roleAssignments/write"]}],
+    })
+    links: dict[str, list[str]] = {}
+    props = {"scope": RG_ID, "principalId": "p", "principalType": "Group",
+             "roleDefinitionId": _wired(preview, "roleDefinitionId", urn_for(definition, "delegator"), role_id, links)}
+    assignment = StackItem(type=t.AZ_ROLE_ASSIGNMENT, name="delegators", props=props, property_dependencies=links,
+                           dependencies=[u for us in links.values() for u in us])
+    diagnostics = analyzer.analyze_stack([*classic_stack(preview), custom, assignment])
+    assert _found(diagnostics) == {"azurenative-authorization-roleassignment-no-permanent-privileged-custom-role": ["delegators"]}, diagnostics
