@@ -23,7 +23,7 @@ import pytest
 from policy_cases import (
     APIM_PRINCIPAL_ID,
     PRINCIPAL_ID,
-    SESSION_EXECUTOR,
+    arm_id as native_id,
     baseline_stack,
     changed,
     controls_mark,
@@ -33,7 +33,6 @@ from policy_cases import (
     role_definition,
     without,
 )
-from policy_cases import arm_id as native_id
 from test_policy_classic_stack import AGENT_PRINCIPAL, RG_ID, arm_id, classic_stack
 
 from aizone_policy import tokens as t
@@ -49,7 +48,6 @@ PRINCIPAL_KIND = "azurenative-authorization-roleassignment-principal-type-matche
 INVENTORY = "azurenative-authorization-roleassignment-inventoried-ai-caller"
 GATEWAY = "azurenative-apimanagement-service-gateway-least-privilege"
 EXECUTOR = "azurenative-authorization-roleassignment-session-executor-scope"
-CLASSIC_LEAST_PRIVILEGE = "azure-authorization-assignment-least-privilege"
 
 
 def _set(stack: Stack, name: str, path: str, value: object, *, unlink: bool = False) -> Stack:
