@@ -471,3 +471,17 @@ def test_classic_assignment_of_privileged_native_custom_role(analyzer: PackAnaly
                            dependencies=[u for us in links.values() for u in us])
     diagnostics = analyzer.analyze_stack([*classic_stack(preview), custom, assignment])
     assert _found(diagnostics) == {"azurenative-authorization-roleassignment-no-permanent-privileged-custom-role": ["delegators"]}, diagnostics
+
+
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "deployed"])
+@pytest.mark.controls("DATA-5", "ACC-8")
+def test_classic_purview_account_needs_a_lock_and_stays_on_the_coverage_note(analyzer: PackAnalyzer, preview: bool) -> None:
+    """A classic Purview account is data-bearing (protect and a lock, DATA-5), but no policy judges
+    its own settings: the unjudged-types note still names its type, so nothing passes silently."""
+    purview = StackItem(type=t.AZ_PURVIEW_ACCOUNT, name="purview", props={"name": "pv", "identity": {"type": "SystemAssigned"}}, protect=True)
+    diagnostics = analyzer.analyze_stack([*classic_stack(preview), purview])
+    assert _found(diagnostics) == {DELETION: ["purview"], "azurenative-resources-stack-unjudged-types": [""]}, diagnostics
+    unjudged = diagnostics_of(diagnostics, "azurenative-resources-stack-unjudged-types")
+    assert unjudged[0].level == "advisory" and "azure:purview/account:Account (1)" in unjudged[0].message
+    guarded = diagnostics_of(diagnostics, DELETION)
+    assert "[DATA-5] Purview account 'purview' is not guarded against deletion" in guarded[0].message
