@@ -119,6 +119,7 @@ _AZUREAD_OUTPUTS: dict[str, tuple[str, ...]] = {
     "azuread:index/application:Application": ("objectId", "clientId"),
     "azuread:index/servicePrincipal:ServicePrincipal": ("objectId",),
     "azuread:index/group:Group": ("objectId",),
+    "azure:authorization/userAssignedIdentity:UserAssignedIdentity": ("principalId", "clientId", "tenantId"),
 }
 
 

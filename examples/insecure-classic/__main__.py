@@ -30,6 +30,19 @@ Evasive variants: inputs crafted to look compliant, each of which the pack must 
 * Role assignment: principalType "serviceprincipal" (not exactly ServicePrincipal).
 * App Configuration: local auth "disabled" with the string "false" instead of the boolean.
 * Storage: a local user (SFTP password), a credential outside Entra ID.
+
+Management locks and role assignments (DATA-5, DATA-2/3, ACC-5), each looking compliant at a glance:
+
+* No data-bearing resource (storage, Key Vault, AI Search) is created with Pulumi's protect
+  option, and none is guarded against deletion: the vault's lock says lockLevel "cannotdelete"
+  (not exactly CanNotDelete, so it is not counted and is reported itself), the search service's
+  lock sits on a sibling resource group ("rg-<prefix>-archive"), the storage account has none.
+* An agent identity of the customer boundary (application "support") is granted "storage blob
+  data contributor" (a data role, by name in odd case) on "docs", the internal boundary's document
+  store of the "chat" application (itself protected, locked and hardened): a grant across data
+  boundaries, and a store shared by two applications.
+* The same agent is granted " Owner" (stray blank) on the OpenAI account, and "Search Index Data
+  Readers" (no built-in role of that name) on the search service.
 """
 
 import pulumi
@@ -93,7 +106,7 @@ azure.containerservice.Registry(
     anonymous_pull_enabled=True,
 )
 
-azure.search.Service(
+search = azure.search.Service(
     "search",
     name=f"srch-{prefix}",
     resource_group_name=group.name,
@@ -223,6 +236,76 @@ azure.storage.LocalUser(
     name="partner",
     storage_account_id=data.id,
     ssh_password_enabled=True,
+)
+
+# --- Management locks and role assignments -------------------------------------------------------
+
+azure.management.Lock("secrets-lock", name="secrets-lock", scope=vault.id, lock_level="cannotdelete")
+
+azure.management.Lock(
+    "search-lock",
+    name="search-lock",
+    scope=f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-{prefix}-archive",
+    lock_level="CanNotDelete",
+)
+
+docs = azure.storage.Account(
+    "docs",
+    name=f"stdocs{prefix}",
+    resource_group_name=group.name,
+    location=group.location,
+    account_tier="Standard",
+    account_replication_type="ZRS",
+    shared_access_key_enabled=False,
+    default_to_oauth_authentication=True,
+    public_network_access_enabled=False,
+    network_rules=azure.storage.AccountNetworkRulesArgs(default_action="Deny"),
+    min_tls_version="TLS1_2",
+    https_traffic_only_enabled=True,
+    allow_nested_items_to_be_public=False,
+    cross_tenant_replication_enabled=False,
+    infrastructure_encryption_enabled=True,
+    local_user_enabled=False,
+    tags={"data-boundary": "internal", "aizone-application": "chat"},
+    opts=pulumi.ResourceOptions(protect=True),
+)
+azure.management.Lock("docs-lock", name="docs-lock", scope=docs.id, lock_level="CanNotDelete")
+
+agent = azure.authorization.UserAssignedIdentity(
+    "support-agent",
+    name=f"id-support-{prefix}",
+    resource_group_name=group.name,
+    location=group.location,
+    tags={
+        "aizone-inventory": "agent",
+        "aizone-agent-owner": "owner@example.com",
+        "data-boundary": "customer",
+        "aizone-application": "support",
+    },
+)
+
+azure.authorization.Assignment(
+    "agent-docs",
+    scope=docs.id,
+    role_definition_name="storage blob data contributor",
+    principal_id=agent.principal_id,
+    principal_type="ServicePrincipal",
+)
+
+azure.authorization.Assignment(
+    "agent-owner",
+    scope=account.id,
+    role_definition_name=" Owner",
+    principal_id=agent.principal_id,
+    principal_type="ServicePrincipal",
+)
+
+azure.authorization.Assignment(
+    "agent-search",
+    scope=search.id,
+    role_definition_name="Search Index Data Readers",
+    principal_id=agent.principal_id,
+    principal_type="ServicePrincipal",
 )
 
 pulumi.export("vault", vault.name)

@@ -42,6 +42,19 @@ ROLE_IDS: Final[Mapping[str, str]] = {
     "Monitoring Metrics Publisher": "3913510d-42f4-4e42-8a64-420c390055eb",
     # https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+    # The rest of builtin_roles.json: a classic role assignment may name any built-in role by
+    # roleDefinitionName, and the pack resolves the names it knows (policies/rbac.py).
+    "Reservations Administrator": "a8889054-8d42-49c9-bc1c-52486c10e7cd",
+    "Azure File Sync Administrator": "92b92042-07d9-4307-87f7-36a593fc5850",
+    "Classic Storage Account Key Operator Service Role": "985d6b00-f706-48f5-a6fe-d0ca12fb668d",
+    "Storage Queue Data Contributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+    "AcrPush": "8311e382-0749-4cb8-b61a-304f252e45ec",
+    "Container Apps SessionPools Contributor": "f7669afb-68b2-44b4-9c5f-6d2a47fddda0",
+    "Azure AI Administrator": "b78c5d69-af96-48a3-bf8d-a8b4d589de94",
+    "Foundry Account Owner": "e47c6f54-e4a2-4754-9501-8e0985b135e1",
+    "Managed Identity Operator": "f1a07417-d97a-45cb-824c-7a7467783830",
+    "Key Vault Contributor": "f25e0fa2-a7c8-4377-a976-54943a77a395",
+    "Key Vault Secrets Officer": "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
 }
 
 # Privileged roles (ACC-3): they manage access (Owner, User Access Administrator, RBAC

@@ -85,6 +85,12 @@ AZ_PRIVATE_ENDPOINT: Final = "azure:privatelink/endpoint:Endpoint"
 AZ_STORAGE_LOCAL_USER: Final = "azure:storage/localUser:LocalUser"
 AZ_USER_ASSIGNED_IDENTITY: Final = "azure:authorization/userAssignedIdentity:UserAssignedIdentity"
 AZ_MSI_USER_ASSIGNED_IDENTITY: Final = "azure:msi/userAssignedIdentity:UserAssignedIdentity"
+AZ_PURVIEW_ACCOUNT: Final = "azure:purview/account:Account"
+AZ_RESOURCE_GROUP: Final = "azure:core/resourceGroup:ResourceGroup"
+# Management locks (`scope`, `lockLevel`): azure.management.Lock, and its deprecated alias
+# azure.managementresource.ManangementLock (sic; the SDK's spelling) with the same arguments.
+AZ_LOCK: Final = "azure:management/lock:Lock"
+AZ_LOCK_DEPRECATED: Final = "azure:managementresource/manangementLock:ManangementLock"
 
 # Storage service sub-resources: resource logs of a storage account live on these (the account
 # itself only offers metrics). Key: type token; value: the ARM child path segment.
@@ -99,6 +105,9 @@ DIAGNOSTIC_SETTINGS: Final[frozenset[str]] = frozenset({DIAGNOSTIC_SETTING, DIAG
 
 # Management locks: by scope (any resource, group or subscription id) or at a fixed level.
 MANAGEMENT_LOCKS: Final[tuple[str, ...]] = (LOCK_BY_SCOPE, LOCK_AT_RESOURCE, LOCK_AT_RESOURCE_GROUP, LOCK_AT_SUBSCRIPTION)
+CLASSIC_MANAGEMENT_LOCKS: Final[tuple[str, ...]] = (AZ_LOCK, AZ_LOCK_DEPRECATED)
+# Role assignments of both providers (rbac.py reads them through one normalised view).
+ROLE_ASSIGNMENTS: Final[tuple[str, ...]] = (ROLE_ASSIGNMENT, AZ_ROLE_ASSIGNMENT)
 ALERT_RULES: Final[tuple[str, ...]] = (METRIC_ALERT, SCHEDULED_QUERY_RULE)
 
 _LABELS: Final[Mapping[str, str]] = {
@@ -167,6 +176,10 @@ _LABELS: Final[Mapping[str, str]] = {
     AZ_USER_ASSIGNED_IDENTITY: "user-assigned identity",
     AZ_STORAGE_LOCAL_USER: "storage local user",
     AZ_MSI_USER_ASSIGNED_IDENTITY: "user-assigned identity",
+    AZ_PURVIEW_ACCOUNT: "Purview account",
+    AZ_RESOURCE_GROUP: "resource group",
+    AZ_LOCK: "management lock",
+    AZ_LOCK_DEPRECATED: "management lock",
 }
 
 # Explicit API versions. azure-native v3 generates a local package per pinned API version

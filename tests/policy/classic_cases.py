@@ -162,6 +162,10 @@ CLASSIC_VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(_RA, "roleDefinitionName", "owner", "azure-authorization-assignment-least-privilege", "'Owner' at subscription scope", {"scope": "/subscriptions/sub"}),
     Case(_RA, "scope", "/subscriptions/sub", "azure-authorization-assignment-least-privilege", "subscription scope", {"roleDefinitionName": "Contributor"}),
     Case(_RA, "roleDefinitionName", DELETE, "azure-authorization-assignment-least-privilege", "subscription scope", {"roleDefinitionId": OWNER_ID, "scope": "/subscriptions/sub"}),
+    Case(_RA, "roleDefinitionName", " OWNER ", "azure-authorization-assignment-least-privilege", "'Owner' at subscription scope", {"scope": "/subscriptions/sub/"}),
+    Case(_RA, "roleDefinitionName", "Readers", "azure-authorization-assignment-least-privilege",
+         "sets roleDefinitionName 'Readers', which is no built-in role the pack knows, so what it grants cannot be judged: use the "
+         "built-in role's exact name (e.g. 'Cognitive Services OpenAI User'), or roleDefinitionId with the role definition's id"),
     Case(_RA, "principalType", DELETE, "azure-authorization-assignment-explicit-principal-type", "principalType"),
     Case(t.AZ_CONTAINER_REGISTRY, "adminEnabled", True, "azure-containerservice-registry-disable-admin-user", "admin user"),
     Case(t.AZ_CONTAINER_REGISTRY, "anonymousPullEnabled", True, "azure-containerservice-registry-disable-admin-user", "anonymous"),

@@ -2,7 +2,9 @@
 engine produces: a preview (ids unknown, links only through property dependencies) and a deployed
 stack (ids known). The classic resources count where the azure-native ones do: RAI policies behind
 model deployments (MOD-2a), diagnostic settings (RES-2), private endpoints and their DNS zones
-(RES-4). Each violation changes one thing and must be caught on the right resource with its control
+(RES-4), management locks over the data-bearing resources (DATA-5) and role assignments in every
+RBAC stack control (DATA-2/3, ACC-2, ACC-5, ACC-6, MOD-4; test_policy_classic_rbac_locks.py
+breaks those). Each violation changes one thing and must be caught on the right resource with its control
 id; every wire name is the installed SDK's (test_policy_sdk.py resolves each policy field)."""
 
 from __future__ import annotations
@@ -41,10 +43,22 @@ _TARGETS: tuple[tuple[str, str, str | None], ...] = (
     ("apim", t.AZ_APIM_SERVICE, None),
 )
 _BOUNDARY = {"data-boundary": "internal", "aizone-application": "chat"}
+RG_ID = "/subscriptions/sub/resourceGroups/rg"
+AGENT_PRINCIPAL = "11111111-1111-1111-1111-111111111111"
+APIM_PRINCIPAL = "33333333-3333-3333-3333-333333333333"
+OPENAI_USER_ID = "/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
+AGENT_TAGS = {"aizone-inventory": "agent", "aizone-agent-owner": "owner@example.com", **_BOUNDARY}
+# Data-bearing classic resources of the stack (DATA-5: protect option and a deletion lock).
+DATA_BEARING = frozenset({t.AZ_STORAGE_ACCOUNT, t.AZ_KEY_VAULT, t.AZ_SEARCH_SERVICE})
 
 
 def _arm_id(type_token: str, name: str) -> str:
     return f"/subscriptions/sub/resourceGroups/rg/providers/{_PATHS[type_token]}/{name}"
+
+
+def arm_id(type_token: str, name: str) -> str:
+    """The id the deployed classic stack gives a resource of `type_token` named `name`."""
+    return _arm_id(type_token, name)
 
 
 class _Builder:
@@ -58,6 +72,8 @@ class _Builder:
         item_props = dict(props)
         if type_token in _PATHS:
             item_props["id"] = UNKNOWN_VALUE if self.preview else _arm_id(type_token, name)
+        if type_token in DATA_BEARING:
+            links.setdefault("protect", True)
         self.items.append(StackItem(type=type_token, name=name, props=item_props, **links))
         return urn_for(type_token, name)
 
@@ -73,12 +89,20 @@ class _Builder:
         return self.add(type_token, name, props, property_dependencies=links, dependencies=dependencies)
 
     def build(self) -> Stack:
+        group_props = {"name": "rg", "location": "westeurope", "id": UNKNOWN_VALUE if self.preview else RG_ID}
+        resource_group = self.add(t.AZ_RESOURCE_GROUP, "rg", group_props)
         workspace = self.add(t.AZ_LOG_ANALYTICS_WORKSPACE, "law", CLASSIC_BASELINES[t.AZ_LOG_ANALYTICS_WORKSPACE])
         for name, type_token, group in _TARGETS:
             props = dict(CLASSIC_BASELINES[type_token])
             if type_token in (t.AZ_STORAGE_ACCOUNT, t.AZ_SEARCH_SERVICE):
                 props["tags"] = _BOUNDARY
-            target = self.add(type_token, name, props)
+            links = {}
+            if type_token == t.AZ_APIM_SERVICE:
+                props["tags"] = {"aizone-inventory": "gateway"}
+                props["identity"] = {**props["identity"], "principalId": UNKNOWN_VALUE if self.preview else APIM_PRINCIPAL}
+            props["resourceGroupName"] = self.ref(links, "resourceGroupName", resource_group, "rg")
+            dependencies = [urn for urns in links.values() for urn in urns]
+            target = self.add(type_token, name, props, property_dependencies=links, dependencies=dependencies)
             uri = _arm_id(type_token, name) + ("/blobServices/default" if type_token == t.AZ_STORAGE_ACCOUNT else "")
             links: dict[str, list[str]] = {}
             setting = {
@@ -112,7 +136,50 @@ class _Builder:
             "raiPolicyName": self.ref(links, "raiPolicyName", policy, "aizone-shields"),
         }
         self.item(t.AZ_COGNITIVE_DEPLOYMENT, "chat", deployment, links)
+        self._locks()
+        self._assignments()
         return self.items
+
+    def _locks(self) -> None:
+        """DATA-5: each data-bearing resource locked at its own scope (the vault with the
+        deprecated alias of the lock); test_policy_classic_rbac_locks.py replaces them with one
+        lock on the resource group."""
+        for name, token, scope_urn, scope in (
+            ("data-lock", t.AZ_LOCK, urn_for(t.AZ_STORAGE_ACCOUNT, "data"), _arm_id(t.AZ_STORAGE_ACCOUNT, "data")),
+            ("kv-lock", t.AZ_LOCK_DEPRECATED, urn_for(t.AZ_KEY_VAULT, "kv"), _arm_id(t.AZ_KEY_VAULT, "kv")),
+            ("search-lock", t.AZ_LOCK, urn_for(t.AZ_SEARCH_SERVICE, "search"), _arm_id(t.AZ_SEARCH_SERVICE, "search")),
+        ):
+            links: dict[str, list[str]] = {}
+            lock = {"name": name, "lockLevel": "CanNotDelete", "scope": self.ref(links, "scope", scope_urn, scope)}
+            self.item(token, name, lock, links)
+
+    def _assignments(self) -> None:
+        """The agent's identity reads the data and calls the model (roles by name); the gateway's
+        system identity calls the model (role by id)."""
+        agent = self.add(
+            t.AZ_USER_ASSIGNED_IDENTITY, "agent",
+            {**CLASSIC_BASELINES[t.AZ_USER_ASSIGNED_IDENTITY], "tags": AGENT_TAGS,
+             "principalId": UNKNOWN_VALUE if self.preview else AGENT_PRINCIPAL},
+        )
+        apim = urn_for(t.AZ_APIM_SERVICE, "apim")
+        grants = (
+            ("agent-openai", agent, AGENT_PRINCIPAL, urn_for(t.AZ_COGNITIVE_ACCOUNT, "ai"), ACCOUNT_ID,
+             {"roleDefinitionName": "Cognitive Services OpenAI User"}),
+            ("agent-blob", agent, AGENT_PRINCIPAL, urn_for(t.AZ_STORAGE_ACCOUNT, "data"),
+             _arm_id(t.AZ_STORAGE_ACCOUNT, "data") + "/blobServices/default/containers/docs",
+             {"roleDefinitionName": "Storage Blob Data Reader"}),
+            ("apim-openai", apim, APIM_PRINCIPAL, urn_for(t.AZ_COGNITIVE_ACCOUNT, "ai"), ACCOUNT_ID,
+             {"roleDefinitionId": OPENAI_USER_ID}),
+        )
+        for name, principal_urn, principal_id, scope_urn, scope, role in grants:
+            links: dict[str, list[str]] = {}
+            assignment = {
+                "scope": self.ref(links, "scope", scope_urn, scope),
+                "principalId": self.ref(links, "principalId", principal_urn, principal_id),
+                "principalType": "ServicePrincipal",
+                **role,
+            }
+            self.item(t.AZ_ROLE_ASSIGNMENT, name, assignment, links)
 
 
 def classic_stack(preview: bool = True) -> Stack:
@@ -124,7 +191,7 @@ def _props(stack: Stack, name: str, path: str, value: object) -> Stack:
 
 
 @SHAPES
-@pytest.mark.controls("MOD-2a", "RES-2", "RES-4")
+@pytest.mark.controls("MOD-2a", "RES-2", "RES-4", "DATA-5", "DATA-2", "DATA-3", "ACC-2", "ACC-5", "ACC-6", "MOD-4")
 def test_classic_baseline_stack_passes(analyzer: PackAnalyzer, preview: bool) -> None:
     assert analyzer.analyze_stack(classic_stack(preview)) == []
 

@@ -48,6 +48,9 @@ CLASSIC_EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("RES-2", "azurenative-monitor-diagnosticsetting-central-logging", "gateway"),
     ("DATA-1", "azure-storage-account-boundary-tag", "data"),
     ("DATA-1", "azure-search-service-boundary-tag", "search"),
+    ("DATA-5", "azurenative-resources-dataresource-deletion-protection", "data"),
+    ("DATA-5", "azurenative-resources-dataresource-deletion-protection", "secrets"),
+    ("DATA-5", "azurenative-resources-dataresource-deletion-protection", "search"),
 )
 
 # The example's evasive variants: (control id, policy, resource, the part of the message that shows
@@ -73,6 +76,35 @@ CLASSIC_EVASIVE: tuple[tuple[str, str, str, str], ...] = (
     ("ACC-1", "azure-appconfiguration-configurationstore-disable-local-auth", "settings",
      "(localAuthEnabled is \"false\" (a string), expected the boolean false)"),
     ("ACC-1", "azure-storage-localuser-no-local-users", "sftp-partner", "signs in with an SSH key, password or shared key"),
+    # Classic management locks (DATA-5): a near-miss level is reported on the lock and not
+    # counted; a lock on a sibling resource group covers nothing here.
+    ("DATA-5", "azurenative-resources-dataresource-deletion-protection", "secrets-lock",
+     "[DATA-5] Management lock 'secrets-lock' sets lockLevel \"cannotdelete\" (a string that is not exactly 'CanNotDelete'), "
+     "which is not exactly CanNotDelete or ReadOnly, so it is not counted as blocking deletion: set lockLevel = 'CanNotDelete' exactly."),
+    ("DATA-5", "azurenative-resources-dataresource-deletion-protection", "secrets",
+     "[DATA-5] Key Vault 'secrets' is not guarded against deletion"),
+    ("DATA-5", "azurenative-resources-dataresource-deletion-protection", "search",
+     "or add an azure:management/lock:Lock with scope = its id and lockLevel = 'CanNotDelete'."),
+    # Classic role assignments in the RBAC stack controls: roles by name in odd case, with stray
+    # blanks, or naming no built-in role; the principal wired from a classic user-assigned identity.
+    ("DATA-3", "azurenative-authorization-roleassignment-same-data-boundary", "agent-docs",
+     "[DATA-3] Role assignment 'agent-docs' grants 'Storage Blob Data Contributor' across data boundaries: user-assigned "
+     "identity 'support-agent' belongs to data boundary 'customer' but storage account 'docs' holds 'internal' data"),
+    ("DATA-2", "azurenative-storage-storageaccount-dataset-isolation", "docs",
+     "[DATA-2] Storage account 'docs' (boundary 'internal') is shared between applications: 'support' (user-assigned "
+     "identity 'support-agent', boundary 'customer'), 'chat' (its own aizone-application tag)"),
+    ("ACC-5", "azure-authorization-assignment-least-privilege", "agent-owner",
+     "[ACC-5] Role assignment 'agent-owner' grants 'Owner' to a workload identity (principalType ServicePrincipal)"),
+    ("ACC-5", "azurenative-authorization-roleassignment-workload-least-privilege", "agent-owner",
+     "[ACC-5] Role assignment 'agent-owner' grants 'Owner' to the managed identity of user-assigned identity 'support-agent'"),
+    ("ACC-5", "azure-authorization-assignment-least-privilege", "agent-search",
+     "[ACC-5] Role assignment 'agent-search' sets roleDefinitionName 'Search Index Data Readers', which is no built-in role "
+     "the pack knows, so what it grants cannot be judged"),
+    ("ACC-5", "azurenative-authorization-roleassignment-workload-least-privilege", "agent-search",
+     "grants 'Search Index Data Readers' (roleDefinitionName names no built-in role the pack knows) to the managed identity "
+     "of user-assigned identity 'support-agent', which is not on the workload role allow-list"),
+    ("EXEC-2", "azurenative-authorization-roleassignment-session-executor-scope", "agent-search",
+     "grants 'Search Index Data Readers' (roleDefinitionName names no built-in role the pack knows) at scope"),
 )
 
 
@@ -123,3 +155,12 @@ def test_hardened_non_ai_stack_judged_as_landing_zone_when_switched_on() -> None
     findings = _preview("hardened-non-ai", {"azurenative-resources-stack-landing-zone-scope": {"landingZone": "always"}})
     mandatory = {f.policy for f in findings if f.level == "mandatory"}
     assert {"azurenative-storage-storageaccount-boundary-tag", "azurenative-resources-dataresource-deletion-protection"} <= mandatory
+
+
+@pytest.mark.controls("DATA-5")
+def test_insecure_classic_protected_and_locked_store_passes_deletion_protection(classic_findings: list[Any]) -> None:
+    """'docs' is created with protect and a CanNotDelete azure:management/lock:Lock on its id: the
+    lock counts, so DATA-5 reports nothing on it (while the near-miss and sibling-scope locks of
+    the vault and the search service count for nothing)."""
+    on_docs = [f for f in classic_findings if f.policy == "azurenative-resources-dataresource-deletion-protection" and (f.urn or "").endswith("::docs")]
+    assert on_docs == []

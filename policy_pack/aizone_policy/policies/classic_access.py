@@ -2,10 +2,14 @@
 role assignments, container registries, API Management and container apps.
 
 Role assignments name their role by `roleDefinitionName` (a built-in role's name) or
-`roleDefinitionId` (a scoped role definition id); both are resolved (reference.ROLE_IDS) and the
-broad roles (reference.BROAD_ROLES) are judged like the azure-native rule does: never at tenant
-root, management-group or subscription scope, never for a workload identity (principalType
-ServicePrincipal). `principalType` is optional in azurerm; without it the pack cannot tell a
+`roleDefinitionId` (a scoped role definition id); both are resolved (rbac.assignment_role, the
+one view every RBAC policy reads: reference.ROLE_IDS, case-insensitive names) and the broad roles
+(reference.BROAD_ROLES) are judged like the azure-native rule does: never at tenant root,
+management-group or subscription scope, never for a workload identity (principalType
+ServicePrincipal). A roleDefinitionName that is no built-in role the pack knows is reported,
+naming the value (fail safe: the SDK documents the property as "The name of a built-in Role", and
+the pack could not tell what it grants). The stack-wide RBAC controls (DATA-2/3, ACC-2, ACC-5
+workload roles, EXEC-2, MOD-4, ACC-6 principal kinds) read classic assignments too. `principalType` is optional in azurerm; without it the pack cannot tell a
 workload from a person during preview, so it must be set.
 
 Registry `adminEnabled` and `anonymousPullEnabled` default to false (absent passes),
@@ -23,9 +27,9 @@ from .. import reference, tokens
 from ..checks import flag_false, flag_not_true
 from ..config import PolicyConfig
 from ..framework import Finding, Resource, ResourcePolicySpec, check, unknown_value, violation
-from ..values import UNKNOWN, describe, eq_ci, in_ci, str_or_none
+from ..values import UNKNOWN, describe, eq_ci, in_ci
 from .classic_ai import classic_identity, spec
-from .rbac import BROAD_SCOPES, CLASSIC_PRINCIPAL_TYPES, SERVICE_PRINCIPAL, principal_type_problem, role_name, scope_level
+from .rbac import BROAD_SCOPES, CLASSIC_PRINCIPAL_TYPES, SERVICE_PRINCIPAL, assignment_role, principal_type_problem, scope_level
 
 PRINCIPAL_TYPES = CLASSIC_PRINCIPAL_TYPES
 
@@ -44,27 +48,23 @@ APIM_INSECURE_SWITCHES: tuple[str, ...] = (
 )
 
 
-def _role(resource: Resource) -> tuple[object, str | None]:
-    """(raw value, built-in role name) from roleDefinitionName, else roleDefinitionId."""
-    by_name = resource.get("roleDefinitionName")
-    if by_name is UNKNOWN:
-        return UNKNOWN, None
-    if str_or_none(by_name):
-        known = {name.lower(): name for name in reference.ROLE_IDS}
-        text = str(by_name).strip()
-        return by_name, known.get(text.lower(), text)
-    by_id = resource.get("roleDefinitionId")
-    return by_id, role_name(by_id) if by_id is not UNKNOWN else None
-
-
 def _least_privilege(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
-    """Broad roles never at broad scopes, never for workload identities."""
-    raw, name = _role(resource)
+    """Broad roles never at broad scopes, never for workload identities; role names resolve."""
+    role = assignment_role(resource)
     principal_type = resource.get("principalType")
     scope = resource.get("scope")
-    if raw is UNKNOWN:
+    if role.value is UNKNOWN:
         yield unknown_value(resource.subject, "roleDefinitionName / roleDefinitionId")
         return
+    if role.unresolved is not None:
+        yield violation(
+            f"{resource.subject} sets roleDefinitionName {describe(role.unresolved)}, which is no "
+            "built-in role the pack knows, so what it grants cannot be judged: use the built-in "
+            "role's exact name (e.g. 'Cognitive Services OpenAI User'), or roleDefinitionId with "
+            "the role definition's id."
+        )
+        return
+    name = role.name
     if name not in reference.BROAD_ROLES:
         return
     if principal_type is UNKNOWN:

@@ -20,6 +20,12 @@ the resource its principalId is wired from (rbac.py's principal index), then com
   one application. Principals without an application tag (Purview) do not count.
 Principals outside the stack (literal object ids) cannot be judged and are skipped; data resources
 without a boundary tag are DATA-1's finding. Tags unknown during preview are judged at `pulumi up`.
+Both providers count in every position: azure-native and classic (`azure:authorization/assignment`)
+role assignments (rbac.assignments: roleDefinitionName or roleDefinitionId), azure-native and
+classic storage accounts and search services as data resources, and classic principals (user-
+assigned identities, system identities, a classic Purview account's identity). A classic
+roleDefinitionName that is no known built-in role may be a data role: it is judged as a
+non-reader data role (fail safe).
 """
 
 from __future__ import annotations
@@ -32,11 +38,12 @@ from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, check, unknown_value, violation
 from ..stackindex import StackIndex, StackResource
 from ..values import UNKNOWN, describe, eq_ci, in_ci
-from .rbac import Principals, role_name, scope_targets, tag
+from .rbac import RoleRef, assignments, scope_targets, tag
 
 # Data resources whose data is reached through Azure RBAC data roles (Cosmos DB uses its own SQL
 # role assignments).
-_RBAC_DATA_TYPES: tuple[str, ...] = (tokens.STORAGE_ACCOUNT, tokens.SEARCH_SERVICE)
+_RBAC_DATA_TYPES: tuple[str, ...] = (tokens.STORAGE_ACCOUNT, tokens.SEARCH_SERVICE, tokens.AZ_STORAGE_ACCOUNT, tokens.AZ_SEARCH_SERVICE)
+_PURVIEW: frozenset[str] = frozenset({tokens.PURVIEW_ACCOUNT, tokens.AZ_PURVIEW_ACCOUNT})
 _BOUNDARY_PATH = f"tags.{reference.BOUNDARY_TAG}"
 _ALLOWED = ", ".join(reference.BOUNDARIES)
 
@@ -70,25 +77,32 @@ class _Grant:
     """A data role assignment with the data resource it designates and its principal's resource."""
 
     assignment: StackResource
-    role: object
+    ref: RoleRef
     data: StackResource
     principal: StackResource | None
 
+    @property
+    def role(self) -> object:
+        """The role definition id (UNKNOWN during preview, the raw name when unresolved)."""
+        return self.ref.value
+
+    @property
+    def reader(self) -> bool:
+        """True when the role only reads (or is unknown during preview)."""
+        return self.ref.value is UNKNOWN or self.ref.name in reference.DATA_READER_ROLES
+
 
 def _grants(stack: StackIndex) -> Iterator[_Grant]:
-    """Role assignments of (possibly, when unknown) data roles on data resources of the stack."""
-    assignments = stack.of_type(tokens.ROLE_ASSIGNMENT)
-    if not assignments:
-        return
-    principals = Principals(stack)
-    for assignment in assignments:
-        role = assignment.get("roleDefinitionId")
-        if role is not UNKNOWN and role_name(role) not in reference.DATA_ROLES:
+    """Role assignments (both providers) of (possibly, when unknown or unresolved) data roles on
+    data resources of the stack."""
+    for assignment in assignments(stack):
+        role = assignment.role
+        if role.value is not UNKNOWN and not role.may_be(reference.DATA_ROLES):
             continue
-        targets = scope_targets(stack, assignment, _RBAC_DATA_TYPES)
+        targets = scope_targets(stack, assignment.resource, _RBAC_DATA_TYPES)
         if targets:
-            principal = principals.of(assignment)
-            yield _Grant(assignment, role, targets[0], principal[1] if principal else None)
+            principal = assignment.principal
+            yield _Grant(assignment.resource, role, targets[0], principal[1] if principal else None)
 
 
 def _grant_problem(grant: _Grant) -> str | None:
@@ -99,16 +113,14 @@ def _grant_problem(grant: _Grant) -> str | None:
     principal_boundary = tag(grant.principal, reference.BOUNDARY_TAG)
     if data_boundary is None:
         return None
-    reader = grant.role is UNKNOWN or role_name(grant.role) in reference.DATA_READER_ROLES
-    if grant.principal.type == tokens.PURVIEW_ACCOUNT and reader:
+    if grant.principal.type in _PURVIEW and grant.reader:
         # The Purview account's own identity (linked by property dependency or principal id)
         # reading every boundary is what DATA-4 requires, whatever tags the account carries.
         return None
     if UNKNOWN in (data_boundary, principal_boundary):
         return ""
     if principal_boundary is None:
-        reader = grant.role is UNKNOWN or role_name(grant.role) in reference.DATA_READER_ROLES
-        if grant.principal.type == tokens.PURVIEW_ACCOUNT and reader:
+        if grant.principal.type in _PURVIEW and grant.reader:
             return None
         return (
             f"{grant.principal.subject} declares no data boundary, so it may not hold data roles "
@@ -132,8 +144,8 @@ def _same_boundary(stack: StackIndex, _config: PolicyConfig) -> Iterator[Finding
         if problem == "" or (problem is not None and grant.role is UNKNOWN):
             yield unknown_value(subject.subject, "roleDefinitionId / data-boundary tags", urn=subject.urn, name=subject.name)
         elif problem is not None:
-            role = role_name(grant.role) or "a data role"
-            yield violation(f"{subject.subject} grants '{role}' across data boundaries: {problem}.", urn=subject.urn, name=subject.name)
+            role = f"'{grant.ref.name}'" if grant.ref.name else grant.ref.label
+            yield violation(f"{subject.subject} grants {role} across data boundaries: {problem}.", urn=subject.urn, name=subject.name)
 
 
 def _one_application(stack: StackIndex, _config: PolicyConfig) -> Iterator[Finding]:
@@ -188,7 +200,8 @@ _GRANT_FIELDS: tuple[Field, ...] = (
     Field(tokens.ROLE_ASSIGNMENT, "roleDefinitionId"),
     Field(tokens.ROLE_ASSIGNMENT, "scope"),
     Field(tokens.ROLE_ASSIGNMENT, "principalId"),
-    *(Field(token, "tags") for token in (*_RBAC_DATA_TYPES, tokens.USER_ASSIGNED_IDENTITY)),
+    *(Field(tokens.AZ_ROLE_ASSIGNMENT, prop) for prop in ("roleDefinitionId", "roleDefinitionName", "scope", "principalId")),
+    *(Field(token, "tags") for token in (*_RBAC_DATA_TYPES, *sorted(_IDENTITY_TYPES))),
 )
 
 POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (

@@ -21,7 +21,9 @@ Stack policies (EXEC-2; image digests are MOD-3's `azurenative-app-containerapps
   `<registryName>.azurecr.io`) or matches a glob of the `allowedRegistries` config;
 - the Azure ContainerApps Session Executor role is granted only on a single session pool: a known
   scope ends in `/providers/Microsoft.App/sessionPools/<name>`; an unknown scope must be wired from
-  session pools only.
+  session pools only. Role assignments of both providers count (rbac.assignments): a classic
+  `azure:authorization/assignment` names the role by roleDefinitionName or roleDefinitionId, and a
+  name that is no known built-in role is judged as if it were the executor role (fail safe).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, check, unknown_value, violation
 from ..stackindex import StackIndex, StackResource, normalize_id
 from ..values import UNKNOWN, as_dict, as_number, describe, eq_ci, get, items, str_or_none
-from .rbac import role_name
+from .rbac import assignments
 
 DYNAMIC = "Dynamic"
 EGRESS_DISABLED = "EgressDisabled"
@@ -213,10 +215,10 @@ def _approved_registry(stack: StackIndex, config: PolicyConfig) -> Iterator[Find
 
 def _executor_scope(stack: StackIndex, _config: PolicyConfig) -> Iterator[Finding]:
     """The session executor role is granted on single session pools only."""
-    for assignment in stack.of_type(tokens.ROLE_ASSIGNMENT):
-        if role_name(assignment.get("roleDefinitionId")) != reference.SESSION_EXECUTOR_ROLE:
+    for assignment in assignments(stack):
+        if not assignment.role.may_be({reference.SESSION_EXECUTOR_ROLE}):
             continue
-        scope = assignment.get("scope")
+        scope = assignment.scope
         where = {"urn": assignment.urn, "name": assignment.name}
         wired = [target for urn in assignment.property_dependencies.get("scope", ()) if (target := stack.get(urn)) is not None]
         if isinstance(scope, str) and scope:
@@ -229,8 +231,9 @@ def _executor_scope(stack: StackIndex, _config: PolicyConfig) -> Iterator[Findin
             yield unknown_value(assignment.subject, "scope", **where)
             continue
         if wide:
+            role = f"'{reference.SESSION_EXECUTOR_ROLE}'" if assignment.role.unresolved is None else assignment.role.label
             yield violation(
-                f"{assignment.subject} grants '{reference.SESSION_EXECUTOR_ROLE}' at scope {shown}, "
+                f"{assignment.subject} grants {role} at scope {shown}, "
                 "not on a single session pool: scope it to the agent's own session pool "
                 "(/subscriptions/.../providers/Microsoft.App/sessionPools/<name>), so only that "
                 "agent can run code there.",
@@ -319,7 +322,11 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
             "Scope each Azure ContainerApps Session Executor assignment to the one session pool of the "
             "agent it is for (scope = the pool's id), never to a resource group or subscription."
         ),
-        fields=(Field(tokens.ROLE_ASSIGNMENT, "roleDefinitionId"), Field(tokens.ROLE_ASSIGNMENT, "scope")),
+        fields=(
+            Field(tokens.ROLE_ASSIGNMENT, "roleDefinitionId"),
+            Field(tokens.ROLE_ASSIGNMENT, "scope"),
+            *(Field(tokens.AZ_ROLE_ASSIGNMENT, prop) for prop in ("roleDefinitionId", "roleDefinitionName", "scope")),
+        ),
         rule=_executor_scope,
     ),
 )

@@ -34,7 +34,12 @@ Stack policies:
   an element inside <choose>/<when> may never run. Product policies do not count (they apply only
   to calls through that product).
 - when the stack has AI accounts, a role assignment to the API Management identity that is scoped
-  to an AI account grants Cognitive Services OpenAI User or Cognitive Services User only.
+  to an AI account grants Cognitive Services OpenAI User or Cognitive Services User only. Both
+  providers count in every position: azure-native and classic (`azure:apimanagement/service`)
+  gateways, azure-native and classic (`azure:cognitive/account`, `azure:cognitive/aIServices`) AI
+  accounts, azure-native and classic (`azure:authorization/assignment`, by roleDefinitionName or
+  roleDefinitionId) role assignments (rbac.assignments); a classic role name that is no known
+  built-in role is not an inference role.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex, StackResource
 from ..values import UNKNOWN, as_dict, describe, in_ci, str_or_none
-from .rbac import Principals, role_label, role_name, scope_targets
+from .rbac import assignments, scope_targets
 
 _CONTROLS = ("MOD-4",)
 LINK_FORMATS: Final[tuple[str, ...]] = ("xml-link", "rawxml-link")
@@ -301,25 +306,27 @@ def _gateway_authentication(stack: StackIndex, _config: PolicyConfig) -> Iterato
 # --- Stack rule: least privilege of the gateway's identity on the AI account -------------------
 
 
+_GATEWAYS: frozenset[str] = frozenset({tokens.APIM_SERVICE, tokens.AZ_APIM_SERVICE})
+_AI_ACCOUNTS: frozenset[str] = frozenset({tokens.COGNITIVE_ACCOUNT, tokens.AZ_COGNITIVE_ACCOUNT, tokens.AZ_AI_SERVICES})
+
+
 def _gateway_role(stack: StackIndex, _config: PolicyConfig) -> Iterator[Finding]:
     """The gateway identity holds only an inference role on the AI accounts of the stack."""
-    if not stack.of_type(tokens.APIM_SERVICE) or not stack.of_type(tokens.COGNITIVE_ACCOUNT):
+    if not stack.of_type(*_GATEWAYS) or not stack.of_type(*_AI_ACCOUNTS):
         return
-    assignments = stack.of_type(tokens.ROLE_ASSIGNMENT)
-    principals = Principals(stack)
-    for assignment in assignments:
-        principal = principals.of(assignment)
-        if principal is None or principal[1].type != tokens.APIM_SERVICE:
+    for assignment in assignments(stack):
+        principal = assignment.principal
+        if principal is None or principal[1].type not in _GATEWAYS:
             continue
-        accounts = scope_targets(stack, assignment, {tokens.COGNITIVE_ACCOUNT})
+        accounts = scope_targets(stack, assignment.resource, _AI_ACCOUNTS)
         if not accounts:
             continue
-        role = assignment.get("roleDefinitionId")
-        if role is UNKNOWN:
-            yield unknown_value(assignment.subject, "roleDefinitionId", urn=assignment.urn, name=assignment.name)
-        elif role_name(role) not in reference.AI_DATA_PLANE_ROLES:
+        role = assignment.role
+        if role.value is UNKNOWN:
+            yield unknown_value(assignment.subject, role.prop, urn=assignment.urn, name=assignment.name)
+        elif role.name not in reference.AI_DATA_PLANE_ROLES:
             yield violation(
-                f"{assignment.subject} grants {role_label(role)} on {accounts[0].subject} to the "
+                f"{assignment.subject} grants {role.label} on {accounts[0].subject} to the "
                 f"managed identity of {principal[1].subject}: the gateway may hold only "
                 f"{' or '.join(sorted(reference.AI_DATA_PLANE_ROLES))} on the AI account; grant one "
                 "of those instead.",
@@ -407,6 +414,8 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
             Field(tokens.ROLE_ASSIGNMENT, "principalId"),
             Field(tokens.ROLE_ASSIGNMENT, "roleDefinitionId"),
             Field(tokens.ROLE_ASSIGNMENT, "scope"),
+            *(Field(tokens.AZ_ROLE_ASSIGNMENT, prop) for prop in ("principalId", "roleDefinitionId", "roleDefinitionName", "scope")),
+            Field(tokens.AZ_APIM_SERVICE, "identity.principalId"),
         ),
         rule=_gateway_role,
     ),

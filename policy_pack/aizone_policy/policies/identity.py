@@ -111,6 +111,8 @@ def _principal_type_matches(stack: StackIndex, _config: PolicyConfig) -> Iterato
             continue
         kind, source = principal
         declared = assignment.get("principalType")
+        if declared is None and assignment.classic:
+            continue  # azure-authorization-assignment-explicit-principal-type's finding
         if declared is UNKNOWN:
             yield unknown_value(assignment.subject, "principalType", urn=assignment.urn, name=assignment.name)
         elif not eq_ci(declared, kind):
@@ -155,6 +157,8 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         fields=(
             Field(tokens.ROLE_ASSIGNMENT, "principalId"),
             Field(tokens.ROLE_ASSIGNMENT, "principalType", _PRINCIPAL_TYPES),
+            Field(tokens.AZ_ROLE_ASSIGNMENT, "principalId"),
+            Field(tokens.AZ_ROLE_ASSIGNMENT, "principalType"),
         ),
         rule=_principal_type_matches,
     ),

@@ -10,7 +10,9 @@
   (`azurenative-managedidentity-userassignedidentity-boundary-tag`), not repeated here.
 
 Principals outside the stack (literal object ids) and Entra users, groups and service principals
-are not judged: only resources of the stack carry the inventory tag.
+are not judged: only resources of the stack carry the inventory tag. Role assignments of both
+providers count (rbac.assignments; a classic roleDefinitionName that is no known built-in role may
+be an AI role and is judged as one).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from ..config import PolicyConfig
 from ..framework import Field, Finding, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex
 from ..values import UNKNOWN, eq_ci
-from .rbac import SERVICE_PRINCIPAL, assignments_with_principals, role_label, role_name, tag
+from .rbac import SERVICE_PRINCIPAL, assignments_with_principals, tag
 
 _CONTROLS = ("ACC-2",)
 _ENTRA_TYPES = frozenset({tokens.AZUREAD_GROUP, tokens.AZUREAD_USER, tokens.AZUREAD_SERVICE_PRINCIPAL})
@@ -35,16 +37,16 @@ def _inventoried_callers(stack: StackIndex, _config: PolicyConfig) -> Iterator[F
             continue
         source = principal[1]
         inventory = tag(source, reference.INVENTORY_TAG)
-        role = assignment.get("roleDefinitionId")
+        role = assignment.role
         if inventory is not None and inventory is not UNKNOWN:
             continue
-        if role is not UNKNOWN and role_name(role) not in reference.AI_DATA_PLANE_ROLES:
+        if role.value is not UNKNOWN and not role.may_be(reference.AI_DATA_PLANE_ROLES):
             continue
-        if inventory is UNKNOWN or role is UNKNOWN:
-            yield unknown_value(assignment.subject, f"roleDefinitionId / tags of {source.subject}", urn=assignment.urn, name=assignment.name)
+        if inventory is UNKNOWN or role.value is UNKNOWN:
+            yield unknown_value(assignment.subject, f"{role.prop} / tags of {source.subject}", urn=assignment.urn, name=assignment.name)
             continue
         yield violation(
-            f"{assignment.subject} grants {role_label(role)} to the managed identity of "
+            f"{assignment.subject} grants {role.label} to the managed identity of "
             f"{source.subject}, which is not in the agent inventory (no '{reference.INVENTORY_TAG}' "
             f"tag): give each agent its own user-assigned identity tagged {reference.INVENTORY_TAG} = "
             f"'{reference.INVENTORY_AGENT}' (with {reference.OWNER_TAG} and {reference.BOUNDARY_TAG}), "
@@ -84,6 +86,7 @@ POLICIES: tuple[StackPolicySpec, ...] = (
         fields=(
             Field(tokens.ROLE_ASSIGNMENT, "principalId"),
             Field(tokens.ROLE_ASSIGNMENT, "roleDefinitionId"),
+            *(Field(tokens.AZ_ROLE_ASSIGNMENT, prop) for prop in ("principalId", "roleDefinitionId", "roleDefinitionName")),
             Field(tokens.USER_ASSIGNED_IDENTITY, "tags"),
         ),
         rule=_inventoried_callers,

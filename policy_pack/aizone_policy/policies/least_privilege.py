@@ -17,6 +17,11 @@ Stack policy: applies the workload rules where the resource policy cannot:
   when it is omitted), so the resource policy did not treat the assignment as a workload's;
 - the scope is unknown during preview: a scope wired from a resource group is too broad, a scope
   wired from any other resource is fine, a scope wired from nothing is reported as unknown.
+Classic `azure:authorization/assignment:Assignment`s (pulumi-azure 6.x) to managed identities of
+the stack get the full workload rules here (role allow-list and single-resource scope, whatever
+their principalType says): the classic resource policy judges broad roles only. Their role is read
+from roleDefinitionName or roleDefinitionId alike (rbac.assignment_role); a name that is no known
+built-in role is not on any allow-list.
 """
 
 from __future__ import annotations
@@ -28,7 +33,18 @@ from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex, StackResource
 from ..values import UNKNOWN, describe, eq_ci
-from .rbac import BROAD_SCOPES, SERVICE_PRINCIPAL, ScopeLevel, allowed_role, assignments_with_principals, role_label, role_name, scope_level
+from .rbac import (
+    BROAD_SCOPES,
+    SERVICE_PRINCIPAL,
+    Assignment,
+    RoleRef,
+    ScopeLevel,
+    allowed_role,
+    assignments,
+    role_label,
+    role_name,
+    scope_level,
+)
 
 _CONTROLS = ("ACC-5",)
 DEFAULT_WORKLOAD_ROLES: tuple[str, ...] = tuple(sorted(reference.WORKLOAD_DATA_PLANE_ROLES))
@@ -37,18 +53,20 @@ _TOO_WIDE: frozenset[ScopeLevel] = BROAD_SCOPES.union((_RESOURCE_GROUP,))
 _ALLOW_LIST_KEY = "allowedWorkloadRoles"
 
 
-def _workload_role(subject: str, whom: str, role: object, config: PolicyConfig) -> Iterator[str]:
-    """Problems of a role granted to a workload identity (as messages)."""
-    if role_name(role) in reference.BROAD_ROLES:
+def _workload_role(subject: str, whom: str, role: object | RoleRef, config: PolicyConfig) -> Iterator[str]:
+    """Problems of a role (a role definition id, or an assignment's RoleRef) granted to a workload
+    identity (as messages)."""
+    ref = role if isinstance(role, RoleRef) else RoleRef(role)
+    if ref.name in reference.BROAD_ROLES:
         yield (
-            f"{subject} grants {role_label(role)} to {whom}: workload identities never get Owner, "
+            f"{subject} grants {ref.label} to {whom}: workload identities never get Owner, "
             "Contributor, User Access Administrator or Role Based Access Control Administrator; "
             "grant the data-plane role it needs (e.g. Cognitive Services OpenAI User, Storage Blob "
             "Data Reader) on the single resource instead."
         )
-    elif not allowed_role(role, config.strings(_ALLOW_LIST_KEY)):
+    elif ref.unresolved is not None or not allowed_role(ref.value, config.strings(_ALLOW_LIST_KEY)):
         yield (
-            f"{subject} grants {role_label(role)} to {whom}, which is not on the workload role "
+            f"{subject} grants {ref.label} to {whom}, which is not on the workload role "
             f"allow-list: grant an allowed data-plane role instead, or add the role (name or GUID) "
             f"to this policy's {_ALLOW_LIST_KEY} config after review."
         )
@@ -93,11 +111,11 @@ def _least_privilege(resource: Resource, config: PolicyConfig) -> Iterator[Findi
         )
 
 
-def _unknown_scope(stack: StackIndex, assignment: StackResource, whom: str) -> Iterator[Finding]:
+def _unknown_scope(stack: StackIndex, assignment: StackResource | Assignment, whom: str) -> Iterator[Finding]:
     """A workload assignment whose scope is unknown during preview, judged by what it is wired from."""
     wired = [stack.get(urn) for urn in assignment.property_dependencies.get("scope", ())]
     targets = [target for target in wired if target is not None]
-    groups = [target for target in targets if target.type == tokens.RESOURCE_GROUP]
+    groups = [target for target in targets if target.type in (tokens.RESOURCE_GROUP, tokens.AZ_RESOURCE_GROUP)]
     if groups:
         yield violation(
             f"{assignment.subject} grants {whom} a role on {groups[0].subject} (resource group "
@@ -111,15 +129,17 @@ def _unknown_scope(stack: StackIndex, assignment: StackResource, whom: str) -> I
 
 
 def _workload_assignments(stack: StackIndex, config: PolicyConfig) -> Iterator[Finding]:
-    """Workload rules for managed identities the resource policy could not recognize or scope."""
-    for assignment, principal in assignments_with_principals(stack):
+    """Workload rules for managed identities the resource policy could not recognize or scope
+    (and every classic assignment to one: the classic resource policy judges broad roles only)."""
+    for assignment in assignments(stack):
+        principal = assignment.principal
         declared = assignment.get("principalType")
-        role = assignment.get("roleDefinitionId")
-        if principal is None or principal[0] != SERVICE_PRINCIPAL or declared is UNKNOWN or role is UNKNOWN:
+        role = assignment.role
+        if principal is None or principal[0] != SERVICE_PRINCIPAL or declared is UNKNOWN or role.value is UNKNOWN:
             continue
         whom = f"the managed identity of {principal[1].subject}"
-        scope = assignment.get("scope")
-        if not eq_ci(declared, SERVICE_PRINCIPAL):
+        scope = assignment.scope
+        if assignment.classic or not eq_ci(declared, SERVICE_PRINCIPAL):
             problems = (*_workload_role(assignment.subject, whom, role, config), *_workload_scope(assignment.subject, whom, scope, scope_level(scope)))
             for message in problems:
                 yield violation(message, urn=assignment.urn, name=assignment.name)
@@ -168,8 +188,8 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         name="azurenative-authorization-roleassignment-workload-least-privilege",
         controls=_CONTROLS,
         description=(
-            "Role assignments to managed identities of the stack must grant allow-listed roles on a "
-            "single resource, whatever principalType says and while scopes are unknown."
+            "Role assignments (both providers) to managed identities of the stack must grant "
+            "allow-listed roles on a single resource, whatever principalType says and while scopes are unknown."
         ),
         severity="high",
         remediation=(
@@ -177,7 +197,12 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
             "they need (wire the scope from that resource, not from its resource group), and set "
             "principalType = 'ServicePrincipal' on their role assignments."
         ),
-        fields=(*_FIELDS, Field(tokens.ROLE_ASSIGNMENT, "principalId")),
+        fields=(
+            *_FIELDS,
+            Field(tokens.ROLE_ASSIGNMENT, "principalId"),
+            *(Field(tokens.AZ_ROLE_ASSIGNMENT, prop) for prop in ("roleDefinitionId", "roleDefinitionName", "scope", "principalId")),
+            Field(tokens.AZ_ROLE_ASSIGNMENT, "principalType"),
+        ),
         rule=_workload_assignments,
         config=_ALLOW_LIST,
     ),

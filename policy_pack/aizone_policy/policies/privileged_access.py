@@ -223,7 +223,7 @@ def _privileged_custom_roles(stack: StackIndex, _config: PolicyConfig) -> Iterat
                 by_guid[guid] = definition.urn
     for assignment, _principal in assignments_with_principals(stack):
         linked = [urn for urn in assignment.property_dependencies.get("roleDefinitionId", ()) if urn in privileged]
-        guid = role_guid(assignment.get("roleDefinitionId"))
+        guid = role_guid(assignment.role.value)
         if guid in by_guid:
             linked.append(by_guid[guid])
         if not linked:
@@ -346,6 +346,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
             Field(tokens.ROLE_ASSIGNMENT, "roleDefinitionId"),
             Field(tokens.ROLE_ASSIGNMENT, "scope"),
             Field(tokens.ROLE_ASSIGNMENT, "principalType"),
+            *(Field(tokens.AZ_ROLE_ASSIGNMENT, prop) for prop in ("roleDefinitionId", "scope", "principalType")),
         ),
         rule=_privileged_custom_roles,
     ),

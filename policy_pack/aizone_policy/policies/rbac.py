@@ -10,11 +10,33 @@ DATA-2/3, EXEC-2, MOD-4). This module defines no policy.
   exactly) or a resource (anything below, including child resources such as blob containers).
 - The principal of an assignment is resolved by one principal index (`Principals`: property
   dependency of principalId, or equal principal id), so every family agrees on who is granted.
+  Principals of both providers count: azure-native and classic user-assigned identities
+  (`principalId` output; classic `azure:authorization/userAssignedIdentity` and
+  `azure:msi/userAssignedIdentity`), and any resource's system identity (`identity.principalId`,
+  the same shape in both providers).
+- Role assignments of both providers are read through one normalised view (`Assignment`,
+  `assignments`): azure-native `authorization:RoleAssignment` names its role by
+  `roleDefinitionId`; the classic `azure:authorization/assignment:Assignment` by
+  `roleDefinitionId` ("The Scoped-ID of the Role Definition") or `roleDefinitionName` ("The name
+  of a built-in Role"; pulumi-azure's AssignmentArgs docstrings: "Either role_definition_id or
+  role_definition_name must be set"). A name is resolved to its GUID with the checked-in built-in
+  role list (reference.ROLE_IDS, checked against builtin_roles.json), compared case-insensitively
+  and without surrounding blanks, so "owner" is judged as Owner and a name and an id are judged
+  alike. Why case-insensitively: azurerm resolves role_definition_name by listing the role
+  definitions at the scope with the OData filter `roleName eq '<name>'` and takes the one match,
+  and suppresses case-only differences of the name (terraform-provider-azurerm
+  internal/services/authorization/role_assignment_resource.go: `DiffSuppressFunc:
+  suppress.CaseDifference`); judging "owner" as Owner is right if ARM matches it and harmless if
+  the apply then fails. The same lookup also finds custom roles, so a name that is no built-in
+  role the pack knows is kept unresolved: the classic resource policy reports it naming the value,
+  and the stack policies judge it as possibly any role (fail safe). `scope`, `principalId` and
+  `principalType` have the same names in both providers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Final, Iterator, Literal
 
 from .. import reference, tokens
@@ -23,8 +45,13 @@ from ..stackindex import StackIndex, StackResource, normalize_id
 from ..values import UNKNOWN, describe_against, identity_types, near_miss, str_or_none
 
 __all__ = [
+    "Assignment",
     "BROAD_SCOPES",
     "Principals",
+    "RoleRef",
+    "assignment_role",
+    "assignments",
+    "assignments_with_principals",
     "SERVICE_PRINCIPAL",
     "ScopeLevel",
     "allowed_role",
@@ -51,6 +78,10 @@ NATIVE_PRINCIPAL_TYPES: Final[tuple[str, ...]] = (
     "User", "Group", SERVICE_PRINCIPAL, "ForeignGroup", "Device", "AgentUser", "AgentServicePrincipal"
 )
 CLASSIC_PRINCIPAL_TYPES: Final[tuple[str, ...]] = ("User", "Group", SERVICE_PRINCIPAL)
+
+_USER_ASSIGNED_IDENTITIES: Final[frozenset[str]] = frozenset(
+    {tokens.USER_ASSIGNED_IDENTITY, tokens.AZ_USER_ASSIGNED_IDENTITY, tokens.AZ_MSI_USER_ASSIGNED_IDENTITY}
+)
 
 # Principal kind of the Entra ID resources a stack can create (pulumi-azuread tokens).
 _ENTRA_KINDS: Final[Mapping[str, str]] = {
@@ -90,6 +121,66 @@ def allowed_role(role_definition_id: object, allowed: Iterable[str]) -> bool:
     name = role_name(role_definition_id)
     guid = role_guid(role_definition_id)
     return (name is not None and name.lower() in entries) or (guid is not None and guid in entries)
+
+
+_ROLE_PATH: Final = "/providers/Microsoft.Authorization/roleDefinitions/"
+_BUILTIN_BY_NAME: Final[Mapping[str, str]] = {name.lower(): name for name in reference.ROLE_IDS}
+
+
+def builtin_role(name: object) -> str | None:
+    """The built-in role a roleDefinitionName names (reference.ROLE_IDS, case-insensitive, blanks
+    around it ignored), else None."""
+    return _BUILTIN_BY_NAME.get(name.strip().lower()) if isinstance(name, str) else None
+
+
+@dataclass(frozen=True)
+class RoleRef:
+    """The role an assignment grants, the same way for both providers.
+
+    `value` is what role_guid / role_name / role_label / allowed_role read: a role definition id
+    (a classic built-in name becomes its `/providers/Microsoft.Authorization/roleDefinitions/<guid>`
+    id), UNKNOWN during preview, None when absent, or the raw name when it is `unresolved` (a
+    roleDefinitionName that names no built-in role the pack knows). `prop` is the property the
+    role was read from."""
+
+    value: object
+    prop: str = "roleDefinitionId"
+    unresolved: str | None = None
+
+    @property
+    def name(self) -> str | None:
+        """The built-in role's name, None for a custom, unknown or unresolved role."""
+        return None if self.unresolved is not None else role_name(self.value)
+
+    def may_be(self, names: Collection[str]) -> bool:
+        """True when the role is one of `names`, or might be (an unresolved name: fail safe)."""
+        return self.unresolved is not None or self.name in names
+
+    @property
+    def label(self) -> str:
+        """How messages name the role; an unresolved name says so."""
+        if self.unresolved is not None:
+            return f"'{self.unresolved}' (roleDefinitionName names no built-in role the pack knows)"
+        return role_label(self.value)
+
+
+def assignment_role(resource: Resource | StackResource) -> RoleRef:
+    """The role of a role assignment of either provider (see the module doc). A known
+    roleDefinitionId wins: after apply the classic provider reports the id it resolved the name to."""
+    by_id = resource.get("roleDefinitionId")
+    if resource.type != tokens.AZ_ROLE_ASSIGNMENT:
+        return RoleRef(by_id)
+    if str_or_none(by_id) is not None:
+        return RoleRef(by_id)
+    by_name = resource.get("roleDefinitionName")
+    if isinstance(by_name, str) and by_name:
+        builtin = builtin_role(by_name)
+        if builtin is None:
+            return RoleRef(by_name, "roleDefinitionName", unresolved=by_name)
+        return RoleRef(_ROLE_PATH + reference.ROLE_IDS[builtin], "roleDefinitionName")
+    if by_name is UNKNOWN:
+        return RoleRef(UNKNOWN, "roleDefinitionName")
+    return RoleRef(by_id if by_id is UNKNOWN else None, "roleDefinitionId" if by_id is UNKNOWN else "roleDefinitionName")
 
 
 def principal_type_problem(subject: str, value: object, allowed: tuple[str, ...]) -> str | None:
@@ -177,9 +268,9 @@ class Principals:
         if resource.type in _ENTRA_KINDS:
             kind = _ENTRA_KINDS[resource.type]
             self._record(resource, kind, resource.get("objectId"))
-        elif resource.type == tokens.USER_ASSIGNED_IDENTITY:
+        elif resource.type in _USER_ASSIGNED_IDENTITIES:
             self._record(resource, SERVICE_PRINCIPAL, resource.get("principalId"))
-        elif resource.type != tokens.ROLE_ASSIGNMENT:
+        elif resource.type not in tokens.ROLE_ASSIGNMENTS:
             kinds = identity_types(resource.get("identity"))
             if kinds is None or kinds:
                 self._record(resource, SERVICE_PRINCIPAL, resource.get("identity.principalId"))
@@ -203,17 +294,64 @@ class Principals:
         return next(iter(found.values())) if len(kinds) == 1 else None
 
 
-def assignments_with_principals(
-    stack: StackIndex,
-) -> Iterator[tuple[StackResource, tuple[str, StackResource] | None]]:
-    """Every role assignment of the stack with the principal it is wired from (None when that
-    cannot be determined); the principal index is built only when there are assignments."""
-    assignments = stack.of_type(tokens.ROLE_ASSIGNMENT)
-    if not assignments:
-        return
+@dataclass(frozen=True)
+class Assignment:
+    """A role assignment of either provider, normalised: the resource, its role (`RoleRef`) and
+    the principal it is wired from (None when that cannot be determined). Scope, principal id and
+    principal type are read with `get` under the same names in both providers."""
+
+    resource: StackResource
+    role: RoleRef
+    principal: tuple[str, StackResource] | None
+
+    @property
+    def classic(self) -> bool:
+        """True for the classic provider's `azure:authorization/assignment:Assignment`."""
+        return self.resource.type == tokens.AZ_ROLE_ASSIGNMENT
+
+    @property
+    def urn(self) -> str:
+        return self.resource.urn
+
+    @property
+    def name(self) -> str:
+        return self.resource.name
+
+    @property
+    def subject(self) -> str:
+        return self.resource.subject
+
+    @property
+    def property_dependencies(self) -> Mapping[str, tuple[str, ...]]:
+        return self.resource.property_dependencies
+
+    @property
+    def scope(self) -> object:
+        return self.resource.get("scope")
+
+    def get(self, path: str) -> object:
+        return self.resource.get(path)
+
+
+def _normalised(stack: StackIndex) -> tuple[Assignment, ...]:
+    """Every role assignment of the stack (both providers), built once per stack index."""
+    found = stack.of_type(*tokens.ROLE_ASSIGNMENTS)
+    if not found:
+        return ()
     principals = stack.derived(Principals)
-    for assignment in assignments:
-        yield assignment, principals.of(assignment)
+    return tuple(Assignment(resource, assignment_role(resource), principals.of(resource)) for resource in found)
+
+
+def assignments(stack: StackIndex) -> tuple[Assignment, ...]:
+    """Every role assignment of the stack, of both providers, normalised (`Assignment`); the
+    principal index is built only when there are assignments, and the views once per stack."""
+    return stack.derived(_normalised)
+
+
+def assignments_with_principals(stack: StackIndex) -> Iterator[tuple[Assignment, tuple[str, StackResource] | None]]:
+    """Every role assignment of the stack (both providers) with the principal it is wired from."""
+    for assignment in assignments(stack):
+        yield assignment, assignment.principal
 
 
 def tag(resource: Resource | StackResource, key: str) -> object:
