@@ -343,7 +343,7 @@ def _lean_transfer_properties(res: Any, props: Any, custom: bool) -> dict[str, A
         if name == "urn" or (name == "id" and custom):
             continue  # set by register_resource itself, as in the SDK
         resolvers[name] = _OutputResolver(outputs, name)
-        output: _ResourceOutput[Any] = object.__new__(_ResourceOutput)
+        output: _ResourceOutput = object.__new__(_ResourceOutput)
         output._lazy_outputs = outputs  # noqa: SLF001
         output._lazy_name = name  # noqa: SLF001
         output._lazy_data = None  # noqa: SLF001 (set, not missing: Output.__getattr__ lifts missing names)
@@ -420,16 +420,17 @@ class _ResourceOutput(Output[Any]):
     _lazy_name: str
     _lazy_data: "Optional[asyncio.Future[_OutputData[Any]]]"
 
-    @property
-    def _data(self) -> "asyncio.Future[_OutputData[Any]]":  # type: ignore[override]
+    def _get_data(self) -> "asyncio.Future[_OutputData[Any]]":
         data = self._lazy_data
         if data is None:
             data = self._lazy_data = self._lazy_outputs.future(self._lazy_name)
         return data
 
-    @_data.setter
-    def _data(self, value: "asyncio.Future[_OutputData[Any]]") -> None:
+    def _set_data(self, value: "asyncio.Future[_OutputData[Any]]") -> None:
         self._lazy_data = value
+
+    # Output declares ``_data`` as a plain attribute; here it is computed on first read.
+    _data = property(_get_data, _set_data)  # pyright: ignore[reportAssignmentType]
 
 
 class _OutputResolver:
