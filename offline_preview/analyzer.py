@@ -71,6 +71,12 @@ class AnalyzerClient:
         self, channel: grpc.Channel, rpc_timeout: float = RPC_TIMEOUT_SECONDS, deadline: Optional[float] = None
     ) -> None:
         self._stub = analyzer_pb2_grpc.AnalyzerStub(channel)
+        # AnalyzeStack takes the request already encoded (see analyze_stack); same method, same wire bytes.
+        self._analyze_stack_encoded = channel.unary_unary(
+            "/pulumirpc.Analyzer/AnalyzeStack",
+            request_serializer=None,
+            response_deserializer=analyzer_pb2.AnalyzeResponse.FromString,
+        )
         self._rpc_timeout = rpc_timeout
         self._deadline = deadline
 
@@ -166,10 +172,14 @@ class AnalyzerClient:
         """Remediate one resource (only called when a policy runs at level ``remediate``)."""
         return self._call(f"Remediate({urn})", lambda: self._stub.Remediate(request, timeout=self._timeout))
 
-    def analyze_stack(self, resources: Sequence[analyzer_pb2.AnalyzerResource]) -> analyzer_pb2.AnalyzeResponse:
-        """AnalyzeStack with every resource of the stack."""
-        request = analyzer_pb2.AnalyzeStackRequest(resources=resources)
-        return self._call("AnalyzeStack", lambda: self._stub.AnalyzeStack(request, timeout=self._timeout))
+    def analyze_stack(self, resources: Iterable[analyzer_pb2.AnalyzerResource]) -> analyzer_pb2.AnalyzeResponse:
+        """AnalyzeStack with every resource of the stack, encoded one resource at a time.
+
+        Building the whole AnalyzeStackRequest first would hold every resource twice (the message
+        and its encoding: 20,000 resources, ~600 MiB); each resource is encoded and dropped instead.
+        """
+        request = encode_stack_request(resources)
+        return self._call("AnalyzeStack", lambda: self._analyze_stack_encoded(request, timeout=self._timeout))
 
     def _settle(self, urn: str, future: Any) -> tuple[str, analyzer_pb2.AnalyzeResponse]:
         try:
@@ -189,6 +199,35 @@ class AnalyzerClient:
         except grpc.RpcError as exc:
             if _code(exc) != grpc.StatusCode.UNIMPLEMENTED:
                 raise _pack_error(what, exc) from None
+
+
+def encode_stack_request(resources: Iterable[analyzer_pb2.AnalyzerResource]) -> bytes:
+    """The wire encoding of ``AnalyzeStackRequest(resources=resources)``.
+
+    ``resources`` is the message's only field (number 1, length-delimited), and the protobuf
+    encoding of a repeated message field is each element's key, length and bytes in turn
+    (https://protobuf.dev/programming-guides/encoding/#optional), so the elements can be encoded
+    separately and joined.
+    """
+    parts: list[bytes] = []
+    for resource in resources:
+        encoded = resource.SerializeToString()
+        parts.append(_RESOURCES_KEY + _varint(len(encoded)))
+        parts.append(encoded)
+    return b"".join(parts)
+
+
+_RESOURCES_KEY = bytes([1 << 3 | 2])
+"""Field 1, wire type 2 (length-delimited)."""
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
 
 
 class PolicyPackSession:
@@ -454,7 +493,7 @@ class _Conversation:
 
     def analyze_stack(self) -> None:
         """AnalyzeStack with every resource (reads included)."""
-        response = self._client.analyze_stack([stack_resource(r, self.providers) for r in self._resources])
+        response = self._client.analyze_stack(stack_resource(r, self.providers) for r in self._resources)
         self.collect(response, None, "stack")
 
     def request_for(self, resource: RecordedResource, remediate: bool) -> analyzer_pb2.AnalyzeRequest:

@@ -7,8 +7,10 @@ monitor, ``preview=False`` so ``apply`` callbacks run with the mock outputs).
 
 The program body runs synchronously, outside the event loop, as in Pulumi's own mock-based unit
 tests: measured ~20 % faster than running it inside ``run_in_stack``'s task, because every Output
-the SDK creates is cheaper to schedule. Afterwards the stack's exports (and a ``pulumi.run`` entry
-point, if any) are registered as ``run_in_stack`` would, and ``run_pulumi_func`` drains the RPCs.
+the SDK creates is cheaper to schedule. Every 200 registrations the loop runs until the ones
+started so far are complete (``_registrations_drained``), so they are not all pending at once.
+Afterwards the stack's exports (and a ``pulumi.run`` entry point, if any) are registered as
+``run_in_stack`` would, and ``run_pulumi_func`` drains the RPCs.
 
 One SDK inefficiency is skipped: ``Resource.__init__`` eagerly turns every alias into a URN
 ``Output`` (``collapse_alias_to_urn``), which the SDK only consumes when the engine lacks alias-spec
@@ -22,9 +24,8 @@ combine them into the Output's single ``_OutputData`` future. ``_lean_transfer_p
 each output an Output whose future is made only when something awaits it; the resolvers store each
 value once per resource and settle that future with the same value, dependencies (the resource plus
 the engine's), known/secret flags and exception as the SDK's. Most outputs are never awaited (a
-storage account's ~50, of which a program reads two or three), and 20,000 resources are all pending
-at once while the program body runs: those objects were most of the memory.
-These outputs are not added to the SDK's set of outstanding outputs (``SETTINGS.outputs``, which
+storage account's ~50, of which a program reads two or three), and those objects were most of the
+memory of a pending registration. These outputs are not added to the SDK's set of outstanding outputs (``SETTINGS.outputs``, which
 ``wait_for_rpcs`` awaits at the end): the registration RPC that resolves them is itself awaited
 there, resolves (or fails) all of them before it completes, and re-raises their exception, so the
 set would only have cost two locked updates per output.
@@ -42,6 +43,7 @@ the program imported from its own directory are unloaded afterwards.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import contextvars
 import gc
@@ -51,6 +53,7 @@ import os
 import runpy
 import site
 import sys
+import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,7 +157,7 @@ def _run_in_context(project: ProjectConfig, monitor: RecordingMonitor, logger: l
     root._async_program_registration_closed = False  # noqa: SLF001 (see _finish_stack)
     main_path = str(project.main_path.resolve())
     try:
-        with _program_environment(str(project.program_dir.resolve()), main_path), _sdk_fast_paths():
+        with _program_environment(str(project.program_dir.resolve()), main_path), _sdk_fast_paths(loop):
             try:
                 runpy.run_path(main_path, run_name="__main__")
                 _finish_stack(root, loop)
@@ -222,14 +225,99 @@ code paths: slower, never different."""
 
 
 @contextlib.contextmanager
-def _sdk_fast_paths() -> Iterator[None]:
+def _sdk_fast_paths(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
     """The SDK replacements of the module docstring, only under the SDK version they were checked
     against."""
     if not importlib.metadata.version("pulumi").startswith(SDK_FAST_PATHS_VERIFIED):
         yield
         return
-    with _unused_alias_urns_skipped(), _lean_outputs(), _shared_alias_messages():
+    with _unused_alias_urns_skipped(), _lean_outputs(), _shared_alias_messages(), _registrations_drained(loop):
         yield
+
+
+REGISTRATIONS_PER_DRAIN = 200
+"""While the program body runs, the registrations started so far are completed every this many
+resources (see ``_registrations_drained``)."""
+
+_REGISTER_RESOURCE = "register_resource"
+_MAX_DRAIN_STEPS = 100_000
+
+
+@contextlib.contextmanager
+def _registrations_drained(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    """Complete pending registrations while the program body runs, every REGISTRATIONS_PER_DRAIN.
+
+    The body runs outside the event loop, so without this every registration of the program
+    waits, prepared and pending, until the body returns: 20,000 resources' requests, outputs and
+    coroutines at once. Before each 200th registration the loop runs until nothing is ready and
+    no registration RPC is in the executor (measured: 5,000 resources, peak memory 456 -> 203 MiB).
+
+    This is what the SDK itself does whenever a program body calls an invoke synchronously
+    (``_sync_await`` runs the loop until the invoke's result is in), so a program cannot tell the
+    difference except in when its ``apply`` callbacks run, which Pulumi leaves unspecified. The
+    recorded plan is the same: registrations are recorded in dependency order either way. The
+    drain never waits for anything the program has yet to provide (an output that never resolves
+    just stays pending), runs only when the loop is not already running (never inside ``apply``
+    callbacks or a ``pulumi.run`` coroutine), and needs the default asyncio loop's ready queue.
+    """
+    ready = getattr(loop, "_ready", None)
+    if ready is None:
+        yield
+        return
+    executor = _TrackedExecutor()
+    loop.set_default_executor(executor)
+    original = getattr(pulumi_resource, _REGISTER_RESOURCE)
+    count = 0
+
+    def register_resource(*args: Any, **kwargs: Any) -> None:
+        nonlocal count
+        count += 1
+        if count % REGISTRATIONS_PER_DRAIN == 0 and not loop.is_running():
+            # Before, not after, this registration: the resource being built is not in the loop yet.
+            loop.run_until_complete(_drain(ready, executor))
+        original(*args, **kwargs)
+
+    setattr(pulumi_resource, _REGISTER_RESOURCE, register_resource)
+    try:
+        yield
+    finally:
+        setattr(pulumi_resource, _REGISTER_RESOURCE, original)
+
+
+async def _drain(ready: Any, executor: "_TrackedExecutor") -> None:
+    """Run ready callbacks and wait for executor jobs until neither is left (at most _MAX_DRAIN_STEPS)."""
+    for _ in range(_MAX_DRAIN_STEPS):
+        await asyncio.sleep(0)
+        if ready:
+            continue
+        in_flight = executor.in_flight()
+        if not in_flight:
+            return
+        await asyncio.wait([asyncio.wrap_future(job) for job in in_flight])
+
+
+class _TrackedExecutor(concurrent.futures.ThreadPoolExecutor):
+    """The loop's default executor (where the SDK sends its RPCs), knowing its unfinished jobs."""
+
+    def __init__(self) -> None:
+        super().__init__(thread_name_prefix="offline-preview-rpc")
+        self._in_flight: set[concurrent.futures.Future[Any]] = set()
+        self._in_flight_lock = threading.Lock()  # jobs finish on the worker threads
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> "concurrent.futures.Future[Any]":
+        job = super().submit(fn, *args, **kwargs)
+        with self._in_flight_lock:
+            self._in_flight.add(job)
+        job.add_done_callback(self._finished)
+        return job
+
+    def _finished(self, job: "concurrent.futures.Future[Any]") -> None:
+        with self._in_flight_lock:
+            self._in_flight.discard(job)
+
+    def in_flight(self) -> list["concurrent.futures.Future[Any]"]:
+        with self._in_flight_lock:
+            return list(self._in_flight)
 
 
 @contextlib.contextmanager

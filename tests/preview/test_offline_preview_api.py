@@ -248,6 +248,28 @@ def test_mock_ids_for_extension_and_child_resources() -> None:
     assert set(config) == {"clientId", "objectId", "subscriptionId", "tenantId"}
 
 
+def test_the_stack_request_is_encoded_as_protobuf_would(insecure: PreviewResult) -> None:
+    """AnalyzeStack's request is encoded one resource at a time; the bytes are the message's own
+    encoding (resources of every size: one-byte and multi-byte length prefixes)."""
+    from offline_preview.analyzer import encode_stack_request
+    from offline_preview.messages import provider_messages, stack_resource
+    from pulumi.runtime.proto import analyzer_pb2
+
+    assert [f.number for f in analyzer_pb2.AnalyzeStackRequest.DESCRIPTOR.fields] == [1]
+    providers = provider_messages(insecure.resources)
+    resources = [stack_resource(r, providers) for r in insecure.resources]
+    small = analyzer_pb2.AnalyzerResource(urn="urn:pulumi:s::p::t::n")
+    large = analyzer_pb2.AnalyzerResource(urn="u" * 20_000)
+    messages = [small, large, *resources]
+    assert {m.ByteSize() < 128 for m in messages} == {True, False}
+    encoded = encode_stack_request(iter(messages))
+    # Map entries (struct fields, property dependencies) may be written in any order, so the
+    # bytes are compared as the message they decode to, and their length as the whole message's.
+    assert analyzer_pb2.AnalyzeStackRequest.FromString(encoded) == analyzer_pb2.AnalyzeStackRequest(resources=messages)
+    assert len(encoded) == analyzer_pb2.AnalyzeStackRequest(resources=messages).ByteSize()
+    assert encode_stack_request([]) == b""
+
+
 def test_the_sdk_fast_paths_record_exactly_what_the_sdk_records(monkeypatch: pytest.MonkeyPatch) -> None:
     """The offline preview replaces a few SDK internals for speed (offline_preview/program.py):
     the gateway fixture (component outputs, applies, secrets, dependencies, aliases, invokes)
@@ -259,6 +281,9 @@ def test_the_sdk_fast_paths_record_exactly_what_the_sdk_records(monkeypatch: pyt
     # The pinned SDK is the one the fast paths were verified against, so the first run uses them.
     assert importlib.metadata.version("pulumi").startswith(program.SDK_FAST_PATHS_VERIFIED)
     gateway = Path(__file__).resolve().parents[1] / "fixtures" / "gateway_program"
+    # Drain the pending registrations every third one, so the fixture is drained many times.
+    monkeypatch.setattr(program, "REGISTRATIONS_PER_DRAIN", 3)
+
     def preview(verified: str) -> PreviewResult:
         monkeypatch.setattr(program, "SDK_FAST_PATHS_VERIFIED", verified)
         return run(gateway, "standard", PACK)
@@ -269,6 +294,33 @@ def test_the_sdk_fast_paths_record_exactly_what_the_sdk_records(monkeypatch: pyt
     assert _order_free(fast.resources) == _order_free(sdk.resources)
     assert fast.invokes == sdk.invokes
     assert fast.findings == sdk.findings
+
+
+def test_registrations_complete_while_the_program_body_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The program body runs outside the event loop; without draining, every registration would
+    wait until the body returns (all 20,000 of a large stack pending at once). With the drain, at
+    each registration at most REGISTRATIONS_PER_DRAIN earlier ones are still unrecorded."""
+    import pulumi.resource
+
+    import offline_preview.program as program
+
+    monkeypatch.setattr(program, "REGISTRATIONS_PER_DRAIN", 4)
+    recorded: list[RecordedResource] = []
+    unrecorded_at_registration: list[int] = []
+    register = getattr(pulumi.resource, "register_resource")  # imported there from pulumi.runtime
+
+    def counting_register(*args: Any, **kwargs: Any) -> None:
+        # Program resources registered before this one and not yet recorded (the stack is recorded too).
+        unrecorded_at_registration.append(len(unrecorded_at_registration) + 1 - len(recorded))
+        register(*args, **kwargs)
+
+    monkeypatch.setattr(pulumi.resource, "register_resource", counting_register)
+    gateway = Path(__file__).resolve().parents[1] / "fixtures" / "gateway_program"
+    run_result = program.run_program(load_project(gateway, "standard"), on_record=recorded.append)
+    assert len(unrecorded_at_registration) > 20
+    # Component resources register their outputs later, so a few more can be pending than the period.
+    assert max(unrecorded_at_registration) <= 2 * 4, unrecorded_at_registration
+    assert len(run_result.resources) == len(recorded)
 
 
 def _order_free(resources: list[RecordedResource]) -> list[RecordedResource]:
