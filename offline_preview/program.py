@@ -57,7 +57,7 @@ import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
+from types import FrameType, ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, cast
 
 import pulumi
@@ -67,7 +67,7 @@ import pulumi.runtime.resource as pulumi_runtime_resource
 import pulumi.runtime.rpc as pulumi_rpc
 from pulumi.output import Output, _OutputData
 from pulumi.runtime import set_all_config, set_mocks
-from pulumi.runtime.proto import alias_pb2
+from pulumi.runtime.proto import alias_pb2, source_pb2
 from pulumi.runtime.settings import get_root_resource
 from pulumi.runtime.stack import Stack, massage, run_pulumi_func
 
@@ -231,8 +231,91 @@ def _sdk_fast_paths(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
     if not importlib.metadata.version("pulumi").startswith(SDK_FAST_PATHS_VERIFIED):
         yield
         return
-    with _unused_alias_urns_skipped(), _lean_outputs(), _shared_alias_messages(), _registrations_drained(loop):
+    with (
+        _unused_alias_urns_skipped(),
+        _lean_outputs(),
+        _shared_alias_messages(),
+        _registrations_drained(loop),
+        _lean_stack_traces(),
+        _scalars_serialized_at_once(),
+    ):
         yield
+
+
+_GET_STACK_TRACE = "_get_stack_trace"
+_SERIALIZE_PROPERTY = "serialize_property"
+_PROTOBUF_ARG = 7
+"""Position of ``return_protobuf_value`` among serialize_property's arguments after ``value``."""
+
+
+@contextlib.contextmanager
+def _lean_stack_traces() -> Iterator[None]:
+    """``_get_stack_trace`` without ``traceback.extract_stack`` (a tenth of the registration time).
+
+    The SDK extracts the whole stack as FrameSummary objects, which reads every frame's source
+    line through ``linecache`` (a ``stat`` per file), to keep only each frame's file and line. This
+    walks the frames directly and gives the same StackTrace: the frames outside the third
+    ``__init__`` from the inside (Resource, Custom/ComponentResource, the concrete resource),
+    innermost first, each with its file URI and line, or no position where the SDK gives none.
+    """
+    original = getattr(pulumi_runtime_resource, _GET_STACK_TRACE)
+    uris: dict[str, Optional[str]] = {}
+
+    def uri_of(filename: str) -> Optional[str]:
+        try:
+            return uris[filename]
+        except KeyError:
+            try:
+                uri: Optional[str] = Path(filename).as_uri() if filename else None
+            except BaseException:  # noqa: BLE001 as the SDK: a relative path has no URI
+                uri = None
+            uris[filename] = uri
+            return uri
+
+    def get_stack_trace() -> source_pb2.StackTrace:
+        frame: Optional[FrameType] = sys._getframe(1)  # noqa: SLF001
+        inits = 0
+        while frame is not None:
+            if frame.f_code.co_name == "__init__":
+                inits += 1
+                if inits == 3:
+                    break
+            frame = frame.f_back
+        caller = frame.f_back if frame is not None else None
+        frames: list[source_pb2.StackFrame] = []
+        while caller is not None:
+            line: Optional[int] = caller.f_lineno
+            uri = uri_of(caller.f_code.co_filename) if line is not None else None
+            position = source_pb2.SourcePosition(uri=uri, line=line) if uri and line is not None else None
+            frames.append(source_pb2.StackFrame(pc=position))
+            caller = caller.f_back
+        return source_pb2.StackTrace(frames=frames)
+
+    setattr(pulumi_runtime_resource, _GET_STACK_TRACE, get_stack_trace)
+    try:
+        yield
+    finally:
+        setattr(pulumi_runtime_resource, _GET_STACK_TRACE, original)
+
+
+@contextlib.contextmanager
+def _scalars_serialized_at_once() -> Iterator[None]:
+    """``rpc.serialize_property`` returns a plain str/int/float/bool/None as it is, as the SDK's
+    own walk ends up doing after a dozen type checks (ABC instance checks, ``isawaitable``, input
+    types): most input values are such scalars. Anything else goes to the SDK's function."""
+    original = getattr(pulumi_rpc, _SERIALIZE_PROPERTY)
+
+    async def serialize_property(value: Any, *args: Any, **kwargs: Any) -> Any:
+        as_protobuf = kwargs.get("return_protobuf_value", False) or (len(args) > _PROTOBUF_ARG and args[_PROTOBUF_ARG])
+        if type(value) in _SCALARS and not as_protobuf:
+            return value
+        return await original(value, *args, **kwargs)
+
+    setattr(pulumi_rpc, _SERIALIZE_PROPERTY, serialize_property)
+    try:
+        yield
+    finally:
+        setattr(pulumi_rpc, _SERIALIZE_PROPERTY, original)
 
 
 REGISTRATIONS_PER_DRAIN = 200
