@@ -67,7 +67,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the preview and return the process exit code."""
     args = build_parser().parse_args(argv)
     try:
-        result = run_isolated(args.program, args.stack, args.policy_pack, args.policy_config, args.timeout)
+        # The reports name resources and never show their property values, so those stay in the worker.
+        result = run_isolated(
+            args.program, args.stack, args.policy_pack, args.policy_config, args.timeout, properties=False
+        )
     except ProgramConfigError as exc:
         _error(f"error: {exc.message}")
         if exc.registered:

@@ -150,3 +150,18 @@ def test_sarif_file_that_cannot_be_written_is_one_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: cannot write {tmp_path / 'missing-dir' / 'out.sarif'}: ")
     assert "Traceback" not in result.stderr
+
+
+def test_the_cli_reports_need_no_property_values() -> None:
+    """The CLI asks the worker for resources without their property values (``properties=False``):
+    its text, JSON and SARIF reports are the same as from the full result, and the values stay out."""
+    from offline_preview.isolation import run_isolated
+    from offline_preview.report import render_text, to_json, to_sarif
+
+    full = run_isolated(PROGRAM, "insecure", PACK)
+    lean = run_isolated(PROGRAM, "insecure", PACK, properties=False)
+    assert any(r.inputs for r in full.resources) and any(r.options.aliases for r in full.resources)
+    assert all(not r.inputs and not r.outputs and not r.options.aliases for r in lean.resources)
+    assert render_text(lean) == render_text(full)
+    assert to_json(lean) == to_json(full)
+    assert to_sarif(lean, PROGRAM) == to_sarif(full, PROGRAM)
