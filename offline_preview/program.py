@@ -238,6 +238,7 @@ def _sdk_fast_paths(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
         _registrations_drained(loop),
         _lean_stack_traces(),
         _scalars_serialized_at_once(),
+        _plain_urns_at_once(),
     ):
         yield
 
@@ -316,6 +317,35 @@ def _scalars_serialized_at_once() -> Iterator[None]:
         yield
     finally:
         setattr(pulumi_rpc, _SERIALIZE_PROPERTY, original)
+
+
+_CREATE_URN = "create_urn"
+
+
+@contextlib.contextmanager
+def _plain_urns_at_once() -> Iterator[None]:
+    """``create_urn`` of plain strings as one known Output, not a chain of ``Output.all`` and two
+    ``apply`` calls. Every registration computes a "mock URN" this way (the SDK uses it only when
+    there is no monitor: it always awaits it); the string is the one the SDK's chain builds, from
+    the parent URN or the stack and project. Outputs and resources as arguments go to the SDK."""
+    original = getattr(pulumi_runtime_resource, _CREATE_URN)
+
+    def create_urn(name: Any, type_: Any, parent: Any = None, project: Optional[str] = None, stack: Optional[str] = None) -> Any:
+        if type(name) is not str or type(type_) is not str or (parent is not None and type(parent) is not str):
+            return original(name, type_, parent, project, stack)
+        if parent is not None:
+            prefix = parent[0 : parent.rfind("::")] + "$"
+        else:
+            stack = pulumi.get_stack() if stack is None else stack
+            project = pulumi.get_project() if project is None else project
+            prefix = "urn:pulumi:" + stack + "::" + project + "::"
+        return Output.from_input(prefix + type_ + "::" + name)
+
+    setattr(pulumi_runtime_resource, _CREATE_URN, create_urn)
+    try:
+        yield
+    finally:
+        setattr(pulumi_runtime_resource, _CREATE_URN, original)
 
 
 REGISTRATIONS_PER_DRAIN = 200

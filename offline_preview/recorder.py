@@ -13,6 +13,7 @@ things the real engine does and the stock mock does not:
 from __future__ import annotations
 
 import contextlib
+import functools
 import heapq
 import re
 import threading
@@ -245,8 +246,14 @@ def source_frames(request: Any) -> tuple[tuple[str, int], ...]:
     frames: dict[tuple[str, int], None] = {}
     for position in positions:
         if position.uri.startswith("file://") and position.line > 0:
-            frames.setdefault((url2pathname(urlparse(position.uri).path), position.line), None)
+            frames.setdefault((_file_path(position.uri), position.line), None)
     return tuple(frames)
+
+
+@functools.lru_cache(maxsize=4096)
+def _file_path(uri: str) -> str:
+    """The path of a ``file://`` URI (a program has few source files; each resource names ~10)."""
+    return url2pathname(urlparse(uri).path)
 
 
 def _options_from_request(request: Any, urn: str) -> ResourceOptions:
@@ -257,7 +264,8 @@ def _options_from_request(request: Any, urn: str) -> ResourceOptions:
         timeouts = CustomTimeouts(
             create=duration_seconds(t.create), update=duration_seconds(t.update), delete=duration_seconds(t.delete)
         )
-    aliases = [_alias_urn(alias, request, urn) for alias in request.aliases]
+    head, project, _ = urn.split("::", 2)
+    aliases = [_alias_urn(alias, request, head.removeprefix("urn:pulumi:"), project) for alias in request.aliases]
     aliases.extend(request.aliasURNs)
     return ResourceOptions(
         protect=bool(request.protect),
@@ -281,13 +289,13 @@ def duration_seconds(text: str) -> float:
     return sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
 
 
-def _alias_urn(alias: alias_pb2.Alias, request: resource_pb2.RegisterResourceRequest, urn: str) -> str:
-    """Resolve an alias (a URN, or a spec of changed name/type/parent/stack/project) to a URN."""
+def _alias_urn(alias: alias_pb2.Alias, request: resource_pb2.RegisterResourceRequest, stack: str, project: str) -> str:
+    """Resolve an alias (a URN, or a spec of changed name/type/parent/stack/project) to a URN;
+    ``stack`` and ``project`` are the resource's own."""
     if alias.WhichOneof("alias") == "urn":
         return alias.urn
     spec = alias.spec
-    head, project, _, _ = urn.split("::", 3)
-    stack = spec.stack or head.removeprefix("urn:pulumi:")
+    stack = spec.stack or stack
     project = spec.project or project
     resource_type = spec.type or request.type
     name = spec.name or request.name
