@@ -20,17 +20,17 @@ import pulumi
 from . import __version__
 from .components.agents import AgentIdentity
 from .components.ai_services import AiServices
-from .components.entra import EntraControls
-from .components.gateway import AiGateway
-from .components.monitoring import Alerts
-from .components.registry import ContainerRegistry
 from .components.data_boundary import DataBoundary
 from .components.defender import Defender
+from .components.entra import EntraControls
+from .components.gateway import AiGateway
 from .components.key_vault import KeyVault
+from .components.monitoring import Alerts
 from .components.network import ExistingNetwork, Network
 from .components.observability import AppInsights, Observability
-from .components.purview import ExistingPurview, Purview
 from .components.protection import DeletionGuard
+from .components.purview import ExistingPurview, Purview
+from .components.registry import ContainerRegistry
 from .components.sessions import CodeSessions
 
 PACKAGE = "aizone"

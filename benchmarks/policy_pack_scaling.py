@@ -37,9 +37,9 @@ import cProfile
 import dataclasses
 import gc
 import importlib
-import pstats
 import json
 import os
+import pstats
 import sys
 import time
 from pathlib import Path
@@ -244,8 +244,7 @@ def main() -> int:
     results: dict[str, Any] = {"benchmark": "policy pack over gRPC", "policies": None, "sizes": {}}
     with contextlib.ExitStack() as stack:
         sessions = {
-            role: stack.enter_context(offline_preview.PolicyPackSession.start(pack, "aizone", "bench"))
-            for role, pack in packs.items()
+            role: stack.enter_context(offline_preview.PolicyPackSession.start(pack, "aizone", "bench")) for role, pack in packs.items()
         }
         for role, session in sessions.items():
             warm = session.analyze(template)  # pack start-up and first-call costs are not per-resource

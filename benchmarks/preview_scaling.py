@@ -137,10 +137,20 @@ def measure(program: Path) -> dict[str, object]:
     CPU seconds (user+sys) and peak RSS per process (supervisor, worker, pack) are sampled from
     /proc every 50 ms until the process ends, so the last few ms of CPU of each can be missing.
     """
-    command = [sys.executable, "-m", "offline_preview", "--program", str(program), "--stack", "bench",
-               "--policy-pack", str(ROOT / "policy_pack"), "--timeout", "1200"]
-    wrapper = subprocess.Popen([sys.executable, "-c", _MEASURE, *command], cwd=ROOT, stdout=subprocess.PIPE,
-                               text=True)
+    command = [
+        sys.executable,
+        "-m",
+        "offline_preview",
+        "--program",
+        str(program),
+        "--stack",
+        "bench",
+        "--policy-pack",
+        str(ROOT / "policy_pack"),
+        "--timeout",
+        "1200",
+    ]
+    wrapper = subprocess.Popen([sys.executable, "-c", _MEASURE, *command], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     seen: dict[int, tuple[str, float, float]] = {}
     while wrapper.poll() is None:
         _per_process(wrapper.pid, seen)
@@ -149,9 +159,7 @@ def measure(program: Path) -> dict[str, object]:
     out = wrapper.stdout.read().split()
     if wrapper.returncode != 0 or len(out) != 3:
         raise RuntimeError(f"the measuring wrapper failed (exit {wrapper.returncode})")
-    row: dict[str, object] = {
-        "seconds": round(float(out[0]), 2), "peak_rss_mib": round(int(out[1]) / 1024, 1), "exit": int(out[2])
-    }
+    row: dict[str, object] = {"seconds": round(float(out[0]), 2), "peak_rss_mib": round(int(out[1]) / 1024, 1), "exit": int(out[2])}
     for role in ("supervisor", "worker", "pack"):
         samples = [(cpu, rss) for kind, cpu, rss in seen.values() if kind == role]
         if samples:

@@ -35,10 +35,10 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from .errors import PolicyPackError
 from .findings import control_ids, finding_from_diagnostic, level_name
+from .messages import analyze_request, provider_messages, stack_resource
 from .model import AnalysisResult, AnalyzerInfo, Finding, JsonDict, PolicyInfo, RecordedResource
 from .pack_process import ORGANIZATION, RPC_TIMEOUT_SECONDS, START_TIMEOUT_SECONDS, PolicyPackProcess
 from .policy_config import PolicyConfigInput, check_policy_config, load_policy_config, reconcile
-from .messages import analyze_request, provider_messages, stack_resource
 
 MAX_MESSAGE_BYTES = 400 * 1024 * 1024
 """pulumi-policy's own limit; AnalyzeStack of a large stack exceeds gRPC's 4 MB default."""
@@ -67,9 +67,7 @@ class AnalyzerClient:
     instant: the end of the whole preview), so a pack that hangs cannot hang the preview.
     """
 
-    def __init__(
-        self, channel: grpc.Channel, rpc_timeout: float = RPC_TIMEOUT_SECONDS, deadline: Optional[float] = None
-    ) -> None:
+    def __init__(self, channel: grpc.Channel, rpc_timeout: float = RPC_TIMEOUT_SECONDS, deadline: Optional[float] = None) -> None:
         self._stub = analyzer_pb2_grpc.AnalyzerStub(channel)
         # AnalyzeStack takes the request already encoded (see analyze_stack); same method, same wire bytes.
         self._analyze_stack_encoded = channel.unary_unary(
@@ -89,9 +87,7 @@ class AnalyzerClient:
 
     def handshake(self, pack_dir: Path) -> None:
         """Send Handshake; UNIMPLEMENTED (all Python packs today) is fine, as for the CLI."""
-        request = analyzer_pb2.AnalyzerHandshakeRequest(
-            engine_address="", root_directory=str(pack_dir), program_directory=str(pack_dir)
-        )
+        request = analyzer_pb2.AnalyzerHandshakeRequest(engine_address="", root_directory=str(pack_dir), program_directory=str(pack_dir))
         self._call_optional("Handshake", lambda: self._stub.Handshake(request, timeout=self._timeout))
 
     def configure_stack(
@@ -400,9 +396,7 @@ class StreamingAnalysis:
         expected = [r.urn for r in resources if not r.external]
         if len(expected) != len(self._results) or any(urn not in self._results for urn in expected):
             # defensive: a verdict must cover every registered resource, and only those
-            raise PolicyPackError(
-                f"the policy pack analysed {len(self._results)} resources, the plan has {len(expected)}; no verdict"
-            )
+            raise PolicyPackError(f"the policy pack analysed {len(self._results)} resources, the plan has {len(expected)}; no verdict")
         # As in PolicyPackSession.analyze: nothing alive now becomes garbage meanwhile. The
         # program's SDK objects (resources and their outputs reference each other) are garbage
         # by now: collect them first, or freezing would keep them for good.

@@ -317,8 +317,7 @@ def _identity_outputs(resource_id: str, identity: dict[str, Any]) -> dict[str, A
         }
     elif isinstance(assigned, list):
         result["userAssignedIdentities"] = {
-            str(key): {"principalId": fake_guid(str(key), "principalId"), "clientId": fake_guid(str(key), "clientId")}
-            for key in assigned
+            str(key): {"principalId": fake_guid(str(key), "principalId"), "clientId": fake_guid(str(key), "clientId")} for key in assigned
         }
     return result
 

@@ -38,9 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--program", required=True, type=Path, metavar="DIR", help="Pulumi project directory")
     parser.add_argument("--stack", required=True, metavar="NAME", help="stack name (reads Pulumi.<NAME>.yaml)")
     parser.add_argument("--policy-pack", required=True, type=Path, metavar="DIR", help="policy pack directory")
-    parser.add_argument(
-        "--policy-config", type=Path, metavar="FILE", help="policy config JSON, as for --policy-pack-config"
-    )
+    parser.add_argument("--policy-config", type=Path, metavar="FILE", help="policy config JSON, as for --policy-pack-config")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the result as JSON to FILE")
     parser.add_argument("--sarif", type=Path, metavar="FILE", help="also write the findings as SARIF 2.1.0 to FILE")
     parser.add_argument(
@@ -68,15 +66,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         # The reports name resources and never show their property values, so those stay in the worker.
-        result = run_isolated(
-            args.program, args.stack, args.policy_pack, args.policy_config, args.timeout, properties=False
-        )
+        result = run_isolated(args.program, args.stack, args.policy_pack, args.policy_config, args.timeout, properties=False)
     except ProgramConfigError as exc:
         _error(f"error: {exc.message}")
         if exc.registered:
             _error(
-                f"note: {exc.registered} resource(s) were registered before this error; "
-                "validate configuration before creating resources"
+                f"note: {exc.registered} resource(s) were registered before this error; validate configuration before creating resources"
             )
         return EXIT_ERROR
     except ProgramFailedError as exc:

@@ -61,13 +61,8 @@ KILL_GRACE_SECONDS = 2.0
 _RESULT = "result.pickle"
 _PHASE = "phase"
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
-_WORKER_BOOT = (
-    "import sys; sys.path.insert(0, sys.argv.pop(1)); "
-    "from offline_preview.isolation import worker_main; worker_main()"
-)
-_STOP_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name)
-)
+_WORKER_BOOT = "import sys; sys.path.insert(0, sys.argv.pop(1)); from offline_preview.isolation import worker_main; worker_main()"
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name))
 
 
 class _Stopped(Exception):
@@ -114,9 +109,7 @@ def _supervise(request: dict[str, Any], work_dir: Path, timeout: float) -> Previ
     command = [sys.executable, "-c", _WORKER_BOOT, _PACKAGE_ROOT, json.dumps(request), str(work_dir)]
     with _stop_signals_raise():
         try:
-            worker = subprocess.Popen(
-                command, env=child_environment(dict(os.environ)), stdin=subprocess.DEVNULL, start_new_session=True
-            )
+            worker = subprocess.Popen(command, env=child_environment(dict(os.environ)), stdin=subprocess.DEVNULL, start_new_session=True)
         except OSError as exc:
             raise PreviewError(f"could not start the preview worker: {exc}") from None
         try:
@@ -278,14 +271,17 @@ def worker_main() -> None:
 
     progress = Progress(on_change=lambda phase: _write_phase(work_dir, phase))
     _write_phase(work_dir, progress.phase)
-    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _stop_at_deadline,
-                               args=(work_dir, progress, timeout))
+    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _stop_at_deadline, args=(work_dir, progress, timeout))
     watchdog.daemon = True
     watchdog.start()
     try:
         result = run(
-            request["program"], request["stack"], request["pack"], request["policyConfig"],
-            deadline=pack_deadline, progress=progress,
+            request["program"],
+            request["stack"],
+            request["pack"],
+            request["policyConfig"],
+            deadline=pack_deadline,
+            progress=progress,
         )
         if not request["properties"]:
             result.resources = [_without_properties(r) for r in result.resources]
@@ -293,8 +289,7 @@ def worker_main() -> None:
     except PreviewError as exc:
         outcome = ("error", _error_payload(exc))
     except BaseException as exc:  # noqa: BLE001 an internal error must still end in a verdict
-        outcome = ("error", {"kind": "ProgramFailedError", "message": f"{type(exc).__name__}: {exc}",
-                             "traceback": traceback.format_exc()})
+        outcome = ("error", {"kind": "ProgramFailedError", "message": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()})
     watchdog.cancel()
     _write_result(work_dir, outcome)
     _exit_now(0)

@@ -23,7 +23,7 @@ PARENT_PID_ENV = "OFFLINE_PREVIEW_PARENT_PID"
 # Source text, so that the policy pack's bootstrap (which must not import this package: the pack
 # runs with its own directory as working directory and sys.path[0]) runs exactly the same code.
 # prctl option 1 is PR_SET_PDEATHSIG (linux/prctl.h); exit code 70 is EX_SOFTWARE.
-DIE_WITH_PARENT_SOURCE = r'''
+DIE_WITH_PARENT_SOURCE = r"""
 import ctypes as _c, os as _o, signal as _s, sys as _y, threading as _t, time as _m
 def _die_with_parent():
     expected = int(_o.environ.pop("OFFLINE_PREVIEW_PARENT_PID", "0") or 0)
@@ -42,7 +42,7 @@ def _die_with_parent():
     if expected:
         _t.Thread(target=_watch, name="offline-preview-parent-watch", daemon=True).start()
 _die_with_parent()
-'''
+"""
 
 
 def die_with_parent() -> None:

@@ -45,9 +45,7 @@ def stack_resource(
         parent=resource.parent or "",
         dependencies=resource.dependencies,
         propertyDependencies={
-            key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
-            for key, urns in resource.property_dependencies.items()
-            if urns
+            key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns) for key, urns in resource.property_dependencies.items() if urns
         },
     )
 
@@ -75,9 +73,7 @@ def _options(resource: RecordedResource, with_parent: bool) -> analyzer_pb2.Anal
 def provider_messages(resources: Sequence[RecordedResource]) -> dict[str, analyzer_pb2.AnalyzerProviderResource]:
     """Provider URN -> AnalyzerProviderResource (built once, shared by every request)."""
     return {
-        r.urn: analyzer_pb2.AnalyzerProviderResource(
-            type=r.type, properties=to_struct(r.inputs), urn=r.urn, name=r.name
-        )
+        r.urn: analyzer_pb2.AnalyzerProviderResource(type=r.type, properties=to_struct(r.inputs), urn=r.urn, name=r.name)
         for r in resources
         if r.is_provider
     }

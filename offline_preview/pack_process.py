@@ -36,8 +36,8 @@ from typing import IO, Mapping, Optional
 import yaml
 
 from .errors import ConfigurationError, PolicyPackError
-from .project import read_utf8
 from .lifetime import DIE_WITH_PARENT_SOURCE, child_environment
+from .project import read_utf8
 
 UNUSED_ENGINE_ADDRESS = "127.0.0.1:1"
 """Passed where the CLI passes its engine address; pulumi.policy does not connect to it."""
@@ -50,7 +50,9 @@ RPC_TIMEOUT_SECONDS = 120.0
 """Deadline of each analyzer RPC (AnalyzeStack of 10,000 resources takes a few seconds)."""
 
 
-BOOTSTRAP = DIE_WITH_PARENT_SOURCE + r'''
+BOOTSTRAP = (
+    DIE_WITH_PARENT_SOURCE
+    + r"""
 def _boot():
     import json, os, runpy, sys
     document = sys.stdin.buffer.read()
@@ -64,7 +66,8 @@ def _boot():
             os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(parsed["secretKeys"])
     runpy.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
 _boot()
-'''
+"""
+)
 """What ``python -u -c`` runs in place of ``-m pulumi.policy`` (see the module docstring)."""
 
 
@@ -140,20 +143,15 @@ class PolicyPackProcess:
                 self._port_ready.wait(0.5)
                 break
             if time.monotonic() > deadline:
-                raise PolicyPackError(
-                    f"policy pack in {self.pack_dir} did not report its port within {timeout:.0f} s"
-                    + self._log_tail()
-                )
+                raise PolicyPackError(f"policy pack in {self.pack_dir} did not report its port within {timeout:.0f} s" + self._log_tail())
         if self._port is None and self._first_line is not None:
             raise PolicyPackError(
                 f"policy pack in {self.pack_dir} printed {self._first_line!r} where its port was expected "
-                "(the Pulumi CLI fails the same way: nothing may print to stdout before the PolicyPack starts)"
-                + self._log_tail()
+                "(the Pulumi CLI fails the same way: nothing may print to stdout before the PolicyPack starts)" + self._log_tail()
             )
         if self._port is None:
             raise PolicyPackError(
-                f"policy pack in {self.pack_dir} exited (code {self._process.poll()}) before it started"
-                + self._log_tail()
+                f"policy pack in {self.pack_dir} exited (code {self._process.poll()}) before it started" + self._log_tail()
             )
         return self._port
 

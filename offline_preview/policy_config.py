@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any, Mapping, Optional, Union
 
 from .errors import ConfigurationError
-from .project import read_utf8
 from .model import AnalyzerInfo, JsonDict
+from .project import read_utf8
 
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 
@@ -84,8 +84,7 @@ def _parse_entry(name: str, value: Any, origin: str) -> JsonDict:
 def _check_level(name: str, level: str, origin: str) -> None:
     if level not in LEVELS:
         raise ConfigurationError(
-            f"{origin}: {name}: {level!r} is not a valid enforcement level{_suggest(level, LEVELS)} "
-            f"(use one of {', '.join(LEVELS)})"
+            f"{origin}: {name}: {level!r} is not a valid enforcement level{_suggest(level, LEVELS)} (use one of {', '.join(LEVELS)})"
         )
 
 
@@ -127,12 +126,9 @@ def check_policy_config(info: AnalyzerInfo, given: Mapping[str, JsonDict]) -> No
             continue
         policy = policies.get(name)
         if policy is None:
-            errors.append(
-                f"unknown policy '{name}'{_suggest(name, policies)}; the pack '{info.name}' has: "
-                + ", ".join(sorted(policies))
-            )
+            errors.append(f"unknown policy '{name}'{_suggest(name, policies)}; the pack '{info.name}' has: " + ", ".join(sorted(policies)))
             continue
-        schema_properties = ((policy.config_schema or {}).get("properties") or {})
+        schema_properties = (policy.config_schema or {}).get("properties") or {}
         for key in extra:
             if key not in schema_properties:
                 valid = ", ".join(sorted(schema_properties)) or "none (it takes no configuration)"
@@ -171,9 +167,7 @@ def _exemption_errors(policy: str, exemptions: list[Any]) -> list[str]:
             if resource != resource.strip():
                 errors.append(f"{where}.resource: {resource!r} has leading or trailing spaces")
             elif set(resource) <= _GLOB_SPECIALS:
-                errors.append(
-                    f"{where}.resource: {resource!r} matches every resource; name the resource (URN, name or pattern)"
-                )
+                errors.append(f"{where}.resource: {resource!r} matches every resource; name the resource (URN, name or pattern)")
             elif resource.count("[") != resource.count("]"):
                 errors.append(f"{where}.resource: {resource!r} has an unbalanced '[' or ']' in its pattern")
         elif isinstance(resource, str):
@@ -203,9 +197,7 @@ def reconcile(info: AnalyzerInfo, given: Mapping[str, JsonDict]) -> dict[str, Js
         schema = {"type": "object", **policy.config_schema}
         errors.extend(f"{policy.name}: {message}" for message in validate(properties, schema))
     if errors:
-        raise ConfigurationError(
-            f"invalid policy config for pack '{info.name}':\n  " + "\n  ".join(errors)
-        )
+        raise ConfigurationError(f"invalid policy config for pack '{info.name}':\n  " + "\n  ".join(errors))
     return result
 
 

@@ -643,9 +643,7 @@ class _OutputResolver:
         self._outputs = outputs
         self._name = name
 
-    def __call__(
-        self, value: Any, is_known: bool, is_secret: bool, deps: Optional[set[Any]], failed: Optional[Exception]
-    ) -> None:
+    def __call__(self, value: Any, is_known: bool, is_secret: bool, deps: Optional[set[Any]], failed: Optional[Exception]) -> None:
         """The output depends on the resource and on ``deps``; ``failed`` fails it."""
         self._outputs.resolve(self._name, value, is_known, is_secret, deps, failed)
 
@@ -693,9 +691,7 @@ def _classify_failure(exc: BaseException, monitor: RecordingMonitor) -> Exceptio
             "a program must run to completion to be checked"
         )
     if isinstance(exc, RecursionError):
-        return ProgramFailedError(
-            "RecursionError: the program (or a value it built) recursed too deeply", _program_traceback(exc)
-        )
+        return ProgramFailedError("RecursionError: the program (or a value it built) recursed too deeply", _program_traceback(exc))
     if isinstance(exc, pulumi.RunError):
         return ProgramConfigError(str(exc), monitor.program_resource_count())
     return ProgramFailedError(f"{type(exc).__name__}: {exc}", _program_traceback(exc))
@@ -704,9 +700,7 @@ def _classify_failure(exc: BaseException, monitor: RecordingMonitor) -> Exceptio
 def _program_traceback(exc: BaseException) -> str:
     """The traceback from the program's first frame on (our runner and runpy frames dropped)."""
     tb = exc.__traceback__
-    while tb is not None and (
-        tb.tb_frame.f_code.co_filename == __file__ or tb.tb_frame.f_code.co_filename.startswith("<frozen")
-    ):
+    while tb is not None and (tb.tb_frame.f_code.co_filename == __file__ or tb.tb_frame.f_code.co_filename.startswith("<frozen")):
         tb = tb.tb_next
     return "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))
 

@@ -46,8 +46,10 @@ class _StrictLoader(yaml.SafeLoader):
             if duplicate:
                 first = seen[key].start_mark
                 raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark,
-                    f"found duplicate key {key!r} (first defined on line {first.line + 1})", key_node.start_mark,
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"found duplicate key {key!r} (first defined on line {first.line + 1})",
+                    key_node.start_mark,
                 )
             seen[key] = key_node
         return super().construct_mapping(node, deep=deep)
@@ -89,8 +91,7 @@ def load_project(program_dir: Path, stack: str) -> ProjectConfig:
     stack_doc = _read_yaml(stack_file, what="stack file")
     if stack_doc is None:
         raise ConfigurationError(
-            f"no stack file {stack_file.name} in {program_dir} (stack '{stack}'); "
-            "the offline preview reads all configuration from it"
+            f"no stack file {stack_file.name} in {program_dir} (stack '{stack}'); the offline preview reads all configuration from it"
         )
 
     main_path = _main_path(program_dir, project_doc.get("main"))
@@ -99,9 +100,7 @@ def load_project(program_dir: Path, stack: str) -> ProjectConfig:
     _apply_stack_values(result, stack_doc.get("config"), stack_file.name)
     result.stack_tags = _stack_tags(project_doc, result.config.get("pulumi:tags"))
     if stack_doc.get("environment"):
-        result.notes.append(
-            f"{stack_file.name} imports ESC environments; they cannot be resolved offline and are ignored"
-        )
+        result.notes.append(f"{stack_file.name} imports ESC environments; they cannot be resolved offline and are ignored")
     return result
 
 
@@ -150,8 +149,7 @@ def read_utf8(path: Path, what: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigurationError(
-            f"{path}: the {what} is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "save it as UTF-8"
+            f"{path}: the {what} is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
         ) from None
 
 
@@ -159,9 +157,7 @@ def _check_runtime(path: Path, runtime: object) -> None:
     """The offline preview runs Python programs only, as the python language host would."""
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
-        raise ConfigurationError(
-            f"{path}: runtime is {runtime_name!r}; the offline preview runs Python programs only (runtime: python)"
-        )
+        raise ConfigurationError(f"{path}: runtime is {runtime_name!r}; the offline preview runs Python programs only (runtime: python)")
 
 
 def _main_path(program_dir: Path, main: object) -> Path:

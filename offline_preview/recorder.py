@@ -228,9 +228,7 @@ def _record_from_request(request: Any, urn: str) -> RecordedResource:
         parent=request.parent or None,
         inputs=inputs,
         dependencies=list(request.dependencies),
-        property_dependencies={
-            key: list(deps.urns) for key, deps in request.propertyDependencies.items() if deps.urns
-        },
+        property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items() if deps.urns},
         provider=request.provider or None,
         options=_options_from_request(request, urn),
         source=source_frames(request),
@@ -261,9 +259,7 @@ def _options_from_request(request: Any, urn: str) -> ResourceOptions:
     timeouts: Optional[CustomTimeouts] = None
     if request.HasField("customTimeouts"):
         t = request.customTimeouts
-        timeouts = CustomTimeouts(
-            create=duration_seconds(t.create), update=duration_seconds(t.update), delete=duration_seconds(t.delete)
-        )
+        timeouts = CustomTimeouts(create=duration_seconds(t.create), update=duration_seconds(t.update), delete=duration_seconds(t.delete))
     head, project, _ = urn.split("::", 2)
     aliases = [_alias_urn(alias, request, head.removeprefix("urn:pulumi:"), project) for alias in request.aliases]
     aliases.extend(request.aliasURNs)

@@ -68,10 +68,7 @@ def render_text(result: PreviewResult) -> str:
 
 def summary_line(result: PreviewResult) -> str:
     """``Summary: N resources, M mandatory, A advisory``."""
-    return (
-        f"Summary: {len(result.resources)} resources, "
-        f"{result.mandatory_count} mandatory, {result.advisory_count} advisory"
-    )
+    return f"Summary: {len(result.resources)} resources, {result.mandatory_count} mandatory, {result.advisory_count} advisory"
 
 
 def to_json(result: PreviewResult) -> dict[str, Any]:
@@ -80,9 +77,7 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
     return {
         "schemaVersion": JSON_SCHEMA_VERSION,
         "pack": {"name": result.analysis.analyzer.name, "version": result.analysis.analyzer.version},
-        "resources": [
-            {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent} for r in result.resources
-        ],
+        "resources": [{"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent} for r in result.resources],
         "findings": [
             {
                 "policy": f.policy,
@@ -143,39 +138,45 @@ def to_sarif(result: PreviewResult, program_dir: Path, root: Optional[Path] = No
             "physicalLocation": {"artifactLocation": _artifact(path, root), "region": {"startLine": line}},
         }
         if finding.urn:
-            location["logicalLocations"] = [{
-                "fullyQualifiedName": finding.urn,
-                "name": resource.name if resource is not None else finding.urn.rsplit("::", 1)[-1],
-                "kind": "resource",
-            }]
+            location["logicalLocations"] = [
+                {
+                    "fullyQualifiedName": finding.urn,
+                    "name": resource.name if resource is not None else finding.urn.rsplit("::", 1)[-1],
+                    "kind": "resource",
+                }
+            ]
         severity = severities.get(finding.policy)
-        results.append({
-            "ruleId": finding.policy,
-            "ruleIndex": index[finding.policy],
-            "level": SARIF_LEVELS[finding.level],
-            "message": {"text": finding.message},
-            "locations": [location],
-            "partialFingerprints": {"aizoneFinding/v1": _fingerprint(finding)},
-            "properties": {
-                "controls": list(finding.controls),
-                "enforcementLevel": finding.level,
-                **({"severity": severity} if severity else {}),
-                "urn": finding.urn or "",
-                "stage": finding.stage,
-            },
-        })
+        results.append(
+            {
+                "ruleId": finding.policy,
+                "ruleIndex": index[finding.policy],
+                "level": SARIF_LEVELS[finding.level],
+                "message": {"text": finding.message},
+                "locations": [location],
+                "partialFingerprints": {"aizoneFinding/v1": _fingerprint(finding)},
+                "properties": {
+                    "controls": list(finding.controls),
+                    "enforcementLevel": finding.level,
+                    **({"severity": severity} if severity else {}),
+                    "urn": finding.urn or "",
+                    "stage": finding.stage,
+                },
+            }
+        )
     analyzer = result.analysis.analyzer
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
-        "runs": [{
-            "tool": {"driver": {"name": analyzer.name, "version": analyzer.version, "rules": [_rule(p) for p in policies]}},
-            "automationDetails": {"id": f"aizone-offline-preview/{result.project}/{result.stack}/"},
-            "originalUriBaseIds": {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}},
-            "invocations": [{"executionSuccessful": not result.program_errors}],
-            "results": results,
-            "properties": {"project": result.project, "stack": result.stack},
-        }],
+        "runs": [
+            {
+                "tool": {"driver": {"name": analyzer.name, "version": analyzer.version, "rules": [_rule(p) for p in policies]}},
+                "automationDetails": {"id": f"aizone-offline-preview/{result.project}/{result.stack}/"},
+                "originalUriBaseIds": {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}},
+                "invocations": [{"executionSuccessful": not result.program_errors}],
+                "results": results,
+                "properties": {"project": result.project, "stack": result.stack},
+            }
+        ],
     }
 
 
@@ -249,8 +250,7 @@ def _plan_counts(resources: list[RecordedResource]) -> list[str]:
     components = sum(1 for r in resources if not r.custom and r.type != STACK_TYPE)
     providers = sum(1 for r in resources if r.is_provider)
     lines = [
-        f"Plan: {len(resources)} resources to create "
-        f"({custom} cloud resources, {components} components, {providers} providers, 1 stack)",
+        f"Plan: {len(resources)} resources to create ({custom} cloud resources, {components} components, {providers} providers, 1 stack)",
         "",
         "Resources by type:",
     ]
@@ -315,7 +315,7 @@ def _findings(result: PreviewResult) -> list[str]:
 def _message_body(message: str, description: str) -> str:
     """pulumi-policy prefixes every message with the policy description; show it once, not twice."""
     if description and message.startswith(description):
-        rest = message[len(description):].strip()
+        rest = message[len(description) :].strip()
         return f"{description}\n{rest}" if rest else description
     return message
 

@@ -67,8 +67,7 @@ def run(
     check_pack_dir(Path(pack_dir))
     given = load_policy_config(policy_config)
     progress.enter("starting the policy pack and loading the Pulumi SDK")
-    process = PolicyPackProcess.start(Path(pack_dir), project.project, project.stack, project.config,
-                                      project.secret_keys)
+    process = PolicyPackProcess.start(Path(pack_dir), project.project, project.stack, project.config, project.secret_keys)
     try:
         # Imported here, after the pack was launched: these load the Pulumi SDK and gRPC.
         from .analyzer import PolicyPackSession
@@ -107,4 +106,3 @@ def run(
         program_warnings=program.warnings,
         invokes=program.invokes,
     )
-

@@ -66,11 +66,7 @@ def _struct_value(struct: struct_pb2.Struct, path: str, depth: int) -> Any:
             inner = _value(fields["value"], _join(path, "value"), depth + 1) if "value" in fields else UNKNOWN
             secret = "secret" in fields and fields["secret"].bool_value
             return {SIG_KEY: SECRET_SIG, "value": inner} if secret else inner
-    return {
-        key: _value(item, _join(path, key), depth + 1)
-        for key, item in fields.items()
-        if not key.startswith("__")
-    }
+    return {key: _value(item, _join(path, key), depth + 1) for key, item in fields.items() if not key.startswith("__")}
 
 
 def _value(value: struct_pb2.Value, path: str, depth: int) -> Any:

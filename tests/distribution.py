@@ -26,8 +26,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-_OFFLINE = re.compile(r"(Could not find a version that satisfies the requirement setuptools|No matching distribution found"
-                      r"|Failed to establish a new connection|Temporary failure in name resolution|Network is unreachable)")
+_OFFLINE = re.compile(
+    r"(Could not find a version that satisfies the requirement setuptools|No matching distribution found"
+    r"|Failed to establish a new connection|Temporary failure in name resolution|Network is unreachable)"
+)
 _IGNORED = shutil.ignore_patterns("venv", ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", "*.pyc")
 
 
@@ -36,9 +38,21 @@ def build_wheel(destination: Path) -> Path:
     source = destination / "src"
     shutil.copytree(ROOT, source, ignore=_IGNORED)
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "-q", "-w",
-         str(destination / "dist"), str(source)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "-q",
+            "-w",
+            str(destination / "dist"),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     if result.returncode != 0:
         if _OFFLINE.search(result.stdout + result.stderr) and not os.environ.get("CI"):
@@ -53,14 +67,30 @@ def make_venv(directory: Path, wheel: Path) -> Path:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(directory)], check=True, timeout=120)
     python = directory / "bin" / "python"
     site_packages = Path(
-        subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                       check=True, capture_output=True, text=True).stdout.strip()
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], check=True, capture_output=True, text=True
+        ).stdout.strip()
     )
     (site_packages / "zz_reused_sdks.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--disable-pip-version-check", "-q",
-         "--no-deps", "--no-index", "--ignore-installed", str(wheel)],
-        check=True, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--disable-pip-version-check",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            "--ignore-installed",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     return python
 

@@ -20,8 +20,13 @@ def dev_config() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
 
 
-def record(tmp_path: Path, config: dict[str, Any] | None = None, subscription: str | None = None,
-           program: Path | None = None, stack: str = "variant") -> dict[str, Any]:
+def record(
+    tmp_path: Path,
+    config: dict[str, Any] | None = None,
+    subscription: str | None = None,
+    program: Path | None = None,
+    stack: str = "variant",
+) -> dict[str, Any]:
     """Record the real program (or `program`) with `config` (default: the dev stack's) under the
     mocks' subscription `subscription`; returns {resources, calls, errors}."""
     if program is None or config is not None:
@@ -37,7 +42,11 @@ def record(tmp_path: Path, config: dict[str, Any] | None = None, subscription: s
     out = tmp_path / f"plan-{stack}-{subscription or 'default'}.json"
     result = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "record_plan.py"), str(program), stack, str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(out.read_text())

@@ -18,10 +18,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from offline_preview import program as program_module  # noqa: E402
-from offline_preview.project import load_project  # noqa: E402
-from offline_preview.azure_mocks import AzureMocks  # noqa: E402
 from pulumi.runtime.mocks import MockCallArgs  # noqa: E402
+
+from offline_preview import program as program_module  # noqa: E402
+from offline_preview.azure_mocks import AzureMocks  # noqa: E402
+from offline_preview.project import load_project  # noqa: E402
 
 CALLS: list[dict[str, str]] = []
 
@@ -39,9 +40,19 @@ def main(program_dir: str, stack: str, out: str) -> None:
     result = program_module.run_program(load_project(Path(program_dir), stack))
     resources = [
         {
-            "urn": r.urn, "type": r.type, "name": r.name, "custom": r.custom, "id": r.id, "parent": r.parent,
-            "inputs": r.inputs, "outputs": r.outputs, "provider": r.provider, "protect": bool(r.options.protect), "aliases": list(r.options.aliases),
-            "propertyDependencies": r.property_dependencies, "synthesized": r.synthesized,
+            "urn": r.urn,
+            "type": r.type,
+            "name": r.name,
+            "custom": r.custom,
+            "id": r.id,
+            "parent": r.parent,
+            "inputs": r.inputs,
+            "outputs": r.outputs,
+            "provider": r.provider,
+            "protect": bool(r.options.protect),
+            "aliases": list(r.options.aliases),
+            "propertyDependencies": r.property_dependencies,
+            "synthesized": r.synthesized,
         }
         for r in result.resources
     ]

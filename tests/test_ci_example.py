@@ -65,7 +65,9 @@ def test_credentialed_job_is_pulumi_preview_with_the_pack_over_oidc() -> None:
     assert job["permissions"]["id-token"] == "write"
     assert job["env"]["ARM_USE_OIDC"] == "true"
     assert {job["env"][key] for key in ("ARM_CLIENT_ID", "ARM_TENANT_ID", "ARM_SUBSCRIPTION_ID")} == {
-        "${{ vars.AZURE_CLIENT_ID }}", "${{ vars.AZURE_TENANT_ID }}", "${{ vars.AZURE_SUBSCRIPTION_ID }}"
+        "${{ vars.AZURE_CLIENT_ID }}",
+        "${{ vars.AZURE_TENANT_ID }}",
+        "${{ vars.AZURE_SUBSCRIPTION_ID }}",
     }
     assert "ARM_CLIENT_SECRET" not in job["env"]
     assert job["if"] == "vars.AZURE_CLIENT_ID != ''"

@@ -61,7 +61,11 @@ def consumer_run(installed_python: Path, tmp_path_factory: pytest.TempPathFactor
     driver.write_text(DRIVER, encoding="utf-8")
     result = subprocess.run(
         [str(installed_python), str(driver), str(CONSUMER), str(PACK), str(CONSUMER / "policy-config.json")],
-        cwd=shim, env={**clean_env(), "PYTHONPATH": str(shim)}, capture_output=True, text=True, timeout=300,
+        cwd=shim,
+        env={**clean_env(), "PYTHONPATH": str(shim)},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -78,19 +82,23 @@ def test_consumer_preview_from_installed_wheel(consumer_run: dict, installed_pyt
     assert mandatory == []
     resources = consumer_run["resources"]
     # It builds into the platform's network and workspace: none of them is created here.
-    assert not {"azure-native:network:VirtualNetwork", "azure-native:network:PrivateDnsZone",
-                "azure-native:operationalinsights:Workspace"} & set(consumer_run["types"])
+    assert not {
+        "azure-native:network:VirtualNetwork",
+        "azure-native:network:PrivateDnsZone",
+        "azure-native:operationalinsights:Workspace",
+    } & set(consumer_run["types"])
     config = (CONSUMER / "Pulumi.dev.yaml").read_text(encoding="utf-8")
     subnet = resources["ai-pe-account"]["inputs"]["subnet"]["id"]
     assert subnet.endswith("/virtualNetworks/vnet-platform/subnets/private-endpoints") and subnet in config
     assert resources["ai-diagnostics"]["inputs"]["workspaceId"].endswith("/workspaces/log-platform")
     zone_ids = {config_["privateDnsZoneId"] for config_ in resources["data-pe-blob-dns"]["inputs"]["privateDnsZoneConfigs"]}
-    assert zone_ids == {"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-platform-dns/providers/"
-                        "Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net"}
+    assert zone_ids == {
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-platform-dns/providers/"
+        "Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net"
+    }
     # The model deployment uses the prompt-shield policy; the app identity holds exactly its two roles.
     assert resources["ai-deployment-gpt-4o-mini"]["inputs"]["properties"]["raiPolicyName"] == "aizone-prompt-shields"
-    shields = {(f["name"], f["source"]) for f in resources["ai-prompt-shields"]["inputs"]["properties"]["contentFilters"]
-               if f["blocking"]}
+    shields = {(f["name"], f["source"]) for f in resources["ai-prompt-shields"]["inputs"]["properties"]["contentFilters"] if f["blocking"]}
     assert {("Jailbreak", "Prompt"), ("Indirect Attack", "Prompt")} <= shields
     grants = {name: r["inputs"] for name, r in resources.items() if r["type"] == "azure-native:authorization:RoleAssignment"}
     assert set(grants) == {"ai-inference-support-bot", "data-reader-support-bot"}

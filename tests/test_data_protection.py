@@ -65,7 +65,11 @@ def test_the_guard_rule_names_exactly_the_data_resource_types(dev_plan: Plan) ->
     }
     assert list(GUARDED_TYPES) == definition["policyRule"]["if"]["in"]
     # role assignments, diagnostic settings and private endpoints stay deletable (revocation works)
-    for extension in ("Microsoft.Authorization/roleAssignments", "Microsoft.Insights/diagnosticSettings", "Microsoft.Network/privateEndpoints"):
+    for extension in (
+        "Microsoft.Authorization/roleAssignments",
+        "Microsoft.Insights/diagnosticSettings",
+        "Microsoft.Network/privateEndpoints",
+    ):
         assert extension not in definition["policyRule"]["if"]["in"]
 
 

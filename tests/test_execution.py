@@ -14,14 +14,13 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from aizone.components.integrity import IntegrityError, normalize_digest, parse_image, require_pinned_image, verify_artifact
 from aizone.components import grants
 from aizone.components.base import ArgsError
+from aizone.components.integrity import IntegrityError, normalize_digest, parse_image, require_pinned_image, verify_artifact
 from aizone.components.monitoring import AlertOptions
 from aizone.components.registry import ContainerRegistry, RegistryOptions, login_server_for
 from aizone.components.sessions import CodeSessions, SessionPoolOptions, session_pool_name, validate_code_sessions
@@ -180,12 +179,14 @@ def _sessions_args(**changes: Any) -> dict[str, Any]:
         "subnet_id": SUBNET,
         "diagnostics": {"workspace_id": "log-exec"},
         "pool_name_prefix": "spexec",
-        "agents": [{
-            "agent_name": "coder",
-            "principal_id": "coder-oid",
-            "identity_id": "coder-identity-id",
-            "pool": {"container_type": "CustomContainer", "image": IMAGE},
-        }],
+        "agents": [
+            {
+                "agent_name": "coder",
+                "principal_id": "coder-oid",
+                "identity_id": "coder-identity-id",
+                "pool": {"container_type": "CustomContainer", "image": IMAGE},
+            }
+        ],
         "registry": {"login_server": REGISTRY_HOST, "registry_id": REGISTRY_ID},
         **changes,
     }
@@ -209,8 +210,7 @@ def test_code_sessions_refuse_images_outside_the_platform_registry() -> None:
     without = _sessions_args()
     del without["registry"]
     assert _problems(without) == [
-        "registry: required: agent 'coder' runs a custom container, whose image must come from the platform "
-        "container registry (EXEC-2)"
+        "registry: required: agent 'coder' runs a custom container, whose image must come from the platform container registry (EXEC-2)"
     ]
     # Raised before the component registers anything (no Pulumi engine is needed to get here).
     with pytest.raises(ArgsError, match=r"CodeSessions\.agents\[0\]\.pool\.image: .*not approved for execution"):
@@ -256,9 +256,13 @@ def test_every_problem_in_the_args_is_reported_at_once_with_its_field() -> None:
         pool={"cooldown_seconds": 60, "network_egress": "EgressEnabled"},
         agents=[
             {"agent_name": "coder", "principal_id": "coder-oid", "pool": {"container_type": "CustomContainer", "image": IMAGE}},
-            {"agent_name": "coder", "principal_id": "", "role_assignments": [
-                {"principal_name": "ops", "principal_id": "ops-oid", "role": "Contributor"},
-            ]},
+            {
+                "agent_name": "coder",
+                "principal_id": "",
+                "role_assignments": [
+                    {"principal_name": "ops", "principal_id": "ops-oid", "role": "Contributor"},
+                ],
+            },
         ],
     )
     assert _problems(args) == [
@@ -523,7 +527,9 @@ def test_every_alert_rule_is_wired_to_its_action_group(stack: Stack) -> None:
 @pytest.mark.controls("MOD-2b")
 def test_content_filter_and_token_alerts_on_the_ai_account(stack: Stack) -> None:
     rules = _metric_alerts(stack, "alerts")
-    account = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exec/providers/Microsoft.CognitiveServices/accounts/ais-exec"
+    account = (
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-exec/providers/Microsoft.CognitiveServices/accounts/ais-exec"
+    )
     blocks = rules["content-filter-blocks"]
     assert blocks["scopes"] == [account] and blocks["severity"] == 2
     assert (blocks["evaluationFrequency"], blocks["windowSize"]) == ("PT5M", "PT15M")

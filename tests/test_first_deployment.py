@@ -7,7 +7,6 @@ Disabled without the tag. No config key differs."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.controls("ACC-7")
 
 # Run 2's program: the real one, after registering (for this process only) what ARM answers for the
 # service run 1 created: its endpoint connection approved, its tag from run 1.
-RUN_2 = '''
+RUN_2 = """
 import runpy
 from offline_preview import azure_mocks
 
@@ -37,7 +36,7 @@ azure_mocks.EXISTING_RESOURCES[{service_id!r}] = {{
     }}],
 }}
 runpy.run_path({main!r}, run_name="__main__")
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +51,14 @@ def run_2(run_1: Plan, tmp_path_factory: pytest.TempPathFactory) -> dict[str, An
     program.mkdir()
     for name in ("Pulumi.yaml", "Pulumi.dev.yaml"):
         (program / name).symlink_to(ROOT / name)
-    (program / "__main__.py").write_text(RUN_2.format(
-        service_id=service.id, tag=reference.FIRST_DEPLOYMENT_TAG,
-        date=service.inputs["tags"][reference.FIRST_DEPLOYMENT_TAG], main=str(ROOT / "__main__.py"),
-    ))
+    (program / "__main__.py").write_text(
+        RUN_2.format(
+            service_id=service.id,
+            tag=reference.FIRST_DEPLOYMENT_TAG,
+            date=service.inputs["tags"][reference.FIRST_DEPLOYMENT_TAG],
+            main=str(ROOT / "__main__.py"),
+        )
+    )
     plan = record(program.parent, program=program, stack="dev")
     assert plan["errors"] == []
     return plan

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from aizone.components.base import Problem
 from aizone.components.gateway import (
     CONTENT_SAFETY_ROLE,
     INFERENCE_ROLE,
@@ -29,7 +30,6 @@ from aizone.components.gateway import (
     validate_ai_gateway,
     validate_gateway_options,
 )
-from aizone.components.base import Problem
 from aizone.components.gateway_policy import (
     CALLER_ID_VARIABLE,
     CALLER_TOKEN_VARIABLE,
@@ -38,8 +38,8 @@ from aizone.components.gateway_policy import (
     PolicyError,
     inference_policy,
 )
-from offline_preview.azure_mocks import TENANT_ID
 from aizone_policy import reference
+from offline_preview.azure_mocks import TENANT_ID
 
 from .conftest import PACK, Plan
 
@@ -224,9 +224,9 @@ def test_policy_retries_429_a_bounded_number_of_times() -> None:
 def test_policy_escapes_odd_input_and_stays_well_formed() -> None:
     odd = replace(
         SPEC,
-        tenant_id='contoso"\'<&>.onmicrosoft.com',
+        tenant_id="contoso\"'<&>.onmicrosoft.com",
         audiences=("api://x/<script>&amp;", "line\nbreak\tand 'quotes\""),
-        required_role="AI.<Inference>&\"",
+        required_role='AI.<Inference>&"',
         client_application_ids=("]]><!--",),
     )
     text = inference_policy(odd)
@@ -343,13 +343,19 @@ def test_only_a_not_found_lookup_means_first_run(message: str, not_found: bool) 
     ("change", "message"),
     [
         ({"service_name": "-apim"}, "AiGateway.service_name: '-apim': 1-50 letters, digits and hyphens"),
-        ({"networking": {"subnet_id": "/subscriptions/x/subnets/pe", "zone_ids": {}}},
-         "AiGateway.networking.zone_ids: the gateway's private endpoint needs the private DNS zone(s) privatelink.azure-api.net"),
+        (
+            {"networking": {"subnet_id": "/subscriptions/x/subnets/pe", "zone_ids": {}}},
+            "AiGateway.networking.zone_ids: the gateway's private endpoint needs the private DNS zone(s) privatelink.azure-api.net",
+        ),
         ({"targets": []}, "AiGateway.targets: exactly one {name, account_id, endpoint} entry"),
-        ({"targets": [{"name": "ai", "account_id": "/accounts/ai", "endpoint": "http://ais.example"}]},
-         "AiGateway.targets[0].endpoint: 'http://ais.example': the account's https endpoint"),
-        ({"role_assignments": [{"principal_name": "agent", "principal_id": "oid", "role": "Owner"}]},
-         "AiGateway.role_assignments[0].role: 'Owner' is not allowed here; allowed: AI.Inference"),
+        (
+            {"targets": [{"name": "ai", "account_id": "/accounts/ai", "endpoint": "http://ais.example"}]},
+            "AiGateway.targets[0].endpoint: 'http://ais.example': the account's https endpoint",
+        ),
+        (
+            {"role_assignments": [{"principal_name": "agent", "principal_id": "oid", "role": "Owner"}]},
+            "AiGateway.role_assignments[0].role: 'Owner' is not allowed here; allowed: AI.Inference",
+        ),
     ],
 )
 def test_gateway_refuses_bad_inputs_before_anything_is_registered(change: dict[str, Any], message: str) -> None:
@@ -434,7 +440,8 @@ def test_a_preview_after_the_dev_preview_in_the_same_process_resolves_the_sdk_ty
         value.__name__
         for package in packages
         for value in vars(package).values()
-        if isinstance(value, ModuleType) and value.__name__.startswith("pulumi_azure_native.")
+        if isinstance(value, ModuleType)
+        and value.__name__.startswith("pulumi_azure_native.")
         and sys.modules.get(value.__name__) is not value
     )
     assert dropped == []
@@ -523,9 +530,7 @@ def test_private_endpoint_for_gateway_comes_after_every_write_under_the_service(
         assert writes and {resource.urn for resource in writes} <= set(endpoint.dependencies)
     zone_group = plan.one("azure-native:network:PrivateDnsZoneGroup", "gw-pe")
     zones = [config["privateDnsZoneId"] for config in zone_group.inputs["privateDnsZoneConfigs"]]
-    assert [zone.rsplit("/", 1)[-1] for zone in zones] == list(
-        reference.private_dns_zones(SERVICE, "Gateway")
-    )
+    assert [zone.rsplit("/", 1)[-1] for zone in zones] == list(reference.private_dns_zones(SERVICE, "Gateway"))
 
 
 @pytest.mark.controls("ACC-5", "ACC-6")
@@ -534,7 +539,8 @@ def test_gateway_identity_gets_only_the_inference_role_on_the_account(standard: 
     service = plan.one(SERVICE)
     account = plan.one(ACCOUNT)
     grants = [
-        r for r in plan.of_type(ROLE_ASSIGNMENT)
+        r
+        for r in plan.of_type(ROLE_ASSIGNMENT)
         if r.inputs["principalId"] == service.outputs["identity"]["principalId"] and r.inputs["scope"] == account.id
     ]
     assert len(grants) == 1

@@ -93,7 +93,12 @@ def test_eligibility_refuses_non_admin_roles_users_and_unbounded_durations() -> 
         grant_eligible("x", "Owner", scope_id="id", scope_name="ai", group=group, days=30, parent=scope)
     with pytest.raises(GrantError, match="granted to groups, not to a User"):
         grant_eligible(
-            "x", "Cognitive Services Contributor", scope_id="id", scope_name="ai", group=Principal("p", "id", "User"), days=30,
+            "x",
+            "Cognitive Services Contributor",
+            scope_id="id",
+            scope_name="ai",
+            group=Principal("p", "id", "User"),
+            days=30,
             parent=scope,
         )
     with pytest.raises(GrantError, match="must expire within 1 to 365 days, got 0"):
@@ -115,9 +120,7 @@ def test_eligibility_refuses_non_admin_roles_users_and_unbounded_durations() -> 
 def test_grants_refuse_broad_and_unlisted_roles_before_creating_anything(role: str, allowed: set[str], message: str) -> None:
     scope: Any = object()
     with pytest.raises(GrantError, match=message):
-        grant_role(
-            "x", role, scope_id="id", scope_name="st", principal=Principal("app", "id"), allowed_roles=allowed, parent=scope
-        )
+        grant_role("x", role, scope_id="id", scope_name="st", principal=Principal("app", "id"), allowed_roles=allowed, parent=scope)
 
 
 @pytest.mark.controls("ACC-5", "ACC-6")
@@ -146,8 +149,7 @@ def test_data_reads_stay_inside_the_boundary(dev_plan: Plan) -> None:
     for application, agent in (("hr-assistant", "hr-policy-agent"), ("support-bot", "support-triage-agent")):
         storage = _storage_of(dev_plan, application)
         readers = [
-            g for g in dev_plan.of_type(ROLE_ASSIGNMENT)
-            if storage.urn in g.property_dependencies.get("scope", []) and "-reader-" in g.name
+            g for g in dev_plan.of_type(ROLE_ASSIGNMENT) if storage.urn in g.property_dependencies.get("scope", []) and "-reader-" in g.name
         ]
         names = sorted(g.name.split("-reader-")[1] for g in readers)
         assert names == sorted([f"agent-{agent}", f"project-{application}", "purview"])
@@ -161,7 +163,10 @@ def test_data_reads_stay_inside_the_boundary(dev_plan: Plan) -> None:
 @pytest.mark.controls("DATA-3")
 def test_a_grant_across_boundaries_is_refused_before_anything_is_created() -> None:
     public_agent = Principal("agent-web", "id", boundary="public")
-    with pytest.raises(GrantError, match=r"agent-web belongs to the 'public' data boundary and cannot be given data of 'hr-assistant', which is 'internal' \(DATA-3\)"):
+    with pytest.raises(
+        GrantError,
+        match=r"agent-web belongs to the 'public' data boundary and cannot be given data of 'hr-assistant', which is 'internal' \(DATA-3\)",
+    ):
         check_same_boundary(public_agent, "hr-assistant", "internal")
     check_same_boundary(Principal("agent-hr", "id", boundary="internal"), "hr-assistant", "internal")
 
@@ -213,10 +218,14 @@ def test_purview_is_attached_and_reads_every_boundary_account(dev_plan: Plan) ->
 def test_defender_plans_cover_ai_with_prompt_evidence_storage_vaults_and_apis(dev_plan: Plan) -> None:
     plans = {p.inputs["pricingName"]: p.inputs for p in dev_plan.of_type("azure-native:security:Pricing")}
     assert {name: plan["pricingTier"] for name, plan in plans.items()} == {
-        "AI": "Standard", "StorageAccounts": "Standard", "KeyVaults": "Standard", "Api": "Standard"
+        "AI": "Standard",
+        "StorageAccounts": "Standard",
+        "KeyVaults": "Standard",
+        "Api": "Standard",
     }
     assert {e["name"]: e["isEnabled"] for e in plans["AI"]["extensions"]} == {
-        "AIPromptEvidence": "True", "AIPromptSharingWithPurview": "True"
+        "AIPromptEvidence": "True",
+        "AIPromptSharingWithPurview": "True",
     }
     assert plans["StorageAccounts"]["subPlan"] == "DefenderForStorageV2"
     assert {e["name"] for e in plans["StorageAccounts"]["extensions"]} == {"OnUploadMalwareScanning", "SensitiveDataDiscovery"}
@@ -241,7 +250,9 @@ def test_each_agent_gets_an_egress_free_timed_capped_session_pool(dev_plan: Plan
 def test_only_the_owning_agent_may_execute_in_its_pool(dev_plan: Plan) -> None:
     executor = reference.ROLE_IDS["Azure ContainerApps Session Executor"]
     for pool in dev_plan.of_type("azure-native:app:ContainerAppsSessionPool"):
-        grants = [g for g in dev_plan.of_type(ROLE_ASSIGNMENT) if g.inputs["roleDefinitionId"].endswith(executor) and g.inputs["scope"] == pool.id]
+        grants = [
+            g for g in dev_plan.of_type(ROLE_ASSIGNMENT) if g.inputs["roleDefinitionId"].endswith(executor) and g.inputs["scope"] == pool.id
+        ]
         assert len(grants) == 1
         agent = pool.name.rsplit("-pool-", 1)[1]
         identity = dev_plan.one(IDENTITY, f"-agent-{agent}-")

@@ -127,9 +127,7 @@ def test_inference_grants_are_data_plane_only_on_the_account_with_principal_type
     account = dev_plan.one(ACCOUNT)
     grants = [g for g in dev_plan.of_type(ROLE_ASSIGNMENT) if "-inference-" in g.name]
     # the gateway's identity and each application's Foundry project; agents go through the gateway
-    assert sorted(g.name.split("-inference-")[1] for g in grants) == [
-        "aizone-gw-gateway", "project-hr-assistant", "project-support-bot"
-    ]
+    assert sorted(g.name.split("-inference-")[1] for g in grants) == ["aizone-gw-gateway", "project-hr-assistant", "project-support-bot"]
     for grant in grants:
         assert grant.inputs["scope"] == account.id
         assert grant.inputs["principalType"] == "ServicePrincipal"
@@ -197,8 +195,16 @@ def test_hub_and_spoke_platform_policy_mode_creates_no_zones_or_zone_groups(tmp_
     pack_config.write_text('{"azurenative-network-privatednszonegroup-required": {"dnsZoneGroupsManagedByPlatform": true}}')
     report = tmp_path / "report.json"
     result = run_preview_cli(
-        "--program", str(program), "--stack", "bad", "--policy-pack", str(ROOT / "policy_pack"),
-        "--policy-config", str(pack_config), "--json", str(report),
+        "--program",
+        str(program),
+        "--stack",
+        "bad",
+        "--policy-pack",
+        str(ROOT / "policy_pack"),
+        "--policy-config",
+        str(pack_config),
+        "--json",
+        str(report),
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
     types = [entry["type"] for entry in json.loads(report.read_text())["resources"]]
@@ -225,8 +231,11 @@ def test_fresh_subscription_gateway_is_created_public_with_a_dated_marker_and_a_
     endpoint = plan.one(PRIVATE_ENDPOINT, "gw-pe")
     assert endpoint.inputs["privateLinkServiceConnections"][0]["privateLinkServiceId"] == service.id
     # nothing but that time-boxed public access is mandatory in the first run
-    others = [f"{f.policy}: {f.message}" for f in dev_preview.findings if f.level == "mandatory"
-              and f.policy != "azurenative-apimanagement-service-restrict-public-network-access"]
+    others = [
+        f"{f.policy}: {f.message}"
+        for f in dev_preview.findings
+        if f.level == "mandatory" and f.policy != "azurenative-apimanagement-service-restrict-public-network-access"
+    ]
     assert others == []
 
 
@@ -256,9 +265,7 @@ def test_gateway_token_metrics_and_logs_reach_app_insights_and_the_workspace(dev
     assert diagnostics["applicationinsights"]["loggerId"] == logger.id
     assert diagnostics["applicationinsights"]["metrics"] is True
     publisher = [r for r in dev_plan.of_type(ROLE_ASSIGNMENT) if r.inputs["scope"] == component.id]
-    assert [r.inputs["roleDefinitionId"].rsplit("/", 1)[-1] for r in publisher] == [
-        reference.ROLE_IDS["Monitoring Metrics Publisher"]
-    ]
+    assert [r.inputs["roleDefinitionId"].rsplit("/", 1)[-1] for r in publisher] == [reference.ROLE_IDS["Monitoring Metrics Publisher"]]
 
 
 @pytest.mark.controls("ACC-4", "MOD-4")
@@ -266,7 +273,8 @@ def test_conditional_access_on_the_gateway_app_waits_for_its_service_principal(d
     application = dev_plan.one(APPLICATION, "gw-app")
     principal = dev_plan.one(SERVICE_PRINCIPAL, "gw-sp")
     targeting = [
-        p for p in dev_plan.of_type(CA_POLICY)
+        p
+        for p in dev_plan.of_type(CA_POLICY)
         if application.outputs["clientId"] in p.inputs["conditions"]["applications"]["includedApplications"]
     ]
     assert len(targeting) >= 2  # MFA and sign-in risk at least
@@ -312,9 +320,13 @@ def _registry_off(config: dict[str, Any]) -> None:
 
 
 def _existing_network(config: dict[str, Any]) -> None:
-    config["aizone:network"] = {"existing": {
-        "privateEndpointsSubnetId": f"{SPOKE}/subnets/pe", "gatewaySubnetId": f"{SPOKE}/subnets/apim", "agentsSubnetId": f"{SPOKE}/subnets/aca",
-    }}
+    config["aizone:network"] = {
+        "existing": {
+            "privateEndpointsSubnetId": f"{SPOKE}/subnets/pe",
+            "gatewaySubnetId": f"{SPOKE}/subnets/apim",
+            "agentsSubnetId": f"{SPOKE}/subnets/aca",
+        }
+    }
 
 
 def _existing_workspace(config: dict[str, Any]) -> None:
@@ -322,8 +334,11 @@ def _existing_workspace(config: dict[str, Any]) -> None:
 
 
 OPTIONS = {
-    "gateway-off": _gateway_off, "sessions-off": _sessions_off, "registry-off": _registry_off,
-    "existing-network": _existing_network, "existing-workspace": _existing_workspace,
+    "gateway-off": _gateway_off,
+    "sessions-off": _sessions_off,
+    "registry-off": _registry_off,
+    "existing-network": _existing_network,
+    "existing-workspace": _existing_workspace,
 }
 
 
@@ -362,20 +377,29 @@ def test_gateway_off_removes_the_gateway_its_subnet_zone_telemetry_alerts_grants
     plan = options["gateway-off"]
     assert plan["errors"] == []
     assert _type_changes(dev_plan, plan) == {
-        "aizone:index:AiGateway": -1, "aizone:index:AppInsights": -1,
-        "azure-native:apimanagement:Api": -1, "azure-native:apimanagement:ApiDiagnostic": -2,
-        "azure-native:apimanagement:ApiManagementService": -1, "azure-native:apimanagement:ApiOperation": -2,
-        "azure-native:apimanagement:ApiPolicy": -1, "azure-native:apimanagement:Backend": -1,
-        "azure-native:apimanagement:Logger": -2, "azure-native:applicationinsights:Component": -1,
+        "aizone:index:AiGateway": -1,
+        "aizone:index:AppInsights": -1,
+        "azure-native:apimanagement:Api": -1,
+        "azure-native:apimanagement:ApiDiagnostic": -2,
+        "azure-native:apimanagement:ApiManagementService": -1,
+        "azure-native:apimanagement:ApiOperation": -2,
+        "azure-native:apimanagement:ApiPolicy": -1,
+        "azure-native:apimanagement:Backend": -1,
+        "azure-native:apimanagement:Logger": -2,
+        "azure-native:applicationinsights:Component": -1,
         # the gateway's inference grant on the account and its publisher grant on App Insights
         "azure-native:authorization:RoleAssignment": -2,
-        "azure-native:monitor:DiagnosticSetting": -2, "azure-native:monitor:MetricAlert": -2,
-        "azure-native:network:NetworkSecurityGroup": -1, "azure-native:network:PrivateDnsZoneGroup": -1,
-        "azure-native:network:PrivateEndpoint": -1, "azure-native:privatedns:PrivateZone": -1,
+        "azure-native:monitor:DiagnosticSetting": -2,
+        "azure-native:monitor:MetricAlert": -2,
+        "azure-native:network:NetworkSecurityGroup": -1,
+        "azure-native:network:PrivateDnsZoneGroup": -1,
+        "azure-native:network:PrivateEndpoint": -1,
+        "azure-native:privatedns:PrivateZone": -1,
         "azure-native:privatedns:VirtualNetworkLink": -1,
         # the two agents' and the AI users' app role on the gateway
         "azuread:index/appRoleAssignment:AppRoleAssignment": -3,
-        "azuread:index/application:Application": -1, "azuread:index/applicationPreAuthorized:ApplicationPreAuthorized": -1,
+        "azuread:index/application:Application": -1,
+        "azuread:index/applicationPreAuthorized:ApplicationPreAuthorized": -1,
         "azuread:index/servicePrincipal:ServicePrincipal": -1,
     }
     (vnet,) = _of(plan, "azure-native:network:VirtualNetwork")
@@ -393,10 +417,12 @@ def test_sessions_off_removes_the_environment_pools_their_grants_and_the_agents_
     plan = options["sessions-off"]
     assert plan["errors"] == []
     assert _type_changes(dev_plan, plan) == {
-        "aizone:index:CodeSessions": -1, "azure-native:app:ContainerAppsSessionPool": -2,
+        "aizone:index:CodeSessions": -1,
+        "azure-native:app:ContainerAppsSessionPool": -2,
         "azure-native:app:ManagedEnvironment": -1,
         "azure-native:authorization:RoleAssignment": -2,  # each agent's session executor role on its pool
-        "azure-native:monitor:DiagnosticSetting": -1, "azure-native:network:NetworkSecurityGroup": -1,
+        "azure-native:monitor:DiagnosticSetting": -1,
+        "azure-native:network:NetworkSecurityGroup": -1,
     }
     (vnet,) = _of(plan, "azure-native:network:VirtualNetwork")
     assert [subnet["name"] for subnet in vnet["inputs"]["subnets"]] == ["privateEndpoints", "gateway"]
@@ -410,9 +436,12 @@ def test_registry_off_removes_the_registry_its_endpoint_and_zone_and_sessions_ke
     plan = options["registry-off"]
     assert plan["errors"] == []
     assert _type_changes(dev_plan, plan) == {
-        "aizone:index:ContainerRegistry": -1, "azure-native:containerregistry:Registry": -1,
-        "azure-native:monitor:DiagnosticSetting": -1, "azure-native:network:PrivateDnsZoneGroup": -1,
-        "azure-native:network:PrivateEndpoint": -1, "azure-native:privatedns:PrivateZone": -1,
+        "aizone:index:ContainerRegistry": -1,
+        "azure-native:containerregistry:Registry": -1,
+        "azure-native:monitor:DiagnosticSetting": -1,
+        "azure-native:network:PrivateDnsZoneGroup": -1,
+        "azure-native:network:PrivateEndpoint": -1,
+        "azure-native:privatedns:PrivateZone": -1,
         "azure-native:privatedns:VirtualNetworkLink": -1,
     }
     pools = _of(plan, "azure-native:app:ContainerAppsSessionPool")
@@ -427,8 +456,11 @@ def test_existing_subnets_create_no_network_and_every_component_uses_the_given_i
     plan = options["existing-network"]
     assert plan["errors"] == []
     assert _type_changes(dev_plan, plan) == {
-        "aizone:index:ExistingNetwork": 1, "aizone:index:Network": -1, "azure-native:network:NatGateway": -1,
-        "azure-native:network:NetworkSecurityGroup": -3, "azure-native:network:PublicIPAddress": -1,
+        "aizone:index:ExistingNetwork": 1,
+        "aizone:index:Network": -1,
+        "azure-native:network:NatGateway": -1,
+        "azure-native:network:NetworkSecurityGroup": -3,
+        "azure-native:network:PublicIPAddress": -1,
         "azure-native:network:VirtualNetwork": -1,
     }
     endpoints = _of(plan, "azure-native:network:PrivateEndpoint")
@@ -469,9 +501,15 @@ def test_the_spoke_example_stack_previews_with_zero_mandatory_findings(tmp_path:
     assert "0 mandatory" in result.stdout
     resources = json.loads(report.read_text())["resources"]
     types = [resource["type"] for resource in resources]
-    for absent in ("azure-native:network:VirtualNetwork", "azure-native:network:NetworkSecurityGroup", "azure-native:network:NatGateway",
-                   "azure-native:operationalinsights:Workspace", "azure-native:containerregistry:Registry",
-                   "azure-native:app:ManagedEnvironment", "azure-native:app:ContainerAppsSessionPool"):
+    for absent in (
+        "azure-native:network:VirtualNetwork",
+        "azure-native:network:NetworkSecurityGroup",
+        "azure-native:network:NatGateway",
+        "azure-native:operationalinsights:Workspace",
+        "azure-native:containerregistry:Registry",
+        "azure-native:app:ManagedEnvironment",
+        "azure-native:app:ContainerAppsSessionPool",
+    ):
         assert absent not in types, absent
     zones = {resource["name"] for resource in resources if resource["type"] == "azure-native:privatedns:PrivateZone"}
     assert "aizone-net-zone-blob-core-windows-net" not in zones  # the hub's zone is used

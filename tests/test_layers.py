@@ -91,8 +91,15 @@ def _matches(target: str, prefix: str) -> bool:
 
 def test_module_discovery_sees_both_packages() -> None:
     modules = module_files()
-    assert {"aizone", "aizone.components", "aizone.components.grants", "aizone.landing_zone.settings",
-            "aizone_policy", "aizone_policy.catalog", "aizone_policy.policies.rbac"} <= set(modules)
+    assert {
+        "aizone",
+        "aizone.components",
+        "aizone.components.grants",
+        "aizone.landing_zone.settings",
+        "aizone_policy",
+        "aizone_policy.catalog",
+        "aizone_policy.policies.rbac",
+    } <= set(modules)
 
 
 def test_import_reader_sees_function_level_and_type_checking_imports(tmp_path: Path) -> None:
@@ -111,8 +118,7 @@ def test_library_never_imports_the_program_or_the_tooling() -> None:
     offending = [
         f"{item.module}:{item.line} imports {item.target}"
         for item in all_imports()
-        if _matches(item.module, "aizone.components")
-        and any(_matches(item.target, prefix) for prefix in FORBIDDEN_IN_LIBRARY)
+        if _matches(item.module, "aizone.components") and any(_matches(item.target, prefix) for prefix in FORBIDDEN_IN_LIBRARY)
     ]
     assert offending == []
 

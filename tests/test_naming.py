@@ -3,7 +3,6 @@ and overridable for a redeploy after a destroy."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,7 +53,7 @@ def test_generated_names_fit_the_rules_even_from_long_or_odd_stems(kind: str) ->
     for stem in ("x", "9-Leading-Digit--and--HYPHENS-", "a" * 80, "-"):
         name = naming.global_name(kind, stem, "seed")
         assert naming.check_name(kind, name) is None, name
-        assert name.endswith(naming.global_name(kind, "z", "seed")[-naming.DIGEST_LENGTH:])
+        assert name.endswith(naming.global_name(kind, "z", "seed")[-naming.DIGEST_LENGTH :])
 
 
 def test_the_seed_and_the_qualifiers_change_the_name() -> None:
@@ -66,9 +65,12 @@ def test_the_seed_and_the_qualifiers_change_the_name() -> None:
 
 def test_every_global_name_of_the_dev_stack_is_valid_and_distinct(dev_plan: Plan) -> None:
     kinds = {
-        "azure-native:cognitiveservices:Account": "ai", "azure-native:apimanagement:ApiManagementService": "gateway",
-        "azure-native:keyvault:Vault": "keyVault", "azure-native:containerregistry:Registry": "registry",
-        "azure-native:storage:StorageAccount": "storage", "azure-native:purview:Account": "purview",
+        "azure-native:cognitiveservices:Account": "ai",
+        "azure-native:apimanagement:ApiManagementService": "gateway",
+        "azure-native:keyvault:Vault": "keyVault",
+        "azure-native:containerregistry:Registry": "registry",
+        "azure-native:storage:StorageAccount": "storage",
+        "azure-native:purview:Account": "purview",
     }
     names = [(kinds[r.type], r.inputs[GLOBAL_NAMES[r.type]]) for r in dev_plan.resources if r.type in GLOBAL_NAMES]
     assert len(names) == 6  # AI, gateway, vault, registry, two storage accounts (Purview is attached)

@@ -27,8 +27,14 @@ def _rules(plan: Plan, role: str) -> dict[str, dict[str, Any]]:
 def _shape(rule: dict[str, Any]) -> tuple[Any, ...]:
     ports = rule.get("destinationPortRange") or tuple(rule["destinationPortRanges"])
     return (
-        rule["priority"], rule["direction"], rule["access"], rule["protocol"],
-        rule["sourceAddressPrefix"], rule["sourcePortRange"], rule["destinationAddressPrefix"], ports,
+        rule["priority"],
+        rule["direction"],
+        rule["access"],
+        rule["protocol"],
+        rule["sourceAddressPrefix"],
+        rule["sourcePortRange"],
+        rule["destinationAddressPrefix"],
+        ports,
     )
 
 
@@ -71,7 +77,9 @@ def test_agents_subnet_has_no_other_rule_and_deny_all_comes_last(dev_plan: Plan)
         deny = rules[f"deny-all-{direction.lower()}"]
         assert deny["priority"] == max(priorities)
     # No allow rule opens the subnet to the Internet inbound.
-    assert all(r["sourceAddressPrefix"] not in ("*", "Internet") for r in rules.values() if r["direction"] == "Inbound" and r["access"] == "Allow")
+    assert all(
+        r["sourceAddressPrefix"] not in ("*", "Internet") for r in rules.values() if r["direction"] == "Inbound" and r["access"] == "Allow"
+    )
 
 
 @pytest.mark.controls("RES-3")

@@ -5,10 +5,9 @@ readme and repository declared, and no virtualenv in the upload."""
 from __future__ import annotations
 
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 import yaml
 from google.protobuf import empty_pb2
@@ -62,7 +61,10 @@ def test_pack_gitignore_keeps_the_virtualenv_out_of_the_upload() -> None:
     kept = ["PulumiPolicy.yaml", "__main__.py", "requirements.txt", "README.md", "aizone_policy/pack.py"]
     result = subprocess.run(
         ["git", "check-ignore", "--no-index", "-v", *ignored, *kept],
-        cwd=PACK, capture_output=True, text=True, check=False,
+        cwd=PACK,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     matched = {line.split("\t", 1)[1]: line.split("\t", 1)[0] for line in result.stdout.splitlines()}
     assert sorted(matched) == sorted(ignored)

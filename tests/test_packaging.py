@@ -32,14 +32,23 @@ def test_wheel_holds_the_packages_and_nothing_else(wheel_path: Path) -> None:
     names = zipfile.ZipFile(wheel_path).namelist()
     tops = {name.split("/")[0] for name in names}
     assert tops == {"aizone", "aizone_policy", f"pulumi_aizone-{aizone.__version__}.dist-info"}
-    assert {"aizone/py.typed", "aizone_policy/py.typed", "aizone/components/__init__.py", "aizone/components/grants.py",
-            "aizone/landing_zone/settings.py", "aizone_policy/catalog.py", "aizone_policy/policies/rbac.py"} <= set(names)
+    assert {
+        "aizone/py.typed",
+        "aizone_policy/py.typed",
+        "aizone/components/__init__.py",
+        "aizone/components/grants.py",
+        "aizone/landing_zone/settings.py",
+        "aizone_policy/catalog.py",
+        "aizone_policy/policies/rbac.py",
+    } <= set(names)
     assert f"pulumi_aizone-{aizone.__version__}.dist-info/licenses/LICENSE" in names
     assert not [name for name in names if re.search(r"(^|/)(tests|offline_preview|examples|tools|benchmarks|venv)/", name)]
     # Every module of both packages is shipped.
     sources = {f"aizone/{path.relative_to(ROOT / 'aizone').as_posix()}" for path in (ROOT / "aizone").rglob("*.py")}
-    sources |= {f"aizone_policy/{path.relative_to(ROOT / 'policy_pack' / 'aizone_policy').as_posix()}"
-                for path in (ROOT / "policy_pack" / "aizone_policy").rglob("*.py")}
+    sources |= {
+        f"aizone_policy/{path.relative_to(ROOT / 'policy_pack' / 'aizone_policy').as_posix()}"
+        for path in (ROOT / "policy_pack" / "aizone_policy").rglob("*.py")
+    }
     assert sources <= set(names), sorted(sources - set(names))
 
 
@@ -53,7 +62,7 @@ def test_wheel_metadata(wheel_path: Path) -> None:
     assert requires == [
         "pulumi-azure-native<4,>=3.29",
         "pulumi-azuread<7,>=6.11",
-        "pulumi-policy<1.22,>=1.21; extra == \"policy\"",
+        'pulumi-policy<1.22,>=1.21; extra == "policy"',
         "pulumi<4,>=3.200",
     ]
     assert "Typing :: Typed" in (metadata.get_all("Classifier") or [])
@@ -68,8 +77,7 @@ def test_installed_wheel_imports_from_the_fresh_environment(installed_python: Pa
         "'policy': aizone_policy.__file__, 'version': aizone.__version__, "
         "'program_loaded': any(m.startswith('aizone.landing_zone') for m in sys.modules)}))"
     )
-    result = subprocess.run([str(installed_python), "-c", code], cwd=tmp_path, env=clean_env(),
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run([str(installed_python), "-c", code], cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
     environment = installed_python.parents[1].resolve()

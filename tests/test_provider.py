@@ -40,7 +40,9 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
                 for zone in ("privatelink.cognitiveservices.azure.com", "privatelink.openai.azure.com", "privatelink.services.ai.azure.com")
             },
         },
-        "diagnostics": {"workspaceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.OperationalInsights/workspaces/log"},
+        "diagnostics": {
+            "workspaceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.OperationalInsights/workspaces/log"
+        },
         "deployments": [{"name": "gpt-4o", "model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"}, "capacity": 10}],
         "applications": [{"name": "hr-assistant", "boundary": "internal"}],
     },
@@ -49,13 +51,18 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
         "serviceName": "apim-probe",
         "tenantId": "11111111-1111-1111-1111-111111111111",
         "options": {"publisherEmail": "platform@contoso.com", "publisherName": "Platform team"},
-        "targets": [{
-            "name": "ais-probe",
-            "accountId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.CognitiveServices/accounts/ais-probe",
-            "endpoint": "https://ais-probe.cognitiveservices.azure.com/",
-        }],
+        "targets": [
+            {
+                "name": "ais-probe",
+                "accountId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.CognitiveServices/accounts/ais-probe",
+                "endpoint": "https://ais-probe.cognitiveservices.azure.com/",
+            }
+        ],
         "subnetId": f"{HUB}/subnets/gateway",
-        "networking": {"subnetId": f"{HUB}/subnets/privateEndpoints", "zoneIds": {"privatelink.azure-api.net": f"{HUB}/privateDnsZones/azure-api"}},
+        "networking": {
+            "subnetId": f"{HUB}/subnets/privateEndpoints",
+            "zoneIds": {"privatelink.azure-api.net": f"{HUB}/privateDnsZones/azure-api"},
+        },
         "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"},
     },
     "ContainerRegistry": {
@@ -63,9 +70,13 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
         "registryName": "crprobe01",
         "networking": {
             "subnetId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.Network/virtualNetworks/vnet/subnets/pe",
-            "zoneIds": {"privatelink.azurecr.io": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.Network/privateDnsZones/privatelink.azurecr.io"},
+            "zoneIds": {
+                "privatelink.azurecr.io": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.Network/privateDnsZones/privatelink.azurecr.io"
+            },
         },
-        "diagnostics": {"workspaceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.OperationalInsights/workspaces/log"},
+        "diagnostics": {
+            "workspaceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.OperationalInsights/workspaces/log"
+        },
         "options": {"untaggedRetentionDays": 14},
     },
     "EntraControls": {
@@ -83,10 +94,16 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
         "placement": PLACEMENT,
         "vaultName": "kv-probe",
         "tenantId": "11111111-1111-1111-1111-111111111111",
-        "networking": {"subnetId": f"{HUB}/subnets/privateEndpoints", "zoneIds": {"privatelink.vaultcore.azure.net": f"{HUB}/privateDnsZones/vault"}},
+        "networking": {
+            "subnetId": f"{HUB}/subnets/privateEndpoints",
+            "zoneIds": {"privatelink.vaultcore.azure.net": f"{HUB}/privateDnsZones/vault"},
+        },
         "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"},
     },
-    "DeletionGuard": {"scope": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe", "definitionName": "aizone-deny-delete-probe"},
+    "DeletionGuard": {
+        "scope": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe",
+        "definitionName": "aizone-deny-delete-probe",
+    },
     "Observability": {"placement": PLACEMENT, "workspaceName": "log-probe", "retentionDays": 120},
     "AppInsights": {"placement": PLACEMENT, "componentName": "appi-probe", "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"}},
     "DataBoundary": {
@@ -94,16 +111,22 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
         "application": "hr-assistant",
         "boundary": "internal",
         "accountName": "stprobehr",
-        "networking": {"subnetId": f"{HUB}/subnets/privateEndpoints", "zoneIds": {"privatelink.blob.core.windows.net": f"{HUB}/privateDnsZones/blob"}},
+        "networking": {
+            "subnetId": f"{HUB}/subnets/privateEndpoints",
+            "zoneIds": {"privatelink.blob.core.windows.net": f"{HUB}/privateDnsZones/blob"},
+        },
         "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"},
     },
     "Purview": {
         "placement": PLACEMENT,
         "accountName": "pview-probe",
-        "networking": {"subnetId": f"{HUB}/subnets/privateEndpoints", "zoneIds": {
-            "privatelink.purview.azure.com": f"{HUB}/privateDnsZones/purview",
-            "privatelink.purviewstudio.azure.com": f"{HUB}/privateDnsZones/purviewstudio",
-        }},
+        "networking": {
+            "subnetId": f"{HUB}/subnets/privateEndpoints",
+            "zoneIds": {
+                "privatelink.purview.azure.com": f"{HUB}/privateDnsZones/purview",
+                "privatelink.purviewstudio.azure.com": f"{HUB}/privateDnsZones/purviewstudio",
+            },
+        },
         "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"},
     },
     "ExistingPurview": {
@@ -119,7 +142,9 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
     },
     "ExistingNetwork": {
         "placement": PLACEMENT,
-        "subnetIds": {"privateEndpoints": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/pe"},
+        "subnetIds": {
+            "privateEndpoints": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/pe"
+        },
         "zoneNames": ["privatelink.vaultcore.azure.net"],
         "existingZoneIds": {"privatelink.vaultcore.azure.net": f"{HUB}/privateDnsZones/vault"},
     },
@@ -136,9 +161,7 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
 
 
 def _construct(requests: list[dict[str, Any]]) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, str(PROBE)], input=json.dumps(requests), capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
+    done = subprocess.run([sys.executable, str(PROBE)], input=json.dumps(requests), capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -147,8 +170,7 @@ def test_schema_snapshot_is_current() -> None:
     current = schema()
     recorded = json.loads(SNAPSHOT.read_text())
     assert current == recorded, (
-        "the served interface changed: review it, then regenerate with "
-        "`venv/bin/python -m aizone.provider --schema > provider/schema.json`"
+        "the served interface changed: review it, then regenerate with `venv/bin/python -m aizone.provider --schema > provider/schema.json`"
     )
 
 

@@ -117,7 +117,9 @@ def test_controls_md_check_fails_when_stale(tmp_path: Path, capsys: pytest.Captu
     assert catalog_doc.main(["--output", str(target)]) == 0
     assert target.read_text(encoding="utf-8") == (ROOT / "docs" / "CONTROLS.md").read_text(encoding="utf-8")
     assert catalog_doc.main(["--check", "--output", str(target)]) == 0
-    target.write_text(target.read_text(encoding="utf-8").replace("| ACC-1 | Entra ID instead of keys |", "| ACC-1 | Keys |"), encoding="utf-8")
+    target.write_text(
+        target.read_text(encoding="utf-8").replace("| ACC-1 | Entra ID instead of keys |", "| ACC-1 | Keys |"), encoding="utf-8"
+    )
     assert catalog_doc.main(["--check", "--output", str(target)]) == 1
     assert "is stale: it differs from the catalog" in capsys.readouterr().err
 
@@ -131,7 +133,9 @@ def test_controls_md_states_each_control_as_the_catalog_does() -> None:
         section = text.split(f"### {control.id}: {control.title}\n", 1)[1].split("\n### ", 1)[0]
         assert control.requirement in section, control.id
         assert f"MCSB v1: {', '.join(control.mcsb_v1) or '-'}; AI security (v2): {', '.join(control.mcsb_v2) or '-'}" in section
-        level = {"M": "- Default level: mandatory (M)", "A": "- Default level: advisory (A)"}.get(control.level or "", "- Default level: - (no policy)")
+        level = {"M": "- Default level: mandatory (M)", "A": "- Default level: advisory (A)"}.get(
+            control.level or "", "- Default level: - (no policy)"
+        )
         assert level in section, control.id
         names = sorted(spec.name for spec in ALL_SPECS if control.id in spec.controls)
         assert [line.split("`")[1] for line in section.splitlines() if line.startswith("  - `")] == names, control.id
@@ -144,7 +148,9 @@ def test_pre_commit_runs_the_pinned_ruff_and_the_project_checks() -> None:
 
     config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     pins = dict(
-        line.split("==", 1) for line in (ROOT / "requirements-dev.txt").read_text(encoding="utf-8").splitlines() if "==" in line and not line.startswith("#")
+        line.split("==", 1)
+        for line in (ROOT / "requirements-dev.txt").read_text(encoding="utf-8").splitlines()
+        if "==" in line and not line.startswith("#")
     )
     ruff = next(repo for repo in config["repos"] if repo["repo"].endswith("/ruff-pre-commit"))
     assert ruff["rev"] == f"v{pins['ruff']}"

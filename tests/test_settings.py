@@ -70,56 +70,192 @@ def _duplicate_application(config: dict[str, Any]) -> None:
 BAD_CONFIGS = [
     ("unknown top-level key", _set("netwrok", {}), "aizone:netwrok: unknown key; did you mean 'network'?"),
     ("missing required key", _delete("network"), "aizone:network: is required"),
-    ("region display name", _set("location", "West Europe"), "aizone:location: 'West Europe' is not allowed; use the region's programmatic name"),
+    (
+        "region display name",
+        _set("location", "West Europe"),
+        "aizone:location: 'West Europe' is not allowed; use the region's programmatic name",
+    ),
     ("prefix with capitals", _set("prefix", "AIZ"), "aizone:prefix: 'AIZ' is not allowed; use 2-8 lowercase letters"),
-    ("address space not a CIDR", _set("network.addressSpace", "10.20.0.0/33"), "aizone:network.addressSpace: '10.20.0.0/33' is not a valid IPv4 CIDR"),
-    ("CIDR with host bits", _set("network.subnets.gateway", "10.20.2.7/24"), "aizone:network.subnets.gateway: '10.20.2.7/24' is not a valid IPv4 CIDR"),
-    ("subnet outside address space", _set("network.subnets.agents", "10.99.0.0/23"), "aizone:network.subnets.agents: 10.99.0.0/23 is outside the address space 10.20.0.0/16"),
-    ("overlapping subnets", _set("network.subnets.gateway", "10.20.1.0/25"), "aizone:network.subnets.gateway: 10.20.1.0/25 overlaps subnets.privateEndpoints (10.20.1.0/24)"),
-    ("subnet too small", _set("network.subnets.agents", "10.20.4.0/28"), "aizone:network.subnets.agents: 10.20.4.0/28 is too small; the agents subnet needs a /27 or larger"),
+    (
+        "address space not a CIDR",
+        _set("network.addressSpace", "10.20.0.0/33"),
+        "aizone:network.addressSpace: '10.20.0.0/33' is not a valid IPv4 CIDR",
+    ),
+    (
+        "CIDR with host bits",
+        _set("network.subnets.gateway", "10.20.2.7/24"),
+        "aizone:network.subnets.gateway: '10.20.2.7/24' is not a valid IPv4 CIDR",
+    ),
+    (
+        "subnet outside address space",
+        _set("network.subnets.agents", "10.99.0.0/23"),
+        "aizone:network.subnets.agents: 10.99.0.0/23 is outside the address space 10.20.0.0/16",
+    ),
+    (
+        "overlapping subnets",
+        _set("network.subnets.gateway", "10.20.1.0/25"),
+        "aizone:network.subnets.gateway: 10.20.1.0/25 overlaps subnets.privateEndpoints (10.20.1.0/24)",
+    ),
+    (
+        "subnet too small",
+        _set("network.subnets.agents", "10.20.4.0/28"),
+        "aizone:network.subnets.agents: 10.20.4.0/28 is too small; the agents subnet needs a /27 or larger",
+    ),
     ("unknown subnet role", _set("network.subnets.dmz", "10.20.9.0/24"), "aizone:network.subnets.dmz: unknown key"),
     ("missing subnet", _delete("network.subnets.agents"), "aizone:network.subnets.agents: is required"),
-    ("bad BYO zone id", _set("network.privateDnsZoneIds", {"privatelink.openai.azure.com": "zone-id"}), "aizone:network.privateDnsZoneIds.privatelink.openai.azure.com: expected a resource id like /subscriptions/"),
-    ("firewall mode without its address", _set("network.egress", {"mode": "hubFirewall"}), "aizone:network.egress.firewallPrivateIp: mode 'hubFirewall' needs the firewall's private IPv4 address, got nothing"),
-    ("public firewall address", _set("network.egress", {"mode": "hubFirewall", "firewallPrivateIp": "8.8.8.8"}), "aizone:network.egress.firewallPrivateIp: 8.8.8.8 is not a private address"),
-    ("gateway publisher of the wrong type", _set("gateway.publisherEmail", 42), "aizone:gateway.publisherEmail: expected a string, got the number 42"),
-    ("classic gateway tier", _set("gateway.sku", "Premium"), "aizone:gateway.sku: 'Premium' is not supported by the landing zone's network yet"),
+    (
+        "bad BYO zone id",
+        _set("network.privateDnsZoneIds", {"privatelink.openai.azure.com": "zone-id"}),
+        "aizone:network.privateDnsZoneIds.privatelink.openai.azure.com: expected a resource id like /subscriptions/",
+    ),
+    (
+        "firewall mode without its address",
+        _set("network.egress", {"mode": "hubFirewall"}),
+        "aizone:network.egress.firewallPrivateIp: mode 'hubFirewall' needs the firewall's private IPv4 address, got nothing",
+    ),
+    (
+        "public firewall address",
+        _set("network.egress", {"mode": "hubFirewall", "firewallPrivateIp": "8.8.8.8"}),
+        "aizone:network.egress.firewallPrivateIp: 8.8.8.8 is not a private address",
+    ),
+    (
+        "gateway publisher of the wrong type",
+        _set("gateway.publisherEmail", 42),
+        "aizone:gateway.publisherEmail: expected a string, got the number 42",
+    ),
+    (
+        "classic gateway tier",
+        _set("gateway.sku", "Premium"),
+        "aizone:gateway.sku: 'Premium' is not supported by the landing zone's network yet",
+    ),
     ("gateway capacity over the v2 limit", _set("gateway.capacity", 20), "aizone:gateway.capacity: 20 exceeds 10 units for StandardV2"),
     ("applications not a list", _set("applications", {"name": "hr-assistant"}), "aizone:applications: expected a list, got a mapping"),
     ("duplicate application", _duplicate_application, "aizone:applications: duplicate application name 'hr-assistant'"),
-    ("unknown boundary", _set("applications.0.boundary", "confidential"), "aizone:applications[0].boundary: the text 'confidential' is not allowed; allowed values: 'internal', 'customer', 'public'"),
-    ("model not allow-listed", _set("ai.deployments.0.model", {"format": "OpenAI", "name": "gpt-35-turbo", "version": "0301"}), "aizone:ai.deployments[0].model: OpenAI/gpt-35-turbo@0301 is not on the model allow-list (MOD-3)"),
-    ("unpinned model version", _set("ai.deployments.0.model", {"format": "OpenAI", "name": "gpt-4o"}), "aizone:ai.deployments[0].model.version: is required"),
-    ("capacity over the cap", _set("ai.deployments.0.capacity", 500), "aizone:ai.deployments[0].capacity: 500 is out of range; allowed: 1 to 100"),
-    ("capacity wrong type", _set("ai.deployments.0.capacity", "fifty"), "aizone:ai.deployments[0].capacity: expected a whole number from 1 to 100, got the text 'fifty'"),
-    ("account kind not allowed", _set("ai.kind", "ComputerVision"), "aizone:ai.kind: the text 'ComputerVision' is not allowed; allowed values: 'AIServices', 'OpenAI'"),
-    ("content filter threshold", _set("ai.contentFilter.severityThreshold", "Off"), "aizone:ai.contentFilter.severityThreshold: the text 'Off' is not allowed; allowed values: 'Low', 'Medium', 'High'"),
-    ("retention out of range", _set("observability.retentionDays", 7), "aizone:observability.retentionDays: 7 is out of range; allowed: 30 to 730"),
-    ("reserved tag", _set("tags", {"data-boundary": "public"}), "aizone:tags.data-boundary: the tag 'data-boundary' is set by the landing zone"),
+    (
+        "unknown boundary",
+        _set("applications.0.boundary", "confidential"),
+        "aizone:applications[0].boundary: the text 'confidential' is not allowed; allowed values: 'internal', 'customer', 'public'",
+    ),
+    (
+        "model not allow-listed",
+        _set("ai.deployments.0.model", {"format": "OpenAI", "name": "gpt-35-turbo", "version": "0301"}),
+        "aizone:ai.deployments[0].model: OpenAI/gpt-35-turbo@0301 is not on the model allow-list (MOD-3)",
+    ),
+    (
+        "unpinned model version",
+        _set("ai.deployments.0.model", {"format": "OpenAI", "name": "gpt-4o"}),
+        "aizone:ai.deployments[0].model.version: is required",
+    ),
+    (
+        "capacity over the cap",
+        _set("ai.deployments.0.capacity", 500),
+        "aizone:ai.deployments[0].capacity: 500 is out of range; allowed: 1 to 100",
+    ),
+    (
+        "capacity wrong type",
+        _set("ai.deployments.0.capacity", "fifty"),
+        "aizone:ai.deployments[0].capacity: expected a whole number from 1 to 100, got the text 'fifty'",
+    ),
+    (
+        "account kind not allowed",
+        _set("ai.kind", "ComputerVision"),
+        "aizone:ai.kind: the text 'ComputerVision' is not allowed; allowed values: 'AIServices', 'OpenAI'",
+    ),
+    (
+        "content filter threshold",
+        _set("ai.contentFilter.severityThreshold", "Off"),
+        "aizone:ai.contentFilter.severityThreshold: the text 'Off' is not allowed; allowed values: 'Low', 'Medium', 'High'",
+    ),
+    (
+        "retention out of range",
+        _set("observability.retentionDays", 7),
+        "aizone:observability.retentionDays: 7 is out of range; allowed: 30 to 730",
+    ),
+    (
+        "reserved tag",
+        _set("tags", {"data-boundary": "public"}),
+        "aizone:tags.data-boundary: the tag 'data-boundary' is set by the landing zone",
+    ),
     # Subnet sizes (Learn: Container Apps networking /27; APIM v2 VNet integration /27).
-    ("gateway subnet /28", _set("network.subnets.gateway", "10.20.2.0/28"), "aizone:network.subnets.gateway: 10.20.2.0/28 is too small; the gateway subnet needs a /27 or larger"),
+    (
+        "gateway subnet /28",
+        _set("network.subnets.gateway", "10.20.2.0/28"),
+        "aizone:network.subnets.gateway: 10.20.2.0/28 is too small; the gateway subnet needs a /27 or larger",
+    ),
     # Regions: a checked-in list of Azure public regions, with a did-you-mean.
-    ("region display name", _set("location", "Sweden Central"), "aizone:location: 'Sweden Central' is not allowed; use the region's programmatic name of an Azure public region (lowercase, no spaces), e.g. 'swedencentral' or 'eastus2'; did you mean 'swedencentral'?"),
+    (
+        "region display name",
+        _set("location", "Sweden Central"),
+        "aizone:location: 'Sweden Central' is not allowed; use the region's programmatic name of an Azure public region (lowercase, no spaces), e.g. 'swedencentral' or 'eastus2'; did you mean 'swedencentral'?",
+    ),
     ("region typo", _set("location", "swedencentrl"), "aizone:location: 'swedencentrl' is not allowed; use the region's programmatic name"),
     ("unknown region", _set("location", "marscentral"), "aizone:location: 'marscentral' is not allowed"),
-    ("region as a list", _set("location", ["swedencentral"]), "aizone:location: expected a region's programmatic name such as 'swedencentral', got a list"),
+    (
+        "region as a list",
+        _set("location", ["swedencentral"]),
+        "aizone:location: expected a region's programmatic name such as 'swedencentral', got a list",
+    ),
     # Tags (Learn: "Use tags to organize your Azure resources", Limitations).
-    ("reserved tag in another case", _set("tags", {"Data-Boundary": "public"}), "aizone:tags.Data-Boundary: the tag 'Data-Boundary' is set by the landing zone"),
-    ("reserved aizone tag", _set("tags", {"AIZONE-managed-by": "me"}), "aizone:tags.AIZONE-managed-by: the tag 'AIZONE-managed-by' is set by the landing zone"),
-    ("tag names differing only in case", _set("tags", {"owner": "a", "Owner": "b"}), "aizone:tags.Owner: the same tag as 'owner': Azure tag names ignore case"),
+    (
+        "reserved tag in another case",
+        _set("tags", {"Data-Boundary": "public"}),
+        "aizone:tags.Data-Boundary: the tag 'Data-Boundary' is set by the landing zone",
+    ),
+    (
+        "reserved aizone tag",
+        _set("tags", {"AIZONE-managed-by": "me"}),
+        "aizone:tags.AIZONE-managed-by: the tag 'AIZONE-managed-by' is set by the landing zone",
+    ),
+    (
+        "tag names differing only in case",
+        _set("tags", {"owner": "a", "Owner": "b"}),
+        "aizone:tags.Owner: the same tag as 'owner': Azure tag names ignore case",
+    ),
     ("tag name with a forbidden character", _set("tags", {"cost/center": "x"}), "aizone:tags.cost/center: tag names cannot contain /"),
-    ("tag name too long for storage accounts", _set("tags", {"n" * 129: "x"}), f"aizone:tags.{'n' * 129}: the tag name has 129 characters; at most 128"),
+    (
+        "tag name too long for storage accounts",
+        _set("tags", {"n" * 129: "x"}),
+        f"aizone:tags.{'n' * 129}: the tag name has 129 characters; at most 128",
+    ),
     ("tag value too long", _set("tags", {"owner": "v" * 257}), "aizone:tags.owner: the tag value has 257 characters; at most 256"),
-    ("tag value not text", _set("tags", {"owner": 42}), "aizone:tags.owner: expected a text value (quote numbers and true/false), got the number 42"),
-    ("too many tags for private DNS zones", _set("tags", {f"t{i}": "x" for i in range(14)}), "aizone:tags: 14 tags are too many; at most 13 (Azure: Private DNS zones take at most 15 tags"),
+    (
+        "tag value not text",
+        _set("tags", {"owner": 42}),
+        "aizone:tags.owner: expected a text value (quote numbers and true/false), got the number 42",
+    ),
+    (
+        "too many tags for private DNS zones",
+        _set("tags", {f"t{i}": "x" for i in range(14)}),
+        "aizone:tags: 14 tags are too many; at most 13 (Azure: Private DNS zones take at most 15 tags",
+    ),
     ("tags not a mapping", _set("tags", ["owner"]), "aizone:tags: expected a mapping of tag name to text value, got a list"),
     # Numbers: upper bounds.
-    ("tokens per minute over the bound", _set("gateway.tokensPerMinute", 10_000_001), "aizone:gateway.tokensPerMinute: 10000001 is out of range; at most 10,000,000"),
-    ("alert threshold over the bound", _set("alerts.contentFilterBlocks", 10**12), "aizone:alerts.contentFilterBlocks: 1000000000000 is out of range; at most 1,000,000"),
-    ("infinite retention", _set("observability.retentionDays", float("inf")), "aizone:observability.retentionDays: expected a whole number from 30 to 730, got the number inf"),
+    (
+        "tokens per minute over the bound",
+        _set("gateway.tokensPerMinute", 10_000_001),
+        "aizone:gateway.tokensPerMinute: 10000001 is out of range; at most 10,000,000",
+    ),
+    (
+        "alert threshold over the bound",
+        _set("alerts.contentFilterBlocks", 10**12),
+        "aizone:alerts.contentFilterBlocks: 1000000000000 is out of range; at most 1,000,000",
+    ),
+    (
+        "infinite retention",
+        _set("observability.retentionDays", float("inf")),
+        "aizone:observability.retentionDays: expected a whole number from 30 to 730, got the number inf",
+    ),
     # A list where an application name is expected.
-    ("agent application as a list", _set("agents.0.application", ["hr-assistant"]), "aizone:agents[0].application: a list is not a declared application; declared: 'hr-assistant', 'support-bot'"),
-    ("alert e-mails with a number", _set("alerts.emails", ["secops@contoso.com", 7]), "aizone:alerts.emails: expected a list of text values"),
+    (
+        "agent application as a list",
+        _set("agents.0.application", ["hr-assistant"]),
+        "aizone:agents[0].application: a list is not a declared application; declared: 'hr-assistant', 'support-bot'",
+    ),
+    (
+        "alert e-mails with a number",
+        _set("alerts.emails", ["secops@contoso.com", 7]),
+        "aizone:alerts.emails: expected a list of text values",
+    ),
 ]
 
 
@@ -299,15 +435,16 @@ def test_secret_config_reaches_resources_only_as_secrets() -> None:
 
     result = subprocess.run(
         [sys.executable, "-c", _SECRET_PROBE, str(ROOT), "aizone:alerts", "aizone:gateway", "aizone:governance"],
-        cwd=ROOT, capture_output=True, text=True, timeout=240,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
         env={**__import__("os").environ, "PYTHONPATH": f"{ROOT}{__import__('os').pathsep}{ROOT / 'policy_pack'}"},
     )
     assert result.returncode == 0, result.stderr[-2000:]
     resources = {(r["type"], r["name"]): r["inputs"] for r in json.loads(result.stdout)}
     group = resources[("azure-native:monitor:ActionGroup", "aizone-alerts-action-group")]
-    assert [r["emailAddress"] for r in group["emailReceivers"]] == [
-        _secret("secops@contoso.com"), _secret("ai-platform@contoso.com")
-    ]
+    assert [r["emailAddress"] for r in group["emailReceivers"]] == [_secret("secops@contoso.com"), _secret("ai-platform@contoso.com")]
     apim = next(inputs for (kind, _), inputs in resources.items() if kind == "azure-native:apimanagement:ApiManagementService")
     assert apim["publisherEmail"] == _secret("ai-platform@contoso.com")
     assert apim["publisherName"] == _secret("Contoso AI Platform")

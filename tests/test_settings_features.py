@@ -18,10 +18,12 @@ WORKSPACE = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/
 SUBNET_FORM = (
     "/subscriptions/<subscription guid>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>"
 )
-WORKSPACE_FORM = (
-    "/subscriptions/<subscription guid>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>"
-)
-EXISTING = {"privateEndpointsSubnetId": f"{SPOKE}/subnets/pe", "gatewaySubnetId": f"{SPOKE}/subnets/apim", "agentsSubnetId": f"{SPOKE}/subnets/aca"}
+WORKSPACE_FORM = "/subscriptions/<subscription guid>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>"
+EXISTING = {
+    "privateEndpointsSubnetId": f"{SPOKE}/subnets/pe",
+    "gatewaySubnetId": f"{SPOKE}/subnets/apim",
+    "agentsSubnetId": f"{SPOKE}/subnets/aca",
+}
 
 Change = Callable[[dict[str, Any]], None]
 
@@ -83,7 +85,9 @@ def test_existing_subnets_and_workspace_parse_to_their_ids() -> None:
     settings = parse_settings(_changed(existing(), setting("observability", "retentionDays", 90)))
     assert settings.network.existing
     assert dict(settings.network.existing_subnet_ids) == {
-        "privateEndpoints": f"{SPOKE}/subnets/pe", "gateway": f"{SPOKE}/subnets/apim", "agents": f"{SPOKE}/subnets/aca",
+        "privateEndpoints": f"{SPOKE}/subnets/pe",
+        "gateway": f"{SPOKE}/subnets/apim",
+        "agents": f"{SPOKE}/subnets/aca",
     }
     assert settings.network.subnets == {} and settings.network.address_space == ""
     settings = parse_settings(_changed(lambda config: config.update(observability={"workspaceId": WORKSPACE})))
@@ -102,59 +106,123 @@ def _without_gateway_subnet_key(config: dict[str, Any]) -> None:
 
 
 BAD: list[tuple[str, list[Change], str]] = [
-    ("gateway true", [setting("execution", "sessions", {}), lambda c: c.update(gateway=True)],
-     "aizone:gateway: expected a mapping of gateway settings, or false to deploy without the AI gateway, got true"),
-    ("gateway subnet kept with the gateway off", [_without_gateway_subnet_key],
-     "aizone:network.subnets.gateway: is only used by the AI gateway, which aizone:gateway: false turns off; "
-     "remove it (or turn the AI gateway on)"),
-    ("agents subnet kept with sessions off", [setting("execution", "sessions", False)],
-     "aizone:network.subnets.agents: is only used by code sessions, which aizone:execution.sessions: false turns off; "
-     "remove it (or turn code sessions on)"),
-    ("agents subnet missing with sessions on", [lambda c: c["network"]["subnets"].pop("agents")],
-     "aizone:network.subnets.agents: is required"),
-    ("sessions true", [setting("execution", "sessions", True)],
-     "aizone:execution.sessions: expected a mapping of sessions settings, or false to deploy without code sessions, got true"),
-    ("registry as text", [setting("execution", "registry", "off")],
-     "aizone:execution.registry: expected a mapping of registry settings, or false to deploy without the container registry, "
-     "got the text 'off'"),
-    ("agent sessions with sessions off", [sessions_off, setting("execution", "agentSessions", {"hr-policy-agent": {"cpu": 1}})],
-     "aizone:execution.agentSessions: is only used by code sessions, which aizone:execution.sessions: false turns off; remove it"),
-    ("custom image without a registry", [registry_off, setting(
-        "execution", "sessions", {"containerType": "CustomContainer", "image": "cr.example/app@sha256:" + "a" * 64, "targetPort": 8080}
-    )],
-     "aizone:execution.sessions.image: a custom image must come from the stack's container registry (EXEC-2), which "
-     "aizone:execution.registry: false turns off; use a built-in containerType or turn the registry on"),
-    ("address space with existing subnets", [existing(), setting("network", "addressSpace", "10.20.0.0/16")],
-     "aizone:network.addressSpace: is not used with network.existing: the platform team's VNet, NSGs and egress are used "
-     "as they are; remove it"),
-    ("egress with existing subnets", [existing(), setting("network", "egress", {"mode": "natGateway"})],
-     "aizone:network.egress: is not used with network.existing"),
-    ("subnet id that is not an ARM id", [existing(privateEndpointsSubnetId="snet-pe")],
-     f"aizone:network.existing.privateEndpointsSubnetId: expected a subnet resource id like {SUBNET_FORM}, got 'snet-pe'"),
-    ("VNet id instead of a subnet id", [existing(gatewaySubnetId=SPOKE)],
-     f"aizone:network.existing.gatewaySubnetId: expected a subnet resource id like {SUBNET_FORM}, got '{SPOKE}'"),
-    ("subscription that is not a GUID", [existing(agentsSubnetId=SPOKE.replace("11111111-1111-1111-1111-111111111111", "prod") + "/subnets/aca")],
-     "aizone:network.existing.agentsSubnetId: expected a subnet resource id like"),
-    ("subnets in two VNets", [existing(agentsSubnetId=f"{OTHER}/subnets/aca")],
-     f"aizone:network.existing.agentsSubnetId: is in {OTHER}, not in privateEndpointsSubnetId's virtual network {SPOKE}; "
-     "all subnets must be in one virtual network, the one the private DNS zones are linked to"),
+    (
+        "gateway true",
+        [setting("execution", "sessions", {}), lambda c: c.update(gateway=True)],
+        "aizone:gateway: expected a mapping of gateway settings, or false to deploy without the AI gateway, got true",
+    ),
+    (
+        "gateway subnet kept with the gateway off",
+        [_without_gateway_subnet_key],
+        "aizone:network.subnets.gateway: is only used by the AI gateway, which aizone:gateway: false turns off; "
+        "remove it (or turn the AI gateway on)",
+    ),
+    (
+        "agents subnet kept with sessions off",
+        [setting("execution", "sessions", False)],
+        "aizone:network.subnets.agents: is only used by code sessions, which aizone:execution.sessions: false turns off; "
+        "remove it (or turn code sessions on)",
+    ),
+    (
+        "agents subnet missing with sessions on",
+        [lambda c: c["network"]["subnets"].pop("agents")],
+        "aizone:network.subnets.agents: is required",
+    ),
+    (
+        "sessions true",
+        [setting("execution", "sessions", True)],
+        "aizone:execution.sessions: expected a mapping of sessions settings, or false to deploy without code sessions, got true",
+    ),
+    (
+        "registry as text",
+        [setting("execution", "registry", "off")],
+        "aizone:execution.registry: expected a mapping of registry settings, or false to deploy without the container registry, "
+        "got the text 'off'",
+    ),
+    (
+        "agent sessions with sessions off",
+        [sessions_off, setting("execution", "agentSessions", {"hr-policy-agent": {"cpu": 1}})],
+        "aizone:execution.agentSessions: is only used by code sessions, which aizone:execution.sessions: false turns off; remove it",
+    ),
+    (
+        "custom image without a registry",
+        [
+            registry_off,
+            setting(
+                "execution",
+                "sessions",
+                {"containerType": "CustomContainer", "image": "cr.example/app@sha256:" + "a" * 64, "targetPort": 8080},
+            ),
+        ],
+        "aizone:execution.sessions.image: a custom image must come from the stack's container registry (EXEC-2), which "
+        "aizone:execution.registry: false turns off; use a built-in containerType or turn the registry on",
+    ),
+    (
+        "address space with existing subnets",
+        [existing(), setting("network", "addressSpace", "10.20.0.0/16")],
+        "aizone:network.addressSpace: is not used with network.existing: the platform team's VNet, NSGs and egress are used "
+        "as they are; remove it",
+    ),
+    (
+        "egress with existing subnets",
+        [existing(), setting("network", "egress", {"mode": "natGateway"})],
+        "aizone:network.egress: is not used with network.existing",
+    ),
+    (
+        "subnet id that is not an ARM id",
+        [existing(privateEndpointsSubnetId="snet-pe")],
+        f"aizone:network.existing.privateEndpointsSubnetId: expected a subnet resource id like {SUBNET_FORM}, got 'snet-pe'",
+    ),
+    (
+        "VNet id instead of a subnet id",
+        [existing(gatewaySubnetId=SPOKE)],
+        f"aizone:network.existing.gatewaySubnetId: expected a subnet resource id like {SUBNET_FORM}, got '{SPOKE}'",
+    ),
+    (
+        "subscription that is not a GUID",
+        [existing(agentsSubnetId=SPOKE.replace("11111111-1111-1111-1111-111111111111", "prod") + "/subnets/aca")],
+        "aizone:network.existing.agentsSubnetId: expected a subnet resource id like",
+    ),
+    (
+        "subnets in two VNets",
+        [existing(agentsSubnetId=f"{OTHER}/subnets/aca")],
+        f"aizone:network.existing.agentsSubnetId: is in {OTHER}, not in privateEndpointsSubnetId's virtual network {SPOKE}; "
+        "all subnets must be in one virtual network, the one the private DNS zones are linked to",
+    ),
     ("agents subnet missing with sessions on", [existing(agentsSubnetId="")], "aizone:network.existing.agentsSubnetId: is required"),
-    ("gateway subnet with the gateway off", [existing(), lambda c: c.update(gateway=False)],
-     "aizone:network.existing.gatewaySubnetId: is only used by the AI gateway, which aizone:gateway: false turns off; "
-     "remove it (or turn the AI gateway on)"),
-    ("unknown existing key", [existing(), setting("network", "existing.vnetId", SPOKE)],
-     "aizone:network.existing.vnetId: unknown key"),
-    ("gateway name with the gateway off", [gateway_off, lambda c: c.update(names={"gateway": "apim-contoso-ai"})],
-     "aizone:names.gateway: names the AI gateway, which aizone:gateway: false turns off; remove it"),
-    ("registry name with the registry off", [registry_off, lambda c: c.update(names={"registry": "crcontosoai"})],
-     "aizone:names.registry: names the container registry, which aizone:execution.registry: false turns off; remove it"),
-    ("workspace id of another type", [lambda c: c.update(observability={"workspaceId": f"{SPOKE}/subnets/pe"})],
-     f"aizone:observability.workspaceId: '{SPOKE}/subnets/pe' is not allowed; expected a Log Analytics workspace id like {WORKSPACE_FORM}"),
-    ("workspace name too short", [lambda c: c.update(observability={"workspaceId": WORKSPACE.replace("log-platform", "log")})],
-     "aizone:observability.workspaceId: '/subscriptions/"),
-    ("retention with an existing workspace", [lambda c: c.update(observability={"workspaceId": WORKSPACE, "retentionDays": 30})],
-     "aizone:observability.retentionDays: is not used with workspaceId: the existing workspace keeps its own retention "
-     "(set it on that workspace); remove it"),
+    (
+        "gateway subnet with the gateway off",
+        [existing(), lambda c: c.update(gateway=False)],
+        "aizone:network.existing.gatewaySubnetId: is only used by the AI gateway, which aizone:gateway: false turns off; "
+        "remove it (or turn the AI gateway on)",
+    ),
+    ("unknown existing key", [existing(), setting("network", "existing.vnetId", SPOKE)], "aizone:network.existing.vnetId: unknown key"),
+    (
+        "gateway name with the gateway off",
+        [gateway_off, lambda c: c.update(names={"gateway": "apim-contoso-ai"})],
+        "aizone:names.gateway: names the AI gateway, which aizone:gateway: false turns off; remove it",
+    ),
+    (
+        "registry name with the registry off",
+        [registry_off, lambda c: c.update(names={"registry": "crcontosoai"})],
+        "aizone:names.registry: names the container registry, which aizone:execution.registry: false turns off; remove it",
+    ),
+    (
+        "workspace id of another type",
+        [lambda c: c.update(observability={"workspaceId": f"{SPOKE}/subnets/pe"})],
+        f"aizone:observability.workspaceId: '{SPOKE}/subnets/pe' is not allowed; expected a Log Analytics workspace id like {WORKSPACE_FORM}",
+    ),
+    (
+        "workspace name too short",
+        [lambda c: c.update(observability={"workspaceId": WORKSPACE.replace("log-platform", "log")})],
+        "aizone:observability.workspaceId: '/subscriptions/",
+    ),
+    (
+        "retention with an existing workspace",
+        [lambda c: c.update(observability={"workspaceId": WORKSPACE, "retentionDays": 30})],
+        "aizone:observability.retentionDays: is not used with workspaceId: the existing workspace keeps its own retention "
+        "(set it on that workspace); remove it",
+    ),
 ]
 
 

@@ -17,8 +17,7 @@ from .test_settings import dev_config
 pytestmark = pytest.mark.controls("DATA-4", "DATA-5")
 
 ACCOUNT_ID = (
-    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-governance"
-    "/providers/Microsoft.Purview/accounts/pview-contoso"
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-governance/providers/Microsoft.Purview/accounts/pview-contoso"
 )
 PRINCIPAL_ID = "12345678-1234-1234-1234-123456789abc"
 PURVIEW_FORMS = (
@@ -55,9 +54,7 @@ def problems_of(config: dict[str, Any]) -> list[str]:
 )
 def test_purview_forms_parse(value: Any, expected: tuple[Any, ...]) -> None:
     governance = parse_settings(with_value("governance", "purview", value)).governance
-    assert (
-        governance.purview, governance.purview_account_id, governance.purview_principal_id, governance.purview_create
-    ) == expected
+    assert (governance.purview, governance.purview_account_id, governance.purview_principal_id, governance.purview_create) == expected
 
 
 def test_the_dev_stack_attaches_the_tenants_purview_by_default() -> None:
@@ -102,14 +99,22 @@ def test_bad_purview_values_are_refused_with_the_allowed_forms(value: Any, messa
 def test_salt_and_explicit_names_for_every_service_are_accepted() -> None:
     config = copy.deepcopy(dev_config())
     config["names"] = {
-        "salt": "2", "ai": "ais-contoso", "gateway": "apim-contoso", "keyVault": "kv-contoso-ai-prod",
-        "registry": "crcontoso", "purview": "pview-contoso", "storage": {"hr-assistant": "sthrcontoso"},
+        "salt": "2",
+        "ai": "ais-contoso",
+        "gateway": "apim-contoso",
+        "keyVault": "kv-contoso-ai-prod",
+        "registry": "crcontoso",
+        "purview": "pview-contoso",
+        "storage": {"hr-assistant": "sthrcontoso"},
     }
     names = parse_settings(config).names
     assert names.salt == "2"
     assert dict(names.explicit) == {
-        "ai": "ais-contoso", "gateway": "apim-contoso", "keyVault": "kv-contoso-ai-prod",
-        "registry": "crcontoso", "purview": "pview-contoso",
+        "ai": "ais-contoso",
+        "gateway": "apim-contoso",
+        "keyVault": "kv-contoso-ai-prod",
+        "registry": "crcontoso",
+        "purview": "pview-contoso",
     }
     assert dict(names.storage) == {"hr-assistant": "sthrcontoso"}
 
@@ -124,19 +129,43 @@ NAME_RULE = "lowercase letters, digits and single hyphens, starting with a lette
         ("salt", "x" * 17, f"aizone:names.salt: '{'x' * 17}' is not allowed; use 1-16 lowercase letters and digits"),
         ("keyVault", "kv_bad", f"aizone:names.keyVault: 'kv_bad' is not a valid Microsoft.KeyVault/vaults name; use 3-24 {NAME_RULE}"),
         ("keyVault", "k" * 25, f"aizone:names.keyVault: '{'k' * 25}' is not a valid Microsoft.KeyVault/vaults name; use 3-24 {NAME_RULE}"),
-        ("keyVault", "kv--double", f"aizone:names.keyVault: 'kv--double' is not a valid Microsoft.KeyVault/vaults name; use 3-24 {NAME_RULE}"),
+        (
+            "keyVault",
+            "kv--double",
+            f"aizone:names.keyVault: 'kv--double' is not a valid Microsoft.KeyVault/vaults name; use 3-24 {NAME_RULE}",
+        ),
         ("gateway", "1apim", f"aizone:names.gateway: '1apim' is not a valid Microsoft.ApiManagement/service name; use 1-50 {NAME_RULE}"),
-        ("gateway", "a" * 51, f"aizone:names.gateway: '{'a' * 51}' is not a valid Microsoft.ApiManagement/service name; use 1-50 {NAME_RULE}"),
-        ("ai", "-ai", f"aizone:names.ai: '-ai' is not a valid Microsoft.CognitiveServices/accounts (custom subdomain) name; use 2-64 {NAME_RULE}"),
-        ("registry", "cr-contoso", "aizone:names.registry: 'cr-contoso' is not a valid Microsoft.ContainerRegistry/registries name; "
-         "use 5-50 lowercase letters and digits, starting with a letter and ending with a letter or digit"),
+        (
+            "gateway",
+            "a" * 51,
+            f"aizone:names.gateway: '{'a' * 51}' is not a valid Microsoft.ApiManagement/service name; use 1-50 {NAME_RULE}",
+        ),
+        (
+            "ai",
+            "-ai",
+            f"aizone:names.ai: '-ai' is not a valid Microsoft.CognitiveServices/accounts (custom subdomain) name; use 2-64 {NAME_RULE}",
+        ),
+        (
+            "registry",
+            "cr-contoso",
+            "aizone:names.registry: 'cr-contoso' is not a valid Microsoft.ContainerRegistry/registries name; "
+            "use 5-50 lowercase letters and digits, starting with a letter and ending with a letter or digit",
+        ),
         ("registry", "cr1", "aizone:names.registry: 'cr1' is not a valid Microsoft.ContainerRegistry/registries name; use 5-50"),
         ("purview", "p", "aizone:names.purview: 'p' is not a valid Microsoft.Purview/accounts name; use 3-63"),
-        ("storage", {"hr-assistant": "St-Bad"}, "aizone:names.storage.hr-assistant: 'St-Bad' is not a valid Microsoft.Storage/storageAccounts name; "
-         "use 3-24 lowercase letters and digits, starting with a letter and ending with a letter or digit"),
+        (
+            "storage",
+            {"hr-assistant": "St-Bad"},
+            "aizone:names.storage.hr-assistant: 'St-Bad' is not a valid Microsoft.Storage/storageAccounts name; "
+            "use 3-24 lowercase letters and digits, starting with a letter and ending with a letter or digit",
+        ),
         ("storage", {"payroll": "stpayroll"}, "aizone:names.storage.payroll: unknown key; allowed keys: 'hr-assistant', 'support-bot'"),
         ("storage", ["sthr"], "aizone:names.storage: expected a mapping of application name to storage account name, got a list"),
-        ("cosmos", "x", "aizone:names.cosmos: unknown key; allowed keys: 'salt', 'ai', 'gateway', 'keyVault', 'registry', 'purview', 'storage'"),
+        (
+            "cosmos",
+            "x",
+            "aizone:names.cosmos: unknown key; allowed keys: 'salt', 'ai', 'gateway', 'keyVault', 'registry', 'purview', 'storage'",
+        ),
     ],
 )
 def test_bad_names_are_refused_by_each_services_rules(key: str, value: Any, message: str) -> None:

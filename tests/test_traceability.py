@@ -74,19 +74,30 @@ def test_digest_checks_and_gateway_policy_are_registered(rows: list[Row]) -> Non
     controls = by_id(rows)
     integrity_file = "aizone/components/integrity.py"
     mod3 = {(item.name, item.where.path if item.where else None) for item in controls["MOD-3"].components}
-    assert {("verify_artifact", integrity_file), ("require_pinned_image", integrity_file), ("AiServices", "aizone/components/ai_services.py")} <= mod3
+    assert {
+        ("verify_artifact", integrity_file),
+        ("require_pinned_image", integrity_file),
+        ("AiServices", "aizone/components/ai_services.py"),
+    } <= mod3
     assert ("require_pinned_image", integrity_file) in {(i.name, i.where.path if i.where else None) for i in controls["EXEC-2"].components}
     assert ("inference_policy", "aizone/components/gateway_policy.py") in {
         (i.name, i.where.path if i.where else None) for i in controls["MOD-4"].components
     }
-    assert traceability._decorated_with(integrity.verify_artifact, "MOD-3") == Location(integrity_file, integrity.verify_artifact.__code__.co_firstlineno)
+    assert traceability._decorated_with(integrity.verify_artifact, "MOD-3") == Location(
+        integrity_file, integrity.verify_artifact.__code__.co_firstlineno
+    )
     assert traceability._decorated_with(integrity.verify_artifact, "EXEC-2") is None  # decorated, not for EXEC-2
     assert traceability._decorated_with(integrity.normalize_digest, "MOD-3") is None  # not decorated
     assert traceability._decorated_with(gateway_policy.inference_policy, "MOD-4") is not None
 
 
 def test_every_component_module_registers_what_it_implements(rows: list[Row]) -> None:
-    registered = {Path(item.where.path).name for row in rows for item in row.components if item.where and item.where.path.startswith("aizone/components/")}
+    registered = {
+        Path(item.where.path).name
+        for row in rows
+        for item in row.components
+        if item.where and item.where.path.startswith("aizone/components/")
+    }
     modules = {path.name for path in (ROOT / "aizone" / "components").glob("*.py")}
     assert modules - UNREGISTERED_MODULES == registered
 
@@ -98,7 +109,9 @@ def test_tests_include_markers_computed_at_collection(rows: list[Row]) -> None:
     for spec in ALL_SPECS:
         if isinstance(spec, StackPolicySpec) and "EXEC-2" in spec.controls:
             assert f"tests/policy/test_policy_scaling.py::test_stack_policy_cost_is_linear[{spec.name}-preview]" in exec2
-    assert any(test.startswith("tests/policy/test_policy_resources.py::test_violation_is_caught[Deployment.") for test in controls["MOD-3"].tests)
+    assert any(
+        test.startswith("tests/policy/test_policy_resources.py::test_violation_is_caught[Deployment.") for test in controls["MOD-3"].tests
+    )
     assert "tests/test_traceability.py::test_every_control_is_implemented_enforced_and_tested" in controls["RES-1"].tests
     assert all("::" in test and (ROOT / test.split("::")[0]).is_file() for row in rows for test in row.tests)
 
@@ -107,7 +120,9 @@ def test_report_prints_places_and_test_ids(rows: list[Row]) -> None:
     text = traceability.report([row for row in rows if row.control_id == "MOD-3"])
     where = next(item.where for item in by_id(rows)["MOD-3"].components if item.name == "verify_artifact")
     assert f"    {where}  verify_artifact\n" in text
-    approved = next(policy for policy in by_id(rows)["MOD-3"].policies if policy.name == "azurenative-cognitiveservices-deployment-approved-model")
+    approved = next(
+        policy for policy in by_id(rows)["MOD-3"].policies if policy.name == "azurenative-cognitiveservices-deployment-approved-model"
+    )
     assert f"    {approved.where}  {approved.name}  [MOD-3] resource, mandatory, rule at {approved.rule}\n" in text
     assert f"  proven by tests ({len(by_id(rows)['MOD-3'].tests)}):\n" in text
     assert all(f"    {test}\n" in text for test in by_id(rows)["MOD-3"].tests)
@@ -127,8 +142,7 @@ def expected_for_type(token: str) -> tuple[set[str], set[str]]:
     reading = {
         spec.name
         for spec in ALL_SPECS
-        if isinstance(spec, StackPolicySpec)
-        and (any(f.type_token == token for f in spec.fields) or token in scoped(spec.name))
+        if isinstance(spec, StackPolicySpec) and (any(f.type_token == token for f in spec.fields) or token in scoped(spec.name))
     }
     return judging, reading
 
@@ -164,7 +178,9 @@ def test_type_includes_stack_policies_scoped_by_a_pack_table(capsys: pytest.Capt
         spec = next(spec for spec in ALL_SPECS if spec.name == name)
         assert isinstance(spec, StackPolicySpec)
         # azure-native and, for RES-2 / RES-4, the classic provider's counterparts (azure:...).
-        assert tokens.COGNITIVE_ACCOUNT in scoped(name) and all(token.startswith(("azure-native:", "azure:")) for token in scoped(name)), name
+        assert tokens.COGNITIVE_ACCOUNT in scoped(name) and all(token.startswith(("azure-native:", "azure:")) for token in scoped(name)), (
+            name
+        )
     assert traceability.main(["--type", tokens.COGNITIVE_ACCOUNT]) == 0
     stack = capsys.readouterr().out.split("  stack policies", 1)[1]
     assert "azurenative-monitor-diagnosticsetting-central-logging  [RES-2] stack, mandatory" in stack

@@ -22,7 +22,10 @@ def test_pyright_rejects_misspelled_sdk_arguments(tmp_path: Path) -> None:
     (tmp_path / PROBE.name).write_text(PROBE.read_text(encoding="utf-8"), encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "pyright", "--outputjson", "-p", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     report = json.loads(result.stdout)
     messages = [d["message"] for d in report["generalDiagnostics"] if d["severity"] == "error"]

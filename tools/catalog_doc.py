@@ -65,8 +65,7 @@ def render() -> str:
         out += [f"## {section}: {section_title}", "", "| id | title | MCSB | enforced by | level |", "|---|---|---|---|---|"]
         for control in controls:
             out.append(
-                f"| {control.id} | {_cell(control.title)} | {', '.join(control.mcsb)} | "
-                f"{letters(control)} | {control.level or '-'} |"
+                f"| {control.id} | {_cell(control.title)} | {', '.join(control.mcsb)} | {letters(control)} | {control.level or '-'} |"
             )
         out.append("")
         for control in controls:
@@ -84,10 +83,7 @@ def render() -> str:
             ]
             if specs:
                 out.append(f"- Policies ({len(specs)}):")
-                out += [
-                    f"  - `{spec.name}` ({'resource' if isinstance(spec, ResourcePolicySpec) else 'stack'} policy)"
-                    for spec in specs
-                ]
+                out += [f"  - `{spec.name}` ({'resource' if isinstance(spec, ResourcePolicySpec) else 'stack'} policy)" for spec in specs]
             else:
                 out.append("- Policies: none")
             out.append("")

@@ -258,7 +258,10 @@ def collect_tests() -> dict[str, list[str]]:
         env = {**os.environ, "AIZONE_TRACE_FILE": str(target)}
         completed = subprocess.run(
             [sys.executable, "-m", "pytest", "--collect-only", "-q", "--assert=plain"],
-            cwd=ROOT, env=env, capture_output=True, text=True,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
         )
         if completed.returncode != 0 or not target.is_file():
             tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-30:])
@@ -344,8 +347,7 @@ def type_report(token: str, policies: Sequence[PolicyRef]) -> str:
         close = [by_lower[item] for item in difflib.get_close_matches(token.lower(), list(by_lower), n=5, cutoff=0.6)]
         hint = f"did you mean {', '.join(close)}? " if close else ""
         raise ValueError(
-            f"--type {token!r}: no policy judges or reads this resource type. {hint}"
-            f"Known types ({len(known)}): {', '.join(known)}"
+            f"--type {token!r}: no policy judges or reads this resource type. {hint}Known types ({len(known)}): {', '.join(known)}"
         )
     out = [f"{token}: {len(judging)} resource and {len(reading)} stack policies"]
     out.append(f"  resource policies (judge each {token}) ({len(judging)}):")
@@ -358,15 +360,14 @@ def type_report(token: str, policies: Sequence[PolicyRef]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.traceability", description=(__doc__ or "").splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m tools.traceability", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if any control has a gap")
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write a summary table to this file")
     parser.add_argument("--control", action="append", metavar="ID", help="only this control (repeatable)")
     parser.add_argument("--no-tests", action="store_true", help="print test counts, not test ids")
     parser.add_argument(
-        "--type", metavar="TOKEN",
+        "--type",
+        metavar="TOKEN",
         help="what is checked on this resource type, e.g. azure-native:storage:StorageAccount",
     )
     args = parser.parse_args(argv)

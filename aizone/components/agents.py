@@ -18,7 +18,6 @@ from pulumi_azure_native import managedidentity
 from aizone_policy.reference import AGENT_TAG, APPLICATION_TAG, BOUNDARY_TAG, INVENTORY_TAG, OWNER_TAG
 
 from .base import (
-    aliased,
     BOUNDARIES,
     EMAIL_PATTERN,
     EMAIL_RULE,
@@ -26,6 +25,7 @@ from .base import (
     NAME_RULE,
     PlacementArgs,
     Problem,
+    aliased,
     implements,
     raise_if_invalid,
     tags_of,
@@ -45,8 +45,6 @@ class Agent:
     boundary: str
     owner: str
     description: str
-
-
 
 
 class AgentIdentityArgs(TypedDict):
@@ -134,9 +132,7 @@ class AgentIdentity(pulumi.ComponentResource):
         self.principal_id = self.identity.principal_id
         self.client_id = self.identity.client_id
         self.identity_id = self.identity.id
-        self.register_outputs(
-            {"principal_id": self.principal_id, "client_id": self.client_id, "identity_id": self.identity_id}
-        )
+        self.register_outputs({"principal_id": self.principal_id, "client_id": self.client_id, "identity_id": self.identity_id})
 
     def inventory_entry(self, grants: Sequence[Grant[pulumi.CustomResource]]) -> dict[str, object]:
         """The agent's row in the `agentInventory` output; `roles` lists what `grants` (those of

@@ -14,9 +14,9 @@ What a reviewer should find here, resource by resource:
   is still provisioning fails with AccountProvisioningStateInvalid), and diagnostic settings.
 """
 
+import re
 from dataclasses import dataclass
 from typing import NotRequired, Optional, Sequence, TypedDict
-import re
 
 import pulumi
 from pulumi_azure_native import authorization, cognitiveservices as cs
@@ -25,7 +25,6 @@ from aizone_policy import reference
 from aizone_policy.reference import APPLICATION_TAG, BOUNDARY_TAG, INVENTORY_TAG
 
 from .base import (
-    aliased,
     BOUNDARIES,
     NAME_PATTERN,
     NAME_RULE,
@@ -33,6 +32,7 @@ from .base import (
     PlacementArgs,
     PrivateNetworkingArgs,
     Problem,
+    aliased,
     implements,
     raise_if_invalid,
     tags_of,
@@ -143,7 +143,7 @@ def validate_ai_services(args: AiServicesArgs) -> list[Problem]:
         model = deployment.get("model") or {}
         for part in ("format", "name", "version"):
             if not isinstance(model.get(part), str) or not model.get(part):
-                problems.append(Problem(f"{at}.model.{part}", "a non-empty string (quote versions like \"1\")"))
+                problems.append(Problem(f"{at}.model.{part}", 'a non-empty string (quote versions like "1")'))
         if deployment.get("sku", "GlobalStandard") not in DEPLOYMENT_SKUS:
             problems.append(Problem(f"{at}.sku", f"one of {', '.join(DEPLOYMENT_SKUS)}"))
         capacity = deployment.get("capacity", 1)
@@ -224,8 +224,7 @@ def content_filters(severity_threshold: str) -> list[cs.RaiPolicyContentFilterAr
     ]
     filters += [cs.RaiPolicyContentFilterArgs(name=name, source="Prompt", enabled=True, blocking=True) for name in PROMPT_SHIELDS]
     filters += [
-        cs.RaiPolicyContentFilterArgs(name=name, source="Completion", enabled=True, blocking=True)
-        for name in COMPLETION_ONLY_FILTERS
+        cs.RaiPolicyContentFilterArgs(name=name, source="Completion", enabled=True, blocking=True) for name in COMPLETION_ONLY_FILTERS
     ]
     return filters
 
@@ -295,9 +294,7 @@ class AiServices(KeepsGrants, pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=args.get("protect", True)),
         )
-        children = self._children(
-            name, args.get("deployments", []), args.get("severity_threshold", "Medium"), args.get("applications", [])
-        )
+        children = self._children(name, args.get("deployments", []), args.get("severity_threshold", "Medium"), args.get("applications", []))
         add_private_endpoint(
             name,
             self.account.id,
@@ -384,9 +381,7 @@ class AiServices(KeepsGrants, pulumi.ComponentResource):
                     location=placement["location"],
                     identity=cs.IdentityArgs(type=cs.ResourceIdentityType.SYSTEM_ASSIGNED),
                     properties=cs.ProjectPropertiesArgs(display_name=app_name, description=app.get("description") or None),
-                    tags=tags_of(
-                        placement, **{BOUNDARY_TAG: app["boundary"], APPLICATION_TAG: app_name, INVENTORY_TAG: "application"}
-                    ),
+                    tags=tags_of(placement, **{BOUNDARY_TAG: app["boundary"], APPLICATION_TAG: app_name, INVENTORY_TAG: "application"}),
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[chain[-1]]),
             )
@@ -394,17 +389,16 @@ class AiServices(KeepsGrants, pulumi.ComponentResource):
             chain.append(project)
         return chain
 
-    def grant_inference(
-        self, principal: Principal, role: str = "Cognitive Services OpenAI User"
-    ) -> Grant[authorization.RoleAssignment]:
+    def grant_inference(self, principal: Principal, role: str = "Cognitive Services OpenAI User") -> Grant[authorization.RoleAssignment]:
         """Let `principal` call the models (data plane only) on this account and nothing else."""
-        return self._keep(grant_role(
-            f"{self._logical_name}-inference-{principal.name}",
-            role,
-            scope_id=self.account.id,
-            scope_name=f"{self._logical_name}-account",
-            principal=principal,
-            allowed_roles=INFERENCE_ROLES,
-            parent=self,
-        ))
-
+        return self._keep(
+            grant_role(
+                f"{self._logical_name}-inference-{principal.name}",
+                role,
+                scope_id=self.account.id,
+                scope_name=f"{self._logical_name}-account",
+                principal=principal,
+                allowed_roles=INFERENCE_ROLES,
+                parent=self,
+            )
+        )

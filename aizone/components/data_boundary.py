@@ -15,8 +15,8 @@ from pulumi_azure_native import authorization, storage
 
 from aizone_policy.reference import APPLICATION_TAG, BOUNDARY_TAG
 
+from . import naming
 from .base import (
-    aliased,
     BOUNDARIES,
     NAME_PATTERN,
     NAME_RULE,
@@ -26,6 +26,7 @@ from .base import (
     PrivateNetworkingArgs,
     Problem,
     RoleAssignmentArgs,
+    aliased,
     implements,
     protect_of,
     raise_if_invalid,
@@ -35,7 +36,6 @@ from .base import (
 from .grants import Grant, GrantError, KeepsGrants, Principal, grant_role, principal_of, validate_role_assignments
 from .network import add_private_endpoint
 from .observability import add_diagnostic_settings
-from . import naming
 
 STORAGE_TYPE = "azure-native:storage:StorageAccount"
 PRIVATE_LINK_GROUPS = ("blob",)
@@ -107,10 +107,12 @@ def validate_data_boundary(args: DataBoundaryArgs) -> list[Problem]:
     problems += validate_role_assignments(assignments, (READ_ROLE, WRITE_ROLE))
     for index, assignment in enumerate(assignments or ()):
         if isinstance(assignment, dict) and boundary in BOUNDARIES and assignment.get("boundary") != boundary:
-            problems.append(Problem(
-                f"role_assignments[{index}].boundary",
-                f"must be {boundary!r}: only identities of this data boundary get its data (DATA-3)",
-            ))
+            problems.append(
+                Problem(
+                    f"role_assignments[{index}].boundary",
+                    f"must be {boundary!r}: only identities of this data boundary get its data (DATA-3)",
+                )
+            )
     return problems
 
 
@@ -209,13 +211,22 @@ class DataBoundary(KeepsGrants, pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[blob_service]),
         )
         add_private_endpoint(
-            name, self.account.id, STORAGE_TYPE, PRIVATE_LINK_GROUPS[0], networking, placement, parent=self,
+            name,
+            self.account.id,
+            STORAGE_TYPE,
+            PRIVATE_LINK_GROUPS[0],
+            networking,
+            placement,
+            parent=self,
             depends_on=[self.container],
         )
         # The account offers only metrics; blob logs live on its blob service sub-resource.
         add_diagnostic_settings(f"{name}-account", self.account.id, diagnostics, parent=self, logs=False)
         add_diagnostic_settings(
-            f"{name}-blob", pulumi.Output.concat(self.account.id, "/blobServices/default"), diagnostics, parent=self,
+            f"{name}-blob",
+            pulumi.Output.concat(self.account.id, "/blobServices/default"),
+            diagnostics,
+            parent=self,
             depends_on=[blob_service],
         )
         for assignment in args.get("role_assignments", ()):
@@ -228,10 +239,14 @@ class DataBoundary(KeepsGrants, pulumi.ComponentResource):
         self.account_name = self.account.name
         self.container_name = self.container.name
         self.data_boundary = pulumi.Output.from_input(boundary)
-        self.register_outputs({
-            "account_id": self.account_id, "account_name": self.account_name,
-            "container_name": self.container_name, "data_boundary": self.data_boundary,
-        })
+        self.register_outputs(
+            {
+                "account_id": self.account_id,
+                "account_name": self.account_name,
+                "container_name": self.container_name,
+                "data_boundary": self.data_boundary,
+            }
+        )
 
     def grant_read(self, principal: Principal) -> Grant[authorization.RoleAssignment]:
         """Blob read access for an identity of this boundary only (DATA-3)."""
@@ -255,27 +270,31 @@ class DataBoundary(KeepsGrants, pulumi.ComponentResource):
         Purview's Data Source Admin role for the person who registers it), so none is granted."""
         if principal.boundary is not None:
             raise GrantError(f"{principal.name}: governance read is for the platform's scanner identity, not an application's")
-        return self._keep(grant_role(
-            f"{self._logical_name}-reader-{principal.name}",
-            READ_ROLE,
-            scope_id=self.account.id,
-            scope_name=f"{self._logical_name}-storage",
-            principal=principal,
-            allowed_roles={READ_ROLE},
-            parent=self,
-        ))
+        return self._keep(
+            grant_role(
+                f"{self._logical_name}-reader-{principal.name}",
+                READ_ROLE,
+                scope_id=self.account.id,
+                scope_name=f"{self._logical_name}-storage",
+                principal=principal,
+                allowed_roles={READ_ROLE},
+                parent=self,
+            )
+        )
 
     def _check_boundary(self, principal: Principal) -> None:
         check_same_boundary(principal, self.application, self.boundary)
 
     def _grant(self, principal: Principal, role: str) -> Grant[authorization.RoleAssignment]:
-        return self._keep(grant_role(
-            f"{self._logical_name}-{role.split()[-1].lower()}-{principal.name}",
-            role,
-            scope_id=self.account.id,
-            scope_name=f"{self._logical_name}-storage",
-            principal=principal,
-            allowed_roles={READ_ROLE, WRITE_ROLE},
-            parent=self,
-            sub_scope="/blobServices/default/containers/data",
-        ))
+        return self._keep(
+            grant_role(
+                f"{self._logical_name}-{role.split()[-1].lower()}-{principal.name}",
+                role,
+                scope_id=self.account.id,
+                scope_name=f"{self._logical_name}-storage",
+                principal=principal,
+                allowed_roles={READ_ROLE, WRITE_ROLE},
+                parent=self,
+                sub_scope="/blobServices/default/containers/data",
+            )
+        )

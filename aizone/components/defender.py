@@ -14,7 +14,7 @@ from typing import NotRequired, Optional, Sequence, TypedDict
 import pulumi
 from pulumi_azure_native import security
 
-from .base import EMAIL_PATTERN, EMAIL_RULE, Problem, implements, raise_if_invalid, aliased
+from .base import EMAIL_PATTERN, EMAIL_RULE, Problem, aliased, implements, raise_if_invalid
 
 
 @dataclass(frozen=True)
@@ -146,9 +146,9 @@ class Defender(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         self.plan_names = pulumi.Output.from_input([plan["name"] for plan in plans])
-        self.pricing_ids = pulumi.Output.all(
-            *[pricing.id for pricing in self.pricings.values()]
-        ).apply(lambda ids: dict(zip(self.pricings, ids)))
+        self.pricing_ids = pulumi.Output.all(*[pricing.id for pricing in self.pricings.values()]).apply(
+            lambda ids: dict(zip(self.pricings, ids, strict=True))
+        )
         self.register_outputs({"plan_names": self.plan_names, "pricing_ids": self.pricing_ids})
 
 

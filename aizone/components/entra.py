@@ -19,7 +19,7 @@ from pulumi_azure_native import authorization
 
 from aizone_policy import reference
 
-from .base import Problem, implements, raise_if_invalid, aliased
+from .base import Problem, aliased, implements, raise_if_invalid
 from .grants import Grant, KeepsGrants, Principal, grant_eligible
 
 TYPE_TOKEN = "aizone:index:EntraControls"
@@ -178,7 +178,9 @@ class EntraControls(KeepsGrants, pulumi.ComponentResource):
         self._ready_app_ids = pulumi.Output.all(*ai_application_ids, *args.get("ai_service_principal_ids", [])).apply(
             lambda ids: [str(i) for i in ids[: len(ai_application_ids)]]
         )
-        self.admins = self._group(f"{name}-admins", f"{display_prefix} AI administrators", "Eligible (PIM) administrators of the AI landing zone")
+        self.admins = self._group(
+            f"{name}-admins", f"{display_prefix} AI administrators", "Eligible (PIM) administrators of the AI landing zone"
+        )
         self.users = self._group(f"{name}-users", f"{display_prefix} AI users", "People allowed to use the AI applications")
         self.agents = self._group(f"{name}-agents", f"{display_prefix} AI agents", "Managed identities of inventoried AI agents (ACC-2)")
 
@@ -242,15 +244,17 @@ class EntraControls(KeepsGrants, pulumi.ComponentResource):
     ) -> Grant[authorization.PimRoleEligibilitySchedule]:
         """AI administrators may activate `role` on the resource `scope_id` (logical name
         `scope_name`) just in time; never permanently (ACC-3)."""
-        return self._keep(grant_eligible(
-            f"{self._logical_name}-pim-{scope_name}",
-            role,
-            scope_id=scope_id,
-            scope_name=scope_name,
-            group=self.admin_principal,
-            days=self.options.admin_eligibility_days,
-            parent=self,
-        ))
+        return self._keep(
+            grant_eligible(
+                f"{self._logical_name}-pim-{scope_name}",
+                role,
+                scope_id=scope_id,
+                scope_name=scope_name,
+                group=self.admin_principal,
+                days=self.options.admin_eligibility_days,
+                parent=self,
+            )
+        )
 
     def _trusted_locations(self, display_prefix: str) -> list[azuread.NamedLocation]:
         """Named locations (ACC-4): trusted IP ranges and/or countries, one location each."""

@@ -70,8 +70,7 @@ from typing import Final, NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_azuread as azuread
-from pulumi_azure_native import apimanagement as apim
-from pulumi_azure_native import authorization, resources
+from pulumi_azure_native import apimanagement as apim, authorization, resources
 
 from aizone_policy import reference
 
@@ -155,9 +154,7 @@ MIN_CONTROL_PLANE_API_VERSION: Final = "2021-08-01"
 # sent so the intent is declared on every tier (Azure accepts them on v2: Azure Verified Modules'
 # API Management module sends them by default, also in its v2 end-to-end tests).
 # The keys live in reference.py, shared with the pack's RES-5 policy that checks them.
-SECURITY_PROPERTIES: Final[Mapping[str, str]] = {
-    key: "False" for key in (*reference.APIM_LEGACY_PROTOCOLS, *reference.APIM_WEAK_CIPHERS)
-}
+SECURITY_PROPERTIES: Final[Mapping[str, str]] = {key: "False" for key in (*reference.APIM_LEGACY_PROTOCOLS, *reference.APIM_WEAK_CIPHERS)}
 
 # App role ids are derived, not random: the same role value keeps the same id on every stack, so a
 # re-created app registration keeps the assignments' meaning.
@@ -475,9 +472,11 @@ def validate_ai_gateway(args: AiGatewayArgs) -> list[Problem]:
     problems = validate_placement(args.get("placement"))
     service_name = args.get("service_name")
     if not isinstance(service_name, str) or not _SERVICE_NAME.match(service_name):
-        problems.append(Problem(
-            "service_name", f"{service_name!r}: 1-50 letters, digits and hyphens, starting with a letter and not ending with a hyphen"
-        ))
+        problems.append(
+            Problem(
+                "service_name", f"{service_name!r}: 1-50 letters, digits and hyphens, starting with a letter and not ending with a hyphen"
+            )
+        )
     if not args.get("tenant_id"):
         problems.append(Problem("tenant_id", "the Entra tenant id is required"))
     options = args.get("options")
@@ -488,7 +487,9 @@ def validate_ai_gateway(args: AiGatewayArgs) -> list[Problem]:
         problems += validate_gateway_options(options, "options.")
     targets = args.get("targets")
     if not isinstance(targets, Sequence) or isinstance(targets, str) or len(targets) != 1:
-        problems.append(Problem("targets", "exactly one {name, account_id, endpoint} entry (load balancing across accounts is not offered)"))
+        problems.append(
+            Problem("targets", "exactly one {name, account_id, endpoint} entry (load balancing across accounts is not offered)")
+        )
         targets = [target for target in (targets or []) if isinstance(targets, Sequence) and not isinstance(targets, str)]
     for index, target in enumerate(targets):
         at = f"targets[{index}]"
@@ -501,7 +502,11 @@ def validate_ai_gateway(args: AiGatewayArgs) -> list[Problem]:
             problems.append(Problem(f"{at}.account_id", "the account's resource id is required (the scope of the gateway's role)"))
         endpoint = target.get("endpoint")
         if not endpoint or (isinstance(endpoint, str) and not endpoint.startswith("https://")):
-            problems.append(Problem(f"{at}.endpoint", f"{endpoint!r}: the account's https endpoint, e.g. https://<subdomain>.cognitiveservices.azure.com/"))
+            problems.append(
+                Problem(
+                    f"{at}.endpoint", f"{endpoint!r}: the account's https endpoint, e.g. https://<subdomain>.cognitiveservices.azure.com/"
+                )
+            )
     if not args.get("subnet_id"):
         problems.append(Problem("subnet_id", "the gateway's dedicated subnet id is required"))
     networking = args.get("networking")
@@ -512,7 +517,9 @@ def validate_ai_gateway(args: AiGatewayArgs) -> list[Problem]:
         zones = reference.private_dns_zones(SERVICE_TYPE, PRIVATE_LINK_GROUPS[0], location if isinstance(location, str) else "")
         missing = [zone for zone in zones if zone not in (networking.get("zone_ids") or {})]
         if missing:
-            problems.append(Problem("networking.zone_ids", f"the gateway's private endpoint needs the private DNS zone(s) {', '.join(missing)}"))
+            problems.append(
+                Problem("networking.zone_ids", f"the gateway's private endpoint needs the private DNS zone(s) {', '.join(missing)}")
+            )
     diagnostics = args.get("diagnostics")
     if not isinstance(diagnostics, Mapping) or not diagnostics.get("workspace_id"):
         problems.append(Problem("diagnostics", "a {workspace_id} block is required (RES-2)"))
@@ -527,11 +534,13 @@ def validate_ai_gateway(args: AiGatewayArgs) -> list[Problem]:
                 if not telemetry.get(part):
                     problems.append(Problem(f"app_insights.{part}", "required"))
     if _needs_lookup(options) and not isinstance(_lookup_group(args), str):
-        problems.append(Problem(
-            "resource_group_name",
-            "pass the resource group's name as a plain string: a private StandardV2 gateway looks its service up "
-            "by name before it is created, and an invoke needs a known name",
-        ))
+        problems.append(
+            Problem(
+                "resource_group_name",
+                "pass the resource group's name as a plain string: a private StandardV2 gateway looks its service up "
+                "by name before it is created, and an invoke needs a known name",
+            )
+        )
     problems += validate_role_assignments(args.get("role_assignments"), (options.get("app_role", DEFAULT_APP_ROLE),))
     return problems
 
@@ -539,6 +548,7 @@ def validate_ai_gateway(args: AiGatewayArgs) -> list[Problem]:
 def app_role_id(value: str) -> str:
     """The stable id of the gateway app role with this value."""
     return str(uuid.uuid5(_APP_ROLE_NAMESPACE, value))
+
 
 @implements("MOD-4", "RES-2", "RES-4", "RES-5", "ACC-5", "ACC-6", "ACC-7")
 class AiGateway(KeepsGrants, pulumi.ComponentResource):
@@ -634,36 +644,38 @@ class AiGateway(KeepsGrants, pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        return self._keep(Grant(
-            role=f"app role {self._app_role}", scope=self._logical_name, principal=principal.name, resource=assignment
-        ))
+        return self._keep(Grant(role=f"app role {self._app_role}", scope=self._logical_name, principal=principal.name, resource=assignment))
 
     def _grant_inference(self, target: InferenceTargetArgs, role: str) -> authorization.RoleAssignment:
         """The gateway identity's single inference role on the account (ACC-5). Named and scoped as
         `AiServices.grant_inference` names them, so the assignment keeps its GUID."""
         previous_parent = target.get("component_urn")
-        return self._keep(grant_role(
-            f"{target['name']}-inference-{self.principal.name}",
-            role,
-            scope_id=target["account_id"],
-            scope_name=f"{target['name']}-account",
-            principal=self.principal,
-            allowed_roles=(INFERENCE_ROLE, CONTENT_SAFETY_ROLE),
-            parent=self,
-            aliases=[pulumi.Alias(parent=previous_parent)] if previous_parent is not None else (),
-        )).resource
+        return self._keep(
+            grant_role(
+                f"{target['name']}-inference-{self.principal.name}",
+                role,
+                scope_id=target["account_id"],
+                scope_name=f"{target['name']}-account",
+                principal=self.principal,
+                allowed_roles=(INFERENCE_ROLE, CONTENT_SAFETY_ROLE),
+                parent=self,
+                aliases=[pulumi.Alias(parent=previous_parent)] if previous_parent is not None else (),
+            )
+        ).resource
 
     def _grant_publisher(self, telemetry: GatewayTelemetryArgs) -> authorization.RoleAssignment:
         """Let the gateway identity send telemetry to the Application Insights component only."""
-        return self._keep(grant_role(
-            f"{telemetry['name']}-publisher-{self.principal.name}",
-            PUBLISHER_ROLE,
-            scope_id=telemetry["component_id"],
-            scope_name=f"{telemetry['name']}-appi",
-            principal=self.principal,
-            allowed_roles=(PUBLISHER_ROLE,),
-            parent=self,
-        )).resource
+        return self._keep(
+            grant_role(
+                f"{telemetry['name']}-publisher-{self.principal.name}",
+                PUBLISHER_ROLE,
+                scope_id=telemetry["component_id"],
+                scope_name=f"{telemetry['name']}-appi",
+                principal=self.principal,
+                allowed_roles=(PUBLISHER_ROLE,),
+                parent=self,
+            )
+        ).resource
 
     def _service(
         self,
@@ -698,9 +710,7 @@ class AiGateway(KeepsGrants, pulumi.ComponentResource):
                 resource_group_name=placement["resource_group_name"],
                 location=placement["location"],
                 service_name=service_name,
-                sku=apim.ApiManagementServiceSkuPropertiesArgs(
-                    name=options.get("sku", DEFAULT_SKU), capacity=options.get("capacity", 1)
-                ),
+                sku=apim.ApiManagementServiceSkuPropertiesArgs(name=options.get("sku", DEFAULT_SKU), capacity=options.get("capacity", 1)),
                 publisher_email=options["publisher_email"],
                 publisher_name=options["publisher_name"],
                 identity=apim.ApiManagementServiceIdentityArgs(type=apim.ApimIdentityType.SYSTEM_ASSIGNED),
@@ -720,7 +730,6 @@ class AiGateway(KeepsGrants, pulumi.ComponentResource):
                 custom_timeouts=pulumi.CustomTimeouts(create="2h", update="2h", delete="1h"),
             ),
         )
-
 
     def _app_registration(self, name: str, service_name: str, tenant_id: pulumi.Input[str], role: str) -> None:
         """The gateway's token audience: an app registration with one app role and a service

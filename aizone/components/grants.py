@@ -85,9 +85,7 @@ def roles_of(principal: str, grants: Iterable["Grant[pulumi.CustomResource]"]) -
 PRINCIPAL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,62}$")
 
 
-def validate_role_assignments(
-    assignments: object, allowed_roles: Collection[str], field: str = "role_assignments"
-) -> list[Problem]:
+def validate_role_assignments(assignments: object, allowed_roles: Collection[str], field: str = "role_assignments") -> list[Problem]:
     """Every problem with grants given as data (`role_assignments`), each naming its entry."""
     if assignments is None:
         return []

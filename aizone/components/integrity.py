@@ -127,8 +127,7 @@ def parse_image(image: str) -> ImageReference:
     registry, slash, path = name.partition("/")
     if not slash or not ("." in registry or ":" in registry or registry == "localhost"):
         raise IntegrityError(
-            f"image {reference!r} names no registry host: reference it with the platform registry, "
-            "<registry>/<repository>@sha256:<digest>"
+            f"image {reference!r} names no registry host: reference it with the platform registry, <registry>/<repository>@sha256:<digest>"
         )
     if ":" in path:
         raise IntegrityError(

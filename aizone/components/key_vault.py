@@ -12,7 +12,6 @@ from aizone_policy.reference import BOUNDARY_TAG
 
 from . import naming
 from .base import (
-    aliased,
     BOUNDARIES,
     DataProtectionArgs,
     DiagnosticsArgs,
@@ -20,6 +19,7 @@ from .base import (
     PrivateNetworkingArgs,
     Problem,
     RoleAssignmentArgs,
+    aliased,
     implements,
     protect_of,
     raise_if_invalid,
@@ -131,9 +131,7 @@ class KeyVault(KeepsGrants, pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=protect_of(args.get("protection"))),
         )
-        add_private_endpoint(
-            name, self.vault.id, VAULT_TYPE, PRIVATE_LINK_GROUPS[0], args["networking"], placement, parent=self
-        )
+        add_private_endpoint(name, self.vault.id, VAULT_TYPE, PRIVATE_LINK_GROUPS[0], args["networking"], placement, parent=self)
         add_diagnostic_settings(name, self.vault.id, args["diagnostics"], parent=self)
         for assignment in args.get("role_assignments", ()):
             self.grant_secret_read(principal_of(assignment))
@@ -144,12 +142,14 @@ class KeyVault(KeepsGrants, pulumi.ComponentResource):
 
     def grant_secret_read(self, principal: Principal) -> Grant[authorization.RoleAssignment]:
         """Read secrets (e.g. the gateway's named values) from this vault only."""
-        return self._keep(grant_role(
-            f"{self._logical_name}-secrets-{principal.name}",
-            "Key Vault Secrets User",
-            scope_id=self.vault.id,
-            scope_name=f"{self._logical_name}-vault",
-            principal=principal,
-            allowed_roles=SECRET_READ_ROLES,
-            parent=self,
-        ))
+        return self._keep(
+            grant_role(
+                f"{self._logical_name}-secrets-{principal.name}",
+                "Key Vault Secrets User",
+                scope_id=self.vault.id,
+                scope_name=f"{self._logical_name}-vault",
+                principal=principal,
+                allowed_roles=SECRET_READ_ROLES,
+                parent=self,
+            )
+        )

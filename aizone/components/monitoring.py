@@ -50,7 +50,7 @@ from typing import NotRequired, Optional, Sequence, TypedDict
 import pulumi
 from pulumi_azure_native import monitor
 
-from .base import NAME_PATTERN, NAME_RULE, PlacementArgs, Problem, implements, raise_if_invalid, aliased, as_placement
+from .base import NAME_PATTERN, NAME_RULE, PlacementArgs, Problem, aliased, as_placement, implements, raise_if_invalid
 
 TYPE_TOKEN = "aizone:index:Alerts"
 _OLD_TYPE_TOKEN = "aizone:monitoring:Alerts"  # before 0.2.0: aliased so stacks are not replaced
@@ -162,9 +162,7 @@ def validate_alert_options(options: AlertOptionsArgs, prefix: str = "") -> list[
             problems.append(Problem(f"{prefix}{field_name}", f"a whole number >= 0, got {value!r}"))
     threshold = options.get("token_threshold")
     if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1):
-        problems.append(
-            Problem(f"{prefix}token_threshold", f"None (dynamic threshold) or a whole number >= 1, got {threshold!r}")
-        )
+        problems.append(Problem(f"{prefix}token_threshold", f"None (dynamic threshold) or a whole number >= 1, got {threshold!r}"))
     sensitivity = options.get("token_sensitivity", "Medium")
     if sensitivity not in SENSITIVITIES:
         problems.append(Problem(f"{prefix}token_sensitivity", f"one of {', '.join(SENSITIVITIES)}, got {sensitivity!r}"))
@@ -289,9 +287,7 @@ class Alerts(pulumi.ComponentResource):
                 group_short_name=options.short_name,
                 enabled=True,
                 email_receivers=[
-                    monitor.MicrosoftCommonEmailReceiverArgs(
-                        name=f"email-{index}", email_address=email, use_common_alert_schema=True
-                    )
+                    monitor.MicrosoftCommonEmailReceiverArgs(name=f"email-{index}", email_address=email, use_common_alert_schema=True)
                     for index, email in enumerate(options.emails, start=1)
                 ],
                 tags=placement.with_tags(),
@@ -332,9 +328,7 @@ class Alerts(pulumi.ComponentResource):
             "(RAIRejectedRequests): possible jailbreak or harmful-content attempts (MOD-2b).",
             ai_account_id,
             _EVERY_5_MIN,
-            _static(
-                CONTENT_FILTER_METRIC, AI_NAMESPACE, monitor.AggregationTypeEnum.TOTAL, options.content_filter_blocks
-            ),
+            _static(CONTENT_FILTER_METRIC, AI_NAMESPACE, monitor.AggregationTypeEnum.TOTAL, options.content_filter_blocks),
         )
         if options.token_threshold is None:
             self._metric_rule(
@@ -405,8 +399,7 @@ class Alerts(pulumi.ComponentResource):
                 location=self._placement.location,
                 rule_name=f"{self._prefix}-session-failures",
                 display_name="Session pool failures",
-                description=f"More than {options.session_failures} failed session events in 15 minutes in a "
-                "session pool (EXEC-4).",
+                description=f"More than {options.session_failures} failed session events in 15 minutes in a session pool (EXEC-4).",
                 kind=monitor.Kind.LOG_ALERT,
                 enabled=True,
                 # Resource-centric: the query sees only this environment's rows.
@@ -422,9 +415,7 @@ class Alerts(pulumi.ComponentResource):
                             operator=QUERY_GREATER_THAN,
                             threshold=options.session_failures,
                             dimensions=[
-                                monitor.DimensionArgs(
-                                    name="SessionPoolName", operator=monitor.DimensionOperator.INCLUDE, values=["*"]
-                                )
+                                monitor.DimensionArgs(name="SessionPoolName", operator=monitor.DimensionOperator.INCLUDE, values=["*"])
                             ],
                             failing_periods=monitor.ConditionFailingPeriodsArgs(
                                 min_failing_periods_to_alert=1, number_of_evaluation_periods=1

@@ -170,8 +170,7 @@ SUBNET_MAX_PREFIX = {"privateEndpoints": 28, "gateway": 27, "agents": 27}
 # networks 2-64 and subnets 1-80 alphanumerics, underscores, periods and hyphens, starting with an
 # alphanumeric and ending with an alphanumeric or underscore.
 SUBNET_ID_FORM = (
-    "/subscriptions/<subscription guid>/resourceGroups/<group>/providers/Microsoft.Network/"
-    "virtualNetworks/<vnet>/subnets/<subnet>"
+    "/subscriptions/<subscription guid>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>"
 )
 SUBNET_ID = re.compile(
     r"^/subscriptions/[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}/resourceGroups/[-\w._()]{1,90}"
@@ -185,9 +184,7 @@ def vnet_id_of(subnet_id: str) -> str:
     return subnet_id.rsplit("/subnets/", 1)[0]
 
 
-def subnet_layout_problems(
-    space: Optional[ipaddress.IPv4Network], subnets: Mapping[str, ipaddress.IPv4Network]
-) -> list[Problem]:
+def subnet_layout_problems(space: Optional[ipaddress.IPv4Network], subnets: Mapping[str, ipaddress.IPv4Network]) -> list[Problem]:
     """Size, containment and overlap of parsed subnets (role -> network), in SUBNET_ROLES order.
     The settings layer reports the same messages under `aizone:network.subnets.<role>`."""
     problems: list[Problem] = []
@@ -195,10 +192,15 @@ def subnet_layout_problems(
     for role in [role for role in SUBNET_ROLES if role in subnets]:
         net, field, smallest = subnets[role], f"subnets.{role}", SUBNET_MAX_PREFIX[role]
         if net.prefixlen > smallest:
-            problems.append(Problem(field, (
-                f"{net} is too small; the {role} subnet needs a /{smallest} or larger "
-                f"(a prefix length of /{smallest} or less, e.g. /{smallest} or /24)"
-            )))
+            problems.append(
+                Problem(
+                    field,
+                    (
+                        f"{net} is too small; the {role} subnet needs a /{smallest} or larger "
+                        f"(a prefix length of /{smallest} or less, e.g. /{smallest} or /24)"
+                    ),
+                )
+            )
         if space is not None and not net.subnet_of(space):
             problems.append(Problem(field, f"{net} is outside the address space {space}"))
         for other_role, other in seen.items():
@@ -227,9 +229,13 @@ def _zone_problems(args: Mapping[str, Any]) -> list[Problem]:
     else:
         for zone in existing:
             if not isinstance(zone, str) or not zone.startswith("privatelink."):
-                problems.append(Problem(f"existing_zone_ids.{zone}", "zone names are privatelink zones, e.g. 'privatelink.openai.azure.com'"))
+                problems.append(
+                    Problem(f"existing_zone_ids.{zone}", "zone names are privatelink zones, e.g. 'privatelink.openai.azure.com'")
+                )
         if existing and args.get("zone_groups_by_platform", False):
-            problems.append(Problem("existing_zone_ids", "is not used when zone_groups_by_platform is true (the platform registers endpoints)"))
+            problems.append(
+                Problem("existing_zone_ids", "is not used when zone_groups_by_platform is true (the platform registers endpoints)")
+            )
     return problems
 
 
@@ -340,9 +346,7 @@ class _PrivateZones:
                 zone_ids[zone] = existing[zone]
                 continue
             zone_ids[zone] = _private_zone(owner, name, placement, zone, vnet_id).id
-        self.private_networking = PrivateNetworking(
-            self._subnet_ids["privateEndpoints"], zone_ids, create_zone_groups=not by_platform
-        )
+        self.private_networking = PrivateNetworking(self._subnet_ids["privateEndpoints"], zone_ids, create_zone_groups=not by_platform)
         return zone_ids
 
 
@@ -389,19 +393,21 @@ class Network(_PrivateZones, pulumi.ComponentResource):
                 virtual_network_name=args["vnet_name"],
                 address_space=network.AddressSpaceArgs(address_prefixes=[args["address_space"]]),
                 subnets=[
-                    _subnet_args(role, prefix, nsgs[role], outbound if role in EGRESS_SUBNETS else None)
-                    for role, prefix in subnets.items()
+                    _subnet_args(role, prefix, nsgs[role], outbound if role in EGRESS_SUBNETS else None) for role, prefix in subnets.items()
                 ],
                 tags=tags_of(placement),
             ),
             opts=child,
         )
-        self._subnet_ids = {
-            role: self.vnet.id.apply(lambda vnet_id, role=role: f"{vnet_id}/subnets/{role}") for role in subnets
-        }
+        self._subnet_ids = {role: self.vnet.id.apply(lambda vnet_id, role=role: f"{vnet_id}/subnets/{role}") for role in subnets}
         zone_ids = self._build_zones(
-            self, name, placement, args["zone_names"], dict(args.get("existing_zone_ids", {})),
-            bool(args.get("zone_groups_by_platform", False)), self.vnet.id,
+            self,
+            name,
+            placement,
+            args["zone_names"],
+            dict(args.get("existing_zone_ids", {})),
+            bool(args.get("zone_groups_by_platform", False)),
+            self.vnet.id,
         )
         self.vnet_id = self.vnet.id
         self.subnet_ids = cast(pulumi.Output[dict[str, str]], pulumi.Output.from_input(self._subnet_ids))
@@ -512,11 +518,13 @@ def existing_subnet_problems(subnet_ids: Mapping[str, object], field: str = "sub
     anchor = vnets.get("privateEndpoints")
     for role, vnet in vnets.items():
         if anchor is not None and vnet.lower() != anchor.lower():
-            problems.append(Problem(
-                f"{field}.{role}",
-                f"is in {vnet}, not in the privateEndpoints subnet's virtual network {anchor}; all subnets must be in one "
-                "virtual network, the one the private DNS zones are linked to",
-            ))
+            problems.append(
+                Problem(
+                    f"{field}.{role}",
+                    f"is in {vnet}, not in the privateEndpoints subnet's virtual network {anchor}; all subnets must be in one "
+                    "virtual network, the one the private DNS zones are linked to",
+                )
+            )
     return problems
 
 
@@ -540,8 +548,13 @@ class ExistingNetwork(_PrivateZones, pulumi.ComponentResource):
         self._subnet_ids = {role: pulumi.Output.from_input(given[role]) for role in SUBNET_ROLES if role in given}
         self.vnet_id = self._subnet_ids["privateEndpoints"].apply(vnet_id_of)
         zone_ids = self._build_zones(
-            self, name, args["placement"], args["zone_names"], dict(args.get("existing_zone_ids", {})),
-            bool(args.get("zone_groups_by_platform", False)), self.vnet_id,
+            self,
+            name,
+            args["placement"],
+            args["zone_names"],
+            dict(args.get("existing_zone_ids", {})),
+            bool(args.get("zone_groups_by_platform", False)),
+            self.vnet_id,
         )
         self.subnet_ids = cast(pulumi.Output[dict[str, str]], pulumi.Output.from_input(self._subnet_ids))
         self.zone_ids = cast(pulumi.Output[dict[str, str]], pulumi.Output.from_input(zone_ids))
@@ -576,6 +589,7 @@ def _private_zone(
     )
     return created
 
+
 def _rule_args(rule: Rule) -> network.SecurityRuleArgs:
     return network.SecurityRuleArgs(
         name=rule.name,
@@ -609,9 +623,7 @@ def _subnet_args(
         default_outbound_access=False,
         nat_gateway=network.SubResourceArgs(id=outbound.id) if isinstance(outbound, network.NatGateway) else None,
         route_table=network.RouteTableArgs(id=outbound.id) if isinstance(outbound, network.RouteTable) else None,
-        delegations=[network.DelegationArgs(name=f"to-{delegation.split('/')[0]}", service_name=delegation)]
-        if delegation
-        else None,
+        delegations=[network.DelegationArgs(name=f"to-{delegation.split('/')[0]}", service_name=delegation)] if delegation else None,
     )
 
 

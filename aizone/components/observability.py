@@ -10,13 +10,13 @@ from pulumi_azure_native import applicationinsights, authorization, monitor, ope
 from aizone_policy import reference
 
 from .base import (
-    aliased,
     DataProtectionArgs,
     Diagnostics,
     DiagnosticsArgs,
     PlacementArgs,
     Problem,
     RoleAssignmentArgs,
+    aliased,
     as_diagnostics,
     implements,
     protect_of,
@@ -102,9 +102,7 @@ class Observability(pulumi.ComponentResource):
         self.workspace_id = self.workspace.id
         self.workspace_name = self.workspace.name
         self.customer_id = self.workspace.customer_id
-        self.register_outputs(
-            {"workspace_id": self.workspace_id, "workspace_name": self.workspace_name, "customer_id": self.customer_id}
-        )
+        self.register_outputs({"workspace_id": self.workspace_id, "workspace_name": self.workspace_name, "customer_id": self.customer_id})
 
 
 class AppInsightsArgs(TypedDict):
@@ -181,15 +179,17 @@ class AppInsights(KeepsGrants, pulumi.ComponentResource):
 
     def grant_publisher(self, principal: Principal, parent: pulumi.Resource) -> Grant[authorization.RoleAssignment]:
         """Let `principal` send telemetry (Entra ID authenticated ingestion) to this component only."""
-        return self._keep(grant_role(
-            f"{self._logical_name}-publisher-{principal.name}",
-            PUBLISHER_ROLE,
-            scope_id=self.component.id,
-            scope_name=f"{self._logical_name}-appi",
-            principal=principal,
-            allowed_roles=(PUBLISHER_ROLE,),
-            parent=parent,
-        ))
+        return self._keep(
+            grant_role(
+                f"{self._logical_name}-publisher-{principal.name}",
+                PUBLISHER_ROLE,
+                scope_id=self.component.id,
+                scope_name=f"{self._logical_name}-appi",
+                principal=principal,
+                allowed_roles=(PUBLISHER_ROLE,),
+                parent=parent,
+            )
+        )
 
 
 # "Although the Monitoring Metrics Publisher role says 'metrics', it publishes all telemetry to the

@@ -32,7 +32,7 @@ from typing import Any, NotRequired, Optional, Sequence, TypedDict
 import pulumi
 from pulumi_azure_native import authorization
 
-from .base import Problem, implements, raise_if_invalid, aliased
+from .base import Problem, aliased, implements, raise_if_invalid
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,9 @@ def validate_deletion_guard(args: DeletionGuardArgs) -> list[Problem]:
     else:
         for index, arm_type in enumerate(arm_types):
             if not _ARM_TYPE.match(str(arm_type)):
-                problems.append(Problem(f"arm_types[{index}]", f"{arm_type!r} is not an ARM type such as Microsoft.Storage/storageAccounts"))
+                problems.append(
+                    Problem(f"arm_types[{index}]", f"{arm_type!r} is not an ARM type such as Microsoft.Storage/storageAccounts")
+                )
     return problems
 
 

@@ -22,12 +22,12 @@ from pulumi_azure_native import purview
 
 from . import naming
 from .base import (
-    aliased,
     DataProtectionArgs,
     DiagnosticsArgs,
     PlacementArgs,
     PrivateNetworkingArgs,
     Problem,
+    aliased,
     implements,
     protect_of,
     raise_if_invalid,
@@ -144,11 +144,13 @@ def validate_existing_purview(args: ExistingPurviewArgs) -> list[Problem]:
     subscription = parts[0]
     provider_subscription = args.get("provider_subscription_id")
     if not args.get("principal_id") and provider_subscription and subscription.lower() != provider_subscription.lower():
-        return [Problem(
-            "principal_id",
-            f"the Purview account is in subscription {subscription}, not the deploying subscription "
-            f"{provider_subscription}; give the principal id of its system-assigned identity",
-        )]
+        return [
+            Problem(
+                "principal_id",
+                f"the Purview account is in subscription {subscription}, not the deploying subscription "
+                f"{provider_subscription}; give the principal id of its system-assigned identity",
+            )
+        ]
     return []
 
 
@@ -176,9 +178,7 @@ class ExistingPurview(pulumi.ComponentResource):
         _, group, account_name = parts
         principal_id = args.get("principal_id")
         if not principal_id:
-            found = purview.get_account(
-                account_name=account_name, resource_group_name=group, opts=pulumi.InvokeOptions(parent=self)
-            )
+            found = purview.get_account(account_name=account_name, resource_group_name=group, opts=pulumi.InvokeOptions(parent=self))
             principal_id = found.identity.principal_id if found.identity and found.identity.principal_id else None
             if not principal_id:
                 raise ValueError(f"{name}: Purview account {account_id} has no system-assigned identity to grant scan access to")

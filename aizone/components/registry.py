@@ -31,7 +31,7 @@ from typing import NotRequired, Optional, TypedDict
 import pulumi
 from pulumi_azure_native import authorization, containerregistry as acr
 
-from .base import DiagnosticsArgs, PlacementArgs, PrivateNetworkingArgs, Problem, implements, raise_if_invalid, tags_of, aliased
+from .base import DiagnosticsArgs, PlacementArgs, PrivateNetworkingArgs, Problem, aliased, implements, raise_if_invalid, tags_of
 from .grants import Grant, KeepsGrants, Principal, grant_role
 from .network import add_private_endpoint
 from .observability import add_diagnostic_settings
@@ -172,9 +172,7 @@ class ContainerRegistry(KeepsGrants, pulumi.ComponentResource):
                 if options.get("allow_trusted_services", True)
                 else acr.NetworkRuleBypassOptions.NONE,
                 data_endpoint_enabled=True,
-                zone_redundancy=acr.ZoneRedundancy.ENABLED
-                if options.get("zone_redundant", True)
-                else acr.ZoneRedundancy.DISABLED,
+                zone_redundancy=acr.ZoneRedundancy.ENABLED if options.get("zone_redundant", True) else acr.ZoneRedundancy.DISABLED,
                 policies=acr.PoliciesArgs(
                     export_policy=acr.ExportPolicyArgs(status=acr.ExportPolicyStatus.DISABLED),
                     retention_policy=acr.RetentionPolicyArgs(
@@ -198,9 +196,7 @@ class ContainerRegistry(KeepsGrants, pulumi.ComponentResource):
         self.registry_id = self.registry.id
         self.registry_name = self.registry.name
         self.login_server = self.registry.login_server
-        self.register_outputs(
-            {"registry_id": self.registry_id, "registry_name": self.registry_name, "login_server": self.login_server}
-        )
+        self.register_outputs({"registry_id": self.registry_id, "registry_name": self.registry_name, "login_server": self.login_server})
 
     def grant_pull(self, principal: Principal) -> Grant[authorization.RoleAssignment]:
         """Let `principal` pull images from this registry and nothing else (AcrPull on this
@@ -210,14 +206,16 @@ class ContainerRegistry(KeepsGrants, pulumi.ComponentResource):
         existing = self._pull_grants.get(principal.name)
         if existing is not None:
             return existing
-        grant = self._keep(grant_role(
-            f"{self._logical_name}-pull-{principal.name}",
-            PULL_ROLE,
-            scope_id=self.registry.id,
-            scope_name=f"{self._logical_name}-registry",
-            principal=principal,
-            allowed_roles=PULL_ROLES,
-            parent=self,
-        ))
+        grant = self._keep(
+            grant_role(
+                f"{self._logical_name}-pull-{principal.name}",
+                PULL_ROLE,
+                scope_id=self.registry.id,
+                scope_name=f"{self._logical_name}-registry",
+                principal=principal,
+                allowed_roles=PULL_ROLES,
+                parent=self,
+            )
+        )
         self._pull_grants[principal.name] = grant
         return grant

@@ -220,13 +220,17 @@ def validate_session_pool(pool: object, field: str = "pool") -> list[Problem]:
     problems += _int_problems(f"{prefix}cooldown_seconds", pool.get("cooldown_seconds", DEFAULT_COOLDOWN_SECONDS), *COOLDOWN_SECONDS)
     egress = pool.get("network_egress", EGRESS_DISABLED)
     if egress not in NETWORK_EGRESS_MODES:
-        problems.append(Problem(
-            f"{prefix}network_egress",
-            f"{egress!r} is not allowed: code in a session must not reach the network (EXEC-1); allowed: {', '.join(NETWORK_EGRESS_MODES)}",
-        ))
+        problems.append(
+            Problem(
+                f"{prefix}network_egress",
+                f"{egress!r} is not allowed: code in a session must not reach the network (EXEC-1); allowed: {', '.join(NETWORK_EGRESS_MODES)}",
+            )
+        )
     if container_type != CUSTOM_CONTAINER:
         if pool.get("image") is not None:
-            problems.append(Problem(f"{prefix}image", f"is set but container_type is {container_type!r}: only CustomContainer pools run an image"))
+            problems.append(
+                Problem(f"{prefix}image", f"is set but container_type is {container_type!r}: only CustomContainer pools run an image")
+            )
         return problems
     image = pool.get("image")
     if image is None:
@@ -285,10 +289,12 @@ def validate_code_sessions(args: CodeSessionsArgs) -> list[Problem]:
             problems += validate_session_pool(pool, pool_field)
         if isinstance(pool, Mapping) and pool.get("container_type") == CUSTOM_CONTAINER:
             if not agent.get("identity_id"):
-                problems.append(Problem(
-                    f"{path}.identity_id",
-                    "required: the agent's pool runs a custom container, pulled with the agent's own user-assigned identity (ACC-6)",
-                ))
+                problems.append(
+                    Problem(
+                        f"{path}.identity_id",
+                        "required: the agent's pool runs a custom container, pulled with the agent's own user-assigned identity (ACC-6)",
+                    )
+                )
             problems += _image_source_problems(pool, pool_field, registry, agent_name)
         problems += validate_role_assignments(agent.get("role_assignments"), EXECUTOR_ROLES, f"{path}.role_assignments")
     # A stack-wide custom pool shared by several agents has one image: report its problem once.
@@ -301,16 +307,20 @@ def _registry_problems(registry: object) -> list[Problem]:
     problems: list[Problem] = []
     login_server = registry.get("login_server")
     if not isinstance(login_server, str) or not _LOGIN_SERVER.match(login_server.lower()):
-        problems.append(Problem("registry.login_server", f"the registry's login server host, e.g. crcontoso.azurecr.io; got {login_server!r}"))
+        problems.append(
+            Problem("registry.login_server", f"the registry's login server host, e.g. crcontoso.azurecr.io; got {login_server!r}")
+        )
     registry_id = registry.get("registry_id")
     if not registry_id:
         problems.append(Problem("registry.registry_id", "the registry's resource id is required (AcrPull is granted on it)"))
     elif isinstance(registry_id, str) and not _REGISTRY_ID.match(registry_id):
-        problems.append(Problem(
-            "registry.registry_id",
-            "must be the id of one registry (/subscriptions/<id>/resourceGroups/<group>/providers/"
-            f"Microsoft.ContainerRegistry/registries/<name>): AcrPull is granted on it alone (ACC-5); got {registry_id!r}",
-        ))
+        problems.append(
+            Problem(
+                "registry.registry_id",
+                "must be the id of one registry (/subscriptions/<id>/resourceGroups/<group>/providers/"
+                f"Microsoft.ContainerRegistry/registries/<name>): AcrPull is granted on it alone (ACC-5); got {registry_id!r}",
+            )
+        )
     elif isinstance(registry_id, str) and isinstance(login_server, str):
         # The images must come from the registry the agents get AcrPull on: its login server is
         # `<name>.<suffix>`, or `<name>-<hash>.<suffix>` with a domain name label scope
@@ -318,27 +328,33 @@ def _registry_problems(registry: object) -> list[Problem]:
         name = registry_id.rsplit("/", 1)[1].lower()
         label = login_server.lower().split(".", 1)[0]
         if label != name and not label.startswith(f"{name}-"):
-            problems.append(Problem(
-                "registry.login_server",
-                f"{login_server!r} is not the login server of registry {name!r} (registry_id): images must come from "
-                "the registry the agents may pull from (EXEC-2)",
-            ))
+            problems.append(
+                Problem(
+                    "registry.login_server",
+                    f"{login_server!r} is not the login server of registry {name!r} (registry_id): images must come from "
+                    "the registry the agents may pull from (EXEC-2)",
+                )
+            )
     previous = registry.get("name")
     if previous is not None and (not isinstance(previous, str) or not previous):
         problems.append(Problem("registry.name", f"the ContainerRegistry component's logical name, a non-empty string; got {previous!r}"))
     if (previous is None) != (registry.get("component_urn") is None):
-        problems.append(Problem("registry.name", "name and component_urn go together (both name the registry component of a stack before 0.2.0)"))
+        problems.append(
+            Problem("registry.name", "name and component_urn go together (both name the registry component of a stack before 0.2.0)")
+        )
     return problems
 
 
 def _image_source_problems(pool: Mapping[str, object], field: str, registry: object, agent_name: object) -> list[Problem]:
     """A custom image must come from the platform registry, pinned by digest (EXEC-2)."""
     if registry is None:
-        return [Problem(
-            "registry",
-            f"required: agent {agent_name!r} runs a custom container, whose image must come from the platform "
-            "container registry (EXEC-2)",
-        )]
+        return [
+            Problem(
+                "registry",
+                f"required: agent {agent_name!r} runs a custom container, whose image must come from the platform "
+                "container registry (EXEC-2)",
+            )
+        ]
     image = pool.get("image")
     login_server = registry.get("login_server") if isinstance(registry, Mapping) else None
     if not isinstance(image, str) or not isinstance(login_server, str):
@@ -369,10 +385,12 @@ def _resource_problems(prefix: str, cpu: object, memory: object) -> list[Problem
         return [Problem(f"{prefix}cpu", f"must be {low}-{high} vCPU in steps of {CPU_STEP}, got {cpu!r}")]
     match = _MEMORY.match(memory) if isinstance(memory, str) else None
     if match is None or not math.isclose(float(match["amount"]), 2 * cpu):
-        return [Problem(
-            f"{prefix}memory",
-            f"must be twice the vCPUs in Gi for the Consumption profile: cpu {cpu} needs '{2 * cpu:g}Gi', got {memory!r}",
-        )]
+        return [
+            Problem(
+                f"{prefix}memory",
+                f"must be twice the vCPUs in Gi for the Consumption profile: cpu {cpu} needs '{2 * cpu:g}Gi', got {memory!r}",
+            )
+        ]
     return []
 
 
@@ -486,9 +504,7 @@ class CodeSessions(KeepsGrants, pulumi.ComponentResource):
                 resource_group_name=placement["resource_group_name"],
                 location=placement["location"],
                 environment_name=args["environment_name"],
-                workload_profiles=[
-                    app.WorkloadProfileArgs(name=WORKLOAD_PROFILE, workload_profile_type=WORKLOAD_PROFILE)
-                ],
+                workload_profiles=[app.WorkloadProfileArgs(name=WORKLOAD_PROFILE, workload_profile_type=WORKLOAD_PROFILE)],
                 vnet_configuration=app.VnetConfigurationArgs(infrastructure_subnet_id=args["subnet_id"], internal=True),
                 public_network_access=app.PublicNetworkAccess.DISABLED,
                 peer_traffic_configuration=app.ManagedEnvironmentPeerTrafficConfigurationArgs(
@@ -513,9 +529,7 @@ class CodeSessions(KeepsGrants, pulumi.ComponentResource):
 
         self.environment_id = self.environment.id
         self.pool_ids = _by_agent({agent: pool.id for agent, pool in self.pools.items()})
-        self.pool_management_endpoints = _by_agent(
-            {agent: pool.pool_management_endpoint for agent, pool in self.pools.items()}
-        )
+        self.pool_management_endpoints = _by_agent({agent: pool.pool_management_endpoint for agent, pool in self.pools.items()})
         self.register_outputs(
             {
                 "environment_id": self.environment_id,
@@ -536,15 +550,17 @@ class CodeSessions(KeepsGrants, pulumi.ComponentResource):
             raise ValueError(f"{self._logical_name}: no session pool for agent {agent_name!r}; pools: {', '.join(sorted(self.pools))}")
         owner = principal.name == agent_principal_name(agent_name)
         suffix = agent_name if owner else f"{agent_name}-{principal.name}"
-        grant = self._keep(grant_role(
-            f"{self._logical_name}-executor-{suffix}",
-            EXECUTOR_ROLE,
-            scope_id=pool.id,
-            scope_name=f"{self._logical_name}-pool-{agent_name}",
-            principal=principal,
-            allowed_roles=EXECUTOR_ROLES,
-            parent=self,
-        ))
+        grant = self._keep(
+            grant_role(
+                f"{self._logical_name}-executor-{suffix}",
+                EXECUTOR_ROLE,
+                scope_id=pool.id,
+                scope_name=f"{self._logical_name}-pool-{agent_name}",
+                principal=principal,
+                allowed_roles=EXECUTOR_ROLES,
+                parent=self,
+            )
+        )
         self._executors[(agent_name, principal.name)] = grant
         return grant
 
@@ -573,9 +589,7 @@ class CodeSessions(KeepsGrants, pulumi.ComponentResource):
                 type=app.ManagedServiceIdentityType.USER_ASSIGNED, user_assigned_identities=[identity_id]
             )
             # The identity pulls the image and is never handed to code inside a session.
-            identity_settings = [
-                app.ManagedIdentitySettingArgs(identity=identity_id, lifecycle=app.IdentitySettingsLifeCycle.NONE)
-            ]
+            identity_settings = [app.ManagedIdentitySettingArgs(identity=identity_id, lifecycle=app.IdentitySettingsLifeCycle.NONE)]
             template = app.CustomContainerTemplateArgs(
                 containers=[
                     app.SessionContainerArgs(
@@ -585,9 +599,7 @@ class CodeSessions(KeepsGrants, pulumi.ComponentResource):
                     )
                 ],
                 ingress=app.SessionIngressArgs(target_port=options.target_port),
-                registry_credentials=app.SessionRegistryCredentialsArgs(
-                    server=registry["login_server"].lower(), identity=identity_id
-                ),
+                registry_credentials=app.SessionRegistryCredentialsArgs(server=registry["login_server"].lower(), identity=identity_id),
             )
         return app.ContainerAppsSessionPool(
             f"{self._logical_name}-pool-{agent_name}",
@@ -617,9 +629,7 @@ class CodeSessions(KeepsGrants, pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
 
-    def _grant_pull(
-        self, agent_name: str, principal: Principal, registry: SessionRegistryArgs
-    ) -> Grant[authorization.RoleAssignment]:
+    def _grant_pull(self, agent_name: str, principal: Principal, registry: SessionRegistryArgs) -> Grant[authorization.RoleAssignment]:
         """AcrPull for the agent's identity on the platform registry only (EXEC-2, ACC-5). The
         assignment's scope also carries the registry's private endpoint id, so the assignment (and
         the pool, which depends on it) waits for the endpoint; the scope's value is the registry id."""
@@ -628,16 +638,18 @@ class CodeSessions(KeepsGrants, pulumi.ComponentResource):
         if endpoint_id is not None:
             scope = pulumi.Output.all(registry["registry_id"], endpoint_id).apply(lambda ids: str(ids[0]))
         previous_name, previous_parent = registry.get("name"), registry.get("component_urn")
-        return self._keep(grant_role(
-            f"{previous_name}-pull-{principal.name}" if previous_name else f"{self._logical_name}-pull-{agent_name}",
-            PULL_ROLE,
-            scope_id=scope,
-            scope_name=registry["login_server"].lower(),
-            principal=principal,
-            allowed_roles=PULL_ROLES,
-            parent=self,
-            aliases=[pulumi.Alias(parent=previous_parent)] if previous_parent is not None else (),
-        ))
+        return self._keep(
+            grant_role(
+                f"{previous_name}-pull-{principal.name}" if previous_name else f"{self._logical_name}-pull-{agent_name}",
+                PULL_ROLE,
+                scope_id=scope,
+                scope_name=registry["login_server"].lower(),
+                principal=principal,
+                allowed_roles=PULL_ROLES,
+                parent=self,
+                aliases=[pulumi.Alias(parent=previous_parent)] if previous_parent is not None else (),
+            )
+        )
 
     def alert_targets(self) -> list[SessionPoolTargetArgs]:
         """The pools with their caps, for the execution alerts (EXEC-4)."""

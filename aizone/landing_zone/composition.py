@@ -29,14 +29,14 @@ from ..components.entra import EntraControls, EntraControlsArgs
 from ..components.gateway import AiGateway, AiGatewayArgs, GatewayTelemetryArgs, InferenceTargetArgs
 from ..components.grants import Grant, Principal, roles_of
 from ..components.integrity import IntegrityError, require_pinned_image, verify_artifact
-from ..components.monitoring import Alerts, AlertsArgs
-from ..components.registry import ContainerRegistry, ContainerRegistryArgs, login_server_for
-from ..components.sessions import CodeSessions, CodeSessionsArgs, SessionAgentArgs, SessionRegistryArgs
 from ..components.key_vault import KeyVault, KeyVaultArgs
+from ..components.monitoring import Alerts, AlertsArgs
 from ..components.network import ExistingNetwork, ExistingNetworkArgs, Network, NetworkArgs, required_zones
 from ..components.observability import AppInsights, AppInsightsArgs, Observability, ObservabilityArgs
 from ..components.protection import DataProtection, DeletionGuard, DeletionGuardArgs
 from ..components.purview import ExistingPurview, ExistingPurviewArgs, Purview, PurviewArgs
+from ..components.registry import ContainerRegistry, ContainerRegistryArgs, login_server_for
+from ..components.sessions import CodeSessions, CodeSessionsArgs, SessionAgentArgs, SessionRegistryArgs
 from .settings import Settings, SettingsError
 
 
@@ -89,7 +89,9 @@ class LandingZone(pulumi.ComponentResource):
         client = authorization.get_client_config(opts=pulumi.InvokeOptions(parent=self))
         names = GlobalNames(settings, client.subscription_id)
         # No registry name is chosen (or listed in `globalNames`) when the registry is off.
-        registry_name = names.of("registry", f"cr{settings.prefix}{settings.environment}") if settings.execution.registry is not None else ""
+        registry_name = (
+            names.of("registry", f"cr{settings.prefix}{settings.environment}") if settings.execution.registry is not None else ""
+        )
         # Still before any cloud resource is registered.
         preflight(settings, registry_name, program_dir=Path.cwd())
         protection = DataProtection(protect=settings.data.protect)
@@ -250,8 +252,17 @@ class LandingZone(pulumi.ComponentResource):
             self.ai.grant_inference(principal)
             boundary.grant_read(principal)
             self._inventory.append(
-                (principal.name, {"kind": "application", "name": app.name, "application": app.name,
-                                  "boundary": app.boundary, "identityId": project.id, "principalId": principal.principal_id})
+                (
+                    principal.name,
+                    {
+                        "kind": "application",
+                        "name": app.name,
+                        "application": app.name,
+                        "boundary": app.boundary,
+                        "identityId": project.id,
+                        "principalId": principal.principal_id,
+                    },
+                )
             )
 
     def _agents(self, f: Foundation) -> None:
@@ -301,14 +312,17 @@ class LandingZone(pulumi.ComponentResource):
                 tenant_id=f.tenant_id,
                 options=options.as_args(),
                 # The gateway's role on the account was AiServices' child before 0.2.0 (component_urn).
-                targets=[InferenceTargetArgs(
-                    name=f"{name}-ai", account_id=self.ai.account_id, endpoint=self.ai.endpoint, component_urn=self.ai.urn
-                )],
+                targets=[
+                    InferenceTargetArgs(
+                        name=f"{name}-ai", account_id=self.ai.account_id, endpoint=self.ai.endpoint, component_urn=self.ai.urn
+                    )
+                ],
                 subnet_id=self.network.subnet_id("gateway"),
                 networking=networking_args(f.networking),
                 diagnostics=diagnostics_args(f.diagnostics),
                 app_insights=GatewayTelemetryArgs(
-                    name=f"{name}-appi", component_id=self.app_insights.component_id,
+                    name=f"{name}-appi",
+                    component_id=self.app_insights.component_id,
                     connection_string=self.app_insights.connection_string,
                 ),
                 resource_group_name=self.settings.name("rg"),
@@ -392,8 +406,11 @@ class LandingZone(pulumi.ComponentResource):
             if self.registry is not None:
                 # The agents' AcrPull assignments were the registry's children before 0.2.0 (name, component_urn).
                 args["registry"] = SessionRegistryArgs(
-                    login_server=self.registry.host, registry_id=self.registry.registry_id, endpoint_id=self.registry.endpoint.id,
-                    name=f"{name}-acr", component_urn=self.registry.urn,
+                    login_server=self.registry.host,
+                    registry_id=self.registry.registry_id,
+                    endpoint_id=self.registry.endpoint.id,
+                    name=f"{name}-acr",
+                    component_urn=self.registry.urn,
                 )
             self.sessions = CodeSessions(f"{name}-sessions", args, opts=pulumi.ResourceOptions(parent=self))
 
@@ -441,7 +458,8 @@ class LandingZone(pulumi.ComponentResource):
         """The stack outputs, with the inventory built from the grants every component made (ACC-2)."""
         settings = self.settings
         grants: list[Grant[pulumi.CustomResource]] = [
-            *self.ai.grants(), *self.key_vault.grants(),
+            *self.ai.grants(),
+            *self.key_vault.grants(),
             *(grant for boundary in self.data.values() for grant in boundary.grants()),
             *(self.app_insights.grants() if self.app_insights else ()),
             *(self.gateway.grants() if self.gateway else ()),
@@ -474,9 +492,13 @@ class LandingZone(pulumi.ComponentResource):
             self.outputs["gatewayUrl"] = self.gateway.inference_url
             self.outputs["gatewayAudience"] = self.gateway.audience
             inventory.append(
-                {"kind": "gateway", "name": "gateway", "identityId": self.gateway.service.id,
-                 "principalId": self.gateway.principal.principal_id,
-                 "roles": roles_of(self.gateway.principal.name, grants)}
+                {
+                    "kind": "gateway",
+                    "name": "gateway",
+                    "identityId": self.gateway.service.id,
+                    "principalId": self.gateway.principal.principal_id,
+                    "roles": roles_of(self.gateway.principal.name, grants),
+                }
             )
         self.outputs["agentInventory"] = inventory
         if eligibility is not None:
@@ -533,8 +555,13 @@ class GlobalNames:
     def __init__(self, settings: Settings, subscription_id: str) -> None:
         self.settings = settings
         self.seed = naming.seed_of(
-            subscription_id.lower(), settings.location, pulumi.get_project(), pulumi.get_stack(), settings.prefix,
-            settings.environment, settings.names.salt,
+            subscription_id.lower(),
+            settings.location,
+            pulumi.get_project(),
+            pulumi.get_stack(),
+            settings.prefix,
+            settings.environment,
+            settings.names.salt,
         )
         self.chosen: dict[str, object] = {}
 
@@ -548,9 +575,7 @@ class GlobalNames:
         return name
 
     def storage(self, application: str, boundary: str) -> str:
-        name = self.settings.names.storage.get(application) or storage_account_name(
-            self.settings.prefix, application, boundary, self.seed
-        )
+        name = self.settings.names.storage.get(application) or storage_account_name(self.settings.prefix, application, boundary, self.seed)
         storage = self.chosen.setdefault("storage", {})
         assert isinstance(storage, dict)
         storage[application] = name

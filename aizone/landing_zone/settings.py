@@ -26,50 +26,52 @@ from ..components.ai_services import Application
 from ..components.entra import EntraOptions
 from ..components.gateway import GatewayOptions
 from ..components.monitoring import AlertOptions
-# Each section's readers, composed below.
-from .sections.reader import _Reader, _names
-from .sections.source import _secret_texts
-from .sections.placement import _read_location, _read_tags
-from .sections.network import _read_network
-from .sections.observability import _read_observability
-from .sections.ai import _read_ai, _read_applications
-from .sections.governance import _read_data, _read_governance
-from .sections.identity import _read_agents, _read_entra
-from .sections.gateway import _read_gateway
-from .sections.execution import _read_execution
-from .sections.alerts import _read_alerts
-from .sections.names import _read_names
+
 # Re-exported: every public name of the sections (and `_decode`, which tests use), so imports from
 # this module keep working. SUBNET_ROLES and SUBNET_MAX_PREFIX (the /27 and /28 minimums, with their
 # sources) live with the network component, which checks the same layout.
 from ..components.network import SUBNET_MAX_PREFIX as SUBNET_MAX_PREFIX, SUBNET_ROLES as SUBNET_ROLES
-from .sections.reader import NAMESPACE as NAMESPACE, SECRET_MASK as SECRET_MASK, SettingsError as SettingsError
+from .sections.ai import (
+    BOUNDARIES as BOUNDARIES,
+    SEVERITY_THRESHOLDS as SEVERITY_THRESHOLDS,
+    AiSettings as AiSettings,
+    _read_ai,
+    _read_applications,
+)
+from .sections.alerts import _read_alerts
+from .sections.execution import ExecutionSettings as ExecutionSettings, ModelArtifact as ModelArtifact, _read_execution
+from .sections.gateway import _read_gateway
+from .sections.governance import DataSettings as DataSettings, GovernanceSettings as GovernanceSettings, _read_data, _read_governance
+from .sections.identity import CA_STATES as CA_STATES, _read_agents, _read_entra
+from .sections.names import NamesSettings as NamesSettings, _read_names
+from .sections.network import NetworkSettings as NetworkSettings, _read_network
+from .sections.observability import (
+    WORKSPACE_ID_FORM as WORKSPACE_ID_FORM,
+    ObservabilitySettings as ObservabilitySettings,
+    _read_observability,
+)
+from .sections.placement import (
+    MAX_TAG_NAME as MAX_TAG_NAME,
+    MAX_TAG_VALUE as MAX_TAG_VALUE,
+    MAX_TAGS_PER_RESOURCE as MAX_TAGS_PER_RESOURCE,
+    MAX_TAGS_PRIVATE_DNS as MAX_TAGS_PRIVATE_DNS,
+    PROGRAM_TAGS_EVERYWHERE as PROGRAM_TAGS_EVERYWHERE,
+    PROGRAM_TAGS_MAX as PROGRAM_TAGS_MAX,
+    _read_location,
+    _read_tags,
+)
+
+# Each section's readers, composed below.
+from .sections.reader import NAMESPACE as NAMESPACE, SECRET_MASK as SECRET_MASK, SettingsError as SettingsError, _names, _Reader
 from .sections.source import (
-    RawConfig as RawConfig,
     SECRET_CAPABLE_KEYS as SECRET_CAPABLE_KEYS,
+    RawConfig as RawConfig,
     _decode as _decode,
+    _secret_texts,
     mark_secrets as mark_secrets,
     read_namespace_config as read_namespace_config,
     secret_transformation as secret_transformation,
 )
-from .sections.placement import (
-    MAX_TAGS_PER_RESOURCE as MAX_TAGS_PER_RESOURCE,
-    MAX_TAGS_PRIVATE_DNS as MAX_TAGS_PRIVATE_DNS,
-    MAX_TAG_NAME as MAX_TAG_NAME,
-    MAX_TAG_VALUE as MAX_TAG_VALUE,
-    PROGRAM_TAGS_EVERYWHERE as PROGRAM_TAGS_EVERYWHERE,
-    PROGRAM_TAGS_MAX as PROGRAM_TAGS_MAX,
-)
-from .sections.network import NetworkSettings as NetworkSettings
-from .sections.observability import (
-    ObservabilitySettings as ObservabilitySettings,
-    WORKSPACE_ID_FORM as WORKSPACE_ID_FORM,
-)
-from .sections.ai import AiSettings as AiSettings, BOUNDARIES as BOUNDARIES, SEVERITY_THRESHOLDS as SEVERITY_THRESHOLDS
-from .sections.governance import DataSettings as DataSettings, GovernanceSettings as GovernanceSettings
-from .sections.identity import CA_STATES as CA_STATES
-from .sections.execution import ExecutionSettings as ExecutionSettings, ModelArtifact as ModelArtifact
-from .sections.names import NamesSettings as NamesSettings
 
 _PREFIX = re.compile(r"^[a-z][a-z0-9]{1,7}$")
 _ENVIRONMENT = re.compile(r"^[a-z][a-z0-9]{0,7}$")
@@ -103,8 +105,22 @@ class Settings:
 
 
 _TOP_LEVEL = (
-    "prefix", "environment", "location", "tags", "network", "observability", "ai", "applications", "data", "governance",
-    "agents", "entra", "gateway", "execution", "alerts", "names",
+    "prefix",
+    "environment",
+    "location",
+    "tags",
+    "network",
+    "observability",
+    "ai",
+    "applications",
+    "data",
+    "governance",
+    "agents",
+    "entra",
+    "gateway",
+    "execution",
+    "alerts",
+    "names",
 )
 _REQUIRED = ("prefix", "environment", "location", "network", "ai", "applications", "gateway", "alerts")
 
@@ -122,9 +138,7 @@ def load_settings() -> Settings:
     return settings
 
 
-def parse_settings(
-    raw: Mapping[str, Any], secret_keys: Sequence[str] | frozenset[str] = (), problems: Sequence[str] = ()
-) -> Settings:
+def parse_settings(raw: Mapping[str, Any], secret_keys: Sequence[str] | frozenset[str] = (), problems: Sequence[str] = ()) -> Settings:
     """Validate raw `aizone:*` values (keys without the namespace); raise SettingsError on any problem.
 
     `secret_keys`: the keys Pulumi marks secret; their values never appear in a message, and their
@@ -152,7 +166,10 @@ def parse_settings(
         f"{NAMESPACE}:prefix", raw.get("prefix", "aiz"), _PREFIX, "use 2-8 lowercase letters and digits, starting with a letter"
     )
     environment = reader.string(
-        f"{NAMESPACE}:environment", raw.get("environment", "dev"), _ENVIRONMENT, "use 1-8 lowercase letters and digits, starting with a letter"
+        f"{NAMESPACE}:environment",
+        raw.get("environment", "dev"),
+        _ENVIRONMENT,
+        "use 1-8 lowercase letters and digits, starting with a letter",
     )
     location = _read_location(reader, raw.get("location", "swedencentral"))
     # Which subnets the enabled features need (read from the raw values: the sections themselves
@@ -185,6 +202,21 @@ def parse_settings(
     if reader.problems:
         raise SettingsError(reader.problems)
     return Settings(
-        prefix, environment, location, tags, network, observability, ai, applications, data, governance, agents, entra,
-        gateway, execution, alerts, names=names, secret_values=_secret_texts(secrets),
+        prefix,
+        environment,
+        location,
+        tags,
+        network,
+        observability,
+        ai,
+        applications,
+        data,
+        governance,
+        agents,
+        entra,
+        gateway,
+        execution,
+        alerts,
+        names=names,
+        secret_values=_secret_texts(secrets),
     )

@@ -120,9 +120,7 @@ identity = managedidentity.UserAssignedIdentity(
     resource_group_name=group.name,
     location=location,
     resource_name_=f"id-{prefix}-{APPLICATION['name']}",
-    tags=tags_of(
-        placement, **{INVENTORY_TAG: "application", APPLICATION_TAG: APPLICATION["name"], BOUNDARY_TAG: APPLICATION["boundary"]}
-    ),
+    tags=tags_of(placement, **{INVENTORY_TAG: "application", APPLICATION_TAG: APPLICATION["name"], BOUNDARY_TAG: APPLICATION["boundary"]}),
 )
 app = Principal(APPLICATION["name"], identity.principal_id, boundary=APPLICATION["boundary"])
 grants = [ai.grant_inference(app), data.grant_read(app)]

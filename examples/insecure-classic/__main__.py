@@ -161,7 +161,9 @@ azure.containerapp.App(
 # --- Evasive variants --------------------------------------------------------------------------
 
 
-def content_filter(name: str, source: str, block: bool = True, threshold: str = "Medium") -> azure.cognitive.AccountRaiPolicyContentFilterArgs:
+def content_filter(
+    name: str, source: str, block: bool = True, threshold: str = "Medium"
+) -> azure.cognitive.AccountRaiPolicyContentFilterArgs:
     """One content filter entry (every field is required by the provider)."""
     return azure.cognitive.AccountRaiPolicyContentFilterArgs(
         name=name, source=source, filter_enabled=True, block_enabled=block, severity_threshold=threshold

@@ -269,7 +269,9 @@ authorization.PimRoleEligibilitySchedule(
 )
 
 
-def content_filter(name: str, source: str, blocking: bool = True, threshold: str | None = "Medium") -> cognitiveservices.RaiPolicyContentFilterArgs:
+def content_filter(
+    name: str, source: str, blocking: bool = True, threshold: str | None = "Medium"
+) -> cognitiveservices.RaiPolicyContentFilterArgs:
     """One content filter entry."""
     return cognitiveservices.RaiPolicyContentFilterArgs(
         name=name, source=source, enabled=True, blocking=blocking, severity_threshold=threshold

@@ -65,7 +65,19 @@ _SWALLOWED_MARKUP = re.compile(
     r"inbound|outbound|backend|on-error|policies)\b",
     re.IGNORECASE,
 )
-_SIMPLE_ESCAPES: Final = {"'": "'", '"': '"', "\\": "\\", "0": "\0", "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+_SIMPLE_ESCAPES: Final = {
+    "'": "'",
+    '"': '"',
+    "\\": "\\",
+    "0": "\0",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+}
 
 
 class ExpressionError(ValueError):
@@ -117,7 +129,7 @@ class _Lexer:
             if char == "'":
                 index = self.char_literal(index)
                 continue
-            if char in "@$" and nxt in "@$\"":
+            if char in "@$" and nxt in '@$"':
                 index = self.prefixed_string(index)
                 continue
             if char in _OPEN:
@@ -254,7 +266,7 @@ def _without_literals(code: str) -> str:
                 end = lexer.regular_string(index)
             elif char == "'":
                 end = lexer.char_literal(index)
-            elif char in "@$" and nxt in "@$\"":
+            elif char in "@$" and nxt in '@$"':
                 end = lexer.prefixed_string(index)
             else:
                 parts.append(char)
@@ -420,16 +432,18 @@ def _key_settings(root: ET.Element, values: _Values) -> tuple[str, ...]:
         if action == "delete":
             continue
         if values.expression(raw_name) is not None:
-            found.append(f"<{element.tag} name=\"{raw_name.strip()}\"> (the name is a policy expression, so the pack cannot tell which header it sets)")
+            found.append(
+                f'<{element.tag} name="{raw_name.strip()}"> (the name is a policy expression, so the pack cannot tell which header it sets)'
+            )
             continue
         name = raw_name.strip().lower()
         if name in KEY_HEADERS:
-            found.append(f"<{element.tag} name=\"{raw_name.strip()}\">")
+            found.append(f'<{element.tag} name="{raw_name.strip()}">')
         elif name == AUTHORIZATION and element.tag == "set-header":
             for value in element.iter("value"):
                 text = value.text or ""
                 if values.mentions_named_value(text) or (text.strip() and values.expression(text) is None):
-                    found.append(f"<set-header name=\"{raw_name.strip()}\"> with a literal or named-value credential")
+                    found.append(f'<set-header name="{raw_name.strip()}"> with a literal or named-value credential')
                     break
     return tuple(found)
 

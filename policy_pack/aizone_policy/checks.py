@@ -18,7 +18,9 @@ DISABLED: Final = "Disabled"
 DENY: Final = "Deny"
 
 
-def _judge(resource: Resource, path: str, ok: Callable[[object], bool], shown: Callable[[object], str], problem: str, fix: str) -> Iterator[Finding]:
+def _judge(
+    resource: Resource, path: str, ok: Callable[[object], bool], shown: Callable[[object], str], problem: str, fix: str
+) -> Iterator[Finding]:
     """Unknown note, nothing when `ok(value)`, else "<subject> <problem> (<path> is <shown>): <fix>."."""
     value = resource.get(path)
     if value is UNKNOWN:
@@ -58,10 +60,14 @@ def flag_not_true(resource: Resource, path: str, problem: str) -> Iterator[Findi
 def enum_is(resource: Resource, path: str, allowed: tuple[str, ...], problem: str, fix: str) -> Iterator[Finding]:
     """`path` must be exactly one of the `allowed` enum values (absent fails); a near miss (odd
     case, stray blanks) fails and the message names the exact value."""
-    yield from _judge(resource, path, lambda value: is_exactly(value, allowed), lambda value: describe_against(value, allowed), problem, fix)
+    yield from _judge(
+        resource, path, lambda value: is_exactly(value, allowed), lambda value: describe_against(value, allowed), problem, fix
+    )
 
 
-def public_network_disabled(resource: Resource, path: str = "publicNetworkAccess", spellings: tuple[str, ...] = (DISABLED,)) -> Iterator[Finding]:
+def public_network_disabled(
+    resource: Resource, path: str = "publicNetworkAccess", spellings: tuple[str, ...] = (DISABLED,)
+) -> Iterator[Finding]:
     """`path` must be "Disabled" (or another documented spelling): the resource is reached only
     through its private endpoint."""
     yield from enum_is(

@@ -104,9 +104,7 @@ def violation(message: str, *, urn: str | None = None, name: str | None = None) 
     return Finding(message=message, urn=urn, name=name)
 
 
-def unknown_value(
-    what: str, path: str, *, urn: str | None = None, name: str | None = None
-) -> Finding:
+def unknown_value(what: str, path: str, *, urn: str | None = None, name: str | None = None) -> Finding:
     """A note that `path` of `what` cannot be checked during preview because it is unknown."""
     return Finding(
         message=(
@@ -255,10 +253,7 @@ def emit(spec: PolicySpec, config: PolicyConfig, finding: Finding, report: Repor
     exemption = config.exemptions.find(finding.urn, finding.name)
     if exemption is not None and exemption.active(_today()):
         report(
-            AdvisoryMessage(
-                f"{spec.tag} exempted until {exemption.expires.isoformat()}: {exemption.reason}. "
-                f"Exempted finding: {message}"
-            ),
+            AdvisoryMessage(f"{spec.tag} exempted until {exemption.expires.isoformat()}: {exemption.reason}. Exempted finding: {message}"),
             finding.urn,
         )
         return
@@ -445,9 +440,7 @@ def build_policy(spec: PolicySpec) -> Policy:
         name=spec.name,
         description=spec.full_description,
         enforcement_level=spec.enforcement_level,
-        config_schema=PolicyConfigSchema(
-            properties={key: dict(value) for key, value in spec.config_schema.items()}
-        ),
+        config_schema=PolicyConfigSchema(properties={key: dict(value) for key, value in spec.config_schema.items()}),
         display_name=spec.description,
         severity=_SEVERITIES[spec.severity],
         framework=spec.framework,

@@ -123,7 +123,7 @@ def reconcile_config(
     }
     errors: list[str] = []
     entries = {key: _split_entry(key, value) for key, value in user_config.items()}
-    for _key, (level, _props, entry_errors) in entries.items():
+    for _key, (_level, _props, entry_errors) in entries.items():
         errors.extend(entry_errors)
     all_level = entries.get("all", (None, {}, []))[0]
     if all_level:
@@ -194,17 +194,13 @@ class PackAnalyzer:
 
     def analyze(self, type_token: str, props: Mapping[str, Any], name: str = "res", urn: str = "") -> list[Diagnostic]:
         """Analyze one resource's inputs (what the engine sends for each registration)."""
-        request = analyzer_pb2.AnalyzeRequest(
-            type=type_token, properties=_struct(props), urn=urn or urn_for(type_token, name), name=name
-        )
+        request = analyzer_pb2.AnalyzeRequest(type=type_token, properties=_struct(props), urn=urn or urn_for(type_token, name), name=name)
         return self._diagnostics(self.servicer.Analyze(request, None))
 
     def remediate(self, type_token: str, props: Mapping[str, Any], name: str = "res", urn: str = "") -> list[Remediation]:
         """Remediate one resource's inputs (what the engine sends before Analyze when a policy runs at
         level `remediate`), in the order the remediations were applied."""
-        request = analyzer_pb2.AnalyzeRequest(
-            type=type_token, properties=_struct(props), urn=urn or urn_for(type_token, name), name=name
-        )
+        request = analyzer_pb2.AnalyzeRequest(type=type_token, properties=_struct(props), urn=urn or urn_for(type_token, name), name=name)
         response = self.servicer.Remediate(request, None)
         return [
             Remediation(
@@ -226,8 +222,7 @@ class PackAnalyzer:
                 parent=item.parent,
                 dependencies=list(item.dependencies),
                 propertyDependencies={
-                    prop: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(urns))
-                    for prop, urns in item.property_dependencies.items()
+                    prop: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(urns)) for prop, urns in item.property_dependencies.items()
                 },
                 options=analyzer_pb2.AnalyzerResourceOptions(protect=item.protect),
             )

@@ -240,7 +240,9 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                 f"Valid names: {', '.join(sorted(known))}"
             )
         else:
-            requested = [name for name, entry in request.policyConfig.items() if name in known and entry.enforcementLevel == analyzer_pb2.REMEDIATE]
+            requested = [
+                name for name, entry in request.policyConfig.items() if name in known and entry.enforcementLevel == analyzer_pb2.REMEDIATE
+            ]
             remediable = [name for name, p in known.items() if isinstance(p, ResourceValidationPolicy) and p.has_remediation()]
             message = refusal(requested, remediable)
         if message is not None:
@@ -277,9 +279,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         dispatch = cache.get(resource_type)
         if dispatch is None:
             entries = [
-                entry
-                for entry in self._entries
-                if (types := self._resource_types.get(entry.policy.name)) is None or resource_type in types
+                entry for entry in self._entries if (types := self._resource_types.get(entry.policy.name)) is None or resource_type in types
             ]
             landing_zone = any(entry.landing_zone for entry in entries) and (
                 # An AI resource makes its own stack an AI workload: no need to wait for the stack.
@@ -388,8 +388,15 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         links: list[tuple[PolicyResource, Any]] = []
         for raw in request.resources:
             resource = PolicyResource(
-                canonical_type(raw.type), stack_properties(raw.properties), raw.urn, raw.name, self._get_resource_options(raw),
-                self._provider(raw), None, [], {},
+                canonical_type(raw.type),
+                stack_properties(raw.properties),
+                raw.urn,
+                raw.name,
+                self._get_resource_options(raw),
+                self._provider(raw),
+                None,
+                [],
+                {},
             )
             by_urn[raw.urn] = resource
             links.append((resource, raw))
@@ -469,9 +476,7 @@ def build_servicer() -> AizoneAnalyzerServicer:
         ["azure", "ai", "security", "mcsb"],
         REPOSITORY,
     )
-    servicer._resource_types = {
-        spec.name: frozenset(spec.resource_types) for spec in ALL_SPECS if isinstance(spec, ResourcePolicySpec)
-    }
+    servicer._resource_types = {spec.name: frozenset(spec.resource_types) for spec in ALL_SPECS if isinstance(spec, ResourcePolicySpec)}
     return servicer
 
 

@@ -100,9 +100,7 @@ BROAD_ROLES: Final[frozenset[str]] = frozenset(
 )
 
 # AI data-plane roles: an identity holding one of these is an AI caller (ACC-2 inventory).
-AI_DATA_PLANE_ROLES: Final[frozenset[str]] = frozenset(
-    {"Cognitive Services OpenAI User", "Cognitive Services User"}
-)
+AI_DATA_PLANE_ROLES: Final[frozenset[str]] = frozenset({"Cognitive Services OpenAI User", "Cognitive Services User"})
 
 
 # Data-plane roles a workload identity (managed identity or service principal) may hold by default
@@ -194,9 +192,7 @@ STORAGE_SENSITIVE_DATA_DISCOVERY: Final[str] = "SensitiveDataDiscovery"
 # listed cipher defaults to "True", so the weak ones must be switched off explicitly.
 APIM_SECURITY_PREFIX: Final[str] = "Microsoft.WindowsAzure.ApiManagement.Gateway.Security"
 APIM_LEGACY_PROTOCOLS: Final[tuple[str, ...]] = tuple(
-    f"{APIM_SECURITY_PREFIX}.{side}Protocols.{protocol}"
-    for side in ("", "Backend.")
-    for protocol in ("Tls10", "Tls11", "Ssl30")
+    f"{APIM_SECURITY_PREFIX}.{side}Protocols.{protocol}" for side in ("", "Backend.") for protocol in ("Tls10", "Tls11", "Ssl30")
 )
 # Ciphers without forward secrecy (static RSA key exchange), with SHA-1 MACs or 3DES: every cipher
 # the service lets a customer disable.

@@ -75,9 +75,7 @@ def with_remediations(
     if orphans:
         raise ValueError(f"remediations for unknown resource policies: {', '.join(orphans)}")
     return tuple(
-        replace(spec, remediate=REMEDIATIONS[spec.name])
-        if isinstance(spec, ResourcePolicySpec) and spec.name in REMEDIATIONS
-        else spec
+        replace(spec, remediate=REMEDIATIONS[spec.name]) if isinstance(spec, ResourcePolicySpec) and spec.name in REMEDIATIONS else spec
         for spec in specs
     )
 

@@ -112,8 +112,11 @@ LANDING_ZONE: Final[frozenset[str]] = frozenset(
         "azurenative-search-service-boundary-tag",
         "azurenative-cosmosdb-databaseaccount-boundary-tag",
         "azurenative-managedidentity-userassignedidentity-boundary-tag",
-        "azure-storage-account-boundary-tag", "azure-search-service-boundary-tag", "azure-cosmosdb-account-boundary-tag",
-        "azure-authorization-userassignedidentity-boundary-tag", "azure-msi-userassignedidentity-boundary-tag",
+        "azure-storage-account-boundary-tag",
+        "azure-search-service-boundary-tag",
+        "azure-cosmosdb-account-boundary-tag",
+        "azure-authorization-userassignedidentity-boundary-tag",
+        "azure-msi-userassignedidentity-boundary-tag",
         "azurenative-storage-storageaccount-dataset-isolation",
         "azurenative-authorization-roleassignment-same-data-boundary",
         # DATA-5: management locks on every data resource.

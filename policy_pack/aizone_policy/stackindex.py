@@ -27,7 +27,6 @@ from pulumi_policy import PolicyResource
 from .tokens import canonical_type, subject
 from .values import UNKNOWN, LazyProps, PlainProps, get, plain_props, read_item, to_plain
 
-
 _Derived = TypeVar("_Derived")
 
 
@@ -96,8 +95,7 @@ class StackResource:
             parent=parent,
             dependencies=tuple(dependency.urn for dependency in resource.dependencies),
             property_dependencies={
-                prop: tuple(dependency.urn for dependency in dependencies)
-                for prop, dependencies in resource.property_dependencies.items()
+                prop: tuple(dependency.urn for dependency in dependencies) for prop, dependencies in resource.property_dependencies.items()
             },
             protect=resource.opts.protect is True,
         )
@@ -185,11 +183,7 @@ class StackIndex:
     def sole_dependency(self, resource: StackResource, types: Collection[str]) -> StackResource | None:
         """The only resource of `types` that `resource` depends on, if there is exactly one."""
         urns = (*resource.dependencies, resource.parent) if resource.parent else resource.dependencies
-        candidates = {
-            urn: target
-            for urn in urns
-            if (target := self._by_urn.get(urn)) is not None and target.type in types
-        }
+        candidates = {urn: target for urn in urns if (target := self._by_urn.get(urn)) is not None and target.type in types}
         return next(iter(candidates.values())) if len(candidates) == 1 else None
 
     def linked(self, resource: StackResource, prop: str, value: object, types: Collection[str]) -> list[StackResource]:

@@ -299,7 +299,7 @@ def describe_against(value: object, allowed: Iterable[str]) -> str:
     it should be: `" disabled" (a string that is not exactly 'Disabled')`."""
     intended = near_miss(value, allowed)
     if intended is not None:
-        return f'"{value}" (a string that is not exactly \'{intended}\')'
+        return f"\"{value}\" (a string that is not exactly '{intended}')"
     return describe(value)
 
 

@@ -12,8 +12,7 @@ PROBE = ROOT / "tests" / "fixtures" / "provider" / "construct.py"
 NETWORK = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub/providers/Microsoft.Network"
 PLACEMENT = {"resourceGroupName": "rg-probe", "location": "swedencentral", "tags": {"owner": "platform"}}
 WORKSPACE_ID = (
-    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub/providers/"
-    "Microsoft.OperationalInsights/workspaces/log-hub"
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub/providers/Microsoft.OperationalInsights/workspaces/log-hub"
 )
 DIAGNOSTICS = {"workspaceId": WORKSPACE_ID}
 
@@ -49,8 +48,6 @@ class Built:
 def construct(requests: list[tuple[str, str, dict[str, Any]]]) -> Built:
     """Construct `(component class name, logical name, camelCase inputs)` in one process."""
     payload = [{"token": f"aizone:index:{token}", "name": name, "inputs": inputs} for token, name, inputs in requests]
-    done = subprocess.run(
-        [sys.executable, str(PROBE)], input=json.dumps(payload), capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
+    done = subprocess.run([sys.executable, str(PROBE)], input=json.dumps(payload), capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     return Built(json.loads(done.stdout))

@@ -45,9 +45,7 @@ class Built:
 def build(component: str, *requests: tuple[str, dict[str, Any]]) -> Built:
     """Construct `aizone:index:<component>` once per (name, inputs) request."""
     payload = [{"token": f"aizone:index:{component}", "name": name, "inputs": inputs} for name, inputs in requests]
-    done = subprocess.run(
-        [sys.executable, str(PROBE)], input=json.dumps(payload), capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
+    done = subprocess.run([sys.executable, str(PROBE)], input=json.dumps(payload), capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     return Built(result["registrations"], result["states"], result["errors"])

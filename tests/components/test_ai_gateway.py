@@ -4,7 +4,6 @@ of a later `pulumi up` (the lookup finds the service with an approved Gateway en
 (b) built through the component provider from camelCase inputs, as another language would."""
 
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,12 +31,14 @@ APPLICATION = "azuread:index/application:Application"
 SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
 APP_ROLE_ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
 TENANT = "11111111-1111-1111-1111-111111111111"
-ACCOUNT_ID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ai/providers/Microsoft.CognitiveServices/accounts/ais-shared"
+ACCOUNT_ID = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ai/providers/Microsoft.CognitiveServices/accounts/ais-shared"
+)
 ENDPOINT = "https://ais-shared.cognitiveservices.azure.com/"
 CALLER = "33333333-3333-3333-3333-333333333333"
 
 # (a) The program: only AiGateway, the account from another stack as plain ids.
-PROGRAM = '''
+PROGRAM = """
 from aizone.components.gateway import AiGateway, AiGatewayArgs
 from offline_preview import azure_mocks
 
@@ -50,7 +51,7 @@ azure_mocks.EXISTING_RESOURCES[azure_mocks.lookup_id("rg-gw", "Microsoft.ApiMana
     }],
 }
 AiGateway("gw", AiGatewayArgs(**ARGS))
-'''
+"""
 
 
 def program_args() -> dict[str, Any]:
@@ -147,9 +148,7 @@ def test_alone_the_policy_validates_entra_tokens_and_no_key_is_used(alone: Alone
     token = root.find("inbound/validate-azure-ad-token")
     assert token is not None and token.get("tenant-id") == TENANT
     application = alone.one(APPLICATION)
-    assert [a.text for a in token.findall("audiences/audience")] == [
-        f"api://{TENANT}/apim-alone", application["outputs"]["clientId"]
-    ]
+    assert [a.text for a in token.findall("audiences/audience")] == [f"api://{TENANT}/apim-alone", application["outputs"]["clientId"]]
     assert [v.text for v in token.findall("required-claims/claim/value")] == ["AI.Inference"]
     limit = root.find("inbound/llm-token-limit")
     assert limit is not None and limit.get("tokens-per-minute") == "2000"
@@ -191,7 +190,10 @@ BAD: dict[str, Any] = {
     **ARGS,
     "serviceName": "apim_probe",
     "options": {"publisherEmail": "nobody", "publisherName": "Platform team", "sku": "BasicV2"},
-    "targets": [{"name": "shared-ai", "accountId": ACCOUNT_ID, "endpoint": ENDPOINT}, {"name": "second", "accountId": "x", "endpoint": ENDPOINT}],
+    "targets": [
+        {"name": "shared-ai", "accountId": ACCOUNT_ID, "endpoint": ENDPOINT},
+        {"name": "second", "accountId": "x", "endpoint": ENDPOINT},
+    ],
     "networking": networking(),
     "roleAssignments": [{"principalName": "ai-users", "principalId": "group-oid", "role": "Cognitive Services OpenAI User"}],
 }
@@ -219,7 +221,14 @@ def test_constructed_from_camel_case_inputs_the_gateway_is_built_with_its_output
     assert state["clientId"] == "gw-app-client"
     assert state["appRole"] == "AI.Call"
     assert set(state) == {
-        "serviceId", "gatewayUrl", "inferenceUrl", "audience", "clientId", "appRole", "principalId", "servicePrincipalId",
+        "serviceId",
+        "gatewayUrl",
+        "inferenceUrl",
+        "audience",
+        "clientId",
+        "appRole",
+        "principalId",
+        "servicePrincipalId",
     }
 
 

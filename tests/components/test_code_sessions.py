@@ -177,7 +177,6 @@ def test_invalid_args_name_every_field_and_register_nothing(built: Built) -> Non
         "<registry>/<repository>@sha256:<64 hex digits>",
         "CodeSessions.agents[0].identity_id: required: the agent's pool runs a custom container, pulled with the agent's "
         "own user-assigned identity (ACC-6)",
-        "CodeSessions.agents[0].role_assignments[0].role: 'Owner' is not allowed here; allowed: Azure ContainerApps "
-        "Session Executor",
+        "CodeSessions.agents[0].role_assignments[0].role: 'Owner' is not allowed here; allowed: Azure ContainerApps Session Executor",
     ]
     assert built.named("bad") == []

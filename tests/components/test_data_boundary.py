@@ -31,9 +31,7 @@ BAD: dict[str, Any] = {
     **ARGS,
     "boundary": "internal",
     "accountName": "st-probe",
-    "roleAssignments": [
-        {"principalName": "agent-web", "principalId": "web-oid", "role": "Storage Blob Data Owner", "boundary": "public"}
-    ],
+    "roleAssignments": [{"principalName": "agent-web", "principalId": "web-oid", "role": "Storage Blob Data Owner", "boundary": "public"}],
 }
 
 
@@ -99,7 +97,6 @@ def test_invalid_args_name_every_field_and_refuse_another_boundary(built: Built)
         "lowercase letters and digits, starting with a letter and ending with a letter or digit",
         "DataBoundary.role_assignments[0].role: 'Storage Blob Data Owner' is not allowed here; allowed: "
         "Storage Blob Data Contributor, Storage Blob Data Reader",
-        "DataBoundary.role_assignments[0].boundary: must be 'internal': only identities of this data boundary get "
-        "its data (DATA-3)",
+        "DataBoundary.role_assignments[0].boundary: must be 'internal': only identities of this data boundary get its data (DATA-3)",
     ]
     assert built.named("bad") == []

@@ -62,13 +62,15 @@ EXISTING_BAD: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def built() -> Built:
-    return construct([
-        ("Network", "net", ARGS),
-        ("Network", "fw", FIREWALLED),
-        ("Network", "bad", BAD),
-        ("ExistingNetwork", "byo", EXISTING),
-        ("ExistingNetwork", "byobad", EXISTING_BAD),
-    ])
+    return construct(
+        [
+            ("Network", "net", ARGS),
+            ("Network", "fw", FIREWALLED),
+            ("Network", "bad", BAD),
+            ("ExistingNetwork", "byo", EXISTING),
+            ("ExistingNetwork", "byobad", EXISTING_BAD),
+        ]
+    )
 
 
 @pytest.mark.controls("RES-3")

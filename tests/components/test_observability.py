@@ -32,12 +32,14 @@ BAD_APPI: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def built() -> Built:
-    return construct([
-        ("Observability", "obs", WORKSPACE_ARGS),
-        ("AppInsights", "appi", APPI_ARGS),
-        ("Observability", "badobs", BAD_WORKSPACE),
-        ("AppInsights", "badappi", BAD_APPI),
-    ])
+    return construct(
+        [
+            ("Observability", "obs", WORKSPACE_ARGS),
+            ("AppInsights", "appi", APPI_ARGS),
+            ("Observability", "badobs", BAD_WORKSPACE),
+            ("AppInsights", "badappi", BAD_APPI),
+        ]
+    )
 
 
 @pytest.mark.controls("RES-2", "ACC-1")

@@ -25,12 +25,14 @@ BAD_EXISTING: dict[str, Any] = {"accountId": EXISTING_ID, "providerSubscriptionI
 
 @pytest.fixture(scope="module")
 def built() -> Built:
-    return construct([
-        ("Purview", "pview", ARGS),
-        ("ExistingPurview", "attached", EXISTING),
-        ("Purview", "bad", BAD),
-        ("ExistingPurview", "badattach", BAD_EXISTING),
-    ])
+    return construct(
+        [
+            ("Purview", "pview", ARGS),
+            ("ExistingPurview", "attached", EXISTING),
+            ("Purview", "bad", BAD),
+            ("ExistingPurview", "badattach", BAD_EXISTING),
+        ]
+    )
 
 
 @pytest.mark.controls("DATA-4", "ACC-6", "ACC-7")

@@ -79,7 +79,9 @@ def pack_stub() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
     try:
         assert process.stdout is not None
         port = process.stdout.readline().strip()
-        assert port.isdigit(), f"pack did not print its port: {port!r} {process.stderr.read() if process.poll() is not None and process.stderr else ''}"
+        assert port.isdigit(), (
+            f"pack did not print its port: {port!r} {process.stderr.read() if process.poll() is not None and process.stderr else ''}"
+        )
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             yield analyzer_pb2_grpc.AnalyzerStub(channel)
     finally:

@@ -16,8 +16,7 @@ from typing import Any, Final
 
 import pytest
 
-from aizone_policy import reference
-from aizone_policy import tokens as t
+from aizone_policy import reference, tokens as t
 from aizone_policy.framework import ResourcePolicySpec
 from aizone_policy.harness import UNKNOWN_VALUE, Diagnostic, StackItem, urn_for
 from aizone_policy.policies import ALL_SPECS
@@ -44,9 +43,7 @@ def role_definition(guid: str) -> str:
     return f"/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/{guid}"
 
 
-APIM_SECURITY: Final[Mapping[str, str]] = {
-    key: "False" for key in (*reference.APIM_LEGACY_PROTOCOLS, *reference.APIM_WEAK_CIPHERS)
-}
+APIM_SECURITY: Final[Mapping[str, str]] = {key: "False" for key in (*reference.APIM_LEGACY_PROTOCOLS, *reference.APIM_WEAK_CIPHERS)}
 
 API_POLICY_XML = """<policies>
     <inbound>
@@ -115,9 +112,7 @@ def content_filters() -> list[dict[str, Any]]:
     ]
     for name in ("Hate", "Sexual", "Violence", "Selfharm"):
         for source, threshold in (("Prompt", "Medium"), ("Completion", "Low")):
-            filters.append(
-                {"name": name, "source": source, "enabled": True, "blocking": True, "severityThreshold": threshold}
-            )
+            filters.append({"name": name, "source": source, "enabled": True, "blocking": True, "severityThreshold": threshold})
     return filters
 
 
@@ -340,165 +335,829 @@ _FILTERS = "properties.contentFilters"
 
 VIOLATIONS: Final[tuple[Case, ...]] = (
     # ACC-1
-    Case(t.COGNITIVE_ACCOUNT, "properties.disableLocalAuth", False, "azurenative-cognitiveservices-account-disable-local-auth", "[ACC-1] Cognitive Services account 'res' allows key (local) authentication (properties.disableLocalAuth is false): set properties.disableLocalAuth = true"),
-    Case(t.COGNITIVE_ACCOUNT, "properties.disableLocalAuth", DELETE, "azurenative-cognitiveservices-account-disable-local-auth", "properties.disableLocalAuth is not set"),
+    Case(
+        t.COGNITIVE_ACCOUNT,
+        "properties.disableLocalAuth",
+        False,
+        "azurenative-cognitiveservices-account-disable-local-auth",
+        "[ACC-1] Cognitive Services account 'res' allows key (local) authentication (properties.disableLocalAuth is false): set properties.disableLocalAuth = true",
+    ),
+    Case(
+        t.COGNITIVE_ACCOUNT,
+        "properties.disableLocalAuth",
+        DELETE,
+        "azurenative-cognitiveservices-account-disable-local-auth",
+        "properties.disableLocalAuth is not set",
+    ),
     Case(t.SEARCH_SERVICE, "disableLocalAuth", False, "azurenative-search-service-disable-local-auth", "set disableLocalAuth = true"),
-    Case(t.LOG_ANALYTICS_WORKSPACE, "features.disableLocalAuth", DELETE, "azurenative-operationalinsights-workspace-disable-local-auth", "set features.disableLocalAuth = true"),
-    Case(t.STORAGE_ACCOUNT, "allowSharedKeyAccess", True, "azurenative-storage-storageaccount-disable-shared-key", "set allowSharedKeyAccess = false"),
-    Case(t.STORAGE_ACCOUNT, "allowSharedKeyAccess", DELETE, "azurenative-storage-storageaccount-disable-shared-key", "allowSharedKeyAccess is not set"),
-    Case(t.STORAGE_ACCOUNT, "defaultToOAuthAuthentication", False, "azurenative-storage-storageaccount-disable-shared-key", "set defaultToOAuthAuthentication = true"),
-    Case(t.STORAGE_ACCOUNT, "isSftpEnabled", True, "azurenative-storage-storageaccount-disable-sftp-local-users", "set isSftpEnabled = false"),
-    Case(t.STORAGE_ACCOUNT, "isLocalUserEnabled", True, "azurenative-storage-storageaccount-disable-sftp-local-users", "set isLocalUserEnabled = false"),
-    Case(t.COSMOS_ACCOUNT, "disableLocalAuth", DELETE, "azurenative-cosmosdb-databaseaccount-disable-local-auth", "set disableLocalAuth = true"),
-    Case(t.CONTAINER_REGISTRY, "adminUserEnabled", True, "azurenative-containerregistry-registry-disable-admin-user", "set adminUserEnabled = false"),
-    Case(t.APP_CONFIGURATION, "disableLocalAuth", False, "azurenative-appconfiguration-configurationstore-disable-local-auth", "set disableLocalAuth = true"),
+    Case(
+        t.LOG_ANALYTICS_WORKSPACE,
+        "features.disableLocalAuth",
+        DELETE,
+        "azurenative-operationalinsights-workspace-disable-local-auth",
+        "set features.disableLocalAuth = true",
+    ),
+    Case(
+        t.STORAGE_ACCOUNT,
+        "allowSharedKeyAccess",
+        True,
+        "azurenative-storage-storageaccount-disable-shared-key",
+        "set allowSharedKeyAccess = false",
+    ),
+    Case(
+        t.STORAGE_ACCOUNT,
+        "allowSharedKeyAccess",
+        DELETE,
+        "azurenative-storage-storageaccount-disable-shared-key",
+        "allowSharedKeyAccess is not set",
+    ),
+    Case(
+        t.STORAGE_ACCOUNT,
+        "defaultToOAuthAuthentication",
+        False,
+        "azurenative-storage-storageaccount-disable-shared-key",
+        "set defaultToOAuthAuthentication = true",
+    ),
+    Case(
+        t.STORAGE_ACCOUNT, "isSftpEnabled", True, "azurenative-storage-storageaccount-disable-sftp-local-users", "set isSftpEnabled = false"
+    ),
+    Case(
+        t.STORAGE_ACCOUNT,
+        "isLocalUserEnabled",
+        True,
+        "azurenative-storage-storageaccount-disable-sftp-local-users",
+        "set isLocalUserEnabled = false",
+    ),
+    Case(
+        t.COSMOS_ACCOUNT,
+        "disableLocalAuth",
+        DELETE,
+        "azurenative-cosmosdb-databaseaccount-disable-local-auth",
+        "set disableLocalAuth = true",
+    ),
+    Case(
+        t.CONTAINER_REGISTRY,
+        "adminUserEnabled",
+        True,
+        "azurenative-containerregistry-registry-disable-admin-user",
+        "set adminUserEnabled = false",
+    ),
+    Case(
+        t.APP_CONFIGURATION,
+        "disableLocalAuth",
+        False,
+        "azurenative-appconfiguration-configurationstore-disable-local-auth",
+        "set disableLocalAuth = true",
+    ),
     # ACC-7
-    Case(t.COGNITIVE_ACCOUNT, "properties.publicNetworkAccess", "Enabled", "azurenative-cognitiveservices-account-restrict-network-access", "[ACC-7] Cognitive Services account 'res' allows public network access (properties.publicNetworkAccess is 'Enabled'): set properties.publicNetworkAccess = 'Disabled'"),
-    Case(t.COGNITIVE_ACCOUNT, "properties.networkAcls.defaultAction", "Allow", "azurenative-cognitiveservices-account-restrict-network-access", "set properties.networkAcls.defaultAction = 'Deny'"),
-    Case(t.COGNITIVE_ACCOUNT, "properties.networkAcls", DELETE, "azurenative-cognitiveservices-account-restrict-network-access", "properties.networkAcls.defaultAction is not set"),
-    Case(t.COGNITIVE_ACCOUNT, "properties.restrictOutboundNetworkAccess", False, "azurenative-cognitiveservices-account-restrict-network-access", "set properties.restrictOutboundNetworkAccess = true"),
-    Case(t.SEARCH_SERVICE, "publicNetworkAccess", "Enabled", "azurenative-search-service-disable-public-network-access", "set publicNetworkAccess = 'Disabled'"),
-    Case(t.STORAGE_ACCOUNT, "publicNetworkAccess", DELETE, "azurenative-storage-storageaccount-restrict-network-access", "publicNetworkAccess is not set"),
-    Case(t.STORAGE_ACCOUNT, "networkRuleSet.defaultAction", "Allow", "azurenative-storage-storageaccount-restrict-network-access", "set networkRuleSet.defaultAction = 'Deny'"),
-    Case(t.KEY_VAULT, "properties.publicNetworkAccess", "enabled", "azurenative-keyvault-vault-disable-public-network-access", "[ACC-7, DATA-7] Key Vault 'res' allows public network access (properties.publicNetworkAccess is 'enabled'): set properties.publicNetworkAccess = 'Disabled'"),
+    Case(
+        t.COGNITIVE_ACCOUNT,
+        "properties.publicNetworkAccess",
+        "Enabled",
+        "azurenative-cognitiveservices-account-restrict-network-access",
+        "[ACC-7] Cognitive Services account 'res' allows public network access (properties.publicNetworkAccess is 'Enabled'): set properties.publicNetworkAccess = 'Disabled'",
+    ),
+    Case(
+        t.COGNITIVE_ACCOUNT,
+        "properties.networkAcls.defaultAction",
+        "Allow",
+        "azurenative-cognitiveservices-account-restrict-network-access",
+        "set properties.networkAcls.defaultAction = 'Deny'",
+    ),
+    Case(
+        t.COGNITIVE_ACCOUNT,
+        "properties.networkAcls",
+        DELETE,
+        "azurenative-cognitiveservices-account-restrict-network-access",
+        "properties.networkAcls.defaultAction is not set",
+    ),
+    Case(
+        t.COGNITIVE_ACCOUNT,
+        "properties.restrictOutboundNetworkAccess",
+        False,
+        "azurenative-cognitiveservices-account-restrict-network-access",
+        "set properties.restrictOutboundNetworkAccess = true",
+    ),
+    Case(
+        t.SEARCH_SERVICE,
+        "publicNetworkAccess",
+        "Enabled",
+        "azurenative-search-service-disable-public-network-access",
+        "set publicNetworkAccess = 'Disabled'",
+    ),
+    Case(
+        t.STORAGE_ACCOUNT,
+        "publicNetworkAccess",
+        DELETE,
+        "azurenative-storage-storageaccount-restrict-network-access",
+        "publicNetworkAccess is not set",
+    ),
+    Case(
+        t.STORAGE_ACCOUNT,
+        "networkRuleSet.defaultAction",
+        "Allow",
+        "azurenative-storage-storageaccount-restrict-network-access",
+        "set networkRuleSet.defaultAction = 'Deny'",
+    ),
+    Case(
+        t.KEY_VAULT,
+        "properties.publicNetworkAccess",
+        "enabled",
+        "azurenative-keyvault-vault-disable-public-network-access",
+        "[ACC-7, DATA-7] Key Vault 'res' allows public network access (properties.publicNetworkAccess is 'enabled'): set properties.publicNetworkAccess = 'Disabled'",
+    ),
     Case(t.KEY_VAULT, "properties.publicNetworkAccess", DELETE, "azurenative-keyvault-vault-disable-public-network-access", "is not set"),
-    Case(t.PURVIEW_ACCOUNT, "publicNetworkAccess", "NotSpecified", "azurenative-purview-account-disable-public-network-access", "[ACC-7, DATA-4]"),
-    Case(t.PURVIEW_ACCOUNT, "managedResourcesPublicNetworkAccess", "Enabled", "azurenative-purview-account-disable-public-network-access", "set managedResourcesPublicNetworkAccess = 'Disabled'"),
-    Case(t.ML_WORKSPACE, "publicNetworkAccess", "Enabled", "azurenative-machinelearningservices-workspace-restrict-network-access", "set publicNetworkAccess = 'Disabled'"),
-    Case(t.ML_WORKSPACE, "managedNetwork.isolationMode", "AllowInternetOutbound", "azurenative-machinelearningservices-workspace-restrict-network-access", "set managedNetwork.isolationMode = 'AllowOnlyApprovedOutbound'"),
-    Case(t.CONTAINER_REGISTRY, "publicNetworkAccess", "Enabled", "azurenative-containerregistry-registry-restrict-network-access", "set publicNetworkAccess = 'Disabled'"),
-    Case(t.CONTAINER_REGISTRY, "anonymousPullEnabled", True, "azurenative-containerregistry-registry-restrict-network-access", "allows anonymous pulls"),
-    Case(t.COSMOS_ACCOUNT, "publicNetworkAccess", "Enabled", "azurenative-cosmosdb-databaseaccount-disable-public-network-access", "set publicNetworkAccess = 'Disabled'"),
-    Case(t.MANAGED_ENVIRONMENT, "vnetConfiguration.internal", False, "azurenative-app-managedenvironment-internal-only", "set vnetConfiguration.internal = true"),
+    Case(
+        t.PURVIEW_ACCOUNT,
+        "publicNetworkAccess",
+        "NotSpecified",
+        "azurenative-purview-account-disable-public-network-access",
+        "[ACC-7, DATA-4]",
+    ),
+    Case(
+        t.PURVIEW_ACCOUNT,
+        "managedResourcesPublicNetworkAccess",
+        "Enabled",
+        "azurenative-purview-account-disable-public-network-access",
+        "set managedResourcesPublicNetworkAccess = 'Disabled'",
+    ),
+    Case(
+        t.ML_WORKSPACE,
+        "publicNetworkAccess",
+        "Enabled",
+        "azurenative-machinelearningservices-workspace-restrict-network-access",
+        "set publicNetworkAccess = 'Disabled'",
+    ),
+    Case(
+        t.ML_WORKSPACE,
+        "managedNetwork.isolationMode",
+        "AllowInternetOutbound",
+        "azurenative-machinelearningservices-workspace-restrict-network-access",
+        "set managedNetwork.isolationMode = 'AllowOnlyApprovedOutbound'",
+    ),
+    Case(
+        t.CONTAINER_REGISTRY,
+        "publicNetworkAccess",
+        "Enabled",
+        "azurenative-containerregistry-registry-restrict-network-access",
+        "set publicNetworkAccess = 'Disabled'",
+    ),
+    Case(
+        t.CONTAINER_REGISTRY,
+        "anonymousPullEnabled",
+        True,
+        "azurenative-containerregistry-registry-restrict-network-access",
+        "allows anonymous pulls",
+    ),
+    Case(
+        t.COSMOS_ACCOUNT,
+        "publicNetworkAccess",
+        "Enabled",
+        "azurenative-cosmosdb-databaseaccount-disable-public-network-access",
+        "set publicNetworkAccess = 'Disabled'",
+    ),
+    Case(
+        t.MANAGED_ENVIRONMENT,
+        "vnetConfiguration.internal",
+        False,
+        "azurenative-app-managedenvironment-internal-only",
+        "set vnetConfiguration.internal = true",
+    ),
     # ACC-6
-    Case(t.COGNITIVE_ACCOUNT, "identity", DELETE, "azurenative-cognitiveservices-account-managed-identity", "[ACC-6] Cognitive Services account 'res' has no managed identity"),
-    Case(t.COGNITIVE_ACCOUNT, "identity.type", "None", "azurenative-cognitiveservices-account-managed-identity", "set identity.type = 'SystemAssigned'"),
+    Case(
+        t.COGNITIVE_ACCOUNT,
+        "identity",
+        DELETE,
+        "azurenative-cognitiveservices-account-managed-identity",
+        "[ACC-6] Cognitive Services account 'res' has no managed identity",
+    ),
+    Case(
+        t.COGNITIVE_ACCOUNT,
+        "identity.type",
+        "None",
+        "azurenative-cognitiveservices-account-managed-identity",
+        "set identity.type = 'SystemAssigned'",
+    ),
     Case(t.SEARCH_SERVICE, "identity", DELETE, "azurenative-search-service-managed-identity", "has no managed identity"),
-    Case(t.APIM_SERVICE, "identity.type", "None", "azurenative-apimanagement-service-managed-identity", "[ACC-6, MOD-4] API Management service 'res' has no managed identity"),
+    Case(
+        t.APIM_SERVICE,
+        "identity.type",
+        "None",
+        "azurenative-apimanagement-service-managed-identity",
+        "[ACC-6, MOD-4] API Management service 'res' has no managed identity",
+    ),
     Case(t.PURVIEW_ACCOUNT, "identity", DELETE, "azurenative-purview-account-managed-identity", "has no managed identity"),
     Case(t.ML_WORKSPACE, "identity", DELETE, "azurenative-machinelearningservices-workspace-managed-identity", "has no managed identity"),
     Case(t.SESSION_POOL, "identity", DELETE, "azurenative-app-containerappssessionpool-managed-identity", "has no managed identity"),
-    Case(t.SESSION_POOL, "identity.userAssignedIdentities", DELETE, "azurenative-app-containerappssessionpool-managed-identity", "declares a user-assigned identity but lists none"),
+    Case(
+        t.SESSION_POOL,
+        "identity.userAssignedIdentities",
+        DELETE,
+        "azurenative-app-containerappssessionpool-managed-identity",
+        "declares a user-assigned identity but lists none",
+    ),
     Case(t.CONTAINER_APP, "identity", DELETE, "azurenative-app-containerapp-managed-identity", "has no managed identity"),
-    Case(t.ROLE_ASSIGNMENT, "principalType", DELETE, "azurenative-authorization-roleassignment-explicit-principal-type", "[ACC-6] Role assignment 'res' does not set principalType (the SDK then sends 'User'"),
+    Case(
+        t.ROLE_ASSIGNMENT,
+        "principalType",
+        DELETE,
+        "azurenative-authorization-roleassignment-explicit-principal-type",
+        "[ACC-6] Role assignment 'res' does not set principalType (the SDK then sends 'User'",
+    ),
     # ACC-8
-    Case(t.COGNITIVE_ACCOUNT, "kind", "TextAnalytics", "azurenative-cognitiveservices-account-allowed-kind", "[ACC-8] Cognitive Services account 'res' has kind 'TextAnalytics', which is not allowed (allowed: AIServices, OpenAI)"),
-    Case(t.COGNITIVE_DEPLOYMENT, "sku.capacity", 1000, "azurenative-cognitiveservices-deployment-capacity-cap", "requests capacity 1000, above the cap of 100"),
+    Case(
+        t.COGNITIVE_ACCOUNT,
+        "kind",
+        "TextAnalytics",
+        "azurenative-cognitiveservices-account-allowed-kind",
+        "[ACC-8] Cognitive Services account 'res' has kind 'TextAnalytics', which is not allowed (allowed: AIServices, OpenAI)",
+    ),
+    Case(
+        t.COGNITIVE_DEPLOYMENT,
+        "sku.capacity",
+        1000,
+        "azurenative-cognitiveservices-deployment-capacity-cap",
+        "requests capacity 1000, above the cap of 100",
+    ),
     Case(t.COGNITIVE_DEPLOYMENT, "sku", DELETE, "azurenative-cognitiveservices-deployment-capacity-cap", "does not declare its capacity"),
     # MOD-2a
-    Case(t.RAI_POLICY, f"{_FILTERS}.1", DELETE, "azurenative-cognitiveservices-raipolicy-prompt-shields", "[MOD-2a] RAI (content filter) policy 'res' does not filter Indirect Attack on prompts: add {name: 'Indirect Attack', source: 'Prompt', enabled: true, blocking: true}"),
-    Case(t.RAI_POLICY, f"{_FILTERS}.0.blocking", False, "azurenative-cognitiveservices-raipolicy-prompt-shields", "filter for Jailbreak on prompts does not block"),
-    Case(t.RAI_POLICY, f"{_FILTERS}.1.action", "ANNOTATING", "azurenative-cognitiveservices-raipolicy-prompt-shields", "filter for Indirect Attack on prompts does not block"),
-    Case(t.RAI_POLICY, f"{_FILTERS}.0.enabled", False, "azurenative-cognitiveservices-raipolicy-prompt-shields", "filter for Jailbreak on prompts is not enabled"),
-    Case(t.RAI_POLICY, f"{_FILTERS}.2.severityThreshold", "High", "azurenative-cognitiveservices-raipolicy-prompt-shields", "filter for Hate on prompts filters only at severity 'High': set severityThreshold = 'Medium' or stricter"),
-    Case(t.RAI_POLICY, f"{_FILTERS}.9.severityThreshold", DELETE, "azurenative-cognitiveservices-raipolicy-prompt-shields", "filter for Selfharm on completions has no severityThreshold"),
-    Case(t.RAI_POLICY, f"{_FILTERS}.0.source", "Completion", "azurenative-cognitiveservices-raipolicy-prompt-shields", "does not filter Jailbreak on prompts"),
-    Case(t.RAI_POLICY, _FILTERS, DELETE, "azurenative-cognitiveservices-raipolicy-prompt-shields", "does not filter Violence on completions"),
+    Case(
+        t.RAI_POLICY,
+        f"{_FILTERS}.1",
+        DELETE,
+        "azurenative-cognitiveservices-raipolicy-prompt-shields",
+        "[MOD-2a] RAI (content filter) policy 'res' does not filter Indirect Attack on prompts: add {name: 'Indirect Attack', source: 'Prompt', enabled: true, blocking: true}",
+    ),
+    Case(
+        t.RAI_POLICY,
+        f"{_FILTERS}.0.blocking",
+        False,
+        "azurenative-cognitiveservices-raipolicy-prompt-shields",
+        "filter for Jailbreak on prompts does not block",
+    ),
+    Case(
+        t.RAI_POLICY,
+        f"{_FILTERS}.1.action",
+        "ANNOTATING",
+        "azurenative-cognitiveservices-raipolicy-prompt-shields",
+        "filter for Indirect Attack on prompts does not block",
+    ),
+    Case(
+        t.RAI_POLICY,
+        f"{_FILTERS}.0.enabled",
+        False,
+        "azurenative-cognitiveservices-raipolicy-prompt-shields",
+        "filter for Jailbreak on prompts is not enabled",
+    ),
+    Case(
+        t.RAI_POLICY,
+        f"{_FILTERS}.2.severityThreshold",
+        "High",
+        "azurenative-cognitiveservices-raipolicy-prompt-shields",
+        "filter for Hate on prompts filters only at severity 'High': set severityThreshold = 'Medium' or stricter",
+    ),
+    Case(
+        t.RAI_POLICY,
+        f"{_FILTERS}.9.severityThreshold",
+        DELETE,
+        "azurenative-cognitiveservices-raipolicy-prompt-shields",
+        "filter for Selfharm on completions has no severityThreshold",
+    ),
+    Case(
+        t.RAI_POLICY,
+        f"{_FILTERS}.0.source",
+        "Completion",
+        "azurenative-cognitiveservices-raipolicy-prompt-shields",
+        "does not filter Jailbreak on prompts",
+    ),
+    Case(
+        t.RAI_POLICY, _FILTERS, DELETE, "azurenative-cognitiveservices-raipolicy-prompt-shields", "does not filter Violence on completions"
+    ),
     # MOD-3
-    Case(t.COGNITIVE_DEPLOYMENT, "properties.model.name", "gpt-4", "azurenative-cognitiveservices-deployment-approved-model", "[MOD-3] Model deployment 'res' deploys model OpenAI/gpt-4/2024-11-20, which is not on the allow-list"),
-    Case(t.COGNITIVE_DEPLOYMENT, "properties.model.version", "2024-05-13", "azurenative-cognitiveservices-deployment-approved-model", "not on the allow-list"),
-    Case(t.COGNITIVE_DEPLOYMENT, "properties.model.version", DELETE, "azurenative-cognitiveservices-deployment-approved-model", "without a version: pin properties.model.version"),
-    Case(t.COGNITIVE_DEPLOYMENT, "properties.versionUpgradeOption", DELETE, "azurenative-cognitiveservices-deployment-no-auto-upgrade", "set properties.versionUpgradeOption = 'NoAutoUpgrade'"),
-    Case(t.COGNITIVE_DEPLOYMENT, "properties.versionUpgradeOption", "OnceCurrentVersionExpired", "azurenative-cognitiveservices-deployment-no-auto-upgrade", "lets Azure upgrade the model version automatically"),
-    Case(t.SESSION_POOL, "customContainerTemplate.containers.0.image", "aizoneacr.azurecr.io/tools/python:3.12", "azurenative-app-containerappssessionpool-image-digest", "[MOD-3, EXEC-2] Container Apps session pool 'res' runs image 'aizoneacr.azurecr.io/tools/python:3.12' (customContainerTemplate.containers[0].image), which is not pinned by digest"),
-    Case(t.SESSION_POOL, "customContainerTemplate.containers.0.image", "acr.io/x@sha256:ABCDEF", "azurenative-app-containerappssessionpool-image-digest", "not pinned by digest"),
-    Case(t.CONTAINER_APP, "template.containers.0.image", "aizoneacr.azurecr.io/apps/chat:latest", "azurenative-app-containerapp-image-digest", "template.containers[0].image"),
-    Case(t.CONTAINER_APP, "template.initContainers.0.image", "busybox", "azurenative-app-containerapp-image-digest", "template.initContainers[0].image"),
-    Case(t.CONTAINER_APP_JOB, "template.containers.0.image", "aizoneacr.azurecr.io/jobs/index:1", "azurenative-app-job-image-digest", "not pinned by digest"),
-    Case(t.ML_ENVIRONMENT_VERSION, "properties.image", "mcr.microsoft.com/azureml/base:latest", "azurenative-machinelearningservices-environmentversion-image-digest", "[MOD-3] Machine Learning environment version 'res' runs image"),
+    Case(
+        t.COGNITIVE_DEPLOYMENT,
+        "properties.model.name",
+        "gpt-4",
+        "azurenative-cognitiveservices-deployment-approved-model",
+        "[MOD-3] Model deployment 'res' deploys model OpenAI/gpt-4/2024-11-20, which is not on the allow-list",
+    ),
+    Case(
+        t.COGNITIVE_DEPLOYMENT,
+        "properties.model.version",
+        "2024-05-13",
+        "azurenative-cognitiveservices-deployment-approved-model",
+        "not on the allow-list",
+    ),
+    Case(
+        t.COGNITIVE_DEPLOYMENT,
+        "properties.model.version",
+        DELETE,
+        "azurenative-cognitiveservices-deployment-approved-model",
+        "without a version: pin properties.model.version",
+    ),
+    Case(
+        t.COGNITIVE_DEPLOYMENT,
+        "properties.versionUpgradeOption",
+        DELETE,
+        "azurenative-cognitiveservices-deployment-no-auto-upgrade",
+        "set properties.versionUpgradeOption = 'NoAutoUpgrade'",
+    ),
+    Case(
+        t.COGNITIVE_DEPLOYMENT,
+        "properties.versionUpgradeOption",
+        "OnceCurrentVersionExpired",
+        "azurenative-cognitiveservices-deployment-no-auto-upgrade",
+        "lets Azure upgrade the model version automatically",
+    ),
+    Case(
+        t.SESSION_POOL,
+        "customContainerTemplate.containers.0.image",
+        "aizoneacr.azurecr.io/tools/python:3.12",
+        "azurenative-app-containerappssessionpool-image-digest",
+        "[MOD-3, EXEC-2] Container Apps session pool 'res' runs image 'aizoneacr.azurecr.io/tools/python:3.12' (customContainerTemplate.containers[0].image), which is not pinned by digest",
+    ),
+    Case(
+        t.SESSION_POOL,
+        "customContainerTemplate.containers.0.image",
+        "acr.io/x@sha256:ABCDEF",
+        "azurenative-app-containerappssessionpool-image-digest",
+        "not pinned by digest",
+    ),
+    Case(
+        t.CONTAINER_APP,
+        "template.containers.0.image",
+        "aizoneacr.azurecr.io/apps/chat:latest",
+        "azurenative-app-containerapp-image-digest",
+        "template.containers[0].image",
+    ),
+    Case(
+        t.CONTAINER_APP,
+        "template.initContainers.0.image",
+        "busybox",
+        "azurenative-app-containerapp-image-digest",
+        "template.initContainers[0].image",
+    ),
+    Case(
+        t.CONTAINER_APP_JOB,
+        "template.containers.0.image",
+        "aizoneacr.azurecr.io/jobs/index:1",
+        "azurenative-app-job-image-digest",
+        "not pinned by digest",
+    ),
+    Case(
+        t.ML_ENVIRONMENT_VERSION,
+        "properties.image",
+        "mcr.microsoft.com/azureml/base:latest",
+        "azurenative-machinelearningservices-environmentversion-image-digest",
+        "[MOD-3] Machine Learning environment version 'res' runs image",
+    ),
     # RES-4 (resource part)
-    Case(t.SEARCH_SERVICE, "sku.name", "free", "azurenative-search-service-private-endpoint-sku", "[RES-4] AI Search service 'res' uses a SKU without private endpoint support"),
+    Case(
+        t.SEARCH_SERVICE,
+        "sku.name",
+        "free",
+        "azurenative-search-service-private-endpoint-sku",
+        "[RES-4] AI Search service 'res' uses a SKU without private endpoint support",
+    ),
     # RES-5
-    Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", "TLS1_0", "azurenative-storage-storageaccount-tls-https-only", "[RES-5] Storage account 'res' accepts requests below TLS 1.2 (minimumTlsVersion is 'TLS1_0'): set minimumTlsVersion = 'TLS1_2'"),
+    Case(
+        t.STORAGE_ACCOUNT,
+        "minimumTlsVersion",
+        "TLS1_0",
+        "azurenative-storage-storageaccount-tls-https-only",
+        "[RES-5] Storage account 'res' accepts requests below TLS 1.2 (minimumTlsVersion is 'TLS1_0'): set minimumTlsVersion = 'TLS1_2'",
+    ),
     Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", DELETE, "azurenative-storage-storageaccount-tls-https-only", "unset means TLS 1.0)"),
-    Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", "tls1_2", "azurenative-storage-storageaccount-tls-https-only",
-         "(minimumTlsVersion is \"tls1_2\" (a string that is not exactly 'TLS1_2')): set minimumTlsVersion = 'TLS1_2'"),
-    Case(t.STORAGE_ACCOUNT, "allowBlobPublicAccess", DELETE, "azurenative-storage-storageaccount-hardening",
-         "[DATA-6] Storage account 'res' allows anonymous (public) blob access (allowBlobPublicAccess is not set): set allowBlobPublicAccess = false explicitly (its default differs between API versions: true before 2023-01-01)"),
-    Case(t.STORAGE_ACCOUNT, "enableHttpsTrafficOnly", False, "azurenative-storage-storageaccount-tls-https-only", "accepts plain HTTP requests (enableHttpsTrafficOnly is false)"),
-    Case(t.APIM_SERVICE, "customProperties", {**APIM_SECURITY, reference.APIM_LEGACY_PROTOCOLS[0]: "true"}, "azurenative-apimanagement-service-tls-protocols",
-         "[RES-5] API Management service 'res' enables legacy TLS/SSL protocols (Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls10)"),
-    Case(t.APIM_SERVICE, "customProperties", {**APIM_SECURITY, reference.APIM_LEGACY_PROTOCOLS[4]: "True"}, "azurenative-apimanagement-service-tls-protocols", "Gateway.Security.Backend.Protocols.Tls11"),
-    Case(t.APIM_SERVICE, "customProperties", {key: value for key, value in APIM_SECURITY.items() if "TripleDes168" not in key}, "azurenative-apimanagement-service-tls-protocols",
-         "leaves weak TLS ciphers enabled (the service default of every cipher switch is 'True'): set customProperties Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Ciphers.TripleDes168 to 'False'"),
+    Case(
+        t.STORAGE_ACCOUNT,
+        "minimumTlsVersion",
+        "tls1_2",
+        "azurenative-storage-storageaccount-tls-https-only",
+        "(minimumTlsVersion is \"tls1_2\" (a string that is not exactly 'TLS1_2')): set minimumTlsVersion = 'TLS1_2'",
+    ),
+    Case(
+        t.STORAGE_ACCOUNT,
+        "allowBlobPublicAccess",
+        DELETE,
+        "azurenative-storage-storageaccount-hardening",
+        "[DATA-6] Storage account 'res' allows anonymous (public) blob access (allowBlobPublicAccess is not set): set allowBlobPublicAccess = false explicitly (its default differs between API versions: true before 2023-01-01)",
+    ),
+    Case(
+        t.STORAGE_ACCOUNT,
+        "enableHttpsTrafficOnly",
+        False,
+        "azurenative-storage-storageaccount-tls-https-only",
+        "accepts plain HTTP requests (enableHttpsTrafficOnly is false)",
+    ),
+    Case(
+        t.APIM_SERVICE,
+        "customProperties",
+        {**APIM_SECURITY, reference.APIM_LEGACY_PROTOCOLS[0]: "true"},
+        "azurenative-apimanagement-service-tls-protocols",
+        "[RES-5] API Management service 'res' enables legacy TLS/SSL protocols (Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls10)",
+    ),
+    Case(
+        t.APIM_SERVICE,
+        "customProperties",
+        {**APIM_SECURITY, reference.APIM_LEGACY_PROTOCOLS[4]: "True"},
+        "azurenative-apimanagement-service-tls-protocols",
+        "Gateway.Security.Backend.Protocols.Tls11",
+    ),
+    Case(
+        t.APIM_SERVICE,
+        "customProperties",
+        {key: value for key, value in APIM_SECURITY.items() if "TripleDes168" not in key},
+        "azurenative-apimanagement-service-tls-protocols",
+        "leaves weak TLS ciphers enabled (the service default of every cipher switch is 'True'): set customProperties Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Ciphers.TripleDes168 to 'False'",
+    ),
     Case(t.APIM_SERVICE, "customProperties", DELETE, "azurenative-apimanagement-service-tls-protocols", "leaves weak TLS ciphers enabled"),
-    Case(t.APIM_API, "protocols", ["https", "http"], "azurenative-apimanagement-api-https-only", "[RES-5] API 'res' accepts unencrypted protocols (protocols include 'http'): set protocols = ['https']"),
+    Case(
+        t.APIM_API,
+        "protocols",
+        ["https", "http"],
+        "azurenative-apimanagement-api-https-only",
+        "[RES-5] API 'res' accepts unencrypted protocols (protocols include 'http'): set protocols = ['https']",
+    ),
     Case(t.APIM_API, "protocols", ["WS"], "azurenative-apimanagement-api-https-only", "protocols include 'WS'"),
-    Case(t.CONTAINER_APP, "configuration.ingress.allowInsecure", True, "azurenative-app-containerapp-https-ingress", "[RES-5] Container app 'res' serves plain HTTP on its ingress (configuration.ingress.allowInsecure is true)"),
+    Case(
+        t.CONTAINER_APP,
+        "configuration.ingress.allowInsecure",
+        True,
+        "azurenative-app-containerapp-https-ingress",
+        "[RES-5] Container app 'res' serves plain HTTP on its ingress (configuration.ingress.allowInsecure is true)",
+    ),
     # MOD-1 (resource part)
-    Case(t.DEFENDER_PRICING, "pricingTier", "Free", "azurenative-security-pricing-defender-plan-standard", "[MOD-1] Defender for Cloud plan 'res' does not enable Defender plan 'AI' (pricingTier is 'Free'): set pricingTier = 'Standard'"),
-    Case(t.DEFENDER_PRICING, "extensions.0.isEnabled", "False", "azurenative-security-pricing-defender-plan-standard", "does not enable AIPromptEvidence (AI alerts would lack the prompt evidence; the extension has isEnabled 'False')"),
-    Case(t.DEFENDER_PRICING, "extensions.0.isEnabled", True, "azurenative-security-pricing-defender-plan-standard", "isEnabled is the string 'True'"),
+    Case(
+        t.DEFENDER_PRICING,
+        "pricingTier",
+        "Free",
+        "azurenative-security-pricing-defender-plan-standard",
+        "[MOD-1] Defender for Cloud plan 'res' does not enable Defender plan 'AI' (pricingTier is 'Free'): set pricingTier = 'Standard'",
+    ),
+    Case(
+        t.DEFENDER_PRICING,
+        "extensions.0.isEnabled",
+        "False",
+        "azurenative-security-pricing-defender-plan-standard",
+        "does not enable AIPromptEvidence (AI alerts would lack the prompt evidence; the extension has isEnabled 'False')",
+    ),
+    Case(
+        t.DEFENDER_PRICING,
+        "extensions.0.isEnabled",
+        True,
+        "azurenative-security-pricing-defender-plan-standard",
+        "isEnabled is the string 'True'",
+    ),
     Case(t.DEFENDER_PRICING, "extensions.0", DELETE, "azurenative-security-pricing-defender-plan-standard", "the extension is not listed"),
-    Case(t.DEFENDER_PRICING, "subPlan", "PerTransaction", "azurenative-security-pricing-defender-plan-standard", "set subPlan = 'DefenderForStorageV2'", base="storage-plan"),
-    Case(t.DEFENDER_PRICING, "extensions.0.isEnabled", "False", "azurenative-security-pricing-defender-plan-standard", "does not enable OnUploadMalwareScanning", base="storage-plan"),
-    Case(t.DEFENDER_PRICING, "pricingTier", "free", "azurenative-security-pricing-defender-plan-standard", "does not enable Defender plan 'StorageAccounts'", base="storage-plan"),
+    Case(
+        t.DEFENDER_PRICING,
+        "subPlan",
+        "PerTransaction",
+        "azurenative-security-pricing-defender-plan-standard",
+        "set subPlan = 'DefenderForStorageV2'",
+        base="storage-plan",
+    ),
+    Case(
+        t.DEFENDER_PRICING,
+        "extensions.0.isEnabled",
+        "False",
+        "azurenative-security-pricing-defender-plan-standard",
+        "does not enable OnUploadMalwareScanning",
+        base="storage-plan",
+    ),
+    Case(
+        t.DEFENDER_PRICING,
+        "pricingTier",
+        "free",
+        "azurenative-security-pricing-defender-plan-standard",
+        "does not enable Defender plan 'StorageAccounts'",
+        base="storage-plan",
+    ),
     # DATA-4 (Defender for AI shares with Purview)
-    Case(t.DEFENDER_PRICING, "extensions.1", DELETE, "azurenative-security-pricing-ai-purview-sharing", "[DATA-4] Defender for Cloud plan 'res' does not enable AIPromptSharingWithPurview (prompts and responses would stay outside Purview data security"),
+    Case(
+        t.DEFENDER_PRICING,
+        "extensions.1",
+        DELETE,
+        "azurenative-security-pricing-ai-purview-sharing",
+        "[DATA-4] Defender for Cloud plan 'res' does not enable AIPromptSharingWithPurview (prompts and responses would stay outside Purview data security",
+    ),
     # MOD-4 (resource part)
-    Case(t.APIM_API_POLICY, "value", API_POLICY_XML.replace('<set-header name="api-key" exists-action="delete" />', '<set-header name="api-key" exists-action="override"><value>{{openai-key}}</value></set-header>'),
-         "azurenative-apimanagement-policy-no-backend-keys", "[MOD-4] API policy 'res' sends a key (<set-header name=\"api-key\">): remove it and authenticate with the gateway's managed identity"),
-    Case(t.APIM_API_POLICY, "value", API_POLICY_XML.replace("</inbound>", "", 1), "azurenative-apimanagement-policy-no-backend-keys", "holds a policy document that is not well-formed XML (mismatched tag"),
-    Case(t.APIM_API_POLICY, "value", '<!DOCTYPE p [<!ENTITY x "y">]>' + API_POLICY_XML, "azurenative-apimanagement-policy-no-backend-keys", "declares a DTD or entities"),
-    Case(t.APIM_API_POLICY, "value", "<inbound />", "azurenative-apimanagement-policy-no-backend-keys", "has the root element <inbound> instead of <policies>"),
-    Case(t.APIM_API_POLICY, "value", DELETE, "azurenative-apimanagement-policy-no-backend-keys", "has no policy content (value is not set)"),
+    Case(
+        t.APIM_API_POLICY,
+        "value",
+        API_POLICY_XML.replace(
+            '<set-header name="api-key" exists-action="delete" />',
+            '<set-header name="api-key" exists-action="override"><value>{{openai-key}}</value></set-header>',
+        ),
+        "azurenative-apimanagement-policy-no-backend-keys",
+        "[MOD-4] API policy 'res' sends a key (<set-header name=\"api-key\">): remove it and authenticate with the gateway's managed identity",
+    ),
+    Case(
+        t.APIM_API_POLICY,
+        "value",
+        API_POLICY_XML.replace("</inbound>", "", 1),
+        "azurenative-apimanagement-policy-no-backend-keys",
+        "holds a policy document that is not well-formed XML (mismatched tag",
+    ),
+    Case(
+        t.APIM_API_POLICY,
+        "value",
+        '<!DOCTYPE p [<!ENTITY x "y">]>' + API_POLICY_XML,
+        "azurenative-apimanagement-policy-no-backend-keys",
+        "declares a DTD or entities",
+    ),
+    Case(
+        t.APIM_API_POLICY,
+        "value",
+        "<inbound />",
+        "azurenative-apimanagement-policy-no-backend-keys",
+        "has the root element <inbound> instead of <policies>",
+    ),
+    Case(
+        t.APIM_API_POLICY, "value", DELETE, "azurenative-apimanagement-policy-no-backend-keys", "has no policy content (value is not set)"
+    ),
     # Absent format means xml (the SDK sends 'xml'): the rawxml baseline's unescaped && is not XML.
-    Case(t.APIM_API_POLICY, "format", DELETE, "azurenative-apimanagement-policy-no-backend-keys", "holds a policy document that is not well-formed XML"),
-    Case(t.APIM_API_POLICY, "format", "rawxml-link", "azurenative-apimanagement-policy-no-backend-keys", "loads its policy from a URL (format 'rawxml-link')"),
-    Case(t.APIM_SERVICE_POLICY, "value", policy_xml('<set-query-parameter name="API-Key" exists-action="append"><value>k</value></set-query-parameter>'),
-         "azurenative-apimanagement-policy-no-backend-keys", "(<set-query-parameter name=\"API-Key\">)"),
-    Case(t.APIM_BACKEND, "credentials.header", {"api-key": ["{{openai-key}}"]}, "azurenative-apimanagement-backend-no-api-key", "[MOD-4] API Management backend 'res' sends a key to its backend (credentials.header has 'api-key')"),
-    Case(t.APIM_BACKEND, "credentials.query", {"Api-Key": ["k"]}, "azurenative-apimanagement-backend-no-api-key", "credentials.query has 'Api-Key'"),
+    Case(
+        t.APIM_API_POLICY,
+        "format",
+        DELETE,
+        "azurenative-apimanagement-policy-no-backend-keys",
+        "holds a policy document that is not well-formed XML",
+    ),
+    Case(
+        t.APIM_API_POLICY,
+        "format",
+        "rawxml-link",
+        "azurenative-apimanagement-policy-no-backend-keys",
+        "loads its policy from a URL (format 'rawxml-link')",
+    ),
+    Case(
+        t.APIM_SERVICE_POLICY,
+        "value",
+        policy_xml('<set-query-parameter name="API-Key" exists-action="append"><value>k</value></set-query-parameter>'),
+        "azurenative-apimanagement-policy-no-backend-keys",
+        '(<set-query-parameter name="API-Key">)',
+    ),
+    Case(
+        t.APIM_BACKEND,
+        "credentials.header",
+        {"api-key": ["{{openai-key}}"]},
+        "azurenative-apimanagement-backend-no-api-key",
+        "[MOD-4] API Management backend 'res' sends a key to its backend (credentials.header has 'api-key')",
+    ),
+    Case(
+        t.APIM_BACKEND,
+        "credentials.query",
+        {"Api-Key": ["k"]},
+        "azurenative-apimanagement-backend-no-api-key",
+        "credentials.query has 'Api-Key'",
+    ),
     # ACC-5 (resource part)
-    Case(t.ROLE_ASSIGNMENT, "roleDefinitionId", role_definition(OWNER), "azurenative-authorization-roleassignment-least-privilege",
-         "[ACC-5] Role assignment 'res' grants 'Owner' to a workload identity (principalType ServicePrincipal): workload identities never get Owner"),
-    Case(t.ROLE_ASSIGNMENT, "roleDefinitionId", CS_CONTRIBUTOR.upper(), "azurenative-authorization-roleassignment-least-privilege", "grants 'Cognitive Services Contributor' to a workload identity (principalType ServicePrincipal), which is not on the workload role allow-list"),
-    Case(t.ROLE_ASSIGNMENT, "scope", "/subscriptions/sub/resourceGroups/rg", "azurenative-authorization-roleassignment-least-privilege", "a role at resource group scope ('/subscriptions/sub/resourceGroups/rg')"),
-    Case(t.ROLE_ASSIGNMENT, "scope", "/subscriptions/sub/", "azurenative-authorization-roleassignment-least-privilege", "a role at subscription scope"),
-    Case(t.ROLE_ASSIGNMENT, "scope", "/providers/Microsoft.Management/managementGroups/corp", "azurenative-authorization-roleassignment-least-privilege", "a role at management group scope"),
+    Case(
+        t.ROLE_ASSIGNMENT,
+        "roleDefinitionId",
+        role_definition(OWNER),
+        "azurenative-authorization-roleassignment-least-privilege",
+        "[ACC-5] Role assignment 'res' grants 'Owner' to a workload identity (principalType ServicePrincipal): workload identities never get Owner",
+    ),
+    Case(
+        t.ROLE_ASSIGNMENT,
+        "roleDefinitionId",
+        CS_CONTRIBUTOR.upper(),
+        "azurenative-authorization-roleassignment-least-privilege",
+        "grants 'Cognitive Services Contributor' to a workload identity (principalType ServicePrincipal), which is not on the workload role allow-list",
+    ),
+    Case(
+        t.ROLE_ASSIGNMENT,
+        "scope",
+        "/subscriptions/sub/resourceGroups/rg",
+        "azurenative-authorization-roleassignment-least-privilege",
+        "a role at resource group scope ('/subscriptions/sub/resourceGroups/rg')",
+    ),
+    Case(
+        t.ROLE_ASSIGNMENT,
+        "scope",
+        "/subscriptions/sub/",
+        "azurenative-authorization-roleassignment-least-privilege",
+        "a role at subscription scope",
+    ),
+    Case(
+        t.ROLE_ASSIGNMENT,
+        "scope",
+        "/providers/Microsoft.Management/managementGroups/corp",
+        "azurenative-authorization-roleassignment-least-privilege",
+        "a role at management group scope",
+    ),
     # ACC-3
-    Case(t.PIM_ELIGIBILITY, "scheduleInfo.expiration.type", "NoExpiration", "azurenative-authorization-pimroleeligibilityschedule-expiration",
-         "[ACC-3] PIM role eligibility schedule 'res' makes the role eligible forever (scheduleInfo.expiration.type is 'NoExpiration'): set scheduleInfo.expiration.type = 'AfterDuration'"),
-    Case(t.PIM_ELIGIBILITY, "scheduleInfo", DELETE, "azurenative-authorization-pimroleeligibilityschedule-expiration", "scheduleInfo.expiration.type is not set"),
-    Case(t.ROLE_ASSIGNMENT, "roleDefinitionId", role_definition(CS_CONTRIBUTOR), "azurenative-authorization-roleassignment-no-permanent-admin",
-         "[ACC-3] Role assignment 'res' permanently grants the administrative role 'Cognitive Services Contributor' to a group: make it PIM-eligible instead", base="group-role"),
-    Case(t.ROLE_ASSIGNMENT, "roleDefinitionId", OWNER, "azurenative-authorization-roleassignment-no-permanent-admin", "the administrative role 'Owner'", base="group-role"),
-    Case(t.CONDITIONAL_ACCESS_POLICY, "conditions.users.excludedUsers", [], "azuread-conditionalaccesspolicy-break-glass-excluded",
-         "[ACC-3] Conditional Access policy 'res' is enforced (state 'enabled') but excludes no user or group: add the emergency-access (break-glass) accounts"),
-    Case(t.CONDITIONAL_ACCESS_POLICY, "state", "enabled", "azuread-conditionalaccesspolicy-break-glass-excluded", "excludes no user or group", base="report-only-ca"),
+    Case(
+        t.PIM_ELIGIBILITY,
+        "scheduleInfo.expiration.type",
+        "NoExpiration",
+        "azurenative-authorization-pimroleeligibilityschedule-expiration",
+        "[ACC-3] PIM role eligibility schedule 'res' makes the role eligible forever (scheduleInfo.expiration.type is 'NoExpiration'): set scheduleInfo.expiration.type = 'AfterDuration'",
+    ),
+    Case(
+        t.PIM_ELIGIBILITY,
+        "scheduleInfo",
+        DELETE,
+        "azurenative-authorization-pimroleeligibilityschedule-expiration",
+        "scheduleInfo.expiration.type is not set",
+    ),
+    Case(
+        t.ROLE_ASSIGNMENT,
+        "roleDefinitionId",
+        role_definition(CS_CONTRIBUTOR),
+        "azurenative-authorization-roleassignment-no-permanent-admin",
+        "[ACC-3] Role assignment 'res' permanently grants the administrative role 'Cognitive Services Contributor' to a group: make it PIM-eligible instead",
+        base="group-role",
+    ),
+    Case(
+        t.ROLE_ASSIGNMENT,
+        "roleDefinitionId",
+        OWNER,
+        "azurenative-authorization-roleassignment-no-permanent-admin",
+        "the administrative role 'Owner'",
+        base="group-role",
+    ),
+    Case(
+        t.CONDITIONAL_ACCESS_POLICY,
+        "conditions.users.excludedUsers",
+        [],
+        "azuread-conditionalaccesspolicy-break-glass-excluded",
+        "[ACC-3] Conditional Access policy 'res' is enforced (state 'enabled') but excludes no user or group: add the emergency-access (break-glass) accounts",
+    ),
+    Case(
+        t.CONDITIONAL_ACCESS_POLICY,
+        "state",
+        "enabled",
+        "azuread-conditionalaccesspolicy-break-glass-excluded",
+        "excludes no user or group",
+        base="report-only-ca",
+    ),
     # DATA-1
-    Case(t.STORAGE_ACCOUNT, "tags.data-boundary", "secret", "azurenative-storage-storageaccount-boundary-tag",
-         "[DATA-1] Storage account 'res' declares no valid data boundary (tags.data-boundary is 'secret'): set tags['data-boundary'] to one of internal, customer, public"),
+    Case(
+        t.STORAGE_ACCOUNT,
+        "tags.data-boundary",
+        "secret",
+        "azurenative-storage-storageaccount-boundary-tag",
+        "[DATA-1] Storage account 'res' declares no valid data boundary (tags.data-boundary is 'secret'): set tags['data-boundary'] to one of internal, customer, public",
+    ),
     Case(t.SEARCH_SERVICE, "tags", DELETE, "azurenative-search-service-boundary-tag", "tags.data-boundary is not set"),
-    Case(t.COSMOS_ACCOUNT, "tags.data-boundary", "", "azurenative-cosmosdb-databaseaccount-boundary-tag", "declares no valid data boundary"),
-    Case(t.USER_ASSIGNED_IDENTITY, "tags.data-boundary", DELETE, "azurenative-managedidentity-userassignedidentity-boundary-tag", "[DATA-1] User-assigned identity 'res' declares no valid data boundary"),
+    Case(
+        t.COSMOS_ACCOUNT, "tags.data-boundary", "", "azurenative-cosmosdb-databaseaccount-boundary-tag", "declares no valid data boundary"
+    ),
+    Case(
+        t.USER_ASSIGNED_IDENTITY,
+        "tags.data-boundary",
+        DELETE,
+        "azurenative-managedidentity-userassignedidentity-boundary-tag",
+        "[DATA-1] User-assigned identity 'res' declares no valid data boundary",
+    ),
     # DATA-5 (resource part), DATA-7
-    Case(t.KEY_VAULT, "properties.enablePurgeProtection", DELETE, "azurenative-keyvault-vault-purge-protection", "[DATA-5, DATA-7] Key Vault 'res' lets deleted vaults and secrets be purged during their retention (properties.enablePurgeProtection is not set): set properties.enablePurgeProtection = true"),
+    Case(
+        t.KEY_VAULT,
+        "properties.enablePurgeProtection",
+        DELETE,
+        "azurenative-keyvault-vault-purge-protection",
+        "[DATA-5, DATA-7] Key Vault 'res' lets deleted vaults and secrets be purged during their retention (properties.enablePurgeProtection is not set): set properties.enablePurgeProtection = true",
+    ),
     Case(t.KEY_VAULT, "properties.enableSoftDelete", False, "azurenative-keyvault-vault-purge-protection", "disables soft delete"),
-    Case(t.KEY_VAULT, "properties.enableRbacAuthorization", DELETE, "azurenative-keyvault-vault-rbac-authorization",
-         "[DATA-7] Key Vault 'res' authorizes data access with access policies (properties.enableRbacAuthorization is not set): set properties.enableRbacAuthorization = true"),
-    Case(t.BLOB_SERVICE, "isVersioningEnabled", False, "azurenative-storage-blobserviceproperties-soft-delete-versioning", "[DATA-5] Blob service 'res' keeps no previous blob versions (isVersioningEnabled is false)"),
-    Case(t.BLOB_SERVICE, "deleteRetentionPolicy.enabled", False, "azurenative-storage-blobserviceproperties-soft-delete-versioning", "does not soft-delete blobs"),
-    Case(t.BLOB_SERVICE, "containerDeleteRetentionPolicy", DELETE, "azurenative-storage-blobserviceproperties-soft-delete-versioning", "does not soft-delete containers"),
-    Case(t.BLOB_SERVICE, "deleteRetentionPolicy.allowPermanentDelete", True, "azurenative-storage-blobserviceproperties-soft-delete-versioning", "allows permanent deletion of soft-deleted blobs"),
+    Case(
+        t.KEY_VAULT,
+        "properties.enableRbacAuthorization",
+        DELETE,
+        "azurenative-keyvault-vault-rbac-authorization",
+        "[DATA-7] Key Vault 'res' authorizes data access with access policies (properties.enableRbacAuthorization is not set): set properties.enableRbacAuthorization = true",
+    ),
+    Case(
+        t.BLOB_SERVICE,
+        "isVersioningEnabled",
+        False,
+        "azurenative-storage-blobserviceproperties-soft-delete-versioning",
+        "[DATA-5] Blob service 'res' keeps no previous blob versions (isVersioningEnabled is false)",
+    ),
+    Case(
+        t.BLOB_SERVICE,
+        "deleteRetentionPolicy.enabled",
+        False,
+        "azurenative-storage-blobserviceproperties-soft-delete-versioning",
+        "does not soft-delete blobs",
+    ),
+    Case(
+        t.BLOB_SERVICE,
+        "containerDeleteRetentionPolicy",
+        DELETE,
+        "azurenative-storage-blobserviceproperties-soft-delete-versioning",
+        "does not soft-delete containers",
+    ),
+    Case(
+        t.BLOB_SERVICE,
+        "deleteRetentionPolicy.allowPermanentDelete",
+        True,
+        "azurenative-storage-blobserviceproperties-soft-delete-versioning",
+        "allows permanent deletion of soft-deleted blobs",
+    ),
     # DATA-6
-    Case(t.STORAGE_ACCOUNT, "allowBlobPublicAccess", True, "azurenative-storage-storageaccount-hardening", "[DATA-6] Storage account 'res' allows anonymous (public) blob access (allowBlobPublicAccess is true)"),
-    Case(t.STORAGE_ACCOUNT, "allowCrossTenantReplication", True, "azurenative-storage-storageaccount-hardening", "allows object replication to other Entra tenants"),
-    Case(t.STORAGE_ACCOUNT, "encryption.requireInfrastructureEncryption", DELETE, "azurenative-storage-storageaccount-hardening", "does not use infrastructure (double) encryption"),
+    Case(
+        t.STORAGE_ACCOUNT,
+        "allowBlobPublicAccess",
+        True,
+        "azurenative-storage-storageaccount-hardening",
+        "[DATA-6] Storage account 'res' allows anonymous (public) blob access (allowBlobPublicAccess is true)",
+    ),
+    Case(
+        t.STORAGE_ACCOUNT,
+        "allowCrossTenantReplication",
+        True,
+        "azurenative-storage-storageaccount-hardening",
+        "allows object replication to other Entra tenants",
+    ),
+    Case(
+        t.STORAGE_ACCOUNT,
+        "encryption.requireInfrastructureEncryption",
+        DELETE,
+        "azurenative-storage-storageaccount-hardening",
+        "does not use infrastructure (double) encryption",
+    ),
     # EXEC-1
-    Case(t.SESSION_POOL, "poolManagementType", "Manual", "azurenative-app-containerappssessionpool-isolated-sessions", "[EXEC-1] Container Apps session pool 'res' is not a dynamic session pool"),
-    Case(t.SESSION_POOL, "sessionNetworkConfiguration.status", "EgressEnabled", "azurenative-app-containerappssessionpool-isolated-sessions", "lets sessions reach the network"),
-    Case(t.SESSION_POOL, "sessionNetworkConfiguration", DELETE, "azurenative-app-containerappssessionpool-isolated-sessions", "sessionNetworkConfiguration.status is not set"),
-    Case(t.SESSION_POOL, "dynamicPoolConfiguration.lifecycleConfiguration.lifecycleType", "OnContainerExit", "azurenative-app-containerappssessionpool-isolated-sessions", "does not destroy idle sessions after a cooldown"),
+    Case(
+        t.SESSION_POOL,
+        "poolManagementType",
+        "Manual",
+        "azurenative-app-containerappssessionpool-isolated-sessions",
+        "[EXEC-1] Container Apps session pool 'res' is not a dynamic session pool",
+    ),
+    Case(
+        t.SESSION_POOL,
+        "sessionNetworkConfiguration.status",
+        "EgressEnabled",
+        "azurenative-app-containerappssessionpool-isolated-sessions",
+        "lets sessions reach the network",
+    ),
+    Case(
+        t.SESSION_POOL,
+        "sessionNetworkConfiguration",
+        DELETE,
+        "azurenative-app-containerappssessionpool-isolated-sessions",
+        "sessionNetworkConfiguration.status is not set",
+    ),
+    Case(
+        t.SESSION_POOL,
+        "dynamicPoolConfiguration.lifecycleConfiguration.lifecycleType",
+        "OnContainerExit",
+        "azurenative-app-containerappssessionpool-isolated-sessions",
+        "does not destroy idle sessions after a cooldown",
+    ),
     # EXEC-3
-    Case(t.SESSION_POOL, "scaleConfiguration.maxConcurrentSessions", 600, "azurenative-app-containerappssessionpool-resource-limits",
-         "[EXEC-3] Container Apps session pool 'res' sets the concurrent-session cap to 600 (scaleConfiguration.maxConcurrentSessions), outside 1..100"),
-    Case(t.SESSION_POOL, "scaleConfiguration", DELETE, "azurenative-app-containerappssessionpool-resource-limits", "does not set the concurrent-session cap (scaleConfiguration.maxConcurrentSessions is not set): set scaleConfiguration.maxConcurrentSessions within 1..100"),
-    Case(t.SESSION_POOL, "dynamicPoolConfiguration.lifecycleConfiguration.cooldownPeriodInSeconds", 60, "azurenative-app-containerappssessionpool-resource-limits", "sets the idle cooldown in seconds to 60"),
-    Case(t.SESSION_POOL, "dynamicPoolConfiguration.lifecycleConfiguration.cooldownPeriodInSeconds", DELETE, "azurenative-app-containerappssessionpool-resource-limits", "cooldownPeriodInSeconds is not set"),
-    Case(t.SESSION_POOL, "customContainerTemplate.containers.0.resources.cpu", 8, "azurenative-app-containerappssessionpool-resource-limits", "sets the CPU cores of a session to 8"),
-    Case(t.SESSION_POOL, "customContainerTemplate.containers.0.resources.memory", "64Gi", "azurenative-app-containerappssessionpool-resource-limits", "resources.memory to '64Gi': declare the memory of each session (e.g. '2Gi'), at most 4Gi"),
-    Case(t.SESSION_POOL, "customContainerTemplate.containers.0.resources", DELETE, "azurenative-app-containerappssessionpool-resource-limits", "resources.cpu is not set"),
+    Case(
+        t.SESSION_POOL,
+        "scaleConfiguration.maxConcurrentSessions",
+        600,
+        "azurenative-app-containerappssessionpool-resource-limits",
+        "[EXEC-3] Container Apps session pool 'res' sets the concurrent-session cap to 600 (scaleConfiguration.maxConcurrentSessions), outside 1..100",
+    ),
+    Case(
+        t.SESSION_POOL,
+        "scaleConfiguration",
+        DELETE,
+        "azurenative-app-containerappssessionpool-resource-limits",
+        "does not set the concurrent-session cap (scaleConfiguration.maxConcurrentSessions is not set): set scaleConfiguration.maxConcurrentSessions within 1..100",
+    ),
+    Case(
+        t.SESSION_POOL,
+        "dynamicPoolConfiguration.lifecycleConfiguration.cooldownPeriodInSeconds",
+        60,
+        "azurenative-app-containerappssessionpool-resource-limits",
+        "sets the idle cooldown in seconds to 60",
+    ),
+    Case(
+        t.SESSION_POOL,
+        "dynamicPoolConfiguration.lifecycleConfiguration.cooldownPeriodInSeconds",
+        DELETE,
+        "azurenative-app-containerappssessionpool-resource-limits",
+        "cooldownPeriodInSeconds is not set",
+    ),
+    Case(
+        t.SESSION_POOL,
+        "customContainerTemplate.containers.0.resources.cpu",
+        8,
+        "azurenative-app-containerappssessionpool-resource-limits",
+        "sets the CPU cores of a session to 8",
+    ),
+    Case(
+        t.SESSION_POOL,
+        "customContainerTemplate.containers.0.resources.memory",
+        "64Gi",
+        "azurenative-app-containerappssessionpool-resource-limits",
+        "resources.memory to '64Gi': declare the memory of each session (e.g. '2Gi'), at most 4Gi",
+    ),
+    Case(
+        t.SESSION_POOL,
+        "customContainerTemplate.containers.0.resources",
+        DELETE,
+        "azurenative-app-containerappssessionpool-resource-limits",
+        "resources.cpu is not set",
+    ),
 )
 
 COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (
@@ -530,7 +1189,12 @@ COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (
     Case(t.SESSION_POOL, "customContainerTemplate.containers.0.resources.memory", "512Mi", None),
     Case(t.SESSION_POOL, "dynamicPoolConfiguration.lifecycleConfiguration.cooldownPeriodInSeconds", 3600, None),
     Case(t.ROLE_ASSIGNMENT, "roleDefinitionId", BLOB_READER.upper(), None),
-    Case(t.ROLE_ASSIGNMENT, "scope", "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/data/blobServices/default/containers/docs", None),
+    Case(
+        t.ROLE_ASSIGNMENT,
+        "scope",
+        "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/data/blobServices/default/containers/docs",
+        None,
+    ),
     Case(t.PIM_ELIGIBILITY, "scheduleInfo.expiration", {"type": "AfterDateTime", "endDateTime": "2027-01-01T00:00:00Z"}, None),
     Case(t.CONDITIONAL_ACCESS_POLICY, "conditions.users", {"includedUsers": ["All"], "excludedGroups": ["break-glass-group"]}, None),
 )
@@ -549,26 +1213,19 @@ def controls_mark(*policies: str | None) -> Any:
 
 def type_controls_mark(type_token: str) -> Any:
     """`pytest.mark.controls` with the controls of every resource policy judging `type_token`."""
-    return controls_mark(
-        *(spec.name for spec in ALL_SPECS if isinstance(spec, ResourcePolicySpec) and type_token in spec.resource_types)
-    )
+    return controls_mark(*(spec.name for spec in ALL_SPECS if isinstance(spec, ResourcePolicySpec) and type_token in spec.resource_types))
 
 
 def case_params(cases: Sequence[Case]) -> list[Any]:
     """pytest params of resource cases, each marked with its policy's (or type's) controls."""
     return [
-        pytest.param(case, id=case.id, marks=controls_mark(case.policy) if case.policy else type_controls_mark(case.type))
-        for case in cases
+        pytest.param(case, id=case.id, marks=controls_mark(case.policy) if case.policy else type_controls_mark(case.type)) for case in cases
     ]
 
 
 def diagnostics_of(diagnostics: Sequence[Diagnostic], policy: str | None = None, level: str | None = None) -> list[Diagnostic]:
     """Diagnostics filtered by policy name and level."""
-    return [
-        item
-        for item in diagnostics
-        if (policy is None or item.policy == policy) and (level is None or item.level == level)
-    ]
+    return [item for item in diagnostics if (policy is None or item.policy == policy) and (level is None or item.level == level)]
 
 
 # --- The stack baseline ----------------------------------------------------------------------------
@@ -762,7 +1419,10 @@ class StackBuilder:
         """A metric alert scoped to a resource and routed to an action group."""
         if self.preview:
             props: dict[str, Any] = {"scopes": UNKNOWN_VALUE, "actions": [{"actionGroupId": UNKNOWN_VALUE}]}
-            links: dict[str, Any] = {"property_dependencies": {"scopes": [target_urn], "actions": [group[0]]}, "dependencies": [target_urn, group[0]]}
+            links: dict[str, Any] = {
+                "property_dependencies": {"scopes": [target_urn], "actions": [group[0]]},
+                "dependencies": [target_urn, group[0]],
+            }
         else:
             props, links = {"scopes": [target_id], "actions": [{"actionGroupId": group[1]}]}, {}
         self.add(t.METRIC_ALERT, name, {"enabled": True, "severity": 2, **props}, **links)
@@ -780,9 +1440,13 @@ class StackBuilder:
         api_id = f"{apim_id}/apis/inference"
         if self.preview:
             api_props = changed(BASELINES[t.APIM_API], "serviceName", UNKNOWN_VALUE)
-            api_urn = self.add(t.APIM_API, "inference", api_props, property_dependencies={"serviceName": [apim_urn]}, dependencies=[apim_urn])
+            api_urn = self.add(
+                t.APIM_API, "inference", api_props, property_dependencies={"serviceName": [apim_urn]}, dependencies=[apim_urn]
+            )
             policy_props = changed(BASELINES[t.APIM_API_POLICY], "apiId", UNKNOWN_VALUE)
-            self.add(t.APIM_API_POLICY, "inference-policy", policy_props, property_dependencies={"apiId": [api_urn]}, dependencies=[api_urn])
+            self.add(
+                t.APIM_API_POLICY, "inference-policy", policy_props, property_dependencies={"apiId": [api_urn]}, dependencies=[api_urn]
+            )
         else:
             api = {key: value for key, value in BASELINES[t.APIM_API].items() if key not in ("apiId", "serviceName")}
             api_urn = self.add(t.APIM_API, "inference", {**api, "id": api_id, "name": "inference"})

@@ -7,8 +7,7 @@ import pytest
 from classic_cases import CLASSIC_BASELINES, CLASSIC_VIOLATIONS, Case
 from policy_cases import controls_mark, diagnostics_of
 
-from aizone_policy import scope
-from aizone_policy import tokens as t
+from aizone_policy import scope, tokens as t
 from aizone_policy.harness import PackAnalyzer
 
 
@@ -58,7 +57,11 @@ def test_deprecated_disabled_flag_counts_unless_contradicted(analyzer: PackAnaly
 
 @controls_mark("azure-authorization-assignment-least-privilege")
 def test_broad_role_to_workload_even_on_one_resource(analyzer: PackAnalyzer) -> None:
-    props = {**CLASSIC_BASELINES[t.AZ_ROLE_ASSIGNMENT], "roleDefinitionName": "Contributor", "principalType": "ServicePrincipal",
-             "scope": "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/data"}
+    props = {
+        **CLASSIC_BASELINES[t.AZ_ROLE_ASSIGNMENT],
+        "roleDefinitionName": "Contributor",
+        "principalType": "ServicePrincipal",
+        "scope": "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/data",
+    }
     caught = diagnostics_of(analyzer.analyze(t.AZ_ROLE_ASSIGNMENT, props), "azure-authorization-assignment-least-privilege", "mandatory")
     assert caught and "workload identity" in caught[0].message

@@ -106,7 +106,9 @@ def _group_lock(scope: str | None, level: str = "CanNotDelete") -> Callable[[Sta
         if scope is None:
             props["scope"] = UNKNOWN_VALUE if preview else RG_ID
             links = {"scope": [urn_for(t.AZ_RESOURCE_GROUP, "rg")]}
-        lock = StackItem(type=t.AZ_LOCK, name="rg-lock", props=props, property_dependencies=links, dependencies=[u for us in links.values() for u in us])
+        lock = StackItem(
+            type=t.AZ_LOCK, name="rg-lock", props=props, property_dependencies=links, dependencies=[u for us in links.values() for u in us]
+        )
         return [*without(stack, *_LOCKS), lock]
 
     return change
@@ -153,76 +155,177 @@ _CLASSIC_LOCK_FIX = "or add an azure:management/lock:Lock with scope = its id an
 
 CASES: tuple[Case, ...] = (
     # --- DATA-5: classic locks ------------------------------------------------------------------
-    Case("storage-without-lock", lambda s, _p: without(s, "data-lock"), {DELETION: ["data"]},
-         f"[DATA-5] Storage account 'data' {_NOT_GUARDED}: assign a denyAction(delete) authorization:PolicyDefinition "
-         f"for its type on its resource group (it keeps role assignments and endpoints deletable), {_CLASSIC_LOCK_FIX}"),
+    Case(
+        "storage-without-lock",
+        lambda s, _p: without(s, "data-lock"),
+        {DELETION: ["data"]},
+        f"[DATA-5] Storage account 'data' {_NOT_GUARDED}: assign a denyAction(delete) authorization:PolicyDefinition "
+        f"for its type on its resource group (it keeps role assignments and endpoints deletable), {_CLASSIC_LOCK_FIX}",
+    ),
     Case("vault-without-deprecated-alias-lock", lambda s, _p: without(s, "kv-lock"), {DELETION: ["kv"]}, f"Key Vault 'kv' {_NOT_GUARDED}"),
-    Case("search-without-lock", lambda s, _p: without(s, "search-lock"), {DELETION: ["search"]}, f"AI Search service 'search' {_NOT_GUARDED}"),
-    Case("lock-level-leading-blank", _lock_level(" CanNotDelete"), {DELETION: ["data-lock", "data"]},
-         "[DATA-5] Management lock 'data-lock' sets lockLevel \" CanNotDelete\" (a string that is not exactly 'CanNotDelete'), "
-         "which is not exactly CanNotDelete or ReadOnly, so it is not counted as blocking deletion: set lockLevel = 'CanNotDelete' exactly."),
-    Case("lock-level-lower-case", _lock_level("cannotdelete"), {DELETION: ["data-lock", "data"]},
-         "sets lockLevel \"cannotdelete\" (a string that is not exactly 'CanNotDelete')"),
+    Case(
+        "search-without-lock", lambda s, _p: without(s, "search-lock"), {DELETION: ["search"]}, f"AI Search service 'search' {_NOT_GUARDED}"
+    ),
+    Case(
+        "lock-level-leading-blank",
+        _lock_level(" CanNotDelete"),
+        {DELETION: ["data-lock", "data"]},
+        "[DATA-5] Management lock 'data-lock' sets lockLevel \" CanNotDelete\" (a string that is not exactly 'CanNotDelete'), "
+        "which is not exactly CanNotDelete or ReadOnly, so it is not counted as blocking deletion: set lockLevel = 'CanNotDelete' exactly.",
+    ),
+    Case(
+        "lock-level-lower-case",
+        _lock_level("cannotdelete"),
+        {DELETION: ["data-lock", "data"]},
+        "sets lockLevel \"cannotdelete\" (a string that is not exactly 'CanNotDelete')",
+    ),
     Case("lock-level-readonly-odd-case", _lock_level("READONLY"), {DELETION: ["data-lock", "data"]}, "set lockLevel = 'ReadOnly' exactly"),
     Case("lock-level-not-blocking", _lock_level("NotSpecified"), {DELETION: ["data"]}, f"Storage account 'data' {_NOT_GUARDED}"),
-    Case("lock-on-sibling-group", _group_lock("/subscriptions/sub/resourceGroups/rg-other"),
-         {DELETION: ["data", "kv", "search"]}, f"Storage account 'data' {_NOT_GUARDED}"),
-    Case("group-lock-near-miss", _group_lock(None, "Readonly"), {DELETION: ["data", "kv", "rg-lock", "search"]},
-         f"Storage account 'data' {_NOT_GUARDED}"),
-    Case("lock-on-sibling-account", _lock_scope(arm_id(t.AZ_STORAGE_ACCOUNT, "data2")), {DELETION: ["data"]}, f"Storage account 'data' {_NOT_GUARDED}"),
-    Case("lock-on-account-name-prefix", _lock_scope(arm_id(t.AZ_STORAGE_ACCOUNT, "dat")), {DELETION: ["data"]},
-         f"Storage account 'data' {_NOT_GUARDED}", shapes=(False,)),
-    Case("lock-on-sibling-subscription", _lock_scope("/subscriptions/other"), {DELETION: ["data"]},
-         f"Storage account 'data' {_NOT_GUARDED}", shapes=(False,)),
-    Case("vault-not-protected", _unprotected("kv"), {DELETION: ["kv"]}, "[DATA-5] Key Vault 'kv' is not created with Pulumi's protect option"),
+    Case(
+        "lock-on-sibling-group",
+        _group_lock("/subscriptions/sub/resourceGroups/rg-other"),
+        {DELETION: ["data", "kv", "search"]},
+        f"Storage account 'data' {_NOT_GUARDED}",
+    ),
+    Case(
+        "group-lock-near-miss",
+        _group_lock(None, "Readonly"),
+        {DELETION: ["data", "kv", "rg-lock", "search"]},
+        f"Storage account 'data' {_NOT_GUARDED}",
+    ),
+    Case(
+        "lock-on-sibling-account",
+        _lock_scope(arm_id(t.AZ_STORAGE_ACCOUNT, "data2")),
+        {DELETION: ["data"]},
+        f"Storage account 'data' {_NOT_GUARDED}",
+    ),
+    Case(
+        "lock-on-account-name-prefix",
+        _lock_scope(arm_id(t.AZ_STORAGE_ACCOUNT, "dat")),
+        {DELETION: ["data"]},
+        f"Storage account 'data' {_NOT_GUARDED}",
+        shapes=(False,),
+    ),
+    Case(
+        "lock-on-sibling-subscription",
+        _lock_scope("/subscriptions/other"),
+        {DELETION: ["data"]},
+        f"Storage account 'data' {_NOT_GUARDED}",
+        shapes=(False,),
+    ),
+    Case(
+        "vault-not-protected", _unprotected("kv"), {DELETION: ["kv"]}, "[DATA-5] Key Vault 'kv' is not created with Pulumi's protect option"
+    ),
     # --- DATA-2 / DATA-3: classic data roles ----------------------------------------------------
-    Case("agent-in-another-boundary", _agent_tag("data-boundary", "customer"), {BOUNDARY: ["agent-blob"]},
-         "[DATA-3] Role assignment 'agent-blob' grants 'Storage Blob Data Reader' across data boundaries: user-assigned identity "
-         "'agent' belongs to data boundary 'customer' but storage account 'data' holds 'internal' data"),
-    Case("odd-case-writer-role-in-another-boundary",
-         lambda s, p: _role_name("agent-blob", "storage blob data CONTRIBUTOR")(_agent_tag("data-boundary", "public")(s, p), p),
-         {BOUNDARY: ["agent-blob"]}, "grants 'Storage Blob Data Contributor' across data boundaries"),
-    Case("unresolved-role-name-in-another-boundary",
-         lambda s, p: _role_name("agent-blob", "Storage Blob Data Writer")(_agent_tag("data-boundary", "public")(s, p), p),
-         {BOUNDARY: ["agent-blob"], WORKLOAD: ["agent-blob"], EXECUTOR: ["agent-blob"]},
-         "grants 'Storage Blob Data Writer' (roleDefinitionName names no built-in role the pack knows) across data boundaries"),
-    Case("agent-of-another-application", _agent_tag("aizone-application", "billing"), {ISOLATION: ["data"]},
-         "[DATA-2] Storage account 'data' (boundary 'internal') is shared between applications: 'billing' "),
+    Case(
+        "agent-in-another-boundary",
+        _agent_tag("data-boundary", "customer"),
+        {BOUNDARY: ["agent-blob"]},
+        "[DATA-3] Role assignment 'agent-blob' grants 'Storage Blob Data Reader' across data boundaries: user-assigned identity "
+        "'agent' belongs to data boundary 'customer' but storage account 'data' holds 'internal' data",
+    ),
+    Case(
+        "odd-case-writer-role-in-another-boundary",
+        lambda s, p: _role_name("agent-blob", "storage blob data CONTRIBUTOR")(_agent_tag("data-boundary", "public")(s, p), p),
+        {BOUNDARY: ["agent-blob"]},
+        "grants 'Storage Blob Data Contributor' across data boundaries",
+    ),
+    Case(
+        "unresolved-role-name-in-another-boundary",
+        lambda s, p: _role_name("agent-blob", "Storage Blob Data Writer")(_agent_tag("data-boundary", "public")(s, p), p),
+        {BOUNDARY: ["agent-blob"], WORKLOAD: ["agent-blob"], EXECUTOR: ["agent-blob"]},
+        "grants 'Storage Blob Data Writer' (roleDefinitionName names no built-in role the pack knows) across data boundaries",
+    ),
+    Case(
+        "agent-of-another-application",
+        _agent_tag("aizone-application", "billing"),
+        {ISOLATION: ["data"]},
+        "[DATA-2] Storage account 'data' (boundary 'internal') is shared between applications: 'billing' ",
+    ),
     # --- ACC-5: workload roles of classic assignments -------------------------------------------
-    Case("agent-granted-owner-by-name", _role_name("agent-openai", "owner"), {WORKLOAD: ["agent-openai"]},
-         "[ACC-5] Role assignment 'agent-openai' grants 'Owner' to the managed identity of user-assigned identity 'agent': "
-         "workload identities never get Owner"),
-    Case("agent-granted-owner-with-blanks", _role_name("agent-openai", " Owner "), {WORKLOAD: ["agent-openai"]}, "grants 'Owner' to the managed identity"),
-    Case("agent-role-not-allow-listed", _role_name("agent-openai", "Cognitive Services Contributor"), {WORKLOAD: ["agent-openai"]},
-         "grants 'Cognitive Services Contributor' to the managed identity of user-assigned identity 'agent', which is not on the workload role allow-list"),
-    Case("agent-unresolved-role-name", _role_name("agent-openai", "Cognitive Services OpenAI Users"),
-         {WORKLOAD: ["agent-openai"], EXECUTOR: ["agent-openai"]},
-         "grants 'Cognitive Services OpenAI Users' (roleDefinitionName names no built-in role the pack knows) to the managed identity"),
-    Case("agent-scoped-to-group", _scope_from_group,
-         {WORKLOAD: ["agent-openai"]}, "Role assignment 'agent-openai' grants the managed identity of user-assigned identity 'agent' a role"),
-    Case("agent-scoped-to-group-trailing-slash", _deployed_scope("agent-openai", "/Subscriptions/sub/resourceGroups/RG/"), {WORKLOAD: ["agent-openai"]},
-         "a role at resource group scope ('/Subscriptions/sub/resourceGroups/RG/')", shapes=(False,)),
+    Case(
+        "agent-granted-owner-by-name",
+        _role_name("agent-openai", "owner"),
+        {WORKLOAD: ["agent-openai"]},
+        "[ACC-5] Role assignment 'agent-openai' grants 'Owner' to the managed identity of user-assigned identity 'agent': "
+        "workload identities never get Owner",
+    ),
+    Case(
+        "agent-granted-owner-with-blanks",
+        _role_name("agent-openai", " Owner "),
+        {WORKLOAD: ["agent-openai"]},
+        "grants 'Owner' to the managed identity",
+    ),
+    Case(
+        "agent-role-not-allow-listed",
+        _role_name("agent-openai", "Cognitive Services Contributor"),
+        {WORKLOAD: ["agent-openai"]},
+        "grants 'Cognitive Services Contributor' to the managed identity of user-assigned identity 'agent', which is not on the workload role allow-list",
+    ),
+    Case(
+        "agent-unresolved-role-name",
+        _role_name("agent-openai", "Cognitive Services OpenAI Users"),
+        {WORKLOAD: ["agent-openai"], EXECUTOR: ["agent-openai"]},
+        "grants 'Cognitive Services OpenAI Users' (roleDefinitionName names no built-in role the pack knows) to the managed identity",
+    ),
+    Case(
+        "agent-scoped-to-group",
+        _scope_from_group,
+        {WORKLOAD: ["agent-openai"]},
+        "Role assignment 'agent-openai' grants the managed identity of user-assigned identity 'agent' a role",
+    ),
+    Case(
+        "agent-scoped-to-group-trailing-slash",
+        _deployed_scope("agent-openai", "/Subscriptions/sub/resourceGroups/RG/"),
+        {WORKLOAD: ["agent-openai"]},
+        "a role at resource group scope ('/Subscriptions/sub/resourceGroups/RG/')",
+        shapes=(False,),
+    ),
     # --- ACC-6: principal kind of classic assignments ------------------------------------------
-    Case("agent-declared-as-user", lambda s, _p: _set(s, "agent-openai", "principalType", "User"), {PRINCIPAL_KIND: ["agent-openai"]},
-         "[ACC-6] Role assignment 'agent-openai' grants a role to the managed identity of user-assigned identity 'agent' but "
-         "principalType is 'User': set principalType = 'ServicePrincipal'."),
+    Case(
+        "agent-declared-as-user",
+        lambda s, _p: _set(s, "agent-openai", "principalType", "User"),
+        {PRINCIPAL_KIND: ["agent-openai"]},
+        "[ACC-6] Role assignment 'agent-openai' grants a role to the managed identity of user-assigned identity 'agent' but "
+        "principalType is 'User': set principalType = 'ServicePrincipal'.",
+    ),
     # --- ACC-2: inventory (advisory) -------------------------------------------------------------
-    Case("agent-not-inventoried", lambda s, _p: _set(s, "agent", "tags", {"data-boundary": "internal", "aizone-application": "chat"}),
-         {INVENTORY: ["agent-openai"]},
-         "[ACC-2] Role assignment 'agent-openai' grants 'Cognitive Services OpenAI User' to the managed identity of user-assigned "
-         "identity 'agent', which is not in the agent inventory", level="advisory"),
+    Case(
+        "agent-not-inventoried",
+        lambda s, _p: _set(s, "agent", "tags", {"data-boundary": "internal", "aizone-application": "chat"}),
+        {INVENTORY: ["agent-openai"]},
+        "[ACC-2] Role assignment 'agent-openai' grants 'Cognitive Services OpenAI User' to the managed identity of user-assigned "
+        "identity 'agent', which is not in the agent inventory",
+        level="advisory",
+    ),
     # --- MOD-4: the classic gateway's role on the classic AI account ----------------------------
-    Case("gateway-contributor-by-name", _role_name("apim-openai", "Cognitive Services Contributor"), {GATEWAY: ["apim-openai"], WORKLOAD: ["apim-openai"]},
-         "[MOD-4] Role assignment 'apim-openai' grants 'Cognitive Services Contributor' on Cognitive Services account 'ai' to the "
-         "managed identity of API Management service 'apim': the gateway may hold only Cognitive Services OpenAI User or "
-         "Cognitive Services User on the AI account"),
-    Case("gateway-owner-odd-case", _role_name("apim-openai", "OWNER"), {GATEWAY: ["apim-openai"], WORKLOAD: ["apim-openai"]}, "grants 'Owner' on"),
-    Case("gateway-owner-by-id", lambda s, _p: _set(s, "apim-openai", "roleDefinitionId", role_definition("8E3AF657-A8FF-443C-A75C-2FE8C4BCB635")),
-         {GATEWAY: ["apim-openai"], WORKLOAD: ["apim-openai"]}, "grants 'Owner' on Cognitive Services account 'ai'"),
+    Case(
+        "gateway-contributor-by-name",
+        _role_name("apim-openai", "Cognitive Services Contributor"),
+        {GATEWAY: ["apim-openai"], WORKLOAD: ["apim-openai"]},
+        "[MOD-4] Role assignment 'apim-openai' grants 'Cognitive Services Contributor' on Cognitive Services account 'ai' to the "
+        "managed identity of API Management service 'apim': the gateway may hold only Cognitive Services OpenAI User or "
+        "Cognitive Services User on the AI account",
+    ),
+    Case(
+        "gateway-owner-odd-case",
+        _role_name("apim-openai", "OWNER"),
+        {GATEWAY: ["apim-openai"], WORKLOAD: ["apim-openai"]},
+        "grants 'Owner' on",
+    ),
+    Case(
+        "gateway-owner-by-id",
+        lambda s, _p: _set(s, "apim-openai", "roleDefinitionId", role_definition("8E3AF657-A8FF-443C-A75C-2FE8C4BCB635")),
+        {GATEWAY: ["apim-openai"], WORKLOAD: ["apim-openai"]},
+        "grants 'Owner' on Cognitive Services account 'ai'",
+    ),
     # An unresolved name may be any role (fail safe): also the session executor role outside a pool.
-    Case("gateway-unresolved-role", _role_name("apim-openai", "Cognitive Services OpenAI User (preview)"),
-         {GATEWAY: ["apim-openai"], WORKLOAD: ["apim-openai"], EXECUTOR: ["apim-openai"]},
-         "grants 'Cognitive Services OpenAI User (preview)' (roleDefinitionName names no built-in role the pack knows) on"),
+    Case(
+        "gateway-unresolved-role",
+        _role_name("apim-openai", "Cognitive Services OpenAI User (preview)"),
+        {GATEWAY: ["apim-openai"], WORKLOAD: ["apim-openai"], EXECUTOR: ["apim-openai"]},
+        "grants 'Cognitive Services OpenAI User (preview)' (roleDefinitionName names no built-in role the pack knows) on",
+    ),
 )
 
 
@@ -270,7 +373,11 @@ COMPLIANT: tuple[tuple[str, Callable[[Stack, bool], Stack], Sequence[bool]], ...
 
 @pytest.mark.parametrize(
     ("change", "preview"),
-    [pytest.param(change, preview, id=f"{name}-{'preview' if preview else 'deployed'}") for name, change, shapes in COMPLIANT for preview in shapes],
+    [
+        pytest.param(change, preview, id=f"{name}-{'preview' if preview else 'deployed'}")
+        for name, change, shapes in COMPLIANT
+        for preview in shapes
+    ],
 )
 @pytest.mark.controls("DATA-5", "DATA-3", "ACC-5", "MOD-4")
 def test_compliant_classic_variant_passes(analyzer: PackAnalyzer, change: Callable[[Stack, bool], Stack], preview: bool) -> None:
@@ -289,7 +396,13 @@ def _wired(preview: bool, prop: str, urn: str, value: str, links: dict[str, list
 
 
 def _assignment(
-    preview: bool, type_token: str, name: str, principal: tuple[str, str], scope: tuple[str, str], role: Mapping[str, str], principal_type: str
+    preview: bool,
+    type_token: str,
+    name: str,
+    principal: tuple[str, str],
+    scope: tuple[str, str],
+    role: Mapping[str, str],
+    principal_type: str,
 ) -> StackItem:
     """A role assignment of either provider wired from (principal URN, id) to (scope URN, id)."""
     links: dict[str, list[str]] = {}
@@ -299,7 +412,9 @@ def _assignment(
         "principalType": principal_type,
         **role,
     }
-    return StackItem(type=type_token, name=name, props=props, property_dependencies=links, dependencies=[u for us in links.values() for u in us])
+    return StackItem(
+        type=type_token, name=name, props=props, property_dependencies=links, dependencies=[u for us in links.values() for u in us]
+    )
 
 
 def _native(preview: bool) -> Stack:
@@ -322,7 +437,13 @@ def _classic_lock_on_native_storage(level: str) -> Callable[[Stack, bool], Stack
         links: dict[str, list[str]] = {}
         urn, arm = _native_ref(t.STORAGE_ACCOUNT, "data")
         props = {"name": "data-lock", "lockLevel": level, "scope": _wired(preview, "scope", urn, arm, links)}
-        lock = StackItem(type=t.AZ_LOCK, name="data-lock", props=props, property_dependencies=links, dependencies=[u for us in links.values() for u in us])
+        lock = StackItem(
+            type=t.AZ_LOCK,
+            name="data-lock",
+            props=props,
+            property_dependencies=links,
+            dependencies=[u for us in links.values() for u in us],
+        )
         return [*without(stack, "data-lock"), lock]
 
     return change
@@ -331,9 +452,18 @@ def _classic_lock_on_native_storage(level: str) -> Callable[[Stack, bool], Stack
 def _native_lock_on_classic_vault(stack: Stack, preview: bool) -> Stack:
     """The classic vault's Lock replaced by an azure-native ManagementLockByScope on it."""
     links: dict[str, list[str]] = {}
-    props = {"level": "CanNotDelete", "lockName": "do-not-delete",
-             "scope": _wired(preview, "scope", urn_for(t.AZ_KEY_VAULT, "kv"), arm_id(t.AZ_KEY_VAULT, "kv"), links)}
-    lock = StackItem(type=t.LOCK_BY_SCOPE, name="kv-native-lock", props=props, property_dependencies=links, dependencies=[u for us in links.values() for u in us])
+    props = {
+        "level": "CanNotDelete",
+        "lockName": "do-not-delete",
+        "scope": _wired(preview, "scope", urn_for(t.AZ_KEY_VAULT, "kv"), arm_id(t.AZ_KEY_VAULT, "kv"), links),
+    }
+    lock = StackItem(
+        type=t.LOCK_BY_SCOPE,
+        name="kv-native-lock",
+        props=props,
+        property_dependencies=links,
+        dependencies=[u for us in links.values() for u in us],
+    )
     return [*without(stack, "kv-lock"), lock]
 
 
@@ -341,42 +471,91 @@ def _add(*make: Callable[[bool], StackItem]) -> Callable[[Stack, bool], Stack]:
     return lambda stack, preview: [*stack, *(build(preview) for build in make)]
 
 
-def _classic_on_native(name: str, principal: tuple[str, str], scope: tuple[str, str], role: Mapping[str, str]) -> Callable[[bool], StackItem]:
+def _classic_on_native(
+    name: str, principal: tuple[str, str], scope: tuple[str, str], role: Mapping[str, str]
+) -> Callable[[bool], StackItem]:
     return lambda preview: _assignment(preview, t.AZ_ROLE_ASSIGNMENT, name, principal, scope, role, "ServicePrincipal")
 
 
 _STORAGE_READER = {"roleDefinitionId": role_definition("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1")}
 
 MIXED: tuple[Case, ...] = (
-    Case("classic-near-miss-lock-on-native-storage", _classic_lock_on_native_storage("Cannotdelete"), {DELETION: ["data", "data-lock"]},
-         "[DATA-5] Storage account 'data' is not guarded against deletion", start=_native),
-    Case("classic-owner-by-name-on-native-account",
-         _add(_classic_on_native("classic-owner", _NATIVE_AGENT, _native_ref(t.COGNITIVE_ACCOUNT, "ai"), {"roleDefinitionName": "owner"})),
-         {WORKLOAD: ["classic-owner"]},
-         "[ACC-5] Role assignment 'classic-owner' grants 'Owner' to the managed identity of user-assigned identity 'agent'", start=_native),
-    Case("classic-contributor-for-native-gateway",
-         _add(_classic_on_native("classic-gateway", _NATIVE_APIM, _native_ref(t.COGNITIVE_ACCOUNT, "ai"),
-                                 {"roleDefinitionName": "Cognitive Services Contributor"})),
-         {GATEWAY: ["classic-gateway"], WORKLOAD: ["classic-gateway"]},
-         "[MOD-4] Role assignment 'classic-gateway' grants 'Cognitive Services Contributor' on Cognitive Services account 'ai' to the "
-         "managed identity of API Management service 'apim'", start=_native),
-    Case("classic-executor-on-resource-group",
-         _add(_classic_on_native("classic-executor", _NATIVE_AGENT, (urn_for(t.RESOURCE_GROUP, "rg"), RG_ID),
-                                 {"roleDefinitionName": "azure containerapps session executor"})),
-         {EXECUTOR: ["classic-executor"], WORKLOAD: ["classic-executor"]},
-         "[EXEC-2] Role assignment 'classic-executor' grants 'Azure ContainerApps Session Executor' at scope", shapes=(False,), start=_native),
-    Case("native-reader-of-classic-storage-in-another-boundary",
-         lambda s, p: _add(lambda preview: _assignment(preview, t.ROLE_ASSIGNMENT, "native-blob", _CLASSIC_AGENT,
-                                                       (urn_for(t.AZ_STORAGE_ACCOUNT, "data"), arm_id(t.AZ_STORAGE_ACCOUNT, "data")),
-                                                       _STORAGE_READER, "ServicePrincipal"))(_agent_tag("data-boundary", "public")(s, p), p),
-         {BOUNDARY: ["agent-blob", "native-blob"]},
-         "[DATA-3] Role assignment 'agent-blob' grants 'Storage Blob Data Reader' across data boundaries"),
-    Case("native-owner-for-classic-identity-declared-as-user",
-         _add(lambda preview: _assignment(preview, t.ROLE_ASSIGNMENT, "native-owner", _CLASSIC_AGENT,
-                                          (urn_for(t.AZ_STORAGE_ACCOUNT, "data"), arm_id(t.AZ_STORAGE_ACCOUNT, "data")),
-                                          {"roleDefinitionId": role_definition("8e3af657-a8ff-443c-a75c-2fe8c4bcb635")}, "User")),
-         {WORKLOAD: ["native-owner"], PRINCIPAL_KIND: ["native-owner"]},
-         "[ACC-5] Role assignment 'native-owner' grants 'Owner' to the managed identity of user-assigned identity 'agent'"),
+    Case(
+        "classic-near-miss-lock-on-native-storage",
+        _classic_lock_on_native_storage("Cannotdelete"),
+        {DELETION: ["data", "data-lock"]},
+        "[DATA-5] Storage account 'data' is not guarded against deletion",
+        start=_native,
+    ),
+    Case(
+        "classic-owner-by-name-on-native-account",
+        _add(_classic_on_native("classic-owner", _NATIVE_AGENT, _native_ref(t.COGNITIVE_ACCOUNT, "ai"), {"roleDefinitionName": "owner"})),
+        {WORKLOAD: ["classic-owner"]},
+        "[ACC-5] Role assignment 'classic-owner' grants 'Owner' to the managed identity of user-assigned identity 'agent'",
+        start=_native,
+    ),
+    Case(
+        "classic-contributor-for-native-gateway",
+        _add(
+            _classic_on_native(
+                "classic-gateway",
+                _NATIVE_APIM,
+                _native_ref(t.COGNITIVE_ACCOUNT, "ai"),
+                {"roleDefinitionName": "Cognitive Services Contributor"},
+            )
+        ),
+        {GATEWAY: ["classic-gateway"], WORKLOAD: ["classic-gateway"]},
+        "[MOD-4] Role assignment 'classic-gateway' grants 'Cognitive Services Contributor' on Cognitive Services account 'ai' to the "
+        "managed identity of API Management service 'apim'",
+        start=_native,
+    ),
+    Case(
+        "classic-executor-on-resource-group",
+        _add(
+            _classic_on_native(
+                "classic-executor",
+                _NATIVE_AGENT,
+                (urn_for(t.RESOURCE_GROUP, "rg"), RG_ID),
+                {"roleDefinitionName": "azure containerapps session executor"},
+            )
+        ),
+        {EXECUTOR: ["classic-executor"], WORKLOAD: ["classic-executor"]},
+        "[EXEC-2] Role assignment 'classic-executor' grants 'Azure ContainerApps Session Executor' at scope",
+        shapes=(False,),
+        start=_native,
+    ),
+    Case(
+        "native-reader-of-classic-storage-in-another-boundary",
+        lambda s, p: _add(
+            lambda preview: _assignment(
+                preview,
+                t.ROLE_ASSIGNMENT,
+                "native-blob",
+                _CLASSIC_AGENT,
+                (urn_for(t.AZ_STORAGE_ACCOUNT, "data"), arm_id(t.AZ_STORAGE_ACCOUNT, "data")),
+                _STORAGE_READER,
+                "ServicePrincipal",
+            )
+        )(_agent_tag("data-boundary", "public")(s, p), p),
+        {BOUNDARY: ["agent-blob", "native-blob"]},
+        "[DATA-3] Role assignment 'agent-blob' grants 'Storage Blob Data Reader' across data boundaries",
+    ),
+    Case(
+        "native-owner-for-classic-identity-declared-as-user",
+        _add(
+            lambda preview: _assignment(
+                preview,
+                t.ROLE_ASSIGNMENT,
+                "native-owner",
+                _CLASSIC_AGENT,
+                (urn_for(t.AZ_STORAGE_ACCOUNT, "data"), arm_id(t.AZ_STORAGE_ACCOUNT, "data")),
+                {"roleDefinitionId": role_definition("8e3af657-a8ff-443c-a75c-2fe8c4bcb635")},
+                "User",
+            )
+        ),
+        {WORKLOAD: ["native-owner"], PRINCIPAL_KIND: ["native-owner"]},
+        "[ACC-5] Role assignment 'native-owner' grants 'Owner' to the managed identity of user-assigned identity 'agent'",
+    ),
 )
 
 
@@ -396,20 +575,52 @@ def test_mixed_provider_violation_is_caught(analyzer: PackAnalyzer, case: Case, 
 MIXED_COMPLIANT: tuple[tuple[str, Callable[[bool], Stack]], ...] = (
     ("classic-lock-on-native-storage", lambda p: _classic_lock_on_native_storage("CanNotDelete")(_native(p), p)),
     ("native-lock-on-classic-vault", lambda p: _native_lock_on_classic_vault(classic_stack(p), p)),
-    ("classic-inference-role-for-native-gateway", lambda p: _add(_classic_on_native(
-        "classic-gateway", _NATIVE_APIM, _native_ref(t.COGNITIVE_ACCOUNT, "ai"), {"roleDefinitionName": "Cognitive Services OpenAI User"}))(_native(p), p)),
-    ("classic-executor-on-the-pool-other-case", lambda p: _add(_classic_on_native(
-        "classic-executor", _NATIVE_AGENT, (urn_for(t.SESSION_POOL, "pool"), native_id(t.SESSION_POOL, "pool").upper() + "/"),
-        {"roleDefinitionName": "Azure ContainerApps Session Executor"}))(_native(p), p)),
-    ("native-reader-of-classic-storage", lambda p: _add(lambda preview: _assignment(
-        preview, t.ROLE_ASSIGNMENT, "native-blob", _CLASSIC_AGENT,
-        (urn_for(t.AZ_STORAGE_ACCOUNT, "data"), arm_id(t.AZ_STORAGE_ACCOUNT, "data")), _STORAGE_READER, "ServicePrincipal"))(classic_stack(p), p)),
+    (
+        "classic-inference-role-for-native-gateway",
+        lambda p: _add(
+            _classic_on_native(
+                "classic-gateway",
+                _NATIVE_APIM,
+                _native_ref(t.COGNITIVE_ACCOUNT, "ai"),
+                {"roleDefinitionName": "Cognitive Services OpenAI User"},
+            )
+        )(_native(p), p),
+    ),
+    (
+        "classic-executor-on-the-pool-other-case",
+        lambda p: _add(
+            _classic_on_native(
+                "classic-executor",
+                _NATIVE_AGENT,
+                (urn_for(t.SESSION_POOL, "pool"), native_id(t.SESSION_POOL, "pool").upper() + "/"),
+                {"roleDefinitionName": "Azure ContainerApps Session Executor"},
+            )
+        )(_native(p), p),
+    ),
+    (
+        "native-reader-of-classic-storage",
+        lambda p: _add(
+            lambda preview: _assignment(
+                preview,
+                t.ROLE_ASSIGNMENT,
+                "native-blob",
+                _CLASSIC_AGENT,
+                (urn_for(t.AZ_STORAGE_ACCOUNT, "data"), arm_id(t.AZ_STORAGE_ACCOUNT, "data")),
+                _STORAGE_READER,
+                "ServicePrincipal",
+            )
+        )(classic_stack(p), p),
+    ),
 )
 
 
 @pytest.mark.parametrize(
     ("build", "preview"),
-    [pytest.param(build, preview, id=f"{name}-{'preview' if preview else 'deployed'}") for name, build in MIXED_COMPLIANT for preview in (True, False)],
+    [
+        pytest.param(build, preview, id=f"{name}-{'preview' if preview else 'deployed'}")
+        for name, build in MIXED_COMPLIANT
+        for preview in (True, False)
+    ],
 )
 @pytest.mark.controls("DATA-5", "DATA-3", "ACC-5", "EXEC-2", "MOD-4")
 def test_compliant_mixed_stack_passes(analyzer: PackAnalyzer, build: Callable[[bool], Stack], preview: bool) -> None:
@@ -433,9 +644,16 @@ def _native_guard(stack: Stack, preview: bool, types: Sequence[str]) -> Stack:
     }
     return [
         *without(stack, *_LOCKS),
-        StackItem(type=definition, name="guard", props={"policyRule": rule, "mode": "Indexed", "id": UNKNOWN_VALUE if preview else definition_id}),
-        StackItem(type="azure-native:authorization:PolicyAssignment", name="guard-assignment", props=props,
-                  property_dependencies=links, dependencies=[u for us in links.values() for u in us]),
+        StackItem(
+            type=definition, name="guard", props={"policyRule": rule, "mode": "Indexed", "id": UNKNOWN_VALUE if preview else definition_id}
+        ),
+        StackItem(
+            type="azure-native:authorization:PolicyAssignment",
+            name="guard-assignment",
+            props=props,
+            property_dependencies=links,
+            dependencies=[u for us in links.values() for u in us],
+        ),
     ]
 
 
@@ -460,17 +678,33 @@ def test_classic_assignment_of_privileged_native_custom_role(analyzer: PackAnaly
     definition = "azure-native:authorization:RoleDefinition"
     guid = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
     role_id = f"/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/{guid}"
-    custom = StackItem(type=definition, name="delegator", props={
-        "roleName": "delegator", "roleDefinitionId": guid,
-        "permissions": [{"actions": ["Microsoft.Authorization/roleAssignments/write"]}],
-    })
+    custom = StackItem(
+        type=definition,
+        name="delegator",
+        props={
+            "roleName": "delegator",
+            "roleDefinitionId": guid,
+            "permissions": [{"actions": ["Microsoft.Authorization/roleAssignments/write"]}],
+        },
+    )
     links: dict[str, list[str]] = {}
-    props = {"scope": RG_ID, "principalId": "p", "principalType": "Group",
-             "roleDefinitionId": _wired(preview, "roleDefinitionId", urn_for(definition, "delegator"), role_id, links)}
-    assignment = StackItem(type=t.AZ_ROLE_ASSIGNMENT, name="delegators", props=props, property_dependencies=links,
-                           dependencies=[u for us in links.values() for u in us])
+    props = {
+        "scope": RG_ID,
+        "principalId": "p",
+        "principalType": "Group",
+        "roleDefinitionId": _wired(preview, "roleDefinitionId", urn_for(definition, "delegator"), role_id, links),
+    }
+    assignment = StackItem(
+        type=t.AZ_ROLE_ASSIGNMENT,
+        name="delegators",
+        props=props,
+        property_dependencies=links,
+        dependencies=[u for us in links.values() for u in us],
+    )
     diagnostics = analyzer.analyze_stack([*classic_stack(preview), custom, assignment])
-    assert _found(diagnostics) == {"azurenative-authorization-roleassignment-no-permanent-privileged-custom-role": ["delegators"]}, diagnostics
+    assert _found(diagnostics) == {"azurenative-authorization-roleassignment-no-permanent-privileged-custom-role": ["delegators"]}, (
+        diagnostics
+    )
 
 
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "deployed"])
@@ -478,7 +712,9 @@ def test_classic_assignment_of_privileged_native_custom_role(analyzer: PackAnaly
 def test_classic_purview_account_needs_a_lock_and_stays_on_the_coverage_note(analyzer: PackAnalyzer, preview: bool) -> None:
     """A classic Purview account is data-bearing (protect and a lock, DATA-5), but no policy judges
     its own settings: the unjudged-types note still names its type, so nothing passes silently."""
-    purview = StackItem(type=t.AZ_PURVIEW_ACCOUNT, name="purview", props={"name": "pv", "identity": {"type": "SystemAssigned"}}, protect=True)
+    purview = StackItem(
+        type=t.AZ_PURVIEW_ACCOUNT, name="purview", props={"name": "pv", "identity": {"type": "SystemAssigned"}}, protect=True
+    )
     diagnostics = analyzer.analyze_stack([*classic_stack(preview), purview])
     assert _found(diagnostics) == {DELETION: ["purview"], "azurenative-resources-stack-unjudged-types": [""]}, diagnostics
     unjudged = diagnostics_of(diagnostics, "azurenative-resources-stack-unjudged-types")

@@ -107,7 +107,9 @@ class _Builder:
             links: dict[str, list[str]] = {}
             setting = {
                 "targetResourceId": self.ref(links, "targetResourceId", target, uri),
-                "logAnalyticsWorkspaceId": self.ref(links, "logAnalyticsWorkspaceId", workspace, _arm_id(t.AZ_LOG_ANALYTICS_WORKSPACE, "law")),
+                "logAnalyticsWorkspaceId": self.ref(
+                    links, "logAnalyticsWorkspaceId", workspace, _arm_id(t.AZ_LOG_ANALYTICS_WORKSPACE, "law")
+                ),
                 "enabledLogs": [{"categoryGroup": "allLogs"}],
                 "enabledMetrics": [{"category": "AllMetrics"}],
             }
@@ -127,7 +129,10 @@ class _Builder:
             }
             self.item(t.AZ_PRIVATE_ENDPOINT, f"{name}-pe", endpoint, links)
         links = {}
-        shields = {**CLASSIC_BASELINES[t.AZ_RAI_POLICY], "cognitiveAccountId": self.ref(links, "cognitiveAccountId", urn_for(t.AZ_COGNITIVE_ACCOUNT, "ai"), ACCOUNT_ID)}
+        shields = {
+            **CLASSIC_BASELINES[t.AZ_RAI_POLICY],
+            "cognitiveAccountId": self.ref(links, "cognitiveAccountId", urn_for(t.AZ_COGNITIVE_ACCOUNT, "ai"), ACCOUNT_ID),
+        }
         policy = self.item(t.AZ_RAI_POLICY, "shields", shields, links)
         links = {}
         deployment = {
@@ -157,19 +162,33 @@ class _Builder:
         """The agent's identity reads the data and calls the model (roles by name); the gateway's
         system identity calls the model (role by id)."""
         agent = self.add(
-            t.AZ_USER_ASSIGNED_IDENTITY, "agent",
-            {**CLASSIC_BASELINES[t.AZ_USER_ASSIGNED_IDENTITY], "tags": AGENT_TAGS,
-             "principalId": UNKNOWN_VALUE if self.preview else AGENT_PRINCIPAL},
+            t.AZ_USER_ASSIGNED_IDENTITY,
+            "agent",
+            {
+                **CLASSIC_BASELINES[t.AZ_USER_ASSIGNED_IDENTITY],
+                "tags": AGENT_TAGS,
+                "principalId": UNKNOWN_VALUE if self.preview else AGENT_PRINCIPAL,
+            },
         )
         apim = urn_for(t.AZ_APIM_SERVICE, "apim")
         grants = (
-            ("agent-openai", agent, AGENT_PRINCIPAL, urn_for(t.AZ_COGNITIVE_ACCOUNT, "ai"), ACCOUNT_ID,
-             {"roleDefinitionName": "Cognitive Services OpenAI User"}),
-            ("agent-blob", agent, AGENT_PRINCIPAL, urn_for(t.AZ_STORAGE_ACCOUNT, "data"),
-             _arm_id(t.AZ_STORAGE_ACCOUNT, "data") + "/blobServices/default/containers/docs",
-             {"roleDefinitionName": "Storage Blob Data Reader"}),
-            ("apim-openai", apim, APIM_PRINCIPAL, urn_for(t.AZ_COGNITIVE_ACCOUNT, "ai"), ACCOUNT_ID,
-             {"roleDefinitionId": OPENAI_USER_ID}),
+            (
+                "agent-openai",
+                agent,
+                AGENT_PRINCIPAL,
+                urn_for(t.AZ_COGNITIVE_ACCOUNT, "ai"),
+                ACCOUNT_ID,
+                {"roleDefinitionName": "Cognitive Services OpenAI User"},
+            ),
+            (
+                "agent-blob",
+                agent,
+                AGENT_PRINCIPAL,
+                urn_for(t.AZ_STORAGE_ACCOUNT, "data"),
+                _arm_id(t.AZ_STORAGE_ACCOUNT, "data") + "/blobServices/default/containers/docs",
+                {"roleDefinitionName": "Storage Blob Data Reader"},
+            ),
+            ("apim-openai", apim, APIM_PRINCIPAL, urn_for(t.AZ_COGNITIVE_ACCOUNT, "ai"), ACCOUNT_ID, {"roleDefinitionId": OPENAI_USER_ID}),
         )
         for name, principal_urn, principal_id, scope_urn, scope, role in grants:
             links: dict[str, list[str]] = {}
@@ -247,48 +266,127 @@ class ClassicStackCase:
 
 
 CLASSIC_STACK_VIOLATIONS: tuple[ClassicStackCase, ...] = (
-    ClassicStackCase("rai-without-indirect-attack", _weak_shields, _RAI, "chat",
-                     "[MOD-2a] Model deployment 'chat' uses RAI (content filter) policy 'shields', which does not meet MOD-2a "
-                     "(RAI (content filter) policy 'shields' does not filter Indirect Attack on prompts"),
-    ClassicStackCase("rai-duplicate-masks-gap", _duplicate_shield, _RAI, "chat",
-                     "filter for Jailbreak on prompts does not block (it only annotates): set blockEnabled = true "
-                     "(2 entries for this filter; every one must comply)"),
-    ClassicStackCase("rai-mode-deferred", lambda s: _props(s, "shields", "mode", "Deferred"), _RAI, "chat",
-                     "returns content before it is filtered or uses an unknown mode (mode is 'Deferred')"),
-    ClassicStackCase("rai-not-in-stack", _unlinked_policy_name, _RAI, "chat",
-                     "uses RAI policy 'elsewhere', which is not defined in this stack, so its prompt shields cannot be "
-                     "verified: define the azure:cognitive/accountRaiPolicy in this stack"),
-    ClassicStackCase("rai-on-another-account",
-                     lambda s: _props(s, "shields", "cognitiveAccountId", ACCOUNT_ID.replace("/ai", "/other")), _RAI, "chat",
-                     "uses RAI policy 'aizone-shields', which is not defined in this stack", shapes=(False,)),
-    ClassicStackCase("vault-without-diagnostics", lambda s: without(s, "kv-diag"), _DIAG, "kv",
-                     "[RES-2] Key Vault 'kv' has no diagnostic setting: add an azure:monitoring/diagnosticSetting:DiagnosticSetting "
-                     "with targetResourceId = its id, logAnalyticsWorkspaceId = the central Log Analytics workspace"),
-    ClassicStackCase("no-workspace", lambda s: _props(s, "ai-diag", "logAnalyticsWorkspaceId", None), _DIAG, "ai",
-                     "'ai-diag': logAnalyticsWorkspaceId is not set"),
-    ClassicStackCase("metrics-only", lambda s: _props(s, "search-diag", "enabledLogs", []), _DIAG, "search",
-                     "'search-diag': no log category or category group (allLogs or audit) is enabled"),
-    ClassicStackCase("unknown-category-group", lambda s: _props(s, "acr-diag", "enabledLogs.0.categoryGroup", "everything"), _DIAG, "acr",
-                     "no log category or category group"),
-    ClassicStackCase("storage-logs-on-account",
-                     lambda s: _props(s, "data-diag", "targetResourceId", _arm_id(t.AZ_STORAGE_ACCOUNT, "data")), _DIAG, "data",
-                     "it is on the account, which offers only metrics", shapes=(False,)),
-    ClassicStackCase("vault-without-endpoint", lambda s: without(s, "kv-pe"), _PE, "kv",
-                     "[RES-4] Key Vault 'kv' has no private endpoint: add an azure:privatelink/endpoint:Endpoint with "
-                     "privateServiceConnection = {privateConnectionResourceId: <its id>, subresourceNames: [one of 'vault']}"),
-    ClassicStackCase("wrong-subresource", lambda s: _props(s, "data-pe", "privateServiceConnection.subresourceNames", ["vault"]), _PE, "data",
-                     "has private endpoints with group ids it does not offer ('data-pe' requests ['vault'])"),
-    ClassicStackCase("apim-external", lambda s: _props(s, "apim", "virtualNetworkType", "External"), _PE, "apim",
-                     "API Management service 'apim' has no private endpoint"),
-    ClassicStackCase("endpoint-without-zone-group", lambda s: _props(s, "acr-pe", "privateDnsZoneGroup", None), _DNS, "acr-pe",
-                     "[RES-4] Private endpoint 'acr-pe' has no private DNS zone group: set privateDnsZoneGroup = "
-                     "{name: 'default', privateDnsZoneIds: [the id of privatelink.azurecr.io]}"),
-    ClassicStackCase("endpoint-wrong-zone",
-                     lambda s: _props(s, "search-pe", "privateDnsZoneGroup.privateDnsZoneIds", [zone_id(ZONES["blob"])]), _DNS, "search-pe",
-                     "has privateDnsZoneGroup.privateDnsZoneIds pointing at privatelink.blob.core.windows.net, but its "
-                     "subresource needs privatelink.search.windows.net"),
-    ClassicStackCase("endpoint-empty-zone-list", lambda s: _props(s, "ai-pe", "privateDnsZoneGroup.privateDnsZoneIds", []), _DNS, "ai-pe",
-                     "has no private DNS zone in privateDnsZoneGroup.privateDnsZoneIds"),
+    ClassicStackCase(
+        "rai-without-indirect-attack",
+        _weak_shields,
+        _RAI,
+        "chat",
+        "[MOD-2a] Model deployment 'chat' uses RAI (content filter) policy 'shields', which does not meet MOD-2a "
+        "(RAI (content filter) policy 'shields' does not filter Indirect Attack on prompts",
+    ),
+    ClassicStackCase(
+        "rai-duplicate-masks-gap",
+        _duplicate_shield,
+        _RAI,
+        "chat",
+        "filter for Jailbreak on prompts does not block (it only annotates): set blockEnabled = true "
+        "(2 entries for this filter; every one must comply)",
+    ),
+    ClassicStackCase(
+        "rai-mode-deferred",
+        lambda s: _props(s, "shields", "mode", "Deferred"),
+        _RAI,
+        "chat",
+        "returns content before it is filtered or uses an unknown mode (mode is 'Deferred')",
+    ),
+    ClassicStackCase(
+        "rai-not-in-stack",
+        _unlinked_policy_name,
+        _RAI,
+        "chat",
+        "uses RAI policy 'elsewhere', which is not defined in this stack, so its prompt shields cannot be "
+        "verified: define the azure:cognitive/accountRaiPolicy in this stack",
+    ),
+    ClassicStackCase(
+        "rai-on-another-account",
+        lambda s: _props(s, "shields", "cognitiveAccountId", ACCOUNT_ID.replace("/ai", "/other")),
+        _RAI,
+        "chat",
+        "uses RAI policy 'aizone-shields', which is not defined in this stack",
+        shapes=(False,),
+    ),
+    ClassicStackCase(
+        "vault-without-diagnostics",
+        lambda s: without(s, "kv-diag"),
+        _DIAG,
+        "kv",
+        "[RES-2] Key Vault 'kv' has no diagnostic setting: add an azure:monitoring/diagnosticSetting:DiagnosticSetting "
+        "with targetResourceId = its id, logAnalyticsWorkspaceId = the central Log Analytics workspace",
+    ),
+    ClassicStackCase(
+        "no-workspace",
+        lambda s: _props(s, "ai-diag", "logAnalyticsWorkspaceId", None),
+        _DIAG,
+        "ai",
+        "'ai-diag': logAnalyticsWorkspaceId is not set",
+    ),
+    ClassicStackCase(
+        "metrics-only",
+        lambda s: _props(s, "search-diag", "enabledLogs", []),
+        _DIAG,
+        "search",
+        "'search-diag': no log category or category group (allLogs or audit) is enabled",
+    ),
+    ClassicStackCase(
+        "unknown-category-group",
+        lambda s: _props(s, "acr-diag", "enabledLogs.0.categoryGroup", "everything"),
+        _DIAG,
+        "acr",
+        "no log category or category group",
+    ),
+    ClassicStackCase(
+        "storage-logs-on-account",
+        lambda s: _props(s, "data-diag", "targetResourceId", _arm_id(t.AZ_STORAGE_ACCOUNT, "data")),
+        _DIAG,
+        "data",
+        "it is on the account, which offers only metrics",
+        shapes=(False,),
+    ),
+    ClassicStackCase(
+        "vault-without-endpoint",
+        lambda s: without(s, "kv-pe"),
+        _PE,
+        "kv",
+        "[RES-4] Key Vault 'kv' has no private endpoint: add an azure:privatelink/endpoint:Endpoint with "
+        "privateServiceConnection = {privateConnectionResourceId: <its id>, subresourceNames: [one of 'vault']}",
+    ),
+    ClassicStackCase(
+        "wrong-subresource",
+        lambda s: _props(s, "data-pe", "privateServiceConnection.subresourceNames", ["vault"]),
+        _PE,
+        "data",
+        "has private endpoints with group ids it does not offer ('data-pe' requests ['vault'])",
+    ),
+    ClassicStackCase(
+        "apim-external",
+        lambda s: _props(s, "apim", "virtualNetworkType", "External"),
+        _PE,
+        "apim",
+        "API Management service 'apim' has no private endpoint",
+    ),
+    ClassicStackCase(
+        "endpoint-without-zone-group",
+        lambda s: _props(s, "acr-pe", "privateDnsZoneGroup", None),
+        _DNS,
+        "acr-pe",
+        "[RES-4] Private endpoint 'acr-pe' has no private DNS zone group: set privateDnsZoneGroup = "
+        "{name: 'default', privateDnsZoneIds: [the id of privatelink.azurecr.io]}",
+    ),
+    ClassicStackCase(
+        "endpoint-wrong-zone",
+        lambda s: _props(s, "search-pe", "privateDnsZoneGroup.privateDnsZoneIds", [zone_id(ZONES["blob"])]),
+        _DNS,
+        "search-pe",
+        "has privateDnsZoneGroup.privateDnsZoneIds pointing at privatelink.blob.core.windows.net, but its "
+        "subresource needs privatelink.search.windows.net",
+    ),
+    ClassicStackCase(
+        "endpoint-empty-zone-list",
+        lambda s: _props(s, "ai-pe", "privateDnsZoneGroup.privateDnsZoneIds", []),
+        _DNS,
+        "ai-pe",
+        "has no private DNS zone in privateDnsZoneGroup.privateDnsZoneIds",
+    ),
 )
 
 
@@ -347,7 +445,10 @@ def test_native_setting_on_classic_resource_counts(analyzer: PackAnalyzer) -> No
     native = StackItem(
         type=t.DIAGNOSTIC_SETTING,
         name="kv-native-diag",
-        props={"resourceUri": _arm_id(t.AZ_KEY_VAULT, "kv"), "workspaceId": _arm_id(t.AZ_LOG_ANALYTICS_WORKSPACE, "law"),
-               "logs": [{"categoryGroup": "audit", "enabled": True}]},
+        props={
+            "resourceUri": _arm_id(t.AZ_KEY_VAULT, "kv"),
+            "workspaceId": _arm_id(t.AZ_LOG_ANALYTICS_WORKSPACE, "law"),
+            "logs": [{"categoryGroup": "audit", "enabled": True}],
+        },
     )
     assert analyzer.analyze_stack([*stack, native]) == []

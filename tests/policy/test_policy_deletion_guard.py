@@ -11,16 +11,19 @@ from typing import Any
 import pytest
 from policy_cases import DATA_BEARING, RESOURCE_GROUP_ID, baseline_stack, diagnostics_of
 
-from aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
 from aizone_policy import tokens as t
+from aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
 
 DELETION = "azurenative-resources-dataresource-deletion-protection"
 DEFINITION = "azure-native:authorization:PolicyDefinition"
 ASSIGNMENT = "azure-native:authorization:PolicyAssignment"
 GROUP = "azure-native:resources:ResourceGroup"
 ALL_TYPES = [
-    "Microsoft.Storage/storageAccounts", "Microsoft.KeyVault/vaults", "Microsoft.Purview/accounts",
-    "Microsoft.Search/searchServices", "Microsoft.DocumentDB/databaseAccounts",
+    "Microsoft.Storage/storageAccounts",
+    "Microsoft.KeyVault/vaults",
+    "Microsoft.Purview/accounts",
+    "Microsoft.Search/searchServices",
+    "Microsoft.DocumentDB/databaseAccounts",
 ]
 
 
@@ -40,7 +43,8 @@ def _guarded(preview: bool, rule: dict[str, Any] | None = None, scope: str = RES
     if preview:
         stack = [
             replace(entry, property_dependencies={**entry.property_dependencies, "resourceGroupName": [urn_for(GROUP, "rg")]})
-            if entry.type in DATA_BEARING else entry
+            if entry.type in DATA_BEARING
+            else entry
             for entry in stack
         ]
         stack.append(StackItem(type=GROUP, name="rg", props={"resourceGroupName": "rg"}))
@@ -92,7 +96,10 @@ def test_without_lock_or_guard_every_data_resource_is_reported(analyzer: PackAna
         ("plain-deny", {"rule": {**_rule(), "then": {"effect": "deny"}}}),
         ("audit-only", {"rule": {**_rule(), "then": {"effect": "denyAction", "details": {"actionNames": []}}}}),
         # An extra condition could exempt any resource (e.g. a tag nobody sets): not a guard.
-        ("narrowed-by-tag", {"rule": {**_rule(), "if": {"allOf": [{"field": "type", "in": ALL_TYPES}, {"field": "tags.keep", "equals": "yes"}]}}}),
+        (
+            "narrowed-by-tag",
+            {"rule": {**_rule(), "if": {"allOf": [{"field": "type", "in": ALL_TYPES}, {"field": "tags.keep", "equals": "yes"}]}}},
+        ),
         ("other-group", {"scope": "/subscriptions/sub/resourceGroups/elsewhere"}),
     ],
 )

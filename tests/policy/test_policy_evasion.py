@@ -43,10 +43,10 @@ _KEY_HEADER = '<set-header name="api-key" exists-action="override"><value>sk-liv
 @pytest.mark.parametrize(
     "expression",
     [
-        "@(context.Request.Headers.GetValueOrDefault(\"x\", \"\").IndexOf('\"') > 0)",  # char literal holding a quote
-        "@(\"\\\"\" + \"(\")",  # escaped quote, bracket inside a string
-        "@(@\"C:\\\" + \"\")",  # verbatim string ending in a backslash
-        "@($\"{(context.Variables.Count > 0 ? \"}\" : \"{\")}\")",  # interpolated string with nested holes
+        '@(context.Request.Headers.GetValueOrDefault("x", "").IndexOf(\'"\') > 0)',  # char literal holding a quote
+        '@("\\"" + "(")',  # escaped quote, bracket inside a string
+        '@(@"C:\\" + "")',  # verbatim string ending in a backslash
+        '@($"{(context.Variables.Count > 0 ? "}" : "{")}")',  # interpolated string with nested holes
         "@{ var c = '\\''; /* ) */ return c.ToString(); // ) \n }",  # escaped char literal, comments
     ],
 )
@@ -56,16 +56,16 @@ def test_literals_cannot_hide_a_key(analyzer: PackAnalyzer, expression: str) -> 
     inbound = f'<set-variable name="probe" value="{expression}" />{_KEY_HEADER}'
     assert _messages(analyzer, t.APIM_API_POLICY, _policy(inbound), _KEYS) == [
         "[MOD-4] API policy 'res' sends a key (<set-header name=\"api-key\">): remove it and authenticate with the "
-        "gateway's managed identity, <authentication-managed-identity resource=\"https://cognitiveservices.azure.com\" />; "
+        'gateway\'s managed identity, <authentication-managed-identity resource="https://cognitiveservices.azure.com" />; '
         "a key in a policy or named value bypasses Entra ID and has to be rotated by hand."
     ]
 
 
 @pytest.mark.controls("MOD-4")
 def test_lexer_reads_literals() -> None:
-    _, expressions = split_expressions("<a b=\"@(x == '\"' ? @\"C:\\\" : $\"{y}-\\u0041\")\" />")
+    _, expressions = split_expressions('<a b="@(x == \'"\' ? @"C:\\" : $"{y}-\\u0041")" />')
     assert [expression.literals for expression in expressions] == [("C:\\", "-A")]
-    for broken in ('@("never ends)', "@(x == '')", '@("""raw""")', "@(<set-header name=\"api-key\" />)"):
+    for broken in ('@("never ends)', "@(x == '')", '@("""raw""")', '@(<set-header name="api-key" />)'):
         with pytest.raises(ExpressionError):
             split_expressions(f"<a b='{broken}' />")
 
@@ -82,14 +82,23 @@ def test_unreadable_expression_fails_safe(analyzer: PackAnalyzer) -> None:
 @pytest.mark.parametrize(
     ("setting", "shown"),
     [
-        ('<set-header name=" OCP-APIM-Subscription-Key " exists-action="append"><value>k</value></set-header>', '<set-header name="OCP-APIM-Subscription-Key">'),
+        (
+            '<set-header name=" OCP-APIM-Subscription-Key " exists-action="append"><value>k</value></set-header>',
+            '<set-header name="OCP-APIM-Subscription-Key">',
+        ),
         ('<set-query-parameter name="API-KEY"><value>{{openai-key}}</value></set-query-parameter>', '<set-query-parameter name="API-KEY">'),
-        ('<set-header name="Authorization" exists-action="override"><value>Bearer {{openai-key}}</value></set-header>',
-         '<set-header name="Authorization"> with a literal or named-value credential'),
-        ('<set-header name=\'@("api-" + "key")\' exists-action="override"><value>k</value></set-header>',
-         "<set-header name=\"@expr0\"> (the name is a policy expression, so the pack cannot tell which header it sets)"),
-        ('<send-request mode="new" response-variable-name="r"><set-header name="api-key"><value>k</value></set-header></send-request>',
-         '<set-header name="api-key">'),
+        (
+            '<set-header name="Authorization" exists-action="override"><value>Bearer {{openai-key}}</value></set-header>',
+            '<set-header name="Authorization"> with a literal or named-value credential',
+        ),
+        (
+            '<set-header name=\'@("api-" + "key")\' exists-action="override"><value>k</value></set-header>',
+            '<set-header name="@expr0"> (the name is a policy expression, so the pack cannot tell which header it sets)',
+        ),
+        (
+            '<send-request mode="new" response-variable-name="r"><set-header name="api-key"><value>k</value></set-header></send-request>',
+            '<set-header name="api-key">',
+        ),
         ('<authentication-basic username="u" password="p" />', "<authentication-basic> (a username and password)"),
     ],
 )
@@ -114,7 +123,7 @@ def test_backend_credentials_in_any_header(analyzer: PackAnalyzer, header: dict[
     props = changed(BASELINES[t.APIM_BACKEND], "credentials.header", header)
     assert _messages(analyzer, t.APIM_BACKEND, props, _BACKEND) == [
         f"[MOD-4] API Management backend 'res' sends a key to its backend (credentials.header has {shown}): remove it and "
-        "authenticate in the API policy with <authentication-managed-identity resource=\"https://cognitiveservices.azure.com\" />."
+        'authenticate in the API policy with <authentication-managed-identity resource="https://cognitiveservices.azure.com" />.'
     ]
 
 
@@ -124,7 +133,7 @@ def test_backend_authorization_credential(analyzer: PackAnalyzer) -> None:
     assert _messages(analyzer, t.APIM_BACKEND, props, _BACKEND) == [
         "[MOD-4] API Management backend 'res' sends a literal credential to its backend (credentials.authorization with "
         "scheme 'Bearer'): remove it and authenticate in the API policy with <authentication-managed-identity "
-        "resource=\"https://cognitiveservices.azure.com\" />."
+        'resource="https://cognitiveservices.azure.com" />.'
     ]
 
 
@@ -163,9 +172,30 @@ def test_weak_validate_jwt_is_reported(analyzer: PackAnalyzer) -> None:
 @pytest.mark.parametrize(
     ("role", "scope", "principal_type", "label", "level", "normalized"),
     [
-        ("18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "subscriptions/sub/resourceGroups/rg/", "Group", "User Access Administrator", "resource group", "/subscriptions/sub/resourcegroups/rg"),
-        ("00482a5a-887f-4fb3-b363-3b7fe8e74483", "/SUBSCRIPTIONS/sub", "User", "Key Vault Administrator", "subscription", "/subscriptions/sub"),
-        ("17d1049b-9a84-46fb-8f53-869881c3d3ab", " /subscriptions/sub//resourceGroups/rg ", "ForeignGroup", "Storage Account Contributor", "resource group", "/subscriptions/sub/resourcegroups/rg"),
+        (
+            "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+            "subscriptions/sub/resourceGroups/rg/",
+            "Group",
+            "User Access Administrator",
+            "resource group",
+            "/subscriptions/sub/resourcegroups/rg",
+        ),
+        (
+            "00482a5a-887f-4fb3-b363-3b7fe8e74483",
+            "/SUBSCRIPTIONS/sub",
+            "User",
+            "Key Vault Administrator",
+            "subscription",
+            "/subscriptions/sub",
+        ),
+        (
+            "17d1049b-9a84-46fb-8f53-869881c3d3ab",
+            " /subscriptions/sub//resourceGroups/rg ",
+            "ForeignGroup",
+            "Storage Account Contributor",
+            "resource group",
+            "/subscriptions/sub/resourcegroups/rg",
+        ),
         ("7ca78c08-252a-4471-8644-bb5ff32d4ba0", "/", DELETE, "Search Service Contributor", "tenant root", "/"),
     ],
 )
@@ -186,7 +216,12 @@ def test_privileged_roles_never_permanent_at_wide_scope(
 
 @pytest.mark.controls("ACC-3", "ACC-5")
 def test_owner_at_subscription_is_caught_twice(analyzer: PackAnalyzer) -> None:
-    props = {**BASELINES[t.ROLE_ASSIGNMENT], "principalType": "ForeignGroup", "roleDefinitionId": role_definition("8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), "scope": "/subscriptions/sub"}
+    props = {
+        **BASELINES[t.ROLE_ASSIGNMENT],
+        "principalType": "ForeignGroup",
+        "roleDefinitionId": role_definition("8e3af657-a8ff-443c-a75c-2fe8c4bcb635"),
+        "scope": "/subscriptions/sub",
+    }
     policies = {item.policy for item in diagnostics_of(analyzer.analyze(t.ROLE_ASSIGNMENT, props), level="mandatory")}
     assert policies == {_ADMIN, "azurenative-authorization-roleassignment-least-privilege"}
 
@@ -195,11 +230,27 @@ def test_owner_at_subscription_is_caught_twice(analyzer: PackAnalyzer) -> None:
 @pytest.mark.parametrize(
     ("expiration", "start", "fragment"),
     [
-        ({"type": "AfterDuration", "duration": "P2Y"}, None, "stays eligible for 730 days (scheduleInfo.expiration.duration is 'P2Y'), longer than allowed: set it to at most 365 days (config maxEligibilityDays)"),
-        ({"type": "AfterDuration", "duration": "180 days"}, None, "has no valid ISO-8601 duration (scheduleInfo.expiration.duration is '180 days')"),
-        ({"type": "AfterDateTime", "endDateTime": "2030-01-01T00:00:00Z"}, "2026-01-01T00:00:00Z", "stays eligible until 2030-01-01T00:00:00Z (1461 days), longer than allowed"),
+        (
+            {"type": "AfterDuration", "duration": "P2Y"},
+            None,
+            "stays eligible for 730 days (scheduleInfo.expiration.duration is 'P2Y'), longer than allowed: set it to at most 365 days (config maxEligibilityDays)",
+        ),
+        (
+            {"type": "AfterDuration", "duration": "180 days"},
+            None,
+            "has no valid ISO-8601 duration (scheduleInfo.expiration.duration is '180 days')",
+        ),
+        (
+            {"type": "AfterDateTime", "endDateTime": "2030-01-01T00:00:00Z"},
+            "2026-01-01T00:00:00Z",
+            "stays eligible until 2030-01-01T00:00:00Z (1461 days), longer than allowed",
+        ),
         ({"type": "AfterDateTime", "endDateTime": "someday"}, None, "has no valid end (scheduleInfo.expiration.endDateTime is 'someday')"),
-        ({"type": "afterduration", "duration": "P1D"}, None, "makes the role eligible forever (scheduleInfo.expiration.type is 'afterduration')"),
+        (
+            {"type": "afterduration", "duration": "P1D"},
+            None,
+            "makes the role eligible forever (scheduleInfo.expiration.type is 'afterduration')",
+        ),
     ],
 )
 def test_pim_eligibility_is_bounded(analyzer: PackAnalyzer, expiration: dict[str, str], start: str | None, fragment: str) -> None:
@@ -254,7 +305,9 @@ def test_near_miss_enum_is_not_disabled(analyzer: PackAnalyzer) -> None:
 
 @pytest.mark.controls("ACC-7")
 def test_wildcard_outbound_fqdns(analyzer: PackAnalyzer) -> None:
-    props = changed(BASELINES[t.COGNITIVE_ACCOUNT], "properties.allowedFqdnList", ["aizone-search.search.windows.net", "*.blob.core.windows.net"])
+    props = changed(
+        BASELINES[t.COGNITIVE_ACCOUNT], "properties.allowedFqdnList", ["aizone-search.search.windows.net", "*.blob.core.windows.net"]
+    )
     assert _messages(analyzer, t.COGNITIVE_ACCOUNT, props, _AI_NET) == [
         "[ACC-7] Cognitive Services account 'res' allows outbound traffic to wildcard or blank destinations "
         "(properties.allowedFqdnList has '*.blob.core.windows.net'): list the exact FQDNs the account needs (e.g. the search service's host name)."
@@ -322,8 +375,11 @@ def test_tagged_purview_scanner_may_read_every_boundary(analyzer: PackAnalyzer) 
 @pytest.mark.parametrize(
     ("type_token", "policy", "allowed"),
     [
-        (t.ROLE_ASSIGNMENT, "azurenative-authorization-roleassignment-explicit-principal-type",
-         "User, Group, ServicePrincipal, ForeignGroup, Device, AgentUser, AgentServicePrincipal"),
+        (
+            t.ROLE_ASSIGNMENT,
+            "azurenative-authorization-roleassignment-explicit-principal-type",
+            "User, Group, ServicePrincipal, ForeignGroup, Device, AgentUser, AgentServicePrincipal",
+        ),
         (t.AZ_ROLE_ASSIGNMENT, "azure-authorization-assignment-explicit-principal-type", "User, Group, ServicePrincipal"),
     ],
     ids=["azure-native", "classic"],
@@ -331,7 +387,11 @@ def test_tagged_purview_scanner_may_read_every_boundary(analyzer: PackAnalyzer) 
 @pytest.mark.parametrize(
     ("value", "shown", "fix"),
     [
-        ("serviceprincipal", "\"serviceprincipal\" (a string that is not exactly 'ServicePrincipal')", "set principalType = 'ServicePrincipal' exactly"),
+        (
+            "serviceprincipal",
+            "\"serviceprincipal\" (a string that is not exactly 'ServicePrincipal')",
+            "set principalType = 'ServicePrincipal' exactly",
+        ),
         (" User", "\" User\" (a string that is not exactly 'User')", "set principalType = 'User' exactly"),
         ("Robot", "'Robot'", None),
     ],

@@ -56,55 +56,131 @@ CLASSIC_EXPECTED: tuple[tuple[str, str, str], ...] = (
 # The example's evasive variants: (control id, policy, resource, the part of the message that shows
 # the pack saw through it).
 CLASSIC_EVASIVE: tuple[tuple[str, str, str, str], ...] = (
-    ("ACC-7", "azure-cognitive-account-restrict-network-access", "openai",
-     "allows outbound traffic to wildcard or blank destinations (fqdns has '*.openai.azure.com')"),
-    ("MOD-2a", "azure-cognitive-accountraipolicy-prompt-shields", "streaming-filter",
-     "returns content before it is filtered or uses an unknown mode (mode is 'Deferred')"),
-    ("MOD-2a", "azure-cognitive-accountraipolicy-prompt-shields", "streaming-filter",
-     "filter for Jailbreak on prompts does not block (it only annotates): set blockEnabled = true "
-     "(2 entries for this filter; every one must comply)"),
-    ("MOD-2a", "azure-cognitive-deployment-compliant-rai-policy", "chat-filtered",
-     "[MOD-2a] Model deployment 'chat-filtered' uses RAI (content filter) policy 'streaming-filter', which does not meet MOD-2a"),
-    ("RES-2", "azurenative-monitor-diagnosticsetting-central-logging", "openai",
-     "('openai-metrics': no log category or category group (allLogs or audit) is enabled)"),
-    ("RES-4", "azurenative-network-privateendpoint-required", "data",
-     "has private endpoints with group ids it does not offer ('data-pe' requests ['vault'])"),
-    ("RES-4", "azurenative-network-privatednszonegroup-required", "data-pe",
-     "[RES-4] Private endpoint 'data-pe' has no private DNS zone group: set privateDnsZoneGroup"),
-    ("ACC-6", "azure-authorization-assignment-explicit-principal-type", "reader-sp",
-     "(principalType is \"serviceprincipal\" (a string that is not exactly 'ServicePrincipal'))"),
-    ("ACC-1", "azure-appconfiguration-configurationstore-disable-local-auth", "settings",
-     "(localAuthEnabled is \"false\" (a string), expected the boolean false)"),
+    (
+        "ACC-7",
+        "azure-cognitive-account-restrict-network-access",
+        "openai",
+        "allows outbound traffic to wildcard or blank destinations (fqdns has '*.openai.azure.com')",
+    ),
+    (
+        "MOD-2a",
+        "azure-cognitive-accountraipolicy-prompt-shields",
+        "streaming-filter",
+        "returns content before it is filtered or uses an unknown mode (mode is 'Deferred')",
+    ),
+    (
+        "MOD-2a",
+        "azure-cognitive-accountraipolicy-prompt-shields",
+        "streaming-filter",
+        "filter for Jailbreak on prompts does not block (it only annotates): set blockEnabled = true "
+        "(2 entries for this filter; every one must comply)",
+    ),
+    (
+        "MOD-2a",
+        "azure-cognitive-deployment-compliant-rai-policy",
+        "chat-filtered",
+        "[MOD-2a] Model deployment 'chat-filtered' uses RAI (content filter) policy 'streaming-filter', which does not meet MOD-2a",
+    ),
+    (
+        "RES-2",
+        "azurenative-monitor-diagnosticsetting-central-logging",
+        "openai",
+        "('openai-metrics': no log category or category group (allLogs or audit) is enabled)",
+    ),
+    (
+        "RES-4",
+        "azurenative-network-privateendpoint-required",
+        "data",
+        "has private endpoints with group ids it does not offer ('data-pe' requests ['vault'])",
+    ),
+    (
+        "RES-4",
+        "azurenative-network-privatednszonegroup-required",
+        "data-pe",
+        "[RES-4] Private endpoint 'data-pe' has no private DNS zone group: set privateDnsZoneGroup",
+    ),
+    (
+        "ACC-6",
+        "azure-authorization-assignment-explicit-principal-type",
+        "reader-sp",
+        "(principalType is \"serviceprincipal\" (a string that is not exactly 'ServicePrincipal'))",
+    ),
+    (
+        "ACC-1",
+        "azure-appconfiguration-configurationstore-disable-local-auth",
+        "settings",
+        '(localAuthEnabled is "false" (a string), expected the boolean false)',
+    ),
     ("ACC-1", "azure-storage-localuser-no-local-users", "sftp-partner", "signs in with an SSH key, password or shared key"),
     # Classic management locks (DATA-5): a near-miss level is reported on the lock and not
     # counted; a lock on a sibling resource group covers nothing here.
-    ("DATA-5", "azurenative-resources-dataresource-deletion-protection", "secrets-lock",
-     "[DATA-5] Management lock 'secrets-lock' sets lockLevel \"cannotdelete\" (a string that is not exactly 'CanNotDelete'), "
-     "which is not exactly CanNotDelete or ReadOnly, so it is not counted as blocking deletion: set lockLevel = 'CanNotDelete' exactly."),
-    ("DATA-5", "azurenative-resources-dataresource-deletion-protection", "secrets",
-     "[DATA-5] Key Vault 'secrets' is not guarded against deletion"),
-    ("DATA-5", "azurenative-resources-dataresource-deletion-protection", "search",
-     "or add an azure:management/lock:Lock with scope = its id and lockLevel = 'CanNotDelete'."),
+    (
+        "DATA-5",
+        "azurenative-resources-dataresource-deletion-protection",
+        "secrets-lock",
+        "[DATA-5] Management lock 'secrets-lock' sets lockLevel \"cannotdelete\" (a string that is not exactly 'CanNotDelete'), "
+        "which is not exactly CanNotDelete or ReadOnly, so it is not counted as blocking deletion: set lockLevel = 'CanNotDelete' exactly.",
+    ),
+    (
+        "DATA-5",
+        "azurenative-resources-dataresource-deletion-protection",
+        "secrets",
+        "[DATA-5] Key Vault 'secrets' is not guarded against deletion",
+    ),
+    (
+        "DATA-5",
+        "azurenative-resources-dataresource-deletion-protection",
+        "search",
+        "or add an azure:management/lock:Lock with scope = its id and lockLevel = 'CanNotDelete'.",
+    ),
     # Classic role assignments in the RBAC stack controls: roles by name in odd case, with stray
     # blanks, or naming no built-in role; the principal wired from a classic user-assigned identity.
-    ("DATA-3", "azurenative-authorization-roleassignment-same-data-boundary", "agent-docs",
-     "[DATA-3] Role assignment 'agent-docs' grants 'Storage Blob Data Contributor' across data boundaries: user-assigned "
-     "identity 'support-agent' belongs to data boundary 'customer' but storage account 'docs' holds 'internal' data"),
-    ("DATA-2", "azurenative-storage-storageaccount-dataset-isolation", "docs",
-     "[DATA-2] Storage account 'docs' (boundary 'internal') is shared between applications: 'support' (user-assigned "
-     "identity 'support-agent', boundary 'customer'), 'chat' (its own aizone-application tag)"),
-    ("ACC-5", "azure-authorization-assignment-least-privilege", "agent-owner",
-     "[ACC-5] Role assignment 'agent-owner' grants 'Owner' to a workload identity (principalType ServicePrincipal)"),
-    ("ACC-5", "azurenative-authorization-roleassignment-workload-least-privilege", "agent-owner",
-     "[ACC-5] Role assignment 'agent-owner' grants 'Owner' to the managed identity of user-assigned identity 'support-agent'"),
-    ("ACC-5", "azure-authorization-assignment-least-privilege", "agent-search",
-     "[ACC-5] Role assignment 'agent-search' sets roleDefinitionName 'Search Index Data Readers', which is no built-in role "
-     "the pack knows, so what it grants cannot be judged"),
-    ("ACC-5", "azurenative-authorization-roleassignment-workload-least-privilege", "agent-search",
-     "grants 'Search Index Data Readers' (roleDefinitionName names no built-in role the pack knows) to the managed identity "
-     "of user-assigned identity 'support-agent', which is not on the workload role allow-list"),
-    ("EXEC-2", "azurenative-authorization-roleassignment-session-executor-scope", "agent-search",
-     "grants 'Search Index Data Readers' (roleDefinitionName names no built-in role the pack knows) at scope"),
+    (
+        "DATA-3",
+        "azurenative-authorization-roleassignment-same-data-boundary",
+        "agent-docs",
+        "[DATA-3] Role assignment 'agent-docs' grants 'Storage Blob Data Contributor' across data boundaries: user-assigned "
+        "identity 'support-agent' belongs to data boundary 'customer' but storage account 'docs' holds 'internal' data",
+    ),
+    (
+        "DATA-2",
+        "azurenative-storage-storageaccount-dataset-isolation",
+        "docs",
+        "[DATA-2] Storage account 'docs' (boundary 'internal') is shared between applications: 'support' (user-assigned "
+        "identity 'support-agent', boundary 'customer'), 'chat' (its own aizone-application tag)",
+    ),
+    (
+        "ACC-5",
+        "azure-authorization-assignment-least-privilege",
+        "agent-owner",
+        "[ACC-5] Role assignment 'agent-owner' grants 'Owner' to a workload identity (principalType ServicePrincipal)",
+    ),
+    (
+        "ACC-5",
+        "azurenative-authorization-roleassignment-workload-least-privilege",
+        "agent-owner",
+        "[ACC-5] Role assignment 'agent-owner' grants 'Owner' to the managed identity of user-assigned identity 'support-agent'",
+    ),
+    (
+        "ACC-5",
+        "azure-authorization-assignment-least-privilege",
+        "agent-search",
+        "[ACC-5] Role assignment 'agent-search' sets roleDefinitionName 'Search Index Data Readers', which is no built-in role "
+        "the pack knows, so what it grants cannot be judged",
+    ),
+    (
+        "ACC-5",
+        "azurenative-authorization-roleassignment-workload-least-privilege",
+        "agent-search",
+        "grants 'Search Index Data Readers' (roleDefinitionName names no built-in role the pack knows) to the managed identity "
+        "of user-assigned identity 'support-agent', which is not on the workload role allow-list",
+    ),
+    (
+        "EXEC-2",
+        "azurenative-authorization-roleassignment-session-executor-scope",
+        "agent-search",
+        "grants 'Search Index Data Readers' (roleDefinitionName names no built-in role the pack knows) at scope",
+    ),
 )
 
 
@@ -134,8 +210,12 @@ def test_insecure_classic_problem_is_reported(classic_findings: list[Any], contr
     assert all(f.level == "mandatory" and control in _controls(f) for f in matching), matching
 
 
-@pytest.mark.parametrize(("control", "policy", "resource", "fragment"), CLASSIC_EVASIVE, ids=[f"{c}-{r}-{i}" for i, (c, _, r, _) in enumerate(CLASSIC_EVASIVE)])
-def test_insecure_classic_evasion_is_seen_through(classic_findings: list[Any], control: str, policy: str, resource: str, fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("control", "policy", "resource", "fragment"), CLASSIC_EVASIVE, ids=[f"{c}-{r}-{i}" for i, (c, _, r, _) in enumerate(CLASSIC_EVASIVE)]
+)
+def test_insecure_classic_evasion_is_seen_through(
+    classic_findings: list[Any], control: str, policy: str, resource: str, fragment: str
+) -> None:
     matching = [f for f in classic_findings if f.policy == policy and (f.urn or "").endswith(f"::{resource}")]
     assert any(f.level == "mandatory" and control in _controls(f) and fragment in f.message for f in matching), matching
 
@@ -162,5 +242,9 @@ def test_insecure_classic_protected_and_locked_store_passes_deletion_protection(
     """'docs' is created with protect and a CanNotDelete azure:management/lock:Lock on its id: the
     lock counts, so DATA-5 reports nothing on it (while the near-miss and sibling-scope locks of
     the vault and the search service count for nothing)."""
-    on_docs = [f for f in classic_findings if f.policy == "azurenative-resources-dataresource-deletion-protection" and (f.urn or "").endswith("::docs")]
+    on_docs = [
+        f
+        for f in classic_findings
+        if f.policy == "azurenative-resources-dataresource-deletion-protection" and (f.urn or "").endswith("::docs")
+    ]
     assert on_docs == []

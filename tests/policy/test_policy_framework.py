@@ -17,8 +17,7 @@ from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from aizone_policy import catalog
-from aizone_policy import tokens as t
+from aizone_policy import catalog, tokens as t
 from aizone_policy.config import validate
 from aizone_policy.framework import Field, ResourcePolicySpec, StackPolicySpec, build_policy
 from aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer
@@ -37,7 +36,9 @@ def _exemption(resource: str, expires: str = "2999-12-31", reason: str = "migrat
 # --- Exemptions ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("resource", ["legacy-ai", "urn:pulumi:dev::aizone::azure-native:cognitiveservices:Account::legacy-ai", "legacy-*", "*::legacy-ai"])
+@pytest.mark.parametrize(
+    "resource", ["legacy-ai", "urn:pulumi:dev::aizone::azure-native:cognitiveservices:Account::legacy-ai", "legacy-*", "*::legacy-ai"]
+)
 def test_exemption_turns_violation_into_advisory_note(make_analyzer: MakeAnalyzer, resource: str) -> None:
     diagnostics = make_analyzer(_exemption(resource)).analyze(t.COGNITIVE_ACCOUNT, WEAK_ACCOUNT, name="legacy-ai")
     assert [(item.policy, item.level) for item in diagnostics] == [(LOCAL_AUTH, "advisory")]
@@ -133,23 +134,68 @@ def test_invalid_enforcement_level_is_rejected(make_analyzer: MakeAnalyzer) -> N
 @pytest.mark.parametrize(
     ("config", "type_token", "path", "value", "policy"),
     [
-        ({"azurenative-cognitiveservices-deployment-approved-model": {"allowedModels": [{"format": "OpenAI", "name": "gpt-4", "version": "0613"}]}},
-         t.COGNITIVE_DEPLOYMENT, "properties.model", {"format": "OpenAI", "name": "gpt-4", "version": "0613"}, None),
-        ({"azurenative-cognitiveservices-deployment-approved-model": {"allowedModels": [{"format": "OpenAI", "name": "gpt-4", "version": "0613"}]}},
-         t.COGNITIVE_DEPLOYMENT, "properties.model.name", "gpt-4o", "azurenative-cognitiveservices-deployment-approved-model"),
-        ({"azurenative-cognitiveservices-account-allowed-kind": {"allowedKinds": ["AIServices"]}},
-         t.COGNITIVE_ACCOUNT, "kind", "OpenAI", "azurenative-cognitiveservices-account-allowed-kind"),
-        ({"azurenative-cognitiveservices-deployment-capacity-cap": {"maxCapacity": 10}},
-         t.COGNITIVE_DEPLOYMENT, "sku.capacity", 50, "azurenative-cognitiveservices-deployment-capacity-cap"),
-        ({"azurenative-cognitiveservices-raipolicy-prompt-shields": {"maxSeverityThreshold": "High"}},
-         t.RAI_POLICY, "properties.contentFilters.2.severityThreshold", "High", None),
-        ({"azurenative-cognitiveservices-raipolicy-prompt-shields": {"maxSeverityThreshold": "Low"}},
-         t.RAI_POLICY, "properties.contentFilters.4.enabled", True, "azurenative-cognitiveservices-raipolicy-prompt-shields"),
-        ({"azurenative-apimanagement-service-restrict-public-network-access": {"allowPublicGateway": True}},
-         t.APIM_SERVICE, "virtualNetworkType", "None", None),
+        (
+            {
+                "azurenative-cognitiveservices-deployment-approved-model": {
+                    "allowedModels": [{"format": "OpenAI", "name": "gpt-4", "version": "0613"}]
+                }
+            },
+            t.COGNITIVE_DEPLOYMENT,
+            "properties.model",
+            {"format": "OpenAI", "name": "gpt-4", "version": "0613"},
+            None,
+        ),
+        (
+            {
+                "azurenative-cognitiveservices-deployment-approved-model": {
+                    "allowedModels": [{"format": "OpenAI", "name": "gpt-4", "version": "0613"}]
+                }
+            },
+            t.COGNITIVE_DEPLOYMENT,
+            "properties.model.name",
+            "gpt-4o",
+            "azurenative-cognitiveservices-deployment-approved-model",
+        ),
+        (
+            {"azurenative-cognitiveservices-account-allowed-kind": {"allowedKinds": ["AIServices"]}},
+            t.COGNITIVE_ACCOUNT,
+            "kind",
+            "OpenAI",
+            "azurenative-cognitiveservices-account-allowed-kind",
+        ),
+        (
+            {"azurenative-cognitiveservices-deployment-capacity-cap": {"maxCapacity": 10}},
+            t.COGNITIVE_DEPLOYMENT,
+            "sku.capacity",
+            50,
+            "azurenative-cognitiveservices-deployment-capacity-cap",
+        ),
+        (
+            {"azurenative-cognitiveservices-raipolicy-prompt-shields": {"maxSeverityThreshold": "High"}},
+            t.RAI_POLICY,
+            "properties.contentFilters.2.severityThreshold",
+            "High",
+            None,
+        ),
+        (
+            {"azurenative-cognitiveservices-raipolicy-prompt-shields": {"maxSeverityThreshold": "Low"}},
+            t.RAI_POLICY,
+            "properties.contentFilters.4.enabled",
+            True,
+            "azurenative-cognitiveservices-raipolicy-prompt-shields",
+        ),
+        (
+            {"azurenative-apimanagement-service-restrict-public-network-access": {"allowPublicGateway": True}},
+            t.APIM_SERVICE,
+            "virtualNetworkType",
+            "None",
+            None,
+        ),
     ],
 )
-def test_policy_config(make_analyzer: MakeAnalyzer, config: dict[str, Any], type_token: str, path: str, value: object, policy: str | None) -> None:
+def test_policy_config(
+    make_analyzer: MakeAnalyzer, config: dict[str, Any], type_token: str, path: str, value: object, policy: str | None
+) -> None:
     diagnostics = make_analyzer(config).analyze(type_token, changed(BASELINES[type_token], path, value))
     assert {item.policy for item in diagnostics} == ({policy} if policy else set())
 
@@ -161,9 +207,18 @@ def test_policy_config(make_analyzer: MakeAnalyzer, config: dict[str, Any], type
         ({"azurenative-cognitiveservices-deployment-approved-model": {"allowedModels": [{"name": "gpt-4o"}]}}, "format is required"),
         ({"azurenative-cognitiveservices-raipolicy-prompt-shields": {"maxSeverityThreshold": "Extreme"}}, "is not one of"),
         # The schema the harness validates against came through GetAnalyzerInfo (minLength 1.0).
-        ({"azurenative-cognitiveservices-account-allowed-kind": {"allowedKinds": ["AIServices", ""]}}, "allowedKinds[1]: must not be empty"),
-        ({"azurenative-cognitiveservices-deployment-approved-model": {"allowedModels": [{"format": "OpenAI", "name": "", "version": "1"}]}},
-         "allowedModels[0].name: must not be empty"),
+        (
+            {"azurenative-cognitiveservices-account-allowed-kind": {"allowedKinds": ["AIServices", ""]}},
+            "allowedKinds[1]: must not be empty",
+        ),
+        (
+            {
+                "azurenative-cognitiveservices-deployment-approved-model": {
+                    "allowedModels": [{"format": "OpenAI", "name": "", "version": "1"}]
+                }
+            },
+            "allowedModels[0].name: must not be empty",
+        ),
     ],
 )
 def test_invalid_config_is_rejected(make_analyzer: MakeAnalyzer, config: dict[str, Any], error: str) -> None:
@@ -245,10 +300,7 @@ def test_resource_policies_survive_any_shape(analyzer: PackAnalyzer, type_token:
 
 # Top-level properties stack policies read: those of their declared fields, plus outputs.
 _STACK_READ_KEYS = {
-    field.path.split(".", 1)[0].removesuffix("[]")
-    for spec in ALL_SPECS
-    if isinstance(spec, StackPolicySpec)
-    for field in spec.fields
+    field.path.split(".", 1)[0].removesuffix("[]") for spec in ALL_SPECS if isinstance(spec, StackPolicySpec) for field in spec.fields
 } | {"id", "name", "identity", "objectId", "principalId"}
 
 
@@ -289,7 +341,10 @@ def test_rule_error_becomes_an_advisory_note_not_a_crash() -> None:
     )
     servicer = AizoneAnalyzerServicer("test-pack", "0.0.1", [build_policy(spec)], EnforcementLevel.MANDATORY)
     diagnostics = PackAnalyzer(servicer=servicer).analyze(t.COGNITIVE_ACCOUNT, BASELINES[t.COGNITIVE_ACCOUNT])
-    assert [(item.level, "internal error while evaluating policy 'azure-test-resource-broken' (ZeroDivisionError: boom)" in item.message) for item in diagnostics] == [("advisory", True)]
+    assert [
+        (item.level, "internal error while evaluating policy 'azure-test-resource-broken' (ZeroDivisionError: boom)" in item.message)
+        for item in diagnostics
+    ] == [("advisory", True)]
 
 
 def test_policies_also_run_under_the_stock_servicer() -> None:

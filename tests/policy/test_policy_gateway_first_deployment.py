@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 from policy_cases import arm_id, baseline_stack, changed, diagnostics_of, item, replace_item
 
-from aizone_policy import reference
-from aizone_policy import tokens as t
+from aizone_policy import reference, tokens as t
 from aizone_policy.harness import PackAnalyzer, StackItem, urn_for
 
 _POLICY = "azurenative-apimanagement-service-restrict-public-network-access"
@@ -35,7 +34,9 @@ def _stack(tag: object, endpoint: bool = True, group: str = "Gateway") -> list[S
             name="apim-pe",
             props={
                 "subnet": {"id": "/subscriptions/sub/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/spoke/subnets/pe"},
-                "privateLinkServiceConnections": [{"name": "apim", "privateLinkServiceId": arm_id(t.APIM_SERVICE, "apim"), "groupIds": [group]}],
+                "privateLinkServiceConnections": [
+                    {"name": "apim", "privateLinkServiceId": arm_id(t.APIM_SERVICE, "apim"), "groupIds": [group]}
+                ],
             },
             property_dependencies={"privateLinkServiceConnections": [urn_for(t.APIM_SERVICE, "apim")]},
             dependencies=[urn_for(t.APIM_SERVICE, "apim")],
@@ -62,8 +63,14 @@ def test_first_deployment_is_an_advisory_note(analyzer: PackAnalyzer, age: int) 
 
 
 _CASES: Mapping[str, tuple[Callable[[], list[StackItem]], str]] = {
-    "expired": (lambda: _stack((TODAY - dt.timedelta(days=8)).isoformat()), f"tag '{(TODAY - dt.timedelta(days=8)).isoformat()}' expired on {(TODAY - dt.timedelta(days=1)).isoformat()}"),
-    "future": (lambda: _stack((TODAY + dt.timedelta(days=1)).isoformat()), f"tag '{(TODAY + dt.timedelta(days=1)).isoformat()}' is in the future"),
+    "expired": (
+        lambda: _stack((TODAY - dt.timedelta(days=8)).isoformat()),
+        f"tag '{(TODAY - dt.timedelta(days=8)).isoformat()}' expired on {(TODAY - dt.timedelta(days=1)).isoformat()}",
+    ),
+    "future": (
+        lambda: _stack((TODAY + dt.timedelta(days=1)).isoformat()),
+        f"tag '{(TODAY + dt.timedelta(days=1)).isoformat()}' is in the future",
+    ),
     "malformed": (lambda: _stack("next week"), "tag 'next week' is not a YYYY-MM-DD date"),
     "invalid-date": (lambda: _stack("2026-02-30"), "tag '2026-02-30' is not a valid date"),
     "no-endpoint": (lambda: _stack(TODAY.isoformat(), endpoint=False), "the stack has no private endpoint to its 'Gateway' group"),
@@ -78,7 +85,7 @@ def test_first_deployment_outside_its_window_is_mandatory(analyzer: PackAnalyzer
     messages = _findings(analyzer, build(), "mandatory")
     assert len(messages) == 1 and messages[0].startswith(
         "[ACC-7] API Management service 'apim' exposes a public gateway (publicNetworkAccess is 'Enabled', virtualNetworkType is 'None'; "
-        f"the first-deployment allowance does not apply: "
+        "the first-deployment allowance does not apply: "
     ), messages
     assert why in messages[0]
 
@@ -94,7 +101,11 @@ def test_window_is_configurable_and_allow_public_gateway_still_works(make_analyz
 
 @pytest.mark.controls("ACC-7")
 def test_near_miss_spelling_is_not_enabled_or_internal(analyzer: PackAnalyzer) -> None:
-    stack = replace_item(baseline_stack(preview=False), "apim", props=changed(item(baseline_stack(preview=False), "apim").props, "virtualNetworkType", "internal "))
+    stack = replace_item(
+        baseline_stack(preview=False),
+        "apim",
+        props=changed(item(baseline_stack(preview=False), "apim").props, "virtualNetworkType", "internal "),
+    )
     assert _findings(analyzer, stack, "mandatory")[0].startswith(
         "[ACC-7] API Management service 'apim' exposes a public gateway (publicNetworkAccess is 'Enabled', virtualNetworkType is \"internal \" (a string that is not exactly 'Internal'))"
     )

@@ -42,29 +42,74 @@ EXPECTED: tuple[tuple[str, str, str, str], ...] = (
 # the exact part of the message that shows the pack saw through it). Unit cases of each class:
 # test_policy_evasion.py.
 EVASIVE: tuple[tuple[str, str, str, str], ...] = (
-    ("MOD-4", "azurenative-apimanagement-policy-no-backend-keys", "inference-policy",
-     "[MOD-4] API policy 'inference-policy' sends a key (<set-header name=\"api-key\">)"),
-    ("MOD-4", "azurenative-apimanagement-api-entra-managed-identity-auth", "inference",
-     "[MOD-4] API 'inference' does not validate the callers' Entra ID tokens"),
-    ("MOD-4", "azurenative-apimanagement-backend-no-api-key", "models",
-     "sends a key to its backend (credentials.header has 'Ocp-Apim-Subscription-Key')"),
-    ("ACC-3", "azurenative-authorization-roleassignment-no-permanent-admin", "ops-access-admin",
-     "permanently grants the privileged role 'User Access Administrator' at resource group scope"),
-    ("ACC-6", "azurenative-authorization-roleassignment-explicit-principal-type", "analyst-reads-account",
-     "(principalType is \" User\" (a string that is not exactly 'User')): set principalType = 'User' exactly"),
-    ("ACC-3", "azurenative-authorization-pimroleeligibilityschedule-expiration", "ops-eligible",
-     "stays eligible for 730 days (scheduleInfo.expiration.duration is 'P2Y'), longer than allowed"),
-    ("MOD-2a", "azurenative-cognitiveservices-raipolicy-prompt-shields", "streaming-filter",
-     "returns content before it is filtered or uses an unknown mode (properties.mode is 'Asynchronous_filter')"),
-    ("MOD-2a", "azurenative-cognitiveservices-raipolicy-prompt-shields", "streaming-filter",
-     "filter for Jailbreak on prompts does not block (it only annotates): set blocking = true or action = 'BLOCKING' "
-     "(2 entries for this filter; every one must comply)"),
-    ("ACC-7", "azurenative-machinelearningservices-workspace-restrict-network-access", "ml",
-     "has an outbound rule 'anything' to the wildcard FQDN '*'"),
+    (
+        "MOD-4",
+        "azurenative-apimanagement-policy-no-backend-keys",
+        "inference-policy",
+        "[MOD-4] API policy 'inference-policy' sends a key (<set-header name=\"api-key\">)",
+    ),
+    (
+        "MOD-4",
+        "azurenative-apimanagement-api-entra-managed-identity-auth",
+        "inference",
+        "[MOD-4] API 'inference' does not validate the callers' Entra ID tokens",
+    ),
+    (
+        "MOD-4",
+        "azurenative-apimanagement-backend-no-api-key",
+        "models",
+        "sends a key to its backend (credentials.header has 'Ocp-Apim-Subscription-Key')",
+    ),
+    (
+        "ACC-3",
+        "azurenative-authorization-roleassignment-no-permanent-admin",
+        "ops-access-admin",
+        "permanently grants the privileged role 'User Access Administrator' at resource group scope",
+    ),
+    (
+        "ACC-6",
+        "azurenative-authorization-roleassignment-explicit-principal-type",
+        "analyst-reads-account",
+        "(principalType is \" User\" (a string that is not exactly 'User')): set principalType = 'User' exactly",
+    ),
+    (
+        "ACC-3",
+        "azurenative-authorization-pimroleeligibilityschedule-expiration",
+        "ops-eligible",
+        "stays eligible for 730 days (scheduleInfo.expiration.duration is 'P2Y'), longer than allowed",
+    ),
+    (
+        "MOD-2a",
+        "azurenative-cognitiveservices-raipolicy-prompt-shields",
+        "streaming-filter",
+        "returns content before it is filtered or uses an unknown mode (properties.mode is 'Asynchronous_filter')",
+    ),
+    (
+        "MOD-2a",
+        "azurenative-cognitiveservices-raipolicy-prompt-shields",
+        "streaming-filter",
+        "filter for Jailbreak on prompts does not block (it only annotates): set blocking = true or action = 'BLOCKING' "
+        "(2 entries for this filter; every one must comply)",
+    ),
+    (
+        "ACC-7",
+        "azurenative-machinelearningservices-workspace-restrict-network-access",
+        "ml",
+        "has an outbound rule 'anything' to the wildcard FQDN '*'",
+    ),
     ("ACC-1", "azurenative-storage-localuser-no-local-users", "sftp-partner", "signs in with an SSH key, password or shared key"),
-    ("ACC-3", "azuread-conditionalaccesspolicy-break-glass-excluded", "ai-mfa", "is enforced (state 'enabled') but excludes no user or group"),
-    ("ACC-1", "azurenative-search-service-disable-local-auth", "search",
-     "(disableLocalAuth is \"true\" (a string), expected the boolean true)"),
+    (
+        "ACC-3",
+        "azuread-conditionalaccesspolicy-break-glass-excluded",
+        "ai-mfa",
+        "is enforced (state 'enabled') but excludes no user or group",
+    ),
+    (
+        "ACC-1",
+        "azurenative-search-service-disable-local-auth",
+        "search",
+        '(disableLocalAuth is "true" (a string), expected the boolean true)',
+    ),
 )
 
 
@@ -94,7 +139,9 @@ def test_insecure_example_problem_is_reported(findings: list[Any], control: str,
     assert all(f.level == level and control in controls_of(f) for f in matching), matching
 
 
-@pytest.mark.parametrize(("control", "policy", "resource", "fragment"), EVASIVE, ids=[f"{c}-{r}-{i}" for i, (c, _, r, _) in enumerate(EVASIVE)])
+@pytest.mark.parametrize(
+    ("control", "policy", "resource", "fragment"), EVASIVE, ids=[f"{c}-{r}-{i}" for i, (c, _, r, _) in enumerate(EVASIVE)]
+)
 def test_insecure_example_evasion_is_seen_through(findings: list[Any], control: str, policy: str, resource: str, fragment: str) -> None:
     matching = [f for f in findings if f.policy == policy and (f.urn or "").endswith(f"::{resource}")]
     assert any(f.level == "mandatory" and control in controls_of(f) and fragment in f.message for f in matching), matching

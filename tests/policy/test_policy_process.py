@@ -39,7 +39,9 @@ def test_pack_process_serves_the_analyzer(pack_stub: analyzer_pb2_grpc.AnalyzerS
     props = _struct(changed(BASELINES[t.COGNITIVE_ACCOUNT], "properties.disableLocalAuth", False))
     levels = {}
     for name in ("new-ai", "legacy-ai"):
-        request = analyzer_pb2.AnalyzeRequest(type=t.COGNITIVE_ACCOUNT, properties=props, urn=f"urn:pulumi:dev::aizone::{t.COGNITIVE_ACCOUNT}::{name}", name=name)
+        request = analyzer_pb2.AnalyzeRequest(
+            type=t.COGNITIVE_ACCOUNT, properties=props, urn=f"urn:pulumi:dev::aizone::{t.COGNITIVE_ACCOUNT}::{name}", name=name
+        )
         diagnostics = pack_stub.Analyze(request).diagnostics
         assert [item.policyName for item in diagnostics] == [LOCAL_AUTH]
         levels[name] = diagnostics[0].enforcementLevel
@@ -48,7 +50,14 @@ def test_pack_process_serves_the_analyzer(pack_stub: analyzer_pb2_grpc.AnalyzerS
     # A lone vault is an AI workload only through the stack tag (scope.py).
     pack_stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(stack="dev", project="aizone", tags={"aizone:workload": "ai"}))
     stack = analyzer_pb2.AnalyzeStackRequest(
-        resources=[analyzer_pb2.AnalyzerResource(type=t.KEY_VAULT, properties=_struct(dict(BASELINES[t.KEY_VAULT])), urn="urn:pulumi:dev::aizone::azure-native:keyvault:Vault::kv", name="kv")]
+        resources=[
+            analyzer_pb2.AnalyzerResource(
+                type=t.KEY_VAULT,
+                properties=_struct(dict(BASELINES[t.KEY_VAULT])),
+                urn="urn:pulumi:dev::aizone::azure-native:keyvault:Vault::kv",
+                name="kv",
+            )
+        ]
     )
     policies = {item.policyName for item in pack_stub.AnalyzeStack(stack).diagnostics}
     assert policies == {

@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from policy_cases import BASELINES, changed, diagnostics_of
 
 from aizone_policy.framework import ResourcePolicySpec
@@ -32,7 +31,9 @@ _SCALARS = st.one_of(
     st.sampled_from(["true", "false", "True", " true", "TRUE ", "", " ", "Disabled ", "disabled", "*", "@(", "{{k}}"]),
     st.text(max_size=12),
 )
-JSON = st.recursive(_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)), max_leaves=8)
+JSON = st.recursive(
+    _SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)), max_leaves=8
+)
 
 _CASES = [
     pytest.param(spec.name, field.type_token, field.path.replace("[]", ".0"), id=f"{spec.name}:{field.path}")

@@ -56,4 +56,7 @@ def test_every_named_role_set_is_known() -> None:
 
 def test_user_access_administrator_id() -> None:
     assert reference.ROLE_IDS["User Access Administrator"] == "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
-    assert reference.role_name_for_id("/providers/Microsoft.Authorization/roleDefinitions/18D7D88D-D35E-4FB5-A5C3-7773C20A72D9") == "User Access Administrator"
+    assert (
+        reference.role_name_for_id("/providers/Microsoft.Authorization/roleDefinitions/18D7D88D-D35E-4FB5-A5C3-7773C20A72D9")
+        == "User Access Administrator"
+    )

@@ -109,7 +109,9 @@ def test_remediate_for_all_is_refused_naming_every_policy(make_analyzer: MakeAna
     assert all(f"'{spec.name}'" in message for spec in ALL_SPECS)
     # A stack that puts everything else back to mandatory may remediate the one fixable policy.
     config: dict[str, Any] = {"all": "mandatory", TLS: "remediate"}
-    assert [fix.policy for fix in make_analyzer(config).remediate(t.STORAGE_ACCOUNT, changed(STORAGE, "minimumTlsVersion", DELETE))] == [TLS]
+    assert [fix.policy for fix in make_analyzer(config).remediate(t.STORAGE_ACCOUNT, changed(STORAGE, "minimumTlsVersion", DELETE))] == [
+        TLS
+    ]
 
 
 def test_every_remediation_belongs_to_a_resource_policy_and_is_documented() -> None:

@@ -4,7 +4,19 @@ control id and an actionable message, and compliant spelling variants pass."""
 from __future__ import annotations
 
 import pytest
-from policy_cases import BASELINES, COMPLIANT_VARIANTS, VARIANT_TYPES, VARIANTS, VIOLATIONS, Case, case_params, changed, controls_mark, diagnostics_of, type_controls_mark
+from policy_cases import (
+    BASELINES,
+    COMPLIANT_VARIANTS,
+    VARIANT_TYPES,
+    VARIANTS,
+    VIOLATIONS,
+    Case,
+    case_params,
+    changed,
+    controls_mark,
+    diagnostics_of,
+    type_controls_mark,
+)
 
 from aizone_policy import tokens as t
 from aizone_policy.harness import PackAnalyzer
@@ -64,12 +76,22 @@ def test_other_types_are_ignored(analyzer: PackAnalyzer) -> None:
 @pytest.mark.parametrize(
     ("type_token", "path", "value", "tag"),
     [
-        pytest.param(t.KEY_VAULT, "properties.publicNetworkAccess", "Enabled", "[ACC-7, DATA-7] ", marks=pytest.mark.controls("ACC-7", "DATA-7")),
+        pytest.param(
+            t.KEY_VAULT, "properties.publicNetworkAccess", "Enabled", "[ACC-7, DATA-7] ", marks=pytest.mark.controls("ACC-7", "DATA-7")
+        ),
         pytest.param(t.APIM_SERVICE, "identity.type", "None", "[ACC-6, MOD-4] ", marks=pytest.mark.controls("ACC-6", "MOD-4")),
-        pytest.param(t.CONTAINER_APP, "template.containers.0.image", "aizoneacr.azurecr.io/agent:1.0", "[MOD-3, EXEC-2] ", marks=pytest.mark.controls("MOD-3", "EXEC-2")),
+        pytest.param(
+            t.CONTAINER_APP,
+            "template.containers.0.image",
+            "aizoneacr.azurecr.io/agent:1.0",
+            "[MOD-3, EXEC-2] ",
+            marks=pytest.mark.controls("MOD-3", "EXEC-2"),
+        ),
     ],
 )
-def test_multi_control_policy_tags_description_and_message_alike(analyzer: PackAnalyzer, type_token: str, path: str, value: object, tag: str) -> None:
+def test_multi_control_policy_tags_description_and_message_alike(
+    analyzer: PackAnalyzer, type_token: str, path: str, value: object, tag: str
+) -> None:
     """A policy of several controls opens its description and each message with one
     comma-separated tag, the form the offline preview and reviewers read."""
     diagnostics = analyzer.analyze(type_token, changed(BASELINES[type_token], path, value))

@@ -29,9 +29,9 @@ from policy_cases import (
 )
 
 from aizone_policy import tokens as t
+from aizone_policy.apim_xml import ExpressionError, read_policy, split_expressions
 from aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
 from aizone_policy.policies.execution import memory_gib, registry_host
-from aizone_policy.apim_xml import ExpressionError, read_policy, split_expressions
 from aizone_policy.policies.rbac import allowed_role, role_guid, scope_level
 
 MakeAnalyzer = Callable[[Mapping[str, Any]], PackAnalyzer]
@@ -78,7 +78,13 @@ def test_policy_expressions_are_cut_out_before_parsing() -> None:
 @controls_mark(_GATEWAY_AUTH)
 def test_policy_document_reading() -> None:
     document = read_policy(API_POLICY_XML)
-    assert (document.problem, document.validates, document.managed_identity, document.inherits, document.key_settings) == (None, True, True, True, ())
+    assert (document.problem, document.validates, document.managed_identity, document.inherits, document.key_settings) == (
+        None,
+        True,
+        True,
+        True,
+        (),
+    )
     nested = read_policy(policy_xml('<choose><when condition="@(true)"><validate-jwt header-name="Authorization" /></when></choose>'))
     assert not nested.validates and nested.conditional_validation and not nested.managed_identity and not nested.inherits
     outbound_only = read_policy("<policies><inbound /><outbound><authentication-managed-identity resource='x' /></outbound></policies>")
@@ -94,7 +100,10 @@ def test_policy_document_reading() -> None:
         ("/subscriptions/sub", "subscription"),
         ("/SUBSCRIPTIONS/sub/", "subscription"),
         ("/subscriptions/sub/resourceGroups/rg", "resource group"),
-        ("/subscriptions/sub/resourcegroups/rg/providers/Microsoft.Storage/storageAccounts/a/blobServices/default/containers/c", "resource"),
+        (
+            "/subscriptions/sub/resourcegroups/rg/providers/Microsoft.Storage/storageAccounts/a/blobServices/default/containers/c",
+            "resource",
+        ),
         ("subscriptions/sub", "subscription"),
         (" //Subscriptions//sub/resourceGroups/rg/ ", "resource group"),
         ("rg", None),
@@ -140,19 +149,45 @@ def test_memory_quantities(memory: object, gib: float | None) -> None:
 @pytest.mark.parametrize(
     ("config", "type_token", "path", "value", "policy"),
     [
-        ({_LEAST: {"allowedWorkloadRoles": ["Cognitive Services Contributor"]}}, t.ROLE_ASSIGNMENT, "roleDefinitionId", role_definition("25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68"), None),
-        ({_LEAST: {"allowedWorkloadRoles": ["25FBC0A9-BD7C-42A3-AA1A-3B75D497EE68"]}}, t.ROLE_ASSIGNMENT, "roleDefinitionId", role_definition("25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68"), None),
-        ({_LEAST: {"allowedWorkloadRoles": ["Storage Blob Data Reader"]}}, t.ROLE_ASSIGNMENT, "roleDefinitionId", role_definition(BLOB_READER), None),
+        (
+            {_LEAST: {"allowedWorkloadRoles": ["Cognitive Services Contributor"]}},
+            t.ROLE_ASSIGNMENT,
+            "roleDefinitionId",
+            role_definition("25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68"),
+            None,
+        ),
+        (
+            {_LEAST: {"allowedWorkloadRoles": ["25FBC0A9-BD7C-42A3-AA1A-3B75D497EE68"]}},
+            t.ROLE_ASSIGNMENT,
+            "roleDefinitionId",
+            role_definition("25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68"),
+            None,
+        ),
+        (
+            {_LEAST: {"allowedWorkloadRoles": ["Storage Blob Data Reader"]}},
+            t.ROLE_ASSIGNMENT,
+            "roleDefinitionId",
+            role_definition(BLOB_READER),
+            None,
+        ),
         ({_LEAST: {"allowedWorkloadRoles": ["Storage Blob Data Reader"]}}, t.ROLE_ASSIGNMENT, "principalType", "ServicePrincipal", _LEAST),
         ({_LIMITS: {"maxConcurrentSessions": 5}}, t.SESSION_POOL, "poolManagementType", "Dynamic", _LIMITS),
         ({_LIMITS: {"maxConcurrentSessions": 600}}, t.SESSION_POOL, "scaleConfiguration.maxConcurrentSessions", 600, None),
-        ({_LIMITS: {"minCooldownSeconds": 60}}, t.SESSION_POOL, "dynamicPoolConfiguration.lifecycleConfiguration.cooldownPeriodInSeconds", 60, None),
+        (
+            {_LIMITS: {"minCooldownSeconds": 60}},
+            t.SESSION_POOL,
+            "dynamicPoolConfiguration.lifecycleConfiguration.cooldownPeriodInSeconds",
+            60,
+            None,
+        ),
         ({_LIMITS: {"maxCooldownSeconds": 120}}, t.SESSION_POOL, "poolManagementType", "Dynamic", _LIMITS),
         ({_LIMITS: {"maxCpu": 0.25}}, t.SESSION_POOL, "poolManagementType", "Dynamic", _LIMITS),
         ({_LIMITS: {"maxMemoryGi": 16}}, t.SESSION_POOL, "customContainerTemplate.containers.0.resources.memory", "16Gi", None),
     ],
 )
-def test_policy_config(make_analyzer: MakeAnalyzer, config: dict[str, Any], type_token: str, path: str, value: object, policy: str | None) -> None:
+def test_policy_config(
+    make_analyzer: MakeAnalyzer, config: dict[str, Any], type_token: str, path: str, value: object, policy: str | None
+) -> None:
     diagnostics = make_analyzer(config).analyze(type_token, changed(BASELINES[type_token], path, value))
     assert {entry.policy for entry in diagnostics} == ({policy} if policy else set()), diagnostics
 
@@ -213,9 +248,13 @@ def _service_policy(stack: Stack, xml: str, preview: bool) -> Stack:
     apim = urn_for(t.APIM_SERVICE, "apim")
     if preview:
         props = {"serviceName": UNKNOWN_VALUE, "format": "rawxml", "value": xml}
-        policy = StackItem(type=t.APIM_SERVICE_POLICY, name="global", props=props, property_dependencies={"serviceName": [apim]}, dependencies=[apim])
+        policy = StackItem(
+            type=t.APIM_SERVICE_POLICY, name="global", props=props, property_dependencies={"serviceName": [apim]}, dependencies=[apim]
+        )
     else:
-        policy = StackItem(type=t.APIM_SERVICE_POLICY, name="global", props={"id": arm_id(t.APIM_SERVICE, "apim") + "/policies/policy", "value": xml})
+        policy = StackItem(
+            type=t.APIM_SERVICE_POLICY, name="global", props={"id": arm_id(t.APIM_SERVICE, "apim") + "/policies/policy", "value": xml}
+        )
     return [*stack, policy]
 
 
@@ -264,7 +303,12 @@ def test_gateway_roles_elsewhere_are_not_judged(analyzer: PackAnalyzer) -> None:
 
 
 def test_owner_for_a_user_at_subscription_scope_is_two_findings(analyzer: PackAnalyzer) -> None:
-    props = {**BASELINES[t.ROLE_ASSIGNMENT], "principalType": "User", "roleDefinitionId": role_definition(OWNER), "scope": "/subscriptions/sub"}
+    props = {
+        **BASELINES[t.ROLE_ASSIGNMENT],
+        "principalType": "User",
+        "roleDefinitionId": role_definition(OWNER),
+        "scope": "/subscriptions/sub",
+    }
     assert _policies(analyzer.analyze(t.ROLE_ASSIGNMENT, props)) == {_LEAST, _PERMANENT}
 
 
@@ -282,7 +326,9 @@ def test_workload_scope_wired_from_nothing_is_an_advisory_note(analyzer: PackAna
     stack = baseline_stack(preview=True)
     entry = item(stack, "agent-data-reader")
     deps = {prop: urns for prop, urns in entry.property_dependencies.items() if prop != "scope"}
-    stack = replace_item(stack, "agent-data-reader", property_dependencies=deps, dependencies=[urn for urns in deps.values() for urn in urns])
+    stack = replace_item(
+        stack, "agent-data-reader", property_dependencies=deps, dependencies=[urn for urns in deps.values() for urn in urns]
+    )
     assert {(entry.policy, entry.level) for entry in analyzer.analyze_stack(stack)} == {(_WORKLOAD, "advisory")}
 
 
@@ -304,23 +350,39 @@ def test_customer_application_reading_internal_data_is_two_findings(analyzer: Pa
     stack = _props(stack, "agent", "tags", {**AGENT_TAGS, "data-boundary": "customer", "aizone-application": "support"})
     diagnostics = analyzer.analyze_stack(stack)
     assert _policies(diagnostics) == {_ISOLATION, _BOUNDARY}
-    assert "'support' (user-assigned identity 'agent', boundary 'customer'), 'chat' (its own aizone-application tag)" in diagnostics_of(diagnostics, _ISOLATION)[0].message
+    assert (
+        "'support' (user-assigned identity 'agent', boundary 'customer'), 'chat' (its own aizone-application tag)"
+        in diagnostics_of(diagnostics, _ISOLATION)[0].message
+    )
 
 
 @controls_mark(_DELETION)
 def test_lock_on_the_resource_group_covers_its_resources(analyzer: PackAnalyzer) -> None:
     stack = [entry for entry in baseline_stack(preview=False) if entry.type != t.LOCK_BY_SCOPE]
     assert {entry.urn for entry in diagnostics_of(analyzer.analyze_stack(stack), _DELETION)} == {
-        urn_for(kind, name) for name, kind in (("data", t.STORAGE_ACCOUNT), ("kv", t.KEY_VAULT), ("purview", t.PURVIEW_ACCOUNT), ("search", t.SEARCH_SERVICE), ("cosmos", t.COSMOS_ACCOUNT))
+        urn_for(kind, name)
+        for name, kind in (
+            ("data", t.STORAGE_ACCOUNT),
+            ("kv", t.KEY_VAULT),
+            ("purview", t.PURVIEW_ACCOUNT),
+            ("search", t.SEARCH_SERVICE),
+            ("cosmos", t.COSMOS_ACCOUNT),
+        )
     }
-    lock = StackItem(type=t.LOCK_BY_SCOPE, name="rg-lock", props={"level": "CanNotDelete", "id": f"{RESOURCE_GROUP_ID}/providers/Microsoft.Authorization/locks/x"})
+    lock = StackItem(
+        type=t.LOCK_BY_SCOPE,
+        name="rg-lock",
+        props={"level": "CanNotDelete", "id": f"{RESOURCE_GROUP_ID}/providers/Microsoft.Authorization/locks/x"},
+    )
     assert analyzer.analyze_stack([*stack, lock]) == []
 
 
 @controls_mark(_DELETION)
 def test_lock_at_resource_level_names_the_resource(analyzer: PackAnalyzer) -> None:
     stack = _props(without(baseline_stack(preview=False), "kv-lock"), "kv", "vaultName", "kv-aizone")
-    lock = StackItem(type=t.LOCK_AT_RESOURCE, name="kv-lock", props={"level": "CanNotDelete", "resourceName": "KV-aizone", "resourceType": "vaults"})
+    lock = StackItem(
+        type=t.LOCK_AT_RESOURCE, name="kv-lock", props={"level": "CanNotDelete", "resourceName": "KV-aizone", "resourceType": "vaults"}
+    )
     assert analyzer.analyze_stack([*stack, lock]) == []
 
 
@@ -340,7 +402,11 @@ def test_query_rule_on_the_environment_watches_its_pools(analyzer: PackAnalyzer)
     rule = StackItem(
         type=t.SCHEDULED_QUERY_RULE,
         name="session-failures",
-        props={"enabled": True, "scopes": [arm_id(t.MANAGED_ENVIRONMENT, "env")], "actions": {"actionGroups": [arm_id(t.ACTION_GROUP, "ag")]}},
+        props={
+            "enabled": True,
+            "scopes": [arm_id(t.MANAGED_ENVIRONMENT, "env")],
+            "actions": {"actionGroups": [arm_id(t.ACTION_GROUP, "ag")]},
+        },
     )
     assert analyzer.analyze_stack([*stack, rule]) == []
 

@@ -35,8 +35,7 @@ from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from aizone_policy import scope
-from aizone_policy import tokens as t
+from aizone_policy import scope, tokens as t
 from aizone_policy.config import PolicyConfig
 from aizone_policy.framework import PackResourcePolicy, ResourcePolicySpec, StackPolicySpec
 from aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
@@ -68,10 +67,7 @@ def cloned(stack: Sequence[StackItem], copies: int) -> list[StackItem]:
     result: list[StackItem] = []
     for copy in range(copies):
         suffix = f"-c{copy}"
-        urns = {
-            item.resolved_urn: item.urn + suffix if item.urn else urn_for(item.type, item.name + suffix)
-            for item in stack
-        }
+        urns = {item.resolved_urn: item.urn + suffix if item.urn else urn_for(item.type, item.name + suffix) for item in stack}
         for item in stack:
             result.append(
                 StackItem(
@@ -80,9 +76,7 @@ def cloned(stack: Sequence[StackItem], copies: int) -> list[StackItem]:
                     props=_renamed(item.props, suffix),
                     parent=urns.get(item.parent, item.parent),
                     dependencies=[urns.get(urn, urn) for urn in item.dependencies],
-                    property_dependencies={
-                        prop: [urns.get(urn, urn) for urn in deps] for prop, deps in item.property_dependencies.items()
-                    },
+                    property_dependencies={prop: [urns.get(urn, urn) for urn in deps] for prop, deps in item.property_dependencies.items()},
                     urn=urns[item.resolved_urn],
                     protect=item.protect,
                 )
@@ -273,7 +267,9 @@ def test_a_stack_resource_reads_converted_properties_as_it_reads_proxies() -> No
     equals what the proxies gave, and so does the whole property set."""
     struct = struct_pb2.Struct()
     struct.update(PROPERTIES)
-    proxied = StackResource("urn:p", t.STORAGE_ACCOUNT, "p", unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct))), None, (), {})
+    proxied = StackResource(
+        "urn:p", t.STORAGE_ACCOUNT, "p", unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct))), None, (), {}
+    )
     converted = [
         StackResource("urn:a", t.STORAGE_ACCOUNT, "a", plain_properties(struct), None, (), {}),
         StackResource("urn:b", t.STORAGE_ACCOUNT, "b", stack_properties(struct), None, (), {}),

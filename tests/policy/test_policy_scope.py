@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from policy_cases import BASELINES, changed, diagnostics_of
 
-from aizone_policy import scope
-from aizone_policy import tokens as t
+from aizone_policy import scope, tokens as t
 from aizone_policy.harness import PackAnalyzer, StackItem
 from aizone_policy.policies import ALL_SPECS
 from aizone_policy.tokens import canonical_type
@@ -31,8 +30,12 @@ def test_every_policy_is_classified_once() -> None:
     names = {spec.name for spec in ALL_SPECS}
     assert scope.LANDING_ZONE <= names
     universal = names - scope.LANDING_ZONE
-    assert {"azurenative-cognitiveservices-account-disable-local-auth", "azurenative-keyvault-vault-purge-protection",
-            "azurenative-cognitiveservices-raipolicy-prompt-shields", "azure-storage-account-tls-https-only"} <= universal
+    assert {
+        "azurenative-cognitiveservices-account-disable-local-auth",
+        "azurenative-keyvault-vault-purge-protection",
+        "azurenative-cognitiveservices-raipolicy-prompt-shields",
+        "azure-storage-account-tls-https-only",
+    } <= universal
 
 
 @pytest.mark.controls("DATA-1", "DATA-5")
@@ -80,7 +83,9 @@ def test_bad_switch_value_is_refused() -> None:
 def _tagged(analyzer: PackAnalyzer, value: str) -> None:
     from pulumi.runtime.proto import analyzer_pb2
 
-    analyzer.servicer.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(stack="dev", project="p", tags={scope.WORKLOAD_TAG: value}), None)
+    analyzer.servicer.ConfigureStack(
+        analyzer_pb2.AnalyzerStackConfigureRequest(stack="dev", project="p", tags={scope.WORKLOAD_TAG: value}), None
+    )
 
 
 def test_stack_tag_makes_a_stack_an_ai_workload_from_its_first_resource() -> None:
@@ -131,9 +136,13 @@ def test_versioned_resources_are_judged_like_the_default_version(token: str, pat
 def test_versioned_vault_and_account() -> None:
     analyzer = PackAnalyzer()
     vault = changed(BASELINES[t.KEY_VAULT], "properties.enablePurgeProtection", False)
-    assert "azurenative-keyvault-vault-purge-protection" in _mandatory(analyzer.analyze("azure-native_keyvault_v20241101:keyvault:Vault", vault))
+    assert "azurenative-keyvault-vault-purge-protection" in _mandatory(
+        analyzer.analyze("azure-native_keyvault_v20241101:keyvault:Vault", vault)
+    )
     account = changed(BASELINES[t.COGNITIVE_ACCOUNT], "properties.disableLocalAuth", False)
-    assert "azurenative-cognitiveservices-account-disable-local-auth" in _mandatory(analyzer.analyze("azure-native:cognitiveservices/v20250601:Account", account))
+    assert "azurenative-cognitiveservices-account-disable-local-auth" in _mandatory(
+        analyzer.analyze("azure-native:cognitiveservices/v20250601:Account", account)
+    )
 
 
 def test_versioned_types_reach_stack_policies_and_scope() -> None:

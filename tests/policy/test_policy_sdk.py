@@ -134,7 +134,18 @@ def test_output_exists(type_token: str, output: str) -> None:
     assert output in resource_py_to_pulumi_names(_resource_class(type_token)).values()
 
 
-@pytest.mark.parametrize("type_token", [tokens.COGNITIVE_ACCOUNT, tokens.SEARCH_SERVICE, tokens.APIM_SERVICE, tokens.PURVIEW_ACCOUNT, tokens.ML_WORKSPACE, tokens.SESSION_POOL, tokens.CONTAINER_APP])
+@pytest.mark.parametrize(
+    "type_token",
+    [
+        tokens.COGNITIVE_ACCOUNT,
+        tokens.SEARCH_SERVICE,
+        tokens.APIM_SERVICE,
+        tokens.PURVIEW_ACCOUNT,
+        tokens.ML_WORKSPACE,
+        tokens.SESSION_POOL,
+        tokens.CONTAINER_APP,
+    ],
+)
 def test_identity_output_has_principal_id(type_token: str) -> None:
     """identity.principalId links role assignments to system-assigned identities."""
     resource = _resource_class(type_token)

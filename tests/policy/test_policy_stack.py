@@ -15,8 +15,8 @@ from policy_cases import (
     API_POLICY_XML,
     BASELINES,
     CS_CONTRIBUTOR,
-    RESOURCE_GROUP_ID,
     PRINCIPAL_ID,
+    RESOURCE_GROUP_ID,
     ZONES,
     arm_id,
     baseline_stack,
@@ -72,7 +72,9 @@ def _role_to_ai_identity_as_user(stack: Stack) -> Stack:
 
 
 def _role_to_group(stack: Stack) -> Stack:
-    group = StackItem(type=t.AZUREAD_GROUP, name="ai-users", props={"displayName": "AI users", "objectId": "22222222-2222-2222-2222-222222222222"})
+    group = StackItem(
+        type=t.AZUREAD_GROUP, name="ai-users", props={"displayName": "AI users", "objectId": "22222222-2222-2222-2222-222222222222"}
+    )
     stack = [*stack, group]
     return _props(stack, "agent-openai-user", "principalId", "22222222-2222-2222-2222-222222222222")
 
@@ -123,7 +125,6 @@ _OUTPUT = "azurenative-cognitiveservices-account-output-monitoring"
 _EXEC_ALERTS = "azurenative-app-containerappssessionpool-execution-alerts"
 
 
-
 CUSTOM_ROLE_GUID = "c0ffee00-0000-4000-8000-000000000001"
 
 
@@ -134,7 +135,12 @@ def _custom_role(actions: list[str], scope: str) -> Callable[[Stack], Stack]:
         definition = StackItem(
             type="azure-native:authorization:RoleDefinition",
             name="ops-role",
-            props={"roleName": "ops", "roleDefinitionId": CUSTOM_ROLE_GUID, "permissions": [{"actions": actions}], "assignableScopes": [scope]},
+            props={
+                "roleName": "ops",
+                "roleDefinitionId": CUSTOM_ROLE_GUID,
+                "permissions": [{"actions": actions}],
+                "assignableScopes": [scope],
+            },
         )
         assignment = StackItem(
             type=t.ROLE_ASSIGNMENT,
@@ -188,102 +194,366 @@ def _second_application(stack: Stack) -> Stack:
     )
     return [*stack, other, reader]
 
+
 STACK_VIOLATIONS: tuple[StackCase, ...] = (
-    StackCase("vault-without-diagnostics", lambda s: without(s, "kv-diag"), _DIAG, "kv",
-              "[RES-2] Key Vault 'kv' has no diagnostic setting: add a monitor:DiagnosticSetting with resourceUri = its id"),
-    StackCase("storage-without-diagnostics", lambda s: without(s, "data-blob-diag"), _DIAG, "data",
-              "resourceUri = '<account id>/blobServices/default' (the account itself offers only metrics)"),
+    StackCase(
+        "vault-without-diagnostics",
+        lambda s: without(s, "kv-diag"),
+        _DIAG,
+        "kv",
+        "[RES-2] Key Vault 'kv' has no diagnostic setting: add a monitor:DiagnosticSetting with resourceUri = its id",
+    ),
+    StackCase(
+        "storage-without-diagnostics",
+        lambda s: without(s, "data-blob-diag"),
+        _DIAG,
+        "data",
+        "resourceUri = '<account id>/blobServices/default' (the account itself offers only metrics)",
+    ),
     StackCase("no-workspace", lambda s: _props(s, "ai-diag", "workspaceId", None), _DIAG, "ai", "'ai-diag': workspaceId is not set"),
     StackCase("no-logs", lambda s: _props(s, "search-diag", "logs", []), _DIAG, "search", "no log category or category group"),
     StackCase("logs-disabled", lambda s: _props(s, "acr-diag", "logs.0.enabled", False), _DIAG, "acr", "no log category"),
-    StackCase("unknown-category-group", lambda s: _props(s, "mlw-diag", "logs.0.categoryGroup", "everything"), _DIAG, "mlw", "no log category"),
-    StackCase("storage-logs-on-account", _storage_logs_on_account, _DIAG, "data", "it is on the account, which offers only metrics", shapes=(False,)),
-    StackCase("other-workspace", lambda s: _props(s, "env-diag", "workspaceId", arm_id(t.LOG_ANALYTICS_WORKSPACE, "team")), _DIAG, "env",
-              "workspaceId is '/subscriptions/sub/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/team', not the central workspace",
-              config={_DIAG: {"centralWorkspaceId": arm_id(t.LOG_ANALYTICS_WORKSPACE, "LAW")}}, shapes=(False,)),
-    StackCase("vault-without-endpoint", lambda s: without(s, "kv-pe", "kv-pe-dns"), _PE, "kv",
-              "[RES-4] Key Vault 'kv' has no private endpoint: add a network:PrivateEndpoint with privateLinkServiceConnections = [{privateLinkServiceId: <its id>, groupIds: [one of 'vault']}]"),
-    StackCase("wrong-group-id", _wrong_group, _PE, "kv", "has private endpoints with group ids it does not offer ('kv-pe' requests ['blob'])"),
-    StackCase("public-apim-without-endpoint", lambda s: _props(s, "apim", "virtualNetworkType", "None"), _PE, "apim", "API Management service 'apim' has no private endpoint",
-              config={"azurenative-apimanagement-service-restrict-public-network-access": {"allowPublicGateway": True}}),
-    StackCase("external-environment-without-endpoint", lambda s: _props(s, "env", "vnetConfiguration.internal", False), _PE, "env", "groupIds: [one of 'managedEnvironments']"),
-    StackCase("endpoint-without-zone-group", lambda s: without(s, "search-pe-dns"), _DNS, "search-pe",
-              "[RES-4] Private endpoint 'search-pe' has no private DNS zone group: add a network:PrivateDnsZoneGroup (privateEndpointName = the endpoint's name) whose privateDnsZoneConfigs point at privatelink.search.windows.net"),
-    StackCase("zone-group-wrong-zone", _wrong_zone, _DNS, "kv-pe-dns", "points at privatelink.blob.core.windows.net, but the endpoint's group needs privatelink.vaultcore.azure.net"),
-    StackCase("zone-group-without-zones", lambda s: _props(s, "acr-pe-dns", "privateDnsZoneConfigs", []), _DNS, "acr-pe-dns", "has no privateDnsZoneConfigs"),
-    StackCase("principal-type-missing", lambda s: _props(s, "agent-openai-user", "principalType", None), _PRINCIPAL, "agent-openai-user",
-              "[ACC-6] Role assignment 'agent-openai-user' grants a role to the managed identity of user-assigned identity 'agent' but principalType is not set (the SDK sends User): set principalType = 'ServicePrincipal'"),
-    StackCase("system-identity-as-user", _role_to_ai_identity_as_user, _PRINCIPAL, "agent-openai-user", "the managed identity of Cognitive Services account 'ai' but principalType is 'User'", shapes=(True,)),
-    StackCase("group-as-service-principal", _role_to_group, _PRINCIPAL, "agent-openai-user", "set principalType = 'Group'", shapes=(False,)),
-    StackCase("default-rai-policy", lambda s: _props(s, "chat", "properties.raiPolicyName", None), _RAI, "chat",
-              "[MOD-2a] Model deployment 'chat' sets no properties.raiPolicyName, so it uses the built-in default content filter policy"),
-    StackCase("builtin-rai-policy", lambda s: _props(s, "chat", "properties.raiPolicyName", "Microsoft.DefaultV2"), _RAI, "chat",
-              "uses the built-in content filter policy 'Microsoft.DefaultV2', which filters harmful content at Medium and (DefaultV2) blocks jailbreak attempts but does not block Indirect Attack"),
-    StackCase("weak-rai-policy", _weak_rai, _RAI, "chat", "does not meet MOD-2a (RAI (content filter) policy 'strict' does not filter Indirect Attack on prompts"),
-    StackCase("undefined-rai-policy", lambda s: _props(s, "chat", "properties.raiPolicyName", "elsewhere"), _RAI, "chat", "'elsewhere', which is not defined in this stack", shapes=(False,)),
+    StackCase(
+        "unknown-category-group", lambda s: _props(s, "mlw-diag", "logs.0.categoryGroup", "everything"), _DIAG, "mlw", "no log category"
+    ),
+    StackCase(
+        "storage-logs-on-account",
+        _storage_logs_on_account,
+        _DIAG,
+        "data",
+        "it is on the account, which offers only metrics",
+        shapes=(False,),
+    ),
+    StackCase(
+        "other-workspace",
+        lambda s: _props(s, "env-diag", "workspaceId", arm_id(t.LOG_ANALYTICS_WORKSPACE, "team")),
+        _DIAG,
+        "env",
+        "workspaceId is '/subscriptions/sub/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/team', not the central workspace",
+        config={_DIAG: {"centralWorkspaceId": arm_id(t.LOG_ANALYTICS_WORKSPACE, "LAW")}},
+        shapes=(False,),
+    ),
+    StackCase(
+        "vault-without-endpoint",
+        lambda s: without(s, "kv-pe", "kv-pe-dns"),
+        _PE,
+        "kv",
+        "[RES-4] Key Vault 'kv' has no private endpoint: add a network:PrivateEndpoint with privateLinkServiceConnections = [{privateLinkServiceId: <its id>, groupIds: [one of 'vault']}]",
+    ),
+    StackCase(
+        "wrong-group-id", _wrong_group, _PE, "kv", "has private endpoints with group ids it does not offer ('kv-pe' requests ['blob'])"
+    ),
+    StackCase(
+        "public-apim-without-endpoint",
+        lambda s: _props(s, "apim", "virtualNetworkType", "None"),
+        _PE,
+        "apim",
+        "API Management service 'apim' has no private endpoint",
+        config={"azurenative-apimanagement-service-restrict-public-network-access": {"allowPublicGateway": True}},
+    ),
+    StackCase(
+        "external-environment-without-endpoint",
+        lambda s: _props(s, "env", "vnetConfiguration.internal", False),
+        _PE,
+        "env",
+        "groupIds: [one of 'managedEnvironments']",
+    ),
+    StackCase(
+        "endpoint-without-zone-group",
+        lambda s: without(s, "search-pe-dns"),
+        _DNS,
+        "search-pe",
+        "[RES-4] Private endpoint 'search-pe' has no private DNS zone group: add a network:PrivateDnsZoneGroup (privateEndpointName = the endpoint's name) whose privateDnsZoneConfigs point at privatelink.search.windows.net",
+    ),
+    StackCase(
+        "zone-group-wrong-zone",
+        _wrong_zone,
+        _DNS,
+        "kv-pe-dns",
+        "points at privatelink.blob.core.windows.net, but the endpoint's group needs privatelink.vaultcore.azure.net",
+    ),
+    StackCase(
+        "zone-group-without-zones",
+        lambda s: _props(s, "acr-pe-dns", "privateDnsZoneConfigs", []),
+        _DNS,
+        "acr-pe-dns",
+        "has no privateDnsZoneConfigs",
+    ),
+    StackCase(
+        "principal-type-missing",
+        lambda s: _props(s, "agent-openai-user", "principalType", None),
+        _PRINCIPAL,
+        "agent-openai-user",
+        "[ACC-6] Role assignment 'agent-openai-user' grants a role to the managed identity of user-assigned identity 'agent' but principalType is not set (the SDK sends User): set principalType = 'ServicePrincipal'",
+    ),
+    StackCase(
+        "system-identity-as-user",
+        _role_to_ai_identity_as_user,
+        _PRINCIPAL,
+        "agent-openai-user",
+        "the managed identity of Cognitive Services account 'ai' but principalType is 'User'",
+        shapes=(True,),
+    ),
+    StackCase(
+        "group-as-service-principal", _role_to_group, _PRINCIPAL, "agent-openai-user", "set principalType = 'Group'", shapes=(False,)
+    ),
+    StackCase(
+        "default-rai-policy",
+        lambda s: _props(s, "chat", "properties.raiPolicyName", None),
+        _RAI,
+        "chat",
+        "[MOD-2a] Model deployment 'chat' sets no properties.raiPolicyName, so it uses the built-in default content filter policy",
+    ),
+    StackCase(
+        "builtin-rai-policy",
+        lambda s: _props(s, "chat", "properties.raiPolicyName", "Microsoft.DefaultV2"),
+        _RAI,
+        "chat",
+        "uses the built-in content filter policy 'Microsoft.DefaultV2', which filters harmful content at Medium and (DefaultV2) blocks jailbreak attempts but does not block Indirect Attack",
+    ),
+    StackCase(
+        "weak-rai-policy",
+        _weak_rai,
+        _RAI,
+        "chat",
+        "does not meet MOD-2a (RAI (content filter) policy 'strict' does not filter Indirect Attack on prompts",
+    ),
+    StackCase(
+        "undefined-rai-policy",
+        lambda s: _props(s, "chat", "properties.raiPolicyName", "elsewhere"),
+        _RAI,
+        "chat",
+        "'elsewhere', which is not defined in this stack",
+        shapes=(False,),
+    ),
     # MOD-1
-    StackCase("no-ai-plan", lambda s: without(s, "defender-ai"), _PLANS, "ai",
-              "[MOD-1] Cognitive Services account 'ai' is in a stack without the Defender for Cloud plan 'AI' (threat protection for AI with prompt evidence): add a security:Pricing with pricingName = 'AI'"),
-    StackCase("no-storage-plan", lambda s: without(s, "defender-storageaccounts"), _PLANS, "data", "without the Defender for Cloud plan 'StorageAccounts' (malware scanning"),
-    StackCase("no-api-plan", lambda s: without(s, "defender-api"), _PLANS, "apim", "or set defenderManagedElsewhere = true in this policy's config"),
+    StackCase(
+        "no-ai-plan",
+        lambda s: without(s, "defender-ai"),
+        _PLANS,
+        "ai",
+        "[MOD-1] Cognitive Services account 'ai' is in a stack without the Defender for Cloud plan 'AI' (threat protection for AI with prompt evidence): add a security:Pricing with pricingName = 'AI'",
+    ),
+    StackCase(
+        "no-storage-plan",
+        lambda s: without(s, "defender-storageaccounts"),
+        _PLANS,
+        "data",
+        "without the Defender for Cloud plan 'StorageAccounts' (malware scanning",
+    ),
+    StackCase(
+        "no-api-plan",
+        lambda s: without(s, "defender-api"),
+        _PLANS,
+        "apim",
+        "or set defenderManagedElsewhere = true in this policy's config",
+    ),
     # ACC-7
-    StackCase("apim-unset-access", lambda s: _props(s, "apim", "publicNetworkAccess", None), "azurenative-apimanagement-service-restrict-public-network-access", "apim",
-              "[ACC-7] API Management service 'apim' leaves publicNetworkAccess unset (the service default is 'Enabled')"),
-    StackCase("apim-near-miss-enabled", lambda s: _props(s, "apim", "publicNetworkAccess", "enabled"), "azurenative-apimanagement-service-restrict-public-network-access", "apim",
-              "[ACC-7] API Management service 'apim' exposes a public gateway (publicNetworkAccess is \"enabled\" (a string that is not exactly 'Enabled'), virtualNetworkType is 'Internal')"),
+    StackCase(
+        "apim-unset-access",
+        lambda s: _props(s, "apim", "publicNetworkAccess", None),
+        "azurenative-apimanagement-service-restrict-public-network-access",
+        "apim",
+        "[ACC-7] API Management service 'apim' leaves publicNetworkAccess unset (the service default is 'Enabled')",
+    ),
+    StackCase(
+        "apim-near-miss-enabled",
+        lambda s: _props(s, "apim", "publicNetworkAccess", "enabled"),
+        "azurenative-apimanagement-service-restrict-public-network-access",
+        "apim",
+        "[ACC-7] API Management service 'apim' exposes a public gateway (publicNetworkAccess is \"enabled\" (a string that is not exactly 'Enabled'), virtualNetworkType is 'Internal')",
+    ),
     # ACC-3
-    StackCase("privileged-custom-role", _custom_role(["Microsoft.Authorization/*/Write", "Microsoft.Resources/*/read"], "/subscriptions/sub/resourceGroups/rg"),
-              "azurenative-authorization-roleassignment-no-permanent-privileged-custom-role", "ops-assignment",
-              "[ACC-3] Role assignment 'ops-assignment' permanently grants the privileged role RoleDefinition 'ops-role' (a custom role with the actions 'Microsoft.Authorization/*/Write') at resource group scope ('/subscriptions/sub/resourcegroups/rg') to a principal of type Group"),
+    StackCase(
+        "privileged-custom-role",
+        _custom_role(["Microsoft.Authorization/*/Write", "Microsoft.Resources/*/read"], "/subscriptions/sub/resourceGroups/rg"),
+        "azurenative-authorization-roleassignment-no-permanent-privileged-custom-role",
+        "ops-assignment",
+        "[ACC-3] Role assignment 'ops-assignment' permanently grants the privileged role RoleDefinition 'ops-role' (a custom role with the actions 'Microsoft.Authorization/*/Write') at resource group scope ('/subscriptions/sub/resourcegroups/rg') to a principal of type Group",
+    ),
     # MOD-4
-    StackCase("api-without-token-validation", lambda s: _api_policy(s, "validate-azure-ad-token", "validate-client-certificate"), _GATEWAY_AUTH, "inference",
-              "[MOD-4] API 'inference' does not validate the callers' Entra ID tokens (no validate-azure-ad-token for the tenant, or validate-jwt against Entra ID's openid-config with audiences, on the unconditional inbound path: not inside <choose>, not after <return-response>, not in <outbound> or <on-error>; of its API policy or of the service-level policy it inherits with <base />)"),
-    StackCase("api-without-managed-identity", lambda s: _api_policy(s, "authentication-managed-identity", "set-header name=\"x-trace\""), _GATEWAY_AUTH, "inference",
-              "does not authenticate to its backend with the gateway's managed identity"),
-    StackCase("gateway-contributor-on-ai", lambda s: _props(s, "apim-openai-user", "roleDefinitionId", role_definition(CS_CONTRIBUTOR)), _GATEWAY_ROLE, "apim-openai-user",
-              "[MOD-4] Role assignment 'apim-openai-user' grants 'Cognitive Services Contributor' on Cognitive Services account 'ai' to the managed identity of API Management service 'apim': the gateway may hold only Cognitive Services OpenAI User or Cognitive Services User"),
+    StackCase(
+        "api-without-token-validation",
+        lambda s: _api_policy(s, "validate-azure-ad-token", "validate-client-certificate"),
+        _GATEWAY_AUTH,
+        "inference",
+        "[MOD-4] API 'inference' does not validate the callers' Entra ID tokens (no validate-azure-ad-token for the tenant, or validate-jwt against Entra ID's openid-config with audiences, on the unconditional inbound path: not inside <choose>, not after <return-response>, not in <outbound> or <on-error>; of its API policy or of the service-level policy it inherits with <base />)",
+    ),
+    StackCase(
+        "api-without-managed-identity",
+        lambda s: _api_policy(s, "authentication-managed-identity", 'set-header name="x-trace"'),
+        _GATEWAY_AUTH,
+        "inference",
+        "does not authenticate to its backend with the gateway's managed identity",
+    ),
+    StackCase(
+        "gateway-contributor-on-ai",
+        lambda s: _props(s, "apim-openai-user", "roleDefinitionId", role_definition(CS_CONTRIBUTOR)),
+        _GATEWAY_ROLE,
+        "apim-openai-user",
+        "[MOD-4] Role assignment 'apim-openai-user' grants 'Cognitive Services Contributor' on Cognitive Services account 'ai' to the managed identity of API Management service 'apim': the gateway may hold only Cognitive Services OpenAI User or Cognitive Services User",
+    ),
     # ACC-5
-    StackCase("workload-scope-from-resource-group", lambda s: _scope_wired_from_resource_group(s, "agent-data-reader"), _WORKLOAD, "agent-data-reader",
-              "[ACC-5] Role assignment 'agent-data-reader' grants the managed identity of user-assigned identity 'agent' a role on resource group 'rg' (resource group scope)", shapes=(True,)),
+    StackCase(
+        "workload-scope-from-resource-group",
+        lambda s: _scope_wired_from_resource_group(s, "agent-data-reader"),
+        _WORKLOAD,
+        "agent-data-reader",
+        "[ACC-5] Role assignment 'agent-data-reader' grants the managed identity of user-assigned identity 'agent' a role on resource group 'rg' (resource group scope)",
+        shapes=(True,),
+    ),
     # ACC-2 (advisory)
-    StackCase("uninventoried-ai-caller", lambda s: _agent_tag(s, "aizone-inventory", None), _INVENTORY, "agent-openai-user",
-              "[ACC-2] Role assignment 'agent-openai-user' grants 'Cognitive Services OpenAI User' to the managed identity of user-assigned identity 'agent', which is not in the agent inventory (no 'aizone-inventory' tag)",
-              level="advisory"),
-    StackCase("agent-without-owner", lambda s: _agent_tag(s, "aizone-agent-owner", None), _OWNER_TAG, "agent",
-              "[ACC-2] User-assigned identity 'agent' is an inventoried agent identity without an owner: set tags['aizone-agent-owner']", level="advisory"),
+    StackCase(
+        "uninventoried-ai-caller",
+        lambda s: _agent_tag(s, "aizone-inventory", None),
+        _INVENTORY,
+        "agent-openai-user",
+        "[ACC-2] Role assignment 'agent-openai-user' grants 'Cognitive Services OpenAI User' to the managed identity of user-assigned identity 'agent', which is not in the agent inventory (no 'aizone-inventory' tag)",
+        level="advisory",
+    ),
+    StackCase(
+        "agent-without-owner",
+        lambda s: _agent_tag(s, "aizone-agent-owner", None),
+        _OWNER_TAG,
+        "agent",
+        "[ACC-2] User-assigned identity 'agent' is an inventoried agent identity without an owner: set tags['aizone-agent-owner']",
+        level="advisory",
+    ),
     # DATA-2, DATA-3
-    StackCase("storage-shared-by-two-applications", _second_application, _ISOLATION, "data",
-              "[DATA-2] Storage account 'data' (boundary 'internal') is shared between applications: 'chat' (user-assigned identity 'agent', boundary 'internal'), 'billing' (user-assigned identity 'billing-agent', boundary 'internal')"),
-    StackCase("public-agent-reads-internal-data", lambda s: _agent_tag(s, "data-boundary", "public"), _BOUNDARY, "agent-data-reader",
-              "[DATA-3] Role assignment 'agent-data-reader' grants 'Storage Blob Data Reader' across data boundaries: user-assigned identity 'agent' belongs to data boundary 'public' but storage account 'data' holds 'internal' data"),
-    StackCase("untagged-identity-reads-data", lambda s: _agent_tag(s, "data-boundary", None), _BOUNDARY, "agent-data-reader", "user-assigned identity 'agent' declares no data boundary"),
-    StackCase("purview-writes-data", lambda s: _props(s, "purview-data-reader", "roleDefinitionId", role_definition("ba92f5b4-2d11-453d-a403-e96b0029c9fe")), _BOUNDARY, "purview-data-reader",
-              "Purview account 'purview' declares no data boundary, so it may not hold data roles (only a Purview account's identity may read every boundary)"),
+    StackCase(
+        "storage-shared-by-two-applications",
+        _second_application,
+        _ISOLATION,
+        "data",
+        "[DATA-2] Storage account 'data' (boundary 'internal') is shared between applications: 'chat' (user-assigned identity 'agent', boundary 'internal'), 'billing' (user-assigned identity 'billing-agent', boundary 'internal')",
+    ),
+    StackCase(
+        "public-agent-reads-internal-data",
+        lambda s: _agent_tag(s, "data-boundary", "public"),
+        _BOUNDARY,
+        "agent-data-reader",
+        "[DATA-3] Role assignment 'agent-data-reader' grants 'Storage Blob Data Reader' across data boundaries: user-assigned identity 'agent' belongs to data boundary 'public' but storage account 'data' holds 'internal' data",
+    ),
+    StackCase(
+        "untagged-identity-reads-data",
+        lambda s: _agent_tag(s, "data-boundary", None),
+        _BOUNDARY,
+        "agent-data-reader",
+        "user-assigned identity 'agent' declares no data boundary",
+    ),
+    StackCase(
+        "purview-writes-data",
+        lambda s: _props(s, "purview-data-reader", "roleDefinitionId", role_definition("ba92f5b4-2d11-453d-a403-e96b0029c9fe")),
+        _BOUNDARY,
+        "purview-data-reader",
+        "Purview account 'purview' declares no data boundary, so it may not hold data roles (only a Purview account's identity may read every boundary)",
+    ),
     # DATA-5
-    StackCase("vault-not-protected", lambda s: replace_item(s, "kv", protect=False), _DELETION, "kv",
-              "[DATA-5] Key Vault 'kv' is not created with Pulumi's protect option: pass opts=pulumi.ResourceOptions(protect=True)"),
-    StackCase("purview-without-lock", lambda s: without(s, "purview-lock"), _DELETION, "purview",
-              "[DATA-5] Purview account 'purview' is not guarded against deletion: assign a denyAction(delete) authorization:PolicyDefinition"),
-    StackCase("read-only-lock-level-none", lambda s: _props(s, "cosmos-lock", "level", "NotSpecified"), _DELETION, "cosmos", "is not guarded against deletion"),
-    StackCase("storage-without-blob-service", lambda s: without(s, "data-blob"), _DELETION, "data", "has no blob service settings: add a storage:BlobServiceProperties", shapes=(False,)),
+    StackCase(
+        "vault-not-protected",
+        lambda s: replace_item(s, "kv", protect=False),
+        _DELETION,
+        "kv",
+        "[DATA-5] Key Vault 'kv' is not created with Pulumi's protect option: pass opts=pulumi.ResourceOptions(protect=True)",
+    ),
+    StackCase(
+        "purview-without-lock",
+        lambda s: without(s, "purview-lock"),
+        _DELETION,
+        "purview",
+        "[DATA-5] Purview account 'purview' is not guarded against deletion: assign a denyAction(delete) authorization:PolicyDefinition",
+    ),
+    StackCase(
+        "read-only-lock-level-none",
+        lambda s: _props(s, "cosmos-lock", "level", "NotSpecified"),
+        _DELETION,
+        "cosmos",
+        "is not guarded against deletion",
+    ),
+    StackCase(
+        "storage-without-blob-service",
+        lambda s: without(s, "data-blob"),
+        _DELETION,
+        "data",
+        "has no blob service settings: add a storage:BlobServiceProperties",
+        shapes=(False,),
+    ),
     # EXEC-2
-    StackCase("image-from-docker-hub", lambda s: _props(s, "pool", "customContainerTemplate.containers.0.image", "python@sha256:" + "a" * 64), _REGISTRY, "pool",
-              "[EXEC-2] Container Apps session pool 'pool' runs image 'python@sha256:aaaa" + "a" * 60 + "' (customContainerTemplate.containers[0].image) from registry 'docker.io', which is neither a container registry of this stack nor in allowedRegistries"),
-    StackCase("image-from-other-acr", lambda s: _props(s, "pool", "customContainerTemplate.containers.0.image", "other.azurecr.io/tools/python@sha256:" + "a" * 64), _REGISTRY, "pool", "from registry 'other.azurecr.io'"),
-    StackCase("executor-at-resource-group", lambda s: _props(s, "agent-executor", "scope", RESOURCE_GROUP_ID), _EXECUTOR, "agent-executor",
-              "[EXEC-2] Role assignment 'agent-executor' grants 'Azure ContainerApps Session Executor' at scope '/subscriptions/sub/resourceGroups/rg', not on a single session pool", shapes=(False,)),
-    StackCase("executor-wired-from-environment", lambda s: replace_item(s, "agent-executor", property_dependencies={"scope": [urn_for(t.MANAGED_ENVIRONMENT, "env")]}), _EXECUTOR, "agent-executor",
-              "at scope the id of Container Apps environment 'env', not on a single session pool", shapes=(True,)),
+    StackCase(
+        "image-from-docker-hub",
+        lambda s: _props(s, "pool", "customContainerTemplate.containers.0.image", "python@sha256:" + "a" * 64),
+        _REGISTRY,
+        "pool",
+        "[EXEC-2] Container Apps session pool 'pool' runs image 'python@sha256:aaaa"
+        + "a" * 60
+        + "' (customContainerTemplate.containers[0].image) from registry 'docker.io', which is neither a container registry of this stack nor in allowedRegistries",
+    ),
+    StackCase(
+        "image-from-other-acr",
+        lambda s: _props(s, "pool", "customContainerTemplate.containers.0.image", "other.azurecr.io/tools/python@sha256:" + "a" * 64),
+        _REGISTRY,
+        "pool",
+        "from registry 'other.azurecr.io'",
+    ),
+    StackCase(
+        "executor-at-resource-group",
+        lambda s: _props(s, "agent-executor", "scope", RESOURCE_GROUP_ID),
+        _EXECUTOR,
+        "agent-executor",
+        "[EXEC-2] Role assignment 'agent-executor' grants 'Azure ContainerApps Session Executor' at scope '/subscriptions/sub/resourceGroups/rg', not on a single session pool",
+        shapes=(False,),
+    ),
+    StackCase(
+        "executor-wired-from-environment",
+        lambda s: replace_item(s, "agent-executor", property_dependencies={"scope": [urn_for(t.MANAGED_ENVIRONMENT, "env")]}),
+        _EXECUTOR,
+        "agent-executor",
+        "at scope the id of Container Apps environment 'env', not on a single session pool",
+        shapes=(True,),
+    ),
     # MOD-2b, EXEC-4 (advisory)
-    StackCase("ai-without-alert", lambda s: without(s, "ai-alert"), _OUTPUT, "ai",
-              "[MOD-2b] Cognitive Services account 'ai' has no alert rule routed to an action group: add a monitor:MetricAlert scoped to it", level="advisory"),
-    StackCase("alert-without-action-group", lambda s: replace_item(_props(s, "ai-alert", "actions", []), "ai-alert", property_dependencies={"scopes": [urn_for(t.COGNITIVE_ACCOUNT, "ai")]}),
-              _OUTPUT, "ai", "has no alert rule routed to an action group", level="advisory"),
-    StackCase("ai-audit-logs-only", lambda s: _props(s, "ai-diag", "logs.0.categoryGroup", "audit"), _OUTPUT, "ai",
-              "has no diagnostic setting that captures prompts, responses and usage: enable categoryGroup 'allLogs' (or the categories RequestResponse and AzureOpenAIRequestUsage)", level="advisory"),
-    StackCase("pool-without-alert", lambda s: without(s, "pool-alert"), _EXEC_ALERTS, "pool",
-              "[EXEC-4] Container Apps session pool 'pool' has no alert rule routed to an action group", level="advisory"),
-    StackCase("disabled-pool-alert", lambda s: _props(s, "pool-alert", "enabled", False), _EXEC_ALERTS, "pool", "has no alert rule", level="advisory"),
+    StackCase(
+        "ai-without-alert",
+        lambda s: without(s, "ai-alert"),
+        _OUTPUT,
+        "ai",
+        "[MOD-2b] Cognitive Services account 'ai' has no alert rule routed to an action group: add a monitor:MetricAlert scoped to it",
+        level="advisory",
+    ),
+    StackCase(
+        "alert-without-action-group",
+        lambda s: replace_item(
+            _props(s, "ai-alert", "actions", []), "ai-alert", property_dependencies={"scopes": [urn_for(t.COGNITIVE_ACCOUNT, "ai")]}
+        ),
+        _OUTPUT,
+        "ai",
+        "has no alert rule routed to an action group",
+        level="advisory",
+    ),
+    StackCase(
+        "ai-audit-logs-only",
+        lambda s: _props(s, "ai-diag", "logs.0.categoryGroup", "audit"),
+        _OUTPUT,
+        "ai",
+        "has no diagnostic setting that captures prompts, responses and usage: enable categoryGroup 'allLogs' (or the categories RequestResponse and AzureOpenAIRequestUsage)",
+        level="advisory",
+    ),
+    StackCase(
+        "pool-without-alert",
+        lambda s: without(s, "pool-alert"),
+        _EXEC_ALERTS,
+        "pool",
+        "[EXEC-4] Container Apps session pool 'pool' has no alert rule routed to an action group",
+        level="advisory",
+    ),
+    StackCase(
+        "disabled-pool-alert",
+        lambda s: _props(s, "pool-alert", "enabled", False),
+        _EXEC_ALERTS,
+        "pool",
+        "has no alert rule",
+        level="advisory",
+    ),
 )
 
 
@@ -296,7 +566,9 @@ def _cases() -> list[Any]:
 
 
 @pytest.mark.parametrize(("case", "preview"), _cases())
-def test_stack_violation_is_caught(analyzer: PackAnalyzer, make_analyzer: Callable[[Mapping[str, Any]], PackAnalyzer], case: StackCase, preview: bool) -> None:
+def test_stack_violation_is_caught(
+    analyzer: PackAnalyzer, make_analyzer: Callable[[Mapping[str, Any]], PackAnalyzer], case: StackCase, preview: bool
+) -> None:
     stack = case.change(baseline_stack(preview))
     pack = make_analyzer(case.config) if case.config else analyzer
     diagnostics = pack.analyze_stack(stack)
@@ -329,7 +601,11 @@ def test_storage_logs_on_blob_service_linked_only_by_id(analyzer: PackAnalyzer, 
     if uri:
         stack = _props(stack, "data-blob-diag", "resourceUri", arm_id(t.STORAGE_ACCOUNT, "data") + "/blobServices/default")
         stack = _props(stack, "data-blob-diag", "id", None)
-    assert all(not entry.dependencies and not entry.property_dependencies for entry in stack if entry.type in (t.BLOB_SERVICE, t.DIAGNOSTIC_SETTING))
+    assert all(
+        not entry.dependencies and not entry.property_dependencies
+        for entry in stack
+        if entry.type in (t.BLOB_SERVICE, t.DIAGNOSTIC_SETTING)
+    )
     assert analyzer.analyze_stack(stack) == []
 
 
@@ -364,14 +640,26 @@ def test_private_environment_with_endpoint_and_region_zone(analyzer: PackAnalyze
     stack = _props(stack, "env", "vnetConfiguration.internal", False)
     stack = _props(stack, "env", "publicNetworkAccess", "Disabled")
     env_id = arm_id(t.MANAGED_ENVIRONMENT, "env")
-    stack.append(StackItem(type=t.PRIVATE_ENDPOINT, name="env-pe", props={
-        "id": arm_id(t.PRIVATE_ENDPOINT, "env-pe"),
-        "privateLinkServiceConnections": [{"privateLinkServiceId": env_id, "groupIds": ["managedEnvironments"]}],
-    }))
-    stack.append(StackItem(type=t.PRIVATE_DNS_ZONE_GROUP, name="env-pe-dns", props={
-        "id": arm_id(t.PRIVATE_ENDPOINT, "env-pe") + "/privateDnsZoneGroups/default",
-        "privateDnsZoneConfigs": [{"privateDnsZoneId": zone_id(ZONES["managedEnvironments"])}],
-    }))
+    stack.append(
+        StackItem(
+            type=t.PRIVATE_ENDPOINT,
+            name="env-pe",
+            props={
+                "id": arm_id(t.PRIVATE_ENDPOINT, "env-pe"),
+                "privateLinkServiceConnections": [{"privateLinkServiceId": env_id, "groupIds": ["managedEnvironments"]}],
+            },
+        )
+    )
+    stack.append(
+        StackItem(
+            type=t.PRIVATE_DNS_ZONE_GROUP,
+            name="env-pe-dns",
+            props={
+                "id": arm_id(t.PRIVATE_ENDPOINT, "env-pe") + "/privateDnsZoneGroups/default",
+                "privateDnsZoneConfigs": [{"privateDnsZoneId": zone_id(ZONES["managedEnvironments"])}],
+            },
+        )
+    )
     assert analyzer.analyze_stack(stack) == []
 
 
@@ -461,5 +749,3 @@ def test_v2_diagnostic_setting_token_counts(analyzer: PackAnalyzer) -> None:
     stack = baseline_stack(preview=True)
     stack = replace_item(stack, "kv-diag", type=t.DIAGNOSTIC_SETTING_V2, urn=urn_for(t.DIAGNOSTIC_SETTING_V2, "kv-diag"))
     assert analyzer.analyze_stack(stack) == []
-
-

@@ -128,9 +128,7 @@ def write_pack(root: Path, mode: str = "", pid_file: Optional[Path] = None, mani
     (root / "PulumiPolicy.yaml").write_text(
         manifest if manifest is not None else "runtime: python\ndescription: hostile test pack\n", encoding="utf-8"
     )
-    (root / "__main__.py").write_text(
-        PACK_MAIN.format(mode=mode, pid_file=str(pid_file) if pid_file else ""), encoding="utf-8"
-    )
+    (root / "__main__.py").write_text(PACK_MAIN.format(mode=mode, pid_file=str(pid_file) if pid_file else ""), encoding="utf-8")
     return root
 
 

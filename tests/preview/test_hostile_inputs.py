@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 import pytest
-
 from hostile_support import FileContent, write_pack, write_project
 from preview_support import PACK, REPO, run_cli
 
@@ -71,141 +70,250 @@ AFTER_ANALYSIS = (
 
 CASES: tuple[Case, ...] = (
     # --- programs that do not run to completion ----------------------------------------------------
-    Case("os-exit-0-at-start", ("exit code 0 without completing", "os._exit(0)", "no verdict"),
-         _main("import os\nos._exit(0)\n")),
-    Case("os-exit-0-after-registering", ("exit code 0 without completing", "no verdict"),
-         _main(THING.format(name="a", props="{'value': 1}") + "import os\nos._exit(0)\n")),
+    Case("os-exit-0-at-start", ("exit code 0 without completing", "os._exit(0)", "no verdict"), _main("import os\nos._exit(0)\n")),
+    Case(
+        "os-exit-0-after-registering",
+        ("exit code 0 without completing", "no verdict"),
+        _main(THING.format(name="a", props="{'value': 1}") + "import os\nos._exit(0)\n"),
+    ),
     Case("os-exit-3", ("exit code 3 without completing",), _main("import os\nos._exit(3)\n")),
-    Case("sys-exit-0-mid-program", ("sys.exit(0)", "before it finished", "1 resource(s) registered"),
-         _main(THING.format(name="a", props="{'value': 1}") + "import sys\nsys.exit(0)\n"
-               + THING.format(name="b", props="{'value': 2}"))),
+    Case(
+        "sys-exit-0-mid-program",
+        ("sys.exit(0)", "before it finished", "1 resource(s) registered"),
+        _main(THING.format(name="a", props="{'value': 1}") + "import sys\nsys.exit(0)\n" + THING.format(name="b", props="{'value': 2}")),
+    ),
     Case("sys-exit-message", ("sys.exit('stop here')",), _main("import sys\nsys.exit('stop here')\n")),
-    Case("raise", ("program failed: ValueError: hostile raise",),
-         _main("raise ValueError('hostile raise')\n"), traceback_expected=True),
-    Case("keyboard-interrupt-in-program", ("KeyboardInterrupt",), _main("raise KeyboardInterrupt\n"),
-         traceback_expected=True),
-    Case("sigkill-self", ("killed by SIGKILL", "while running the program"),
-         _main("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")),
+    Case("raise", ("program failed: ValueError: hostile raise",), _main("raise ValueError('hostile raise')\n"), traceback_expected=True),
+    Case("keyboard-interrupt-in-program", ("KeyboardInterrupt",), _main("raise KeyboardInterrupt\n"), traceback_expected=True),
+    Case(
+        "sigkill-self",
+        ("killed by SIGKILL", "while running the program"),
+        _main("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"),
+    ),
     Case("sigterm-self", ("killed by SIGTERM",), _main("import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\n")),
-    Case("infinite-loop", ("did not finish within 8 s", "while running the program"),
-         _main("while True:\n    pass\n"), args=("--timeout", "8")),
-    Case("sleeping-loop-after-registering", ("did not finish within 8 s", "while running the program"),
-         _main(THING.format(name="a", props="{'value': 1}") + "import time\nwhile True:\n    time.sleep(0.05)\n"),
-         args=("--timeout", "8")),
-    Case("never-resolving-output", ("did not finish within 8 s", "while running the program"),
-         _main("import asyncio\nnever = asyncio.get_event_loop().create_future()\n"
-               "pulumi.export('never', pulumi.Output.from_input(never))\n"), args=("--timeout", "8")),
-    Case("never-resolving-input", ("did not finish within 8 s",),
-         _main("import asyncio\nnever = asyncio.get_event_loop().create_future()\n"
-               + THING.format(name="a", props="{'value': pulumi.Output.from_input(never)}")),
-         args=("--timeout", "8")),
+    Case(
+        "infinite-loop",
+        ("did not finish within 8 s", "while running the program"),
+        _main("while True:\n    pass\n"),
+        args=("--timeout", "8"),
+    ),
+    Case(
+        "sleeping-loop-after-registering",
+        ("did not finish within 8 s", "while running the program"),
+        _main(THING.format(name="a", props="{'value': 1}") + "import time\nwhile True:\n    time.sleep(0.05)\n"),
+        args=("--timeout", "8"),
+    ),
+    Case(
+        "never-resolving-output",
+        ("did not finish within 8 s", "while running the program"),
+        _main(
+            "import asyncio\nnever = asyncio.get_event_loop().create_future()\npulumi.export('never', pulumi.Output.from_input(never))\n"
+        ),
+        args=("--timeout", "8"),
+    ),
+    Case(
+        "never-resolving-input",
+        ("did not finish within 8 s",),
+        _main(
+            "import asyncio\nnever = asyncio.get_event_loop().create_future()\n"
+            + THING.format(name="a", props="{'value': pulumi.Output.from_input(never)}")
+        ),
+        args=("--timeout", "8"),
+    ),
     # --- failures after the pack already analysed resources (each resource is analysed as soon as
     # it is registered; the apply callbacks wait 3 s so that the pack is up and has answered) ----
-    Case("raise-after-resources-analysed", ("program failed: ValueError: hostile raise after analysis",),
-         _main(AFTER_ANALYSIS.format(then="raise ValueError('hostile raise after analysis')")),
-         traceback_expected=True),
-    Case("os-exit-0-after-resources-analysed", ("exit code 0 without completing", "no verdict"),
-         _main(AFTER_ANALYSIS.format(then="import os; os._exit(0)"))),
-    Case("duplicate-urn-after-resources-analysed", ("Duplicate resource URN", THING_URN + "t0"),
-         _main(AFTER_ANALYSIS.format(then="pulumi.CustomResource('test:index:Thing', 't0', {'value': 2})"))),
+    Case(
+        "raise-after-resources-analysed",
+        ("program failed: ValueError: hostile raise after analysis",),
+        _main(AFTER_ANALYSIS.format(then="raise ValueError('hostile raise after analysis')")),
+        traceback_expected=True,
+    ),
+    Case(
+        "os-exit-0-after-resources-analysed",
+        ("exit code 0 without completing", "no verdict"),
+        _main(AFTER_ANALYSIS.format(then="import os; os._exit(0)")),
+    ),
+    Case(
+        "duplicate-urn-after-resources-analysed",
+        ("Duplicate resource URN", THING_URN + "t0"),
+        _main(AFTER_ANALYSIS.format(then="pulumi.CustomResource('test:index:Thing', 't0', {'value': 2})")),
+    ),
     # --- property values the engine cannot carry ---------------------------------------------------
-    Case("nan-property", (THING_URN + "a", "property 'value'", "nan", "NaN and Infinity"),
-         _main(THING.format(name="a", props="{'value': float('nan')}"))),
-    Case("infinity-property", (THING_URN + "a", "property 'limits.max'", "inf"),
-         _main(THING.format(name="a", props="{'limits': {'max': float('inf')}}"))),
-    Case("negative-infinity-in-list", (THING_URN + "a", "property 'values[1]'", "-inf"),
-         _main(THING.format(name="a", props="{'values': [1, float('-inf')]}"))),
-    Case("nan-in-second-resource", (THING_URN + "b", "property 'value'"),
-         _main(THING.format(name="a", props="{'value': 1}") + THING.format(name="b", props="{'value': float('nan')}"))),
-    Case("deep-dict-200", (THING_URN + "a", "nested more than 100 levels deep", "property 'value.n.n"),
-         _main(_nested(200) + THING.format(name="a", props="{'value': deep}"))),
-    Case("deep-list-200", (THING_URN + "a", "nested more than 100 levels deep", "property 'value[0][0]"),
-         _main(_nested(200, as_list=True) + THING.format(name="a", props="{'value': deep}"))),
-    Case("duplicate-urn", ("Duplicate resource URN", THING_URN + "a"),
-         _main(THING.format(name="a", props="{'value': 1}") + THING.format(name="a", props="{'value': 2}"))),
+    Case(
+        "nan-property",
+        (THING_URN + "a", "property 'value'", "nan", "NaN and Infinity"),
+        _main(THING.format(name="a", props="{'value': float('nan')}")),
+    ),
+    Case(
+        "infinity-property",
+        (THING_URN + "a", "property 'limits.max'", "inf"),
+        _main(THING.format(name="a", props="{'limits': {'max': float('inf')}}")),
+    ),
+    Case(
+        "negative-infinity-in-list",
+        (THING_URN + "a", "property 'values[1]'", "-inf"),
+        _main(THING.format(name="a", props="{'values': [1, float('-inf')]}")),
+    ),
+    Case(
+        "nan-in-second-resource",
+        (THING_URN + "b", "property 'value'"),
+        _main(THING.format(name="a", props="{'value': 1}") + THING.format(name="b", props="{'value': float('nan')}")),
+    ),
+    Case(
+        "deep-dict-200",
+        (THING_URN + "a", "nested more than 100 levels deep", "property 'value.n.n"),
+        _main(_nested(200) + THING.format(name="a", props="{'value': deep}")),
+    ),
+    Case(
+        "deep-list-200",
+        (THING_URN + "a", "nested more than 100 levels deep", "property 'value[0][0]"),
+        _main(_nested(200, as_list=True) + THING.format(name="a", props="{'value': deep}")),
+    ),
+    Case(
+        "duplicate-urn",
+        ("Duplicate resource URN", THING_URN + "a"),
+        _main(THING.format(name="a", props="{'value': 1}") + THING.format(name="a", props="{'value': 2}")),
+    ),
     # --- project files -----------------------------------------------------------------------------
-    Case("pulumi-yaml-not-utf8", ("Pulumi.yaml", "not valid UTF-8", "0xff"),
-         {"Pulumi.yaml": b"name: hostile\nruntime: python\ndescription: caf\xff\n"}),
-    Case("stack-file-not-utf8", ("Pulumi.dev.yaml", "not valid UTF-8", "offset 24"),
-         {"Pulumi.dev.yaml": b"config:\n  hostile:size: \xe9t\xe9\n"}),
-    Case("main-not-utf8", ("__main__.py", "not valid utf-8", "0xe9"),
-         {"__main__.py": b"import pulumi\n# r\xe9sum\xe9\n"}),
-    Case("main-unknown-coding-cookie", ("__main__.py", "unknown encoding"),
-         {"__main__.py": "# -*- coding: no-such-codec -*-\nimport pulumi\n"}),
-    Case("stack-yaml-syntax-error", ("Pulumi.dev.yaml", "invalid YAML in stack file"),
-         {"Pulumi.dev.yaml": "config:\n  hostile:size: [unclosed\n"}),
-    Case("pulumi-yaml-syntax-error", ("Pulumi.yaml", "invalid YAML in project file"),
-         {"Pulumi.yaml": "name: hostile\nruntime: {python\n"}),
-    Case("stack-duplicate-key", ("Pulumi.dev.yaml", "duplicate key 'hostile:size'", "first defined on line 2"),
-         {"Pulumi.dev.yaml": "config:\n  hostile:size: small\n  hostile:size: large\n"}),
-    Case("pulumi-yaml-duplicate-key", ("Pulumi.yaml", "duplicate key 'runtime'"),
-         {"Pulumi.yaml": "name: hostile\nruntime: python\nruntime: nodejs\n"}),
+    Case(
+        "pulumi-yaml-not-utf8",
+        ("Pulumi.yaml", "not valid UTF-8", "0xff"),
+        {"Pulumi.yaml": b"name: hostile\nruntime: python\ndescription: caf\xff\n"},
+    ),
+    Case(
+        "stack-file-not-utf8",
+        ("Pulumi.dev.yaml", "not valid UTF-8", "offset 24"),
+        {"Pulumi.dev.yaml": b"config:\n  hostile:size: \xe9t\xe9\n"},
+    ),
+    Case("main-not-utf8", ("__main__.py", "not valid utf-8", "0xe9"), {"__main__.py": b"import pulumi\n# r\xe9sum\xe9\n"}),
+    Case(
+        "main-unknown-coding-cookie",
+        ("__main__.py", "unknown encoding"),
+        {"__main__.py": "# -*- coding: no-such-codec -*-\nimport pulumi\n"},
+    ),
+    Case(
+        "stack-yaml-syntax-error",
+        ("Pulumi.dev.yaml", "invalid YAML in stack file"),
+        {"Pulumi.dev.yaml": "config:\n  hostile:size: [unclosed\n"},
+    ),
+    Case("pulumi-yaml-syntax-error", ("Pulumi.yaml", "invalid YAML in project file"), {"Pulumi.yaml": "name: hostile\nruntime: {python\n"}),
+    Case(
+        "stack-duplicate-key",
+        ("Pulumi.dev.yaml", "duplicate key 'hostile:size'", "first defined on line 2"),
+        {"Pulumi.dev.yaml": "config:\n  hostile:size: small\n  hostile:size: large\n"},
+    ),
+    Case(
+        "pulumi-yaml-duplicate-key",
+        ("Pulumi.yaml", "duplicate key 'runtime'"),
+        {"Pulumi.yaml": "name: hostile\nruntime: python\nruntime: nodejs\n"},
+    ),
     Case("missing-pulumi-yaml", ("no Pulumi.yaml in", "not a Pulumi project"), {"Pulumi.yaml": None}),
-    Case("wrong-runtime", ("Pulumi.yaml", "runtime is 'nodejs'", "Python programs only"),
-         {"Pulumi.yaml": "name: hostile\nruntime: nodejs\n"}),
+    Case(
+        "wrong-runtime", ("Pulumi.yaml", "runtime is 'nodejs'", "Python programs only"), {"Pulumi.yaml": "name: hostile\nruntime: nodejs\n"}
+    ),
     Case("missing-runtime", ("Pulumi.yaml", "runtime is None"), {"Pulumi.yaml": "name: hostile\n"}),
     Case("missing-name", ("Pulumi.yaml", "missing project 'name'"), {"Pulumi.yaml": "runtime: python\n"}),
     Case("missing-stack-file", ("no stack file Pulumi.dev.yaml",), {"Pulumi.dev.yaml": None}),
     Case("stack-file-is-a-list", ("Pulumi.dev.yaml", "must be a YAML mapping"), {"Pulumi.dev.yaml": "- a\n- b\n"}),
-    Case("stack-config-not-a-mapping", ("Pulumi.dev.yaml", "'config' must be a mapping"),
-         {"Pulumi.dev.yaml": "config: just a string\n"}),
+    Case("stack-config-not-a-mapping", ("Pulumi.dev.yaml", "'config' must be a mapping"), {"Pulumi.dev.yaml": "config: just a string\n"}),
     Case("missing-main", ("program entry point not found", "__main__.py"), {"__main__.py": None}),
-    Case("config-nan", ("config 'hostile:ratio'", "nan", "NaN or Infinity"),
-         {"Pulumi.dev.yaml": "config:\n  hostile:ratio: .nan\n"}),
-    Case("config-infinity-nested", ("config 'hostile:limits.max'", "inf"),
-         {"Pulumi.dev.yaml": "config:\n  hostile:limits:\n    max: .inf\n"}),
-    Case("config-deep-nesting", ("config 'hostile:deep", "nested more than 100 levels deep"),
-         {"Pulumi.dev.yaml": "config:\n  hostile:deep: " + "[" * 150 + "1" + "]" * 150 + "\n"}),
+    Case("config-nan", ("config 'hostile:ratio'", "nan", "NaN or Infinity"), {"Pulumi.dev.yaml": "config:\n  hostile:ratio: .nan\n"}),
+    Case(
+        "config-infinity-nested", ("config 'hostile:limits.max'", "inf"), {"Pulumi.dev.yaml": "config:\n  hostile:limits:\n    max: .inf\n"}
+    ),
+    Case(
+        "config-deep-nesting",
+        ("config 'hostile:deep", "nested more than 100 levels deep"),
+        {"Pulumi.dev.yaml": "config:\n  hostile:deep: " + "[" * 150 + "1" + "]" * 150 + "\n"},
+    ),
     # --- policy config -----------------------------------------------------------------------------
-    Case("policy-name-typo", ("unknown policy 'fixture-ai-locl-auth'", "did you mean 'fixture-ai-local-auth'",
-                              "fixture-model-allow-list"),
-         policy_config={"fixture-ai-locl-auth": "advisory"}),
-    Case("policy-property-typo", ("fixture-model-allow-list: unknown property 'allowedModel'",
-                                  "did you mean 'allowedModels'", "valid: allowedModels"),
-         policy_config={"fixture-model-allow-list": {"allowedModel": ["gpt-4o"]}}),
-    Case("property-on-policy-without-config", ("fixture-ai-local-auth: unknown property 'strict'",
-                                               "it takes no configuration"),
-         policy_config={"fixture-ai-local-auth": {"strict": True}}),
-    Case("level-typo", ("'mandatroy' is not a valid enforcement level", "did you mean 'mandatory'"),
-         policy_config={"fixture-ai-local-auth": "mandatroy"}),
-    Case("level-typo-in-object", ("'advisroy' is not a valid enforcement level",),
-         policy_config={"fixture-ai-local-auth": {"enforcementLevel": "advisroy"}}),
-    Case("all-with-properties", ("all: only 'enforcementLevel'", "allowedModels"),
-         policy_config={"all": {"enforcementLevel": "advisory", "allowedModels": []}}),
+    Case(
+        "policy-name-typo",
+        ("unknown policy 'fixture-ai-locl-auth'", "did you mean 'fixture-ai-local-auth'", "fixture-model-allow-list"),
+        policy_config={"fixture-ai-locl-auth": "advisory"},
+    ),
+    Case(
+        "policy-property-typo",
+        ("fixture-model-allow-list: unknown property 'allowedModel'", "did you mean 'allowedModels'", "valid: allowedModels"),
+        policy_config={"fixture-model-allow-list": {"allowedModel": ["gpt-4o"]}},
+    ),
+    Case(
+        "property-on-policy-without-config",
+        ("fixture-ai-local-auth: unknown property 'strict'", "it takes no configuration"),
+        policy_config={"fixture-ai-local-auth": {"strict": True}},
+    ),
+    Case(
+        "level-typo",
+        ("'mandatroy' is not a valid enforcement level", "did you mean 'mandatory'"),
+        policy_config={"fixture-ai-local-auth": "mandatroy"},
+    ),
+    Case(
+        "level-typo-in-object",
+        ("'advisroy' is not a valid enforcement level",),
+        policy_config={"fixture-ai-local-auth": {"enforcementLevel": "advisroy"}},
+    ),
+    Case(
+        "all-with-properties",
+        ("all: only 'enforcementLevel'", "allowedModels"),
+        policy_config={"all": {"enforcementLevel": "advisory", "allowedModels": []}},
+    ),
     Case("policy-config-bad-json", ("invalid JSON",), policy_config='{"fixture-ai-local-auth": "advisory",}'),
-    Case("policy-config-nan", ("NaN is not valid JSON",),
-         policy_config='{"fixture-model-allow-list": {"allowedModels": NaN}}'),
-    Case("policy-config-duplicate-key", ("duplicate key 'fixture-ai-local-auth'",),
-         policy_config='{"fixture-ai-local-auth": "disabled", "fixture-ai-local-auth": "mandatory"}'),
+    Case("policy-config-nan", ("NaN is not valid JSON",), policy_config='{"fixture-model-allow-list": {"allowedModels": NaN}}'),
+    Case(
+        "policy-config-duplicate-key",
+        ("duplicate key 'fixture-ai-local-auth'",),
+        policy_config='{"fixture-ai-local-auth": "disabled", "fixture-ai-local-auth": "mandatory"}',
+    ),
     Case("policy-config-not-object", ("must be a JSON object of policy names",), policy_config="[1, 2]"),
     Case("policy-config-not-utf8", ("not valid UTF-8",), policy_config=b'{"fixture-ai-local-auth": "adv\xff"}'),
-    Case("policy-config-schema-type", ("allowedModels: invalid type, expected array",),
-         policy_config={"fixture-model-allow-list": {"allowedModels": "gpt-4o"}}),
-    Case("exemption-february-30", (f"{REAL_POLICY}.exemptions[0].expires", "'2026-02-30' is not a calendar date"),
-         pack="real", policy_config={REAL_POLICY: {"exemptions": [
-             {"resource": "*-gw-apim", "reason": "first deployment", "expires": "2026-02-30"}]}}),
-    Case("exemption-month-13", ("'2026-13-01' is not a calendar date",), pack="hostile:",
-         policy_config={"hostile-thing-value": {"exemptions": [
-             {"resource": "a", "reason": "r", "expires": "2026-13-01"}]}}),
-    Case("exemption-everything", (f"{REAL_POLICY}.exemptions[0].resource", "matches every resource"),
-         pack="real", policy_config={REAL_POLICY: {"exemptions": [
-             {"resource": "*", "reason": "shortcut", "expires": "2026-12-05"}]}}),
-    Case("exemption-unbalanced-pattern", ("exemptions[0].resource", "unbalanced"), pack="hostile:",
-         policy_config={"hostile-thing-value": {"exemptions": [
-             {"resource": "thing-[ab", "reason": "r", "expires": "2026-12-05"}]}}),
-    Case("exemption-missing-reason", ("reason is required",), pack="hostile:",
-         policy_config={"hostile-thing-value": {"exemptions": [{"resource": "a", "expires": "2026-12-05"}]}}),
+    Case(
+        "policy-config-schema-type",
+        ("allowedModels: invalid type, expected array",),
+        policy_config={"fixture-model-allow-list": {"allowedModels": "gpt-4o"}},
+    ),
+    Case(
+        "exemption-february-30",
+        (f"{REAL_POLICY}.exemptions[0].expires", "'2026-02-30' is not a calendar date"),
+        pack="real",
+        policy_config={REAL_POLICY: {"exemptions": [{"resource": "*-gw-apim", "reason": "first deployment", "expires": "2026-02-30"}]}},
+    ),
+    Case(
+        "exemption-month-13",
+        ("'2026-13-01' is not a calendar date",),
+        pack="hostile:",
+        policy_config={"hostile-thing-value": {"exemptions": [{"resource": "a", "reason": "r", "expires": "2026-13-01"}]}},
+    ),
+    Case(
+        "exemption-everything",
+        (f"{REAL_POLICY}.exemptions[0].resource", "matches every resource"),
+        pack="real",
+        policy_config={REAL_POLICY: {"exemptions": [{"resource": "*", "reason": "shortcut", "expires": "2026-12-05"}]}},
+    ),
+    Case(
+        "exemption-unbalanced-pattern",
+        ("exemptions[0].resource", "unbalanced"),
+        pack="hostile:",
+        policy_config={"hostile-thing-value": {"exemptions": [{"resource": "thing-[ab", "reason": "r", "expires": "2026-12-05"}]}},
+    ),
+    Case(
+        "exemption-missing-reason",
+        ("reason is required",),
+        pack="hostile:",
+        policy_config={"hostile-thing-value": {"exemptions": [{"resource": "a", "expires": "2026-12-05"}]}},
+    ),
     # --- policy packs ------------------------------------------------------------------------------
     Case("pack-dir-missing", ("policy pack directory not found",), pack="missing"),
     Case("pack-wrong-runtime", ("PulumiPolicy.yaml", "runtime is 'nodejs'"), pack="hostile-manifest:runtime: nodejs\n"),
-    Case("pack-crashes-at-start", ("exited", "before it started", "hostile pack: broken at start"),
-         pack="hostile:crash-at-start"),
+    Case("pack-crashes-at-start", ("exited", "before it started", "hostile pack: broken at start"), pack="hostile:crash-at-start"),
     Case("pack-hangs-at-start", ("did not report its port",), pack="hostile:hang-at-start", args=("--timeout", "8")),
     Case("pack-prints-before-port", ("printed 'hello from a pack",), pack="hostile:stdout-noise"),
-    Case("pack-hangs-in-analyze", ("did not answer Analyze(urn:pulumi:dev::hostile::", "deadline exceeded"),
-         pack="hostile:hang-in-analyze", args=("--timeout", "8")),
-    Case("pack-raises-in-analyze", ("policy pack failed in Analyze(", "hostile pack: a policy raised"),
-         pack="hostile:raise-in-analyze"),
+    Case(
+        "pack-hangs-in-analyze",
+        ("did not answer Analyze(urn:pulumi:dev::hostile::", "deadline exceeded"),
+        pack="hostile:hang-in-analyze",
+        args=("--timeout", "8"),
+    ),
+    Case("pack-raises-in-analyze", ("policy pack failed in Analyze(", "hostile pack: a policy raised"), pack="hostile:raise-in-analyze"),
     Case("pack-exits-in-analyze", ("Analyze(",), pack="hostile:exit-in-analyze"),
     # --- command line ------------------------------------------------------------------------------
     Case("timeout-zero", ("--timeout", "must be a positive, finite number"), args=("--timeout", "0")),
@@ -314,13 +422,19 @@ def test_insecure_value_is_a_mandatory_finding(tmp_path: Path) -> None:
 def test_valid_exemption_and_level_pass_the_checks(tmp_path: Path) -> None:
     """A well-formed policy config (real date, named resource, known keys) is accepted."""
     config = tmp_path / "policy-config.json"
-    config.write_text(json.dumps({
-        "all": "mandatory",
-        "hostile-thing-value": {"allowedValues": ["a"], "exemptions": [
-            {"resource": "thing-[ab]*", "reason": "migration", "expires": "2028-02-29"}]},
-    }), encoding="utf-8")
+    config.write_text(
+        json.dumps(
+            {
+                "all": "mandatory",
+                "hostile-thing-value": {
+                    "allowedValues": ["a"],
+                    "exemptions": [{"resource": "thing-[ab]*", "reason": "migration", "expires": "2028-02-29"}],
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     program = write_project(tmp_path / "program", {})
-    result = run_cli("--program", program, "--stack", "dev", "--policy-pack", write_pack(tmp_path / "pack"),
-                     "--policy-config", config)
+    result = run_cli("--program", program, "--stack", "dev", "--policy-pack", write_pack(tmp_path / "pack"), "--policy-config", config)
     assert result.returncode == 1, result.stderr  # "all": mandatory makes the config-size report mandatory
     assert "MANDATORY hostile-config-size" in result.stdout

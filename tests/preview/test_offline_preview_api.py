@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from preview_support import PACK, PROGRAM
+from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
 from offline_preview import (
     PolicyPackError,
-    ProgramConfigError,
     PreviewResult,
+    ProgramConfigError,
     RecordedResource,
     analyze_resources,
     run,
@@ -19,15 +21,13 @@ from offline_preview import (
 )
 from offline_preview.analyzer import PolicyPackSession
 from offline_preview.azure_mocks import SUBSCRIPTION_ID, AzureMocks
+from offline_preview.errors import ConfigurationError
 from offline_preview.findings import control_ids
 from offline_preview.model import AnalyzerInfo, PolicyInfo
 from offline_preview.policy_config import load_policy_config, reconcile
 from offline_preview.project import SECRET_PLACEHOLDER, load_project
-from offline_preview.errors import ConfigurationError
 from offline_preview.recorder import duration_seconds
 from offline_preview.wire import RESOURCE_REFERENCE_SIG, SIG_KEY, analyzer_value
-from preview_support import PACK, PROGRAM
-from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
 ACCOUNT = "azure-native:cognitiveservices:Account"
 DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
@@ -90,8 +90,7 @@ def test_streamed_findings_equal_one_conversation_over_the_finished_plan(insecur
     """``run`` analyses each resource while the program still registers; the findings (and their
     order: the plan's) are exactly those of analysing the finished plan in one conversation."""
     project = load_project(PROGRAM, "insecure")
-    batch = analyze_resources(insecure.resources, PACK, project=insecure.project, stack=insecure.stack,
-                              config=project.config)
+    batch = analyze_resources(insecure.resources, PACK, project=insecure.project, stack=insecure.stack, config=project.config)
     assert len(insecure.findings) == 3
     assert insecure.findings == batch.findings
     assert insecure.analysis.not_applicable == batch.not_applicable
@@ -100,10 +99,10 @@ def test_streamed_findings_equal_one_conversation_over_the_finished_plan(insecur
 def test_streamed_analysis_refuses_a_plan_it_did_not_analyse_in_full() -> None:
     """The verdict covers exactly the plan: a registered resource that was never analysed (or one
     analysed that is not in the plan) leaves no verdict."""
-    stack = RecordedResource(urn="urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", type="pulumi:pulumi:Stack",
-                             name="p-s", custom=False)
-    account = RecordedResource(urn=f"urn:pulumi:s::p::{ACCOUNT}::a", type=ACCOUNT, name="a", custom=True,
-                               inputs={"properties": {"disableLocalAuth": True}})
+    stack = RecordedResource(urn="urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", type="pulumi:pulumi:Stack", name="p-s", custom=False)
+    account = RecordedResource(
+        urn=f"urn:pulumi:s::p::{ACCOUNT}::a", type=ACCOUNT, name="a", custom=True, inputs={"properties": {"disableLocalAuth": True}}
+    )
     with PolicyPackSession.start(PACK, "p", "s") as session:
         stream = session.stream()
         stream.submit(stack)
@@ -138,8 +137,7 @@ def test_settings_error_registers_nothing() -> None:
 
 
 def test_analyze_resources_over_grpc_with_synthetic_resources() -> None:
-    stack = RecordedResource(urn="urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", type="pulumi:pulumi:Stack",
-                             name="p-s", custom=False)
+    stack = RecordedResource(urn="urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", type="pulumi:pulumi:Stack", name="p-s", custom=False)
     accounts = [
         RecordedResource(
             urn=f"urn:pulumi:s::p::{ACCOUNT}::a{i}",
@@ -154,9 +152,7 @@ def test_analyze_resources_over_grpc_with_synthetic_resources() -> None:
     analysis = analyze_resources([stack, *accounts], PACK, project="p", stack="s")
     flagged = sorted(f.urn or "" for f in analysis.findings if f.policy == "fixture-ai-local-auth")
     assert flagged == sorted(a.urn for a in accounts if not a.inputs["properties"]["disableLocalAuth"])
-    assert {p.name for p in analysis.analyzer.policies} == {
-        "fixture-ai-local-auth", "fixture-model-allow-list", "fixture-stack-wiring"
-    }
+    assert {p.name for p in analysis.analyzer.policies} == {"fixture-ai-local-auth", "fixture-model-allow-list", "fixture-stack-wiring"}
 
 
 def test_session_kills_the_pack() -> None:
@@ -193,14 +189,12 @@ def test_policy_config_reconciles_like_the_cli() -> None:
         version="1",
         supports_config=True,
         policies=(
-            PolicyInfo("a", "[ACC-1] a", "mandatory",
-                       {"properties": {"limit": {"type": "integer", "default": 3}}, "required": []}),
+            PolicyInfo("a", "[ACC-1] a", "mandatory", {"properties": {"limit": {"type": "integer", "default": 3}}, "required": []}),
             PolicyInfo("b", "[ACC-2] b", "advisory", None),
         ),
         initial_config={},
     )
-    assert reconcile(info, {}) == {"a": {"enforcementLevel": "mandatory", "limit": 3},
-                                   "b": {"enforcementLevel": "advisory"}}
+    assert reconcile(info, {}) == {"a": {"enforcementLevel": "mandatory", "limit": 3}, "b": {"enforcementLevel": "advisory"}}
     given = load_policy_config({"all": "disabled", "a": {"limit": 5}})
     assert reconcile(info, given) == {
         "a": {"enforcementLevel": "disabled", "limit": 5},
@@ -220,12 +214,8 @@ def test_resource_references_become_ids_or_urns() -> None:
 
 
 def test_control_ids_and_durations() -> None:
-    assert control_ids("[ACC-1][ACC-7] text", "[MOD-2a] and [ACC-1] again", "[not-an-id]") == (
-        "ACC-1", "ACC-7", "MOD-2a"
-    )
-    assert control_ids("[MOD-3, EXEC-2] image by tag", "[ACC-7,DATA-4]", "[ACC-1, x]") == (
-        "MOD-3", "EXEC-2", "ACC-7", "DATA-4"
-    )
+    assert control_ids("[ACC-1][ACC-7] text", "[MOD-2a] and [ACC-1] again", "[not-an-id]") == ("ACC-1", "ACC-7", "MOD-2a")
+    assert control_ids("[MOD-3, EXEC-2] image by tag", "[ACC-7,DATA-4]", "[ACC-1, x]") == ("MOD-3", "EXEC-2", "ACC-7", "DATA-4")
     assert duration_seconds("1h30m") == 5400.0
     assert duration_seconds("90s") == 90.0
     assert duration_seconds("soon") == 0.0
@@ -233,15 +223,19 @@ def test_control_ids_and_durations() -> None:
 
 def test_mock_ids_for_extension_and_child_resources() -> None:
     mocks = AzureMocks()
-    role_id, role = mocks.new_resource(MockResourceArgs(
-        "azure-native:authorization:RoleAssignment", "ra", {"scope": RG_ID, "principalId": "p"}, custom=True
-    ))
+    role_id, role = mocks.new_resource(
+        MockResourceArgs("azure-native:authorization:RoleAssignment", "ra", {"scope": RG_ID, "principalId": "p"}, custom=True)
+    )
     assert role_id is not None and role_id.startswith(f"{RG_ID}/providers/Microsoft.Authorization/roleAssignments/")
     assert role["name"] == role_id.rsplit("/", 1)[1]
-    identity_id, identity = mocks.new_resource(MockResourceArgs(
-        "azure-native:managedidentity:UserAssignedIdentity", "id",
-        {"resourceGroupName": "rg-fixture", "resourceName": "agent"}, custom=True,
-    ))
+    identity_id, identity = mocks.new_resource(
+        MockResourceArgs(
+            "azure-native:managedidentity:UserAssignedIdentity",
+            "id",
+            {"resourceGroupName": "rg-fixture", "resourceName": "agent"},
+            custom=True,
+        )
+    )
     assert identity_id == f"{RG_ID}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/agent"
     assert identity["principalId"] and identity["clientId"] and identity["name"] == "agent"
     config, _ = mocks.call(MockCallArgs("azure-native:authorization:getClientConfig", {}, ""))
@@ -251,9 +245,10 @@ def test_mock_ids_for_extension_and_child_resources() -> None:
 def test_the_stack_request_is_encoded_as_protobuf_would(insecure: PreviewResult) -> None:
     """AnalyzeStack's request is encoded one resource at a time; the bytes are the message's own
     encoding (resources of every size: one-byte and multi-byte length prefixes)."""
+    from pulumi.runtime.proto import analyzer_pb2
+
     from offline_preview.analyzer import encode_stack_request
     from offline_preview.messages import provider_messages, stack_resource
-    from pulumi.runtime.proto import analyzer_pb2
 
     assert [f.number for f in analyzer_pb2.AnalyzeStackRequest.DESCRIPTOR.fields] == [1]
     providers = provider_messages(insecure.resources)

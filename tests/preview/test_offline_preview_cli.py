@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from preview_support import PACK, PROGRAM, preview_cli, run_cli
 
 ACCOUNT = "azure-native:cognitiveservices:Account"

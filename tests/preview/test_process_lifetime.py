@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from hostile_support import is_alive, write_pack, write_project
 from preview_support import REPO
 
@@ -29,9 +28,12 @@ def _start(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[str], Path]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     process = subprocess.Popen(
-        [sys.executable, "-m", "offline_preview", "--program", str(program), "--stack", "dev",
-         "--policy-pack", str(pack), *extra],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "offline_preview", "--program", str(program), "--stack", "dev", "--policy-pack", str(pack), *extra],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     return process, pid_file
 

@@ -12,7 +12,6 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-
 from preview_support import PACK, PROGRAM, REPO, preview_cli, run_cli
 
 SCHEMA = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
@@ -122,7 +121,11 @@ def test_real_pack_rules_carry_controls_severity_and_help(insecure_run: tuple[An
 def test_real_pack_findings_point_at_the_example_program(insecure_run: tuple[Any, dict[str, Any], dict[str, Any]]) -> None:
     _, sarif, report = insecure_run
     main = INSECURE / "__main__.py"
-    [public_blobs] = [r for r in _results(sarif, "azurenative-storage-storageaccount-hardening") if "allows anonymous (public) blob access" in r["message"]["text"]]
+    [public_blobs] = [
+        r
+        for r in _results(sarif, "azurenative-storage-storageaccount-hardening")
+        if "allows anonymous (public) blob access" in r["message"]["text"]
+    ]
     assert _where(public_blobs) == ("%SRCROOT%", "examples/insecure/__main__.py", _line_of(main, "storage.StorageAccount("))
     assert public_blobs["level"] == "error" and public_blobs["properties"]["severity"] == "high"
     assert "allows anonymous (public) blob access" in public_blobs["message"]["text"]

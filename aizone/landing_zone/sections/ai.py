@@ -10,14 +10,11 @@ from typing import Any, Sequence
 from aizone_policy import defaults, reference
 
 from ...components.ai_services import Application, ModelDeployment, ModelRef
-from .reader import NAMESPACE, _APP_NAME, _Reader, _check_unique, _describe
-
+from .reader import _APP_NAME, NAMESPACE, _check_unique, _describe, _Reader
 
 BOUNDARIES = reference.BOUNDARIES
 SEVERITY_THRESHOLDS = ("Low", "Medium", "High")
 _DEPLOYMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-
-
 
 
 @dataclass(frozen=True)
@@ -40,9 +37,7 @@ def _read_ai(reader: _Reader, value: Any) -> AiSettings:
     sku = reader.choice(f"{key}.sku", data.get("sku", "S0"), ("S0",))
     max_capacity = reader.integer(f"{key}.maxCapacity", data.get("maxCapacity", defaults.MAX_DEPLOYMENT_CAPACITY), 1, 10_000)
     filter_data = reader.mapping(f"{key}.contentFilter", data.get("contentFilter", {}), ("severityThreshold",))
-    threshold = reader.choice(
-        f"{key}.contentFilter.severityThreshold", filter_data.get("severityThreshold", "Medium"), SEVERITY_THRESHOLDS
-    )
+    threshold = reader.choice(f"{key}.contentFilter.severityThreshold", filter_data.get("severityThreshold", "Medium"), SEVERITY_THRESHOLDS)
     if "allowedModels" in data:
         allowed = reader.sequence(f"{key}.allowedModels", data["allowedModels"], lambda k, v: _read_model(reader, k, v))
     else:
@@ -64,14 +59,12 @@ def _read_model(reader: _Reader, key: str, value: Any) -> ModelRef:
     strings = [f for f in fields if isinstance(f, str) and f]
     if len(strings) != 3:
         if all(name in data for name in ("format", "name", "version")):
-            reader.fail(key, "format, name and version must be non-empty strings (quote versions like \"1\")")
+            reader.fail(key, 'format, name and version must be non-empty strings (quote versions like "1")')
         return ModelRef("", "", "")
     return ModelRef(strings[0], strings[1], strings[2])
 
 
-def _read_deployment(
-    reader: _Reader, key: str, value: Any, allowed: Sequence[ModelRef], max_capacity: int
-) -> ModelDeployment:
+def _read_deployment(reader: _Reader, key: str, value: Any, allowed: Sequence[ModelRef], max_capacity: int) -> ModelDeployment:
     data = reader.mapping(key, value, ("name", "model", "sku", "capacity"), ("name", "model", "capacity"))
     name = reader.string(f"{key}.name", data.get("name"), _DEPLOYMENT_NAME, "use letters, digits, '.', '_' or '-' (max 64)")
     model = _read_model(reader, f"{key}.model", data.get("model", {})) if "model" in data else ModelRef("", "", "")
@@ -80,7 +73,9 @@ def _read_deployment(
             f"{key}.model",
             f"{model.label()} is not on the model allow-list (MOD-3); allowed: {', '.join(m.label() for m in allowed)}",
         )
-    sku = reader.choice(f"{key}.sku", data.get("sku", "GlobalStandard"), ("GlobalStandard", "Standard", "DataZoneStandard", "ProvisionedManaged"))
+    sku = reader.choice(
+        f"{key}.sku", data.get("sku", "GlobalStandard"), ("GlobalStandard", "Standard", "DataZoneStandard", "ProvisionedManaged")
+    )
     capacity = reader.integer(f"{key}.capacity", data.get("capacity"), 1, max_capacity) if "capacity" in data else 1
     return ModelDeployment(name, model, sku, capacity)
 
@@ -96,9 +91,7 @@ def _read_applications(reader: _Reader, value: Any) -> tuple[Application, ...]:
 
 def _read_application(reader: _Reader, key: str, value: Any) -> Application:
     data = reader.mapping(key, value, ("name", "boundary", "description"), ("name", "boundary"))
-    name = reader.string(
-        f"{key}.name", data.get("name"), _APP_NAME, "use 3-24 lowercase letters, digits and '-', starting with a letter"
-    )
+    name = reader.string(f"{key}.name", data.get("name"), _APP_NAME, "use 3-24 lowercase letters, digits and '-', starting with a letter")
     boundary = reader.choice(f"{key}.boundary", data.get("boundary"), BOUNDARIES) if "boundary" in data else BOUNDARIES[0]
     description = data.get("description", "")
     if not isinstance(description, str):

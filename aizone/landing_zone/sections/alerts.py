@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...components.monitoring import AlertOptions
-from .reader import NAMESPACE, _Reader, _read_options
+from .reader import NAMESPACE, _read_options, _Reader
 
 # config key -> (AlertOptions field, accepted config type); AlertOptions enforces the bounds.
 _ALERT_FIELDS: dict[str, tuple[str, type]] = {

@@ -9,7 +9,7 @@ from typing import Any, Mapping, Sequence
 
 from ...components.registry import RegistryOptions
 from ...components.sessions import SessionPoolOptions
-from .reader import NAMESPACE, _Reader, _describe, _names, _read_options
+from .reader import NAMESPACE, _describe, _names, _read_options, _Reader
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class ExecutionSettings:
     """None: `sessions: false`, no code sessions (and no agents subnet)."""
     agent_sessions: Mapping[str, SessionPoolOptions]
     model_artifacts: tuple[ModelArtifact, ...]
+
 
 # config key -> (options field, accepted config type) for the options dataclasses of components,
 # whose own __post_init__ enforces the bounds.
@@ -57,7 +58,9 @@ def _read_execution(reader: _Reader, value: Any, agent_names: Sequence[str]) -> 
     data = reader.mapping(key, value, ("registry", "sessions", "agentSessions", "modelArtifacts"))
     for name, what in (("registry", "the container registry"), ("sessions", "code sessions")):
         if name in data and data[name] is not False and not isinstance(data[name], dict):
-            reader.fail(f"{key}.{name}", f"expected a mapping of {name} settings, or false to deploy without {what}, got {_describe(data[name])}")
+            reader.fail(
+                f"{key}.{name}", f"expected a mapping of {name} settings, or false to deploy without {what}, got {_describe(data[name])}"
+            )
     registry: RegistryOptions | None = None
     if isinstance(data.get("registry", {}), dict):
         registry = _read_options(reader, f"{key}.registry", data.get("registry", {}), _REGISTRY_FIELDS, RegistryOptions)
@@ -99,7 +102,9 @@ def _read_artifact(reader: _Reader, key: str, value: Any) -> ModelArtifact:
     return ModelArtifact(
         name=reader.string(f"{key}.name", data.get("name"), None) if "name" in data else "",
         path=reader.string(f"{key}.path", data.get("path"), None) if "path" in data else "",
-        sha256=reader.string(f"{key}.sha256", data.get("sha256"), _SHA256, "expected 64 lowercase hex digits, optionally prefixed 'sha256:'")
+        sha256=reader.string(
+            f"{key}.sha256", data.get("sha256"), _SHA256, "expected 64 lowercase hex digits, optionally prefixed 'sha256:'"
+        )
         if "sha256" in data
         else "",
     )

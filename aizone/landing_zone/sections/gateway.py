@@ -6,8 +6,7 @@ from typing import Any
 
 from ...components.base import config_key as args_config_key
 from ...components.gateway import GatewayOptions, validate_gateway_options
-from .reader import NAMESPACE, _Reader, _describe, _read_options
-
+from .reader import NAMESPACE, _describe, _read_options, _Reader
 
 # config key -> GatewayOptions field (and the type the config value must have)
 _GATEWAY_FIELDS: dict[str, tuple[str, type]] = {

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .reader import NAMESPACE, _EMAIL, _Reader, _describe
+from .reader import _EMAIL, NAMESPACE, _describe, _Reader
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def _read_data(reader: _Reader, value: Any) -> DataSettings:
             f"{key}.lock",
             "was removed: a CanNotDelete lock on a storage account, vault or Purview account blocks deleting the role "
             "assignments, diagnostic settings and private endpoint connections under it, so revoking an agent failed; "
-            "data is kept by protect, soft delete, versioning and purge protection (README, \"Data protection\"). "
+            'data is kept by protect, soft delete, versioning and purge protection (README, "Data protection"). '
             "Delete the key",
         )
         value = {k: v for k, v in value.items() if k != "lock"}

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from ...components.agents import Agent
 from ...components.entra import EntraOptions
-from .reader import NAMESPACE, _APP_NAME, _EMAIL, _Reader, _check_unique, _cidr_text, _describe, _names
+from .reader import _APP_NAME, _EMAIL, NAMESPACE, _check_unique, _cidr_text, _describe, _names, _Reader
 
 
 def _read_agents(reader: _Reader, value: Any, boundaries: Mapping[str, str]) -> tuple[Agent, ...]:
@@ -15,11 +15,17 @@ def _read_agents(reader: _Reader, value: Any, boundaries: Mapping[str, str]) -> 
 
     def read(item_key: str, item: Any) -> Agent:
         data = reader.mapping(item_key, item, ("name", "application", "owner", "description"), ("name", "application", "owner"))
-        name = reader.string(f"{item_key}.name", data.get("name"), _APP_NAME, "use 3-24 lowercase letters, digits and '-', starting with a letter")
+        name = reader.string(
+            f"{item_key}.name", data.get("name"), _APP_NAME, "use 3-24 lowercase letters, digits and '-', starting with a letter"
+        )
         application = data.get("application")
         if "application" in data and not (isinstance(application, str) and application in boundaries):
-            reader.fail(f"{item_key}.application", f"{_describe(application)} is not a declared application; declared: {_names(list(boundaries))}")
-        owner = reader.string(f"{item_key}.owner", data.get("owner"), _EMAIL, "expected the owner's e-mail address") if "owner" in data else ""
+            reader.fail(
+                f"{item_key}.application", f"{_describe(application)} is not a declared application; declared: {_names(list(boundaries))}"
+            )
+        owner = (
+            reader.string(f"{item_key}.owner", data.get("owner"), _EMAIL, "expected the owner's e-mail address") if "owner" in data else ""
+        )
         description = data.get("description", "")
         if not isinstance(description, str):
             reader.fail(f"{item_key}.description", f"expected a string, got {_describe(description)}")
@@ -42,7 +48,15 @@ def _read_entra(reader: _Reader, value: Any) -> EntraOptions:
     data = reader.mapping(
         key,
         value,
-        ("enabled", "conditionalAccessState", "breakGlassObjectIds", "trustedIpRanges", "trustedCountries", "signInRiskAction", "adminEligibilityDays"),
+        (
+            "enabled",
+            "conditionalAccessState",
+            "breakGlassObjectIds",
+            "trustedIpRanges",
+            "trustedCountries",
+            "signInRiskAction",
+            "adminEligibilityDays",
+        ),
     )
     state = reader.choice(f"{key}.conditionalAccessState", data.get("conditionalAccessState", CA_STATES[0]), CA_STATES)
     break_glass = reader.sequence(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from ...components import naming
-from .reader import NAMESPACE, _Reader, _describe, _names
+from .reader import NAMESPACE, _describe, _names, _Reader
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ...components.network import SUBNET_ROLES, existing_subnet_problems, subnet_layout_problems
-from .reader import NAMESPACE, _MISSING, _Reader, _describe
-
+from .reader import _MISSING, NAMESPACE, _describe, _Reader
 
 _ZONE_ID = re.compile(
     r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+/providers/Microsoft\.Network/privateDnsZones/(?P<zone>[^/]+)$"
@@ -51,7 +50,9 @@ def _read_network(reader: _Reader, value: Any, features: Mapping[str, bool] | No
     zone_ids = _read_zone_ids(reader, f"{key}.privateDnsZoneIds", data.get("privateDnsZoneIds", {}))
     groups = reader.choice(f"{key}.privateDnsZoneGroups", data.get("privateDnsZoneGroups", "create"), ("create", "platformPolicy"))
     if groups == "platformPolicy" and zone_ids:
-        reader.fail(f"{key}.privateDnsZoneIds", "is not used when privateDnsZoneGroups is 'platformPolicy' (the platform registers endpoints)")
+        reader.fail(
+            f"{key}.privateDnsZoneIds", "is not used when privateDnsZoneGroups is 'platformPolicy' (the platform registers endpoints)"
+        )
     if existing_given:
         for name in ("addressSpace", "subnets", "egress"):
             if name in data:
@@ -123,7 +124,10 @@ def _read_egress(reader: _Reader, key: str, value: Any) -> tuple[str, str | None
     try:
         address = ipaddress.IPv4Address(raw_ip if isinstance(raw_ip, str) else "")
     except ValueError:
-        reader.fail(f"{key}.firewallPrivateIp", f"mode 'hubFirewall' needs the firewall's private IPv4 address, got {_describe(raw_ip if raw_ip is not None else _MISSING)}")
+        reader.fail(
+            f"{key}.firewallPrivateIp",
+            f"mode 'hubFirewall' needs the firewall's private IPv4 address, got {_describe(raw_ip if raw_ip is not None else _MISSING)}",
+        )
         return mode, None
     if not address.is_private:
         reader.fail(f"{key}.firewallPrivateIp", f"{address} is not a private address")

@@ -26,9 +26,7 @@ _WORKSPACE_ID = re.compile(
     r"/providers/Microsoft\.OperationalInsights/workspaces/[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$",
     re.IGNORECASE,
 )
-WORKSPACE_ID_FORM = (
-    "/subscriptions/<subscription guid>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>"
-)
+WORKSPACE_ID_FORM = "/subscriptions/<subscription guid>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>"
 
 
 def _read_observability(reader: _Reader, value: Any) -> ObservabilitySettings:

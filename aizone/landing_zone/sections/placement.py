@@ -9,7 +9,7 @@ from typing import Any
 from aizone_policy import reference
 
 from ..regions import AZURE_PUBLIC_REGIONS
-from .reader import NAMESPACE, _Reader, _describe, _quote
+from .reader import NAMESPACE, _describe, _quote, _Reader
 
 
 def _read_location(reader: _Reader, value: Any) -> str:

@@ -11,7 +11,6 @@ from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 
 import pulumi
 
-
 NAMESPACE = "aizone"
 _APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
 
@@ -23,7 +22,6 @@ class SettingsError(pulumi.RunError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {problem}" for problem in self.problems)
         super().__init__(f"invalid stack configuration ({len(self.problems)} problem(s)):\n{lines}")
-
 
 
 T = TypeVar("T")
@@ -39,8 +37,7 @@ class _Reader:
     def __init__(self, secrets: Mapping[str, Any] | None = None) -> None:
         self.problems: list[str] = []
         self._masks: dict[str, list[str]] = {
-            top: sorted({text for text in _leaf_texts(value) if text}, key=len, reverse=True)
-            for top, value in (secrets or {}).items()
+            top: sorted({text for text in _leaf_texts(value) if text}, key=len, reverse=True) for top, value in (secrets or {}).items()
         }
 
     def fail(self, key: str, message: str) -> None:
@@ -149,7 +146,11 @@ def _quote(text: str, limit: int = 60) -> str:
 
 # What each config type is called in messages.
 _KIND_NAMES: dict[type, str] = {
-    str: "a string", int: "a whole number", float: "a number", bool: "true or false", list: "a list",
+    str: "a string",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
 }
 
 
@@ -174,7 +175,7 @@ def _names(values: Sequence[str]) -> str:
 _EMAIL = re.compile(r"^[^@\s;]+@[^@\s;]+\.[^@\s;]+$")
 
 
-O = TypeVar("O")
+OptionsT = TypeVar("OptionsT")
 
 
 # Upper bounds for numbers whose options class only sets a lower bound. Where Azure has a limit it is
@@ -198,9 +199,9 @@ def _read_options(
     key: str,
     value: Any,
     fields: Mapping[str, tuple[str, type]],
-    factory: Callable[..., O],
+    factory: Callable[..., OptionsT],
     required: Sequence[str] = (),
-) -> O:
+) -> OptionsT:
     """Build a component's options dataclass from config: type checks here, bounds in the options
     class itself; its messages are reworded to name config keys instead of Python fields."""
     reported = len(reader.problems)
@@ -213,8 +214,10 @@ def _read_options(
         if kind is int and isinstance(item, float) and math.isfinite(item) and item.is_integer():
             item = int(item)
         accepted = (int, float) if kind is float else kind
-        if isinstance(item, bool) is not (kind is bool) or not isinstance(item, accepted) or (
-            isinstance(item, float) and not math.isfinite(item)
+        if (
+            isinstance(item, bool) is not (kind is bool)
+            or not isinstance(item, accepted)
+            or (isinstance(item, float) and not math.isfinite(item))
         ):
             reader.fail(f"{key}.{config_key}", f"expected {_KIND_NAMES.get(kind, 'another kind of value')}, got {_describe(item)}")
             continue

@@ -12,7 +12,6 @@ import pulumi
 
 from .reader import NAMESPACE, _quote
 
-
 # Top-level keys whose value is a string: the engine passes them as they are written and they are
 # never JSON-decoded (a quoted "true", "123" or "null" stays a string). Every other key is structured
 # (a mapping or a list), which the engine passes as JSON text.
@@ -122,9 +121,7 @@ _EMBEDDED_SECRET_MIN = 8
 
 
 def _carries_secret(text: str, secrets: Sequence[str]) -> bool:
-    return any(
-        text == secret or ((len(secret) >= _EMBEDDED_SECRET_MIN or "@" in secret) and secret in text) for secret in secrets
-    )
+    return any(text == secret or ((len(secret) >= _EMBEDDED_SECRET_MIN or "@" in secret) and secret in text) for secret in secrets)
 
 
 def _contains_secret(value: Any, secrets: Sequence[str]) -> bool:

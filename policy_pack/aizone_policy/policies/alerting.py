@@ -147,10 +147,7 @@ POLICIES: tuple[StackPolicySpec, ...] = (
     StackPolicySpec(
         name="azurenative-cognitiveservices-account-output-monitoring",
         controls=("MOD-2b",),
-        description=(
-            "AI accounts must have an alert rule routed to an action group and capture "
-            "request/response and usage logs."
-        ),
+        description=("AI accounts must have an alert rule routed to an action group and capture request/response and usage logs."),
         severity="medium",
         remediation=(
             "Add metric alerts on the AI account (RAIRejectedRequests, TokenTransaction) routed to the "

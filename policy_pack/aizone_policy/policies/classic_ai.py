@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from .. import tokens
 from ..checks import flag_false, flag_true, network_default_deny, public_network_disabled
 from ..config import JsonSchema, PolicyConfig
-from ..framework import Field, Finding, SeverityName, Resource, ResourcePolicySpec, ResourceRule, check, unknown_value, violation
+from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, SeverityName, check, unknown_value, violation
 from ..values import UNKNOWN, describe, eq_ci, identity_types, is_set
 from . import model_integrity
 from .network_access import exact_destinations
@@ -73,8 +73,7 @@ def classic_identity(resource: Resource) -> Iterator[Finding]:
         )
     elif "userassigned" in kinds and not is_set(resource.get("identity.identityIds")):
         yield violation(
-            f"{resource.subject} declares a user-assigned identity but lists none: add the "
-            "identity's resource id to identity.identityIds."
+            f"{resource.subject} declares a user-assigned identity but lists none: add the identity's resource id to identity.identityIds."
         )
 
 
@@ -176,50 +175,73 @@ _KEYS = (
     "Disable key authentication (set the property above to false), grant callers data-plane RBAC "
     "roles on the resource and let them use managed identities or Entra ID tokens."
 )
-_NETWORK = (
-    "Disable public network access, deny by default in the network ACLs and reach the resource "
-    "through a private endpoint."
-)
+_NETWORK = "Disable public network access, deny by default in the network ACLs and reach the resource through a private endpoint."
 
 POLICIES: tuple[ResourcePolicySpec, ...] = (
     spec(
-        "azure-cognitive-account-disable-local-auth", ("ACC-1",), tokens.AZ_COGNITIVE_ACCOUNT,
+        "azure-cognitive-account-disable-local-auth",
+        ("ACC-1",),
+        tokens.AZ_COGNITIVE_ACCOUNT,
         ("localAuthEnabled",),
-        "Classic Cognitive Services accounts must disable key authentication.", "high", _KEYS,
+        "Classic Cognitive Services accounts must disable key authentication.",
+        "high",
+        _KEYS,
         _account_local_auth,
     ),
     spec(
-        "azure-cognitive-aiservices-disable-local-auth", ("ACC-1",), tokens.AZ_AI_SERVICES,
+        "azure-cognitive-aiservices-disable-local-auth",
+        ("ACC-1",),
+        tokens.AZ_AI_SERVICES,
         ("localAuthenticationEnabled",),
-        "Classic AI Services accounts must disable key authentication.", "high", _KEYS,
+        "Classic AI Services accounts must disable key authentication.",
+        "high",
+        _KEYS,
         _ai_services_local_auth,
     ),
     spec(
-        "azure-cognitive-account-restrict-network-access", ("ACC-7",), tokens.AZ_COGNITIVE_ACCOUNT,
+        "azure-cognitive-account-restrict-network-access",
+        ("ACC-7",),
+        tokens.AZ_COGNITIVE_ACCOUNT,
         ("publicNetworkAccessEnabled", "networkAcls.defaultAction", "outboundNetworkAccessRestricted", "fqdns"),
         "Classic Cognitive Services accounts must be private, deny by default and restrict outbound access.",
-        "high", _NETWORK + " Restrict outbound access to the fqdns list.", _account_network,
+        "high",
+        _NETWORK + " Restrict outbound access to the fqdns list.",
+        _account_network,
     ),
     spec(
-        "azure-cognitive-aiservices-restrict-network-access", ("ACC-7",), tokens.AZ_AI_SERVICES,
+        "azure-cognitive-aiservices-restrict-network-access",
+        ("ACC-7",),
+        tokens.AZ_AI_SERVICES,
         ("publicNetworkAccess", "networkAcls.defaultAction", "outboundNetworkAccessRestricted", "fqdns"),
         "Classic AI Services accounts must be private, deny by default and restrict outbound access.",
-        "high", _NETWORK + " Restrict outbound access to the fqdns list.", _ai_services_network,
+        "high",
+        _NETWORK + " Restrict outbound access to the fqdns list.",
+        _ai_services_network,
     ),
     spec(
-        "azure-cognitive-account-managed-identity", ("ACC-6",), tokens.AZ_COGNITIVE_ACCOUNT,
+        "azure-cognitive-account-managed-identity",
+        ("ACC-6",),
+        tokens.AZ_COGNITIVE_ACCOUNT,
         ("identity.type", "identity.identityIds"),
-        "Classic Cognitive Services accounts must have a managed identity.", "medium",
-        "Add an identity block (SystemAssigned, or UserAssigned with identityIds).", _identity,
+        "Classic Cognitive Services accounts must have a managed identity.",
+        "medium",
+        "Add an identity block (SystemAssigned, or UserAssigned with identityIds).",
+        _identity,
     ),
     spec(
-        "azure-cognitive-aiservices-managed-identity", ("ACC-6",), tokens.AZ_AI_SERVICES,
+        "azure-cognitive-aiservices-managed-identity",
+        ("ACC-6",),
+        tokens.AZ_AI_SERVICES,
         ("identity.type", "identity.identityIds"),
-        "Classic AI Services accounts must have a managed identity.", "medium",
-        "Add an identity block (SystemAssigned, or UserAssigned with identityIds).", _identity,
+        "Classic AI Services accounts must have a managed identity.",
+        "medium",
+        "Add an identity block (SystemAssigned, or UserAssigned with identityIds).",
+        _identity,
     ),
     spec(
-        "azure-cognitive-deployment-custom-rai-policy", ("MOD-2a",), tokens.AZ_COGNITIVE_DEPLOYMENT,
+        "azure-cognitive-deployment-custom-rai-policy",
+        ("MOD-2a",),
+        tokens.AZ_COGNITIVE_DEPLOYMENT,
         ("raiPolicyName",),
         "Classic model deployments must use a custom RAI policy with prompt shields, not the built-in filter.",
         "high",
@@ -228,48 +250,74 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         _deployment_rai_policy,
     ),
     spec(
-        "azure-cognitive-deployment-no-auto-upgrade", ("MOD-3",), tokens.AZ_COGNITIVE_DEPLOYMENT,
+        "azure-cognitive-deployment-no-auto-upgrade",
+        ("MOD-3",),
+        tokens.AZ_COGNITIVE_DEPLOYMENT,
         ("versionUpgradeOption",),
-        "Classic model deployments must pin the model version (no automatic upgrade).", "medium",
+        "Classic model deployments must pin the model version (no automatic upgrade).",
+        "medium",
         "Set versionUpgradeOption = 'NoAutoUpgrade' and pin model.version; upgrade deliberately.",
         _deployment_upgrade,
     ),
     spec(
-        "azure-cognitive-deployment-approved-model", ("MOD-3",), tokens.AZ_COGNITIVE_DEPLOYMENT,
+        "azure-cognitive-deployment-approved-model",
+        ("MOD-3",),
+        tokens.AZ_COGNITIVE_DEPLOYMENT,
         ("model.format", "model.name", "model.version"),
-        "Classic model deployments must deploy an approved model (format, name and version).", "high",
+        "Classic model deployments must deploy an approved model (format, name and version).",
+        "high",
         "Deploy a model of the allowedModels list, or add the reviewed model to that config.",
         _deployment_model,
         config=dict(_APPROVED_MODEL_CONFIG),
     ),
     spec(
-        "azure-search-service-disable-local-auth", ("ACC-1",), tokens.AZ_SEARCH_SERVICE,
+        "azure-search-service-disable-local-auth",
+        ("ACC-1",),
+        tokens.AZ_SEARCH_SERVICE,
         ("localAuthenticationEnabled",),
-        "Classic AI Search services must disable API-key authentication.", "high", _KEYS,
+        "Classic AI Search services must disable API-key authentication.",
+        "high",
+        _KEYS,
         _search_local_auth,
     ),
     spec(
-        "azure-search-service-disable-public-network-access", ("ACC-7",), tokens.AZ_SEARCH_SERVICE,
+        "azure-search-service-disable-public-network-access",
+        ("ACC-7",),
+        tokens.AZ_SEARCH_SERVICE,
         ("publicNetworkAccessEnabled",),
-        "Classic AI Search services must disable public network access.", "high", _NETWORK,
+        "Classic AI Search services must disable public network access.",
+        "high",
+        _NETWORK,
         _public_access_flag,
     ),
     spec(
-        "azure-search-service-managed-identity", ("ACC-6",), tokens.AZ_SEARCH_SERVICE,
+        "azure-search-service-managed-identity",
+        ("ACC-6",),
+        tokens.AZ_SEARCH_SERVICE,
         ("identity.type", "identity.identityIds"),
-        "Classic AI Search services must have a managed identity.", "medium",
-        "Add an identity block (SystemAssigned, or UserAssigned with identityIds).", _identity,
+        "Classic AI Search services must have a managed identity.",
+        "medium",
+        "Add an identity block (SystemAssigned, or UserAssigned with identityIds).",
+        _identity,
     ),
     spec(
-        "azure-machinelearning-workspace-disable-public-network-access", ("ACC-7",), tokens.AZ_ML_WORKSPACE,
+        "azure-machinelearning-workspace-disable-public-network-access",
+        ("ACC-7",),
+        tokens.AZ_ML_WORKSPACE,
         ("publicNetworkAccessEnabled",),
-        "Classic Machine Learning workspaces must disable public network access.", "high", _NETWORK,
+        "Classic Machine Learning workspaces must disable public network access.",
+        "high",
+        _NETWORK,
         _public_access_flag,
     ),
     spec(
-        "azure-machinelearning-workspace-managed-identity", ("ACC-6",), tokens.AZ_ML_WORKSPACE,
+        "azure-machinelearning-workspace-managed-identity",
+        ("ACC-6",),
+        tokens.AZ_ML_WORKSPACE,
         ("identity.type", "identity.identityIds"),
-        "Classic Machine Learning workspaces must have a managed identity.", "medium",
-        "Add an identity block (SystemAssigned, or UserAssigned with identityIds).", _identity,
+        "Classic Machine Learning workspaces must have a managed identity.",
+        "medium",
+        "Add an identity block (SystemAssigned, or UserAssigned with identityIds).",
+        _identity,
     ),
 )

@@ -30,9 +30,7 @@ _ENTRA = "; callers authenticate with Entra ID tokens and RBAC roles"
 _TLS12 = "TLS1_2"
 
 
-def enabled_or_not_disabled(
-    resource: Resource, enabled: str, disabled: str, problem: str, why: str
-) -> Iterator[Finding]:
+def enabled_or_not_disabled(resource: Resource, enabled: str, disabled: str, problem: str, why: str) -> Iterator[Finding]:
     """A feature azurerm switches with `<enabled>` (current) or the deprecated inverse
     `<disabled>`: off only when `<enabled>` is false, or `<disabled>` is true and `<enabled>` is
     not set to true. Absent means on (the provider default)."""
@@ -41,8 +39,7 @@ def enabled_or_not_disabled(
         yield unknown_value(resource.subject, enabled if on is UNKNOWN else disabled)
     elif not (on is False or (off is True and on is not True)):
         yield violation(
-            f"{resource.subject} {problem} ({enabled} is {describe(on)}, {disabled} is "
-            f"{describe(off)}): set {enabled} = false{why}."
+            f"{resource.subject} {problem} ({enabled} is {describe(on)}, {disabled} is {describe(off)}): set {enabled} = false{why}."
         )
 
 
@@ -150,37 +147,55 @@ _NETWORK = "Disable public network access and reach the resource through a priva
 
 POLICIES: tuple[ResourcePolicySpec, ...] = (
     spec(
-        "azure-storage-account-disable-shared-key", ("ACC-1",), tokens.AZ_STORAGE_ACCOUNT,
+        "azure-storage-account-disable-shared-key",
+        ("ACC-1",),
+        tokens.AZ_STORAGE_ACCOUNT,
         ("sharedAccessKeyEnabled", "defaultToOauthAuthentication"),
-        "Classic storage accounts must disable shared-key authorization and default to Entra ID.", "high",
+        "Classic storage accounts must disable shared-key authorization and default to Entra ID.",
+        "high",
         _KEYS + " Set the provider's storageUseAzuread so it manages data-plane items with Entra ID.",
         _storage_shared_key,
     ),
     spec(
-        "azure-storage-localuser-no-local-users", ("ACC-1",), tokens.AZ_STORAGE_LOCAL_USER,
+        "azure-storage-localuser-no-local-users",
+        ("ACC-1",),
+        tokens.AZ_STORAGE_LOCAL_USER,
         ("storageAccountId", "sshPasswordEnabled", "sshKeyEnabled"),
-        "Classic storage local users (SFTP/SSH credentials) must not be created.", "high",
-        "Remove the local user and grant an Entra identity a data-plane role (Storage Blob Data "
-        "Reader/Contributor) instead.",
+        "Classic storage local users (SFTP/SSH credentials) must not be created.",
+        "high",
+        "Remove the local user and grant an Entra identity a data-plane role (Storage Blob Data Reader/Contributor) instead.",
         storage_local_user,
     ),
     spec(
-        "azure-storage-account-restrict-network-access", ("ACC-7",), tokens.AZ_STORAGE_ACCOUNT,
+        "azure-storage-account-restrict-network-access",
+        ("ACC-7",),
+        tokens.AZ_STORAGE_ACCOUNT,
         ("publicNetworkAccessEnabled", "networkRules.defaultAction"),
-        "Classic storage accounts must disable public network access and deny by default.", "high",
-        _NETWORK + " Set networkRules.defaultAction = 'Deny'.", _storage_network,
+        "Classic storage accounts must disable public network access and deny by default.",
+        "high",
+        _NETWORK + " Set networkRules.defaultAction = 'Deny'.",
+        _storage_network,
     ),
     spec(
-        "azure-storage-account-tls-https-only", ("RES-5",), tokens.AZ_STORAGE_ACCOUNT,
+        "azure-storage-account-tls-https-only",
+        ("RES-5",),
+        tokens.AZ_STORAGE_ACCOUNT,
         ("minTlsVersion", "httpsTrafficOnlyEnabled"),
-        "Classic storage accounts must require TLS 1.2 and HTTPS.", "high",
-        "Set minTlsVersion = 'TLS1_2' and keep httpsTrafficOnlyEnabled = true.", _storage_tls,
+        "Classic storage accounts must require TLS 1.2 and HTTPS.",
+        "high",
+        "Set minTlsVersion = 'TLS1_2' and keep httpsTrafficOnlyEnabled = true.",
+        _storage_tls,
     ),
     spec(
-        "azure-storage-account-hardening", ("DATA-6",), tokens.AZ_STORAGE_ACCOUNT,
+        "azure-storage-account-hardening",
+        ("DATA-6",),
+        tokens.AZ_STORAGE_ACCOUNT,
         (
-            "allowNestedItemsToBePublic", "crossTenantReplicationEnabled", "infrastructureEncryptionEnabled",
-            "localUserEnabled", "sftpEnabled",
+            "allowNestedItemsToBePublic",
+            "crossTenantReplicationEnabled",
+            "infrastructureEncryptionEnabled",
+            "localUserEnabled",
+            "sftpEnabled",
         ),
         "Classic storage accounts must block public blobs, cross-tenant replication and local users, and double-encrypt.",
         "high",
@@ -190,49 +205,83 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         _storage_hardening,
     ),
     spec(
-        "azure-keyvault-keyvault-purge-protection", ("DATA-5", "DATA-7"), tokens.AZ_KEY_VAULT,
+        "azure-keyvault-keyvault-purge-protection",
+        ("DATA-5", "DATA-7"),
+        tokens.AZ_KEY_VAULT,
         ("purgeProtectionEnabled",),
-        "Classic Key Vaults must enable purge protection.", "high",
-        "Set purgeProtectionEnabled = true (soft delete is always on).", _key_vault_purge,
+        "Classic Key Vaults must enable purge protection.",
+        "high",
+        "Set purgeProtectionEnabled = true (soft delete is always on).",
+        _key_vault_purge,
     ),
     spec(
-        "azure-keyvault-keyvault-rbac-authorization", ("DATA-7",), tokens.AZ_KEY_VAULT,
+        "azure-keyvault-keyvault-rbac-authorization",
+        ("DATA-7",),
+        tokens.AZ_KEY_VAULT,
         ("rbacAuthorizationEnabled", "enableRbacAuthorization"),
-        "Classic Key Vaults must use Azure RBAC for data access, not access policies.", "high",
+        "Classic Key Vaults must use Azure RBAC for data access, not access policies.",
+        "high",
         "Set rbacAuthorizationEnabled = true, remove accessPolicies and grant Key Vault data roles.",
         _key_vault_rbac,
     ),
     spec(
-        "azure-keyvault-keyvault-disable-public-network-access", ("ACC-7", "DATA-7"), tokens.AZ_KEY_VAULT,
+        "azure-keyvault-keyvault-disable-public-network-access",
+        ("ACC-7", "DATA-7"),
+        tokens.AZ_KEY_VAULT,
         ("publicNetworkAccessEnabled",),
-        "Classic Key Vaults must disable public network access.", "high", _NETWORK, _key_vault_network,
+        "Classic Key Vaults must disable public network access.",
+        "high",
+        _NETWORK,
+        _key_vault_network,
     ),
     spec(
-        "azure-cosmosdb-account-disable-local-auth", ("ACC-1",), tokens.AZ_COSMOS_ACCOUNT,
+        "azure-cosmosdb-account-disable-local-auth",
+        ("ACC-1",),
+        tokens.AZ_COSMOS_ACCOUNT,
         ("localAuthenticationEnabled", "localAuthenticationDisabled"),
-        "Classic Cosmos DB accounts must disable key authentication.", "high", _KEYS, _cosmos_local_auth,
+        "Classic Cosmos DB accounts must disable key authentication.",
+        "high",
+        _KEYS,
+        _cosmos_local_auth,
     ),
     spec(
-        "azure-cosmosdb-account-disable-public-network-access", ("ACC-7",), tokens.AZ_COSMOS_ACCOUNT,
+        "azure-cosmosdb-account-disable-public-network-access",
+        ("ACC-7",),
+        tokens.AZ_COSMOS_ACCOUNT,
         ("publicNetworkAccessEnabled",),
-        "Classic Cosmos DB accounts must disable public network access.", "high", _NETWORK, _cosmos_network,
+        "Classic Cosmos DB accounts must disable public network access.",
+        "high",
+        _NETWORK,
+        _cosmos_network,
     ),
     spec(
-        "azure-operationalinsights-analyticsworkspace-disable-local-auth", ("ACC-1",), tokens.AZ_LOG_ANALYTICS_WORKSPACE,
+        "azure-operationalinsights-analyticsworkspace-disable-local-auth",
+        ("ACC-1",),
+        tokens.AZ_LOG_ANALYTICS_WORKSPACE,
         ("localAuthenticationEnabled", "localAuthenticationDisabled"),
-        "Classic Log Analytics workspaces must disable shared-key authentication.", "high", _KEYS,
+        "Classic Log Analytics workspaces must disable shared-key authentication.",
+        "high",
+        _KEYS,
         _workspace_local_auth,
     ),
     spec(
-        "azure-appconfiguration-configurationstore-disable-local-auth", ("ACC-1",), tokens.AZ_APP_CONFIGURATION,
+        "azure-appconfiguration-configurationstore-disable-local-auth",
+        ("ACC-1",),
+        tokens.AZ_APP_CONFIGURATION,
         ("localAuthEnabled",),
-        "Classic App Configuration stores must disable access-key authentication.", "high", _KEYS,
+        "Classic App Configuration stores must disable access-key authentication.",
+        "high",
+        _KEYS,
         _app_configuration_local_auth,
     ),
     spec(
-        "azure-appconfiguration-configurationstore-disable-public-network-access", ("ACC-7",), tokens.AZ_APP_CONFIGURATION,
+        "azure-appconfiguration-configurationstore-disable-public-network-access",
+        ("ACC-7",),
+        tokens.AZ_APP_CONFIGURATION,
         ("publicNetworkAccess",),
-        "Classic App Configuration stores must disable public network access.", "high", _NETWORK,
+        "Classic App Configuration stores must disable public network access.",
+        "high",
+        _NETWORK,
         _app_configuration_network,
     ),
 )

@@ -36,8 +36,8 @@ from .. import defaults, tokens
 from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex, StackResource
-from .classic_ai import BUILTIN_RAI_POLICIES
 from ..values import UNKNOWN, as_dict, describe_against, eq_ci, get, items, noncanonical_bool, normalize_name, str_or_none
+from .classic_ai import BUILTIN_RAI_POLICIES
 
 SEVERITY_LEVELS: tuple[str, ...] = ("Low", "Medium", "High")
 DEFAULT_MAX_SEVERITY: str = defaults.MAX_SEVERITY_THRESHOLD
@@ -76,9 +76,7 @@ class RaiShape:
         return f"set {self.blocking} = true" + (f" or {self.action} = '{BLOCKING}'" if self.action else "")
 
 
-NATIVE_RAI = RaiShape(
-    tokens.RAI_POLICY, _FILTERS, "properties.mode", "enabled", "blocking", "action", "cognitiveservices:RaiPolicy", False
-)
+NATIVE_RAI = RaiShape(tokens.RAI_POLICY, _FILTERS, "properties.mode", "enabled", "blocking", "action", "cognitiveservices:RaiPolicy", False)
 # pulumi-azure 6.x AccountRaiPolicyContentFilterArgs: block_enabled, filter_enabled, name,
 # severity_threshold and source are all required.
 CLASSIC_RAI = RaiShape(
@@ -102,10 +100,7 @@ class _Requirement:
     def entry(self, max_severity: str, shape: RaiShape = NATIVE_RAI) -> str:
         """The contentFilters entry that satisfies this requirement, as a hint."""
         threshold = f", severityThreshold: '{max_severity}'" if self.graded or shape.threshold_always else ""
-        return (
-            f"{{name: '{self.name}', source: '{self.source}', {shape.enabled}: true, "
-            f"{shape.blocking}: true{threshold}}}"
-        )
+        return f"{{name: '{self.name}', source: '{self.source}', {shape.enabled}: true, {shape.blocking}: true{threshold}}}"
 
 
 REQUIREMENTS: tuple[_Requirement, ...] = (
@@ -137,12 +132,10 @@ def _not_boolean(entry: Mapping[str, object], key: str) -> str:
     return f" ({key} is {shown})" if shown else ""
 
 
-def _entry_problem(
-    entry: Mapping[str, object], requirement: _Requirement, max_severity: str, shape: RaiShape = NATIVE_RAI
-) -> str | None:
+def _entry_problem(entry: Mapping[str, object], requirement: _Requirement, max_severity: str, shape: RaiShape = NATIVE_RAI) -> str | None:
     """What is wrong with a matching filter entry ("" when unknown), or None when it complies."""
-    relevant = (shape.enabled, shape.blocking) + ((shape.action,) if shape.action else ()) + (
-        ("severityThreshold",) if requirement.graded else ()
+    relevant = (
+        (shape.enabled, shape.blocking) + ((shape.action,) if shape.action else ()) + (("severityThreshold",) if requirement.graded else ())
     )
     if any(entry.get(key) is UNKNOWN for key in relevant):
         return ""
@@ -187,9 +180,7 @@ def assess(props: Mapping[str, object], max_severity: str, shape: RaiShape = NAT
         if not matching and unknown_entries:
             assessment.unknown.append(where)
         elif not matching:
-            assessment.gaps.append(
-                f"does not filter {where}: add {requirement.entry(max_severity, shape)} to {shape.filters}"
-            )
+            assessment.gaps.append(f"does not filter {where}: add {requirement.entry(max_severity, shape)} to {shape.filters}")
         elif all(problem is None for problem in problems):
             continue
         elif any(problem for problem in problems):
@@ -276,11 +267,7 @@ class _RaiPolicies:
             self._order[policy.urn] = position
             outcome = _outcome(assessment)
             account = _account(policy)
-            names = {
-                value.lower()
-                for value in (policy.get("raiPolicyName"), policy.get("name"))
-                if isinstance(value, str) and value
-            }
+            names = {value.lower() for value in (policy.get("raiPolicyName"), policy.get("name")) if isinstance(value, str) and value}
             for name in names:
                 self._groups.setdefault((name, account), {}).setdefault(outcome, policy)
                 self._any_account.setdefault(name, {}).setdefault(outcome, policy)
@@ -345,8 +332,10 @@ def _candidates(
 
 def _builtin_violation(deployment: StackResource, name: str | None, shape: _DeploymentShape) -> Finding:
     """Violation for a deployment on a built-in (or the default) content filter policy."""
-    uses = f"uses the built-in content filter policy '{name}'" if name else (
-        f"sets no {shape.name_path}, so it uses the built-in default content filter policy"
+    uses = (
+        f"uses the built-in content filter policy '{name}'"
+        if name
+        else (f"sets no {shape.name_path}, so it uses the built-in default content filter policy")
     )
     return violation(
         f"{deployment.subject} {uses}, which filters harmful content at Medium and (DefaultV2) "
@@ -507,8 +496,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         name="azurenative-cognitiveservices-deployment-custom-rai-policy",
         controls=("MOD-2a",),
         description=(
-            "Model deployments must use a custom RAI policy of the stack that blocks prompt "
-            "attacks (Jailbreak and Indirect Attack)."
+            "Model deployments must use a custom RAI policy of the stack that blocks prompt attacks (Jailbreak and Indirect Attack)."
         ),
         severity="high",
         remediation=(

@@ -452,10 +452,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     ResourcePolicySpec(
         name="azurenative-storage-storageaccount-hardening",
         controls=("DATA-6",),
-        description=(
-            "Storage accounts must deny anonymous blob access and cross-tenant replication and use "
-            "infrastructure encryption."
-        ),
+        description=("Storage accounts must deny anonymous blob access and cross-tenant replication and use infrastructure encryption."),
         severity="high",
         remediation=(
             "Set allowBlobPublicAccess = false, allowCrossTenantReplication = false and "

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from .. import reference, tokens
 from ..checks import enum_is
 from ..config import PolicyConfig
-from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, check, unknown_value, violation
+from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex
 from ..values import UNKNOWN, as_dict, eq_ci, items, str_or_none
 
@@ -98,9 +98,7 @@ def _standard_plan(resource: Resource, _config: PolicyConfig) -> Iterator[Findin
             f"set subPlan = '{reference.DEFENDER_STORAGE_SUB_PLAN}'",
         )
         yield from _extension_on(resource, reference.STORAGE_MALWARE_SCANNING, "uploads would not be scanned for malware")
-        yield from _extension_on(
-            resource, reference.STORAGE_SENSITIVE_DATA_DISCOVERY, "sensitive data in blobs would not be discovered"
-        )
+        yield from _extension_on(resource, reference.STORAGE_SENSITIVE_DATA_DISCOVERY, "sensitive data in blobs would not be discovered")
 
 
 def _purview_sharing(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:

@@ -25,7 +25,7 @@ from .. import reference, tokens
 from ..config import PolicyConfig
 from ..framework import Field, Finding, StackPolicySpec, violation
 from ..stackindex import StackIndex, StackResource
-from ..values import UNKNOWN, as_dict, in_ci, items, is_set, str_or_none
+from ..values import UNKNOWN, as_dict, in_ci, is_set, items, str_or_none
 from .diagnostic_links import LOGGED_TYPES, SETTING_TYPES, STORAGE_ACCOUNTS, diagnostic_targets
 
 
@@ -64,7 +64,9 @@ def _enabled_logs(logs: object) -> bool:
         enabled = entry.get("enabled")
         group = entry.get("categoryGroup")
         category = entry.get("category")
-        selects = group is UNKNOWN or category is UNKNOWN or in_ci(group, reference.DIAGNOSTIC_CATEGORY_GROUPS) or bool(str_or_none(category))
+        selects = (
+            group is UNKNOWN or category is UNKNOWN or in_ci(group, reference.DIAGNOSTIC_CATEGORY_GROUPS) or bool(str_or_none(category))
+        )
         if (enabled is True or enabled is UNKNOWN) and selects:
             return True
     return False
@@ -89,9 +91,7 @@ def _classic_logs(logs: object) -> bool:
 
 def _fix(target: StackResource) -> str:
     """What to add for a target without a valid setting."""
-    uri = "'<account id>/blobServices/default' (the account itself offers only metrics)" if (
-        target.type in STORAGE_ACCOUNTS
-    ) else "its id"
+    uri = "'<account id>/blobServices/default' (the account itself offers only metrics)" if (target.type in STORAGE_ACCOUNTS) else "its id"
     if target.type.startswith("azure:"):
         return (
             f"add an azure:monitoring/diagnosticSetting:DiagnosticSetting with targetResourceId = {uri}, "
@@ -126,9 +126,11 @@ def _central_logging(stack: StackIndex, config: PolicyConfig) -> Iterator[Findin
         if not verdicts:
             reason = "has no diagnostic setting"
         else:
-            reason = "has no diagnostic setting that sends logs to the central workspace (" + "; ".join(
-                f"'{setting.resource.name}': {', '.join(problems)}" for setting, problems in verdicts
-            ) + ")"
+            reason = (
+                "has no diagnostic setting that sends logs to the central workspace ("
+                + "; ".join(f"'{setting.resource.name}': {', '.join(problems)}" for setting, problems in verdicts)
+                + ")"
+            )
         yield violation(f"{target.subject} {reason}: {_fix(target)}.", urn=target.urn, name=target.name)
 
 

@@ -36,9 +36,9 @@ from typing import Final
 from .. import reference, tokens
 from ..checks import enum_is
 from ..config import PolicyConfig
-from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, check, unknown_value, violation
+from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex, StackResource, normalize_id
-from ..values import UNKNOWN, as_dict, as_number, describe, eq_ci, get, items, str_or_none
+from ..values import UNKNOWN, as_dict, as_number, describe, get, items, str_or_none
 from .rbac import assignments
 
 DYNAMIC = "Dynamic"
@@ -172,7 +172,9 @@ def _stack_registries(stack: StackIndex) -> tuple[set[str], bool]:
     return hosts, unknown
 
 
-def _image_finding(pool: StackResource, path: str, image: object, hosts: set[str], unknown: bool, allowed: tuple[str, ...]) -> Finding | None:
+def _image_finding(
+    pool: StackResource, path: str, image: object, hosts: set[str], unknown: bool, allowed: tuple[str, ...]
+) -> Finding | None:
     """Finding for one image of a pool, or None when its registry is approved."""
     if image is UNKNOWN:
         return unknown_value(pool.subject, path, urn=pool.urn, name=pool.name)
@@ -242,11 +244,31 @@ def _executor_scope(stack: StackIndex, _config: PolicyConfig) -> Iterator[Findin
 
 
 _POOL_CONFIG: dict[str, dict[str, object]] = {
-    "maxConcurrentSessions": {"type": "number", "minimum": 1, "default": 100, "description": "Largest scaleConfiguration.maxConcurrentSessions a session pool may set."},
-    "minCooldownSeconds": {"type": "number", "minimum": 0, "default": 300, "description": "Shortest allowed idle cooldown of a session, in seconds."},
-    "maxCooldownSeconds": {"type": "number", "minimum": 1, "default": 3600, "description": "Longest allowed idle cooldown of a session, in seconds."},
+    "maxConcurrentSessions": {
+        "type": "number",
+        "minimum": 1,
+        "default": 100,
+        "description": "Largest scaleConfiguration.maxConcurrentSessions a session pool may set.",
+    },
+    "minCooldownSeconds": {
+        "type": "number",
+        "minimum": 0,
+        "default": 300,
+        "description": "Shortest allowed idle cooldown of a session, in seconds.",
+    },
+    "maxCooldownSeconds": {
+        "type": "number",
+        "minimum": 1,
+        "default": 3600,
+        "description": "Longest allowed idle cooldown of a session, in seconds.",
+    },
     "maxCpu": {"type": "number", "minimum": 0, "default": 2, "description": "Most CPU cores one custom container session may request."},
-    "maxMemoryGi": {"type": "number", "minimum": 0, "default": 4, "description": "Most memory (GiB) one custom container session may request."},
+    "maxMemoryGi": {
+        "type": "number",
+        "minimum": 0,
+        "default": 4,
+        "description": "Most memory (GiB) one custom container session may request.",
+    },
 }
 
 POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (

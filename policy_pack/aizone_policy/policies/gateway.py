@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from .. import reference, tokens
-from ..apim_xml import KEY_HEADERS, MANAGED_IDENTITY, TOKEN_VALIDATION, PolicyDocument, read_policy
+from ..apim_xml import KEY_HEADERS, PolicyDocument, read_policy
 from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex, StackResource
@@ -64,8 +64,8 @@ POLICY_TYPES: Final[tuple[str, ...]] = (
     tokens.APIM_SERVICE_POLICY,
     tokens.APIM_PRODUCT_POLICY,
 )
-_MI_HINT = "<authentication-managed-identity resource=\"https://cognitiveservices.azure.com\" />"
-_JWT_HINT = "<validate-azure-ad-token tenant-id=\"...\"> with the gateway app's audience"
+_MI_HINT = '<authentication-managed-identity resource="https://cognitiveservices.azure.com" />'
+_JWT_HINT = '<validate-azure-ad-token tenant-id="..."> with the gateway app\'s audience'
 
 
 # --- Reading policy documents (apim_xml.py) ------------------------------------------------------
@@ -120,8 +120,8 @@ def _document_findings(resource: Resource, content: PolicyDocument) -> Iterator[
     for problem in content.weak_validation:
         yield violation(
             f"{resource.subject} validates tokens in a way that does not pin Entra ID ({problem}): use "
-            f"{_JWT_HINT}, or validate-jwt with <openid-config url=\"https://login.microsoftonline.com/"
-            "<tenant-id>/v2.0/.well-known/openid-configuration\" /> and <audiences>."
+            f'{_JWT_HINT}, or validate-jwt with <openid-config url="https://login.microsoftonline.com/'
+            '<tenant-id>/v2.0/.well-known/openid-configuration" /> and <audiences>.'
         )
     if content.key_settings:
         yield violation(
@@ -289,7 +289,10 @@ def _gateway_authentication(stack: StackIndex, _config: PolicyConfig) -> Iterato
         service = _owner(stack, api, "serviceName", services, service_names)
         key = service.urn if service is not None and service.urn in service_docs else ""
         verdicts: list[tuple[_Requirement, Verdict]] = [
-            (requirement, _verdict(api_docs.get(api.urn), api.urn in api_docs, service_docs.get(key), key in service_docs, requirement.attribute))
+            (
+                requirement,
+                _verdict(api_docs.get(api.urn), api.urn in api_docs, service_docs.get(key), key in service_docs, requirement.attribute),
+            )
             for requirement in _REQUIREMENTS
         ]
         yield from _findings(api, "of its API policy or of the service-level policy it inherits with <base />", verdicts)
@@ -336,9 +339,7 @@ def _gateway_role(stack: StackIndex, _config: PolicyConfig) -> Iterator[Finding]
 
 
 _POLICY_FIELDS: tuple[Field, ...] = tuple(
-    field
-    for token in POLICY_TYPES
-    for field in (Field(token, "format", ("xml", "rawxml", *LINK_FORMATS)), Field(token, "value"))
+    field for token in POLICY_TYPES for field in (Field(token, "format", ("xml", "rawxml", *LINK_FORMATS)), Field(token, "value"))
 )
 
 POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
@@ -349,8 +350,8 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         severity="high",
         remediation=(
             "Write policies inline (format 'rawxml' or 'xml'), keep them well-formed, and replace any "
-            "<set-header name=\"api-key\"> with <authentication-managed-identity resource="
-            "\"https://cognitiveservices.azure.com\" /> after granting the gateway's identity "
+            '<set-header name="api-key"> with <authentication-managed-identity resource='
+            '"https://cognitiveservices.azure.com" /> after granting the gateway\'s identity '
             "Cognitive Services OpenAI User on the AI account."
         ),
         fields=_POLICY_FIELDS,

@@ -140,7 +140,10 @@ def _workload_assignments(stack: StackIndex, config: PolicyConfig) -> Iterator[F
         whom = f"the managed identity of {principal[1].subject}"
         scope = assignment.scope
         if assignment.classic or not eq_ci(declared, SERVICE_PRINCIPAL):
-            problems = (*_workload_role(assignment.subject, whom, role, config), *_workload_scope(assignment.subject, whom, scope, scope_level(scope)))
+            problems = (
+                *_workload_role(assignment.subject, whom, role, config),
+                *_workload_scope(assignment.subject, whom, scope, scope_level(scope)),
+            )
             for message in problems:
                 yield violation(message, urn=assignment.urn, name=assignment.name)
         if scope is UNKNOWN:

@@ -17,8 +17,8 @@ from collections.abc import Iterator, Mapping
 from .. import defaults, tokens
 from ..checks import enum_is
 from ..config import PolicyConfig
-from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, check, unknown_value, violation
-from ..values import UNKNOWN, as_dict, describe, items, eq_ci
+from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, unknown_value, violation
+from ..values import UNKNOWN, as_dict, describe, eq_ci, items
 
 NO_AUTO_UPGRADE = "NoAutoUpgrade"
 DIGEST_PATTERN = re.compile(r"@sha256:[0-9a-f]{64}$")
@@ -78,8 +78,7 @@ def _no_auto_upgrade(resource: Resource, _config: PolicyConfig) -> Iterator[Find
         "properties.versionUpgradeOption",
         (NO_AUTO_UPGRADE,),
         "lets Azure upgrade the model version automatically",
-        f"set properties.versionUpgradeOption = '{NO_AUTO_UPGRADE}' (unset means "
-        "OnceNewDefaultVersionAvailable) and upgrade deliberately",
+        f"set properties.versionUpgradeOption = '{NO_AUTO_UPGRADE}' (unset means OnceNewDefaultVersionAvailable) and upgrade deliberately",
     )
 
 
@@ -196,9 +195,7 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
             f"Set properties.versionUpgradeOption = '{NO_AUTO_UPGRADE}' and move to a new model "
             "version through a reviewed change of the allow-list and the deployment."
         ),
-        fields=(
-            Field(tokens.COGNITIVE_DEPLOYMENT, "properties.versionUpgradeOption", (NO_AUTO_UPGRADE,)),
-        ),
+        fields=(Field(tokens.COGNITIVE_DEPLOYMENT, "properties.versionUpgradeOption", (NO_AUTO_UPGRADE,)),),
         resource_types=(tokens.COGNITIVE_DEPLOYMENT,),
         rule=_no_auto_upgrade,
     ),

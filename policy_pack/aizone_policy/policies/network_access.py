@@ -77,7 +77,9 @@ def exact_destinations(resource: Resource, path: str) -> Iterator[Finding]:
     """The outbound allow-list at `path` names exact FQDNs: no wildcard, blank or non-string entry
     (shared with the classic provider's `fqdns`, classic_ai.py)."""
     fqdns = resource.get(path)
-    wildcards = [entry for entry in items(fqdns) if entry is not UNKNOWN and (not isinstance(entry, str) or "*" in entry or not entry.strip())]
+    wildcards = [
+        entry for entry in items(fqdns) if entry is not UNKNOWN and (not isinstance(entry, str) or "*" in entry or not entry.strip())
+    ]
     if fqdns is UNKNOWN or (UNKNOWN in items(fqdns) and not wildcards):
         yield unknown_value(resource.subject, path)
     elif wildcards:
@@ -270,8 +272,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
             Field(tokens.COGNITIVE_ACCOUNT, "properties.restrictOutboundNetworkAccess"),
             Field(tokens.COGNITIVE_ACCOUNT, "properties.allowedFqdnList"),
         ),
-        "Cognitive Services accounts must disable public network access, deny by default and "
-        "restrict outbound access.",
+        "Cognitive Services accounts must disable public network access, deny by default and restrict outbound access.",
         _cognitive_account,
     ),
     _policy(
@@ -319,8 +320,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
             Field(tokens.ML_WORKSPACE, "allowPublicAccessWhenBehindVnet"),
             Field(tokens.ML_WORKSPACE, "managedNetwork.outboundRules"),
         ),
-        "Machine Learning workspaces (Foundry hubs) must disable public network access and allow "
-        "only approved outbound traffic.",
+        "Machine Learning workspaces (Foundry hubs) must disable public network access and allow only approved outbound traffic.",
         _ml_workspace,
     ),
     _policy(
@@ -387,8 +387,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
             Field(tokens.MANAGED_ENVIRONMENT, "vnetConfiguration.infrastructureSubnetId"),
             _public(tokens.MANAGED_ENVIRONMENT),
         ),
-        "Container Apps environments must be internal (VNet) or have public network access "
-        "disabled.",
+        "Container Apps environments must be internal (VNet) or have public network access disabled.",
         _managed_environment,
     ),
 )

@@ -61,6 +61,8 @@ _CLASSIC_ZONE_GROUP: Final = "privateDnsZoneGroup"
 def offered_groups(type_token: str) -> Mapping[str, tuple[str, ...]]:
     """Group ids (with their privatelink zones) a Private Link capable type offers."""
     return reference.PRIVATE_LINK[CLASSIC_TARGETS.get(type_token, type_token)]
+
+
 _ZONE_GROUP_SEGMENT = "/privatednszonegroups/"
 _ZONE_SEGMENT = "/privatednszones/"
 
@@ -166,9 +168,7 @@ def _endpoints_required(stack: StackIndex, _config: PolicyConfig) -> Iterator[Fi
             yield unknown_value(target.subject, mode_path, urn=target.urn, name=target.name)
             continue
         if connections:
-            requested = "; ".join(
-                f"'{connection.endpoint.name}' requests {list(connection.groups or ())}" for connection in connections
-            )
+            requested = "; ".join(f"'{connection.endpoint.name}' requests {list(connection.groups or ())}" for connection in connections)
             problem = f"has private endpoints with group ids it does not offer ({requested})"
         else:
             problem = "has no private endpoint"
@@ -280,8 +280,7 @@ def _inline_zone_findings(endpoint: StackResource, expected: tuple[str, ...]) ->
     patterns = [_zone_pattern(zone) for zone in expected]
     if not items(zone_ids):
         yield violation(
-            f"{endpoint.subject} has no private DNS zone in {_CLASSIC_ZONE_GROUP}.privateDnsZoneIds: "
-            f"point it at {wanted}.",
+            f"{endpoint.subject} has no private DNS zone in {_CLASSIC_ZONE_GROUP}.privateDnsZoneIds: point it at {wanted}.",
             urn=endpoint.urn,
             name=endpoint.name,
         )
@@ -332,11 +331,7 @@ def _search_sku(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
 
 
 _CONNECTION_FIELDS: tuple[Field, ...] = (
-    *(
-        Field(tokens.PRIVATE_ENDPOINT, f"{prop}[].{key}")
-        for prop in _CONNECTION_PROPS
-        for key in ("privateLinkServiceId", "groupIds")
-    ),
+    *(Field(tokens.PRIVATE_ENDPOINT, f"{prop}[].{key}") for prop in _CONNECTION_PROPS for key in ("privateLinkServiceId", "groupIds")),
     Field(tokens.AZ_PRIVATE_ENDPOINT, f"{_CLASSIC_CONNECTION}.privateConnectionResourceId"),
     Field(tokens.AZ_PRIVATE_ENDPOINT, f"{_CLASSIC_CONNECTION}.subresourceNames"),
 )

@@ -37,7 +37,7 @@ from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex, StackResource
 from ..values import UNKNOWN, describe, in_ci, items
-from .rbac import ScopeLevel, assignments_with_principals, normalize_scope, role_guid, role_label, role_name, scope_level
+from .rbac import ScopeLevel, assignments_with_principals, normalize_scope, role_guid, role_name, scope_level
 
 _CONTROLS = ("ACC-3",)
 NO_EXPIRATION = "NoExpiration"
@@ -59,7 +59,15 @@ _DURATION = re.compile(
     r"(?:(?P<days>\d+(?:\.\d+)?)D)?(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
     r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
 )
-_DAYS_PER: dict[str, float] = {"years": 365, "months": 31, "weeks": 7, "days": 1, "hours": 1 / 24, "minutes": 1 / 1440, "seconds": 1 / 86400}
+_DAYS_PER: dict[str, float] = {
+    "years": 365,
+    "months": 31,
+    "weeks": 7,
+    "days": 1,
+    "hours": 1 / 24,
+    "minutes": 1 / 1440,
+    "seconds": 1 / 86400,
+}
 
 
 def duration_days(text: str) -> float | None:

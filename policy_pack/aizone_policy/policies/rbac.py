@@ -41,7 +41,7 @@ from typing import Final, Iterator, Literal
 
 from .. import reference, tokens
 from ..framework import Resource
-from ..stackindex import StackIndex, StackResource, normalize_id
+from ..stackindex import StackIndex, StackResource
 from ..values import UNKNOWN, describe_against, identity_types, near_miss, str_or_none
 
 __all__ = [
@@ -75,7 +75,13 @@ SERVICE_PRINCIPAL: Final = "ServicePrincipal"
 # SDK), and what azurerm's role assignment accepts ("Possible values are User, Group and
 # ServicePrincipal": pulumi-azure's authorization Assignment docstring).
 NATIVE_PRINCIPAL_TYPES: Final[tuple[str, ...]] = (
-    "User", "Group", SERVICE_PRINCIPAL, "ForeignGroup", "Device", "AgentUser", "AgentServicePrincipal"
+    "User",
+    "Group",
+    SERVICE_PRINCIPAL,
+    "ForeignGroup",
+    "Device",
+    "AgentUser",
+    "AgentServicePrincipal",
 )
 CLASSIC_PRINCIPAL_TYPES: Final[tuple[str, ...]] = ("User", "Group", SERVICE_PRINCIPAL)
 
@@ -191,8 +197,10 @@ def principal_type_problem(subject: str, value: object, allowed: tuple[str, ...]
     if not isinstance(value, str) or not value or value in allowed:
         return None
     intended = near_miss(value, allowed)
-    fix = f"set principalType = '{intended}' exactly" if intended else (
-        f"set principalType to one of {', '.join(repr(kind) for kind in allowed)}"
+    fix = (
+        f"set principalType = '{intended}' exactly"
+        if intended
+        else (f"set principalType to one of {', '.join(repr(kind) for kind in allowed)}")
     )
     return (
         f"{subject} sets a principalType that is not one of {', '.join(allowed)} (principalType is "

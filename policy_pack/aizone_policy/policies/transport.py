@@ -103,7 +103,9 @@ def _container_app(resource: Resource, _config: PolicyConfig) -> Iterator[Findin
     yield from flag_not_true(resource, "configuration.ingress.allowInsecure", "serves plain HTTP on its ingress")
 
 
-def _policy(name: str, type_token: str, fields: tuple[Field, ...], description: str, remediation: str, rule: ResourceRule) -> ResourcePolicySpec:
+def _policy(
+    name: str, type_token: str, fields: tuple[Field, ...], description: str, remediation: str, rule: ResourceRule
+) -> ResourcePolicySpec:
     """A transport-security policy for one resource type."""
     return ResourcePolicySpec(
         name=name,
