@@ -25,15 +25,19 @@ each output an Output whose future is made only when something awaits it; the re
 value once per resource and settle that future with the same value, dependencies (the resource plus
 the engine's), known/secret flags and exception as the SDK's. Most outputs are never awaited (a
 storage account's ~50, of which a program reads two or three), and those objects were most of the
-memory of a pending registration. These outputs are not added to the SDK's set of outstanding outputs (``SETTINGS.outputs``, which
-``wait_for_rpcs`` awaits at the end): the registration RPC that resolves them is itself awaited
-there, resolves (or fails) all of them before it completes, and re-raises their exception, so the
-set would only have cost two locked updates per output.
+memory of a pending registration. These outputs are not added to the SDK's set of outstanding
+outputs (``SETTINGS.outputs``, which ``wait_for_rpcs`` awaits at the end): the registration RPC
+that resolves them is itself awaited there, resolves (or fails) all of them before it completes,
+and re-raises their exception, so the set would only have cost two locked updates per output.
 
 And ``prepare_aliases`` shares its messages: azure-native gives a storage account ~30 type aliases,
 the SDK builds a protobuf message for each (each message has its own arena: ~1.4 KiB), and every
 pending registration held its own 30 (2,000 accounts: ~75 MiB). Equal aliases (same URN, or the
 same spec once resolved) now share one message per run; the request still gets them in order.
+
+Three smaller ones give the SDK's own results by shorter paths: stack traces read from the frames
+(not ``traceback.extract_stack``, which reads every source line), plain scalar inputs serialised
+at once, and each registration's unused "mock URN" built as one known Output.
 
 Each run happens in an empty ``contextvars.Context`` (Pulumi keeps its settings, config and root
 stack in context variables), so several runs in one process do not see each other; modules that

@@ -329,10 +329,11 @@ CASES: tuple[Case, ...] = (
 )
 
 
-def _params() -> list[Any]:
+def _params(cases: Any) -> list[Any]:
+    """One test per case and shape (preview: unknown ids; deployed: known ids)."""
     return [
         pytest.param(case, preview, id=f"{case.id}-{'preview' if preview else 'deployed'}", marks=controls_mark(*case.expected))
-        for case in CASES
+        for case in cases
         for preview in case.shapes
     ]
 
@@ -344,7 +345,7 @@ def _found(diagnostics: Sequence[Diagnostic]) -> dict[str, list[str]]:
     return {policy: sorted(names) for policy, names in found.items()}
 
 
-@pytest.mark.parametrize(("case", "preview"), _params())
+@pytest.mark.parametrize(("case", "preview"), _params(CASES))
 def test_classic_lock_and_assignment_violation_is_caught(analyzer: PackAnalyzer, case: Case, preview: bool) -> None:
     stack = case.change(case.start(preview), preview)
     diagnostics = analyzer.analyze_stack(stack)
@@ -559,15 +560,7 @@ MIXED: tuple[Case, ...] = (
 )
 
 
-def _mixed_params() -> list[Any]:
-    return [
-        pytest.param(case, preview, id=f"{case.id}-{'preview' if preview else 'deployed'}", marks=controls_mark(*case.expected))
-        for case in MIXED
-        for preview in case.shapes
-    ]
-
-
-@pytest.mark.parametrize(("case", "preview"), _mixed_params())
+@pytest.mark.parametrize(("case", "preview"), _params(MIXED))
 def test_mixed_provider_violation_is_caught(analyzer: PackAnalyzer, case: Case, preview: bool) -> None:
     test_classic_lock_and_assignment_violation_is_caught(analyzer, case, preview)
 
