@@ -52,6 +52,7 @@ import contextlib
 import contextvars
 import gc
 import importlib.metadata
+import inspect
 import logging
 import os
 import runpy
@@ -60,6 +61,7 @@ import sys
 import threading
 import traceback
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from types import FrameType, ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, cast
@@ -247,7 +249,7 @@ def _sdk_fast_paths(loop: asyncio.AbstractEventLoop, logger: logging.Logger) -> 
         _shared_alias_messages(),
         _registrations_drained(loop),
         _lean_stack_traces(),
-        _scalars_serialized_at_once(),
+        _scalars_at_once(),
         _plain_urns_at_once(),
         _debug_messages_dropped(logger),
         _plain_mock_states_at_once(),
@@ -286,6 +288,8 @@ def _debug_messages_dropped(logger: logging.Logger) -> Iterator[None]:
 
 _GET_STACK_TRACE = "_get_stack_trace"
 _SERIALIZE_PROPERTY = "serialize_property"
+_DESERIALIZE_PROPERTY = "deserialize_property"
+_TRANSLATE_OUTPUT_PROPERTIES = "translate_output_properties"
 _PROTOBUF_ARG = 7
 """Position of ``return_protobuf_value`` among serialize_property's arguments after ``value``."""
 
@@ -337,19 +341,66 @@ def _lean_stack_traces() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _scalars_serialized_at_once() -> Iterator[None]:
-    """``rpc.serialize_property`` returns a plain str/int/float/bool/None as it is, as the SDK's
-    own walk ends up doing after a dozen type checks (ABC instance checks, ``isawaitable``, input
-    types): most input values are such scalars. Anything else goes to the SDK's function."""
-    original = getattr(pulumi_rpc, _SERIALIZE_PROPERTY)
+def _scalars_at_once() -> Iterator[None]:
+    """Plain scalars (most property values) through three of the SDK's walks at once, with the
+    result the SDK's own code reaches after a dozen type checks; anything else goes to the SDK.
+
+    * ``rpc.serialize_property`` returns a str/int/float/bool/None as it is (after ABC instance
+      checks, ``isawaitable``, input types);
+    * ``rpc.deserialize_property`` returns a str/float/bool/None from a Struct as it is, unless
+      the string is the unknown sentinel (each call also runs an ``import`` statement);
+    * ``rpc.translate_output_properties`` returns a str/int/float/bool/None output as it is, as
+      the type hint's enum, or a float as ``int`` for an ``int`` hint, the hint unwrapped from
+      ``Optional`` with typing introspection once per hint instead of once per value.
+    """
+    serialize = getattr(pulumi_rpc, _SERIALIZE_PROPERTY)
+    deserialize = getattr(pulumi_rpc, _DESERIALIZE_PROPERTY)
+    translate = getattr(pulumi_rpc, _TRANSLATE_OUTPUT_PROPERTIES)
+    unwrap_optional_type = pulumi_types.unwrap_optional_type
+    targets: dict[Any, Any] = {}
 
     async def serialize_property(value: Any, *args: Any, **kwargs: Any) -> Any:
         as_protobuf = kwargs.get("return_protobuf_value", False) or (len(args) > _PROTOBUF_ARG and args[_PROTOBUF_ARG])
         if type(value) in _SCALARS and not as_protobuf:
             return value
-        return await original(value, *args, **kwargs)
+        return await serialize(value, *args, **kwargs)
 
-    with _replaced(pulumi_rpc, _SERIALIZE_PROPERTY, serialize_property):
+    def deserialize_property(value: Any, keep_unknowns: Optional[bool] = None, keep_internal: Optional[bool] = True) -> Any:
+        kind = type(value)
+        if kind is float or kind is bool or value is None or (kind is str and value != pulumi_rpc.UNKNOWN):
+            return value
+        return deserialize(value, keep_unknowns, keep_internal)
+
+    def scalar_target(typ: Any) -> Any:
+        """What the SDK does to a scalar for this hint: an Enum class, ``int``, or None (nothing)."""
+        unwrapped = unwrap_optional_type(typ) if typ else typ
+        if unwrapped is Any or not unwrapped:
+            return None
+        if inspect.isclass(unwrapped) and issubclass(unwrapped, Enum):
+            return unwrapped
+        return int if unwrapped is int else None
+
+    def translate_output_properties(output: Any, *args: Any, **kwargs: Any) -> Any:
+        if type(output) not in _SCALARS or output is None:
+            return output if output is None else translate(output, *args, **kwargs)
+        typ = args[1] if len(args) > 1 else kwargs.get("typ")
+        try:
+            target = targets[typ]
+        except KeyError:
+            target = targets[typ] = scalar_target(typ)
+        except TypeError:  # an unhashable hint: not cached
+            target = scalar_target(typ)
+        if target is None:
+            return output
+        if target is int:
+            return int(output) if type(output) is float else output
+        return target(output) if type(output) in (int, float, str, bool) else output
+
+    with (
+        _replaced(pulumi_rpc, _SERIALIZE_PROPERTY, serialize_property),
+        _replaced(pulumi_rpc, _DESERIALIZE_PROPERTY, deserialize_property),
+        _replaced(pulumi_rpc, _TRANSLATE_OUTPUT_PROPERTIES, translate_output_properties),
+    ):
         yield
 
 
