@@ -122,6 +122,30 @@ def test_streamed_analysis_refuses_a_plan_it_did_not_analyse_in_full() -> None:
             stream.finish([account])
 
 
+def test_every_resource_is_sent_to_the_pack_while_the_program_runs() -> None:
+    """Once the pack is configured, each resource's Analyze call leaves when the resource is
+    registered, from the program's own thread: when the program returns, nothing is waiting to
+    be sent (the pack analyses alongside the program, not in a queue after it)."""
+    from offline_preview.program import run_program
+
+    gateway = Path(__file__).resolve().parents[1] / "fixtures" / "gateway_program"
+    project = load_project(gateway, "standard")
+    with PolicyPackSession.start(PACK, project.project, project.stack, project.config, project.secret_keys) as session:
+        stream = session.stream()
+        stream._thread.join()  # noqa: SLF001 connected and configured before the program starts
+        sent_at_registration: list[int] = []
+
+        def submit(resource: RecordedResource) -> None:
+            stream.submit(resource)
+            sent_at_registration.append(stream.sent())
+
+        program = run_program(project, on_record=submit)
+        analysable = [r for r in program.resources if not r.external]
+        assert len(analysable) > 20
+        assert sent_at_registration == list(range(1, len(analysable) + 1))
+        assert len(stream.finish(program.resources).findings) == len(run(gateway, "standard", PACK).findings)
+
+
 def test_runs_are_isolated_within_one_process(insecure: PreviewResult) -> None:
     secure = run(PROGRAM, "secure", PACK)
     assert secure.mandatory_count == 0
