@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from types import FrameType, ModuleType
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, cast
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Optional, cast
 
 import pulumi
 import pulumi._types as pulumi_types
@@ -455,7 +455,7 @@ class _Serialized:
     def __init__(self, struct: struct_pb2.Struct) -> None:
         self.struct = struct
 
-    def __await__(self) -> Iterator[None]:
+    def __await__(self) -> Generator[None, None, struct_pb2.Struct]:
         return self.struct
         yield  # noqa: B901 (a generator: __await__ must return an iterator)
 
