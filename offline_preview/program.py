@@ -8,7 +8,8 @@ monitor, ``preview=False`` so ``apply`` callbacks run with the mock outputs).
 The program body runs synchronously, outside the event loop, as in Pulumi's own mock-based unit
 tests: measured ~20 % faster than running it inside ``run_in_stack``'s task, because every Output
 the SDK creates is cheaper to schedule. Every 200 registrations the loop runs until the ones
-started so far are complete (``_registrations_drained``), so they are not all pending at once.
+started so far are complete (``_registrations_drained``), so they are not all pending at once;
+the SDK's RPCs to the mock monitor run inline in the loop's thread, not on a thread pool.
 Afterwards the stack's exports (and a ``pulumi.run`` entry point, if any) are registered as
 ``run_in_stack`` would, and ``run_pulumi_func`` drains the RPCs.
 
@@ -33,11 +34,14 @@ and re-raises their exception, so the set would only have cost two locked update
 And ``prepare_aliases`` shares its messages: azure-native gives a storage account ~30 type aliases,
 the SDK builds a protobuf message for each (each message has its own arena: ~1.4 KiB), and every
 pending registration held its own 30 (2,000 accounts: ~75 MiB). Equal aliases (same URN, or the
-same spec once resolved) now share one message per run; the request still gets them in order.
+same spec once resolved, or the same plain fields) now share one message per run; the request
+still gets them in order.
 
-Three smaller ones give the SDK's own results by shorter paths: stack traces read from the frames
-(not ``traceback.extract_stack``, which reads every source line), plain scalar inputs serialised
-at once, and each registration's unused "mock URN" built as one known Output.
+Smaller ones give the SDK's own results by shorter paths: stack traces read from the frames (not
+``traceback.extract_stack``, which reads every source line); plain scalars serialised,
+deserialised and translated at once; the mock monitor's plain states made into a Struct without a
+coroutine; each registration's unused "mock URN" built as one known Output; and debug messages
+the mock engine would drop not built.
 
 Each run happens in an empty ``contextvars.Context`` (Pulumi keeps its settings, config and root
 stack in context variables), so several runs in one process do not see each other; modules that
@@ -346,7 +350,7 @@ def _scalars_at_once() -> Iterator[None]:
 
     * ``rpc.serialize_property`` returns a str/int/float/bool/None as it is (after ABC instance
       checks, ``isawaitable``, input types);
-    * ``rpc.deserialize_property`` returns a str/float/bool/None from a Struct as it is, unless
+    * ``rpc.deserialize_property`` returns a str/int/float/bool/None as it is, unless
       the string is the unknown sentinel (each call also runs an ``import`` statement);
     * ``rpc.translate_output_properties`` returns a str/int/float/bool/None output as it is, as
       the type hint's enum, or a float as ``int`` for an ``int`` hint, the hint unwrapped from
@@ -365,8 +369,7 @@ def _scalars_at_once() -> Iterator[None]:
         return await serialize(value, *args, **kwargs)
 
     def deserialize_property(value: Any, keep_unknowns: Optional[bool] = None, keep_internal: Optional[bool] = True) -> Any:
-        kind = type(value)
-        if kind is float or kind is bool or value is None or (kind is str and value != pulumi_rpc.UNKNOWN):
+        if type(value) in _SCALARS and value != pulumi_rpc.UNKNOWN:
             return value
         return deserialize(value, keep_unknowns, keep_internal)
 
@@ -380,8 +383,10 @@ def _scalars_at_once() -> Iterator[None]:
         return int if unwrapped is int else None
 
     def translate_output_properties(output: Any, *args: Any, **kwargs: Any) -> Any:
-        if type(output) not in _SCALARS or output is None:
-            return output if output is None else translate(output, *args, **kwargs)
+        if output is None:
+            return None
+        if type(output) not in _SCALARS:
+            return translate(output, *args, **kwargs)
         typ = args[1] if len(args) > 1 else kwargs.get("typ")
         try:
             target = targets[typ]
@@ -393,7 +398,7 @@ def _scalars_at_once() -> Iterator[None]:
             return output
         if target is int:
             return int(output) if type(output) is float else output
-        return target(output) if type(output) in (int, float, str, bool) else output
+        return target(output)
 
     with (
         _replaced(pulumi_rpc, _SERIALIZE_PROPERTY, serialize_property),
@@ -429,13 +434,10 @@ def _plain_urns_at_once() -> Iterator[None]:
         yield
 
 
-_PLAIN_TYPES = (str, int, float, bool, type(None))
-
-
 def _plain(value: Any) -> bool:
     """Only dicts with string keys, lists, strings, numbers, booleans and None, all the way down."""
     kind = type(value)
-    if kind in _PLAIN_TYPES:
+    if kind in _SCALARS:
         return True
     if kind is dict:
         return all(type(key) is str and _plain(item) for key, item in value.items())
