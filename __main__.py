@@ -2,7 +2,7 @@
 
 import pulumi
 
-from aizone.landing_zone import LandingZone, load_settings
+from pulumi_aizone.landing_zone import LandingZone, load_settings
 
 settings = load_settings()  # validates everything before any resource is registered
 zone = LandingZone("aizone", settings)

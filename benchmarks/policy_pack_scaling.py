@@ -48,11 +48,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import offline_preview  # noqa: E402
-from offline_preview.analyzer import AnalyzerClient  # noqa: E402
-from offline_preview.messages import analyze_request, provider_messages, stack_resource  # noqa: E402
-from offline_preview.model import RecordedResource  # noqa: E402
-from offline_preview.policy_config import reconcile  # noqa: E402
+import pulumi_aizone_gate  # noqa: E402
+from pulumi_aizone_gate.analyzer import AnalyzerClient  # noqa: E402
+from pulumi_aizone_gate.messages import analyze_request, provider_messages, stack_resource  # noqa: E402
+from pulumi_aizone_gate.model import RecordedResource  # noqa: E402
+from pulumi_aizone_gate.policy_config import reconcile  # noqa: E402
 
 TARGET_MS_PER_RESOURCE = 1.5
 TARGET_SCALING = 11.0
@@ -196,7 +196,7 @@ def profile_in_process(pack: Path, resources: list[RecordedResource], stats_file
     """One analyzer conversation with the pack's servicer in this process (see the module doc)."""
     sys.path.insert(0, str(pack))
     try:
-        servicer = importlib.import_module("aizone_policy.pack").build_servicer()
+        servicer = importlib.import_module("pulumi_aizone_policy.pack").build_servicer()
     finally:
         sys.path.remove(str(pack))
     providers = provider_messages(resources)
@@ -237,14 +237,14 @@ def main() -> int:
     parser.add_argument("--compare", type=Path, default=None, help="second pack directory, run interleaved")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile stats file of the servicer, in process")
     args = parser.parse_args()
-    template = offline_preview.run(ROOT, "dev", ROOT / "policy_pack").resources
+    template = pulumi_aizone_gate.run(ROOT, "dev", ROOT / "policy_pack").resources
     packs = {"pack": args.pack.resolve()}
     if args.compare is not None:
         packs["compare"] = args.compare.resolve()
     results: dict[str, Any] = {"benchmark": "policy pack over gRPC", "policies": None, "sizes": {}}
     with contextlib.ExitStack() as stack:
         sessions = {
-            role: stack.enter_context(offline_preview.PolicyPackSession.start(pack, "aizone", "bench")) for role, pack in packs.items()
+            role: stack.enter_context(pulumi_aizone_gate.PolicyPackSession.start(pack, "aizone", "bench")) for role, pack in packs.items()
         }
         for role, session in sessions.items():
             warm = session.analyze(template)  # pack start-up and first-call costs are not per-resource

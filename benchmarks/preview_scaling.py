@@ -4,7 +4,7 @@
 
 Generates a Pulumi Python project whose program registers `size` azure-native resources (resource
 groups, each holding hardened storage accounts, so resource and stack policies of the real pack
-run on realistic properties and wiring), then times `python -m offline_preview --program <it>
+run on realistic properties and wiring), then times `python -m pulumi_aizone_gate --program <it>
 --stack bench --policy-pack policy_pack` end to end in a fresh process per size: wall-clock
 seconds and peak RSS of the largest process of the run (supervisor, worker or pack). Target: the
 20,000 run within 45 s and 700 MiB. Prints one JSON line per size; exit 1 if the target is missed.
@@ -74,7 +74,7 @@ def _role(cmdline: str) -> str:
         return "worker"
     if "pulumi.policy" in cmdline:
         return "pack"
-    if "offline_preview" in cmdline:
+    if "pulumi_aizone_gate" in cmdline:
         return "supervisor"
     return "other"
 
@@ -140,7 +140,7 @@ def measure(program: Path) -> dict[str, object]:
     command = [
         sys.executable,
         "-m",
-        "offline_preview",
+        "pulumi_aizone_gate",
         "--program",
         str(program),
         "--stack",

@@ -7,7 +7,7 @@ process):
 - floor: a `python -c` that imports pulumi and every SDK resource class the dev stack registers
   (`from pulumi_azure_native.network import VirtualNetwork`, ...; the SDK's modules load lazily, so
   importing the class is what forces the real work): work no preview can avoid;
-- preview: `python -m offline_preview --program . --stack dev --policy-pack policy_pack`, which
+- preview: `python -m pulumi_aizone_gate --program . --stack dev --policy-pack policy_pack`, which
   also runs the program under mocks, starts the pack in a second process and analyzes over gRPC.
 Target (issue 2): preview within 2x of the floor. Prints one JSON line; exit 1 if over target.
 """
@@ -55,7 +55,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    preview = [sys.executable, "-m", "offline_preview", "--program", ".", "--stack", "dev", "--policy-pack", "policy_pack"]
+    preview = [sys.executable, "-m", "pulumi_aizone_gate", "--program", ".", "--stack", "dev", "--policy-pack", "policy_pack"]
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "dev.json"
         subprocess.run([*preview, "--json", str(report)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)

@@ -1,6 +1,6 @@
 """Entry point of the aizone component provider: the Pulumi language host runs this directory."""
 
-from aizone.provider import serve
+from pulumi_aizone.provider import serve
 
 if __name__ == "__main__":
     serve()

@@ -1,7 +1,7 @@
 """Shared fixtures: one offline preview of the dev stack per test session.
 
 Pulumi's mocks can be installed once per process, so the dev stack is run in-process exactly once
-(through the same `offline_preview.run` the CLI uses, with the real policy pack over gRPC) and
+(through the same `pulumi_aizone_gate.run` the CLI uses, with the real policy pack over gRPC) and
 every test reads the recorded resources from it. Other programs run in subprocesses.
 """
 
@@ -20,9 +20,9 @@ PACK = ROOT / "policy_pack"
 
 @pytest.fixture(scope="session")
 def dev_preview() -> Any:
-    import offline_preview
+    import pulumi_aizone_gate
 
-    return offline_preview.run(ROOT, "dev", PACK)
+    return pulumi_aizone_gate.run(ROOT, "dev", PACK)
 
 
 class Plan:
@@ -52,7 +52,7 @@ def dev_plan(dev_preview: Any) -> Plan:
 def run_preview_cli(*args: str, cwd: Path = ROOT, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     """The offline preview as a user runs it, in its own process."""
     return subprocess.run(
-        [sys.executable, "-m", "offline_preview", *args],
+        [sys.executable, "-m", "pulumi_aizone_gate", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -85,16 +85,16 @@ def created_purview_plan(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 @pytest.fixture(scope="session")
-def wheel_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The distribution's wheel, built once per session (tests/distribution.py)."""
-    from .distribution import build_wheel
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """{distribution: wheel} of the three deliverables, built once per session (tests/distribution.py)."""
+    from .distribution import build_wheels
 
-    return build_wheel(tmp_path_factory.mktemp("wheel"))
+    return build_wheels(tmp_path_factory.mktemp("wheel"))
 
 
 @pytest.fixture(scope="session")
-def installed_python(wheel_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The python of one fresh virtual environment with the wheel installed, shared by the session."""
+def installed_python(wheels: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The python of one fresh virtual environment with the three wheels installed, shared by the session."""
     from .distribution import make_venv
 
-    return make_venv(tmp_path_factory.mktemp("venv") / "env", wheel_path)
+    return make_venv(tmp_path_factory.mktemp("venv") / "env", list(wheels.values()))

@@ -1,6 +1,7 @@
-"""The built distribution, shared by tests/test_packaging.py and tests/test_consumer.py: one wheel
-and one fresh virtual environment per test session (tests/conftest.py's `wheel_path` and
-`installed_python` fixtures), because building and installing are most of those tests' time.
+"""The built distributions, shared by tests/test_packaging.py and tests/test_consumer.py: the three
+wheels (component library, policy pack, offline gate) and one fresh virtual environment with all
+three installed, once per test session (tests/conftest.py's `wheels` and `installed_python`
+fixtures), because building and installing are most of those tests' time.
 
 Building needs the build backend from PyPI (setuptools >= 77, in pip's isolated build
 environment). The build skips only when that download is impossible (no index reachable) and the
@@ -10,7 +11,7 @@ The fresh environment is `python -m venv` plus the wheel (`pip install --no-deps
 it reuses the heavy SDKs (pulumi, pulumi-azure-native, ...) of the environment running the tests
 through a path entry (`*.pth`), not as installed packages: a `.pth` file's path entries are not
 site directories, so that environment's editable install of this repository is not active there.
-The tests assert that `aizone` and `aizone_policy` are imported from the fresh environment.
+The tests assert that every module of the three packages is imported from the fresh environment.
 """
 
 from __future__ import annotations
@@ -33,10 +34,23 @@ _OFFLINE = re.compile(
 _IGNORED = shutil.ignore_patterns("venv", ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", "*.pyc")
 
 
-def build_wheel(destination: Path) -> Path:
-    """`pip wheel --no-deps` of a copy of the source tree (the build writes into its source)."""
+DISTRIBUTIONS = {
+    # distribution: (its project folder in the repository, its import package)
+    "pulumi-aizone": (".", "pulumi_aizone"),
+    "pulumi-aizone-policy": ("policy_pack", "pulumi_aizone_policy"),
+    "pulumi-aizone-gate": ("gate", "pulumi_aizone_gate"),
+}
+
+
+def build_wheels(destination: Path) -> dict[str, Path]:
+    """{distribution: its wheel}: `pip wheel --no-deps` of each project folder of a copy of the
+    source tree (the build writes into its source)."""
     source = destination / "src"
     shutil.copytree(ROOT, source, ignore=_IGNORED)
+    return {name: _build_wheel(source / folder, destination / "dist", name) for name, (folder, _) in DISTRIBUTIONS.items()}
+
+
+def _build_wheel(source: Path, dist: Path, name: str) -> Path:
     result = subprocess.run(
         [
             sys.executable,
@@ -47,7 +61,7 @@ def build_wheel(destination: Path) -> Path:
             "--disable-pip-version-check",
             "-q",
             "-w",
-            str(destination / "dist"),
+            str(dist),
             str(source),
         ],
         capture_output=True,
@@ -58,12 +72,12 @@ def build_wheel(destination: Path) -> Path:
         if _OFFLINE.search(result.stdout + result.stderr) and not os.environ.get("CI"):
             pytest.skip("building the wheel needs setuptools from a package index, and none is reachable")
         raise AssertionError(f"pip wheel failed:\n{result.stdout}\n{result.stderr}")
-    (wheel,) = (destination / "dist").glob("pulumi_aizone-*.whl")
+    (wheel,) = dist.glob(f"{name.replace('-', '_')}-*.whl")
     return wheel
 
 
-def make_venv(directory: Path, wheel: Path) -> Path:
-    """A fresh virtual environment with the wheel installed; returns its python."""
+def make_venv(directory: Path, wheels: list[Path]) -> Path:
+    """A fresh virtual environment with the wheels installed; returns its python."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(directory)], check=True, timeout=120)
     python = directory / "bin" / "python"
     site_packages = Path(
@@ -85,7 +99,7 @@ def make_venv(directory: Path, wheel: Path) -> Path:
             "--no-deps",
             "--no-index",
             "--ignore-installed",
-            str(wheel),
+            *map(str, wheels),
         ],
         check=True,
         capture_output=True,

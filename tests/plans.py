@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from .conftest import ROOT
+ROOT = Path(__file__).resolve().parents[1]
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 

@@ -20,9 +20,9 @@ sys.path.insert(0, str(ROOT))
 
 from pulumi.runtime.mocks import MockCallArgs  # noqa: E402
 
-from offline_preview import program as program_module  # noqa: E402
-from offline_preview.azure_mocks import AzureMocks  # noqa: E402
-from offline_preview.project import load_project  # noqa: E402
+from pulumi_aizone_gate import program as program_module  # noqa: E402
+from pulumi_aizone_gate.azure_mocks import AzureMocks  # noqa: E402
+from pulumi_aizone_gate.project import load_project  # noqa: E402
 
 CALLS: list[dict[str, str]] = []
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from offline_preview.cli import build_parser
+from pulumi_aizone_gate.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 CI = ROOT / "examples" / "ci"
@@ -43,7 +43,7 @@ def test_offline_job_runs_the_readme_command_without_credentials() -> None:
     runs = [step["run"] for step in _steps("offline-preview") if "run" in step]
     assert offline in runs
     argv = shlex.split(offline)
-    assert argv[:3] == ["venv/bin/python", "-m", "offline_preview"]
+    assert argv[:3] == ["venv/bin/python", "-m", "pulumi_aizone_gate"]
     args = build_parser().parse_args(argv[3:])
     assert (args.program, args.stack, args.policy_pack) == (Path("."), "dev", Path("policy_pack"))
     assert (ROOT / args.policy_pack / "PulumiPolicy.yaml").is_file() and (ROOT / f"Pulumi.{args.stack}.yaml").is_file()

@@ -3,19 +3,19 @@
 What these tests prove:
 - `test_consumer_preview_from_installed_wheel`: the consumer's `__main__.py`, run by the offline
   preview with the python of a fresh virtual environment that has the built wheel installed (see
-  tests/test_packaging.py), imports `aizone.components` from that environment (not from this
+  tests/test_packaging.py), imports `pulumi_aizone` from that environment (not from this
   repository), builds its resources into the platform's existing subnet, DNS zones and workspace,
   and the policy pack (started by the preview from policy_pack/, as the Pulumi CLI does) reports no
-  mandatory finding. The offline preview itself is repository code, not part of the wheel: it is
-  put on that interpreter's path alone (a directory holding only a link to it).
+  mandatory finding. The offline gate is the installed `pulumi-aizone-gate` wheel of that
+  environment, run through its API (for the recorded inputs) and as the `aizone-gate` command.
 - `test_consumer_requirements_resolve_from_its_directory`: `pip install -r requirements.txt`, run
-  from examples/consumer as the Pulumi CLI runs it, installs this repository's distribution: its
-  one path requirement, `../..` resolved from that directory, is this repository's project
-  (`pulumi-aizone`, the version the wheel is built with), and the SDK pins are the ones the
-  program is verified with, inside the library's ranges. Read from the files, as pip reads them:
+  from examples/consumer as the Pulumi CLI runs it, installs this repository's library and the
+  policy pack it requires: its two path requirements, resolved from that directory, are this
+  repository's `pulumi-aizone-policy` and `pulumi-aizone` projects (the version the wheels are
+  built with), and the SDK pins are the ones the program is verified with, inside the ranges. Read from the files, as pip reads them:
   no resolver run, nothing built.
 
-The wheel and its virtual environment are built once per session and shared with
+The wheels and their virtual environment are built once per session and shared with
 tests/test_packaging.py (tests/distribution.py, fixtures in tests/conftest.py).
 """
 
@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import InvalidRequirement, Requirement
 
-import aizone
+import pulumi_aizone
 
 from .distribution import clean_env
 
@@ -39,12 +39,13 @@ PACK = ROOT / "policy_pack"
 
 DRIVER = """
 import json, sys
-import offline_preview
-result = offline_preview.run(sys.argv[1], "dev", sys.argv[2], policy_config=sys.argv[3])
-import aizone.components, aizone_policy
+import pulumi_aizone_gate
+result = pulumi_aizone_gate.run(sys.argv[1], "dev", sys.argv[2], policy_config=sys.argv[3])
+import pulumi_aizone, pulumi_aizone_policy
 print(json.dumps({
-    "components": aizone.components.__file__,
-    "policy": aizone_policy.__file__,
+    "gate": pulumi_aizone_gate.__file__,
+    "components": pulumi_aizone.__file__,
+    "policy": pulumi_aizone_policy.__file__,
     "errors": result.program_errors,
     "types": sorted({r.type for r in result.resources}),
     "resources": {r.name: {"type": r.type, "inputs": r.inputs} for r in result.resources},
@@ -55,14 +56,13 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def consumer_run(installed_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    shim = tmp_path_factory.mktemp("shim")
-    (shim / "offline_preview").symlink_to(ROOT / "offline_preview", target_is_directory=True)
-    driver = shim / "driver.py"
+    work = tmp_path_factory.mktemp("driver")
+    driver = work / "driver.py"
     driver.write_text(DRIVER, encoding="utf-8")
     result = subprocess.run(
         [str(installed_python), str(driver), str(CONSUMER), str(PACK), str(CONSUMER / "policy-config.json")],
-        cwd=shim,
-        env={**clean_env(), "PYTHONPATH": str(shim)},
+        cwd=work,
+        env=clean_env(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -74,7 +74,7 @@ def consumer_run(installed_python: Path, tmp_path_factory: pytest.TempPathFactor
 @pytest.mark.controls("MOD-2a", "DATA-3", "ACC-5")
 def test_consumer_preview_from_installed_wheel(consumer_run: dict, installed_python: Path) -> None:
     environment = installed_python.parents[1].resolve()
-    for key in ("components", "policy"):
+    for key in ("components", "policy", "gate"):
         path = Path(consumer_run[key]).resolve()
         assert path.is_relative_to(environment) and not path.is_relative_to(ROOT), path
     assert consumer_run["errors"] == []
@@ -133,21 +133,41 @@ def _is_path(line: str) -> bool:
     return line.startswith((".", "/"))
 
 
+def test_the_gate_command_judges_the_consumer(installed_python: Path, tmp_path: Path) -> None:
+    """What an application team runs in its own pull requests: the installed command, its exit
+    code and its JSON report."""
+    report = tmp_path / "report.json"
+    command = [str(installed_python.parent / "aizone-gate"), "--program", str(CONSUMER), "--stack", "dev", "--policy-pack", str(PACK)]
+    command += ["--policy-config", str(CONSUMER / "policy-config.json"), "--json", str(report)]
+    result = subprocess.run(command, cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
+    assert summary["mandatory"] == 0 and summary["resources"] > 20
+
+
 def test_consumer_requirements_resolve_from_its_directory() -> None:
     lines = _requirement_lines(CONSUMER / "requirements.txt")
     assert not [line for line in lines if line.startswith("-")], "options would change how pip resolves"
-    (path,) = [line for line in lines if _is_path(line)]
-    project = (CONSUMER / path).resolve()
-    assert project == ROOT.resolve()
-    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    assert pyproject["project"]["name"] == "pulumi-aizone"
-    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "aizone.__version__"}
-    assert (project / "aizone" / "__init__.py").read_text(encoding="utf-8").count(f'__version__ = "{aizone.__version__}"') == 1
-    # The SDK pins: the program's own verified versions, each inside the library's range.
+    projects = {}
+    for path in [line for line in lines if _is_path(line)]:
+        project = tomllib.loads(((CONSUMER / path).resolve() / "pyproject.toml").read_text(encoding="utf-8"))
+        projects[project["project"]["name"]] = ((CONSUMER / path).resolve(), project)
+    assert {name: folder for name, (folder, _) in projects.items()} == {
+        "pulumi-aizone": ROOT.resolve(),
+        "pulumi-aizone-policy": (ROOT / "policy_pack").resolve(),
+    }
+    library = projects["pulumi-aizone"][1]
+    assert library["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "pulumi_aizone.__version__"}
+    assert f"pulumi-aizone-policy=={pulumi_aizone.__version__}" in library["project"]["dependencies"]
+    # The SDK pins: the program's own verified versions, each inside the range of the project that requires it.
     pins = {Requirement(line).name: Requirement(line) for line in lines if not _is_path(line)}
-    assert set(pins) == {"pulumi", "pulumi-azure-native", "pulumi-azuread"}
+    assert set(pins) == {"pulumi", "pulumi-azure-native", "pulumi-azuread", "pulumi-policy", "PyYAML"}
     verified = {Requirement(line).name: Requirement(line) for line in _requirement_lines(ROOT / "requirements.txt") if not _is_path(line)}
-    ranges = {Requirement(item).name: Requirement(item).specifier for item in pyproject["project"]["dependencies"]}
+    ranges = {
+        Requirement(item).name: Requirement(item).specifier
+        for _, project in projects.values()
+        for item in project["project"]["dependencies"]
+    }
     for name, pin in pins.items():
         (spec,) = pin.specifier
         assert spec.operator == "==" and pin.specifier == verified[name].specifier, name

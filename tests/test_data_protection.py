@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from aizone.components.protection import GUARDED_TYPES
+from pulumi_aizone.protection import GUARDED_TYPES
 
 from .conftest import Plan
 from .plans import dev_config, record

@@ -18,16 +18,16 @@ from typing import Any
 
 import pytest
 
-from aizone.components import grants
-from aizone.components.base import ArgsError
-from aizone.components.integrity import IntegrityError, normalize_digest, parse_image, require_pinned_image, verify_artifact
-from aizone.components.monitoring import AlertOptions
-from aizone.components.registry import ContainerRegistry, RegistryOptions, login_server_for
-from aizone.components.sessions import CodeSessions, SessionPoolOptions, session_pool_name, validate_code_sessions
-from offline_preview.analyzer import analyze_resources
-from offline_preview.model import RecordedResource
-from offline_preview.program import run_program
-from offline_preview.project import load_project
+from pulumi_aizone import grants
+from pulumi_aizone.base import ArgsError
+from pulumi_aizone.integrity import IntegrityError, normalize_digest, parse_image, require_pinned_image, verify_artifact
+from pulumi_aizone.monitoring import AlertOptions
+from pulumi_aizone.registry import ContainerRegistry, RegistryOptions, login_server_for
+from pulumi_aizone.sessions import CodeSessions, SessionPoolOptions, session_pool_name, validate_code_sessions
+from pulumi_aizone_gate.analyzer import analyze_resources
+from pulumi_aizone_gate.model import RecordedResource
+from pulumi_aizone_gate.program import run_program
+from pulumi_aizone_gate.project import load_project
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "execution"

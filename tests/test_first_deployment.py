@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from aizone_policy import reference
+from pulumi_aizone_policy import reference
 
 from .conftest import ROOT, Plan
 from .plans import record
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.controls("ACC-7")
 # service run 1 created: its endpoint connection approved, its tag from run 1.
 RUN_2 = """
 import runpy
-from offline_preview import azure_mocks
+from pulumi_aizone_gate import azure_mocks
 
 azure_mocks.EXISTING_RESOURCES[{service_id!r}] = {{
     "publicNetworkAccess": "Enabled",

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from aizone.components.base import Problem
-from aizone.components.gateway import (
+from pulumi_aizone.base import Problem
+from pulumi_aizone.gateway import (
     CONTENT_SAFETY_ROLE,
     INFERENCE_ROLE,
     SECURITY_PROPERTIES,
@@ -30,7 +30,7 @@ from aizone.components.gateway import (
     validate_ai_gateway,
     validate_gateway_options,
 )
-from aizone.components.gateway_policy import (
+from pulumi_aizone.gateway_policy import (
     CALLER_ID_VARIABLE,
     CALLER_TOKEN_VARIABLE,
     COGNITIVE_SERVICES_RESOURCE,
@@ -38,8 +38,8 @@ from aizone.components.gateway_policy import (
     PolicyError,
     inference_policy,
 )
-from aizone_policy import reference
-from offline_preview.azure_mocks import TENANT_ID
+from pulumi_aizone_gate.azure_mocks import TENANT_ID
+from pulumi_aizone_policy import reference
 
 from .conftest import PACK, Plan
 
@@ -334,7 +334,7 @@ AZURE_NATIVE_404 = (
     ],
 )
 def test_only_a_not_found_lookup_means_first_run(message: str, not_found: bool) -> None:
-    from aizone.components.gateway import is_not_found
+    from pulumi_aizone.gateway import is_not_found
 
     assert is_not_found(Exception(message)) is not_found
 
@@ -361,8 +361,8 @@ def test_only_a_not_found_lookup_means_first_run(message: str, not_found: bool) 
 def test_gateway_refuses_bad_inputs_before_anything_is_registered(change: dict[str, Any], message: str) -> None:
     """Raised before `super().__init__` (no Pulumi runtime is set up here: registering anything
     would fail differently)."""
-    from aizone.components.base import ArgsError
-    from aizone.components.gateway import AiGateway, AiGatewayArgs
+    from pulumi_aizone.base import ArgsError
+    from pulumi_aizone.gateway import AiGateway, AiGatewayArgs
 
     args = AiGatewayArgs(
         placement={"resource_group_name": "rg", "location": "swedencentral"},
@@ -389,10 +389,10 @@ class Run:
     resources, what the program logged and what the pack found."""
 
     def __init__(self, stack: str) -> None:
-        import offline_preview
+        import pulumi_aizone_gate
 
         # The fixture is the gateway alone; Defender plans (MOD-1) come from the full landing zone.
-        result = offline_preview.run(
+        result = pulumi_aizone_gate.run(
             PROGRAM, stack, PACK, policy_config={"azurenative-security-pricing-required-plans": {"defenderManagedElsewhere": True}}
         )
         assert result.program_errors == []

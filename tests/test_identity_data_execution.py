@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from aizone.components.data_boundary import check_same_boundary
-from aizone.components.grants import GrantError, Principal, grant_eligible, grant_role
-from aizone_policy import reference
+from pulumi_aizone.data_boundary import check_same_boundary
+from pulumi_aizone.grants import GrantError, Principal, grant_eligible, grant_role
+from pulumi_aizone_policy import reference
 
 from .conftest import ROOT, Plan
 
@@ -276,6 +276,6 @@ def test_alerts_watch_content_filter_tokens_gateway_and_sessions(dev_plan: Plan)
 def test_code_review_runbook_is_documented_and_backed_by_the_pack() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "## Code review and image promotion (EXEC-5)" in readme
-    from aizone_policy.policies import ALL_SPECS
+    from pulumi_aizone_policy.policies import ALL_SPECS
 
     assert any("EXEC-2" in spec.controls and "image-digest" in spec.name for spec in ALL_SPECS)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from aizone_policy import reference
+from pulumi_aizone_policy import reference
 
 from .conftest import ROOT, Plan, run_preview_cli
 
@@ -160,7 +160,7 @@ def test_subnets_deny_by_default(dev_plan: Plan) -> None:
 
 def _program_copy(tmp_path: Path, stack_config: dict[str, Any]) -> Path:
     """The real program and components in a scratch directory with one extra stack file."""
-    for name in ("__main__.py", "Pulumi.yaml", "aizone", "policy_pack"):
+    for name in ("__main__.py", "Pulumi.yaml", "components", "policy_pack"):
         (tmp_path / name).symlink_to(ROOT / name)
     (tmp_path / "Pulumi.bad.yaml").write_text(yaml.safe_dump({"config": stack_config}))
     return tmp_path

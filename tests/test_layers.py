@@ -1,10 +1,10 @@
 """The layers point one way: program -> library -> pack reference data, never back.
 
-- `aizone.components` (the library) never imports the landing-zone program (`aizone.landing_zone`),
+- `pulumi_aizone` (the library) never imports the landing-zone program (`pulumi_aizone.landing_zone`),
   the project's entry points (`__main__`), the offline preview, tools or tests;
-- `aizone_policy` (the policy pack) imports nothing of `aizone`: `pulumi policy publish` ships
+- `pulumi_aizone_policy` (the policy pack) imports nothing of `aizone`: `pulumi policy publish` ships
   `policy_pack/` alone;
-- no import cycle among the modules of `aizone` and `aizone_policy`.
+- no import cycle among the modules of `aizone` and `pulumi_aizone_policy`.
 
 Imports are read with `ast`, so an import inside a function or under `if TYPE_CHECKING:` counts as
 much as one at the top of a module.
@@ -23,8 +23,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = {"aizone": ROOT / "aizone", "aizone_policy": ROOT / "policy_pack" / "aizone_policy"}
-FORBIDDEN_IN_LIBRARY = ("aizone.landing_zone", "__main__", "offline_preview", "tools", "tests")
+PACKAGES = {
+    "pulumi_aizone": ROOT / "components" / "pulumi_aizone",
+    "pulumi_aizone_policy": ROOT / "policy_pack" / "pulumi_aizone_policy",
+    "pulumi_aizone_gate": ROOT / "gate" / "pulumi_aizone_gate",
+    "tools": ROOT / "tools",
+    "tests": ROOT / "tests",
+}
+PROGRAM = "pulumi_aizone.landing_zone"
+FORBIDDEN_IN_LIBRARY = (PROGRAM, "__main__", "pulumi_aizone_gate", "tools", "tests")
 
 
 @dataclass(frozen=True)
@@ -36,10 +43,13 @@ class Import:
 
 
 def module_files() -> dict[str, Path]:
-    """{dotted module name: file} for every module of both packages."""
+    """{dotted module name: file} for every module of every package (fixtures, which are programs
+    run by the tests rather than modules of the package, excepted)."""
     modules: dict[str, Path] = {}
     for package, directory in PACKAGES.items():
         for path in sorted(directory.rglob("*.py")):
+            if "fixtures" in path.relative_to(directory).parts or "typecheck" in path.relative_to(directory).parts:
+                continue
             parts = [package, *path.relative_to(directory).with_suffix("").parts]
             if parts[-1] == "__init__":
                 parts.pop()
@@ -89,16 +99,18 @@ def _matches(target: str, prefix: str) -> bool:
     return target == prefix or target.startswith(prefix + ".")
 
 
-def test_module_discovery_sees_both_packages() -> None:
+def test_module_discovery_sees_every_package() -> None:
     modules = module_files()
     assert {
-        "aizone",
-        "aizone.components",
-        "aizone.components.grants",
-        "aizone.landing_zone.settings",
-        "aizone_policy",
-        "aizone_policy.catalog",
-        "aizone_policy.policies.rbac",
+        "pulumi_aizone_gate.cli",
+        "tools.traceability",
+        "tests.test_layers",
+        "pulumi_aizone",
+        "pulumi_aizone.grants",
+        "pulumi_aizone.landing_zone.settings",
+        "pulumi_aizone_policy",
+        "pulumi_aizone_policy.catalog",
+        "pulumi_aizone_policy.policies.rbac",
     } <= set(modules)
 
 
@@ -106,19 +118,21 @@ def test_import_reader_sees_function_level_and_type_checking_imports(tmp_path: P
     source = tmp_path / "mod.py"
     source.write_text(
         "from typing import TYPE_CHECKING\n"
-        "if TYPE_CHECKING:\n    from ..landing_zone import settings\n"
-        "def late():\n    import offline_preview.cli\n    from . import base\n",
+        "if TYPE_CHECKING:\n    from .landing_zone import settings\n"
+        "def late():\n    import pulumi_aizone_gate.cli\n    from . import base\n",
         encoding="utf-8",
     )
-    targets = {item.target for item in imports_of("aizone.components.mod", source)}
-    assert {"aizone.landing_zone", "aizone.landing_zone.settings", "offline_preview.cli", "aizone.components.base"} <= targets
+    targets = {item.target for item in imports_of("pulumi_aizone.mod", source)}
+    assert {"pulumi_aizone.landing_zone", "pulumi_aizone.landing_zone.settings", "pulumi_aizone_gate.cli", "pulumi_aizone.base"} <= targets
 
 
 def test_library_never_imports_the_program_or_the_tooling() -> None:
     offending = [
         f"{item.module}:{item.line} imports {item.target}"
         for item in all_imports()
-        if _matches(item.module, "aizone.components") and any(_matches(item.target, prefix) for prefix in FORBIDDEN_IN_LIBRARY)
+        if _matches(item.module, "pulumi_aizone")
+        and not _matches(item.module, PROGRAM)
+        and any(_matches(item.target, prefix) for prefix in FORBIDDEN_IN_LIBRARY)
     ]
     assert offending == []
 
@@ -127,7 +141,18 @@ def test_policy_pack_is_self_contained() -> None:
     offending = [
         f"{item.module}:{item.line} imports {item.target}"
         for item in all_imports()
-        if _matches(item.module, "aizone_policy") and _matches(item.target, "aizone")
+        if _matches(item.module, "pulumi_aizone_policy")
+        and any(_matches(item.target, other) for other in ("pulumi_aizone", "pulumi_aizone_gate"))
+    ]
+    assert offending == []
+
+
+def test_gate_imports_neither_the_library_nor_the_pack() -> None:
+    offending = [
+        f"{item.module}:{item.line} imports {item.target}"
+        for item in all_imports()
+        if _matches(item.module, "pulumi_aizone_gate")
+        and any(_matches(item.target, other) for other in ("pulumi_aizone", "pulumi_aizone_policy"))
     ]
     assert offending == []
 
@@ -190,8 +215,8 @@ def module_graph() -> dict[str, set[str]]:
         if item.target not in modules or item.target == item.module:
             continue
         if item.from_package and (item.module, item.line, item.target) in submodule_imports:
-            # `from . import base` depends on aizone.components.base, not on the package's
-            # re-exports in aizone/components/__init__.py.
+            # `from . import base` depends on pulumi_aizone.base, not on the package's
+            # re-exports in components/pulumi_aizone/__init__.py.
             continue
         graph[item.module].add(item.target)
     return graph
@@ -209,17 +234,17 @@ def test_cycle_finder_finds_a_cycle_and_only_real_ones() -> None:
 
 def test_no_import_cycles_among_modules() -> None:
     graph = module_graph()
-    assert {"aizone.components.network", "aizone.landing_zone.settings"} <= graph["aizone.landing_zone.composition"]
-    assert "aizone_policy.catalog" in graph["aizone.components.base"]
+    assert {"pulumi_aizone.network", "pulumi_aizone.landing_zone.settings"} <= graph["pulumi_aizone.landing_zone.composition"]
+    assert "pulumi_aizone_policy.catalog" in graph["pulumi_aizone.base"]
     assert cycles(graph) == []
 
 
-@pytest.mark.parametrize("module", ["aizone.components", "aizone"])
+@pytest.mark.parametrize("module", ["pulumi_aizone", "pulumi_aizone.provider"])
 def test_importing_the_library_does_not_load_the_program(module: str) -> None:
     code = (
         f"import sys, {module}; "
-        "loaded = sorted(m for m in sys.modules if m.startswith('aizone.landing_zone') "
-        "or m.split('.')[0] in ('offline_preview', 'tools', 'tests')); "
+        "loaded = sorted(m for m in sys.modules if m.startswith('pulumi_aizone.landing_zone') "
+        "or m.split('.')[0] in ('pulumi_aizone_gate', 'tools', 'tests')); "
         "print(loaded); assert not loaded, loaded"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from aizone.components import naming
+from pulumi_aizone import naming
 
 from .conftest import Plan
 from .plans import dev_config, record, stack_outputs

@@ -12,8 +12,8 @@ from typing import Any
 import yaml
 from google.protobuf import empty_pb2
 
-from aizone_policy.manifest import REPOSITORY, load_manifest
-from aizone_policy.pack import PACK_NAME, build_servicer
+from pulumi_aizone_policy.manifest import REPOSITORY, load_manifest
+from pulumi_aizone_policy.pack import PACK_NAME, build_servicer
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK = ROOT / "policy_pack"
@@ -42,13 +42,15 @@ def test_pack_reports_the_manifest_version_description_readme_and_repository() -
     assert (info.name, info.version, info.description) == (PACK_NAME, _manifest()["version"], manifest.description)
     assert info.readme == (PACK / "README.md").read_text(encoding="utf-8")
     assert info.repository == REPOSITORY
-    # The version is written nowhere else in the pack's code.
-    sources = "\n".join(path.read_text(encoding="utf-8") for path in (PACK / "aizone_policy").rglob("*.py"))
-    assert f'"{manifest.version}"' not in sources
+    # The version is written once in the pack's code: `__version__`, the distribution's version
+    # (tests/test_packaging.py keeps it equal to the manifest's).
+    sources = "\n".join(path.read_text(encoding="utf-8") for path in (PACK / "pulumi_aizone_policy").rglob("*.py"))
+    assert sources.count(f'"{manifest.version}"') == 1
+    assert f'__version__ = "{manifest.version}"' in sources
 
 
 def test_reports_name_the_pack_version_of_the_manifest(dev_preview: Any) -> None:
-    from offline_preview.report import to_json, to_sarif
+    from pulumi_aizone_gate.report import to_json, to_sarif
 
     version = _manifest()["version"]
     assert to_json(dev_preview)["pack"] == {"name": PACK_NAME, "version": version}
@@ -57,8 +59,8 @@ def test_reports_name_the_pack_version_of_the_manifest(dev_preview: Any) -> None
 
 
 def test_pack_gitignore_keeps_the_virtualenv_out_of_the_upload() -> None:
-    ignored = ["venv/bin/python", ".venv/lib/x.py", "aizone_policy/__pycache__/pack.cpython-311.pyc"]
-    kept = ["PulumiPolicy.yaml", "__main__.py", "requirements.txt", "README.md", "aizone_policy/pack.py"]
+    ignored = ["venv/bin/python", ".venv/lib/x.py", "pulumi_aizone_policy/__pycache__/pack.cpython-311.pyc"]
+    kept = ["PulumiPolicy.yaml", "__main__.py", "requirements.txt", "README.md", "pulumi_aizone_policy/pack.py"]
     result = subprocess.run(
         ["git", "check-ignore", "--no-index", "-v", *ignored, *kept],
         cwd=PACK,
@@ -73,6 +75,6 @@ def test_pack_gitignore_keeps_the_virtualenv_out_of_the_upload() -> None:
 
 def test_the_project_has_one_version_number() -> None:
     """The pack (published on its own) and the library are released together: one version."""
-    import aizone
+    import pulumi_aizone
 
-    assert load_manifest().version == aizone.__version__
+    assert load_manifest().version == pulumi_aizone.__version__

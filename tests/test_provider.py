@@ -11,8 +11,8 @@ from typing import Any
 import pulumi
 import pytest
 
-import aizone.components
-from aizone.provider import COMPONENTS, PACKAGE, schema
+import pulumi_aizone
+from pulumi_aizone.provider import COMPONENTS, PACKAGE, schema
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "provider" / "schema.json"
@@ -170,7 +170,7 @@ def test_schema_snapshot_is_current() -> None:
     current = schema()
     recorded = json.loads(SNAPSHOT.read_text())
     assert current == recorded, (
-        "the served interface changed: review it, then regenerate with `venv/bin/python -m aizone.provider --schema > provider/schema.json`"
+        "the served interface changed: review it, then regenerate with `venv/bin/python -m pulumi_aizone.provider --schema > provider/schema.json`"
     )
 
 
@@ -189,7 +189,7 @@ def test_every_served_component_has_an_index_token_documented_inputs_and_outputs
 
 
 def test_served_components_are_exported_by_the_library() -> None:
-    exported = {getattr(aizone.components, name) for name in aizone.components.__all__}
+    exported = {getattr(pulumi_aizone, name) for name in pulumi_aizone.__all__}
     assert set(COMPONENTS) <= exported
     assert all(issubclass(component, pulumi.ComponentResource) for component in COMPONENTS)
     assert set(SAMPLE_INPUTS) == {component.__name__ for component in COMPONENTS}

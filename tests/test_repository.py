@@ -125,8 +125,8 @@ def test_controls_md_check_fails_when_stale(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_controls_md_states_each_control_as_the_catalog_does() -> None:
-    from aizone_policy import catalog
-    from aizone_policy.policies import ALL_SPECS
+    from pulumi_aizone_policy import catalog
+    from pulumi_aizone_policy.policies import ALL_SPECS
 
     text = (ROOT / "docs" / "CONTROLS.md").read_text(encoding="utf-8")
     for control in catalog.CONTROLS:
@@ -163,5 +163,5 @@ def test_pre_commit_runs_the_pinned_ruff_and_the_project_checks() -> None:
         module = hook["entry"].split(" -m ", 1)[1].split()[0]
         assert importlib.util.find_spec(module) is not None, hook["id"]
         assert hook["pass_filenames"] is False
-    assert re.search(local["catalog-doc"]["files"], "policy_pack/aizone_policy/catalog.py")
+    assert re.search(local["catalog-doc"]["files"], "policy_pack/pulumi_aizone_policy/catalog.py")
     assert re.search(local["catalog-doc"]["files"], "docs/CONTROLS.md")

@@ -15,8 +15,8 @@ from typing import Any, Callable
 import pytest
 import yaml
 
-from aizone.components.ai_services import ModelRef
-from aizone.landing_zone.settings import SettingsError, parse_settings
+from pulumi_aizone.ai_services import ModelRef
+from pulumi_aizone.landing_zone.settings import SettingsError, parse_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.controls("MOD-3", "ACC-8", "DATA-1")
@@ -339,7 +339,7 @@ def _read(env: dict[str, str], secret_keys: list[str] | None = None) -> Any:
 
     from pulumi.runtime.config import set_all_config
 
-    from aizone.landing_zone.settings import read_namespace_config
+    from pulumi_aizone.landing_zone.settings import read_namespace_config
 
     def run() -> Any:
         set_all_config(env, secret_keys or [])
@@ -409,8 +409,8 @@ def test_keys_whose_values_stay_plain_text_cannot_be_secret() -> None:
 _SECRET_PROBE = """
 import json, sys
 from pathlib import Path
-from offline_preview.program import run_program
-from offline_preview.project import load_project
+from pulumi_aizone_gate.program import run_program
+from pulumi_aizone_gate.project import load_project
 
 project = load_project(Path(sys.argv[1]), "dev")
 # What the engine does for `pulumi config set --secret`: the value reaches the program decrypted and

@@ -8,7 +8,7 @@ from typing import Any, Callable
 import pytest
 import yaml
 
-from aizone.landing_zone import SettingsError, parse_settings
+from pulumi_aizone.landing_zone import SettingsError, parse_settings
 
 from .conftest import ROOT
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from aizone.landing_zone.settings import SettingsError, parse_settings
+from pulumi_aizone.landing_zone.settings import SettingsError, parse_settings
 
 from .test_settings import dev_config
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from aizone.landing_zone.settings import SECRET_CAPABLE_KEYS, SettingsError, _decode, parse_settings
+from pulumi_aizone.landing_zone.settings import SECRET_CAPABLE_KEYS, SettingsError, _decode, parse_settings
 
 from .test_settings import PYTHON_TYPE_NAMES, dev_config
 

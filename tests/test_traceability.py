@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from aizone.components import gateway_policy, integrity
-from aizone_policy import tokens
-from aizone_policy.framework import ResourcePolicySpec, StackPolicySpec
-from aizone_policy.policies import ALL_SPECS
+from pulumi_aizone import gateway_policy, integrity
+from pulumi_aizone_policy import tokens
+from pulumi_aizone_policy.framework import ResourcePolicySpec, StackPolicySpec
+from pulumi_aizone_policy.policies import ALL_SPECS
 from tools import traceability
 from tools.traceability import Implementation, Location, Row, build_rows
 
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Modules of the component library that implement no control themselves: the registry and shared
 # types (base), the package's exports, and resource naming. Every other module must register
 # what it implements, so a new module forces a decision here.
-UNREGISTERED_MODULES = {"__init__.py", "base.py", "naming.py"}  # shared types and conversions, name rules
+UNREGISTERED_MODULES = {"__init__.py", "base.py", "naming.py", "provider.py"}  # shared types, name rules, the provider host
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_policy_locations_are_where_each_spec_is_named(rows: list[Row]) -> None:
     seen = set()
     for row in rows:
         for policy in row.policies:
-            assert policy.where is not None and policy.where.path.startswith("policy_pack/aizone_policy/"), policy
+            assert policy.where is not None and policy.where.path.startswith("policy_pack/pulumi_aizone_policy/"), policy
             assert f'"{policy.name}"' in source_line(policy.where), policy
             assert policy.rule is not None
             assert "def " in source_line(policy.rule) or "lambda" in source_line(policy.rule), policy
@@ -72,15 +72,15 @@ def test_policy_locations_are_where_each_spec_is_named(rows: list[Row]) -> None:
 def test_digest_checks_and_gateway_policy_are_registered(rows: list[Row]) -> None:
     """integrity.py (MOD-3, EXEC-2) and gateway_policy.py (MOD-4) register their functions."""
     controls = by_id(rows)
-    integrity_file = "aizone/components/integrity.py"
+    integrity_file = "components/pulumi_aizone/integrity.py"
     mod3 = {(item.name, item.where.path if item.where else None) for item in controls["MOD-3"].components}
     assert {
         ("verify_artifact", integrity_file),
         ("require_pinned_image", integrity_file),
-        ("AiServices", "aizone/components/ai_services.py"),
+        ("AiServices", "components/pulumi_aizone/ai_services.py"),
     } <= mod3
     assert ("require_pinned_image", integrity_file) in {(i.name, i.where.path if i.where else None) for i in controls["EXEC-2"].components}
-    assert ("inference_policy", "aizone/components/gateway_policy.py") in {
+    assert ("inference_policy", "components/pulumi_aizone/gateway_policy.py") in {
         (i.name, i.where.path if i.where else None) for i in controls["MOD-4"].components
     }
     assert traceability._decorated_with(integrity.verify_artifact, "MOD-3") == Location(
@@ -96,9 +96,9 @@ def test_every_component_module_registers_what_it_implements(rows: list[Row]) ->
         Path(item.where.path).name
         for row in rows
         for item in row.components
-        if item.where and item.where.path.startswith("aizone/components/")
+        if item.where and Path(item.where.path).parent.as_posix() == "components/pulumi_aizone"
     }
-    modules = {path.name for path in (ROOT / "aizone" / "components").glob("*.py")}
+    modules = {path.name for path in (ROOT / "components" / "pulumi_aizone").glob("*.py")}
     assert modules - UNREGISTERED_MODULES == registered
 
 
@@ -156,7 +156,7 @@ def test_type_lists_the_policies_that_judge_and_read_it(capsys: pytest.CaptureFi
     listed = lambda part: {line.split()[1] for line in part.splitlines() if line.startswith("    ")}  # noqa: E731
     assert listed(head) == judging and listed(stack) == reading
     tls = "azurenative-storage-storageaccount-tls-https-only"
-    path = "policy_pack/aizone_policy/policies/transport.py"
+    path = "policy_pack/pulumi_aizone_policy/policies/transport.py"
     line = next(i for i, text in enumerate((ROOT / path).read_text(encoding="utf-8").splitlines(), 1) if f'"{tls}"' in text)
     assert f"    {path}:{line}  {tls}  [RES-5] resource, mandatory, rule at {path}:" in head
     assert "azurenative-storage-storageaccount-dataset-isolation  [DATA-2] stack, mandatory" in stack

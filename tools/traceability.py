@@ -4,9 +4,9 @@
     venv/bin/python -m tools.traceability --type azure-native:storage:StorageAccount
 
 Joins four sources, none of them hand-maintained lists:
-- the control catalog (policy_pack/aizone_policy/catalog.py: ids, titles, how each is enforced);
-- components: the `@implements(...)` decorators (aizone/components/base.py: IMPLEMENTED_BY);
-- policies: each policy spec's `controls` (policy_pack/aizone_policy/policies);
+- the control catalog (policy_pack/pulumi_aizone_policy/catalog.py: ids, titles, how each is enforced);
+- components: the `@implements(...)` decorators (components/pulumi_aizone/base.py: IMPLEMENTED_BY);
+- policies: each policy spec's `controls` (policy_pack/pulumi_aizone_policy/policies);
 - tests: each test's `pytest.mark.controls(...)` marker, collected by pytest itself (many markers
   are computed while the test modules load, e.g. from the policies a parametrized case proves, so
   only a real collection sees them all).
@@ -44,20 +44,20 @@ from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-for _path in (ROOT, ROOT / "policy_pack"):
+for _path in (ROOT, ROOT / "components", ROOT / "policy_pack"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
 # Controls whose implementation is the policy pack itself rather than a landing-zone component:
 # RES-1 is the metadata (severity, MCSB framework, tags, remediation) every policy spec carries.
-PACK_IMPLEMENTED: dict[str, tuple[str, str]] = {"RES-1": ("aizone_policy.framework", "PolicySpec")}
+PACK_IMPLEMENTED: dict[str, tuple[str, str]] = {"RES-1": ("pulumi_aizone_policy.framework", "PolicySpec")}
 # Stack policies that require something of every resource of the types in one of the pack's tables
 # or token constants (not in their declared `fields`): `--type` counts those types as read too.
 # (module, attribute): a tuple or mapping of type tokens, or one token.
 STACK_SCOPES: dict[str, tuple[str, str]] = {
-    "azurenative-monitor-diagnosticsetting-central-logging": ("aizone_policy.policies.diagnostic_links", "LOGGED_TYPES"),
-    "azurenative-network-privateendpoint-required": ("aizone_policy.policies.private_link", "TARGET_TYPES"),
-    "azurenative-cognitiveservices-account-output-monitoring": ("aizone_policy.tokens", "COGNITIVE_ACCOUNT"),
+    "azurenative-monitor-diagnosticsetting-central-logging": ("pulumi_aizone_policy.policies.diagnostic_links", "LOGGED_TYPES"),
+    "azurenative-network-privateendpoint-required": ("pulumi_aizone_policy.policies.private_link", "TARGET_TYPES"),
+    "azurenative-cognitiveservices-account-output-monitoring": ("pulumi_aizone_policy.tokens", "COGNITIVE_ACCOUNT"),
 }
 
 
@@ -177,8 +177,8 @@ def _decorated_with(obj: Any, control_id: str) -> Location | None:
 
 def collect_implementations() -> dict[str, list[Implementation]]:
     """{control id: the registered components and functions, with where each is decorated}."""
-    modules = list(_modules("aizone"))  # importing every module registers every @implements
-    from aizone.components.base import IMPLEMENTED_BY
+    modules = list(_modules("pulumi_aizone"))  # importing every module registers every @implements
+    from pulumi_aizone.base import IMPLEMENTED_BY
 
     candidates: dict[str, list[Any]] = {}
     for module in modules:
@@ -209,14 +209,14 @@ def _string_lines(path: Path) -> dict[str, int]:
 def collect_policies() -> list[PolicyRef]:
     """Every policy spec of the pack, in pack order, with where it is defined: the line of its name
     in the module whose POLICIES holds it, else in any module of the pack (a shared constant)."""
-    from aizone_policy.framework import ResourcePolicySpec
-    from aizone_policy.policies import ALL_SPECS
+    from pulumi_aizone_policy.framework import ResourcePolicySpec
+    from pulumi_aizone_policy.policies import ALL_SPECS
 
     origin: dict[str, Path] = {}
     literals: dict[Path, dict[str, int]] = {}
     # Policy modules first, then the rest of the pack (a name may be a constant of another module).
-    modules = list(_modules("aizone_policy.policies"))
-    modules += [module for module in _modules("aizone_policy") if module not in modules]
+    modules = list(_modules("pulumi_aizone_policy.policies"))
+    modules += [module for module in _modules("pulumi_aizone_policy") if module not in modules]
     for module in modules:
         source = Path(inspect.getsourcefile(module) or "")
         literals[source] = _string_lines(source)
@@ -271,7 +271,7 @@ def collect_tests() -> dict[str, list[str]]:
 
 def build_rows(tests: Callable[[], dict[str, list[str]]] = collect_tests) -> list[Row]:
     """One row per control of the catalog, in catalog order."""
-    from aizone_policy import catalog
+    from pulumi_aizone_policy import catalog
 
     implementations = collect_implementations()
     policies = collect_policies()
@@ -295,7 +295,7 @@ def build_rows(tests: Callable[[], dict[str, list[str]]] = collect_tests) -> lis
 
 def report(rows: Sequence[Row], with_tests: bool = True) -> str:
     """Per control: what implements it, what enforces it and what proves it, each with its place."""
-    from aizone_policy import catalog
+    from pulumi_aizone_policy import catalog
 
     titles: dict[str, str] = {str(letter): title for letter, title in catalog.MECHANISM_TITLES.items()}
     out: list[str] = []
@@ -382,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     rows = build_rows()
     if args.control:
-        from aizone_policy import catalog
+        from pulumi_aizone_policy import catalog
 
         for control_id in args.control:
             if control_id not in catalog.CONTROLS_BY_ID:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import pulumi
 from pulumi_azure_native import managedidentity, resources
 
-from aizone.components import (
+from pulumi_aizone import (
     AiServices,
     AiServicesArgs,
     ApplicationArgs,
@@ -36,7 +36,7 @@ from aizone.components import (
     PrivateNetworkingArgs,
     tags_of,
 )
-from aizone_policy.reference import APPLICATION_TAG, BOUNDARY_TAG, INVENTORY_TAG
+from pulumi_aizone_policy.reference import APPLICATION_TAG, BOUNDARY_TAG, INVENTORY_TAG
 
 APPLICATION = ApplicationArgs(name="support-bot", boundary="customer", description="Customer support assistant")
 MODEL = ModelDeploymentArgs(

@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from aizone.components.gateway import (
+from pulumi_aizone.gateway import (
     INFERENCE_ROLE,
     SECURITY_PROPERTIES,
     AiGatewayArgs,
     app_role_id,
     validate_ai_gateway,
 )
-from aizone.components.gateway_policy import COGNITIVE_SERVICES_RESOURCE
-from aizone_policy import reference
+from pulumi_aizone.gateway_policy import COGNITIVE_SERVICES_RESOURCE
+from pulumi_aizone_policy import reference
 
 from ..plans import record
 from .construct_probe import DIAGNOSTICS, NETWORK, PLACEMENT, Built, construct, networking
@@ -39,8 +39,8 @@ CALLER = "33333333-3333-3333-3333-333333333333"
 
 # (a) The program: only AiGateway, the account from another stack as plain ids.
 PROGRAM = """
-from aizone.components.gateway import AiGateway, AiGatewayArgs
-from offline_preview import azure_mocks
+from pulumi_aizone.gateway import AiGateway, AiGatewayArgs
+from pulumi_aizone_gate import azure_mocks
 
 azure_mocks.EXISTING_RESOURCES[azure_mocks.lookup_id("rg-gw", "Microsoft.ApiManagement", "service", "apim-alone")] = {
     "publicNetworkAccess": "Disabled",

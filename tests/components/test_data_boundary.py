@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from aizone_policy import reference
+from pulumi_aizone_policy import reference
 
 from .construct_probe import DIAGNOSTICS, PLACEMENT, WORKSPACE_ID, Built, construct, networking
 

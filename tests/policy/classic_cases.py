@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from policy_cases import DELETE, changed
 
-from aizone_policy import tokens as t
+from pulumi_aizone_policy import tokens as t
 
 OWNER_ID = "/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 RG_SCOPE = "/subscriptions/sub/resourceGroups/rg"

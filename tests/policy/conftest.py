@@ -1,6 +1,6 @@
 """Fixtures of the policy pack tests: the pack driven in-process through its analyzer servicer.
 
-The repo root goes on sys.path so the pack is imported as `aizone_policy` (a namespace
+The repo root goes on sys.path so the pack is imported as `pulumi_aizone_policy` (a namespace
 package, as the Pulumi program imports it); this directory goes on sys.path for the shared case
 tables in policy_cases.py, whatever pytest's import mode.
 """
@@ -25,11 +25,11 @@ for path in (str(REPO_ROOT), str(HERE)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-from aizone_policy.harness import PackAnalyzer  # noqa: E402
-from aizone_policy.scope import SCOPE_POLICY  # noqa: E402
+from pulumi_aizone_policy.harness import PackAnalyzer  # noqa: E402
+from pulumi_aizone_policy.scope import SCOPE_POLICY  # noqa: E402
 
 # In-process analysis reconfigures the Pulumi runtime when all three are set (pulumi_policy's
-# `_configure_runtime_settings`, see aizone_policy/harness.py), so the session runs without them.
+# `_configure_runtime_settings`, see pulumi_aizone_policy/harness.py), so the session runs without them.
 _RUNTIME_ENV = ("PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_DRY_RUN")
 
 

@@ -16,10 +16,10 @@ from typing import Any, Final
 
 import pytest
 
-from aizone_policy import reference, tokens as t
-from aizone_policy.framework import ResourcePolicySpec
-from aizone_policy.harness import UNKNOWN_VALUE, Diagnostic, StackItem, urn_for
-from aizone_policy.policies import ALL_SPECS
+from pulumi_aizone_policy import reference, tokens as t
+from pulumi_aizone_policy.framework import ResourcePolicySpec
+from pulumi_aizone_policy.harness import UNKNOWN_VALUE, Diagnostic, StackItem, urn_for
+from pulumi_aizone_policy.policies import ALL_SPECS
 
 DELETE: Final = object()
 """Marker for `changed`: remove the field."""

@@ -13,9 +13,9 @@ from policy_cases import VIOLATIONS
 from pulumi.runtime.proto import analyzer_pb2
 from test_policy_stack import STACK_VIOLATIONS
 
-from aizone_policy import catalog
-from aizone_policy.harness import PackAnalyzer
-from aizone_policy.policies import ALL_SPECS
+from pulumi_aizone_policy import catalog
+from pulumi_aizone_policy.harness import PackAnalyzer
+from pulumi_aizone_policy.policies import ALL_SPECS
 from tools import catalog_doc
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -161,8 +161,8 @@ def test_analyzer_info_carries_res1_metadata(analyzer: PackAnalyzer) -> None:
 def test_catalog_and_reference_import_without_pulumi() -> None:
     """Components import the catalog and reference data: they must stay cheap (no Pulumi)."""
     code = (
-        "import sys; import aizone_policy.catalog, aizone_policy.reference, "
-        "aizone_policy.defaults, aizone_policy.tokens; "
+        "import sys; import pulumi_aizone_policy.catalog, pulumi_aizone_policy.reference, "
+        "pulumi_aizone_policy.defaults, pulumi_aizone_policy.tokens; "
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_policy', 'grpc')); "
         "assert not heavy, heavy"
     )

@@ -7,8 +7,8 @@ import pytest
 from classic_cases import CLASSIC_BASELINES, CLASSIC_VIOLATIONS, Case
 from policy_cases import controls_mark, diagnostics_of
 
-from aizone_policy import scope, tokens as t
-from aizone_policy.harness import PackAnalyzer
+from pulumi_aizone_policy import scope, tokens as t
+from pulumi_aizone_policy.harness import PackAnalyzer
 
 
 @pytest.mark.parametrize("type_token", sorted(CLASSIC_BASELINES))

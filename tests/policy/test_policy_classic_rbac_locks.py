@@ -35,8 +35,8 @@ from policy_cases import (
 )
 from test_policy_classic_stack import AGENT_PRINCIPAL, RG_ID, arm_id, classic_stack
 
-from aizone_policy import tokens as t
-from aizone_policy.harness import UNKNOWN_VALUE, Diagnostic, PackAnalyzer, StackItem, urn_for
+from pulumi_aizone_policy import tokens as t
+from pulumi_aizone_policy.harness import UNKNOWN_VALUE, Diagnostic, PackAnalyzer, StackItem, urn_for
 
 Stack = list[StackItem]
 

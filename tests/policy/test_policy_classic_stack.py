@@ -17,8 +17,8 @@ import pytest
 from classic_cases import ACCOUNT_ID, CLASSIC_BASELINES, classic_content_filters
 from policy_cases import SUBNET, ZONES, changed, controls_mark, diagnostics_of, item, replace_item, without, zone_id
 
-from aizone_policy import tokens as t
-from aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
+from pulumi_aizone_policy import tokens as t
+from pulumi_aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
 
 SHAPES = pytest.mark.parametrize("preview", [True, False], ids=["preview", "deployed"])
 Stack = list[StackItem]

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from policy_cases import DATA_BEARING, RESOURCE_GROUP_ID, baseline_stack, diagnostics_of
 
-from aizone_policy import tokens as t
-from aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
+from pulumi_aizone_policy import tokens as t
+from pulumi_aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
 
 DELETION = "azurenative-resources-dataresource-deletion-protection"
 DEFINITION = "azure-native:authorization:PolicyDefinition"

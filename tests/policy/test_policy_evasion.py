@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from policy_cases import API_POLICY_XML, BASELINES, DELETE, changed, diagnostics_of, policy_xml, role_definition
 
-from aizone_policy import tokens as t
-from aizone_policy.apim_xml import ExpressionError, read_policy, split_expressions
-from aizone_policy.harness import PackAnalyzer
+from pulumi_aizone_policy import tokens as t
+from pulumi_aizone_policy.apim_xml import ExpressionError, read_policy, split_expressions
+from pulumi_aizone_policy.harness import PackAnalyzer
 
 _KEYS = "azurenative-apimanagement-policy-no-backend-keys"
 _BACKEND = "azurenative-apimanagement-backend-no-api-key"

@@ -191,9 +191,9 @@ def _controls(finding: Any) -> tuple[str, ...]:
 
 
 def _preview(program: str, config: dict[str, Any] | None = None) -> list[Any]:
-    import offline_preview
+    import pulumi_aizone_gate
 
-    result = offline_preview.run(ROOT / "examples" / program, "dev", ROOT / "policy_pack", config)
+    result = pulumi_aizone_gate.run(ROOT / "examples" / program, "dev", ROOT / "policy_pack", config)
     assert result.program_errors == []
     return result.findings
 

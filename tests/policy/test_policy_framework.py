@@ -17,12 +17,12 @@ from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from aizone_policy import catalog, tokens as t
-from aizone_policy.config import validate
-from aizone_policy.framework import Field, ResourcePolicySpec, StackPolicySpec, build_policy
-from aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer
-from aizone_policy.pack import AizoneAnalyzerServicer, build_policies
-from aizone_policy.policies import ALL_SPECS
+from pulumi_aizone_policy import catalog, tokens as t
+from pulumi_aizone_policy.config import validate
+from pulumi_aizone_policy.framework import Field, ResourcePolicySpec, StackPolicySpec, build_policy
+from pulumi_aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer
+from pulumi_aizone_policy.pack import AizoneAnalyzerServicer, build_policies
+from pulumi_aizone_policy.policies import ALL_SPECS
 
 MakeAnalyzer = Callable[[Mapping[str, Any]], PackAnalyzer]
 LOCAL_AUTH = "azurenative-cognitiveservices-account-disable-local-auth"

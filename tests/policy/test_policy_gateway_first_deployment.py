@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from policy_cases import arm_id, baseline_stack, changed, diagnostics_of, item, replace_item
 
-from aizone_policy import reference, tokens as t
-from aizone_policy.harness import PackAnalyzer, StackItem, urn_for
+from pulumi_aizone_policy import reference, tokens as t
+from pulumi_aizone_policy.harness import PackAnalyzer, StackItem, urn_for
 
 _POLICY = "azurenative-apimanagement-service-restrict-public-network-access"
 TODAY = dt.datetime.now(dt.timezone.utc).date()

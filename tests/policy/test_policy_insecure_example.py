@@ -125,9 +125,9 @@ def controls_of(finding: Any) -> tuple[str, ...]:
 @pytest.fixture(scope="module")
 def findings() -> list[Any]:
     """The pack's findings on the insecure example (program under mocks, pack over gRPC)."""
-    import offline_preview
+    import pulumi_aizone_gate
 
-    result = offline_preview.run(ROOT / "examples" / "insecure", "dev", ROOT / "policy_pack")
+    result = pulumi_aizone_gate.run(ROOT / "examples" / "insecure", "dev", ROOT / "policy_pack")
     assert result.program_errors == []
     return result.findings
 
@@ -149,7 +149,7 @@ def test_insecure_example_evasion_is_seen_through(findings: list[Any], control: 
 
 def test_insecure_example_shows_every_policy_enforced_control(findings: list[Any]) -> None:
     """Every control a policy enforces appears, except those the example has no resource for."""
-    from aizone_policy import catalog
+    from pulumi_aizone_policy import catalog
 
     reported = {control for f in findings for control in controls_of(f)}
     # ACC-8 needs a disallowed kind, DATA-1 an untagged data resource, DATA-4 a Purview account or a

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from policy_cases import BASELINES, changed, diagnostics_of
 
-from aizone_policy import tokens as t
-from aizone_policy.harness import PackAnalyzer
+from pulumi_aizone_policy import tokens as t
+from pulumi_aizone_policy.harness import PackAnalyzer
 
 _ACCOUNT = "azurenative-storage-storageaccount-disable-sftp-local-users"
 _USER = "azurenative-storage-localuser-no-local-users"

@@ -10,7 +10,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from policy_cases import BASELINES, changed
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from aizone_policy import tokens as t
+from pulumi_aizone_policy import tokens as t
 
 LOCAL_AUTH = "azurenative-cognitiveservices-account-disable-local-auth"
 

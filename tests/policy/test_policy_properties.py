@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from policy_cases import BASELINES, changed, diagnostics_of
 
-from aizone_policy.framework import ResourcePolicySpec
-from aizone_policy.harness import PackAnalyzer
-from aizone_policy.policies import ALL_SPECS
+from pulumi_aizone_policy.framework import ResourcePolicySpec
+from pulumi_aizone_policy.harness import PackAnalyzer
+from pulumi_aizone_policy.policies import ALL_SPECS
 
 settings.register_profile(
     "aizone", max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]

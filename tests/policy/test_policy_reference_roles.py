@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from aizone_policy import reference
+from pulumi_aizone_policy import reference
 
 DATA = Path(reference.__file__).with_name("builtin_roles.json")
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

@@ -14,10 +14,10 @@ from google.protobuf import json_format, struct_pb2
 from policy_cases import BASELINES, DELETE, changed
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from aizone_policy import tokens as t
-from aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, Remediation
-from aizone_policy.policies import ALL_SPECS
-from aizone_policy.remediation import REMEDIATIONS
+from pulumi_aizone_policy import tokens as t
+from pulumi_aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, Remediation
+from pulumi_aizone_policy.policies import ALL_SPECS
+from pulumi_aizone_policy.remediation import REMEDIATIONS
 
 MakeAnalyzer = Callable[[Mapping[str, Any]], PackAnalyzer]
 PACK_DIR = Path(__file__).resolve().parents[2] / "policy_pack"
@@ -151,7 +151,7 @@ def test_remediate_over_grpc(pack_stub: analyzer_pb2_grpc.AnalyzerStub) -> None:
 def test_offline_preview_sends_remediated_inputs_to_analyze() -> None:
     """The offline preview's engine conversation (Remediate, then Analyze with the fixed inputs)
     against the pack subprocess: the TLS floor is fixed, plain HTTP is still reported."""
-    from offline_preview import RecordedResource, analyze_resources
+    from pulumi_aizone_gate import RecordedResource, analyze_resources
 
     urn = f"urn:pulumi:s::p::{t.STORAGE_ACCOUNT}::logs"
     weak = changed(changed(STORAGE, "minimumTlsVersion", DELETE), "enableHttpsTrafficOnly", False)

@@ -18,8 +18,8 @@ from policy_cases import (
     type_controls_mark,
 )
 
-from aizone_policy import tokens as t
-from aizone_policy.harness import PackAnalyzer
+from pulumi_aizone_policy import tokens as t
+from pulumi_aizone_policy.harness import PackAnalyzer
 
 
 @pytest.mark.parametrize("type_token", [pytest.param(token, marks=type_controls_mark(token)) for token in sorted(BASELINES)])

@@ -28,11 +28,11 @@ from policy_cases import (
     without,
 )
 
-from aizone_policy import tokens as t
-from aizone_policy.apim_xml import ExpressionError, read_policy, split_expressions
-from aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
-from aizone_policy.policies.execution import memory_gib, registry_host
-from aizone_policy.policies.rbac import allowed_role, role_guid, scope_level
+from pulumi_aizone_policy import tokens as t
+from pulumi_aizone_policy.apim_xml import ExpressionError, read_policy, split_expressions
+from pulumi_aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
+from pulumi_aizone_policy.policies.execution import memory_gib, registry_host
+from pulumi_aizone_policy.policies.rbac import allowed_role, role_guid, scope_level
 
 MakeAnalyzer = Callable[[Mapping[str, Any]], PackAnalyzer]
 Stack = list[StackItem]

@@ -35,14 +35,14 @@ from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from aizone_policy import scope, tokens as t
-from aizone_policy.config import PolicyConfig
-from aizone_policy.framework import PackResourcePolicy, ResourcePolicySpec, StackPolicySpec
-from aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
-from aizone_policy.pack import AizoneAnalyzerServicer, build_servicer, plain_properties, stack_properties
-from aizone_policy.policies import ALL_SPECS
-from aizone_policy.stackindex import StackIndex, StackResource
-from aizone_policy.values import UNKNOWN, LazyProps, PlainProps, to_plain
+from pulumi_aizone_policy import scope, tokens as t
+from pulumi_aizone_policy.config import PolicyConfig
+from pulumi_aizone_policy.framework import PackResourcePolicy, ResourcePolicySpec, StackPolicySpec
+from pulumi_aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
+from pulumi_aizone_policy.pack import AizoneAnalyzerServicer, build_servicer, plain_properties, stack_properties
+from pulumi_aizone_policy.policies import ALL_SPECS
+from pulumi_aizone_policy.stackindex import StackIndex, StackResource
+from pulumi_aizone_policy.values import UNKNOWN, LazyProps, PlainProps, to_plain
 
 STACK_SPECS = [spec for spec in ALL_SPECS if isinstance(spec, StackPolicySpec)]
 SMALL, LARGE = 4, 16

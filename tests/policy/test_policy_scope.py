@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from policy_cases import BASELINES, changed, diagnostics_of
 
-from aizone_policy import scope, tokens as t
-from aizone_policy.harness import PackAnalyzer, StackItem
-from aizone_policy.policies import ALL_SPECS
-from aizone_policy.tokens import canonical_type
+from pulumi_aizone_policy import scope, tokens as t
+from pulumi_aizone_policy.harness import PackAnalyzer, StackItem
+from pulumi_aizone_policy.policies import ALL_SPECS
+from pulumi_aizone_policy.tokens import canonical_type
 
 BOUNDARY = "azurenative-storage-storageaccount-boundary-tag"
 LOCKS = "azurenative-resources-dataresource-deletion-protection"

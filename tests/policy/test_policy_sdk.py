@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from pulumi._types import input_type_py_to_pulumi_names, is_input_type, resource_py_to_pulumi_names
 
-from aizone_policy import reference, tokens
-from aizone_policy.framework import Field
-from aizone_policy.policies import ALL_SPECS
+from pulumi_aizone_policy import reference, tokens
+from pulumi_aizone_policy.framework import Field
+from pulumi_aizone_policy.policies import ALL_SPECS
 
 # azure-native v2 name of the diagnostic setting, accepted for older stacks: an alias in v3.
 V2_ALIASES = {tokens.DIAGNOSTIC_SETTING_V2: tokens.DIAGNOSTIC_SETTING}

@@ -31,8 +31,8 @@ from policy_cases import (
     zone_id,
 )
 
-from aizone_policy import tokens as t
-from aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
+from pulumi_aizone_policy import tokens as t
+from pulumi_aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer, StackItem, urn_for
 
 SHAPES = pytest.mark.parametrize("preview", [True, False], ids=["preview", "deployed"])
 Stack = list[StackItem]

@@ -15,11 +15,11 @@ CLI_TIMEOUT_SECONDS = 120
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m offline_preview`` from the repository root, as a user would."""
+    """Run ``python -m pulumi_aizone_gate`` from the repository root, as a user would."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.run(
-        [sys.executable, "-m", "offline_preview", *map(str, args)],
+        [sys.executable, "-m", "pulumi_aizone_gate", *map(str, args)],
         cwd=REPO,
         env=env,
         capture_output=True,

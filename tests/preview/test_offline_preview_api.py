@@ -10,7 +10,7 @@ import pytest
 from preview_support import PACK, PROGRAM
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
-from offline_preview import (
+from pulumi_aizone_gate import (
     PolicyPackError,
     PreviewResult,
     ProgramConfigError,
@@ -19,15 +19,15 @@ from offline_preview import (
     run,
     to_json,
 )
-from offline_preview.analyzer import PolicyPackSession
-from offline_preview.azure_mocks import SUBSCRIPTION_ID, AzureMocks
-from offline_preview.errors import ConfigurationError
-from offline_preview.findings import control_ids
-from offline_preview.model import AnalyzerInfo, PolicyInfo
-from offline_preview.policy_config import load_policy_config, reconcile
-from offline_preview.project import SECRET_PLACEHOLDER, load_project
-from offline_preview.recorder import duration_seconds
-from offline_preview.wire import RESOURCE_REFERENCE_SIG, SIG_KEY, analyzer_value
+from pulumi_aizone_gate.analyzer import PolicyPackSession
+from pulumi_aizone_gate.azure_mocks import SUBSCRIPTION_ID, AzureMocks
+from pulumi_aizone_gate.errors import ConfigurationError
+from pulumi_aizone_gate.findings import control_ids
+from pulumi_aizone_gate.model import AnalyzerInfo, PolicyInfo
+from pulumi_aizone_gate.policy_config import load_policy_config, reconcile
+from pulumi_aizone_gate.project import SECRET_PLACEHOLDER, load_project
+from pulumi_aizone_gate.recorder import duration_seconds
+from pulumi_aizone_gate.wire import RESOURCE_REFERENCE_SIG, SIG_KEY, analyzer_value
 
 ACCOUNT = "azure-native:cognitiveservices:Account"
 DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
@@ -126,7 +126,7 @@ def test_every_resource_is_sent_to_the_pack_while_the_program_runs() -> None:
     """Once the pack is configured, each resource's Analyze call leaves when the resource is
     registered, from the program's own thread: when the program returns, nothing is waiting to
     be sent (the pack analyses alongside the program, not in a queue after it)."""
-    from offline_preview.program import run_program
+    from pulumi_aizone_gate.program import run_program
 
     gateway = Path(__file__).resolve().parents[1] / "fixtures" / "gateway_program"
     project = load_project(gateway, "standard")
@@ -271,8 +271,8 @@ def test_the_stack_request_is_encoded_as_protobuf_would(insecure: PreviewResult)
     encoding (resources of every size: one-byte and multi-byte length prefixes)."""
     from pulumi.runtime.proto import analyzer_pb2
 
-    from offline_preview.analyzer import encode_stack_request
-    from offline_preview.messages import provider_messages, stack_resource
+    from pulumi_aizone_gate.analyzer import encode_stack_request
+    from pulumi_aizone_gate.messages import provider_messages, stack_resource
 
     assert [f.number for f in analyzer_pb2.AnalyzeStackRequest.DESCRIPTOR.fields] == [1]
     providers = provider_messages(insecure.resources)
@@ -290,12 +290,12 @@ def test_the_stack_request_is_encoded_as_protobuf_would(insecure: PreviewResult)
 
 
 def test_the_sdk_fast_paths_record_exactly_what_the_sdk_records(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The offline preview replaces a few SDK internals for speed (offline_preview/program.py):
+    """The offline preview replaces a few SDK internals for speed (gate/pulumi_aizone_gate/program.py):
     the gateway fixture (component outputs, applies, secrets, dependencies, aliases, invokes)
     recorded with them and with the SDK's own code paths gives the same plan and findings."""
     import importlib.metadata
 
-    import offline_preview.program as program
+    import pulumi_aizone_gate.program as program
 
     # The pinned SDK is the one the fast paths were verified against, so the first run uses them.
     assert importlib.metadata.version("pulumi").startswith(program.SDK_FAST_PATHS_VERIFIED)
@@ -321,7 +321,7 @@ def test_registrations_complete_while_the_program_body_runs(monkeypatch: pytest.
     each registration at most REGISTRATIONS_PER_DRAIN earlier ones are still unrecorded."""
     import pulumi.resource
 
-    import offline_preview.program as program
+    import pulumi_aizone_gate.program as program
 
     monkeypatch.setattr(program, "REGISTRATIONS_PER_DRAIN", 4)
     recorded: list[RecordedResource] = []

@@ -28,7 +28,7 @@ def _start(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[str], Path]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     process = subprocess.Popen(
-        [sys.executable, "-m", "offline_preview", "--program", str(program), "--stack", "dev", "--policy-pack", str(pack), *extra],
+        [sys.executable, "-m", "pulumi_aizone_gate", "--program", str(program), "--stack", "dev", "--policy-pack", str(pack), *extra],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -95,7 +95,7 @@ def test_pack_dies_with_an_in_process_caller(tmp_path: Path) -> None:
     code = (
         "import sys, time\n"
         f"sys.path.insert(0, {str(REPO)!r})\n"
-        "from offline_preview.pack_process import PolicyPackProcess\n"
+        "from pulumi_aizone_gate.pack_process import PolicyPackProcess\n"
         f"PolicyPackProcess.start(__import__('pathlib').Path({str(pack)!r}), 'p', 's', {{'p:k': 'v'}})\n"
         "time.sleep(600)\n"
     )

@@ -99,7 +99,7 @@ def test_findings_without_a_resource_point_at_the_project_file(fixture_run: tupl
 
 @pytest.mark.controls("DATA-6", "ACC-1")
 def test_real_pack_rules_carry_controls_severity_and_help(insecure_run: tuple[Any, dict[str, Any], dict[str, Any]]) -> None:
-    from aizone_policy.policies import ALL_SPECS
+    from pulumi_aizone_policy.policies import ALL_SPECS
 
     _, sarif, _ = insecure_run
     rules = {rule["id"]: rule for rule in sarif["runs"][0]["tool"]["driver"]["rules"]}
@@ -137,7 +137,7 @@ def test_real_pack_findings_point_at_the_example_program(insecure_run: tuple[Any
 
 
 def test_json_report_has_schema_version_pack_and_severity(insecure_run: tuple[Any, dict[str, Any], dict[str, Any]]) -> None:
-    from aizone_policy.policies import ALL_SPECS
+    from pulumi_aizone_policy.policies import ALL_SPECS
 
     _, _, report = insecure_run
     manifest = yaml.safe_load((REAL_PACK / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
@@ -158,8 +158,8 @@ def test_sarif_file_that_cannot_be_written_is_one_error(tmp_path: Path) -> None:
 def test_the_cli_reports_need_no_property_values() -> None:
     """The CLI asks the worker for resources without their property values (``properties=False``):
     its text, JSON and SARIF reports are the same as from the full result, and the values stay out."""
-    from offline_preview.isolation import run_isolated
-    from offline_preview.report import render_text, to_json, to_sarif
+    from pulumi_aizone_gate.isolation import run_isolated
+    from pulumi_aizone_gate.report import render_text, to_json, to_sarif
 
     full = run_isolated(PROGRAM, "insecure", PACK)
     lean = run_isolated(PROGRAM, "insecure", PACK, properties=False)

@@ -18,7 +18,7 @@ import pulumi.runtime.rpc as pulumi_rpc
 import pytest
 from google.protobuf import struct_pb2
 
-from offline_preview import program
+from pulumi_aizone_gate import program
 
 
 class Tier(str, enum.Enum):  # noqa: UP042 (azure-native generates its enums this way)

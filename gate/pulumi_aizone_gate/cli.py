@@ -1,0 +1,107 @@
+"""Command line: ``python -m pulumi_aizone_gate --program DIR --stack NAME --policy-pack DIR``.
+
+Exit codes: 0 no mandatory findings; 1 mandatory findings; 2 usage, configuration or program
+errors (one ``error: ...`` line on stderr; ``program failed: ...`` plus the traceback for an
+unexpected exception in the program, which is a bug rather than a user mistake). A program that
+logs with ``pulumi.log.error`` also exits 2 after the report: the engine counts logged errors as a
+failed preview, and a check that passes despite them would hide a broken program.
+
+The preview runs in a worker process (``isolation.run_isolated``): 0 and 1 are given only for a
+run that completed, that is the program returned, every output resolved and the pack analysed
+every resource. An early exit (``os._exit``, ``sys.exit``), a crash, a signal, Ctrl-C or the
+``--timeout`` (whole run, default 600 s) all exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from .errors import PreviewError, ProgramConfigError, ProgramFailedError
+from .isolation import DEFAULT_TIMEOUT_SECONDS, run_isolated
+from .report import render_text, write_json, write_sarif
+
+EXIT_OK = 0
+EXIT_MANDATORY = 1
+EXIT_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (argparse exits with code 2 on usage errors)."""
+    parser = argparse.ArgumentParser(
+        prog="aizone-gate",
+        description="Run a Pulumi Python program under mocks and check it with a policy pack, offline.",
+    )
+    parser.add_argument("--program", required=True, type=Path, metavar="DIR", help="Pulumi project directory")
+    parser.add_argument("--stack", required=True, metavar="NAME", help="stack name (reads Pulumi.<NAME>.yaml)")
+    parser.add_argument("--policy-pack", required=True, type=Path, metavar="DIR", help="policy pack directory")
+    parser.add_argument("--policy-config", type=Path, metavar="FILE", help="policy config JSON, as for --policy-pack-config")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the result as JSON to FILE")
+    parser.add_argument("--sarif", type=Path, metavar="FILE", help="also write the findings as SARIF 2.1.0 to FILE")
+    parser.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=f"wall-clock limit of the whole preview (default {DEFAULT_TIMEOUT_SECONDS:g}); exceeding it exits 2",
+    )
+    return parser
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a positive, finite number of seconds")
+    return value
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the preview and return the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        # The reports name resources and never show their property values, so those stay in the worker.
+        result = run_isolated(args.program, args.stack, args.policy_pack, args.policy_config, args.timeout, properties=False)
+    except ProgramConfigError as exc:
+        _error(f"error: {exc.message}")
+        if exc.registered:
+            _error(
+                f"note: {exc.registered} resource(s) were registered before this error; validate configuration before creating resources"
+            )
+        return EXIT_ERROR
+    except ProgramFailedError as exc:
+        _error(f"program failed: {exc.message}\n{exc.traceback_text.rstrip()}")
+        return EXIT_ERROR
+    except PreviewError as exc:
+        _error(f"error: {exc.message}")
+        return EXIT_ERROR
+    try:
+        print(render_text(result), flush=True)
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away; keep going so the exit code and JSON stay right.
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (lives until exit)
+    if args.json is not None:
+        try:
+            write_json(result, args.json)
+        except OSError as exc:
+            _error(f"error: cannot write {args.json}: {exc.strerror or exc}")
+            return EXIT_ERROR
+    if args.sarif is not None:
+        try:
+            write_sarif(result, args.sarif, args.program)
+        except OSError as exc:
+            _error(f"error: cannot write {args.sarif}: {exc.strerror or exc}")
+            return EXIT_ERROR
+    if result.program_errors:
+        _error(f"error: the program logged {len(result.program_errors)} error(s) with pulumi.log.error")
+        return EXIT_ERROR
+    return EXIT_MANDATORY if result.mandatory_count else EXIT_OK
+
+
+def _error(text: str) -> None:
+    print(text, file=sys.stderr)
