@@ -41,6 +41,7 @@ from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UnknownValueError
 
 from . import scope
+from .apiversions import SENT_TYPE
 from .framework import AdvisoryMessage, PackResourcePolicy, PackStackPolicy, ResourcePolicySpec, build_policy
 from .manifest import REPOSITORY, load_manifest, readme_text
 from .policies import ALL_SPECS
@@ -322,6 +323,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         tags = self._stack_tags()
         for entry in entries:
             args = ResourceValidationArgs(kind, props, request.urn, request.name, options, provider, entry.config, tags)
+            setattr(args, SENT_TYPE, request.type)
             self._run_resource_policy(response, entry.policy, entry.level, args)
         return response
 
@@ -380,6 +382,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                     entry.config,
                     tags,
                 )
+                setattr(args, SENT_TYPE, getattr(resource, SENT_TYPE, resource.resource_type))
                 self._run_resource_policy(response, entry.policy, entry.level, args)
 
     def _stack_resources(self, request: Any) -> list[PolicyResource]:
@@ -398,6 +401,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                 [],
                 {},
             )
+            setattr(resource, SENT_TYPE, raw.type)
             by_urn[raw.urn] = resource
             links.append((resource, raw))
         for resource, raw in links:

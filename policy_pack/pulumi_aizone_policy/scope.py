@@ -121,6 +121,8 @@ LANDING_ZONE: Final[frozenset[str]] = frozenset(
         "azurenative-authorization-roleassignment-same-data-boundary",
         # DATA-5: management locks on every data resource.
         "azurenative-resources-dataresource-deletion-protection",
+        # DATA-6: infrastructure (double) encryption of the zone's storage.
+        "azurenative-storage-storageaccount-infrastructure-encryption",
         # EXEC-1..4: the code-interpreter session pools' design.
         "azurenative-app-containerappssessionpool-isolated-sessions",
         "azurenative-app-containerappssessionpool-resource-limits",

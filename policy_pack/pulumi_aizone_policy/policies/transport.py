@@ -1,8 +1,14 @@
 """RES-5: TLS 1.2+ and HTTPS only, wherever it is configurable.
 
-- Storage: minimumTlsVersion = TLS1_2 or TLS1_3 (absent fails: the SDK documents the default as
-  TLS 1.0; TLS1_3 is a value of the installed SDK's MinimumTlsVersion enum), enableHttpsTrafficOnly not false (absent
-  passes: the default is true since API 2019-04-01).
+- Storage: minimumTlsVersion is not below TLS1_2. Absent passes since Azure Storage itself
+  stopped accepting TLS 1.0 and 1.1 on every account (`STORAGE_TLS12_FLOOR_SINCE`, 2026-02-03:
+  Learn "Migrate to TLS 1.2 for Azure Blob Storage",
+  https://learn.microsoft.com/azure/storage/common/transport-layer-security-configure-migrate-to-tls2;
+  the API's documented default, TLS 1.0, no longer reaches the wire); before that date absent
+  fails. An explicit TLS1_0/TLS1_1 still fails: it declares a floor the account does not keep.
+  TLS1_3 is a value of the SDK's MinimumTlsVersion enum, accepted, but never suggested (the SDK
+  documents "Minimum TLS version 1.3 version is not supported" for API 2024-01-01).
+  enableHttpsTrafficOnly not false (absent passes: the default is true since API 2019-04-01).
 - API Management: the gateway and backend protocol switches for TLS 1.0, TLS 1.1 and SSL 3.0 in
   customProperties are absent or "False" (their default is "False" for services created after
   2018-04-01), compared case-insensitively in key and value; every weak cipher the service lets a
@@ -15,7 +21,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping
+from typing import Final
 
 from .. import reference, tokens
 from ..checks import enum_is, flag_not_true
@@ -30,17 +38,26 @@ _OFF = "False"
 # storage MinimumTlsVersion enum of the installed SDK: TLS1_0, TLS1_1, TLS1_2, TLS1_3.
 TLS13 = "TLS1_3"
 _SECURE_TLS = (TLS12, TLS13)
+STORAGE_TLS12_FLOOR_SINCE: Final = dt.date(2026, 2, 3)
+"""Since this day Azure Storage refuses TLS 1.0 and 1.1 on every account, whatever its
+minimumTlsVersion (Learn, "Migrate to TLS 1.2 for Azure Blob Storage"; the date was moved from
+2024-11-01 to 2025-11-01 and finally 2026-02-03; read 2026-12-07)."""
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
 
 
 def _storage(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
     """Storage: minimum TLS 1.2 and HTTPS only."""
-    yield from enum_is(
-        resource,
-        "minimumTlsVersion",
-        _SECURE_TLS,
-        "accepts requests below TLS 1.2",
-        f"set minimumTlsVersion = '{TLS12}' (or '{TLS13}'; unset means TLS 1.0)",
-    )
+    if resource.get("minimumTlsVersion") is not None or _today() < STORAGE_TLS12_FLOOR_SINCE:
+        yield from enum_is(
+            resource,
+            "minimumTlsVersion",
+            _SECURE_TLS,
+            "accepts requests below TLS 1.2",
+            f"set minimumTlsVersion = '{TLS12}'",
+        )
     yield from check(
         resource,
         "enableHttpsTrafficOnly",
@@ -128,7 +145,7 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
             Field(tokens.STORAGE_ACCOUNT, "enableHttpsTrafficOnly"),
         ),
         "Storage accounts must require TLS 1.2 and HTTPS.",
-        "Set minimumTlsVersion = 'TLS1_2' and keep enableHttpsTrafficOnly = true on every storage account.",
+        "Leave minimumTlsVersion unset or set it to 'TLS1_2' (never TLS1_0/TLS1_1) and keep enableHttpsTrafficOnly = true on every storage account.",
         _storage,
     ),
     _policy(
