@@ -427,6 +427,13 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
         "set publicNetworkAccess = 'Disabled'",
     ),
     Case(
+        t.SEARCH_SERVICE,
+        "publicNetworkAccess",
+        "DISABLED",
+        "azurenative-search-service-disable-public-network-access",
+        "(publicNetworkAccess is \"DISABLED\" (a string that is not exactly 'Disabled')): set publicNetworkAccess = 'Disabled'",
+    ),
+    Case(
         t.STORAGE_ACCOUNT,
         "publicNetworkAccess",
         DELETE,
@@ -1148,6 +1155,8 @@ COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (
     Case(t.CONTAINER_APP, "template.initContainers", DELETE, None),
     Case(t.ML_ENVIRONMENT_VERSION, "properties.image", DELETE, None),
     Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", "TLS1_3", None),
+    # AI Search: API 2022-09-01 (azure-native v2) documents the lower-case spelling.
+    Case(t.SEARCH_SERVICE, "publicNetworkAccess", "disabled", None),
     # Since 2026-02-03 Azure Storage refuses TLS below 1.2 on every account: unset is not a gap.
     Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", DELETE, None),
     # Which sign-in the portal tries first is not a security control once shared keys are off.

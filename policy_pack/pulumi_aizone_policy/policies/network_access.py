@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from typing import Final
 
 from .. import reference, tokens
 from ..checks import DENY, DISABLED, enum_is, flag_not_true, flag_true, network_closed, public_network_disabled
@@ -92,6 +93,19 @@ def exact_destinations(resource: Resource, path: str) -> Iterator[Finding]:
 def _public_access_only(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
     """Services whose only network switch is the top-level publicNetworkAccess."""
     yield from public_network_disabled(resource)
+
+
+SEARCH_DISABLED_SPELLINGS: Final = (DISABLED, "disabled")
+"""AI Search: REST API 2022-09-01 and earlier (the version azure-native v2 sends) spell the enum in
+lower case ("enabled", "disabled"; azure-rest-api-specs
+specification/search/resource-manager/Microsoft.Search/stable/2022-09-01/search.json,
+SearchServiceProperties.publicNetworkAccess), later versions "Enabled"/"Disabled": both documented
+spellings mean the same, any other value (" Disabled", "DISABLED") still fails."""
+
+
+def _search_service(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """AI Search: publicNetworkAccess disabled, in either documented spelling."""
+    yield from public_network_disabled(resource, "publicNetworkAccess", SEARCH_DISABLED_SPELLINGS)
 
 
 def _storage_account(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
@@ -278,7 +292,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         tokens.SEARCH_SERVICE,
         (_public(tokens.SEARCH_SERVICE),),
         "AI Search services must disable public network access.",
-        _public_access_only,
+        _search_service,
     ),
     _policy(
         "azurenative-storage-storageaccount-restrict-network-access",
