@@ -322,12 +322,15 @@ VARIANTS: Final[Mapping[str, Mapping[str, Any]]] = {
     "report-only-ca": changed(
         changed(BASELINES[t.CONDITIONAL_ACCESS_POLICY], "state", "enabledForReportingButNotEnforced"), "conditions.users.excludedUsers", []
     ),
+    # A v2 tier: Microsoft's fixed cipher configuration, which the customer cannot change.
+    "v2-gateway": changed(BASELINES[t.APIM_SERVICE], "sku", {"name": "StandardV2", "capacity": 1}),
 }
 VARIANT_TYPES: Final[Mapping[str, str]] = {
     "group-role": t.ROLE_ASSIGNMENT,
     "storage-plan": t.DEFENDER_PRICING,
     "report-only-ca": t.CONDITIONAL_ACCESS_POLICY,
     "foreign-owner": t.ROLE_ASSIGNMENT,
+    "v2-gateway": t.APIM_SERVICE,
 }
 
 
@@ -754,6 +757,14 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
     ),
     Case(t.APIM_SERVICE, "customProperties", DELETE, "azurenative-apimanagement-service-tls-protocols", "leaves weak TLS ciphers enabled"),
     Case(
+        t.APIM_SERVICE,
+        "customProperties",
+        {reference.APIM_LEGACY_PROTOCOLS[0]: "True"},
+        "azurenative-apimanagement-service-tls-protocols",
+        "enables legacy TLS/SSL protocols (Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls10)",
+        base="v2-gateway",
+    ),
+    Case(
         t.APIM_API,
         "protocols",
         ["https", "http"],
@@ -1155,6 +1166,10 @@ COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (
     Case(t.CONTAINER_APP, "template.initContainers", DELETE, None),
     Case(t.ML_ENVIRONMENT_VERSION, "properties.image", DELETE, None),
     Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", "TLS1_3", None),
+    # Cipher switches cannot be changed on v2 tiers: not setting them is no finding there.
+    Case(t.APIM_SERVICE, "customProperties", DELETE, None, base="v2-gateway"),
+    Case(t.APIM_SERVICE, "sku.name", "BasicV2", None, base="v2-gateway"),
+    Case(t.APIM_SERVICE, "sku.name", "PremiumV2", None, base="v2-gateway"),
     # AI Search: API 2022-09-01 (azure-native v2) documents the lower-case spelling.
     Case(t.SEARCH_SERVICE, "publicNetworkAccess", "disabled", None),
     # Since 2026-02-03 Azure Storage refuses TLS below 1.2 on every account: unset is not a gap.

@@ -73,8 +73,16 @@ def _switches(properties: Mapping[str, object], keys: tuple[str, ...]) -> dict[s
     return {wanted[key.lower()]: value for key, value in properties.items() if key.lower() in wanted}
 
 
+FIXED_CIPHER_TIERS: Final = frozenset({"consumption", "basicv2", "standardv2", "premiumv2"})
+"""API Management tiers whose cipher configuration is Microsoft's and cannot be changed (Learn,
+"Manage protocols and ciphers in Azure API Management": "The following tiers don't support changes
+to the default cipher configuration: Consumption, Basic v2, Standard v2, Premium v2"; read
+2026-12-07): the cipher half of the rule does not fire there, since its remedy does not exist."""
+
+
 def _apim_service(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
-    """API Management: no legacy protocol switched on, every weak cipher switched off."""
+    """API Management: no legacy protocol switched on, every weak cipher switched off (where the
+    tier lets a customer change ciphers)."""
     raw = resource.get("customProperties")
     if raw is UNKNOWN:
         yield unknown_value(resource.subject, "customProperties")
@@ -92,6 +100,12 @@ def _apim_service(resource: Resource, _config: PolicyConfig) -> Iterator[Finding
             f"of these customProperties to '{_OFF}' (or remove it) so the gateway and its backend "
             "calls use TLS 1.2 or later."
         )
+    sku = resource.get("sku.name")
+    if sku is UNKNOWN:
+        yield unknown_value(resource.subject, "sku.name")
+        return
+    if isinstance(sku, str) and sku.strip().lower() in FIXED_CIPHER_TIERS:
+        return
     weak = [key for key in reference.APIM_WEAK_CIPHERS if not eq_ci(ciphers.get(key), _OFF)]
     if weak:
         yield violation(
@@ -151,8 +165,8 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
     _policy(
         "azurenative-apimanagement-service-tls-protocols",
         tokens.APIM_SERVICE,
-        (Field(tokens.APIM_SERVICE, "customProperties"),),
-        "API Management must disable TLS 1.0/1.1, SSL 3.0 and weak ciphers on its gateway and backends.",
+        (Field(tokens.APIM_SERVICE, "customProperties"), Field(tokens.APIM_SERVICE, "sku.name")),
+        "API Management must disable TLS 1.0/1.1, SSL 3.0 and weak ciphers on its gateway and backends (ciphers on tiers that allow changing them).",
         "In customProperties set the Protocols.Tls10/Tls11/Ssl30 switches (gateway and Backend) and "
         "every Ciphers.* switch the service offers (TripleDes168, the TLS_RSA_* and *_CBC_SHA suites) "
         "to 'False'.",
