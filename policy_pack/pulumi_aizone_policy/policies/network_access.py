@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import Final
 
 from .. import reference, tokens
-from ..checks import DENY, DISABLED, enum_is, flag_not_true, flag_true, network_closed, public_network_disabled
+from ..checks import DISABLED, enum_is, flag_not_true, flag_true, network_closed, public_network_disabled
 from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex, StackResource
