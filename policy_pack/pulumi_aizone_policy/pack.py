@@ -205,10 +205,13 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     def _active(self, kind: type) -> list[tuple[Policy, EnforcementLevel]]:
         """Policies of one kind that are not disabled, with their effective level."""
         active: list[tuple[Policy, EnforcementLevel]] = []
+        conventions = scope.conventions_on(self._get_policy_config(scope.SCOPE_POLICY))
         for policy in self._policies():
             level = self._get_enforcement_level(policy)
             if level == EnforcementLevel.DISABLED or not isinstance(policy, kind):
                 continue
+            if not conventions and scope.is_convention(policy.name):
+                continue  # the organisation has not asked this policy group to follow the conventions
             active.append((policy, EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level))
         return active
 
