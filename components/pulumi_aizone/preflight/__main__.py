@@ -1,0 +1,51 @@
+"""`python -m pulumi_aizone.preflight --stack <name>`: see the package docstring."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Callable, Sequence, TextIO
+
+from .checks import Context, run_checks
+from .stack import read_stack
+from .transport import AzureTransport, PreflightUsageError, Transport
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    transport_factory: Callable[[], Transport] = AzureTransport,
+    today: date | None = None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pulumi_aizone.preflight",
+        description="Check the subscription and tenant before the first `pulumi up` of the landing zone (read-only).",
+    )
+    parser.add_argument("--stack", required=True, metavar="NAME", help="stack name (reads Pulumi.<NAME>.yaml)")
+    parser.add_argument("--program", default=".", metavar="DIR", help="the program's directory (default: .)")
+    parser.add_argument(
+        "--subscription", metavar="ID", help="target subscription (default: ARM_SUBSCRIPTION_ID, then azure-native:subscriptionId)"
+    )
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
+        return int(exc.code or 0)
+    try:
+        stack = read_stack(Path(args.program), args.stack, args.subscription)
+        context = Context(stack.settings, stack.subscription_id, transport_factory(), today or date.today())
+        problems = run_checks(context)
+    except PreflightUsageError as exc:
+        print(f"preflight: {exc}", file=err)
+        return 2
+    for problem in problems:
+        print(problem.line(), file=out)
+    if not problems:
+        print(f"preflight: stack {args.stack} on subscription {stack.subscription_id}: no problems found", file=out)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
