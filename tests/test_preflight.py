@@ -14,6 +14,7 @@ import io
 import json
 import subprocess
 import sys
+import tomllib
 import urllib.error
 from datetime import date, timedelta
 from pathlib import Path
@@ -697,3 +698,18 @@ def test_a_failed_sign_in_and_a_missing_azure_identity_are_usage_errors(monkeypa
     monkeypatch.setitem(sys.modules, "azure.identity", None)
     with pytest.raises(PreflightUsageError, match=r"azure-identity is not installed; install the preflight extra"):
         AzureTransport()
+
+
+def test_the_pinned_preflight_requirements_satisfy_the_extra_and_ci_installs_them() -> None:
+    from packaging.requirements import Requirement
+
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]["preflight"]
+    pins = {
+        Requirement(line).name: Requirement(line)
+        for line in (ROOT / "requirements-preflight.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    for wanted in map(Requirement, extra):
+        (pinned,) = pins[wanted.name].specifier
+        assert pinned.operator == "==" and wanted.specifier.contains(pinned.version), (wanted, pinned)
+    assert "-r requirements-preflight.txt" in (ROOT / "requirements-dev.txt").read_text(encoding="utf-8").splitlines()
