@@ -535,14 +535,14 @@ def test_without_gateway_and_entra_no_entra_role_or_uri_policy_is_read(arm: Reco
 # --- the command --------------------------------------------------------------------------------------------
 
 
-def _main(args: list[str], transport: Recorded | None = None) -> tuple[int, str, str]:
+def _main(args: list[str], transport: Recorded | None = None, stdin: str = "") -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
 
     def factory() -> Recorded:
         assert transport is not None, "no transport expected"
         return transport
 
-    code = main(args, transport_factory=factory, today=TODAY, out=out, err=err)
+    code = main(args, transport_factory=factory, today=TODAY, out=out, err=err, stdin=io.StringIO(stdin))
     return code, out.getvalue(), err.getvalue()
 
 
@@ -565,7 +565,7 @@ def test_usage_errors_exit_2_before_any_call(tmp_path: Path) -> None:
     assert _main(["--stack", "nope", "--program", str(ROOT), "--subscription", SUBSCRIPTION]) == (
         2,
         "",
-        f"preflight: no stack file {ROOT / 'Pulumi.nope.yaml'} (stack 'nope'); give --stack and --program\n",
+        f"preflight: no stack file {ROOT / 'Pulumi.nope.yaml'}; give --stack and --program\n",
     )
     code, _, err = _main(["--stack", "dev", "--program", str(ROOT), "--subscription", "my-subscription"])
     assert (code, err) == (2, "preflight: the subscription 'my-subscription' is not a subscription id (a GUID)\n")
@@ -604,6 +604,32 @@ def test_a_stack_file_with_a_duplicate_key_or_an_encrypted_value_is_refused(tmp_
     (tmp_path / "Pulumi.sec.yaml").write_text(yaml.safe_dump(stack), encoding="utf-8")
     with pytest.raises(PreflightUsageError, match=r"aizone:alerts\.emails\[0\] is encrypted \(secure\)"):
         read_stack(tmp_path, "sec", SUBSCRIPTION)
+
+
+def _cli_json(secret_keys: tuple[str, ...] = ("alerts",), show_secrets: bool = True) -> str:
+    """The dev stack as `pulumi config --json [--show-secrets]` prints it (configValueJSON: `value`
+    text, `objectValue` for structured values, `secret`; the project's own namespace left out)."""
+    config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8"))["config"]
+    printed: dict[str, Any] = {}
+    for full_key, value in config.items():
+        key = full_key.removeprefix("aizone:")
+        secret = key in secret_keys
+        entry: dict[str, Any] = {"secret": secret}
+        if not secret or show_secrets:
+            entry["value"] = value if isinstance(value, str) else json.dumps(value)
+            if not isinstance(value, str):
+                entry["objectValue"] = value
+        printed[key] = entry
+    return json.dumps(printed)
+
+
+def test_a_stack_with_secrets_is_read_from_the_clis_json(arm: Recorded) -> None:
+    args = ["--stack", "dev", "--program", str(ROOT), "--subscription", SUBSCRIPTION, "--config-json", "-"]
+    assert _main(args, arm, stdin=_cli_json())[0] == 0
+    code, out, err = _main(args, stdin=_cli_json(show_secrets=False))
+    assert (code, out, err) == (2, "", "preflight: --config-json: aizone:alerts has no value (a secret printed without --show-secrets?)\n")
+    code, _, err = _main(args, stdin="Pulumi.dev.yaml")
+    assert code == 2 and err.startswith("preflight: --config-json: not the JSON of `pulumi config --json --show-secrets`: ")
 
 
 def test_the_module_runs_and_documents_its_flags() -> None:

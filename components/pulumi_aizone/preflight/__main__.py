@@ -19,6 +19,7 @@ def main(
     today: date | None = None,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
+    stdin: TextIO = sys.stdin,
 ) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pulumi_aizone.preflight",
@@ -27,6 +28,12 @@ def main(
     parser.add_argument("--stack", required=True, metavar="NAME", help="stack name (reads Pulumi.<NAME>.yaml)")
     parser.add_argument("--program", default=".", metavar="DIR", help="the program's directory (default: .)")
     parser.add_argument(
+        "--config-json",
+        metavar="FILE",
+        help="read the stack's config from `pulumi config --json --show-secrets` output (a file, or - for stdin) instead of "
+        "Pulumi.<NAME>.yaml: for stacks with secrets",
+    )
+    parser.add_argument(
         "--subscription", metavar="ID", help="target subscription (default: ARM_SUBSCRIPTION_ID, then azure-native:subscriptionId)"
     )
     try:
@@ -34,7 +41,7 @@ def main(
     except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
         return int(exc.code or 0)
     try:
-        stack = read_stack(Path(args.program), args.stack, args.subscription)
+        stack = read_stack(Path(args.program), args.stack, args.subscription, config_json=_read_config_json(args.config_json, stdin))
         context = Context(stack.settings, stack.subscription_id, transport_factory(), today or date.today())
         problems = run_checks(context)
     except PreflightUsageError as exc:
@@ -45,6 +52,17 @@ def main(
     if not problems:
         print(f"preflight: stack {args.stack} on subscription {stack.subscription_id}: no problems found", file=out)
     return 1 if problems else 0
+
+
+def _read_config_json(name: str | None, stdin: TextIO) -> str | None:
+    if name is None:
+        return None
+    if name == "-":
+        return stdin.read()
+    try:
+        return Path(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PreflightUsageError(f"--config-json {name}: cannot read it: {exc}") from None
 
 
 if __name__ == "__main__":
