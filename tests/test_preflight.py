@@ -284,6 +284,11 @@ def test_without_a_sku_date_the_models_inference_deprecation_counts(dev: Setting
     ]
 
 
+def test_the_earlier_of_the_sku_and_model_dates_counts(dev: Settings, arm: Recorded) -> None:
+    _gpt4o(arm)["deprecation"]["inference"] = "2027-01-31T00:00:00Z"  # the SKU's date stays 2027-10-01
+    assert lines(dev, arm)[0].startswith("models: gpt-4o (OpenAI/gpt-4o@2024-11-20, GlobalStandard) retires on 2027-01-31 (within 90 days")
+
+
 def test_capacity_above_the_free_quota_is_reported_with_the_numbers(dev: Settings, arm: Recorded) -> None:
     usage = next(u for u in arm.body(USAGES)["value"] if u["name"]["value"] == "OpenAI.GlobalStandard.gpt-4o")
     usage["currentValue"] = 420
@@ -630,6 +635,19 @@ def test_a_stack_with_secrets_is_read_from_the_clis_json(arm: Recorded) -> None:
     assert (code, out, err) == (2, "", "preflight: --config-json: aizone:alerts has no value (a secret printed without --show-secrets?)\n")
     code, _, err = _main(args, stdin="Pulumi.dev.yaml")
     assert code == 2 and err.startswith("preflight: --config-json: not the JSON of `pulumi config --json --show-secrets`: ")
+
+
+def test_secret_values_never_appear_in_a_problem_line(arm: Recorded) -> None:
+    arm.routes[PURVIEW] = not_found("ResourceNotFound", "not found")
+    args = ["--stack", "dev", "--program", str(ROOT), "--subscription", SUBSCRIPTION, "--config-json", "-"]
+    code, out, _ = _main(args, arm, stdin=_cli_json(secret_keys=("governance",)))
+    assert code == 1
+    assert out.splitlines() == [
+        "purview: the account [secret] does not exist (HTTP 404 ResourceNotFound: not found); "
+        "correct aizone:governance.purview.accountId, or use {create: true} if the tenant has no account"
+    ]
+    code, out, err = _main(args, stdin=_cli_json(secret_keys=("governance",)).replace("pview-contoso", "pview contoso"))
+    assert code == 2 and "pview" not in err and "[secret]" in err
 
 
 def test_the_module_runs_and_documents_its_flags() -> None:

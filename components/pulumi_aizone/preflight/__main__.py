@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
+from ..landing_zone.settings import SECRET_MASK
 from .checks import Context, run_checks
 from .stack import read_stack
 from .transport import AzureTransport, PreflightUsageError, Transport
@@ -48,10 +49,17 @@ def main(
         print(f"preflight: {exc}", file=err)
         return 2
     for problem in problems:
-        print(problem.line(), file=out)
+        print(_masked(problem.line(), stack.settings.secret_values), file=out)
     if not problems:
         print(f"preflight: stack {args.stack} on subscription {stack.subscription_id}: no problems found", file=out)
     return 1 if problems else 0
+
+
+def _masked(line: str, secrets: Sequence[str]) -> str:
+    """A problem line with every secret config value (longest first) replaced by `[secret]`."""
+    for secret in secrets:
+        line = line.replace(secret, SECRET_MASK)
+    return line
 
 
 def _read_config_json(name: str | None, stdin: TextIO) -> str | None:

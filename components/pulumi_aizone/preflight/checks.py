@@ -175,8 +175,8 @@ def _parse_date(value: Any) -> date | None:
 
 def _offers(models: Iterable[Mapping[str, Any]], deployment: ModelDeployment) -> tuple[dict[str, _Offer], bool]:
     """SKU name (lowercase) -> offer, for the deployment's exact format/name/version; and whether the
-    model version is listed at all. The retirement date is the SKU's `deprecationDate`, else the
-    model's `deprecation.inference` (Models_List response, api-version 2024-10-01)."""
+    model version is listed at all. The retirement date is the earlier of the SKU's `deprecationDate`
+    and the model's `deprecation.inference` (Models_List response, api-version 2024-10-01)."""
     offers: dict[str, _Offer] = {}
     listed = False
     ref = deployment.model
@@ -193,7 +193,8 @@ def _offers(models: Iterable[Mapping[str, Any]], deployment: ModelDeployment) ->
         inference = _parse_date(deprecation.get("inference")) if isinstance(deprecation, dict) else None
         for sku in model.get("skus") or ():
             if isinstance(sku, dict) and isinstance(sku.get("name"), str):
-                retires = _parse_date(sku.get("deprecationDate")) or inference
+                dates = [d for d in (_parse_date(sku.get("deprecationDate")), inference) if d is not None]
+                retires = min(dates) if dates else None
                 usage = sku.get("usageName") if isinstance(sku.get("usageName"), str) else None
                 offers[sku["name"].lower()] = _Offer(sku["name"], usage, retires)
     return offers, listed

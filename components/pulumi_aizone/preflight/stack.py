@@ -77,7 +77,7 @@ def _stack_file_config(path: Path) -> dict[str, Any]:
     return {str(key): value for key, value in config.items()}
 
 
-def _cli_json_config(text: str, where: str, project: str) -> dict[str, Any]:
+def _cli_json_config(text: str, where: str, project: str) -> tuple[dict[str, Any], set[str]]:
     """`pulumi config --json --show-secrets` output: key -> {"value": text, "objectValue": structured
     value, "secret": bool} (pulumi/pulumi pkg/cmd/pulumi/config/config.go, `configValueJSON`). Keys
     of the project's own namespace are printed without it (`prettyKeyForProject`)."""
@@ -88,12 +88,15 @@ def _cli_json_config(text: str, where: str, project: str) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise PreflightUsageError(f"{where}: not the JSON of `pulumi config --json --show-secrets` (expected an object of keys)")
     config: dict[str, Any] = {}
+    secret: set[str] = set()
     for key, entry in document.items():
         full_key = key if ":" in key else f"{project}:{key}"
         if not isinstance(entry, dict) or ("value" not in entry and "objectValue" not in entry):
             raise PreflightUsageError(f"{where}: {full_key} has no value (a secret printed without --show-secrets?)")
         config[full_key] = entry["objectValue"] if "objectValue" in entry else entry["value"]
-    return config
+        if entry.get("secret") is True:
+            secret.add(full_key)
+    return config, secret
 
 
 def _project_name(program_dir: Path) -> str:
@@ -115,19 +118,21 @@ def read_stack(
     """The validated settings and target subscription of a stack: from `program_dir/Pulumi.<stack>.yaml`,
     or from `config_json` (the text `pulumi config --json --show-secrets` prints) when given."""
     path = program_dir / f"Pulumi.{stack}.yaml"
+    secret: set[str] = set()
     if config_json is None:
         where = str(path)
         config = _stack_file_config(path)
     else:
         where = "--config-json"
-        config = _cli_json_config(config_json, where, _project_name(program_dir))
+        config, secret = _cli_json_config(config_json, where, _project_name(program_dir))
     raw: dict[str, Any] = {}
     for full_key, value in config.items():
         namespace, _, key = full_key.partition(":")
         if namespace == NAMESPACE and key:
             raw[key] = str(value).lower() if isinstance(value, bool) and key in _STRING_KEYS else value
     try:
-        settings = parse_settings(raw)
+        # Secret keys as Pulumi marks them: their values never appear in a message (`[secret]`).
+        settings = parse_settings(raw, secret_keys=frozenset(k.partition(":")[2] for k in secret if k.startswith(f"{NAMESPACE}:")))
     except SettingsError as exc:
         raise PreflightUsageError(f"{where}: {exc}") from None
     subscription_id = subscription or environ.get("ARM_SUBSCRIPTION_ID") or config.get("azure-native:subscriptionId")
