@@ -36,7 +36,7 @@ from pulumi_aizone.preflight import (
     run_checks,
 )
 from pulumi_aizone.preflight.__main__ import main
-from pulumi_aizone.preflight.checks import RETIREMENT_NOTICE_DAYS
+from pulumi_aizone.preflight.checks import RETIREMENT_NOTICE_DAYS, published_retirements
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "preflight"
@@ -132,17 +132,44 @@ class Recorded:
         return self.routes[path].body
 
 
+# The deployments the recorded model list and usages describe, pinned here (with their own allow-list)
+# so the tests do not follow the dev stack's or the pack's choice of models.
+DEPLOYMENTS = [
+    {"name": "gpt-4o", "model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"}, "sku": "GlobalStandard", "capacity": 50},
+    {
+        "name": "text-embedding-3-large",
+        "model": {"format": "OpenAI", "name": "text-embedding-3-large", "version": "1"},
+        "sku": "Standard",
+        "capacity": 30,
+    },
+]
+
+
 def dev_raw() -> dict[str, Any]:
+    """The dev stack's `aizone:` values, with DEPLOYMENTS as its model deployments."""
     config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8"))["config"]
-    return {key.split(":", 1)[1]: value for key, value in config.items() if key.startswith("aizone:")}
+    raw = {key.split(":", 1)[1]: value for key, value in config.items() if key.startswith("aizone:")}
+    raw["ai"]["deployments"] = copy.deepcopy(DEPLOYMENTS)
+    raw["ai"]["allowedModels"] = [d["model"] for d in DEPLOYMENTS]
+    return raw
+
+
+def write_stack(directory: Path, name: str, raw: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> Path:
+    """Pulumi.<name>.yaml holding `raw` (default: dev_raw()) under `aizone:` plus `extra` keys."""
+    config = {f"aizone:{key}": value for key, value in (raw if raw is not None else dev_raw()).items()}
+    config.update(extra or {})
+    (directory / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": config}), encoding="utf-8")
+    return directory
 
 
 def settings_of(raw: dict[str, Any] | None = None) -> Settings:
     return parse_settings(raw if raw is not None else dev_raw())
 
 
-def lines(settings: Settings, transport: Recorded, today: date = TODAY) -> list[str]:
-    return [problem.line() for problem in run_checks(Context(settings, SUBSCRIPTION, transport, today))]
+def lines(settings: Settings, transport: Recorded, today: date = TODAY, retirements: dict[Any, date] | None = None) -> list[str]:
+    """The problem lines; published retirement dates only when given (the recorded API dates count always)."""
+    context = Context(settings, SUBSCRIPTION, transport, today, retirements or {})
+    return [problem.line() for problem in run_checks(context)]
 
 
 @pytest.fixture
@@ -287,6 +314,27 @@ def test_without_a_sku_date_the_models_inference_deprecation_counts(dev: Setting
 def test_the_earlier_of_the_sku_and_model_dates_counts(dev: Settings, arm: Recorded) -> None:
     _gpt4o(arm)["deprecation"]["inference"] = "2027-01-31T00:00:00Z"  # the SKU's date stays 2027-10-01
     assert lines(dev, arm)[0].startswith("models: gpt-4o (OpenAI/gpt-4o@2024-11-20, GlobalStandard) retires on 2027-01-31 (within 90 days")
+
+
+def test_a_published_retirement_date_counts_when_the_api_reports_a_later_one(dev: Settings, arm: Recorded) -> None:
+    published = {("OpenAI", "gpt-4o", "2024-11-20"): date(2026, 10, 1)}
+    assert lines(dev, arm, retirements=published) == [
+        "models: gpt-4o (OpenAI/gpt-4o@2024-11-20, GlobalStandard) retired on 2026-10-01 (within 90 days of 2026-12-07); "
+        "pin a newer version in aizone:ai.deployments (and aizone:ai.allowedModels if it is not on the default list)"
+    ]
+
+
+def test_the_published_dates_are_read_from_the_packs_model_retirements(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pulumi_aizone_policy import defaults
+
+    rows = (
+        {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20", "retires": "2026-10-01"},
+        {"format": "OpenAI", "name": "o1", "version": "2024-12-17", "retires": "not a date"},
+    )
+    monkeypatch.setattr(defaults, "MODEL_RETIREMENTS", rows, raising=False)
+    assert published_retirements() == {("OpenAI", "gpt-4o", "2024-11-20"): date(2026, 10, 1)}
+    monkeypatch.delattr(defaults, "MODEL_RETIREMENTS", raising=False)
+    assert published_retirements() == {}
 
 
 def test_capacity_above_the_free_quota_is_reported_with_the_numbers(dev: Settings, arm: Recorded) -> None:
@@ -547,16 +595,22 @@ def _main(args: list[str], transport: Recorded | None = None, stdin: str = "") -
         assert transport is not None, "no transport expected"
         return transport
 
-    code = main(args, transport_factory=factory, today=TODAY, out=out, err=err, stdin=io.StringIO(stdin))
+    code = main(args, transport_factory=factory, today=TODAY, out=out, err=err, stdin=io.StringIO(stdin), retirements={})
     return code, out.getvalue(), err.getvalue()
 
 
-def test_the_command_exits_0_when_clean_and_1_with_one_line_per_problem(dev: Settings, arm: Recorded) -> None:
-    code, out, err = _main(["--stack", "dev", "--program", str(ROOT), "--subscription", SUBSCRIPTION], arm)
+@pytest.fixture
+def stack_dir(tmp_path: Path) -> Path:
+    """A program directory whose Pulumi.dev.yaml is the dev stack with DEPLOYMENTS."""
+    return write_stack(tmp_path, "dev")
+
+
+def test_the_command_exits_0_when_clean_and_1_with_one_line_per_problem(stack_dir: Path, arm: Recorded) -> None:
+    code, out, err = _main(["--stack", "dev", "--program", str(stack_dir), "--subscription", SUBSCRIPTION], arm)
     assert (code, out, err) == (0, f"preflight: stack dev on subscription {SUBSCRIPTION}: no problems found\n", "")
     arm.routes[f"{ARM_PREFIX}/providers/Microsoft.Web"] = Reply(200, provider("Microsoft.Web", "NotRegistered"))
     arm.routes[APP_POLICY] = Reply(200, _restricting_policy())
-    code, out, err = _main(["--stack", "dev", "--program", str(ROOT), "--subscription", SUBSCRIPTION], arm)
+    code, out, err = _main(["--stack", "dev", "--program", str(stack_dir), "--subscription", SUBSCRIPTION], arm)
     assert code == 1 and err == ""
     assert out.splitlines() == [
         "providers: Microsoft.Web is NotRegistered; run `az provider register --namespace Microsoft.Web` "
@@ -576,22 +630,20 @@ def test_usage_errors_exit_2_before_any_call(tmp_path: Path) -> None:
     assert (code, err) == (2, "preflight: the subscription 'my-subscription' is not a subscription id (a GUID)\n")
     code, _, err = _main([])
     assert code == 2
-    stack = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
-    stack["config"]["aizone:ai"]["deployments"][0]["capacity"] = 0
-    (tmp_path / "Pulumi.bad.yaml").write_text(yaml.safe_dump(stack), encoding="utf-8")
+    raw = dev_raw()
+    raw["ai"]["deployments"][0]["capacity"] = 0
+    write_stack(tmp_path, "bad", raw)
     code, out, err = _main(["--stack", "bad", "--program", str(tmp_path), "--subscription", SUBSCRIPTION])
     assert code == 2 and out == ""
     assert err.startswith(f"preflight: {tmp_path / 'Pulumi.bad.yaml'}: ") and "aizone:ai.deployments[0].capacity" in err
 
 
 def test_the_subscription_comes_from_the_flag_then_arm_subscription_id_then_the_stack(tmp_path: Path) -> None:
-    stack = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
-    (tmp_path / "Pulumi.s.yaml").write_text(yaml.safe_dump(stack), encoding="utf-8")
+    write_stack(tmp_path, "s")
     with pytest.raises(PreflightUsageError, match="no subscription: give --subscription <id>, set ARM_SUBSCRIPTION_ID"):
         read_stack(tmp_path, "s", environ={})
     assert read_stack(tmp_path, "s", environ={"ARM_SUBSCRIPTION_ID": SUBSCRIPTION.upper()}).subscription_id == SUBSCRIPTION
-    stack["config"]["azure-native:subscriptionId"] = SUBSCRIPTION
-    (tmp_path / "Pulumi.s.yaml").write_text(yaml.safe_dump(stack), encoding="utf-8")
+    write_stack(tmp_path, "s", extra={"azure-native:subscriptionId": SUBSCRIPTION})
     assert read_stack(tmp_path, "s", environ={}).subscription_id == SUBSCRIPTION
     other = "11111111-2222-3333-4444-555555555555"
     assert read_stack(tmp_path, "s", other, environ={"ARM_SUBSCRIPTION_ID": SUBSCRIPTION}).subscription_id == other
@@ -614,10 +666,8 @@ def test_a_stack_file_with_a_duplicate_key_or_an_encrypted_value_is_refused(tmp_
 def _cli_json(secret_keys: tuple[str, ...] = ("alerts",), show_secrets: bool = True) -> str:
     """The dev stack as `pulumi config --json [--show-secrets]` prints it (configValueJSON: `value`
     text, `objectValue` for structured values, `secret`; the project's own namespace left out)."""
-    config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8"))["config"]
     printed: dict[str, Any] = {}
-    for full_key, value in config.items():
-        key = full_key.removeprefix("aizone:")
+    for key, value in dev_raw().items():
         secret = key in secret_keys
         entry: dict[str, Any] = {"secret": secret}
         if not secret or show_secrets:

@@ -6,10 +6,10 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Callable, Sequence, TextIO
+from typing import Callable, Mapping, Sequence, TextIO
 
 from ..landing_zone.settings import SECRET_MASK
-from .checks import Context, run_checks
+from .checks import Context, ModelKey, published_retirements, run_checks
 from .stack import read_stack
 from .transport import AzureTransport, PreflightUsageError, Transport
 
@@ -21,7 +21,10 @@ def main(
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
     stdin: TextIO = sys.stdin,
+    retirements: Mapping[ModelKey, date] | None = None,
 ) -> int:
+    """Exit 0 when clean, 1 with one line per problem on `out`, 2 on a usage or sign-in error.
+    `retirements`: published retirement dates (default: the pack's data, `published_retirements`)."""
     parser = argparse.ArgumentParser(
         prog="python -m pulumi_aizone.preflight",
         description="Check the subscription and tenant before the first `pulumi up` of the landing zone (read-only).",
@@ -43,7 +46,8 @@ def main(
         return int(exc.code or 0)
     try:
         stack = read_stack(Path(args.program), args.stack, args.subscription, config_json=_read_config_json(args.config_json, stdin))
-        context = Context(stack.settings, stack.subscription_id, transport_factory(), today or date.today())
+        dates = published_retirements() if retirements is None else retirements
+        context = Context(stack.settings, stack.subscription_id, transport_factory(), today or date.today(), dates)
         problems = run_checks(context)
     except PreflightUsageError as exc:
         print(f"preflight: {exc}", file=err)

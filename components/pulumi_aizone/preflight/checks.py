@@ -7,12 +7,12 @@ same prerequisites for a person to check; here they are checked against the subs
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote
 
-from pulumi_aizone_policy import reference
+from pulumi_aizone_policy import defaults, reference
 
 from ..ai_services import ModelDeployment
 from ..defender import PLANS as DEFENDER_PLANS
@@ -88,12 +88,30 @@ class Problem:
         return f"{self.check}: {self.found}; {self.action}"
 
 
+ModelKey = tuple[str, str, str]
+"""(format, name, version) of a model version."""
+
+
+def published_retirements() -> dict[ModelKey, date]:
+    """Retirement dates the policy pack keeps as data (`defaults.MODEL_RETIREMENTS`: entries with
+    format, name, version and `retires`, read from Learn's model retirement schedule), if this
+    version of the pack has them; the models API's own dates are checked either way."""
+    dates: dict[ModelKey, date] = {}
+    for entry in getattr(defaults, "MODEL_RETIREMENTS", ()):
+        retires = _parse_date(entry.get("retires")) if isinstance(entry, Mapping) else None
+        if retires is not None:
+            dates[(str(entry.get("format")), str(entry.get("name")), str(entry.get("version")))] = retires
+    return dates
+
+
 @dataclass(frozen=True)
 class Context:
     settings: Settings
     subscription_id: str
     transport: Transport
     today: date
+    retirements: Mapping[ModelKey, date] = field(default_factory=published_retirements)
+    """Published retirement dates; the earlier of these and the models API's date counts."""
 
     def arm(self, path: str, api_version: str, query: str = "") -> str:
         return f"{ARM}{path}?api-version={api_version}{query}"
@@ -226,12 +244,15 @@ def check_models(ctx: Context) -> list[Problem]:
             )
             problems.append(Problem("models", found, action))
             continue
-        if offer.retires is not None and offer.retires <= horizon:
-            when = "retired on" if offer.retires <= ctx.today else "retires on"
+        ref = deployment.model
+        known = [d for d in (offer.retires, ctx.retirements.get((ref.format, ref.name, ref.version))) if d is not None]
+        retires = min(known) if known else None
+        if retires is not None and retires <= horizon:
+            when = "retired on" if retires <= ctx.today else "retires on"
             problems.append(
                 Problem(
                     "models",
-                    f"{label} {when} {offer.retires.isoformat()} (within {RETIREMENT_NOTICE_DAYS} days of {ctx.today.isoformat()})",
+                    f"{label} {when} {retires.isoformat()} (within {RETIREMENT_NOTICE_DAYS} days of {ctx.today.isoformat()})",
                     "pin a newer version in aizone:ai.deployments (and aizone:ai.allowedModels if it is not on the default list)",
                 )
             )
