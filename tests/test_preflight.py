@@ -430,6 +430,15 @@ def test_the_spec_example_pricings_have_plans_managed_elsewhere_and_plans_missin
     ]
 
 
+def test_plans_already_standard_are_expected_when_the_stack_adopts_them(dev: Settings, arm: Recorded) -> None:
+    arm.routes[PRICINGS] = Reply(200, recorded("ListPricings_example.json"))
+    object.__setattr__(dev.governance, "defender_adopt", True)  # `governance.defender: adopt`, where the settings have it
+    assert lines(dev, arm) == [
+        "defender: plan AI is not offered on the subscription; set aizone:governance.defender: false, or register Microsoft.Security and retry",
+        "defender: plan Api is not offered on the subscription; set aizone:governance.defender: false, or register Microsoft.Security and retry",
+    ]
+
+
 def test_defender_off_reads_no_plans(arm: Recorded) -> None:
     raw = dev_raw()
     raw["governance"]["defender"] = False

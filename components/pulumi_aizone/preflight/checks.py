@@ -360,6 +360,9 @@ def check_defender(ctx: Context) -> list[Problem]:
             )
         ]
     by_name = {p.get("name"): p.get("properties") or {} for p in iter_pages(pricings)}
+    # `governance.defender: adopt` (where the settings have it) says the stack takes over the plans
+    # as they are: an enabled plan is then expected, not a problem.
+    adopting = getattr(ctx.settings.governance, "defender_adopt", False) is True
     problems = []
     for plan in DEFENDER_PLANS:
         properties = by_name.get(plan.name)
@@ -371,7 +374,7 @@ def check_defender(ctx: Context) -> list[Problem]:
                     "set aizone:governance.defender: false, or register Microsoft.Security and retry",
                 )
             )
-        elif properties.get("pricingTier") == reference.DEFENDER_STANDARD_TIER:
+        elif properties.get("pricingTier") == reference.DEFENDER_STANDARD_TIER and not adopting:
             since = properties.get("enablementTime")
             problems.append(
                 Problem(
