@@ -125,7 +125,7 @@ def test_every_module_of_every_installed_package_imports_from_the_fresh_environm
         assert path.is_relative_to(environment) and not path.is_relative_to(ROOT), f"{module} imported from {path}"
     expected = {
         module.removesuffix(".py").removesuffix("/__init__").replace("/", ".") for package in packages for module in _sources(package)
-    } - {"pulumi_aizone_gate.__main__", "pulumi_aizone.preflight.__main__"}
+    } - {"pulumi_aizone_gate.__main__", "pulumi_aizone.landing_zone.preflight.__main__"}
     assert set(found) == expected
     # Installed without its folder, the pack reads its manifest from the distribution's metadata:
     # the same facts PulumiPolicy.yaml gives the CLI.
@@ -137,11 +137,11 @@ def test_every_module_of_every_installed_package_imports_from_the_fresh_environm
 def test_the_preflight_command_imports_no_azure_sdk_until_it_signs_in(installed_python: Path, tmp_path: Path) -> None:
     """azure-identity is the `preflight` extra, not a base dependency: importing the command and
     printing its help loads no `azure.*` module (the transport imports it when it is built)."""
-    command = [str(installed_python), "-m", "pulumi_aizone.preflight"]
+    command = [str(installed_python), "-m", "pulumi_aizone.landing_zone.preflight"]
     result = subprocess.run([*command, "--help"], cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "--stack NAME" in result.stdout
-    probe = "import sys, pulumi_aizone.preflight.__main__; print(sorted(m for m in sys.modules if m.split('.')[0] in ('azure', 'msal')))"
+    probe = "import sys, pulumi_aizone.landing_zone.preflight.__main__; print(sorted(m for m in sys.modules if m.split('.')[0] in ('azure', 'msal')))"
     result = subprocess.run(
         [str(installed_python), "-c", probe], cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=120
     )

@@ -1,4 +1,4 @@
-"""The preflight command (`python -m pulumi_aizone.preflight`) against recorded ARM and Graph
+"""The preflight command (`python -m pulumi_aizone.landing_zone.preflight`) against recorded ARM and Graph
 responses (tests/data/preflight/, copied from the REST specs' and Graph docs' examples; see its
 README). Each check: the dev stack's compliant baseline passes, and one changed field in one
 recorded response gives exactly one line naming the check, what was found and what to do.
@@ -24,8 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from pulumi_aizone.landing_zone.settings import Settings, parse_settings
-from pulumi_aizone.preflight import (
+from pulumi_aizone.landing_zone.preflight import (
     AzureTransport,
     Context,
     Identity,
@@ -35,8 +34,9 @@ from pulumi_aizone.preflight import (
     required_namespaces,
     run_checks,
 )
-from pulumi_aizone.preflight.__main__ import main
-from pulumi_aizone.preflight.checks import RETIREMENT_NOTICE_DAYS, published_retirements
+from pulumi_aizone.landing_zone.preflight.__main__ import main
+from pulumi_aizone.landing_zone.preflight.checks import RETIREMENT_NOTICE_DAYS, published_retirements
+from pulumi_aizone.landing_zone.settings import Settings, parse_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "preflight"
@@ -711,7 +711,7 @@ def test_secret_values_never_appear_in_a_problem_line(arm: Recorded) -> None:
 
 def test_the_module_runs_and_documents_its_flags() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pulumi_aizone.preflight", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "pulumi_aizone.landing_zone.preflight", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
     assert "--stack NAME" in result.stdout and "--subscription ID" in result.stdout

@@ -1,4 +1,4 @@
-"""`python -m pulumi_aizone.preflight --stack <name>`: see the package docstring."""
+"""`python -m pulumi_aizone.landing_zone.preflight --stack <name>`: see the package docstring."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Mapping, Sequence, TextIO
 
-from ..landing_zone.settings import SECRET_MASK
+from ..settings import SECRET_MASK
 from .checks import Context, ModelKey, published_retirements, run_checks
 from .stack import read_stack
 from .transport import AzureTransport, PreflightUsageError, Transport
@@ -26,7 +26,7 @@ def main(
     """Exit 0 when clean, 1 with one line per problem on `out`, 2 on a usage or sign-in error.
     `retirements`: published retirement dates (default: the pack's data, `published_retirements`)."""
     parser = argparse.ArgumentParser(
-        prog="python -m pulumi_aizone.preflight",
+        prog="python -m pulumi_aizone.landing_zone.preflight",
         description="Check the subscription and tenant before the first `pulumi up` of the landing zone (read-only).",
     )
     parser.add_argument("--stack", required=True, metavar="NAME", help="stack name (reads Pulumi.<NAME>.yaml)")

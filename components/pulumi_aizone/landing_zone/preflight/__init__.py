@@ -5,7 +5,7 @@ their SKU and not about to retire, quota for the capacity asked, the attached Pu
 Defender plans managed elsewhere, the tenant's identifier URI policy, and the deployer's Azure and
 Entra roles.
 
-`python -m pulumi_aizone.preflight --stack dev` prints one line per problem and exits 1, 0 when clean,
+`python -m pulumi_aizone.landing_zone.preflight --stack dev` prints one line per problem and exits 1, 0 when clean,
 2 on bad input or a failed sign-in. The HTTP layer (`transport.Transport`) is injectable; azure-identity
 (the `preflight` extra) is imported only when the real transport is built.
 """

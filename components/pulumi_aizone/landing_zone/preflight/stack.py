@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from ..landing_zone.settings import NAMESPACE, Settings, SettingsError, parse_settings
+from ..settings import NAMESPACE, Settings, SettingsError, parse_settings
 from .transport import PreflightUsageError
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -72,7 +72,7 @@ def _stack_file_config(path: Path) -> dict[str, Any]:
     if secure:
         raise PreflightUsageError(
             f"{path}: {', '.join(secure)} is encrypted (secure) and cannot be decrypted here; give the decrypted config instead: "
-            "pulumi config --json --show-secrets --stack <name> | python -m pulumi_aizone.preflight --stack <name> --config-json -"
+            "pulumi config --json --show-secrets --stack <name> | python -m pulumi_aizone.landing_zone.preflight --stack <name> --config-json -"
         )
     return {str(key): value for key, value in config.items()}
 

@@ -14,9 +14,9 @@ from urllib.parse import quote
 
 from pulumi_aizone_policy import defaults, reference
 
-from ..ai_services import ModelDeployment
-from ..defender import PLANS as DEFENDER_PLANS
-from ..landing_zone.settings import Settings
+from ...ai_services import ModelDeployment
+from ...defender import PLANS as DEFENDER_PLANS
+from ..settings import Settings
 from .transport import ARM, GRAPH, Identity, Reply, Transport, iter_pages, list_values
 
 # --- API versions (the newest stable version of each REST spec that has the operation) -----------
