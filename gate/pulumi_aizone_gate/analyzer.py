@@ -301,19 +301,22 @@ class PolicyPackSession:
         finally:
             gc.unfreeze()
 
-    def stream(self, policy_config: PolicyConfigInput = None) -> "StreamingAnalysis":
-        """Start a conversation that analyses resources as they are submitted (see the module docstring)."""
-        return StreamingAnalysis(self, policy_config)
+    def stream(self, policy_config: PolicyConfigInput = None, origin: str = "") -> "StreamingAnalysis":
+        """Start a conversation that analyses resources as they are submitted (see the module docstring).
 
-    def _configured_client(self, policy_config: PolicyConfigInput) -> tuple["AnalyzerClient", AnalyzerInfo, bool]:
+        ``origin`` names the file an already-parsed ``policy_config`` came from, for its errors."""
+        return StreamingAnalysis(self, policy_config, origin)
+
+    def _configured_client(self, policy_config: PolicyConfigInput, origin: str = "") -> tuple["AnalyzerClient", AnalyzerInfo, bool]:
         """Connect, configure the stack and the policies; (client, info, whether to remediate)."""
         client = AnalyzerClient(self._connect(), self._rpc_timeout, self._deadline)
         client.handshake(self.process.pack_dir)
         client.configure_stack(self._project, self._stack, self._config, self._secret_keys, self._stack_tags)
         info = client.get_info()
         given = load_policy_config(policy_config)
-        check_policy_config(info, given)
-        effective = reconcile(info, given)
+        origin = str(policy_config) if isinstance(policy_config, (str, Path)) else origin
+        check_policy_config(info, given, origin)
+        effective = reconcile(info, given, origin)
         client.configure(effective)
         return client, info, any(e.get("enforcementLevel") == "remediate" for e in effective.values())
 
@@ -373,9 +376,10 @@ class StreamingAnalysis:
     stops the conversation and ``finish`` raises it.
     """
 
-    def __init__(self, session: PolicyPackSession, policy_config: PolicyConfigInput) -> None:
+    def __init__(self, session: PolicyPackSession, policy_config: PolicyConfigInput, origin: str = "") -> None:
         self._session = session
         self._policy_config = policy_config
+        self._origin = origin
         self._lock = threading.Lock()
         self._error: Optional[BaseException] = None
         self._client: Optional[AnalyzerClient] = None
@@ -451,7 +455,7 @@ class StreamingAnalysis:
 
     def _configure(self) -> None:
         try:
-            client, info, remediate = self._session._configured_client(self._policy_config)  # noqa: SLF001
+            client, info, remediate = self._session._configured_client(self._policy_config, self._origin)  # noqa: SLF001
         except BaseException as exc:  # noqa: BLE001 re-raised by finish, in the calling thread
             with self._lock:
                 self._error = exc

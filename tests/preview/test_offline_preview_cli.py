@@ -125,6 +125,7 @@ def test_invalid_policy_config_is_a_configuration_error(module_tmp: Path) -> Non
     result = preview_cli("secure", "--policy-config", config)
     assert result.returncode == 2
     assert "fixture-model-allow-list: allowedModels: invalid type, expected array, got string" in result.stderr
+    assert f"invalid policy config {config} for pack 'fixture-pack':" in result.stderr
 
 
 def test_duplicate_urn_is_rejected() -> None:
