@@ -11,14 +11,19 @@ from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import quote
 
+from .evidence import BASES, PolicyEvidence, evaluate
 from .findings import control_ids
-from .model import STACK_TYPE, Finding, PolicyInfo, PreviewResult, RecordedResource
+from .model import RESOURCE_TYPE_TAG, STACK_TYPE, Finding, PolicyInfo, PreviewResult, RecordedResource
 
 NO_CONTROL = "(no control id)"
 _KEY_LISTING = re.compile(r"list\w*keys", re.IGNORECASE)
 
-JSON_SCHEMA_VERSION = 2
-"""Version of the ``--json`` shape: 2 added ``schemaVersion``, ``pack`` and each finding's ``severity``."""
+JSON_SCHEMA_VERSION = 3
+"""Version of the ``--json`` shape: 2 added ``schemaVersion``, ``pack`` and each finding's ``severity``;
+3 added ``policies`` (each policy's evaluation of each resource: failed, passed, not applicable or
+disabled, with the basis of each), ``evidenceBasis`` and the summary's ``evaluations``. The shape
+is published as ``report.schema.json`` next to this module (package data of the gate's wheel)."""
+JSON_SCHEMA_FILE = Path(__file__).resolve().parent / "report.schema.json"
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -62,8 +67,18 @@ def render_text(result: PreviewResult) -> str:
         lines.append("Policy pack output:")
         lines.extend(f"  {line}" for line in result.analysis.pack_log)
     lines.append("")
+    lines.append(evidence_line(result))
     lines.append(summary_line(result))
     return "\n".join(lines)
+
+
+def evidence_line(result: PreviewResult) -> str:
+    """``Evidence (policy x resource): F failed, P passed, N not applicable; D policies disabled``."""
+    counts = _evaluation_counts(evaluate(result))
+    return (
+        f"Evidence (policy x resource): {counts['failed']} failed, {counts['passed']} passed, "
+        f"{counts['notApplicable']} not applicable; {counts['disabledPolicies']} policies disabled (each listed in --json)"
+    )
 
 
 def summary_line(result: PreviewResult) -> str:
@@ -72,8 +87,9 @@ def summary_line(result: PreviewResult) -> str:
 
 
 def to_json(result: PreviewResult) -> dict[str, Any]:
-    """The machine-readable result (this exact shape is relied upon by CI and tests)."""
+    """The machine-readable result (this exact shape, ``report.schema.json``, is relied upon by CI and tests)."""
     severities = _severities(result)
+    evidence = evaluate(result)
     return {
         "schemaVersion": JSON_SCHEMA_VERSION,
         "pack": {"name": result.analysis.analyzer.name, "version": result.analysis.analyzer.version},
@@ -89,12 +105,49 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
             }
             for f in result.findings
         ],
+        "policies": [_policy_json(item) for item in evidence],
+        "evidenceBasis": dict(BASES),
         "summary": {
             "resources": len(result.resources),
             "mandatory": result.mandatory_count,
             "advisory": result.advisory_count,
+            "evaluations": _evaluation_counts(evidence),
         },
     }
+
+
+def _policy_json(item: PolicyEvidence) -> dict[str, Any]:
+    policy = item.policy
+    declared = policy.resource_types
+    return {
+        "name": policy.name,
+        "type": policy.policy_type,
+        "enforcementLevel": item.level,
+        "severity": policy.severity,
+        "controls": list(control_ids(policy.description)),
+        "resourceTypes": list(declared) if declared else None,
+        "status": item.status,
+        "counts": item.counts(),
+        "evaluations": [
+            {
+                "urn": e.urn,
+                "status": e.status,
+                "basis": e.basis,
+                **({"level": e.level} if e.level else {}),
+                **({"reason": e.reason} if e.basis == "packNotApplicable" else {}),
+            }
+            for e in item.evaluations
+        ],
+    }
+
+
+def _evaluation_counts(evidence: list[PolicyEvidence]) -> dict[str, int]:
+    """Evaluations per status over every policy, and the number of disabled policies."""
+    totals = {"failed": 0, "passed": 0, "notApplicable": 0}
+    for item in evidence:
+        for status, count in item.counts().items():
+            totals[status] += count
+    return {**totals, "disabledPolicies": sum(1 for item in evidence if item.status == "disabled")}
 
 
 def write_json(result: PreviewResult, path: Path) -> None:
@@ -193,7 +246,7 @@ def _rule(policy: PolicyInfo) -> dict[str, Any]:
     help_markdown = f"**Remediation:** {policy.remediation}\n\n{description}" if policy.remediation else description
     properties: dict[str, Any] = {
         # "security" makes GitHub read security-severity; the pack's own tags name controls and MCSB ids.
-        "tags": list(dict.fromkeys(["security", *(policy.tags or controls)])),
+        "tags": list(dict.fromkeys(["security", *([t for t in policy.tags if not t.startswith(RESOURCE_TYPE_TAG)] or controls)])),
         "controls": controls,
         "enforcementLevel": policy.enforcement_level,
     }

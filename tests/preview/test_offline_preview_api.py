@@ -28,6 +28,7 @@ from pulumi_aizone_gate.policy_config import load_policy_config, reconcile
 from pulumi_aizone_gate.project import SECRET_PLACEHOLDER, load_project
 from pulumi_aizone_gate.recorder import duration_seconds
 from pulumi_aizone_gate.wire import RESOURCE_REFERENCE_SIG, SIG_KEY, analyzer_value
+from tests.report_schema import check_report
 
 ACCOUNT = "azure-native:cognitiveservices:Account"
 DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
@@ -82,8 +83,13 @@ def test_options_and_default_provider_are_recorded(insecure: PreviewResult) -> N
 def test_findings_and_json(insecure: PreviewResult) -> None:
     assert insecure.mandatory_count == 2
     assert [f.controls for f in insecure.findings if f.level == "mandatory"] == [("ACC-1",), ("MOD-3",)]
-    document = to_json(insecure)
-    assert document["summary"] == {"resources": 6, "mandatory": 2, "advisory": 1}
+    document = check_report(to_json(insecure))
+    assert document["summary"] == {
+        "resources": 6,
+        "mandatory": 2,
+        "advisory": 1,
+        "evaluations": {"failed": 3, "passed": 10, "notApplicable": 0, "disabledPolicies": 0},
+    }
 
 
 def test_streamed_findings_equal_one_conversation_over_the_finished_plan(insecure: PreviewResult) -> None:

@@ -1,0 +1,213 @@
+"""What passed and what was not applicable, per policy and resource (``policies`` of the JSON
+report), each with the basis it was derived from: the pack's own answers over the analyzer
+protocol (diagnostics, not_applicable), the types a policy declares (``resource-type:`` tags) and
+the engine's rule for a pass. One small pack exercises every basis through the real protocol."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hostile_support import write_project
+from preview_support import run_cli
+
+from pulumi_aizone_gate.evidence import default_version_type
+from tests.report_schema import check_report, load_report
+
+PINNED = "azure-native:storage/v20230101:StorageAccount"
+EVIDENCE_PACK = textwrap.dedent(
+    """\
+    from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy, StackValidationPolicy
+
+    THING = "test:index:Thing"
+
+
+    def check_value(args, report_violation):
+        if args.resource_type in (THING, "azure-native:storage:StorageAccount") and args.props.get("value") == "insecure":
+            report_violation("[TST-1] value must not be 'insecure'.", None)
+
+
+    def check_present(args, report_violation):
+        if args.resource_type != THING:
+            return
+        if args.props.get("value") == "hide":
+            report_violation("[TST-3] a violation the policy then tries to hide.", None)
+            args.not_applicable("nothing to see")
+        if "value" not in args.props:
+            args.not_applicable("the thing has no value")
+
+
+    def widgets(args, report_violation):
+        if not any(r.resource_type == "test:index:Widget" for r in args.resources):
+            args.not_applicable("the stack has no widgets")
+
+
+    def first_is_named(args, report_violation):
+        for resource in args.resources:
+            if resource.name == "first":
+                report_violation("[TST-5] 'first' is a dull name.", resource.urn)
+
+
+    PolicyPack(
+        name="evidence-pack",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        policies=[
+            ResourceValidationPolicy(
+                name="ev-value", description="[TST-1] Things are not insecure.", validate=check_value,
+                tags=["resource-type:test:index:Thing", "resource-type:azure-native:storage:StorageAccount"],
+            ),
+            ResourceValidationPolicy(
+                name="ev-present", description="[TST-3] Things have a value.", validate=check_present,
+                tags=["resource-type:test:index:Thing"],
+            ),
+            ResourceValidationPolicy(name="ev-any", description="[TST-4] Judges anything.", validate=lambda args, report: None),
+            ResourceValidationPolicy(name="ev-off", description="[TST-6] Turned off by config.", validate=check_value),
+            StackValidationPolicy(name="ev-widgets", description="[TST-2] Widget inventory.", validate=widgets),
+            StackValidationPolicy(
+                name="ev-names", description="[TST-5] Names.", validate=first_is_named, enforcement_level=EnforcementLevel.ADVISORY,
+            ),
+        ],
+    )
+    """
+)
+PROGRAM = textwrap.dedent(
+    f"""\
+    import pulumi
+    first = pulumi.CustomResource("test:index:Thing", "first", {{"value": 1}})
+    pulumi.CustomResource("test:index:Thing", "second", {{"value": "insecure"}})
+    pulumi.CustomResource("test:index:Thing", "bare", {{}})
+    pulumi.CustomResource("test:index:Thing", "sly", {{"value": "hide"}})
+    pulumi.CustomResource("{PINNED}", "pinned", {{"value": 2}})
+    pulumi.CustomResource("test:index:Widget", "gadget", {{"value": "insecure"}})
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def evidence(module_tmp: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, Any], Path]:
+    """The evidence program against the evidence pack, ``ev-off`` disabled by --policy-config."""
+    program = write_project(module_tmp / "program", {"__main__.py": PROGRAM})
+    pack = module_tmp / "pack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\ndescription: evidence test pack\n", encoding="utf-8")
+    (pack / "__main__.py").write_text(EVIDENCE_PACK, encoding="utf-8")
+    config = module_tmp / "policy-config.json"
+    config.write_text(json.dumps({"ev-off": "disabled"}), encoding="utf-8")
+    report = module_tmp / "report.json"
+    result = run_cli("--program", program, "--stack", "dev", "--policy-pack", pack, "--policy-config", config, "--json", report)
+    return result, load_report(report), module_tmp
+
+
+def _by_name(document: dict[str, Any]) -> dict[str, dict[str, tuple[str, str, str]]]:
+    """policy -> resource name (a provider: its type) -> (status, basis, level or reason)."""
+    names = {r["urn"]: r["type"] if r["type"].startswith("pulumi:providers:") else r["name"] for r in document["resources"]}
+    table: dict[str, dict[str, tuple[str, str, str]]] = {}
+    for policy in document["policies"]:
+        table[policy["name"]] = {
+            names.get(e["urn"], "?"): (e["status"], e["basis"], e.get("level") or e.get("reason", "")) for e in policy["evaluations"]
+        }
+    return table
+
+
+def test_every_policy_and_resource_has_a_conclusion_with_its_basis(evidence: tuple[Any, dict[str, Any], Path]) -> None:
+    result, document, _ = evidence
+    assert result.returncode == 1, result.stderr  # 'second' and 'sly' fail mandatory policies
+    assert "Evidence (policy x resource): 3 failed, 16 passed, 10 not applicable; 1 policies disabled" in result.stdout
+    table = _by_name(document)
+    passed = ("passed", "engineRule", "")
+    other_type = ("notApplicable", "declaredTypes", "")
+    stack = "hostile-dev"
+    assert table["ev-value"] == {
+        "pulumi:providers:test": other_type,  # default providers: Analyze sees them too
+        "pulumi:providers:azure-native": other_type,
+        stack: other_type,
+        "first": passed,
+        "second": ("failed", "diagnostic", "mandatory"),
+        "bare": passed,
+        "sly": passed,
+        "pinned": passed,  # pinned to an API version: judged as azure-native:storage:StorageAccount
+        "gadget": other_type,  # insecure, but not a type this policy judges
+    }
+    assert table["ev-present"] == {
+        "pulumi:providers:test": other_type,
+        "pulumi:providers:azure-native": other_type,
+        stack: other_type,
+        "first": passed,
+        "second": passed,
+        "bare": ("notApplicable", "packNotApplicable", "the thing has no value"),
+        "sly": ("failed", "diagnostic", "mandatory"),  # saying "not applicable" too does not hide it
+        "pinned": other_type,
+        "gadget": other_type,
+    }
+    assert set(table["ev-any"].values()) == {passed} and len(table["ev-any"]) == 9
+    assert table["ev-off"] == {}
+    assert table["ev-widgets"] == {stack: passed}
+    assert table["ev-names"] == {stack: ("failed", "diagnostic", "advisory")}
+
+
+def test_policies_carry_type_level_status_and_declared_types(evidence: tuple[Any, dict[str, Any], Path]) -> None:
+    _, document, _ = evidence
+    rows = {p["name"]: (p["type"], p["enforcementLevel"], p["status"], p["resourceTypes"], p["controls"]) for p in document["policies"]}
+    assert rows == {
+        "ev-value": ("resource", "mandatory", "failed", ["test:index:Thing", "azure-native:storage:StorageAccount"], ["TST-1"]),
+        "ev-present": ("resource", "mandatory", "failed", ["test:index:Thing"], ["TST-3"]),
+        "ev-any": ("resource", "mandatory", "passed", None, ["TST-4"]),
+        "ev-off": ("resource", "disabled", "disabled", None, ["TST-6"]),
+        "ev-widgets": ("stack", "mandatory", "passed", None, ["TST-2"]),
+        "ev-names": ("stack", "advisory", "failed", None, ["TST-5"]),
+    }
+    assert document["summary"]["evaluations"] == {"failed": 3, "passed": 16, "notApplicable": 10, "disabledPolicies": 1}
+    assert set(document["evidenceBasis"]) == {"diagnostic", "packNotApplicable", "declaredTypes", "engineRule", "configuration"}
+    assert "pkg/resource/analyzer/summary.go" in document["evidenceBasis"]["engineRule"]
+
+
+def test_a_stack_policy_that_says_not_applicable_is_not_applicable_to_the_stack(module_tmp: Path) -> None:
+    """Without a widget, ev-widgets calls args.not_applicable in AnalyzeStack; its evaluation of
+    the stack says so, with the pack's reason, instead of passing."""
+    program = write_project(module_tmp / "no-widget", {"__main__.py": PROGRAM.replace('"test:index:Widget"', '"test:index:Thing"')})
+    report = module_tmp / "no-widget.json"
+    result = run_cli("--program", program, "--stack", "dev", "--policy-pack", module_tmp / "pack", "--json", report)
+    assert result.returncode == 1, result.stderr
+    table = _by_name(load_report(report))
+    assert table["ev-widgets"] == {"hostile-dev": ("notApplicable", "packNotApplicable", "the stack has no widgets")}
+    # Without --policy-config, ev-off runs at its default level.
+    assert table["ev-off"]["second"] == ("failed", "diagnostic", "mandatory")
+
+
+def test_the_schema_refuses_a_report_that_contradicts_itself(evidence: tuple[Any, dict[str, Any], Path]) -> None:
+    """The published schema is strict: a pass needs the engine's rule, a failure its level."""
+    _, document, _ = evidence
+    forged = json.loads(json.dumps(document))
+    forged["policies"][0]["evaluations"][0] = {"urn": forged["resources"][0]["urn"], "status": "passed", "basis": "declaredTypes"}
+    with pytest.raises(AssertionError):
+        check_report(forged)
+    forged = json.loads(json.dumps(document))
+    forged["policies"][0]["evaluations"][0] = {"urn": forged["resources"][0]["urn"], "status": "failed", "basis": "diagnostic"}
+    with pytest.raises(AssertionError):
+        check_report(forged)
+    forged = json.loads(json.dumps(document))
+    forged["schemaVersion"] = 2
+    with pytest.raises(AssertionError):
+        check_report(forged)
+
+
+def test_pinned_api_versions_are_matched_like_the_pack_matches_them() -> None:
+    """The gate's default_version_type is the pack's canonical_type for every form of token."""
+    from pulumi_aizone_policy.tokens import canonical_type
+
+    tokens = [
+        PINNED,
+        "azure-native_storage_v20240101:storage:StorageAccount",
+        "azure-native_storage_v20240101preview:storage:StorageAccount",
+        "azure-native_storage_v20240101:network:VirtualNetwork",  # module mismatch: left alone
+        "azure-native:storage:StorageAccount",
+        "azure-native:storage/vNext:StorageAccount",
+        "azure:storage/account:Account",
+        "test:index:Thing",
+    ]
+    assert [default_version_type(t) for t in tokens] == [canonical_type(t) for t in tokens]
+    assert default_version_type(PINNED) == "azure-native:storage:StorageAccount"
