@@ -22,6 +22,7 @@ from typing import Optional, Sequence
 
 from .errors import PreviewError, ProgramConfigError, ProgramFailedError
 from .isolation import DEFAULT_TIMEOUT_SECONDS, run_isolated
+from .junit import write_junit
 from .report import render_text, write_json, write_sarif
 
 EXIT_OK = 0
@@ -41,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--policy-config", type=Path, metavar="FILE", help="policy config JSON, as for --policy-pack-config")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the result as JSON to FILE")
     parser.add_argument("--sarif", type=Path, metavar="FILE", help="also write the findings as SARIF 2.1.0 to FILE")
+    parser.add_argument(
+        "--junit", type=Path, metavar="FILE", help="also write JUnit XML to FILE (a test suite per policy, a test case per resource judged)"
+    )
     parser.add_argument(
         "--timeout",
         type=_positive_seconds,
@@ -96,6 +100,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             write_sarif(result, args.sarif, args.program)
         except OSError as exc:
             _error(f"error: cannot write {args.sarif}: {exc.strerror or exc}")
+            return EXIT_ERROR
+    if args.junit is not None:
+        try:
+            write_junit(result, args.junit)
+        except OSError as exc:
+            _error(f"error: cannot write {args.junit}: {exc.strerror or exc}")
             return EXIT_ERROR
     if result.program_errors:
         _error(f"error: the program logged {len(result.program_errors)} error(s) with pulumi.log.error")

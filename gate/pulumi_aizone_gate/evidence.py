@@ -87,6 +87,8 @@ class Evaluation:
     """For ``failed``: ``mandatory`` when any of its findings is, else ``advisory``."""
     reason: str = ""
     """For ``packNotApplicable``: the reason the pack gave (may be empty)."""
+    findings: tuple[Finding, ...] = ()
+    """For ``failed``: the findings (a stack policy's name the resources they are about)."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ def _evaluation(urn: str, findings: list[Finding], said: dict[str, str], declare
     """Failed beats not applicable (a violation is reported whatever else was said), which beats passed."""
     if findings:
         level: Level = "mandatory" if any(f.level == "mandatory" for f in findings) else "advisory"
-        return Evaluation(urn, "failed", "diagnostic", level=level)
+        return Evaluation(urn, "failed", "diagnostic", level=level, findings=tuple(findings))
     if urn in said:
         return Evaluation(urn, "notApplicable", "packNotApplicable", reason=said[urn])
     if "" in said:

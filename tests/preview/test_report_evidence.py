@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import textwrap
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ EVIDENCE_PACK = textwrap.dedent(
     def first_is_named(args, report_violation):
         for resource in args.resources:
             if resource.name == "first":
-                report_violation("[TST-5] 'first' is a dull name.", resource.urn)
+                report_violation("[TST-5] 'first' is a dull name.\\x07\\x1b[31m", resource.urn)
 
 
     PolicyPack(
@@ -98,7 +99,10 @@ def evidence(module_tmp: Path) -> tuple[subprocess.CompletedProcess[str], dict[s
     config = module_tmp / "policy-config.json"
     config.write_text(json.dumps({"ev-off": "disabled"}), encoding="utf-8")
     report = module_tmp / "report.json"
-    result = run_cli("--program", program, "--stack", "dev", "--policy-pack", pack, "--policy-config", config, "--json", report)
+    junit = module_tmp / "report.xml"
+    result = run_cli(
+        "--program", program, "--stack", "dev", "--policy-pack", pack, "--policy-config", config, "--json", report, "--junit", junit
+    )
     return result, load_report(report), module_tmp
 
 
@@ -211,3 +215,40 @@ def test_pinned_api_versions_are_matched_like_the_pack_matches_them() -> None:
     ]
     assert [default_version_type(t) for t in tokens] == [canonical_type(t) for t in tokens]
     assert default_version_type(PINNED) == "azure-native:storage:StorageAccount"
+
+
+def test_junit_skips_what_the_pack_said_is_not_applicable_and_omits_other_types(evidence: tuple[Any, dict[str, Any], Path]) -> None:
+    """JUnit: a failure per mandatory finding's test case, advisory messages as output, the pack's
+    not-applicable as skipped with its reason, a disabled policy as one skipped case, and no case
+    for a type the policy does not judge; control characters in a message keep the file valid."""
+    _, document, root = evidence
+    suites = {suite.get("name"): suite for suite in ET.parse(root / "report.xml").getroot()}
+    names = {r["urn"]: r["name"] for r in document["resources"]}
+
+    def cases(policy: str) -> dict[str, ET.Element]:
+        return {names.get(case.get("name", ""), case.get("name", "")): case for case in suites[policy].iter("testcase")}
+
+    value = cases("ev-value")
+    assert sorted(value) == ["bare", "first", "pinned", "second", "sly"]  # no case for the widget, the stack or providers
+    failure = value["second"].find("failure")
+    assert failure is not None and failure.get("type") == "mandatory"
+    assert failure.get("message") == "[TST-1] value must not be 'insecure'."
+    present = cases("ev-present")
+    skipped = present["bare"].find("skipped")
+    assert skipped is not None and skipped.get("message") == "not applicable: the thing has no value"
+    assert present["sly"].find("failure") is not None and present["sly"].find("skipped") is None
+    assert [(case.get("name"), case.find("skipped") is not None) for case in suites["ev-off"].iter("testcase")] == [("(disabled)", True)]
+    [stack_case] = suites["ev-names"].iter("testcase")
+    assert stack_case.find("failure") is None  # advisory: shown, not failed
+    output = stack_case.findtext("system-out") or ""
+    first_urn = next(r["urn"] for r in document["resources"] if r["name"] == "first")
+    assert output.startswith("ADVISORY [TST-5] 'first' is a dull name.") and f"dull name.\\x07\\x1b[31m ({first_urn})" in output
+    counts = {name: (suite.get("tests"), suite.get("failures"), suite.get("skipped")) for name, suite in suites.items()}
+    assert counts == {
+        "ev-value": ("5", "1", "0"),
+        "ev-present": ("4", "1", "1"),
+        "ev-any": ("9", "0", "0"),
+        "ev-off": ("1", "0", "1"),
+        "ev-widgets": ("1", "0", "0"),
+        "ev-names": ("1", "0", "0"),
+    }
