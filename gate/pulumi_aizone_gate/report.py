@@ -162,8 +162,14 @@ def _severities(result: PreviewResult) -> dict[str, Optional[str]]:
 # --- SARIF ------------------------------------------------------------------------------------------
 
 
-def to_sarif(result: PreviewResult, program_dir: Path, root: Optional[Path] = None) -> dict[str, Any]:
+def to_sarif(result: PreviewResult, program_dir: Path, root: Optional[Path] = None, evidence: bool = False) -> dict[str, Any]:
     """The findings as one SARIF 2.1.0 run: one rule per policy of the pack, one result per finding.
+
+    With ``evidence``, also one result per policy x resource that passed (``kind: pass``) or that
+    the pack said is not applicable (``kind: notApplicable``), at ``level: none`` as SARIF 2.1.0
+    requires for those kinds (sections 3.27.9, 3.27.10), with the basis of each (see evidence.py);
+    types a policy does not declare are not listed (the JSON report has them). Off by default:
+    GitHub code scanning turns results into alerts and documents no support for ``kind``.
 
     A result is located where the program registered the resource (the innermost frame of the
     registration's stack trace inside ``program_dir``, outside libraries), else at the project file
@@ -183,21 +189,22 @@ def to_sarif(result: PreviewResult, program_dir: Path, root: Optional[Path] = No
     index = {p.name: i for i, p in enumerate(policies)}
     severities = {p.name: p.severity for p in policies}
     results = []
-    for finding in result.findings:
-        resource = by_urn.get(finding.urn) if finding.urn else None
+
+    def locate(urn: Optional[str]) -> dict[str, Any]:
+        resource = by_urn.get(urn) if urn else None
         source = _program_frame(resource, program) if resource is not None else None
         path, line = source if source else (project_file, 1)
         location: dict[str, Any] = {
             "physicalLocation": {"artifactLocation": _artifact(path, root), "region": {"startLine": line}},
         }
-        if finding.urn:
+        if urn:
             location["logicalLocations"] = [
-                {
-                    "fullyQualifiedName": finding.urn,
-                    "name": resource.name if resource is not None else finding.urn.rsplit("::", 1)[-1],
-                    "kind": "resource",
-                }
+                {"fullyQualifiedName": urn, "name": resource.name if resource is not None else urn.rsplit("::", 1)[-1], "kind": "resource"}
             ]
+        return location
+
+    for finding in result.findings:
+        location = locate(finding.urn)
         severity = severities.get(finding.policy)
         results.append(
             {
@@ -216,6 +223,8 @@ def to_sarif(result: PreviewResult, program_dir: Path, root: Optional[Path] = No
                 },
             }
         )
+    if evidence:
+        results.extend(_evidence_results(result, index, locate))
     analyzer = result.analysis.analyzer
     return {
         "$schema": SARIF_SCHEMA,
@@ -233,9 +242,48 @@ def to_sarif(result: PreviewResult, program_dir: Path, root: Optional[Path] = No
     }
 
 
-def write_sarif(result: PreviewResult, path: Path, program_dir: Path) -> None:
-    """Write ``to_sarif(result, program_dir)`` to ``path``."""
-    path.write_text(json.dumps(to_sarif(result, program_dir), indent=2) + "\n", encoding="utf-8")
+def write_sarif(result: PreviewResult, path: Path, program_dir: Path, evidence: bool = False) -> None:
+    """Write ``to_sarif(result, program_dir, evidence=evidence)`` to ``path``."""
+    path.write_text(json.dumps(to_sarif(result, program_dir, evidence=evidence), indent=2) + "\n", encoding="utf-8")
+
+
+_SARIF_KINDS = {"passed": "pass", "notApplicable": "notApplicable"}
+
+
+def _evidence_results(result: PreviewResult, index: dict[str, int], locate: Any) -> list[dict[str, Any]]:
+    """SARIF results for what passed and what the pack said is not applicable (see ``to_sarif``)."""
+    results: list[dict[str, Any]] = []
+    for item in evaluate(result):
+        policy = item.policy
+        for evaluation in item.evaluations:
+            kind = _SARIF_KINDS.get(evaluation.status)
+            if kind is None or evaluation.basis == "declaredTypes" or policy.name not in index:
+                continue
+            subject = evaluation.urn.rsplit("::", 1)[-1] if evaluation.urn else "the stack"
+            text = (
+                f"{policy.name} passed for {subject}: the policy judged it and reported nothing."
+                if kind == "pass"
+                else f"{policy.name} is not applicable to {subject}: {evaluation.reason or 'the pack gave no reason'}."
+            )
+            key = "\n".join((policy.name, evaluation.urn, kind))
+            results.append(
+                {
+                    "ruleId": policy.name,
+                    "ruleIndex": index[policy.name],
+                    "kind": kind,
+                    "level": "none",
+                    "message": {"text": text},
+                    "locations": [locate(evaluation.urn)],
+                    "partialFingerprints": {"aizoneFinding/v1": hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]},
+                    "properties": {
+                        "controls": list(control_ids(policy.description)),
+                        "enforcementLevel": item.level,
+                        "basis": evaluation.basis,
+                        "urn": evaluation.urn,
+                    },
+                }
+            )
+    return results
 
 
 def _rule(policy: PolicyInfo) -> dict[str, Any]:

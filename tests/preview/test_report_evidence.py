@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from hostile_support import write_project
-from preview_support import run_cli
+from preview_support import REPO, preview_cli, run_cli
 
 from pulumi_aizone_gate.evidence import default_version_type
 from tests.report_schema import check_report, load_report
@@ -99,10 +99,8 @@ def evidence(module_tmp: Path) -> tuple[subprocess.CompletedProcess[str], dict[s
     config = module_tmp / "policy-config.json"
     config.write_text(json.dumps({"ev-off": "disabled"}), encoding="utf-8")
     report = module_tmp / "report.json"
-    junit = module_tmp / "report.xml"
-    result = run_cli(
-        "--program", program, "--stack", "dev", "--policy-pack", pack, "--policy-config", config, "--json", report, "--junit", junit
-    )
+    outputs = ("--json", report, "--junit", module_tmp / "report.xml", "--sarif", module_tmp / "report.sarif", "--sarif-evidence")
+    result = run_cli("--program", program, "--stack", "dev", "--policy-pack", pack, "--policy-config", config, *outputs)
     return result, load_report(report), module_tmp
 
 
@@ -252,3 +250,34 @@ def test_junit_skips_what_the_pack_said_is_not_applicable_and_omits_other_types(
         "ev-widgets": ("1", "0", "0"),
         "ev-names": ("1", "0", "0"),
     }
+
+
+def test_sarif_evidence_lists_passes_and_not_applicable_as_result_kinds(evidence: tuple[Any, dict[str, Any], Path]) -> None:
+    """--sarif-evidence: each pass and each not-applicable the pack said is a result of kind pass /
+    notApplicable at level none (valid SARIF 2.1.0); findings stay as they are; types a policy
+    does not declare are not listed."""
+    import jsonschema
+
+    _, document, root = evidence
+    sarif = json.loads((root / "report.sarif").read_text(encoding="utf-8"))
+    schema = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    assert [e.message for e in jsonschema.Draft4Validator(schema).iter_errors(sarif)] == []
+    names = {r["urn"]: r["name"] for r in document["resources"]}
+    results = sarif["runs"][0]["results"]
+    rows = {(r["ruleId"], names.get(r["properties"]["urn"], "?"), r.get("kind", "fail"), r["level"]) for r in results}
+    assert ("ev-value", "first", "pass", "none") in rows
+    assert ("ev-value", "second", "fail", "error") in rows
+    assert ("ev-present", "bare", "notApplicable", "none") in rows
+    assert not [row for row in rows if row[:2] == ("ev-value", "gadget")]
+    assert not [row for row in rows if row[0] == "ev-off"]
+    [bare] = [r for r in results if r["ruleId"] == "ev-present" and r.get("kind") == "notApplicable"]
+    assert bare["message"]["text"] == "ev-present is not applicable to bare: the thing has no value."
+    assert bare["properties"]["basis"] == "packNotApplicable"
+    assert sum(1 for r in results if "kind" not in r) == len(document["findings"])
+    assert sum(1 for r in results if r.get("kind") == "pass") == document["summary"]["evaluations"]["passed"]
+
+
+def test_sarif_evidence_without_sarif_is_a_usage_error() -> None:
+    result = preview_cli("secure", "--sarif-evidence")
+    assert result.returncode == 2
+    assert "--sarif-evidence adds to the SARIF report: give --sarif FILE too" in result.stderr
