@@ -154,14 +154,16 @@ def evaluate(result: PreviewResult) -> list[PolicyEvidence]:
 
 
 def _evaluation(urn: str, findings: list[Finding], said: dict[str, str], declared: set[str], type_token: str) -> Evaluation:
-    """Failed beats not applicable (a violation is reported whatever else was said), which beats passed."""
+    """Failed beats not applicable (a violation is reported whatever else was said), which beats
+    passed. Of the not-applicable bases the most specific wins: what the pack said about this
+    resource, then the types the policy declares, then what the pack said about the whole stack."""
     if findings:
         level: Level = "mandatory" if any(f.level == "mandatory" for f in findings) else "advisory"
         return Evaluation(urn, "failed", "diagnostic", level=level, findings=tuple(findings))
-    if urn in said:
+    if urn and urn in said:
         return Evaluation(urn, "notApplicable", "packNotApplicable", reason=said[urn])
-    if "" in said:
-        return Evaluation(urn, "notApplicable", "packNotApplicable", reason=said[""])
     if declared and default_version_type(type_token) not in declared:
         return Evaluation(urn, "notApplicable", "declaredTypes")
+    if "" in said:
+        return Evaluation(urn, "notApplicable", "packNotApplicable", reason=said[""])
     return Evaluation(urn, "passed", "engineRule")

@@ -60,8 +60,14 @@ def render_text(result: PreviewResult) -> str:
     if result.analysis.not_applicable:
         lines.append("")
         lines.append("Not applicable (the policy said so itself):")
+        # One line per resource and reason, naming every policy that gave it (a pack may give one
+        # reason for dozens of policies, e.g. landing-zone policies on a stack out of scope).
+        grouped: dict[tuple[str, str], list[str]] = {}
         for policy, urn, reason in result.analysis.not_applicable:
-            lines.append(f"  {policy}  {_short_urn(urn)}: {reason}")
+            grouped.setdefault((urn, reason), []).append(policy)
+        for (urn, reason), policies in grouped.items():
+            lines.append(f"  {_short_urn(urn)}: {reason or '(no reason given)'}")
+            lines.append(f"    {', '.join(policies)}")
     if result.analysis.pack_log:
         lines.append("")
         lines.append("Policy pack output:")

@@ -348,6 +348,13 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
             resources = self._stack_resources(request)
             tags = self._stack_tags()
             ai_workload = scope.is_ai_workload(self._mode(), tags, (resource.resource_type for resource in resources))
+            if not ai_workload:
+                # Say so rather than stay silent: the engine (and the offline gate's evidence) would
+                # otherwise count every landing-zone policy as passed on this stack.
+                reason = scope.out_of_scope_reason(self._mode())
+                for policy, _ in (*self._active(ResourceValidationPolicy), *active):
+                    if scope.is_landing_zone(policy.name):
+                        response.not_applicable.append(analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=reason))
             for policy, level in active:
                 if not ai_workload and scope.is_landing_zone(policy.name):
                     continue

@@ -119,6 +119,9 @@ def test_every_policy_and_resource_has_a_conclusion_with_its_basis(evidence: tup
     result, document, _ = evidence
     assert result.returncode == 1, result.stderr  # 'second' and 'sly' fail mandatory policies
     assert "Evidence (policy x resource): 3 failed, 16 passed, 10 not applicable; 1 policies disabled" in result.stdout
+    assert (
+        "Not applicable (the policy said so itself):\n  test:index:Thing::bare: the thing has no value\n    ev-present\n" in result.stdout
+    )
     table = _by_name(document)
     passed = ("passed", "engineRule", "")
     other_type = ("notApplicable", "declaredTypes", "")
