@@ -28,7 +28,8 @@ EVIDENCE_PACK = textwrap.dedent(
 
 
     def check_value(args, report_violation):
-        if args.resource_type in (THING, "azure-native:storage:StorageAccount") and args.props.get("value") == "insecure":
+        # Also judges widgets, which it does not declare: a wrong declaration must not hide that.
+        if args.props.get("value") == "insecure":
             report_violation("[TST-1] value must not be 'insecure'.", None)
 
 
@@ -118,7 +119,7 @@ def _by_name(document: dict[str, Any]) -> dict[str, dict[str, tuple[str, str, st
 def test_every_policy_and_resource_has_a_conclusion_with_its_basis(evidence: tuple[Any, dict[str, Any], Path]) -> None:
     result, document, _ = evidence
     assert result.returncode == 1, result.stderr  # 'second' and 'sly' fail mandatory policies
-    assert "Evidence (policy x resource): 3 failed, 16 passed, 10 not applicable; 1 policies disabled" in result.stdout
+    assert "Evidence (policy x resource): 4 failed, 16 passed, 9 not applicable; 1 policies disabled" in result.stdout
     assert (
         "Not applicable (the policy said so itself):\n  test:index:Thing::bare: the thing has no value\n    ev-present\n" in result.stdout
     )
@@ -135,7 +136,7 @@ def test_every_policy_and_resource_has_a_conclusion_with_its_basis(evidence: tup
         "bare": passed,
         "sly": passed,
         "pinned": passed,  # pinned to an API version: judged as azure-native:storage:StorageAccount
-        "gadget": other_type,  # insecure, but not a type this policy judges
+        "gadget": ("failed", "diagnostic", "mandatory"),  # not a declared type, but a violation is a violation
     }
     assert table["ev-present"] == {
         "pulumi:providers:test": other_type,
@@ -165,7 +166,7 @@ def test_policies_carry_type_level_status_and_declared_types(evidence: tuple[Any
         "ev-widgets": ("stack", "mandatory", "passed", None, ["TST-2"]),
         "ev-names": ("stack", "advisory", "failed", None, ["TST-5"]),
     }
-    assert document["summary"]["evaluations"] == {"failed": 3, "passed": 16, "notApplicable": 10, "disabledPolicies": 1}
+    assert document["summary"]["evaluations"] == {"failed": 4, "passed": 16, "notApplicable": 9, "disabledPolicies": 1}
     assert set(document["evidenceBasis"]) == {"diagnostic", "packNotApplicable", "declaredTypes", "engineRule", "configuration"}
     assert "pkg/resource/analyzer/summary.go" in document["evidenceBasis"]["engineRule"]
 
@@ -230,7 +231,9 @@ def test_junit_skips_what_the_pack_said_is_not_applicable_and_omits_other_types(
         return {names.get(case.get("name", ""), case.get("name", "")): case for case in suites[policy].iter("testcase")}
 
     value = cases("ev-value")
-    assert sorted(value) == ["bare", "first", "pinned", "second", "sly"]  # no case for the widget, the stack or providers
+    # No case for the stack or the providers (types it does not declare); the widget's violation has one.
+    assert sorted(value) == ["bare", "first", "gadget", "pinned", "second", "sly"]
+    assert value["gadget"].find("failure") is not None
     failure = value["second"].find("failure")
     assert failure is not None and failure.get("type") == "mandatory"
     assert failure.get("message") == "[TST-1] value must not be 'insecure'."
@@ -246,7 +249,7 @@ def test_junit_skips_what_the_pack_said_is_not_applicable_and_omits_other_types(
     assert output.startswith("ADVISORY [TST-5] 'first' is a dull name.") and f"dull name.\\x07\\x1b[31m ({first_urn})" in output
     counts = {name: (suite.get("tests"), suite.get("failures"), suite.get("skipped")) for name, suite in suites.items()}
     assert counts == {
-        "ev-value": ("5", "1", "0"),
+        "ev-value": ("6", "2", "0"),
         "ev-present": ("4", "1", "1"),
         "ev-any": ("9", "0", "0"),
         "ev-off": ("1", "0", "1"),
@@ -271,7 +274,8 @@ def test_sarif_evidence_lists_passes_and_not_applicable_as_result_kinds(evidence
     assert ("ev-value", "first", "pass", "none") in rows
     assert ("ev-value", "second", "fail", "error") in rows
     assert ("ev-present", "bare", "notApplicable", "none") in rows
-    assert not [row for row in rows if row[:2] == ("ev-value", "gadget")]
+    assert ("ev-value", "gadget", "fail", "error") in rows
+    assert not [row for row in rows if row[:2] == ("ev-present", "gadget")]  # not a declared type: not listed
     assert not [row for row in rows if row[0] == "ev-off"]
     [bare] = [r for r in results if r["ruleId"] == "ev-present" and r.get("kind") == "notApplicable"]
     assert bare["message"]["text"] == "ev-present is not applicable to bare: the thing has no value."
