@@ -52,6 +52,7 @@ EVIDENCE_PACK = textwrap.dedent(
         for resource in args.resources:
             if resource.name == "first":
                 report_violation("[TST-5] 'first' is a dull name.\\x07\\x1b[31m", resource.urn)
+        report_violation("[TST-5] a finding about something that is no resource of the plan.", "not-a-urn")
 
 
     PolicyPack(
@@ -153,6 +154,8 @@ def test_every_policy_and_resource_has_a_conclusion_with_its_basis(evidence: tup
     assert table["ev-off"] == {}
     assert table["ev-widgets"] == {stack: passed}
     assert table["ev-names"] == {stack: ("failed", "diagnostic", "advisory")}
+    # A stack policy's finding may name anything; it stays the stack policy's failure on the stack.
+    assert [f["urn"] for f in document["findings"] if f["policy"] == "ev-names"][-1] == "not-a-urn"
 
 
 def test_policies_carry_type_level_status_and_declared_types(evidence: tuple[Any, dict[str, Any], Path]) -> None:
