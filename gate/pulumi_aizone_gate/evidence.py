@@ -150,6 +150,17 @@ def evaluate(result: PreviewResult) -> list[PolicyEvidence]:
                 findings = failed.get(urn, []) + (failed.get("", []) if urn == stack_urn and urn else [])
                 evaluations.append(_evaluation(urn, findings, said, declared, types.get(urn, "")))
         evidence.append(PolicyEvidence(policy, level, tuple(evaluations)))
+    # A violation of a policy the pack never announced (GetAnalyzerInfo) is still a failure of it;
+    # nothing can be said to have passed it.
+    known = {policy.name for policy in analysis.analyzer.policies}
+    for name, by_urn in failures.items():
+        if name in known:
+            continue
+        findings = [f for group in by_urn.values() for f in group]
+        level: Level = "mandatory" if any(f.level == "mandatory" for f in findings) else "advisory"
+        ghost = PolicyInfo(name=name, description="", enforcement_level=level)
+        evaluations = [_evaluation(urn or stack_urn, group, {}, set(), "") for urn, group in by_urn.items()]
+        evidence.append(PolicyEvidence(ghost, level, tuple(evaluations)))
     return evidence
 
 

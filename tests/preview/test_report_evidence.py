@@ -291,3 +291,26 @@ def test_sarif_evidence_without_sarif_is_a_usage_error() -> None:
     result = preview_cli("secure", "--sarif-evidence")
     assert result.returncode == 2
     assert "--sarif-evidence adds to the SARIF report: give --sarif FILE too" in result.stderr
+
+
+def test_a_violation_of_a_policy_the_pack_never_announced_still_fails() -> None:
+    """A pack could report a diagnostic under a name GetAnalyzerInfo never listed: the evidence,
+    the JSON report and the JUnit report still show it as a failure (and nothing as passed)."""
+    from pulumi_aizone_gate.junit import to_junit
+    from pulumi_aizone_gate.model import AnalysisResult, AnalyzerInfo, Finding, PolicyInfo, PreviewResult, RecordedResource
+    from pulumi_aizone_gate.report import to_json
+
+    stack = RecordedResource(urn="urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", type="pulumi:pulumi:Stack", name="p-s", custom=False)
+    thing = RecordedResource(urn="urn:pulumi:s::p::test:index:Thing::t", type="test:index:Thing", name="t", custom=True, parent=stack.urn)
+    info = AnalyzerInfo("pack", "1", True, (PolicyInfo("known", "[TST-1] known", "mandatory", policy_type="resource"),), {})
+    ghost = Finding(policy="ghost", controls=("TST-9",), urn=thing.urn, level="mandatory", message="[TST-9] unannounced")
+    result = PreviewResult("p", "s", [stack, thing], AnalysisResult(info, [ghost]))
+    document = check_report(to_json(result))
+    assert [(p["name"], p["status"], p["counts"]) for p in document["policies"]] == [
+        ("known", "passed", {"failed": 0, "passed": 2, "notApplicable": 0}),
+        ("ghost", "failed", {"failed": 1, "passed": 0, "notApplicable": 0}),
+    ]
+    root = to_junit(result)
+    assert root.get("failures") == "1"
+    [case] = [c for c in root.iter("testcase") if c.find("failure") is not None]
+    assert (case.get("classname"), case.get("name")) == ("ghost", thing.urn)
