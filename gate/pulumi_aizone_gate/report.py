@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import quote
 
-from .evidence import BASES, PolicyEvidence, evaluate
+from .evidence import BASES, PolicyEvidence, count as count_evaluations, evaluate
 from .findings import control_ids
 from .model import RESOURCE_TYPE_TAG, STACK_TYPE, Finding, PolicyInfo, PreviewResult, RecordedResource
 
@@ -80,7 +80,7 @@ def render_text(result: PreviewResult) -> str:
 
 def evidence_line(result: PreviewResult) -> str:
     """``Evidence (policy x resource): F failed, P passed, N not applicable; D policies disabled``."""
-    counts = _evaluation_counts(evaluate(result))
+    counts = count_evaluations(result)
     return (
         f"Evidence (policy x resource): {counts['failed']} failed, {counts['passed']} passed, "
         f"{counts['notApplicable']} not applicable; {counts['disabledPolicies']} policies disabled (each listed in --json)"

@@ -314,3 +314,23 @@ def test_a_violation_of_a_policy_the_pack_never_announced_still_fails() -> None:
     assert root.get("failures") == "1"
     [case] = [c for c in root.iter("testcase") if c.find("failure") is not None]
     assert (case.get("classname"), case.get("name")) == ("ghost", thing.urn)
+
+
+def test_the_text_reports_totals_are_those_of_every_evaluation(module_tmp: Path, evidence: tuple[Any, dict[str, Any], Path]) -> None:
+    """The text report counts evaluations without building them (evidence.count); the totals are
+    exactly those of the full evaluation, whatever the pack said (here: every basis, a disabled
+    policy, a stack-wide not-applicable, a finding naming no resource of the plan)."""
+    from pulumi_aizone_gate import run
+    from pulumi_aizone_gate.evidence import count, evaluate
+    from pulumi_aizone_gate.report import _evaluation_counts
+
+    program, pack = module_tmp / "program", module_tmp / "pack"
+    no_widget = write_project(module_tmp / "no-widget", {"__main__.py": PROGRAM.replace('"test:index:Widget"', '"test:index:Thing"')})
+    runs = [
+        run(program, "dev", pack),
+        run(program, "dev", pack, {"ev-off": "disabled", "ev-value": "advisory"}),
+        run(no_widget, "dev", pack),
+        run(REPO / "tests" / "preview" / "fixtures" / "program", "insecure", REPO / "tests" / "preview" / "fixtures" / "pack"),
+    ]
+    for result in runs:
+        assert count(result) == _evaluation_counts(evaluate(result))

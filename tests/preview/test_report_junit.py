@@ -20,7 +20,14 @@ def _run(module_tmp: Path, name: str, program: Path) -> tuple[int, ET.Element, d
     junit, report = module_tmp / f"{name}.xml", module_tmp / f"{name}.json"
     result = run_cli("--program", program, "--stack", "dev", "--policy-pack", PACK, "--junit", junit, "--json", report)
     assert result.returncode in (0, 1), result.stderr
-    return result.returncode, ET.parse(junit).getroot(), load_report(report)
+    document = load_report(report)
+    # The text report's totals (counted without building every evaluation) are the JSON report's.
+    totals = document["summary"]["evaluations"]
+    assert (
+        f"Evidence (policy x resource): {totals['failed']} failed, {totals['passed']} passed, "
+        f"{totals['notApplicable']} not applicable; {totals['disabledPolicies']} policies disabled"
+    ) in result.stdout
+    return result.returncode, ET.parse(junit).getroot(), document
 
 
 @pytest.fixture(scope="module")
