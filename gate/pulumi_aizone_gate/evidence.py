@@ -16,7 +16,9 @@ never guessed. Each evaluation says which way it was derived (its ``basis``):
     The policy declares the resource types it judges (``resource-type:<type token>`` tags in
     ``GetAnalyzerInfo``) and the resource's type is not one of them (an azure-native type pinned
     to an explicit API version counts as its default-version type, as the pack judges it).
-    Status ``notApplicable``.
+    Status ``notApplicable``. These are counted per policy (``outside_declared_types``), not
+    listed: each follows from the resource's type and the policy's declared types, and listing
+    them would take millions of entries for a 20,000-resource stack.
 ``engineRule``
     The policy is enabled, judged the resource and reported nothing: the Pulumi engine's own rule
     for a passed policy ("all policies of a given type minus disabled minus not applicable minus
@@ -48,7 +50,10 @@ BASES: dict[Basis, str] = {
         "the pack said the policy does not apply (analyzer protocol: AnalyzeResponse.not_applicable; "
         "from AnalyzeStack it covers the whole stack)"
     ),
-    "declaredTypes": "the policy declares the resource types it judges (resource-type: tags) and this resource's type is not one of them",
+    "declaredTypes": (
+        "the policy declares the resource types it judges (resource-type: tags) and the resource's type is not one of "
+        "them; such resources are counted (outsideDeclaredTypes), not listed one by one"
+    ),
     "engineRule": (
         "the policy is enabled and reported neither a violation nor not-applicable for this resource: "
         "passed by the Pulumi engine's rule (pulumi/pulumi pkg/resource/analyzer/summary.go)"
@@ -99,6 +104,11 @@ class PolicyEvidence:
     level: Level
     """The effective enforcement level (after the pack's initial config and ``--policy-config``)."""
     evaluations: tuple[Evaluation, ...]
+    """One per resource the policy judged; see ``outside_declared_types`` for the others."""
+    outside_declared_types: int = 0
+    """Resources the engine sent whose type the policy does not declare (basis ``declaredTypes``):
+    not applicable, counted rather than listed one by one (each is the resource's type checked
+    against the policy's ``resource_types``, and a 20,000-resource stack has millions)."""
 
     @property
     def status(self) -> Status:
@@ -111,9 +121,15 @@ class PolicyEvidence:
         return "passed" if "passed" in statuses else "notApplicable"
 
     def counts(self) -> dict[str, int]:
-        """Evaluations per status: ``{"failed": n, "passed": n, "notApplicable": n}``."""
+        """Per status, ``notApplicable`` including the types the policy does not declare, which are
+        also counted alone: ``{"failed", "passed", "notApplicable", "outsideDeclaredTypes"}``."""
         counted = Counter(e.status for e in self.evaluations)
-        return {status: counted.get(status, 0) for status in ("failed", "passed", "notApplicable")}
+        return {
+            "failed": counted.get("failed", 0),
+            "passed": counted.get("passed", 0),
+            "notApplicable": counted.get("notApplicable", 0) + self.outside_declared_types,
+            "outsideDeclaredTypes": self.outside_declared_types,
+        }
 
 
 def evaluate(result: PreviewResult) -> list[PolicyEvidence]:
@@ -121,6 +137,10 @@ def evaluate(result: PreviewResult) -> list[PolicyEvidence]:
     analysis = result.analysis
     analyzed = [r for r in result.resources if not r.external]
     types = {r.urn: r.type for r in result.resources}
+    order = {r.urn: index for index, r in enumerate(analyzed)}
+    by_type: dict[str, list[str]] = {}
+    for resource in analyzed:
+        by_type.setdefault(default_version_type(resource.type), []).append(resource.urn)
     stack_urn = next((r.urn for r in result.resources if r.type == STACK_TYPE and r.parent is None), "")
     failures: dict[str, dict[str, list[Finding]]] = {}
     for finding in analysis.findings:
@@ -138,10 +158,21 @@ def evaluate(result: PreviewResult) -> list[PolicyEvidence]:
         said = not_applicable.get(policy.name, {})
         if policy.policy_type == "stack":
             findings = [f for group in failed.values() for f in group]
-            evaluations = [_evaluation(stack_urn, findings, said, set(), "")]
+            evaluations, outside = [_evaluation(stack_urn, findings, said, set(), "")], 0
         else:
             declared = set(policy.resource_types)
-            subjects = [r.urn for r in analyzed]
+            if declared:
+                # Only resources of a declared type, or with a finding or a not-applicable of their
+                # own, are judged one by one (in plan order); the others are counted.
+                judged = {urn for token in declared for urn in by_type.get(token, ())}
+                judged.update(urn for urn in said if urn in order)
+                judged.update(urn for urn in failed if urn in order)
+                if "" in failed and stack_urn in order:
+                    judged.add(stack_urn)
+                subjects = sorted(judged, key=order.__getitem__)
+                outside = len(order) - len(judged)
+            else:
+                subjects, outside = list(order), 0
             # A resource the policy reported on is evaluated even if Analyze never saw it (a read
             # judged in AnalyzeStack); a finding that names no resource belongs to the stack.
             subjects.extend(urn or stack_urn for urn in failed)
@@ -149,7 +180,10 @@ def evaluate(result: PreviewResult) -> list[PolicyEvidence]:
             for urn in dict.fromkeys(subjects):
                 findings = failed.get(urn, []) + (failed.get("", []) if urn == stack_urn and urn else [])
                 evaluations.append(_evaluation(urn, findings, said, declared, types.get(urn, "")))
-        evidence.append(PolicyEvidence(policy, level, tuple(evaluations)))
+            listed = [e for e in evaluations if e.basis != "declaredTypes"]
+            outside += len(evaluations) - len(listed)
+            evaluations = listed
+        evidence.append(PolicyEvidence(policy, level, tuple(evaluations), outside))
     # A violation of a policy the pack never announced (GetAnalyzerInfo) is still a failure of it;
     # nothing can be said to have passed it.
     known = {policy.name for policy in analysis.analyzer.policies}

@@ -151,8 +151,9 @@ def _evaluation_counts(evidence: list[PolicyEvidence]) -> dict[str, int]:
     """Evaluations per status over every policy, and the number of disabled policies."""
     totals = {"failed": 0, "passed": 0, "notApplicable": 0}
     for item in evidence:
-        for status, count in item.counts().items():
-            totals[status] += count
+        counts = item.counts()
+        for status in totals:
+            totals[status] += counts[status]
     return {**totals, "disabledPolicies": sum(1 for item in evidence if item.status == "disabled")}
 
 

@@ -71,9 +71,9 @@ def test_json_has_exactly_the_documented_shape(insecure: tuple[subprocess.Comple
     assert set(document["summary"]) == {"resources", "mandatory", "advisory", "evaluations"}
     assert {k: document["summary"][k] for k in ("resources", "mandatory", "advisory")} == {"resources": 6, "mandatory": 2, "advisory": 1}
     assert [(p["name"], p["type"], p["status"], p["counts"]) for p in document["policies"]] == [
-        ("fixture-ai-local-auth", "resource", "failed", {"failed": 1, "passed": 5, "notApplicable": 0}),
-        ("fixture-model-allow-list", "resource", "failed", {"failed": 1, "passed": 5, "notApplicable": 0}),
-        ("fixture-stack-wiring", "stack", "failed", {"failed": 1, "passed": 0, "notApplicable": 0}),
+        ("fixture-ai-local-auth", "resource", "failed", {"failed": 1, "passed": 5, "notApplicable": 0, "outsideDeclaredTypes": 0}),
+        ("fixture-model-allow-list", "resource", "failed", {"failed": 1, "passed": 5, "notApplicable": 0, "outsideDeclaredTypes": 0}),
+        ("fixture-stack-wiring", "stack", "failed", {"failed": 1, "passed": 0, "notApplicable": 0, "outsideDeclaredTypes": 0}),
     ]
     for resource in document["resources"]:
         assert set(resource) == {"urn", "type", "name", "parent"}
