@@ -113,6 +113,8 @@ def test_real_pack_rules_carry_controls_severity_and_help(insecure_run: tuple[An
         assert low <= float(rule["properties"]["security-severity"]) <= high
         assert rule["properties"]["controls"] == list(spec.controls)
         assert "security" in rule["properties"]["tags"]
+        # The pack's resource-type: tags (what the evidence reads) are not rule tags in code scanning.
+        assert not [tag for tag in rule["properties"]["tags"] if tag.startswith("resource-type:")]
         assert rule["help"]["text"] == f"{spec.remediation}\n\n{spec.full_description}"
         assert rule["shortDescription"]["text"] == spec.full_description
     hardening = rules["azurenative-storage-storageaccount-hardening"]
