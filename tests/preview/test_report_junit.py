@@ -116,3 +116,20 @@ def test_junit_file_that_cannot_be_written_is_one_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: cannot write {tmp_path / 'missing-dir' / 'out.xml'}: ")
     assert "Traceback" not in result.stderr
+
+
+def test_errors_the_program_logged_are_a_junit_error(tmp_path: Path) -> None:
+    """The gate exits 2 after the report when the program logged errors; the JUnit report says so
+    as an <error>, so a CI that reads only the test report does not see a green run."""
+    from preview_support import preview_cli
+
+    junit = tmp_path / "logerror.xml"
+    result = preview_cli("logerror", "--junit", junit)
+    assert result.returncode == 2
+    root = ET.parse(junit).getroot()
+    assert root.get("errors") == "1"
+    [suite] = [s for s in root if s.get("name") == "(program)"]
+    [case] = suite.iter("testcase")
+    error = case.find("error")
+    assert error is not None and error.get("message") == "the program logged 1 error(s)"
+    assert error.text == "fixture: something the program considers an error"
