@@ -32,6 +32,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 import pulumi_aizone
 
 from .distribution import clean_env
+from .report_schema import load_report
 
 ROOT = Path(__file__).resolve().parents[1]
 CONSUMER = ROOT / "examples" / "consumer"
@@ -141,7 +142,7 @@ def test_the_gate_command_judges_the_consumer(installed_python: Path, tmp_path: 
     command += ["--policy-config", str(CONSUMER / "policy-config.json"), "--json", str(report)]
     result = subprocess.run(command, cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
+    summary = load_report(report)["summary"]
     assert summary["mandatory"] == 0 and summary["resources"] > 20
 
 

@@ -5,7 +5,6 @@ landing zone passes our own pack with zero mandatory findings.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import yaml
 from pulumi_aizone_policy import reference
 
 from .conftest import ROOT, Plan, run_preview_cli
+from .report_schema import load_report
 
 ACCOUNT = "azure-native:cognitiveservices:Account"
 DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
@@ -207,7 +207,7 @@ def test_hub_and_spoke_platform_policy_mode_creates_no_zones_or_zone_groups(tmp_
         str(report),
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
-    types = [entry["type"] for entry in json.loads(report.read_text())["resources"]]
+    types = [entry["type"] for entry in load_report(report)["resources"]]
     assert "azure-native:privatedns:PrivateZone" not in types
     assert ZONE_GROUP not in types
     assert types.count(PRIVATE_ENDPOINT) >= 6
@@ -499,7 +499,7 @@ def test_the_spoke_example_stack_previews_with_zero_mandatory_findings(tmp_path:
     result = run_preview_cli("--program", str(ROOT), "--stack", "byo", "--policy-pack", str(ROOT / "policy_pack"), "--json", str(report))
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
     assert "0 mandatory" in result.stdout
-    resources = json.loads(report.read_text())["resources"]
+    resources = load_report(report)["resources"]
     types = [resource["type"] for resource in resources]
     for absent in (
         "azure-native:network:VirtualNetwork",

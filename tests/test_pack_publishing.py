@@ -15,6 +15,8 @@ from google.protobuf import empty_pb2
 from pulumi_aizone_policy.manifest import REPOSITORY, load_manifest
 from pulumi_aizone_policy.pack import PACK_NAME, build_servicer
 
+from .report_schema import check_report
+
 ROOT = Path(__file__).resolve().parents[1]
 PACK = ROOT / "policy_pack"
 # PolicyPackProject in pulumi's sdk/go/common/workspace/project.go: every key PulumiPolicy.yaml has.
@@ -53,7 +55,7 @@ def test_reports_name_the_pack_version_of_the_manifest(dev_preview: Any) -> None
     from pulumi_aizone_gate.report import to_json, to_sarif
 
     version = _manifest()["version"]
-    assert to_json(dev_preview)["pack"] == {"name": PACK_NAME, "version": version}
+    assert check_report(to_json(dev_preview))["pack"] == {"name": PACK_NAME, "version": version}
     driver = to_sarif(dev_preview, ROOT, ROOT)["runs"][0]["tool"]["driver"]
     assert (driver["name"], driver["version"]) == (PACK_NAME, version)
 

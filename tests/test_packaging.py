@@ -56,6 +56,8 @@ def test_each_wheel_holds_its_package_and_nothing_else(wheels: dict[str, Path]) 
     assert f"pulumi_aizone-{VERSION}.dist-info/licenses/LICENSE" in library
     pack = set(zipfile.ZipFile(wheels["pulumi-aizone-policy"]).namelist())
     assert {"pulumi_aizone_policy/py.typed", "pulumi_aizone_policy/builtin_roles.json", "pulumi_aizone_policy/policies/rbac.py"} <= pack
+    # The --json report's published schema ships with the gate that writes it.
+    assert "pulumi_aizone_gate/report.schema.json" in zipfile.ZipFile(wheels["pulumi-aizone-gate"]).namelist()
 
 
 def test_wheel_metadata(wheels: dict[str, Path]) -> None:
@@ -152,7 +154,10 @@ def test_the_gate_command_runs_from_the_fresh_environment(installed_python: Path
     for command in ([str(installed_python.parent / "aizone-gate")], [str(installed_python), "-m", "pulumi_aizone_gate"]):
         result = subprocess.run([*command, "--help"], cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr
-        assert "--policy-pack" in result.stdout
+        assert "--policy-pack" in result.stdout and "--junit" in result.stdout
+    code = "import json; from pulumi_aizone_gate.report import JSON_SCHEMA_FILE as f; print(json.loads(f.read_text())['title'])"
+    result = subprocess.run([str(installed_python), "-c", code], cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "aizone-gate --json report", result.stderr
 
 
 def test_changelog_top_entry_is_this_version() -> None:

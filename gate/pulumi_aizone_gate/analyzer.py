@@ -35,7 +35,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from .errors import PolicyPackError
 from .findings import control_ids, finding_from_diagnostic, level_name
 from .messages import analyze_request, provider_messages, stack_resource
-from .model import AnalysisResult, AnalyzerInfo, Finding, JsonDict, PolicyInfo, RecordedResource
+from .model import AnalysisResult, AnalyzerInfo, Finding, JsonDict, Level, PolicyInfo, PolicyType, RecordedResource
 from .pack_process import ORGANIZATION, RPC_TIMEOUT_SECONDS, START_TIMEOUT_SECONDS, PolicyPackProcess
 from .policy_config import PolicyConfigInput, check_policy_config, load_policy_config, reconcile
 
@@ -50,6 +50,13 @@ _LEVEL_VALUES = {
     "remediate": analyzer_pb2.REMEDIATE,
     "disabled": analyzer_pb2.DISABLED,
 }
+
+_POLICY_TYPES: dict[int, PolicyType] = {
+    analyzer_pb2.POLICY_TYPE_RESOURCE: "resource",
+    analyzer_pb2.POLICY_TYPE_STACK: "stack",
+}
+
+_LEVEL_NAMES: dict[str, Level] = {"advisory": "advisory", "mandatory": "mandatory", "remediate": "remediate", "disabled": "disabled"}
 
 _SEVERITY_NAMES = {
     analyzer_pb2.POLICY_SEVERITY_LOW: "low",
@@ -121,6 +128,7 @@ class AnalyzerClient:
                 severity=_SEVERITY_NAMES.get(p.severity),
                 remediation=p.remediation_steps,
                 tags=tuple(p.tags),
+                policy_type=_POLICY_TYPES.get(p.policy_type, "unknown"),
             )
             for p in info.policies
         )
@@ -301,32 +309,41 @@ class PolicyPackSession:
         finally:
             gc.unfreeze()
 
-    def stream(self, policy_config: PolicyConfigInput = None) -> "StreamingAnalysis":
-        """Start a conversation that analyses resources as they are submitted (see the module docstring)."""
-        return StreamingAnalysis(self, policy_config)
+    def stream(self, policy_config: PolicyConfigInput = None, origin: str = "") -> "StreamingAnalysis":
+        """Start a conversation that analyses resources as they are submitted (see the module docstring).
 
-    def _configured_client(self, policy_config: PolicyConfigInput) -> tuple["AnalyzerClient", AnalyzerInfo, bool]:
-        """Connect, configure the stack and the policies; (client, info, whether to remediate)."""
+        ``origin`` names the file an already-parsed ``policy_config`` came from, for its errors."""
+        return StreamingAnalysis(self, policy_config, origin)
+
+    def _configured_client(
+        self, policy_config: PolicyConfigInput, origin: str = ""
+    ) -> tuple["AnalyzerClient", AnalyzerInfo, dict[str, Level]]:
+        """Connect, configure the stack and the policies; (client, info, each policy's effective level)."""
         client = AnalyzerClient(self._connect(), self._rpc_timeout, self._deadline)
         client.handshake(self.process.pack_dir)
         client.configure_stack(self._project, self._stack, self._config, self._secret_keys, self._stack_tags)
         info = client.get_info()
         given = load_policy_config(policy_config)
-        check_policy_config(info, given)
-        effective = reconcile(info, given)
+        origin = str(policy_config) if isinstance(policy_config, (str, Path)) else origin
+        check_policy_config(info, given, origin)
+        effective = reconcile(info, given, origin)
         client.configure(effective)
-        return client, info, any(e.get("enforcementLevel") == "remediate" for e in effective.values())
+        levels: dict[str, Level] = {
+            p.name: _LEVEL_NAMES.get(str(effective[p.name].get("enforcementLevel")), "advisory") for p in info.policies
+        }
+        return client, info, levels
 
     def _analyze(self, resources: Sequence[RecordedResource], policy_config: PolicyConfigInput) -> AnalysisResult:
-        client, info, remediate = self._configured_client(policy_config)
+        client, info, levels = self._configured_client(policy_config)
         conversation = _Conversation(client, info, resources)
-        conversation.analyze_each(remediate=remediate)
+        conversation.analyze_each(remediate="remediate" in levels.values())
         conversation.analyze_stack()
         return AnalysisResult(
             analyzer=info,
             findings=conversation.findings,
             not_applicable=conversation.not_applicable,
             pack_log=self.process.log,
+            levels=levels,
         )
 
     def _start_budget(self) -> float:
@@ -373,15 +390,17 @@ class StreamingAnalysis:
     stops the conversation and ``finish`` raises it.
     """
 
-    def __init__(self, session: PolicyPackSession, policy_config: PolicyConfigInput) -> None:
+    def __init__(self, session: PolicyPackSession, policy_config: PolicyConfigInput, origin: str = "") -> None:
         self._session = session
         self._policy_config = policy_config
+        self._origin = origin
         self._lock = threading.Lock()
         self._error: Optional[BaseException] = None
         self._client: Optional[AnalyzerClient] = None
         self._info: Optional[AnalyzerInfo] = None
         self._conversation: Optional[_Conversation] = None
         self._remediate = False
+        self._levels: dict[str, Level] = {}
         self._waiting: list[RecordedResource] = []
         self._pending: collections.deque[tuple[str, Any]] = collections.deque()
         self._results: dict[str, tuple[list[Finding], list[tuple[str, str, str]]]] = {}
@@ -447,17 +466,19 @@ class StreamingAnalysis:
             findings=conversation.findings,
             not_applicable=conversation.not_applicable,
             pack_log=self._session.process.log,
+            levels=self._levels,
         )
 
     def _configure(self) -> None:
         try:
-            client, info, remediate = self._session._configured_client(self._policy_config)  # noqa: SLF001
+            client, info, levels = self._session._configured_client(self._policy_config, self._origin)  # noqa: SLF001
         except BaseException as exc:  # noqa: BLE001 re-raised by finish, in the calling thread
             with self._lock:
                 self._error = exc
             return
         with self._lock:
-            self._client, self._info, self._remediate = client, info, remediate
+            self._client, self._info, self._levels = client, info, levels
+            self._remediate = "remediate" in levels.values()
             self._conversation = _Conversation(client, info, ())
             for resource in self._waiting:
                 if self._ended or self._error is not None:

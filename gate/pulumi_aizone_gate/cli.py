@@ -22,6 +22,7 @@ from typing import Optional, Sequence
 
 from .errors import PreviewError, ProgramConfigError, ProgramFailedError
 from .isolation import DEFAULT_TIMEOUT_SECONDS, run_isolated
+from .junit import write_junit
 from .report import render_text, write_json, write_sarif
 
 EXIT_OK = 0
@@ -41,6 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--policy-config", type=Path, metavar="FILE", help="policy config JSON, as for --policy-pack-config")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the result as JSON to FILE")
     parser.add_argument("--sarif", type=Path, metavar="FILE", help="also write the findings as SARIF 2.1.0 to FILE")
+    parser.add_argument(
+        "--sarif-evidence",
+        action="store_true",
+        help="also list in the SARIF file what passed (kind pass) and what the pack said is not applicable (kind notApplicable)",
+    )
+    parser.add_argument(
+        "--junit", type=Path, metavar="FILE", help="also write JUnit XML to FILE (a test suite per policy, a test case per resource judged)"
+    )
     parser.add_argument(
         "--timeout",
         type=_positive_seconds,
@@ -63,7 +72,10 @@ def _positive_seconds(text: str) -> float:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the preview and return the process exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.sarif_evidence and args.sarif is None:
+        parser.error("--sarif-evidence adds to the SARIF report: give --sarif FILE too")
     try:
         # The reports name resources and never show their property values, so those stay in the worker.
         result = run_isolated(args.program, args.stack, args.policy_pack, args.policy_config, args.timeout, properties=False)
@@ -93,9 +105,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return EXIT_ERROR
     if args.sarif is not None:
         try:
-            write_sarif(result, args.sarif, args.program)
+            write_sarif(result, args.sarif, args.program, evidence=args.sarif_evidence)
         except OSError as exc:
             _error(f"error: cannot write {args.sarif}: {exc.strerror or exc}")
+            return EXIT_ERROR
+    if args.junit is not None:
+        try:
+            write_junit(result, args.junit)
+        except OSError as exc:
+            _error(f"error: cannot write {args.junit}: {exc.strerror or exc}")
             return EXIT_ERROR
     if result.program_errors:
         _error(f"error: the program logged {len(result.program_errors)} error(s) with pulumi.log.error")

@@ -19,6 +19,11 @@ STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 
 Level = Literal["mandatory", "advisory", "disabled", "remediate"]
+PolicyType = Literal["resource", "stack", "unknown"]
+"""What ``GetAnalyzerInfo`` says a policy judges (``PolicyInfo.policy_type``): one resource at a time
+(``Analyze``), the whole stack (``AnalyzeStack``), or unknown (older policy SDKs)."""
+RESOURCE_TYPE_TAG = "resource-type:"
+"""Tag prefix with which a policy declares a resource type it judges (``resource-type:<type token>``)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,14 @@ class PolicyInfo:
     remediation: str = ""
     """The policy's remediation steps (``remediation_steps``), "" when it has none."""
     tags: tuple[str, ...] = ()
+    policy_type: PolicyType = "unknown"
+    """``resource`` or ``stack`` as the pack reports it; ``unknown`` when it does not say."""
+
+    @property
+    def resource_types(self) -> tuple[str, ...]:
+        """The resource types the policy declares it judges (its ``resource-type:`` tags); empty
+        when it declares none, i.e. it may judge any resource."""
+        return tuple(tag[len(RESOURCE_TYPE_TAG) :] for tag in self.tags if tag.startswith(RESOURCE_TYPE_TAG))
 
 
 @dataclass(frozen=True)
@@ -128,6 +141,9 @@ class AnalysisResult:
     """(policy, urn, reason) for policies that called ``args.not_applicable``."""
     pack_log: list[str] = field(default_factory=list)
     """Lines the pack wrote on stderr (``pulumi.log`` inside a pack goes there: it has no engine)."""
+    levels: dict[str, Level] = field(default_factory=dict)
+    """Each policy's effective enforcement level: its default, the pack's initial config, then
+    ``--policy-config`` (what ``Configure`` was sent); empty when nothing was configured."""
 
 
 @dataclass

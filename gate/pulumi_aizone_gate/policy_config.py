@@ -10,9 +10,12 @@ the pack: pulumi-policy's ``Configure`` only stores what it receives) builds the
    ``"all": <level>`` sets the level of every policy (and is itself passed on as an entry);
 3. each policy's properties are validated against its schema; any error stops the preview.
 
-Schema validation covers the JSON-schema keywords policy authors use (type, enum, const,
-required, properties, additionalProperties, items, minimum/maximum, minLength/maxLength,
-minItems/maxItems, pattern); other keywords are accepted without being checked.
+Validation uses the ``jsonschema`` library on the schema the pack reports in ``GetAnalyzerInfo``
+(``{"type": "object", "properties": ..., "required": ...}``, as the CLI builds it in
+``convertSchema``, pulumi/pulumi ``pkg/resource/analyzer/config.go``): every keyword the pack
+uses is checked, formats included, and each error names the file, the policy, the key and what
+is allowed. Before that, ``check_policy_config`` refuses what the pack would silently ignore
+(unknown policies and properties, exemptions with impossible dates or match-all patterns).
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ import difflib
 import json
 import re
 from pathlib import Path
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Mapping, Union
+
+import jsonschema
+import jsonschema.validators
 
 from .errors import ConfigurationError
 from .model import AnalyzerInfo, JsonDict
@@ -109,7 +115,7 @@ def _suggest(word: str, choices: Any) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def check_policy_config(info: AnalyzerInfo, given: Mapping[str, JsonDict]) -> None:
+def check_policy_config(info: AnalyzerInfo, given: Mapping[str, JsonDict], origin: str = "") -> None:
     """Refuse what the pack would silently ignore: unknown policies and properties, bad exemptions.
 
     The pack's own policy list and config schemas (``GetAnalyzerInfo``) are the reference, as for
@@ -136,7 +142,12 @@ def check_policy_config(info: AnalyzerInfo, given: Mapping[str, JsonDict]) -> No
         if isinstance(entry.get(EXEMPTIONS_KEY), list):
             errors.extend(_exemption_errors(name, entry[EXEMPTIONS_KEY]))
     if errors:
-        raise ConfigurationError(f"invalid policy config for pack '{info.name}':\n  " + "\n  ".join(errors))
+        raise ConfigurationError(_invalid(info, origin) + "\n  ".join(errors))
+
+
+def _invalid(info: AnalyzerInfo, origin: str) -> str:
+    """The first line of a policy config error: which file (when there is one) and which pack."""
+    return f"invalid policy config {origin + ' ' if origin else ''}for pack '{info.name}':\n  "
 
 
 EXEMPTIONS_KEY = "exemptions"
@@ -175,7 +186,7 @@ def _exemption_errors(policy: str, exemptions: list[Any]) -> list[str]:
     return errors
 
 
-def reconcile(info: AnalyzerInfo, given: Mapping[str, JsonDict]) -> dict[str, JsonDict]:
+def reconcile(info: AnalyzerInfo, given: Mapping[str, JsonDict], origin: str = "") -> dict[str, JsonDict]:
     """The complete config the CLI sends to ``Configure``: defaults, initial config, then ``given``.
 
     Raises ConfigurationError listing every schema violation.
@@ -194,10 +205,14 @@ def reconcile(info: AnalyzerInfo, given: Mapping[str, JsonDict]) -> dict[str, Js
         if policy.config_schema is None:
             continue
         properties = {k: v for k, v in result.get(policy.name, {}).items() if k != "enforcementLevel"}
+        # What the CLI validates (convertSchema): the policy's schema as an object schema.
         schema = {"type": "object", **policy.config_schema}
-        errors.extend(f"{policy.name}: {message}" for message in validate(properties, schema))
+        try:
+            errors.extend(f"{policy.name}: {message}" for message in validate(properties, schema))
+        except ConfigurationError as exc:
+            errors.append(f"{policy.name}: {exc.message} (a defect of the pack, not of this config)")
     if errors:
-        raise ConfigurationError(f"invalid policy config for pack '{info.name}':\n  " + "\n  ".join(errors))
+        raise ConfigurationError(_invalid(info, origin) + "\n  ".join(errors))
     return result
 
 
@@ -214,89 +229,68 @@ def _apply_layer(result: dict[str, JsonDict], layer: Mapping[str, JsonDict]) -> 
 
 
 def validate(value: Any, schema: Mapping[str, Any], path: str = "") -> list[str]:
-    """Validate ``value`` against a JSON schema subset; return readable error messages."""
-    where = path or "(root)"
-    errors: list[str] = []
-    expected = schema.get("type")
-    if expected is not None:
+    """Validate ``value`` against a JSON schema with the ``jsonschema`` library; readable messages.
+
+    The schema is checked like the Pulumi CLI checks a policy's config (``validatePolicyConfig`` in
+    pulumi/pulumi ``pkg/resource/analyzer/config.go``: gojsonschema, every keyword, formats
+    included); a schema that declares no ``$schema`` is read as draft 7. Each message names where
+    (``(root)``, ``key``, ``key[0].sub``) and what is allowed. Raises ConfigurationError when the
+    schema itself is not a valid JSON schema.
+    """
+    validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+    try:
+        validator_class.check_schema(dict(schema))
+    except jsonschema.SchemaError as exc:
+        raise ConfigurationError(f"the config schema is not a valid JSON schema: {exc.message}") from None
+    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    messages: dict[str, None] = {}
+    for error in sorted(validator.iter_errors(value), key=lambda e: [str(part) for part in e.absolute_path]):
+        for message in _messages(error, path):
+            messages.setdefault(message, None)
+    return list(messages)
+
+
+def _where(base: str, parts: Any) -> str:
+    where = base
+    for part in parts:
+        where = f"{where}[{part}]" if isinstance(part, int) else (f"{where}.{part}" if where else str(part))
+    return where
+
+
+def _messages(error: jsonschema.ValidationError, base: str) -> list[str]:
+    """One or more messages for one jsonschema error, in the gate's wording."""
+    where = _where(base, error.absolute_path) or "(root)"
+    keyword, instance = error.validator, error.instance
+    expected: Any = error.validator_value
+    if keyword == "type":
         allowed = expected if isinstance(expected, list) else [expected]
-        if not any(_has_type(value, str(t)) for t in allowed):
-            return [f"{where}: invalid type, expected {' or '.join(map(str, allowed))}, got {_type_name(value)}"]
-    if "enum" in schema and value not in schema["enum"]:
-        errors.append(f"{where}: must be one of {json.dumps(schema['enum'])}")
-    if "const" in schema and value != schema["const"]:
-        errors.append(f"{where}: must be {json.dumps(schema['const'])}")
-    if isinstance(value, dict):
-        errors.extend(_validate_object(value, schema, path))
-    elif isinstance(value, list):
-        errors.extend(_validate_array(value, schema, path))
-    elif isinstance(value, str):
-        errors.extend(_validate_string(value, schema, where))
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            errors.append(f"{where}: must be >= {schema['minimum']}")
-        if "maximum" in schema and value > schema["maximum"]:
-            errors.append(f"{where}: must be <= {schema['maximum']}")
-    return errors
-
-
-def _validate_object(value: dict[str, Any], schema: Mapping[str, Any], path: str) -> list[str]:
-    errors = [f"{path or '(root)'}: {name} is required" for name in schema.get("required") or [] if name not in value]
-    properties: Mapping[str, Any] = schema.get("properties") or {}
-    additional = schema.get("additionalProperties", True)
-    for key, item in value.items():
-        child = f"{path}.{key}" if path else key
-        if key in properties and isinstance(properties[key], dict):
-            errors.extend(validate(item, properties[key], child))
-        elif additional is False:
-            errors.append(f"{child}: additional property not allowed")
-        elif isinstance(additional, dict):
-            errors.extend(validate(item, additional, child))
-    return errors
-
-
-def _validate_array(value: list[Any], schema: Mapping[str, Any], path: str) -> list[str]:
-    errors: list[str] = []
-    where = path or "(root)"
-    if "minItems" in schema and len(value) < schema["minItems"]:
-        errors.append(f"{where}: must have at least {schema['minItems']} items")
-    if "maxItems" in schema and len(value) > schema["maxItems"]:
-        errors.append(f"{where}: must have at most {schema['maxItems']} items")
-    items = schema.get("items")
-    if isinstance(items, dict):
-        for index, item in enumerate(value):
-            errors.extend(validate(item, items, f"{path}[{index}]"))
-    return errors
-
-
-def _validate_string(value: str, schema: Mapping[str, Any], where: str) -> list[str]:
-    errors: list[str] = []
-    if "minLength" in schema and len(value) < schema["minLength"]:
-        errors.append(f"{where}: must be at least {schema['minLength']} characters")
-    if "maxLength" in schema and len(value) > schema["maxLength"]:
-        errors.append(f"{where}: must be at most {schema['maxLength']} characters")
-    pattern: Optional[str] = schema.get("pattern")
-    if pattern is not None and re.search(pattern, value) is None:
-        errors.append(f"{where}: does not match pattern {pattern!r}")
-    return errors
-
-
-def _has_type(value: Any, expected: str) -> bool:
-    if expected == "null":
-        return value is None
-    if expected == "boolean":
-        return isinstance(value, bool)
-    if expected == "integer":
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer()
-    if expected == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if expected == "string":
-        return isinstance(value, str)
-    if expected == "array":
-        return isinstance(value, list)
-    if expected == "object":
-        return isinstance(value, dict)
-    return True
+        return [f"{where}: invalid type, expected {' or '.join(map(str, allowed))}, got {_type_name(instance)}"]
+    if keyword == "required" and isinstance(instance, dict):
+        return [f"{where}: {name} is required" for name in expected if name not in instance]
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        parent = error.schema if isinstance(error.schema, dict) else {}
+        known = parent.get("properties") or {}
+        patterns = parent.get("patternProperties") or {}
+        allowed = ", ".join(sorted(known)) or "none"
+        extra = [k for k in instance if k not in known and not any(re.search(p, k) for p in patterns)]
+        return [f"{_where(base, [*error.absolute_path, key])}: additional property not allowed (allowed: {allowed})" for key in extra]
+    simple = {
+        "enum": lambda: f"must be one of {json.dumps(expected)}",
+        "const": lambda: f"must be {json.dumps(expected)}",
+        "minimum": lambda: f"must be >= {expected}",
+        "maximum": lambda: f"must be <= {expected}",
+        "exclusiveMinimum": lambda: f"must be > {expected}",
+        "exclusiveMaximum": lambda: f"must be < {expected}",
+        "minLength": lambda: f"must be at least {expected} characters",
+        "maxLength": lambda: f"must be at most {expected} characters",
+        "minItems": lambda: f"must have at least {expected} items",
+        "maxItems": lambda: f"must have at most {expected} items",
+        "uniqueItems": lambda: "items must be unique",
+        "pattern": lambda: f"does not match pattern {expected!r}",
+        "format": lambda: f"is not a valid {expected}",
+    }
+    describe = simple.get(str(keyword))
+    return [f"{where}: {describe() if describe else error.message}"]
 
 
 def _type_name(value: Any) -> str:

@@ -11,14 +11,19 @@ from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import quote
 
+from .evidence import BASES, PolicyEvidence, count as count_evaluations, evaluate
 from .findings import control_ids
-from .model import STACK_TYPE, Finding, PolicyInfo, PreviewResult, RecordedResource
+from .model import RESOURCE_TYPE_TAG, STACK_TYPE, Finding, PolicyInfo, PreviewResult, RecordedResource
 
 NO_CONTROL = "(no control id)"
 _KEY_LISTING = re.compile(r"list\w*keys", re.IGNORECASE)
 
-JSON_SCHEMA_VERSION = 2
-"""Version of the ``--json`` shape: 2 added ``schemaVersion``, ``pack`` and each finding's ``severity``."""
+JSON_SCHEMA_VERSION = 3
+"""Version of the ``--json`` shape: 2 added ``schemaVersion``, ``pack`` and each finding's ``severity``;
+3 added ``policies`` (each policy's evaluation of each resource: failed, passed, not applicable or
+disabled, with the basis of each), ``evidenceBasis`` and the summary's ``evaluations``. The shape
+is published as ``report.schema.json`` next to this module (package data of the gate's wheel)."""
+JSON_SCHEMA_FILE = Path(__file__).resolve().parent / "report.schema.json"
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -55,15 +60,31 @@ def render_text(result: PreviewResult) -> str:
     if result.analysis.not_applicable:
         lines.append("")
         lines.append("Not applicable (the policy said so itself):")
+        # One line per resource and reason, naming every policy that gave it (a pack may give one
+        # reason for dozens of policies, e.g. landing-zone policies on a stack out of scope).
+        grouped: dict[tuple[str, str], list[str]] = {}
         for policy, urn, reason in result.analysis.not_applicable:
-            lines.append(f"  {policy}  {_short_urn(urn)}: {reason}")
+            grouped.setdefault((urn, reason), []).append(policy)
+        for (urn, reason), policies in grouped.items():
+            lines.append(f"  {_short_urn(urn)}: {reason or '(no reason given)'}")
+            lines.append(f"    {', '.join(policies)}")
     if result.analysis.pack_log:
         lines.append("")
         lines.append("Policy pack output:")
         lines.extend(f"  {line}" for line in result.analysis.pack_log)
     lines.append("")
+    lines.append(evidence_line(result))
     lines.append(summary_line(result))
     return "\n".join(lines)
+
+
+def evidence_line(result: PreviewResult) -> str:
+    """``Evidence (policy x resource): F failed, P passed, N not applicable; D policies disabled``."""
+    counts = count_evaluations(result)
+    return (
+        f"Evidence (policy x resource): {counts['failed']} failed, {counts['passed']} passed, "
+        f"{counts['notApplicable']} not applicable; {counts['disabledPolicies']} policies disabled (each listed in --json)"
+    )
 
 
 def summary_line(result: PreviewResult) -> str:
@@ -72,8 +93,9 @@ def summary_line(result: PreviewResult) -> str:
 
 
 def to_json(result: PreviewResult) -> dict[str, Any]:
-    """The machine-readable result (this exact shape is relied upon by CI and tests)."""
+    """The machine-readable result (this exact shape, ``report.schema.json``, is relied upon by CI and tests)."""
     severities = _severities(result)
+    evidence = evaluate(result)
     return {
         "schemaVersion": JSON_SCHEMA_VERSION,
         "pack": {"name": result.analysis.analyzer.name, "version": result.analysis.analyzer.version},
@@ -89,12 +111,50 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
             }
             for f in result.findings
         ],
+        "policies": [_policy_json(item) for item in evidence],
+        "evidenceBasis": dict(BASES),
         "summary": {
             "resources": len(result.resources),
             "mandatory": result.mandatory_count,
             "advisory": result.advisory_count,
+            "evaluations": _evaluation_counts(evidence),
         },
     }
+
+
+def _policy_json(item: PolicyEvidence) -> dict[str, Any]:
+    policy = item.policy
+    declared = policy.resource_types
+    return {
+        "name": policy.name,
+        "type": policy.policy_type,
+        "enforcementLevel": item.level,
+        "severity": policy.severity,
+        "controls": list(control_ids(policy.description)),
+        "resourceTypes": list(declared) if declared else None,
+        "status": item.status,
+        "counts": item.counts(),
+        "evaluations": [
+            {
+                "urn": e.urn,
+                "status": e.status,
+                "basis": e.basis,
+                **({"level": e.level} if e.level else {}),
+                **({"reason": e.reason} if e.basis == "packNotApplicable" else {}),
+            }
+            for e in item.evaluations
+        ],
+    }
+
+
+def _evaluation_counts(evidence: list[PolicyEvidence]) -> dict[str, int]:
+    """Evaluations per status over every policy, and the number of disabled policies."""
+    totals = {"failed": 0, "passed": 0, "notApplicable": 0}
+    for item in evidence:
+        counts = item.counts()
+        for status in totals:
+            totals[status] += counts[status]
+    return {**totals, "disabledPolicies": sum(1 for item in evidence if item.status == "disabled")}
 
 
 def write_json(result: PreviewResult, path: Path) -> None:
@@ -109,8 +169,14 @@ def _severities(result: PreviewResult) -> dict[str, Optional[str]]:
 # --- SARIF ------------------------------------------------------------------------------------------
 
 
-def to_sarif(result: PreviewResult, program_dir: Path, root: Optional[Path] = None) -> dict[str, Any]:
+def to_sarif(result: PreviewResult, program_dir: Path, root: Optional[Path] = None, evidence: bool = False) -> dict[str, Any]:
     """The findings as one SARIF 2.1.0 run: one rule per policy of the pack, one result per finding.
+
+    With ``evidence``, also one result per policy x resource that passed (``kind: pass``) or that
+    the pack said is not applicable (``kind: notApplicable``), at ``level: none`` as SARIF 2.1.0
+    requires for those kinds (sections 3.27.9, 3.27.10), with the basis of each (see evidence.py);
+    types a policy does not declare are not listed (the JSON report has them). Off by default:
+    GitHub code scanning turns results into alerts and documents no support for ``kind``.
 
     A result is located where the program registered the resource (the innermost frame of the
     registration's stack trace inside ``program_dir``, outside libraries), else at the project file
@@ -130,21 +196,22 @@ def to_sarif(result: PreviewResult, program_dir: Path, root: Optional[Path] = No
     index = {p.name: i for i, p in enumerate(policies)}
     severities = {p.name: p.severity for p in policies}
     results = []
-    for finding in result.findings:
-        resource = by_urn.get(finding.urn) if finding.urn else None
+
+    def locate(urn: Optional[str]) -> dict[str, Any]:
+        resource = by_urn.get(urn) if urn else None
         source = _program_frame(resource, program) if resource is not None else None
         path, line = source if source else (project_file, 1)
         location: dict[str, Any] = {
             "physicalLocation": {"artifactLocation": _artifact(path, root), "region": {"startLine": line}},
         }
-        if finding.urn:
+        if urn:
             location["logicalLocations"] = [
-                {
-                    "fullyQualifiedName": finding.urn,
-                    "name": resource.name if resource is not None else finding.urn.rsplit("::", 1)[-1],
-                    "kind": "resource",
-                }
+                {"fullyQualifiedName": urn, "name": resource.name if resource is not None else urn.rsplit("::", 1)[-1], "kind": "resource"}
             ]
+        return location
+
+    for finding in result.findings:
+        location = locate(finding.urn)
         severity = severities.get(finding.policy)
         results.append(
             {
@@ -163,6 +230,8 @@ def to_sarif(result: PreviewResult, program_dir: Path, root: Optional[Path] = No
                 },
             }
         )
+    if evidence:
+        results.extend(_evidence_results(result, index, locate))
     analyzer = result.analysis.analyzer
     return {
         "$schema": SARIF_SCHEMA,
@@ -180,9 +249,48 @@ def to_sarif(result: PreviewResult, program_dir: Path, root: Optional[Path] = No
     }
 
 
-def write_sarif(result: PreviewResult, path: Path, program_dir: Path) -> None:
-    """Write ``to_sarif(result, program_dir)`` to ``path``."""
-    path.write_text(json.dumps(to_sarif(result, program_dir), indent=2) + "\n", encoding="utf-8")
+def write_sarif(result: PreviewResult, path: Path, program_dir: Path, evidence: bool = False) -> None:
+    """Write ``to_sarif(result, program_dir, evidence=evidence)`` to ``path``."""
+    path.write_text(json.dumps(to_sarif(result, program_dir, evidence=evidence), indent=2) + "\n", encoding="utf-8")
+
+
+_SARIF_KINDS = {"passed": "pass", "notApplicable": "notApplicable"}
+
+
+def _evidence_results(result: PreviewResult, index: dict[str, int], locate: Any) -> list[dict[str, Any]]:
+    """SARIF results for what passed and what the pack said is not applicable (see ``to_sarif``)."""
+    results: list[dict[str, Any]] = []
+    for item in evaluate(result):
+        policy = item.policy
+        for evaluation in item.evaluations:
+            kind = _SARIF_KINDS.get(evaluation.status)
+            if kind is None or evaluation.basis == "declaredTypes" or policy.name not in index:
+                continue
+            subject = evaluation.urn.rsplit("::", 1)[-1] if evaluation.urn else "the stack"
+            text = (
+                f"{policy.name} passed for {subject}: the policy judged it and reported nothing."
+                if kind == "pass"
+                else f"{policy.name} is not applicable to {subject}: {evaluation.reason or 'the pack gave no reason'}."
+            )
+            key = "\n".join((policy.name, evaluation.urn, kind))
+            results.append(
+                {
+                    "ruleId": policy.name,
+                    "ruleIndex": index[policy.name],
+                    "kind": kind,
+                    "level": "none",
+                    "message": {"text": text},
+                    "locations": [locate(evaluation.urn)],
+                    "partialFingerprints": {"aizoneFinding/v1": hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]},
+                    "properties": {
+                        "controls": list(control_ids(policy.description)),
+                        "enforcementLevel": item.level,
+                        "basis": evaluation.basis,
+                        "urn": evaluation.urn,
+                    },
+                }
+            )
+    return results
 
 
 def _rule(policy: PolicyInfo) -> dict[str, Any]:
@@ -193,7 +301,7 @@ def _rule(policy: PolicyInfo) -> dict[str, Any]:
     help_markdown = f"**Remediation:** {policy.remediation}\n\n{description}" if policy.remediation else description
     properties: dict[str, Any] = {
         # "security" makes GitHub read security-severity; the pack's own tags name controls and MCSB ids.
-        "tags": list(dict.fromkeys(["security", *(policy.tags or controls)])),
+        "tags": list(dict.fromkeys(["security", *([t for t in policy.tags if not t.startswith(RESOURCE_TYPE_TAG)] or controls)])),
         "controls": controls,
         "enforcementLevel": policy.enforcement_level,
     }

@@ -59,7 +59,7 @@ def run(
             deadline=deadline,
         ) as session:
             # Each resource is analysed as soon as it is registered, while the program goes on.
-            stream = session.stream(given)
+            stream = session.stream(given, str(policy_config) if isinstance(policy_config, (str, Path)) else "")
             progress.enter("running the program")
             try:
                 program = run_program(project, progress, on_record=stream.submit)

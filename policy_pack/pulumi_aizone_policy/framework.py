@@ -50,6 +50,8 @@ from .values import UNKNOWN, describe, get, plain_props
 SeverityName = Literal["low", "medium", "high", "critical"]
 
 MCSB_URL: Final = "https://learn.microsoft.com/security/benchmark/azure/overview"
+RESOURCE_TYPE_TAG: Final = "resource-type:"
+"""Prefix of the tags with which a resource policy declares the types it judges."""
 
 
 class AdvisoryMessage(str):
@@ -206,7 +208,7 @@ class PolicySpec:
 
     @property
     def tags(self) -> list[str]:
-        """Tags: project, controls, sections and MCSB ids."""
+        """Tags: project, controls, sections and MCSB ids (resource policies add their types)."""
         controls = [catalog.get_control(control_id) for control_id in self.controls]
         v1, v2 = catalog.mcsb_ids(self.controls)
         sections = dict.fromkeys(control.section_title for control in controls)
@@ -226,6 +228,13 @@ class ResourcePolicySpec(PolicySpec):
     rule: ResourceRule
     remediate: Remediator | None = None
     """Optional safe fix: with it the policy accepts the `remediate` level (remediation.py)."""
+
+    @property
+    def tags(self) -> list[str]:
+        """The shared tags plus one `resource-type:<type token>` tag per type the policy judges: the
+        pack declares them so reports can tell "not applicable to this type" from "passed" (the
+        offline gate's evidence; every other resource type is left alone by `validate`)."""
+        return super().tags + [f"{RESOURCE_TYPE_TAG}{token}" for token in self.resource_types]
 
 
 @dataclass(frozen=True, kw_only=True)

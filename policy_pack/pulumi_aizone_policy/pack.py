@@ -215,6 +215,18 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
             active.append((policy, EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level))
         return active
 
+    def _conventions_left_out(self) -> list[Policy]:
+        """The landing zone's conventions that are enabled by level but left out because the
+        organisation's configuration does not turn the conventions on (scope.py): reported as not
+        applicable, so no report counts them as passed."""
+        if scope.conventions_on(self._get_policy_config(scope.SCOPE_POLICY)):
+            return []
+        return [
+            policy
+            for policy in self._policies()
+            if scope.is_convention(policy.name) and self._get_enforcement_level(policy) != EnforcementLevel.DISABLED
+        ]
+
     def _configure_runtime_settings(self) -> None:
         """pulumi_policy's per-request runtime configuration, without re-parsing the stack config
         and re-inspecting `Settings` on every request."""
@@ -342,7 +354,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         response = analyzer_pb2.AnalyzeResponse()
         active = self._active(StackValidationPolicy)
         deferred = not self._landing_zone_in_analyze() and self._mode() != "never"
-        if not active and not deferred:
+        if not active and not deferred and not self._conventions_left_out():
             return response
         # The stack's resources are a few objects per property of every resource, all alive until
         # the last stack policy is done; the cyclic garbage collector would rescan them again and
@@ -353,6 +365,17 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
             resources = self._stack_resources(request)
             tags = self._stack_tags()
             ai_workload = scope.is_ai_workload(self._mode(), tags, (resource.resource_type for resource in resources))
+            if not ai_workload:
+                # Say so rather than stay silent: the engine (and the offline gate's evidence) would
+                # otherwise count every landing-zone policy as passed on this stack.
+                reason = scope.out_of_scope_reason(self._mode())
+                for policy, _ in (*self._active(ResourceValidationPolicy), *active):
+                    if scope.is_landing_zone(policy.name):
+                        response.not_applicable.append(analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=reason))
+            for policy in self._conventions_left_out():
+                response.not_applicable.append(
+                    analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=scope.CONVENTIONS_OFF_REASON)
+                )
             for policy, level in active:
                 if not ai_workload and scope.is_landing_zone(policy.name):
                     continue

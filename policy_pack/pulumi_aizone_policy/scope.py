@@ -184,6 +184,12 @@ CONVENTIONS: Final[frozenset[str]] = frozenset(
 )
 
 
+CONVENTIONS_OFF_REASON: Final = (
+    f"a landing-zone convention: the organisation's configuration does not turn the conventions on "
+    f"({SCOPE_POLICY}: {CONVENTIONS_KEY} is not true)"
+)
+
+
 def is_convention(policy_name: str) -> bool:
     """True for a landing-zone convention (judges a stack only with `conventions` on)."""
     return policy_name in CONVENTIONS
@@ -226,6 +232,17 @@ def mode_of(config: Mapping[str, object] | None) -> Mode:
         if value == mode:
             return mode
     return DEFAULT_MODE
+
+
+def out_of_scope_reason(mode: Mode) -> str:
+    """Why landing-zone policies do not judge a stack that `is_ai_workload` says is not one (the
+    pack reports it as the policies' not-applicable reason in AnalyzeStack)."""
+    if mode == "never":
+        return f"landing-zone policy, off for every stack ({SCOPE_POLICY} config: {MODE_KEY} is 'never')"
+    return (
+        "landing-zone policy, and this stack is not an AI workload: it holds no AI resource and has no "
+        f"'{WORKLOAD_TAG}: ai' stack tag ({SCOPE_POLICY} config: {MODE_KEY} is '{mode}')"
+    )
 
 
 def is_ai_workload(mode: Mode, stack_tags: Mapping[str, str], types: Iterable[str]) -> bool:

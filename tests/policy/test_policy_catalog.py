@@ -156,6 +156,10 @@ def test_analyzer_info_carries_res1_metadata(analyzer: PackAnalyzer) -> None:
         assert policy.remediation_steps
         assert "exemptions" in policy.configSchema.properties
         assert policy.policy_type in (analyzer_pb2.POLICY_TYPE_RESOURCE, analyzer_pb2.POLICY_TYPE_STACK)
+        # Each resource policy declares exactly the types it judges (reports tell "not applicable to
+        # this type" from "passed" by them); a stack policy judges the stack and declares none.
+        declared = [tag.removeprefix("resource-type:") for tag in policy.tags if tag.startswith("resource-type:")]
+        assert declared == list(getattr(spec, "resource_types", ())), spec.name
 
 
 def test_catalog_and_reference_import_without_pulumi() -> None:

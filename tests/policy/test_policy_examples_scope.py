@@ -255,3 +255,36 @@ def test_insecure_classic_protected_and_locked_store_passes_deletion_protection(
         if f.policy == "azurenative-resources-dataresource-deletion-protection" and (f.urn or "").endswith("::docs")
     ]
     assert on_docs == []
+
+
+@pytest.mark.controls("RES-2")
+def test_landing_zone_policies_say_not_applicable_on_a_stack_out_of_scope() -> None:
+    """On a stack that is not an AI workload the pack says, in AnalyzeStack, that each active
+    landing-zone policy is not applicable (and why) instead of staying silent, so no report counts
+    them as passed; universal policies still judge it. Switched on, none says so."""
+    import pulumi_aizone_gate
+    from pulumi_aizone_gate.evidence import evaluate
+    from pulumi_aizone_policy import scope
+
+    def run(config: dict[str, Any] | None) -> Any:
+        return pulumi_aizone_gate.run(ROOT / "examples" / "hardened-non-ai", "dev", ROOT / "policy_pack", config)
+
+    result = run(None)
+    said = {policy: reason for policy, urn, reason in result.analysis.not_applicable if urn == ""}
+    assert set(said) == {p.name for p in result.analysis.analyzer.policies if p.name in scope.LANDING_ZONE}
+    # The conventions say why they are out (the organisation's config), the others why the stack is.
+    assert {said[name] for name in scope.CONVENTIONS} == {scope.CONVENTIONS_OFF_REASON}
+    assert {reason for name, reason in said.items() if name not in scope.CONVENTIONS} == {
+        "landing-zone policy, and this stack is not an AI workload: it holds no AI resource and has no 'aizone:workload: ai' "
+        "stack tag (azurenative-resources-stack-landing-zone-scope config: landingZone is 'auto')"
+    }
+    evidence = {item.policy.name: item for item in evaluate(result)}
+    assert {evidence[name].status for name in said} == {"notApplicable"}
+    assert any(item.status == "passed" for name, item in evidence.items() if name not in scope.LANDING_ZONE)
+    off = run({scope.SCOPE_POLICY: {"landingZone": "never", "conventions": True}})
+    assert {reason for policy, urn, reason in off.analysis.not_applicable if policy in scope.LANDING_ZONE} == {
+        "landing-zone policy, off for every stack (azurenative-resources-stack-landing-zone-scope config: landingZone is 'never')"
+    }
+    on = run({scope.SCOPE_POLICY: {"landingZone": "always", "conventions": True}})
+    assert [n for n in on.analysis.not_applicable if n[0] in scope.LANDING_ZONE] == []
+    assert any(item.status == "passed" for item in evaluate(on) if item.policy.name in scope.LANDING_ZONE)

@@ -25,6 +25,8 @@ import pytest
 from hostile_support import FileContent, write_pack, write_project
 from preview_support import PACK, REPO, run_cli
 
+from tests.report_schema import load_report
+
 REAL_PACK = REPO / "policy_pack"
 REAL_POLICY = "azurenative-apimanagement-service-restrict-public-network-access"
 
@@ -397,7 +399,7 @@ def test_config_value_over_128_kib_reaches_program_and_pack(tmp_path: Path) -> N
     result = run_cli("--program", program, "--stack", "dev", "--policy-pack", pack, "--json", report)
     assert result.returncode == 0, result.stderr
     assert "Summary: 3 resources, 0 mandatory, 1 advisory" in result.stdout
-    findings = json.loads(report.read_text(encoding="utf-8"))["findings"]
+    findings = load_report(report)["findings"]
     (message,) = [f["message"] for f in findings if f["policy"] == "hostile-config-size"]
     size = int(message.split("PULUMI_CONFIG of ")[1].split()[0])
     assert size > 300 * 1024, message

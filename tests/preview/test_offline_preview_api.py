@@ -28,6 +28,7 @@ from pulumi_aizone_gate.policy_config import load_policy_config, reconcile
 from pulumi_aizone_gate.project import SECRET_PLACEHOLDER, load_project
 from pulumi_aizone_gate.recorder import duration_seconds
 from pulumi_aizone_gate.wire import RESOURCE_REFERENCE_SIG, SIG_KEY, analyzer_value
+from tests.report_schema import check_report
 
 ACCOUNT = "azure-native:cognitiveservices:Account"
 DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
@@ -82,8 +83,13 @@ def test_options_and_default_provider_are_recorded(insecure: PreviewResult) -> N
 def test_findings_and_json(insecure: PreviewResult) -> None:
     assert insecure.mandatory_count == 2
     assert [f.controls for f in insecure.findings if f.level == "mandatory"] == [("ACC-1",), ("MOD-3",)]
-    document = to_json(insecure)
-    assert document["summary"] == {"resources": 6, "mandatory": 2, "advisory": 1}
+    document = check_report(to_json(insecure))
+    assert document["summary"] == {
+        "resources": 6,
+        "mandatory": 2,
+        "advisory": 1,
+        "evaluations": {"failed": 3, "passed": 10, "notApplicable": 0, "disabledPolicies": 0},
+    }
 
 
 def test_streamed_findings_equal_one_conversation_over_the_finished_plan(insecure: PreviewResult) -> None:
@@ -229,6 +235,49 @@ def test_policy_config_reconciles_like_the_cli() -> None:
         reconcile(info, load_policy_config({"a": {"limit": "many"}}))
     with pytest.raises(ConfigurationError, match="not a valid enforcement level"):
         load_policy_config({"a": "strict"})
+
+
+def test_policy_config_is_validated_with_jsonschema_like_the_cli(tmp_path: Path) -> None:
+    """Every JSON-schema keyword of a policy's config schema is checked (jsonschema, formats
+    included, as the CLI's gojsonschema does), with one message per problem naming the file, the
+    policy, the key and what is allowed; a bool is not an integer and a bad schema is the pack's."""
+    schema = {
+        "properties": {
+            "limit": {"type": "integer", "exclusiveMinimum": 0},
+            "names": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+            "since": {"type": "string", "format": "date"},
+            "rules": {
+                "type": "array",
+                "items": {"type": "object", "properties": {"id": {"type": "string"}}, "additionalProperties": False},
+            },
+        },
+        "required": ["limit"],
+    }
+    info = AnalyzerInfo("pack", "1", True, (PolicyInfo("a", "[ACC-1] a", "mandatory", schema),), {})
+    baseline = {"limit": 1, "names": ["p"], "since": "2026-12-07", "rules": [{"id": "r"}]}
+    assert reconcile(info, {"a": baseline})["a"] == {"enforcementLevel": "mandatory", **baseline}
+    cases = {
+        "limit": (0, "a: limit: must be > 0"),
+        "names": (["p", "p"], "a: names: items must be unique"),
+        "since": ("2026-02-30", "a: since: is not a valid date"),
+        "rules": ([{"id": "r", "admin": True}], "a: rules[0].admin: additional property not allowed (allowed: id)"),
+    }
+    for key, (value, message) in cases.items():
+        with pytest.raises(ConfigurationError) as caught:
+            reconcile(info, {"a": {**baseline, key: value}})
+        assert caught.value.message == f"invalid policy config for pack 'pack':\n  {message}"
+    with pytest.raises(ConfigurationError, match="a: limit: invalid type, expected integer, got boolean"):
+        reconcile(info, {"a": {**baseline, "limit": True}})
+    with pytest.raises(ConfigurationError, match=r"a: \(root\): limit is required"):
+        reconcile(info, {"a": {k: v for k, v in baseline.items() if k != "limit"}})
+    path = tmp_path / "policy-config.json"
+    path.write_text('{"a": {"limit": -1}}', encoding="utf-8")
+    with pytest.raises(ConfigurationError) as caught:
+        reconcile(info, load_policy_config(path), str(path))
+    assert caught.value.message == f"invalid policy config {path} for pack 'pack':\n  a: limit: must be > 0"
+    broken = AnalyzerInfo("pack", "1", True, (PolicyInfo("a", "[ACC-1] a", "mandatory", {"properties": {"limit": {"type": "int"}}}),), {})
+    with pytest.raises(ConfigurationError, match="a: the config schema is not a valid JSON schema: .*\\(a defect of the pack"):
+        reconcile(broken, {})
 
 
 def test_resource_references_become_ids_or_urns() -> None:

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from preview_support import PACK, PROGRAM, preview_cli, run_cli
 
+from tests.report_schema import load_report
+
 ACCOUNT = "azure-native:cognitiveservices:Account"
 
 
@@ -21,7 +23,7 @@ def insecure(module_tmp: Path) -> tuple[subprocess.CompletedProcess[str], dict[s
     """The insecure stack previewed with --json."""
     json_path = module_tmp / "insecure.json"
     result = preview_cli("insecure", "--json", json_path)
-    return result, json.loads(json_path.read_text(encoding="utf-8"))
+    return result, load_report(json_path)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +41,7 @@ def advisory(module_tmp: Path) -> tuple[subprocess.CompletedProcess[str], dict[s
     )
     json_path = module_tmp / "advisory.json"
     result = preview_cli("insecure", "--policy-config", config, "--json", json_path)
-    return result, json.loads(json_path.read_text(encoding="utf-8"))
+    return result, load_report(json_path)
 
 
 def test_mandatory_finding_exits_1_with_control_id(insecure: tuple[subprocess.CompletedProcess[str], dict[str, Any]]) -> None:
@@ -61,12 +63,18 @@ def test_plan_shows_counts_and_component_tree(insecure: tuple[subprocess.Complet
 
 def test_json_has_exactly_the_documented_shape(insecure: tuple[subprocess.CompletedProcess[str], dict[str, Any]]) -> None:
     document = insecure[1]
-    assert set(document) == {"schemaVersion", "pack", "resources", "findings", "summary"}
-    assert document["schemaVersion"] == 2
+    # The fixture's load_report already checked it against the published schema (report.schema.json).
+    assert set(document) == {"schemaVersion", "pack", "resources", "findings", "policies", "evidenceBasis", "summary"}
+    assert document["schemaVersion"] == 3
     # The fixture pack's PulumiPolicy.yaml has no version: a stock PolicyPack then reports "0.0.1".
     assert document["pack"] == {"name": "fixture-pack", "version": "0.0.1"}
-    assert set(document["summary"]) == {"resources", "mandatory", "advisory"}
-    assert document["summary"] == {"resources": 6, "mandatory": 2, "advisory": 1}
+    assert set(document["summary"]) == {"resources", "mandatory", "advisory", "evaluations"}
+    assert {k: document["summary"][k] for k in ("resources", "mandatory", "advisory")} == {"resources": 6, "mandatory": 2, "advisory": 1}
+    assert [(p["name"], p["type"], p["status"], p["counts"]) for p in document["policies"]] == [
+        ("fixture-ai-local-auth", "resource", "failed", {"failed": 1, "passed": 5, "notApplicable": 0, "outsideDeclaredTypes": 0}),
+        ("fixture-model-allow-list", "resource", "failed", {"failed": 1, "passed": 5, "notApplicable": 0, "outsideDeclaredTypes": 0}),
+        ("fixture-stack-wiring", "stack", "failed", {"failed": 1, "passed": 0, "notApplicable": 0, "outsideDeclaredTypes": 0}),
+    ]
     for resource in document["resources"]:
         assert set(resource) == {"urn", "type", "name", "parent"}
     for finding in document["findings"]:
@@ -125,6 +133,7 @@ def test_invalid_policy_config_is_a_configuration_error(module_tmp: Path) -> Non
     result = preview_cli("secure", "--policy-config", config)
     assert result.returncode == 2
     assert "fixture-model-allow-list: allowedModels: invalid type, expected array, got string" in result.stderr
+    assert f"invalid policy config {config} for pack 'fixture-pack':" in result.stderr
 
 
 def test_duplicate_urn_is_rejected() -> None:
