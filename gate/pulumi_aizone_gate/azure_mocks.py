@@ -3,7 +3,14 @@
 ``new_resource`` returns what Azure would: outputs = inputs + ``id`` (an ARM resource id built
 from the type token and the name inputs) + ``name`` + ``type`` + a few provider-computed values
 (identity principal ids, endpoints). Everything is deterministic, so two runs print the same plan.
-``call`` answers the client-config invokes with camelCase keys (the wire names the SDK reads).
+``call`` answers the client-config invokes with camelCase keys (the wire names the SDK reads), and
+every other invoke an installed SDK declares with a value for each field of its result type
+(``invokes.answer``). ``pulumi.StackReference`` reads the outputs given in ``STACK_REFERENCES``
+(``--stack-reference NAME=FILE``); a stack not given there has outputs that are unknown, as in a
+preview whose values are not known yet (the engine's unknown sentinel, ``wire.UNKNOWN``): ``apply``
+callbacks on them do not run, and inputs built from them reach the pack as unknown.
+Each mock records what it supplied offline (``supplied``), so a program that fails on one of
+those values is told so.
 """
 
 from __future__ import annotations
@@ -13,6 +20,9 @@ import uuid
 from typing import Any, Optional
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
+
+from . import invokes
+from .wire import UNKNOWN
 
 # AIZONE_MOCK_SUBSCRIPTION_ID lets a test record the same program under another subscription.
 SUBSCRIPTION_ID = os.environ.get("AIZONE_MOCK_SUBSCRIPTION_ID", "00000000-0000-0000-0000-000000000000")
@@ -111,6 +121,10 @@ _EXTENSION_TYPES: dict[str, tuple[str, str, str, str]] = {
     "security:Pricing": ("scopeId", "Microsoft.Security", "pricings", "pricingName"),
 }
 
+# Resources whose own `type` input has a provider default (the SDK's docstring of storage:Blob's
+# `type`: "The type of the storage blob to be created. Defaults to 'Block'.").
+_DEFAULT_TYPE_INPUTS = {"storage:Blob": "Block"}
+
 # Resources whose name Azure generates as a GUID when the program gives none.
 _GUID_NAMED = frozenset({"authorization:RoleAssignment", "authorization:PimRoleEligibilitySchedule"})
 
@@ -155,6 +169,12 @@ def _lookup(token: str, args: dict[str, Any]) -> tuple[dict[str, Any], list[tupl
     return {}, [("", reason)]
 
 
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+# Another stack's outputs by the stack name the program passes to pulumi.StackReference; set for a
+# run by runner.run (from --stack-reference NAME=FILE). A stack not listed here has unknown outputs.
+STACK_REFERENCES: dict[str, dict[str, Any]] = {}
+
+
 def fake_guid(*parts: str) -> str:
     """A deterministic GUID derived from the given strings."""
     return str(uuid.uuid5(_GUID_NAMESPACE, "/".join(parts)))
@@ -163,8 +183,15 @@ def fake_guid(*parts: str) -> str:
 class AzureMocks(Mocks):
     """Pulumi mocks that behave like azure-native (and azuread) closely enough for wiring."""
 
+    def __init__(self) -> None:
+        # What the gate made up for the program, in order: ("invoke", token) for each invoke it
+        # answered from the SDK's result type, ("stack", name) for each stack reference.
+        self.supplied: list[tuple[str, str]] = []
+
     def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
         """Return (id, outputs) for a registered resource."""
+        if args.typ == STACK_REFERENCE_TYPE:
+            return self._stack_reference(args)
         if not args.custom:
             return "", {}
         inputs: dict[str, Any] = dict(args.inputs)
@@ -197,7 +224,55 @@ class AzureMocks(Mocks):
             return _lookup(args.token, dict(args.args))
         if args.token == "azuread:index/getClientConfig:getClientConfig":
             return {"clientId": CLIENT_ID, "id": CLIENT_ID, "objectId": OBJECT_ID, "tenantId": TENANT_ID}, []
-        return {}, []
+        try:
+            answered = invokes.answer(args.token, dict(args.args))
+        except invokes.UnknownInvoke:
+            return {}, []
+        self._supplied("invoke", args.token)
+        return answered, []
+
+    def _stack_reference(self, args: MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
+        """Another stack's outputs: as given in STACK_REFERENCES, else unknown."""
+        name = _text(args.inputs.get("name")) or args.resource_id or args.name
+        self._supplied("stack", name)
+        given = STACK_REFERENCES.get(name)
+        if given is None:
+            return name, {"name": name, "outputs": UNKNOWN, "secretOutputNames": UNKNOWN}
+        return name, {"name": name, "outputs": dict(given), "secretOutputNames": []}
+
+    def failure_note(self, traceback_text: str) -> str:
+        """A sentence for a program failure that may come from a value supplied here ("" if none
+        was): names the invokes and stack references, first those the failing code calls."""
+        if not self.supplied:
+            return ""
+        described = [_describe_supplied(kind, what) for kind, what in self.supplied]
+        pinned = [
+            text
+            for (kind, what), text in zip(self.supplied, described, strict=True)
+            if (kind == "invoke" and invokes.python_function_name(what) in traceback_text)
+            or (kind == "stack" and any(word in traceback_text for word in ("StackReference", "get_output", "require_output", what)))
+        ]
+        if pinned:
+            return (
+                f" [the failing code uses {', '.join(pinned)}: values the gate supplied offline, not read from Azure "
+                "or Pulumi Cloud; the real values may differ]"
+            )
+        return (
+            f" [the program read values the gate supplied offline, not from Azure or Pulumi Cloud: {', '.join(described)}; "
+            "if the failing code uses them, the failure may come from these stand-ins]"
+        )
+
+    def _supplied(self, kind: str, what: str) -> None:
+        if (kind, what) not in self.supplied:
+            self.supplied.append((kind, what))
+
+
+def _describe_supplied(kind: str, what: str) -> str:
+    if kind == "invoke":
+        return f"the result of invoke {what}"
+    if what in STACK_REFERENCES:
+        return f"the outputs of stack reference '{what}' (from --stack-reference)"
+    return f"the outputs of stack reference '{what}' (unknown offline; give them with --stack-reference {what}=FILE)"
 
 
 def _azure_native_resource(token: str, logical_name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -230,7 +305,10 @@ def _azure_native_resource(token: str, logical_name: str, inputs: dict[str, Any]
         resource_id = f"{_resource_group_scope(inputs)}/providers/{namespace}/{'/'.join(path)}"
         arm_type = f"{namespace}/{'/'.join(segment for segment, _ in segments)}"
     outputs = dict(inputs)
-    outputs.update({"id": resource_id, "name": name, "type": arm_type})
+    outputs.update({"id": resource_id, "name": name})
+    # A resource that takes a `type` input (storage:Blob's Block/Append/Page, a VM extension's
+    # handler type) returns that input as its `type` output; the others return their ARM type.
+    outputs.setdefault("type", _DEFAULT_TYPE_INPUTS.get(token, arm_type))
     _add_computed_outputs(token, resource_id, name, outputs)
     return resource_id, outputs
 
