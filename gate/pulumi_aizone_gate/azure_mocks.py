@@ -19,6 +19,7 @@ import os
 import uuid
 from typing import Any, Optional
 
+import pulumi
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
 from . import invokes
@@ -185,8 +186,10 @@ class AzureMocks(Mocks):
 
     def __init__(self) -> None:
         # What the gate made up for the program, in order: ("invoke", token) for each invoke it
-        # answered from the SDK's result type, ("stack", name) for each stack reference.
+        # answered from the SDK's result type, ("stack", name) for each stack reference; and the
+        # distinctive strings among those values, to recognise them in a failure's message.
         self.supplied: list[tuple[str, str]] = []
+        self._values: dict[tuple[str, str], set[str]] = {}
 
     def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
         """Return (id, outputs) for a registered resource."""
@@ -202,40 +205,47 @@ class AzureMocks(Mocks):
         resource_id = args.resource_id or fake_guid(args.typ, args.name)
         for output in _AZUREAD_OUTPUTS.get(args.typ, ()):
             inputs.setdefault(output, fake_guid(resource_id, output))
+        if args.typ == "azure:hdinsight/sparkCluster:SparkCluster":
+            # A cluster's public DNS name is <clustername>.azurehdinsight.net (Microsoft Learn,
+            # azure/hdinsight/find-host-name); the classic provider's httpsEndpoint is that host.
+            inputs.setdefault("httpsEndpoint", f"{_text(inputs.get('name')) or args.name}.azurehdinsight.net")
         return resource_id, inputs
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], Optional[list[tuple[str, str]]]]:
-        """Answer invokes: client configuration with camelCase keys, a Purview account's identity,
-        lookups (`_LOOKUPS`) from EXISTING_RESOURCES or as not found, everything else empty.
+        """Answer invokes: lookups (`_LOOKUPS`) from EXISTING_RESOURCES or as not found; client
+        configuration as the gate's identity; every other function an installed SDK declares with
+        every field of its result type (a Purview account with a system-assigned identity); a
+        token no installed SDK declares, empty. Each made-up answer is recorded in ``supplied``.
 
         The second element lists check failures; MockMonitor iterates it, so it is never None.
         """
-        if args.token == "azure-native:purview:getAccount":
-            account = "/".join(str(args.args.get(key, "")) for key in ("resourceGroupName", "accountName"))
-            return {"identity": {"type": "SystemAssigned", "principalId": fake_guid(account, "identity.principalId")}}, []
+        if args.token in _LOOKUPS:
+            return _lookup(args.token, dict(args.args))
         if args.token == "azure-native:authorization:getClientConfig":
-            return {
+            answered: dict[str, Any] = {
                 "clientId": CLIENT_ID,
                 "objectId": OBJECT_ID,
                 "subscriptionId": SUBSCRIPTION_ID,
                 "tenantId": TENANT_ID,
-            }, []
-        if args.token in _LOOKUPS:
-            return _lookup(args.token, dict(args.args))
-        if args.token == "azuread:index/getClientConfig:getClientConfig":
-            return {"clientId": CLIENT_ID, "id": CLIENT_ID, "objectId": OBJECT_ID, "tenantId": TENANT_ID}, []
-        try:
-            answered = invokes.answer(args.token, dict(args.args))
-        except invokes.UnknownInvoke:
-            return {}, []
-        self._supplied("invoke", args.token)
+            }
+        elif args.token == "azuread:index/getClientConfig:getClientConfig":
+            answered = {"clientId": CLIENT_ID, "id": CLIENT_ID, "objectId": OBJECT_ID, "tenantId": TENANT_ID}
+        else:
+            try:
+                answered = invokes.answer(args.token, dict(args.args))
+            except invokes.UnknownInvoke:
+                return {}, []
+        if args.token == "azure-native:purview:getAccount":
+            account = "/".join(str(args.args.get(key, "")) for key in ("resourceGroupName", "accountName"))
+            answered["identity"] = {"type": "SystemAssigned", "principalId": fake_guid(account, "identity.principalId")}
+        self._supplied("invoke", args.token, answered)
         return answered, []
 
     def _stack_reference(self, args: MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
         """Another stack's outputs: as given in STACK_REFERENCES, else unknown."""
         name = _text(args.inputs.get("name")) or args.resource_id or args.name
-        self._supplied("stack", name)
         given = STACK_REFERENCES.get(name)
+        self._supplied("stack", name, given)
         if given is None:
             return name, {"name": name, "outputs": UNKNOWN, "secretOutputNames": UNKNOWN}
         return name, {"name": name, "outputs": dict(given), "secretOutputNames": []}
@@ -250,7 +260,8 @@ class AzureMocks(Mocks):
             text
             for (kind, what), text in zip(self.supplied, described, strict=True)
             if (kind == "invoke" and invokes.python_function_name(what) in traceback_text)
-            or (kind == "stack" and any(word in traceback_text for word in ("StackReference", "get_output", "require_output", what)))
+            or (kind == "stack" and any(word in traceback_text for word in ("stack_reference.py", "StackReference", "_output(", what)))
+            or any(value in traceback_text for value in self._values.get((kind, what), ()))
         ]
         if pinned:
             return (
@@ -262,9 +273,21 @@ class AzureMocks(Mocks):
             "if the failing code uses them, the failure may come from these stand-ins]"
         )
 
-    def _supplied(self, kind: str, what: str) -> None:
+    def _supplied(self, kind: str, what: str, values: Any = None) -> None:
         if (kind, what) not in self.supplied:
             self.supplied.append((kind, what))
+        self._values.setdefault((kind, what), set()).update(_distinctive_strings(values))
+
+
+def _distinctive_strings(value: Any) -> set[str]:
+    """The strings in a supplied value long enough to be recognised in an error message."""
+    if isinstance(value, str):
+        return {value} if len(value) >= 8 else set()
+    if isinstance(value, dict):
+        return set().union(*(_distinctive_strings(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_distinctive_strings(v) for v in value)) if value else set()
+    return set()
 
 
 def _describe_supplied(kind: str, what: str) -> str:
@@ -279,6 +302,12 @@ def _azure_native_resource(token: str, logical_name: str, inputs: dict[str, Any]
     """ARM id, name, type and computed outputs for an azure-native resource."""
     if token == "resources:ResourceGroup":
         name = _text(inputs.get("resourceGroupName")) or logical_name
+        # azure-native's provider config `location`: "ResourceGroups will consult this property
+        # for a default location, if one was not supplied explicitly when defining the resource"
+        # (the SDK's docstring, pulumi_azure_native/config/vars.py, azure-native 3.29).
+        default_location = _text(pulumi.Config("azure-native").get("location"))
+        if default_location:
+            inputs.setdefault("location", default_location)
         resource_id = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{name}"
         arm_type = "Microsoft.Resources/resourceGroups"
     elif token in _EXTENSION_TYPES:
@@ -357,10 +386,16 @@ def _add_computed_outputs(token: str, resource_id: str, name: str, outputs: dict
     elif token == "keyvault:Vault" and isinstance(properties, dict):
         outputs["properties"] = {**properties, "vaultUri": properties.get("vaultUri") or f"https://{name}.vault.azure.net/"}
     elif token == "storage:StorageAccount":
-        outputs.setdefault(
-            "primaryEndpoints",
-            {kind: f"https://{name}.{kind}.core.windows.net/" for kind in ("blob", "dfs", "file", "queue", "table")},
-        )
+        # `web` is the static website endpoint, https://<account>.<zone>.web.core.windows.net/
+        # (MicrosoftDocs azure-docs, articles/storage/blobs/storage-blob-static-website.md); the
+        # zone number varies by account, z1 stands for it.
+        endpoints = {kind: f"https://{name}.{kind}.core.windows.net/" for kind in ("blob", "dfs", "file", "queue", "table")}
+        outputs.setdefault("primaryEndpoints", {**endpoints, "web": f"https://{name}.z1.web.core.windows.net/"})
+    elif token == "web:WebApp":
+        # An app's default hostname: <app-name>.azurewebsites.net, or for apps created since
+        # 2024-06-01 with the option, <app-name>-<random-hash>.<region>.azurewebsites.net
+        # (MicrosoftDocs azure-docs, articles/app-service/includes/regionalization-note.md).
+        outputs.setdefault("defaultHostName", f"{name}.azurewebsites.net")
     elif token == "operationalinsights:Workspace":
         outputs.setdefault("customerId", fake_guid(resource_id, "customerId"))
     elif token == "containerregistry:Registry":

@@ -31,6 +31,7 @@ import functools
 import importlib
 import importlib.util
 import re
+import sys
 import types
 import typing
 from collections import abc
@@ -93,7 +94,7 @@ def result_type_of(token: str) -> tuple[type, Optional[str]]:
     expected = expected[:1].upper() + expected[1:] + "Result"
     chosen = next((c for c in candidates if c.__name__ == expected), candidates[0])
     source = Path(str(module.__file__)).read_text(encoding="utf-8")
-    if not any(q in source for q in quoted):
+    if not any(f"{call}({q}" in source for call in ("invoke", "invoke_output") for q in quoted):
         raise UnknownInvoke(f"{token}: {module.__name__} does not invoke this token")
     doc = getattr(function, "__doc__", None) or ""
     match = _API_VERSION.search(doc + " ")
@@ -118,20 +119,22 @@ def _function_module(token: str) -> types.ModuleType:
     try:
         if importlib.util.find_spec(root) is None:
             raise UnknownInvoke(f"{token}: the SDK {root} is not installed")
-        spec = importlib.util.find_spec(package_name)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None or not spec.submodule_search_locations:
-        raise UnknownInvoke(f"{token}: {package_name} is not part of the installed SDK")
-    module_name = f"{package_name}.{_snake(name)}"
-    if importlib.util.find_spec(module_name) is not None:
-        return importlib.import_module(module_name)
-    # The SDK's generator spells some names differently; find the file that invokes the token.
-    for directory in spec.submodule_search_locations:
-        for path in sorted(Path(directory).glob("*.py")):
-            text = path.read_text(encoding="utf-8")
-            if f"'{token}'" in text or f'"{token}"' in text:
-                return importlib.import_module(f"{package_name}.{path.stem}")
+        # The whole package, as the program imports it: its __init__ imports every function's
+        # module. Importing one of them by name instead would rebind the package's attribute (the
+        # function) to the module when the package is still a lazy module, and break the program.
+        package = importlib.import_module(package_name)
+        getattr(package, _snake(name), None)  # a lazily imported package loads on its first attribute
+    except ImportError:
+        raise UnknownInvoke(f"{token}: {package_name} is not part of the installed SDK") from None
+    module = sys.modules.get(f"{package_name}.{_snake(name)}")
+    if module is not None:
+        return module
+    # The SDK's generator spells some names differently; find the module that invokes the token.
+    for module_name, candidate in sorted(sys.modules.items()):
+        if module_name.startswith(package_name + ".") and module_name.count(".") == package_name.count(".") + 1:
+            path = getattr(candidate, "__file__", None)
+            if path and f"'{token}'" in Path(path).read_text(encoding="utf-8"):
+                return candidate
     raise UnknownInvoke(f"{token}: no function of {package_name} invokes it")
 
 
@@ -160,7 +163,7 @@ class _Context:
         group = _text(args.get("resourceGroupName"))
         scope = _text(args.get("scope")).rstrip("/") or f"/subscriptions/{SUBSCRIPTION_ID}" + (f"/resourceGroups/{group}" if group else "")
         self.namespace = "Microsoft." + module[:1].upper() + module[1:]
-        self.arm_type = f"{self.namespace}/{_resource_word(function)}"
+        self.arm_type = f"{self.namespace}/{_plural(_resource_word(function))}"
         self.resource_id = _text(args.get("resourceId")) or _text(args.get("id")) or f"{scope}/providers/{self.arm_type}/{self.name}"
         if module == "index":  # azuread and other non-ARM packages: an object id, not an ARM id
             self.resource_id = _text(args.get("id")) or fake_guid(token, *map(str, sorted(args.items())))
@@ -173,6 +176,16 @@ def _resource_word(function: str) -> str:
             rest = function[len(verb) :]
             return rest[:1].lower() + rest[1:]
     return function
+
+
+def _plural(word: str) -> str:
+    """ARM resource types are plural nouns: ``roleDefinition`` -> ``roleDefinitions``,
+    ``publicIPAddress`` -> ``publicIPAddresses``, ``registry`` -> ``registries``."""
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return word[:-1] + "ies"
+    return word + "s"
 
 
 def _object(cls: type, context: _Context, path: tuple[str, ...], seen: frozenset[type]) -> Optional[dict[str, Any]]:
