@@ -113,12 +113,15 @@ def _function_module(token: str) -> types.ModuleType:
     if segments and segments[-1] == name:  # classic providers: azure:core/getClientConfig:getClientConfig
         segments = segments[:-1]
     segments = [s for s in segments if s != "index"]
-    if not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", s) for s in [*segments, name]):
+    # Only names a generated SDK uses: no private or dunder modules (`__main__`), nothing but
+    # identifiers, so a token can never make the gate import something a provider SDK is not.
+    if not all(re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", s) for s in [*segments, name]):
         raise UnknownInvoke(f"{token}: not a function token of an installed SDK")
     package_name = ".".join([root, *segments])
     try:
-        if importlib.util.find_spec(root) is None:
-            raise UnknownInvoke(f"{token}: the SDK {root} is not installed")
+        # A Pulumi provider SDK, generated: it has the generator's `_utilities` module.
+        if importlib.util.find_spec(root) is None or importlib.util.find_spec(f"{root}._utilities") is None:
+            raise UnknownInvoke(f"{token}: no Pulumi provider SDK {root} is installed")
         # The whole package, as the program imports it: its __init__ imports every function's
         # module. Importing one of them by name instead would rebind the package's attribute (the
         # function) to the module when the package is still a lazy module, and break the program.

@@ -108,6 +108,9 @@ def test_every_answer_is_deterministic() -> None:
         "azure-native:..:getClientConfig",
         "azure-native:storage/../../os:getcwd",
         "os:path:join",
+        "aizone-gate:cli:main",  # an installed pulumi_* package that is not a provider SDK
+        "policy:__main__:run",
+        "azure-native:_utilities:getVersion",
         "azure-native:getClientConfig",
         "",
     ],
