@@ -86,7 +86,8 @@ def run_isolated(
 
     ``properties=False`` leaves the resources' property values, options and dependencies out of
     the result (the worker has judged them; the CLI's reports name resources, never their
-    values): 20,000 resources are ~100 MiB less to pickle and read back.
+    values): 20,000 resources are ~100 MiB less to pickle and read back. ``stack_references``
+    (stack name -> its outputs, JSON values) is passed to ``runner.run``.
 
     Raises the PreviewError that ended the run, or ProgramIncompleteError when the worker did not
     complete (early exit, crash, signal, timeout, interrupted).

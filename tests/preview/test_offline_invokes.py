@@ -5,9 +5,14 @@ fails on one of those values."""
 from __future__ import annotations
 
 import base64
+import importlib
+import inspect
 import json
+import re
+import sys
 import textwrap
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -91,6 +96,32 @@ def test_lookups_echo_their_arguments_into_ids_names_and_addresses() -> None:
     assert ip["id"] == f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{RG}/providers/Microsoft.Network/publicIPAddresses/pip"
     assert ip["name"] == "pip" and ip["location"] == "westeurope"
     assert isinstance(ip["sku"], dict) and isinstance(ip["ipTags"], list) and isinstance(ip["idleTimeoutInMinutes"], int)
+
+
+def _function_tokens(module: ModuleType) -> list[tuple[str, type]]:
+    """(token, result class) of every function the SDK module defines, read from its source."""
+    getattr(module, "_utilities", None)  # a lazily imported SDK package loads (and imports its modules) now
+    found: list[tuple[str, type]] = []
+    for path in sorted(Path(str(module.__file__)).parent.glob("*.py")):
+        for token, result in re.findall(
+            r"pulumi\.runtime\.invoke\('([^']+)', __args__, opts=opts, typ=(\w+)\)", path.read_text(encoding="utf-8")
+        ):
+            found.append((token, getattr(sys.modules[f"{module.__name__}.{path.stem}"], result)))
+    return found
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["pulumi_azure_native.authorization", "pulumi_azure_native.containerregistry", "pulumi_azure_native.storage", "pulumi_azure.core"],
+)
+def test_every_function_of_a_module_gets_every_field_of_its_result(module: str) -> None:
+    functions = _function_tokens(importlib.import_module(module))
+    assert len(functions) >= 10
+    for token, result in functions:
+        fields = [name for name in inspect.signature(result.__init__).parameters if name != "__self__"]
+        answered = answer(token, {"resourceGroupName": RG})
+        assert len(answered) == len(fields), token
+        assert all(value is not None for value in answered.values()), token
 
 
 def test_every_answer_is_deterministic() -> None:
