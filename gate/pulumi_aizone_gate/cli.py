@@ -84,16 +84,23 @@ def _stack_reference(text: str) -> tuple[str, dict[str, Any]]:
     if not sep or not name or not file:
         raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=FILE, e.g. myorg/network/prod=network-outputs.json")
     try:
-        outputs = json.loads(Path(file).read_text(encoding="utf-8"))
+        outputs = json.loads(Path(file).read_text(encoding="utf-8"), parse_constant=_no_constant)
     except OSError as exc:
         raise argparse.ArgumentTypeError(f"{name}: cannot read {file}: {exc.strerror or exc}") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise argparse.ArgumentTypeError(f"{name}: {file} is not JSON: {exc}") from None
+    except RecursionError:
+        raise argparse.ArgumentTypeError(f"{name}: {file} is nested too deeply to be a stack's outputs") from None
     if not isinstance(outputs, dict):
         raise argparse.ArgumentTypeError(
             f"{name}: {file} must hold a JSON object of the stack's outputs (output name -> value), not {type(outputs).__name__}"
         )
     return name, outputs
+
+
+def _no_constant(constant: str) -> Any:
+    """NaN and Infinity are not JSON (Python's parser accepts them; no stack output holds one)."""
+    raise ValueError(f"{constant} is not a JSON value")
 
 
 def _stack_references(given: list[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:

@@ -355,6 +355,8 @@ def test_cli_stack_reference_reaches_the_program(tmp_path: Path) -> None:
         ("acme/network/prod={dir}/absent.json", None, "acme/network/prod: cannot read"),
         ("acme/network/prod={file}", "{not json", "acme/network/prod: {file} is not JSON"),
         ("acme/network/prod={file}", '["vnetId"]', "must hold a JSON object of the stack's outputs (output name -> value), not list"),
+        ("acme/network/prod={file}", '{"cidrs": NaN}', "acme/network/prod: {file} is not JSON: NaN is not a JSON value"),
+        ("acme/network/prod={file}", '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", "is nested too deeply to be a stack's outputs"),
     ],
 )
 def test_cli_refuses_a_bad_stack_reference(tmp_path: Path, argument: str, content: str | None, expected: str) -> None:
