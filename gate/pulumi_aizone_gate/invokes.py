@@ -115,7 +115,9 @@ def _function_module(token: str) -> types.ModuleType:
     segments = [s for s in segments if s != "index"]
     # Only names a generated SDK uses: no private or dunder modules (`__main__`), nothing but
     # identifiers, so a token can never make the gate import something a provider SDK is not.
-    if not all(re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", s) for s in [*segments, name]):
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", package) or not all(
+        re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", s) for s in [*segments, name]
+    ):
         raise UnknownInvoke(f"{token}: not a function token of an installed SDK")
     package_name = ".".join([root, *segments])
     try:

@@ -142,6 +142,8 @@ def test_every_answer_is_deterministic() -> None:
         "aizone-gate:cli:main",  # an installed pulumi_* package that is not a provider SDK
         "policy:__main__:run",
         "azure-native:_utilities:getVersion",
+        "../azure-native:storage:listStorageAccountKeys",
+        "azure.native:storage:listStorageAccountKeys",
         "azure-native:getClientConfig",
         "",
     ],
