@@ -15,23 +15,26 @@ those values is told so.
 
 from __future__ import annotations
 
-import os
-import uuid
 from typing import Any, Optional
 
 import pulumi
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
 from . import invokes
+from .identity import CLIENT_ID, OBJECT_ID, SUBSCRIPTION_ID, TENANT_ID, fake_guid
 from .wire import UNKNOWN
 
-# AIZONE_MOCK_SUBSCRIPTION_ID lets a test record the same program under another subscription.
-SUBSCRIPTION_ID = os.environ.get("AIZONE_MOCK_SUBSCRIPTION_ID", "00000000-0000-0000-0000-000000000000")
-TENANT_ID = "11111111-1111-1111-1111-111111111111"
-CLIENT_ID = "22222222-2222-2222-2222-222222222222"
-OBJECT_ID = "33333333-3333-3333-3333-333333333333"
-
-_GUID_NAMESPACE = uuid.UUID("6f1c1b8e-5f55-4a4e-9d2a-0ff1ce0ff1ce")
+__all__ = [
+    "CLIENT_ID",
+    "EXISTING_RESOURCES",
+    "OBJECT_ID",
+    "STACK_REFERENCES",
+    "SUBSCRIPTION_ID",
+    "TENANT_ID",
+    "AzureMocks",
+    "fake_guid",
+    "lookup_id",
+]
 
 # Type token (without "azure-native:") -> (ARM namespace, [(ARM type segment, name input), ...]).
 # The last segment is the resource itself; earlier ones are its parents, named by inputs such as
@@ -174,11 +177,6 @@ STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 # Another stack's outputs by the stack name the program passes to pulumi.StackReference; set for a
 # run by runner.run (from --stack-reference NAME=FILE). A stack not listed here has unknown outputs.
 STACK_REFERENCES: dict[str, dict[str, Any]] = {}
-
-
-def fake_guid(*parts: str) -> str:
-    """A deterministic GUID derived from the given strings."""
-    return str(uuid.uuid5(_GUID_NAMESPACE, "/".join(parts)))
 
 
 class AzureMocks(Mocks):

@@ -11,7 +11,7 @@ unwrapped), and returns every field under its wire (camelCase) name with a plaus
 that type, nested output types included:
 
 * strings by what the field names: the gate's subscription, tenant, client and object ids
-  (``azure_mocks``), ARM ids, names and locations echoed from the invoke's arguments, an address
+  (``identity``), ARM ids, names and locations echoed from the invoke's arguments, an address
   in TEST-NET-3 (RFC 5737) for IP addresses, ``https://<name>.offline.invalid/`` (a reserved
   domain, RFC 2606) for URLs, base64 text for keys and credentials (a kubeconfig for a
   credential's ``value``), the REST API version the SDK documents for ``azureApiVersion``;
@@ -39,6 +39,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pulumi._types as pulumi_types
+
+from .identity import CLIENT_ID, OBJECT_ID, SUBSCRIPTION_ID, TENANT_ID, fake_guid
 
 MAX_DEPTH = 5
 """Nested output types deeper than this are None (network types nest without end)."""
@@ -154,8 +156,6 @@ class _Context:
     """What the plausible values of one answer are derived from."""
 
     def __init__(self, token: str, args: dict[str, Any], api_version: Optional[str]) -> None:
-        from .azure_mocks import SUBSCRIPTION_ID, fake_guid
-
         self.token = token
         self.args = args
         self.api_version = api_version
@@ -236,8 +236,6 @@ def _value(typ: Any, name: str, context: _Context, path: tuple[str, ...], seen: 
 
 def _string(name: str, context: _Context, path: tuple[str, ...], owner: type) -> str:
     """A plausible string for the field ``name`` (see the module docstring)."""
-    from .azure_mocks import CLIENT_ID, OBJECT_ID, SUBSCRIPTION_ID, TENANT_ID, fake_guid
-
     lower = name.lower()
     top = len(path) == 1
     given = context.args.get(name)
