@@ -3,24 +3,38 @@
 ``new_resource`` returns what Azure would: outputs = inputs + ``id`` (an ARM resource id built
 from the type token and the name inputs) + ``name`` + ``type`` + a few provider-computed values
 (identity principal ids, endpoints). Everything is deterministic, so two runs print the same plan.
-``call`` answers the client-config invokes with camelCase keys (the wire names the SDK reads).
+``call`` answers the client-config invokes with camelCase keys (the wire names the SDK reads), and
+every other invoke an installed SDK declares with a value for each field of its result type
+(``invokes.answer``). ``pulumi.StackReference`` reads the outputs given in ``STACK_REFERENCES``
+(``--stack-reference NAME=FILE``); a stack not given there has outputs that are unknown, as in a
+preview whose values are not known yet (the engine's unknown sentinel, ``wire.UNKNOWN``): ``apply``
+callbacks on them do not run, and inputs built from them reach the pack as unknown.
+Each mock records what it supplied offline (``supplied``), so a program that fails on one of
+those values is told so.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from typing import Any, Optional
 
+import pulumi
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
-# AIZONE_MOCK_SUBSCRIPTION_ID lets a test record the same program under another subscription.
-SUBSCRIPTION_ID = os.environ.get("AIZONE_MOCK_SUBSCRIPTION_ID", "00000000-0000-0000-0000-000000000000")
-TENANT_ID = "11111111-1111-1111-1111-111111111111"
-CLIENT_ID = "22222222-2222-2222-2222-222222222222"
-OBJECT_ID = "33333333-3333-3333-3333-333333333333"
+from . import invokes
+from .identity import CLIENT_ID, OBJECT_ID, SUBSCRIPTION_ID, TENANT_ID, fake_guid
+from .wire import UNKNOWN
 
-_GUID_NAMESPACE = uuid.UUID("6f1c1b8e-5f55-4a4e-9d2a-0ff1ce0ff1ce")
+__all__ = [
+    "CLIENT_ID",
+    "EXISTING_RESOURCES",
+    "OBJECT_ID",
+    "STACK_REFERENCES",
+    "SUBSCRIPTION_ID",
+    "TENANT_ID",
+    "AzureMocks",
+    "fake_guid",
+    "lookup_id",
+]
 
 # Type token (without "azure-native:") -> (ARM namespace, [(ARM type segment, name input), ...]).
 # The last segment is the resource itself; earlier ones are its parents, named by inputs such as
@@ -111,6 +125,10 @@ _EXTENSION_TYPES: dict[str, tuple[str, str, str, str]] = {
     "security:Pricing": ("scopeId", "Microsoft.Security", "pricings", "pricingName"),
 }
 
+# Resources whose own `type` input has a provider default (the SDK's docstring of storage:Blob's
+# `type`: "The type of the storage blob to be created. Defaults to 'Block'.").
+_DEFAULT_TYPE_INPUTS = {"storage:Blob": "Block"}
+
 # Resources whose name Azure generates as a GUID when the program gives none.
 _GUID_NAMED = frozenset({"authorization:RoleAssignment", "authorization:PimRoleEligibilitySchedule"})
 
@@ -155,16 +173,26 @@ def _lookup(token: str, args: dict[str, Any]) -> tuple[dict[str, Any], list[tupl
     return {}, [("", reason)]
 
 
-def fake_guid(*parts: str) -> str:
-    """A deterministic GUID derived from the given strings."""
-    return str(uuid.uuid5(_GUID_NAMESPACE, "/".join(parts)))
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+# Another stack's outputs by the stack name the program passes to pulumi.StackReference; set for a
+# run by runner.run (from --stack-reference NAME=FILE). A stack not listed here has unknown outputs.
+STACK_REFERENCES: dict[str, dict[str, Any]] = {}
 
 
 class AzureMocks(Mocks):
     """Pulumi mocks that behave like azure-native (and azuread) closely enough for wiring."""
 
+    def __init__(self) -> None:
+        # What the gate made up for the program, in order: ("invoke", token) for each invoke it
+        # answered from the SDK's result type, ("stack", name) for each stack reference; and the
+        # distinctive strings among those values, to recognise them in a failure's message.
+        self.supplied: list[tuple[str, str]] = []
+        self._values: dict[tuple[str, str], set[str]] = {}
+
     def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
         """Return (id, outputs) for a registered resource."""
+        if args.typ == STACK_REFERENCE_TYPE:
+            return self._stack_reference(args)
         if not args.custom:
             return "", {}
         inputs: dict[str, Any] = dict(args.inputs)
@@ -175,35 +203,109 @@ class AzureMocks(Mocks):
         resource_id = args.resource_id or fake_guid(args.typ, args.name)
         for output in _AZUREAD_OUTPUTS.get(args.typ, ()):
             inputs.setdefault(output, fake_guid(resource_id, output))
+        if args.typ == "azure:hdinsight/sparkCluster:SparkCluster":
+            # A cluster's public DNS name is <clustername>.azurehdinsight.net (Microsoft Learn,
+            # azure/hdinsight/find-host-name); the classic provider's httpsEndpoint is that host.
+            inputs.setdefault("httpsEndpoint", f"{_text(inputs.get('name')) or args.name}.azurehdinsight.net")
         return resource_id, inputs
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], Optional[list[tuple[str, str]]]]:
-        """Answer invokes: client configuration with camelCase keys, a Purview account's identity,
-        lookups (`_LOOKUPS`) from EXISTING_RESOURCES or as not found, everything else empty.
+        """Answer invokes: lookups (`_LOOKUPS`) from EXISTING_RESOURCES or as not found; client
+        configuration as the gate's identity; every other function an installed SDK declares with
+        every field of its result type (a Purview account with a system-assigned identity); a
+        token no installed SDK declares, empty. Each made-up answer is recorded in ``supplied``.
 
         The second element lists check failures; MockMonitor iterates it, so it is never None.
         """
-        if args.token == "azure-native:purview:getAccount":
-            account = "/".join(str(args.args.get(key, "")) for key in ("resourceGroupName", "accountName"))
-            return {"identity": {"type": "SystemAssigned", "principalId": fake_guid(account, "identity.principalId")}}, []
+        if args.token in _LOOKUPS:
+            return _lookup(args.token, dict(args.args))
         if args.token == "azure-native:authorization:getClientConfig":
-            return {
+            answered: dict[str, Any] = {
                 "clientId": CLIENT_ID,
                 "objectId": OBJECT_ID,
                 "subscriptionId": SUBSCRIPTION_ID,
                 "tenantId": TENANT_ID,
-            }, []
-        if args.token in _LOOKUPS:
-            return _lookup(args.token, dict(args.args))
-        if args.token == "azuread:index/getClientConfig:getClientConfig":
-            return {"clientId": CLIENT_ID, "id": CLIENT_ID, "objectId": OBJECT_ID, "tenantId": TENANT_ID}, []
-        return {}, []
+            }
+        elif args.token == "azuread:index/getClientConfig:getClientConfig":
+            answered = {"clientId": CLIENT_ID, "id": CLIENT_ID, "objectId": OBJECT_ID, "tenantId": TENANT_ID}
+        else:
+            try:
+                answered = invokes.answer(args.token, dict(args.args))
+            except invokes.UnknownInvoke:
+                return {}, []
+        if args.token == "azure-native:purview:getAccount":
+            account = "/".join(str(args.args.get(key, "")) for key in ("resourceGroupName", "accountName"))
+            answered["identity"] = {"type": "SystemAssigned", "principalId": fake_guid(account, "identity.principalId")}
+        self._supplied("invoke", args.token, answered)
+        return answered, []
+
+    def _stack_reference(self, args: MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
+        """Another stack's outputs: as given in STACK_REFERENCES, else unknown."""
+        name = _text(args.inputs.get("name")) or args.resource_id or args.name
+        given = STACK_REFERENCES.get(name)
+        self._supplied("stack", name, given)
+        if given is None:
+            return name, {"name": name, "outputs": UNKNOWN, "secretOutputNames": UNKNOWN}
+        return name, {"name": name, "outputs": dict(given), "secretOutputNames": []}
+
+    def failure_note(self, traceback_text: str) -> str:
+        """A sentence for a program failure that may come from a value supplied here ("" if none
+        was): names the invokes and stack references, first those the failing code calls."""
+        if not self.supplied:
+            return ""
+        described = [_describe_supplied(kind, what) for kind, what in self.supplied]
+        pinned = [
+            text
+            for (kind, what), text in zip(self.supplied, described, strict=True)
+            if (kind == "invoke" and invokes.python_function_name(what) in traceback_text)
+            or (kind == "stack" and any(word in traceback_text for word in ("stack_reference.py", "StackReference", "_output(", what)))
+            or any(value in traceback_text for value in self._values.get((kind, what), ()))
+        ]
+        if pinned:
+            return (
+                f" [the failing code uses {', '.join(pinned)}: values the gate supplied offline, not read from Azure "
+                "or Pulumi Cloud; the real values may differ]"
+            )
+        return (
+            f" [the program read values the gate supplied offline, not from Azure or Pulumi Cloud: {', '.join(described)}; "
+            "if the failing code uses them, the failure may come from these stand-ins]"
+        )
+
+    def _supplied(self, kind: str, what: str, values: Any = None) -> None:
+        if (kind, what) not in self.supplied:
+            self.supplied.append((kind, what))
+        self._values.setdefault((kind, what), set()).update(_distinctive_strings(values))
+
+
+def _distinctive_strings(value: Any) -> set[str]:
+    """The strings in a supplied value long enough to be recognised in an error message."""
+    if isinstance(value, str):
+        return {value} if len(value) >= 8 else set()
+    if isinstance(value, dict):
+        return set().union(*(_distinctive_strings(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_distinctive_strings(v) for v in value)) if value else set()
+    return set()
+
+
+def _describe_supplied(kind: str, what: str) -> str:
+    if kind == "invoke":
+        return f"the result of invoke {what}"
+    if what in STACK_REFERENCES:
+        return f"the outputs of stack reference '{what}' (from --stack-reference)"
+    return f"the outputs of stack reference '{what}' (unknown offline; give them with --stack-reference {what}=FILE)"
 
 
 def _azure_native_resource(token: str, logical_name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """ARM id, name, type and computed outputs for an azure-native resource."""
     if token == "resources:ResourceGroup":
         name = _text(inputs.get("resourceGroupName")) or logical_name
+        # azure-native's provider config `location`: "ResourceGroups will consult this property
+        # for a default location, if one was not supplied explicitly when defining the resource"
+        # (the SDK's docstring, pulumi_azure_native/config/vars.py, azure-native 3.29).
+        default_location = _text(pulumi.Config("azure-native").get("location"))
+        if default_location:
+            inputs.setdefault("location", default_location)
         resource_id = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{name}"
         arm_type = "Microsoft.Resources/resourceGroups"
     elif token in _EXTENSION_TYPES:
@@ -230,7 +332,10 @@ def _azure_native_resource(token: str, logical_name: str, inputs: dict[str, Any]
         resource_id = f"{_resource_group_scope(inputs)}/providers/{namespace}/{'/'.join(path)}"
         arm_type = f"{namespace}/{'/'.join(segment for segment, _ in segments)}"
     outputs = dict(inputs)
-    outputs.update({"id": resource_id, "name": name, "type": arm_type})
+    outputs.update({"id": resource_id, "name": name})
+    # A resource that takes a `type` input (storage:Blob's Block/Append/Page, a VM extension's
+    # handler type) returns that input as its `type` output; the others return their ARM type.
+    outputs.setdefault("type", _DEFAULT_TYPE_INPUTS.get(token, arm_type))
     _add_computed_outputs(token, resource_id, name, outputs)
     return resource_id, outputs
 
@@ -279,10 +384,16 @@ def _add_computed_outputs(token: str, resource_id: str, name: str, outputs: dict
     elif token == "keyvault:Vault" and isinstance(properties, dict):
         outputs["properties"] = {**properties, "vaultUri": properties.get("vaultUri") or f"https://{name}.vault.azure.net/"}
     elif token == "storage:StorageAccount":
-        outputs.setdefault(
-            "primaryEndpoints",
-            {kind: f"https://{name}.{kind}.core.windows.net/" for kind in ("blob", "dfs", "file", "queue", "table")},
-        )
+        # `web` is the static website endpoint, https://<account>.<zone>.web.core.windows.net/
+        # (MicrosoftDocs azure-docs, articles/storage/blobs/storage-blob-static-website.md); the
+        # zone number varies by account, z1 stands for it.
+        endpoints = {kind: f"https://{name}.{kind}.core.windows.net/" for kind in ("blob", "dfs", "file", "queue", "table")}
+        outputs.setdefault("primaryEndpoints", {**endpoints, "web": f"https://{name}.z1.web.core.windows.net/"})
+    elif token == "web:WebApp":
+        # An app's default hostname: <app-name>.azurewebsites.net, or for apps created since
+        # 2024-06-01 with the option, <app-name>-<random-hash>.<region>.azurewebsites.net
+        # (MicrosoftDocs azure-docs, articles/app-service/includes/regionalization-note.md).
+        outputs.setdefault("defaultHostName", f"{name}.azurewebsites.net")
     elif token == "operationalinsights:Workspace":
         outputs.setdefault("customerId", fake_guid(resource_id, "customerId"))
     elif token == "containerregistry:Registry":

@@ -10,15 +10,22 @@ The preview runs in a worker process (``isolation.run_isolated``): 0 and 1 are g
 run that completed, that is the program returned, every output resolved and the pack analysed
 every resource. An early exit (``os._exit``, ``sys.exit``), a crash, a signal, Ctrl-C or the
 ``--timeout`` (whole run, default 600 s) all exit 2.
+
+``--stack-reference NAME=FILE`` (repeatable) gives the outputs of the stack NAME (spelled as the
+program passes it to ``pulumi.StackReference``) as a JSON object, e.g. what
+``pulumi stack output --json --show-secrets`` prints. The outputs of a referenced stack that is
+not given are unknown, as in a preview before that stack has values: nothing computed from them
+runs, and inputs built from them reach the pack as unknown.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from .errors import PreviewError, ProgramConfigError, ProgramFailedError
 from .isolation import DEFAULT_TIMEOUT_SECONDS, run_isolated
@@ -51,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--junit", type=Path, metavar="FILE", help="also write JUnit XML to FILE (a test suite per policy, a test case per resource judged)"
     )
     parser.add_argument(
+        "--stack-reference",
+        action="append",
+        type=_stack_reference,
+        default=[],
+        metavar="NAME=FILE",
+        help="outputs of the stack NAME that pulumi.StackReference reads, as a JSON object in FILE (repeatable); "
+        "a referenced stack not given has unknown outputs",
+    )
+    parser.add_argument(
         "--timeout",
         type=_positive_seconds,
         default=DEFAULT_TIMEOUT_SECONDS,
@@ -70,6 +86,41 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _stack_reference(text: str) -> tuple[str, dict[str, Any]]:
+    """``NAME=FILE`` -> (NAME, the JSON object of outputs in FILE)."""
+    name, sep, file = text.partition("=")
+    name = name.strip()
+    if not sep or not name or not file:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=FILE, e.g. myorg/network/prod=network-outputs.json")
+    try:
+        outputs = json.loads(Path(file).read_text(encoding="utf-8"), parse_constant=_no_constant)
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"{name}: cannot read {file}: {exc.strerror or exc}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise argparse.ArgumentTypeError(f"{name}: {file} is not JSON: {exc}") from None
+    except RecursionError:
+        raise argparse.ArgumentTypeError(f"{name}: {file} is nested too deeply to be a stack's outputs") from None
+    if not isinstance(outputs, dict):
+        raise argparse.ArgumentTypeError(
+            f"{name}: {file} must hold a JSON object of the stack's outputs (output name -> value), not {type(outputs).__name__}"
+        )
+    return name, outputs
+
+
+def _no_constant(constant: str) -> Any:
+    """NaN and Infinity are not JSON (Python's parser accepts them; no stack output holds one)."""
+    raise ValueError(f"{constant} is not a JSON value")
+
+
+def _stack_references(given: list[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    references: dict[str, dict[str, Any]] = {}
+    for name, outputs in given:
+        if name in references:
+            raise argparse.ArgumentTypeError(f"--stack-reference {name} is given twice; give each stack once")
+        references[name] = outputs
+    return references
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the preview and return the process exit code."""
     parser = build_parser()
@@ -77,8 +128,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.sarif_evidence and args.sarif is None:
         parser.error("--sarif-evidence adds to the SARIF report: give --sarif FILE too")
     try:
+        stack_references = _stack_references(args.stack_reference)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
+    try:
         # The reports name resources and never show their property values, so those stay in the worker.
-        result = run_isolated(args.program, args.stack, args.policy_pack, args.policy_config, args.timeout, properties=False)
+        result = run_isolated(
+            args.program,
+            args.stack,
+            args.policy_pack,
+            args.policy_config,
+            args.timeout,
+            properties=False,
+            stack_references=stack_references,
+        )
     except ProgramConfigError as exc:
         _error(f"error: {exc.message}")
         if exc.registered:

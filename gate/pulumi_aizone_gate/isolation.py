@@ -39,7 +39,7 @@ import time
 import traceback
 from pathlib import Path
 from types import FrameType
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Mapping, Optional
 
 from .errors import (
     ConfigurationError,
@@ -80,12 +80,14 @@ def run_isolated(
     policy_config: Optional[Path | str] = None,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     properties: bool = True,
+    stack_references: Optional[Mapping[str, Mapping[str, Any]]] = None,
 ) -> PreviewResult:
     """``runner.run`` in a worker process with a wall-clock limit; see the module docstring.
 
     ``properties=False`` leaves the resources' property values, options and dependencies out of
     the result (the worker has judged them; the CLI's reports name resources, never their
-    values): 20,000 resources are ~100 MiB less to pickle and read back.
+    values): 20,000 resources are ~100 MiB less to pickle and read back. ``stack_references``
+    (stack name -> its outputs, JSON values) is passed to ``runner.run``.
 
     Raises the PreviewError that ended the run, or ProgramIncompleteError when the worker did not
     complete (early exit, crash, signal, timeout, interrupted).
@@ -97,6 +99,7 @@ def run_isolated(
         "policyConfig": None if policy_config is None else str(Path(policy_config).absolute()),
         "timeout": timeout,
         "properties": properties,
+        "stackReferences": {name: dict(outputs) for name, outputs in (stack_references or {}).items()},
     }
     work_dir = Path(tempfile.mkdtemp(prefix="offline-preview-"))
     try:
@@ -283,6 +286,7 @@ def worker_main() -> None:
             request["policyConfig"],
             deadline=pack_deadline,
             progress=progress,
+            stack_references=request.get("stackReferences"),
         )
         if not request["properties"]:
             result.resources = [_without_properties(r) for r in result.resources]

@@ -844,7 +844,9 @@ def _classify_failure(exc: BaseException, monitor: RecordingMonitor) -> Exceptio
         return ProgramFailedError("RecursionError: the program (or a value it built) recursed too deeply", _program_traceback(exc))
     if isinstance(exc, pulumi.RunError):
         return ProgramConfigError(str(exc), monitor.program_resource_count())
-    return ProgramFailedError(f"{type(exc).__name__}: {exc}", _program_traceback(exc))
+    trace = _program_traceback(exc)
+    note = monitor.mocks.failure_note(trace) if isinstance(monitor.mocks, AzureMocks) else ""
+    return ProgramFailedError(f"{type(exc).__name__}: {exc}{note}", trace)
 
 
 def _program_traceback(exc: BaseException) -> str:

@@ -29,7 +29,7 @@ from pulumi.runtime.settings import get_project, get_stack
 from .azure_mocks import fake_guid
 from .errors import DuplicateUrnError, InvalidPropertyError
 from .model import STACK_TYPE, CustomTimeouts, RecordedResource, ResourceOptions
-from .wire import PropertyValueError, struct_to_analyzer_dict
+from .wire import UNKNOWN, PropertyValueError, struct_to_analyzer_dict
 
 
 class RecordingMonitor(MockMonitor):
@@ -109,11 +109,19 @@ class RecordingMonitor(MockMonitor):
         return super().RegisterResourceOutputs(request)
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802
-        """``Resource.get``: recorded as external (the engine analyzes it only at stack level)."""
+        """``Resource.get``: recorded as external (the engine analyzes it only at stack level).
+
+        A property the mocks answer with the unknown sentinel (a stack reference's outputs when
+        none were given) is recorded as unknown and left out of the response, which is marked
+        ``unknown``: the SDK then resolves it as unknown, as for a read the engine skipped."""
         response = super().ReadResource(request)
         with self._invalid_properties_recorded(response.urn, "inputs"):
             inputs = struct_to_analyzer_dict(request.properties)
             outputs = struct_to_analyzer_dict(response.properties)
+        unknown = [key for key, value in outputs.items() if value == UNKNOWN]
+        for key in unknown:
+            del response.properties.fields[key]
+        response.unknown = bool(unknown)
         record = RecordedResource(
             urn=response.urn,
             type=request.type,

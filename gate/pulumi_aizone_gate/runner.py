@@ -12,7 +12,7 @@ killed yields an error rather than a silent "no findings".
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 from .model import PreviewResult, Progress
 from .pack_process import RPC_TIMEOUT_SECONDS, START_TIMEOUT_SECONDS, PolicyPackProcess, check_pack_dir
@@ -29,10 +29,13 @@ def run(
     start_timeout: float = START_TIMEOUT_SECONDS,
     deadline: Optional[float] = None,
     progress: Optional[Progress] = None,
+    stack_references: Optional[Mapping[str, Mapping[str, Any]]] = None,
 ) -> PreviewResult:
     """Preview ``stack`` of the program in ``program_dir`` against the pack in ``pack_dir``.
 
-    ``deadline`` (a ``time.monotonic`` instant) bounds every call to the pack. Raises a
+    ``deadline`` (a ``time.monotonic`` instant) bounds every call to the pack.
+    ``stack_references`` maps a stack name, as the program passes it to ``pulumi.StackReference``,
+    to that stack's outputs; the outputs of any other referenced stack are unknown. Raises a
     PreviewError subclass (see errors.py) for anything that makes the result meaningless; policy
     violations are not errors, they are in ``result.findings``.
     """
@@ -44,6 +47,7 @@ def run(
     process = PolicyPackProcess.start(Path(pack_dir), project.project, project.stack, project.config, project.secret_keys)
     try:
         # Imported here, after the pack was launched: these load the Pulumi SDK and gRPC.
+        from . import azure_mocks
         from .analyzer import PolicyPackSession
         from .program import run_program
 
@@ -61,11 +65,14 @@ def run(
             # Each resource is analysed as soon as it is registered, while the program goes on.
             stream = session.stream(given, str(policy_config) if isinstance(policy_config, (str, Path)) else "")
             progress.enter("running the program")
+            azure_mocks.STACK_REFERENCES = {name: dict(outputs) for name, outputs in (stack_references or {}).items()}
             try:
                 program = run_program(project, progress, on_record=stream.submit)
             except BaseException:
                 stream.abandon()
                 raise
+            finally:
+                azure_mocks.STACK_REFERENCES = {}
             progress.enter(f"analysing {len(program.resources)} resources with the policy pack")
             analysis = stream.finish(program.resources)
     finally:
