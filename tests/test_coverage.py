@@ -70,3 +70,8 @@ def test_stale_or_missing_document_fails_the_check(tmp_path: Path, capsys: pytes
     assert coverage.main(["--check", "--output", str(target)]) == 0
     target.write_text(target.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
     assert coverage.main(["--check", "--output", str(target)]) == 1
+
+
+def test_pack_answers_at_least_95_percent_of_the_in_scope_anchor_rules() -> None:
+    answered, in_scope, percent = coverage.coverage(coverage.load()["rules"])
+    assert percent >= 95.0, f"the pack answers {answered} of {in_scope} in-scope anchor rules ({percent:.1f}%)"

@@ -75,9 +75,16 @@ DEFENDER_PLANS_BASE: Final[Mapping[str, Any]] = {
 }
 
 
+ML_MODEL = "azureml://registries/azureml/models/Phi-4/versions/7"
+CORS_FRAGMENT = (
+    '<fragment><cors allow-credentials="true"><allowed-origins><origin>https://chat.contoso.com</origin></allowed-origins>'
+    "<allowed-methods><method>POST</method></allowed-methods></cors></fragment>"
+)
+
+
 def policy_xml(inbound: str) -> str:
     """A policy document whose inbound section is `inbound`."""
-    return f"<policies><inbound>{inbound}</inbound><backend><forward-request /></backend><outbound /><on-error /></policies>"
+    return f"<policies><inbound>{inbound}</inbound><backend><forward-request /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>"
 
 
 def changed(base: Mapping[str, Any], path: str, value: object) -> dict[str, Any]:
@@ -287,6 +294,53 @@ BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
         "raiPolicyName": "strict",
         "properties": {"mode": "Blocking", "basePolicyName": "Microsoft.DefaultV2", "contentFilters": content_filters()},
     },
+    # Anchor rule sets (docs/COVERAGE.md): AI platform resources and the gateway's own hardening.
+    t.ML_COMPUTE: {
+        "computeName": "cluster",
+        "workspaceName": "ws",
+        "properties": {
+            "computeType": "AmlCompute",
+            "disableLocalAuth": True,
+            "properties": {"vmSize": "STANDARD_DS3_V2", "enableNodePublicIp": False, "remoteLoginPortPublicAccess": "Disabled"},
+        },
+    },
+    t.ML_ONLINE_ENDPOINT: {
+        "endpointName": "score",
+        "workspaceName": "ws",
+        "properties": {"authMode": "AADToken", "publicNetworkAccess": "Disabled"},
+    },
+    t.ML_ONLINE_DEPLOYMENT: {
+        "endpointName": "score",
+        "workspaceName": "ws",
+        "properties": {"endpointComputeType": "Managed", "instanceType": "Standard_DS3_v2", "model": ML_MODEL},
+    },
+    t.ML_SERVERLESS_ENDPOINT: {
+        "workspaceName": "ws",
+        "sku": {"name": "Consumption"},
+        "properties": {"authMode": "AAD", "modelSettings": {"modelId": ML_MODEL}},
+    },
+    t.BOT: {
+        "kind": "azurebot",
+        "sku": {"name": "S1"},
+        "properties": {
+            "displayName": "Helpdesk",
+            "endpoint": "https://helpdesk.azurewebsites.net/api/messages",
+            "msaAppId": "55555555-5555-5555-5555-555555555555",
+            "msaAppType": "UserAssignedMSI",
+            "disableLocalAuth": True,
+            "publicNetworkAccess": "Disabled",
+        },
+    },
+    t.APIM_NAMED_VALUE: {
+        "serviceName": "apim",
+        "namedValueId": "search-admin-key",
+        "displayName": "search-admin-key",
+        "secret": True,
+        "keyVault": {"secretIdentifier": "https://aizone-kv.vault.azure.net/secrets/search-admin-key"},
+    },
+    t.APIM_SUBSCRIPTION: {"serviceName": "apim", "sid": "chat", "displayName": "chat app", "scope": "/products/chat", "state": "active"},
+    t.APIM_PRODUCT: {"serviceName": "apim", "productId": "chat", "displayName": "Chat", "subscriptionRequired": True, "state": "published"},
+    t.APIM_POLICY_FRAGMENT: {"serviceName": "apim", "id": "cors", "format": "rawxml", "value": CORS_FRAGMENT},
 }
 
 
@@ -322,16 +376,44 @@ VARIANTS: Final[Mapping[str, Mapping[str, Any]]] = {
     "report-only-ca": changed(
         changed(BASELINES[t.CONDITIONAL_ACCESS_POLICY], "state", "enabledForReportingButNotEnforced"), "conditions.users.excludedUsers", []
     ),
+    # Anchor rule sets: an odd compute-type spelling, an external app with an allow-list, a plain
+    # (non-secret) named value.
+    "odd-compute-type": changed(BASELINES[t.ML_COMPUTE], "properties.computeType", " amlCOMPUTE "),
+    "external-app": changed(
+        changed(BASELINES[t.CONTAINER_APP], "configuration.ingress.external", True),
+        "configuration.ingress.ipSecurityRestrictions",
+        [{"name": "office", "ipAddressRange": "203.0.113.0/24", "action": "Allow"}],
+    ),
+    "plain-named-value": {
+        "serviceName": "apim",
+        "namedValueId": "tenant-id",
+        "displayName": "tenant-id",
+        "value": "contoso.onmicrosoft.com",
+    },
 }
 VARIANT_TYPES: Final[Mapping[str, str]] = {
     "group-role": t.ROLE_ASSIGNMENT,
     "storage-plan": t.DEFENDER_PRICING,
     "report-only-ca": t.CONDITIONAL_ACCESS_POLICY,
     "foreign-owner": t.ROLE_ASSIGNMENT,
+    "odd-compute-type": t.ML_COMPUTE,
+    "external-app": t.CONTAINER_APP,
+    "plain-named-value": t.APIM_NAMED_VALUE,
 }
 
 
 _FILTERS = "properties.contentFilters"
+_ML_LOCAL = "azurenative-machinelearningservices-compute-disable-local-auth"
+_ML_NET = "azurenative-machinelearningservices-compute-private-network"
+_ML_MODEL = "azurenative-machinelearningservices-onlinedeployment-approved-model"
+_BOT_PNA = "azurenative-botservice-bot-disable-public-network-access"
+_BOT_HTTPS = "azurenative-botservice-bot-https-endpoint"
+_INGRESS = "azurenative-app-containerapp-ingress-ip-restrictions"
+_NAMED_VALUE = "azurenative-apimanagement-namedvalue-key-vault"
+_BACKEND_TLS = "azurenative-apimanagement-backend-tls"
+_BASE = "azurenative-apimanagement-apipolicy-inherit-base"
+_CORS = "azurenative-apimanagement-apipolicy-no-wildcard-cors"
+_SAMPLE = "azurenative-apimanagement-product-no-sample-products"
 
 VIOLATIONS: Final[tuple[Case, ...]] = (
     # ACC-1
@@ -1158,6 +1240,277 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
         "azurenative-app-containerappssessionpool-resource-limits",
         "resources.cpu is not set",
     ),
+    # Anchor rule sets (docs/COVERAGE.md): AI platform resources
+    Case(
+        t.ML_COMPUTE,
+        "properties.disableLocalAuth",
+        False,
+        _ML_LOCAL,
+        "[ACC-1] Machine Learning compute 'res' allows local (key, password) authentication (properties.disableLocalAuth is false): set properties.disableLocalAuth = true",
+    ),
+    Case(t.ML_COMPUTE, "properties.disableLocalAuth", DELETE, _ML_LOCAL, "properties.disableLocalAuth is not set"),
+    Case(t.ML_COMPUTE, "properties.disableLocalAuth", "true", _ML_LOCAL, 'properties.disableLocalAuth is "true" (a string)'),
+    Case(
+        t.ML_COMPUTE,
+        "properties.properties.enableNodePublicIp",
+        True,
+        _ML_NET,
+        "[ACC-7] Machine Learning compute 'res' gives its nodes public IP addresses (the SDK default for AmlCompute is true) "
+        "(properties.properties.enableNodePublicIp is true): set properties.properties.enableNodePublicIp = false",
+    ),
+    Case(t.ML_COMPUTE, "properties.properties.enableNodePublicIp", DELETE, _ML_NET, "properties.properties.enableNodePublicIp is not set"),
+    Case(
+        t.ML_COMPUTE,
+        "properties.properties.remoteLoginPortPublicAccess",
+        "NotSpecified",
+        _ML_NET,
+        "may open a public SSH port on its nodes (properties.properties.remoteLoginPortPublicAccess is 'NotSpecified')",
+    ),
+    Case(t.ML_COMPUTE, "properties.properties.enableNodePublicIp", True, _ML_NET, "enableNodePublicIp is true", base="odd-compute-type"),
+    Case(
+        t.ML_ONLINE_ENDPOINT,
+        "properties.authMode",
+        "Key",
+        "azurenative-machinelearningservices-onlineendpoint-entra-auth",
+        "[ACC-1] Machine Learning online endpoint 'res' accepts static keys (properties.authMode is 'Key'): set properties.authMode = 'AADToken'",
+    ),
+    Case(
+        t.ML_SERVERLESS_ENDPOINT,
+        "properties.authMode",
+        "KeyAndAAD",
+        "azurenative-machinelearningservices-serverlessendpoint-entra-auth",
+        "accepts static keys (properties.authMode is 'KeyAndAAD')",
+    ),
+    Case(
+        t.ML_ONLINE_DEPLOYMENT,
+        "properties.model",
+        "azureml://registries/community-uploads/models/Phi-4/versions/7",
+        _ML_MODEL,
+        "[MOD-3] Machine Learning online deployment 'res' deploys a model outside the allow-list (properties.model is "
+        "'azureml://registries/community-uploads/models/Phi-4/versions/7'; allowed: azureml://registries/azureml/models/*/versions/*)",
+    ),
+    Case(
+        t.ML_ONLINE_DEPLOYMENT,
+        "properties.model",
+        "azureml://registries/azureml/models/Phi-4/labels/latest",
+        _ML_MODEL,
+        "outside the allow-list",
+    ),
+    Case(
+        t.ML_ONLINE_DEPLOYMENT,
+        "properties.model",
+        "azureml://registries/azureml/models/../../../community-uploads/models/x/versions/1",
+        _ML_MODEL,
+        "names its model with blanks, '..', a query or a fragment",
+    ),
+    Case(t.ML_ONLINE_DEPLOYMENT, "properties.model", " " + ML_MODEL, _ML_MODEL, "names its model with blanks"),
+    Case(t.ML_ONLINE_DEPLOYMENT, "properties.model", DELETE, _ML_MODEL, "names no model (properties.model is not set)"),
+    Case(
+        t.ML_SERVERLESS_ENDPOINT,
+        "properties.modelSettings.modelId",
+        "azureml://registries/azureml-meta/models/Llama-3-8B/versions/1",
+        "azurenative-machinelearningservices-serverlessendpoint-approved-model",
+        "deploys a model outside the allow-list (properties.modelSettings.modelId is 'azureml://registries/azureml-meta/",
+    ),
+    Case(
+        t.BOT,
+        "properties.disableLocalAuth",
+        DELETE,
+        "azurenative-botservice-bot-disable-local-auth",
+        "[ACC-1] Bot Service bot 'res' allows local (app secret) authentication (properties.disableLocalAuth is not set)",
+    ),
+    Case(
+        t.BOT,
+        "properties.publicNetworkAccess",
+        "Enabled",
+        _BOT_PNA,
+        "[ACC-7] Bot Service bot 'res' allows public network access (properties.publicNetworkAccess is 'Enabled'): set properties.publicNetworkAccess = 'Disabled'",
+    ),
+    Case(t.BOT, "properties.publicNetworkAccess", "SecuredByPerimeter", _BOT_PNA, "properties.publicNetworkAccess is 'SecuredByPerimeter'"),
+    Case(t.BOT, "properties.publicNetworkAccess", " disabled", _BOT_PNA, "allows public network access"),
+    Case(t.BOT, "properties.publicNetworkAccess", DELETE, _BOT_PNA, "properties.publicNetworkAccess is not set"),
+    Case(
+        t.BOT,
+        "properties.endpoint",
+        "http://helpdesk.azurewebsites.net/api/messages",
+        _BOT_HTTPS,
+        "[RES-5] Bot Service bot 'res' has a messaging endpoint that is not an https:// URL (properties.endpoint is "
+        "'http://helpdesk.azurewebsites.net/api/messages')",
+    ),
+    Case(t.BOT, "properties.endpoint", " https://helpdesk.azurewebsites.net/api/messages", _BOT_HTTPS, "not an https:// URL"),
+    Case(t.BOT, "properties.endpoint", "https://", _BOT_HTTPS, "not an https:// URL"),
+    Case(
+        t.CONTAINER_APP,
+        "configuration.ingress.external",
+        True,
+        _INGRESS,
+        "[ACC-7] Container app 'res' accepts traffic from outside its environment from any address (external ingress with no IP restrictions)",
+    ),
+    Case(
+        t.CONTAINER_APP,
+        "configuration.ingress.ipSecurityRestrictions.0.action",
+        "Deny",
+        _INGRESS,
+        "action is 'Deny'; a deny list admits every other address",
+        base="external-app",
+    ),
+    Case(
+        t.CONTAINER_APP,
+        "configuration.ingress.ipSecurityRestrictions.0.action",
+        "allow",
+        _INGRESS,
+        "action is \"allow\" (a string that is not exactly 'Allow')",
+        base="external-app",
+    ),
+    Case(
+        t.CONTAINER_APP,
+        "configuration.ingress.ipSecurityRestrictions.0.ipAddressRange",
+        "0.0.0.0/0",
+        _INGRESS,
+        "allows the whole internet",
+        base="external-app",
+    ),
+    Case(
+        t.CONTAINER_APP,
+        "configuration.ingress.ipSecurityRestrictions.0.ipAddressRange",
+        "::/0",
+        _INGRESS,
+        "allows the whole internet",
+        base="external-app",
+    ),
+    Case(t.CONTAINER_APP, "configuration.ingress.ipSecurityRestrictions", [], _INGRESS, "from any address", base="external-app"),
+    # Anchor rule sets: the gateway's own hardening
+    Case(
+        t.APIM_NAMED_VALUE,
+        "keyVault",
+        DELETE,
+        _NAMED_VALUE,
+        "[MOD-4, ACC-1] API Management named value 'res' keeps a secret in API Management instead of Key Vault (secret is true, keyVault.secretIdentifier is not set)",
+    ),
+    Case(t.APIM_NAMED_VALUE, "keyVault.secretIdentifier", "  ", _NAMED_VALUE, "instead of Key Vault"),
+    Case(
+        t.APIM_NAMED_VALUE,
+        "displayName",
+        "OpenAI-Key",
+        _NAMED_VALUE,
+        "holds a credential in plain text (its name 'OpenAI-Key' marks a credential; secret is not set)",
+        base="plain-named-value",
+    ),
+    Case(
+        t.APIM_NAMED_VALUE,
+        "namedValueId",
+        "searchAdminKey",
+        _NAMED_VALUE,
+        "its name 'searchAdminKey' marks a credential",
+        base="plain-named-value",
+    ),
+    Case(
+        t.APIM_NAMED_VALUE,
+        "value",
+        "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=bm90LWEta2V5",
+        _NAMED_VALUE,
+        "its value looks like a key or connection string",
+        base="plain-named-value",
+    ),
+    Case(
+        t.APIM_NAMED_VALUE,
+        "value",
+        "0123456789abcdef0123456789abcdef",
+        _NAMED_VALUE,
+        "its value looks like a key",
+        base="plain-named-value",
+    ),
+    Case(
+        t.APIM_BACKEND,
+        "tls",
+        {"validateCertificateChain": False, "validateCertificateName": True},
+        _BACKEND_TLS,
+        "[RES-5] API Management backend 'res' skips backend certificate validation (tls.validateCertificateChain is false)",
+    ),
+    Case(t.APIM_BACKEND, "tls", {"validateCertificateName": "false"}, _BACKEND_TLS, 'tls.validateCertificateName is "false" (a string)'),
+    Case(
+        t.APIM_BACKEND,
+        "url",
+        "http://aizone-ai.cognitiveservices.azure.com/openai",
+        _BACKEND_TLS,
+        "reaches its backend without TLS (url is 'http://aizone-ai.cognitiveservices.azure.com/openai'): use the backend's https:// URL",
+    ),
+    Case(t.APIM_BACKEND, "url", " HTTP://aizone-ai.cognitiveservices.azure.com/openai", _BACKEND_TLS, "reaches its backend without TLS"),
+    Case(
+        t.APIM_API_POLICY,
+        "value",
+        API_POLICY_XML.replace(
+            "<outbound><base /></outbound>",
+            '<outbound><set-header name="x-served-by" exists-action="override"><value>gw</value></set-header></outbound>',
+        ),
+        _BASE,
+        "[MOD-4] API policy 'res' does not inherit the parent scope's policies in <outbound> (no <base /> on the section's unconditional path)",
+    ),
+    Case(
+        t.APIM_API_POLICY,
+        "value",
+        API_POLICY_XML.replace(
+            "<base />\n        <validate-azure-ad-token",
+            '<return-response><set-status code="200" /></return-response><base />\n        <validate-azure-ad-token',
+        ),
+        _BASE,
+        "policies in <inbound> (no <base />",
+    ),
+    Case(t.APIM_API_POLICY, "value", API_POLICY_XML.replace("<on-error><base /></on-error>", ""), _BASE, "policies in <on-error>"),
+    Case(
+        t.APIM_POLICY_FRAGMENT,
+        "value",
+        CORS_FRAGMENT.replace("https://chat.contoso.com", " * "),
+        _CORS,
+        "[MOD-4] API Management policy fragment 'res' lets any website call the API from a browser (<cors> with <origin>*</origin>)",
+    ),
+    Case(
+        t.APIM_API_POLICY,
+        "value",
+        API_POLICY_XML.replace(
+            "<base />\n        <validate",
+            "<base />" + CORS_FRAGMENT.replace("https://chat.contoso.com", "*")[10:-11] + "\n        <validate",
+            1,
+        ),
+        _CORS,
+        "lets any website call the API from a browser",
+    ),
+    Case(
+        t.APIM_SUBSCRIPTION,
+        "scope",
+        "/apis",
+        "azurenative-apimanagement-subscription-scoped-to-api",
+        "[ACC-5] API Management subscription 'res' is scoped to every API of the service (scope is '/apis'): scope it to one product",
+    ),
+    Case(
+        t.APIM_SUBSCRIPTION,
+        "scope",
+        "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim/APIs/",
+        "azurenative-apimanagement-subscription-scoped-to-api",
+        "is scoped to every API of the service",
+    ),
+    Case(
+        t.APIM_PRODUCT,
+        "subscriptionRequired",
+        False,
+        "azurenative-apimanagement-product-subscription-required",
+        "[MOD-4] API Management product 'res' lets anyone call its APIs without a subscription (subscriptionRequired is false)",
+    ),
+    Case(
+        t.APIM_PRODUCT,
+        "subscriptionRequired",
+        "true",
+        "azurenative-apimanagement-product-subscription-required",
+        'subscriptionRequired is "true" (a string)',
+    ),
+    Case(
+        t.APIM_PRODUCT,
+        "productId",
+        "Starter",
+        _SAMPLE,
+        "[MOD-4] API Management product 'res' is the sample product 'Starter' (productId is 'Starter')",
+    ),
+    Case(t.APIM_PRODUCT, "displayName", " Unlimited ", _SAMPLE, "is the sample product 'Unlimited' (displayName is ' Unlimited ')"),
 )
 
 COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (
@@ -1197,6 +1550,31 @@ COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (
     ),
     Case(t.PIM_ELIGIBILITY, "scheduleInfo.expiration", {"type": "AfterDateTime", "endDateTime": "2027-01-01T00:00:00Z"}, None),
     Case(t.CONDITIONAL_ACCESS_POLICY, "conditions.users", {"includedUsers": ["All"], "excludedGroups": ["break-glass-group"]}, None),
+    # Anchor rule sets: secure defaults and spelling variants that stay compliant.
+    Case(t.ML_COMPUTE, "properties.properties.remoteLoginPortPublicAccess", DELETE, None),
+    Case(t.ML_COMPUTE, "properties.computeType", "Kubernetes", None),
+    Case(t.ML_ONLINE_ENDPOINT, "properties.authMode", "AMLToken", None),
+    Case(t.ML_ONLINE_DEPLOYMENT, "properties.model", "AZUREML://registries/AzureML/models/Phi-4/versions/7", None),
+    Case(t.BOT, "properties.endpoint", "HTTPS://helpdesk.azurewebsites.net/api/messages", None),
+    Case(
+        t.CONTAINER_APP,
+        "configuration.ingress.ipSecurityRestrictions",
+        [{"name": "any", "ipAddressRange": "0.0.0.0/0", "action": "Allow"}],
+        None,
+    ),
+    Case(t.APIM_NAMED_VALUE, "secret", False, None),
+    Case(t.APIM_NAMED_VALUE, "value", "gpt-4o-2024-11-20", None, base="plain-named-value"),
+    Case(t.APIM_BACKEND, "tls", {"validateCertificateChain": True, "validateCertificateName": True}, None),
+    Case(t.APIM_BACKEND, "url", DELETE, None),
+    Case(t.APIM_SUBSCRIPTION, "scope", "/apis/inference", None),
+    Case(t.APIM_PRODUCT, "subscriptionRequired", DELETE, None),
+    Case(t.APIM_PRODUCT, "displayName", "Starter kit for chat", None),
+    Case(
+        t.APIM_POLICY_FRAGMENT,
+        "value",
+        CORS_FRAGMENT.replace("https://chat.contoso.com", '@(context.Request.Headers.GetValueOrDefault("Origin", ""))'),
+        None,
+    ),
 )
 """Changes that must keep a resource compliant (case-insensitive enums, spelling variants,
 absent properties whose service default is secure)."""
