@@ -401,6 +401,11 @@ def _validation_problem(element: ET.Element, values: _Values) -> str | None:
         if not _texts(element.find("audiences"), "audience") and not _texts(element.find("client-application-ids"), "application-id"):
             return "<validate-azure-ad-token> names no <audiences> (or client-application-ids)"
         return None
+    # Both default to true; anything but a literal true (false, an expression) may turn them off.
+    for attribute, what in (("require-signed-tokens", "unsigned tokens"), ("require-expiration-time", "tokens that never expire")):
+        setting = element.get(attribute)
+        if setting is not None and setting.strip().lower() != "true":
+            return f'<validate-jwt> may accept {what} ({attribute}="{setting}"; leave it unset or "true")'
     configs = element.findall("openid-config")
     if element.find("issuer-signing-keys") is not None:
         return "<validate-jwt> trusts static <issuer-signing-keys> instead of Entra ID's openid-config"

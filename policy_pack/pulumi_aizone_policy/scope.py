@@ -136,6 +136,7 @@ LANDING_ZONE: Final[frozenset[str]] = frozenset(
         "azurenative-botservice-bot-disable-public-network-access",
         "azurenative-app-containerapp-ingress-ip-restrictions",
         "azurenative-apimanagement-product-subscription-required",
+        "azurenative-cognitiveservices-connection-no-bing-grounding",
     }
 )
 

@@ -67,6 +67,10 @@ ML_ONLINE_ENDPOINT: Final = "azure-native:machinelearningservices:OnlineEndpoint
 ML_ONLINE_DEPLOYMENT: Final = "azure-native:machinelearningservices:OnlineDeployment"
 ML_SERVERLESS_ENDPOINT: Final = "azure-native:machinelearningservices:ServerlessEndpoint"
 BOT: Final = "azure-native:botservice:Bot"
+COGNITIVE_ACCOUNT_CONNECTION: Final = "azure-native:cognitiveservices:AccountConnection"
+COGNITIVE_PROJECT_CONNECTION: Final = "azure-native:cognitiveservices:ProjectConnection"
+ML_WORKSPACE_CONNECTION: Final = "azure-native:machinelearningservices:WorkspaceConnection"
+ML_DATASTORE: Final = "azure-native:machinelearningservices:Datastore"
 APIM_NAMED_VALUE: Final = "azure-native:apimanagement:NamedValue"
 APIM_SUBSCRIPTION: Final = "azure-native:apimanagement:Subscription"
 APIM_PRODUCT: Final = "azure-native:apimanagement:Product"
@@ -170,6 +174,10 @@ _LABELS: Final[Mapping[str, str]] = {
     ML_ONLINE_DEPLOYMENT: "Machine Learning online deployment",
     ML_SERVERLESS_ENDPOINT: "Machine Learning serverless endpoint",
     BOT: "Bot Service bot",
+    COGNITIVE_ACCOUNT_CONNECTION: "Foundry account connection",
+    COGNITIVE_PROJECT_CONNECTION: "Foundry project connection",
+    ML_WORKSPACE_CONNECTION: "Machine Learning workspace connection",
+    ML_DATASTORE: "Machine Learning datastore",
     APIM_NAMED_VALUE: "API Management named value",
     APIM_SUBSCRIPTION: "API Management subscription",
     APIM_PRODUCT: "API Management product",

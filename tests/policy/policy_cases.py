@@ -76,6 +76,11 @@ DEFENDER_PLANS_BASE: Final[Mapping[str, Any]] = {
 
 
 ML_MODEL = "azureml://registries/azureml/models/Phi-4/versions/7"
+SEARCH_CONNECTION: Final[Mapping[str, Any]] = {
+    "authType": "AAD",
+    "category": "CognitiveSearch",
+    "target": "https://aizone-search.search.windows.net",
+}
 CORS_FRAGMENT = (
     '<fragment><cors allow-credentials="true"><allowed-origins><origin>https://chat.contoso.com</origin></allowed-origins>'
     "<allowed-methods><method>POST</method></allowed-methods></cors></fragment>"
@@ -341,6 +346,24 @@ BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
     t.APIM_SUBSCRIPTION: {"serviceName": "apim", "sid": "chat", "displayName": "chat app", "scope": "/products/chat", "state": "active"},
     t.APIM_PRODUCT: {"serviceName": "apim", "productId": "chat", "displayName": "Chat", "subscriptionRequired": True, "state": "published"},
     t.APIM_POLICY_FRAGMENT: {"serviceName": "apim", "id": "cors", "format": "rawxml", "value": CORS_FRAGMENT},
+    t.COGNITIVE_ACCOUNT_CONNECTION: {"accountName": "aizone-ai", "connectionName": "search", "properties": dict(SEARCH_CONNECTION)},
+    t.COGNITIVE_PROJECT_CONNECTION: {
+        "accountName": "aizone-ai",
+        "projectName": "chat",
+        "connectionName": "search",
+        "properties": dict(SEARCH_CONNECTION),
+    },
+    t.ML_WORKSPACE_CONNECTION: {"workspaceName": "ws", "connectionName": "search", "properties": dict(SEARCH_CONNECTION)},
+    t.ML_DATASTORE: {
+        "workspaceName": "ws",
+        "name": "docs",
+        "properties": {
+            "datastoreType": "AzureBlob",
+            "accountName": "aizonedata",
+            "containerName": "docs",
+            "credentials": {"credentialsType": "None"},
+        },
+    },
 }
 
 
@@ -414,6 +437,22 @@ _BACKEND_TLS = "azurenative-apimanagement-backend-tls"
 _BASE = "azurenative-apimanagement-apipolicy-inherit-base"
 _CORS = "azurenative-apimanagement-apipolicy-no-wildcard-cors"
 _SAMPLE = "azurenative-apimanagement-product-no-sample-products"
+_CONNECTION = "azurenative-cognitiveservices-connection-entra-auth"
+_BING = "azurenative-cognitiveservices-connection-no-bing-grounding"
+_DATASTORE = "azurenative-machinelearningservices-datastore-identity-access"
+_AAD_TOKEN = """<validate-azure-ad-token tenant-id="tenant" output-token-variable-name="caller">
+            <audiences><audience>api://gateway</audience></audiences>
+        </validate-azure-ad-token>"""
+
+
+def _jwt(attributes: str) -> str:
+    """A validate-jwt element pinned to one Entra tenant, with extra attributes."""
+    return (
+        f'<validate-jwt header-name="Authorization" output-token-variable-name="caller" {attributes}>'
+        '<openid-config url="https://login.microsoftonline.com/tenant/v2.0/.well-known/openid-configuration" />'
+        "<audiences><audience>api://gateway</audience></audiences></validate-jwt>"
+    )
+
 
 VIOLATIONS: Final[tuple[Case, ...]] = (
     # ACC-1
@@ -1511,6 +1550,70 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
         "[MOD-4] API Management product 'res' is the sample product 'Starter' (productId is 'Starter')",
     ),
     Case(t.APIM_PRODUCT, "displayName", " Unlimited ", _SAMPLE, "is the sample product 'Unlimited' (displayName is ' Unlimited ')"),
+    Case(
+        t.APIM_API_POLICY,
+        "value",
+        API_POLICY_XML.replace(_AAD_TOKEN, _jwt('require-signed-tokens="false"')),
+        "azurenative-apimanagement-policy-no-backend-keys",
+        "validates tokens in a way that does not pin Entra ID (<validate-jwt> may accept unsigned tokens "
+        '(require-signed-tokens="false"; leave it unset or "true"))',
+    ),
+    Case(
+        t.APIM_API_POLICY,
+        "value",
+        API_POLICY_XML.replace(_AAD_TOKEN, _jwt('require-expiration-time=" False "')),
+        "azurenative-apimanagement-policy-no-backend-keys",
+        "may accept tokens that never expire",
+    ),
+    # Issue 20 item 2: connections and datastores that carry credentials, Bing grounding.
+    Case(
+        t.COGNITIVE_ACCOUNT_CONNECTION,
+        "properties.authType",
+        "ApiKey",
+        _CONNECTION,
+        "[ACC-1] Foundry account connection 'res' stores a credential for its target (a key, secret, password or SAS) "
+        "(properties.authType is 'ApiKey'): set properties.authType = 'AAD'",
+    ),
+    Case(t.COGNITIVE_ACCOUNT_CONNECTION, "properties.authType", "CustomKeys", _CONNECTION, "properties.authType is 'CustomKeys'"),
+    Case(
+        t.COGNITIVE_PROJECT_CONNECTION,
+        "properties.authType",
+        "AccountKey",
+        _CONNECTION,
+        "Foundry project connection 'res' stores a credential",
+    ),
+    Case(
+        t.COGNITIVE_PROJECT_CONNECTION,
+        "properties.authType",
+        "aad",
+        _CONNECTION,
+        'properties.authType is "aad" (a string that is not exactly',
+    ),
+    Case(
+        t.COGNITIVE_PROJECT_CONNECTION,
+        "properties.category",
+        "BingLLMSearch",
+        _BING,
+        "[ACC-7] Foundry project connection 'res' grounds agents with Bing web search (properties.category is 'BingLLMSearch')",
+    ),
+    Case(t.COGNITIVE_ACCOUNT_CONNECTION, "properties.category", " bing_llm_search", _BING, "grounds agents with Bing web search"),
+    Case(
+        t.ML_WORKSPACE_CONNECTION,
+        "properties.authType",
+        "PAT",
+        "azurenative-machinelearningservices-workspaceconnection-entra-auth",
+        "[ACC-1] Machine Learning workspace connection 'res' stores a credential for its target",
+    ),
+    Case(
+        t.ML_DATASTORE,
+        "properties.credentials",
+        {"credentialsType": "AccountKey", "secrets": {"secretsType": "AccountKey", "key": "bm90LWEta2V5"}},
+        _DATASTORE,
+        "[ACC-1] Machine Learning datastore 'res' stores a credential for its storage (account key, SAS, certificate or client "
+        "secret) (properties.credentials.credentialsType is 'AccountKey')",
+    ),
+    Case(t.ML_DATASTORE, "properties.credentials.credentialsType", "Sas", _DATASTORE, "credentialsType is 'Sas'"),
+    Case(t.ML_DATASTORE, "properties.credentials", DELETE, _DATASTORE, "properties.credentials.credentialsType is not set"),
 )
 
 COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (
@@ -1569,6 +1672,9 @@ COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (
     Case(t.APIM_SUBSCRIPTION, "scope", "/apis/inference", None),
     Case(t.APIM_PRODUCT, "subscriptionRequired", DELETE, None),
     Case(t.APIM_PRODUCT, "displayName", "Starter kit for chat", None),
+    Case(t.APIM_API_POLICY, "value", API_POLICY_XML.replace(_AAD_TOKEN, _jwt('require-signed-tokens="true"')), None),
+    Case(t.COGNITIVE_PROJECT_CONNECTION, "properties.authType", "ManagedIdentity", None),
+    Case(t.ML_WORKSPACE_CONNECTION, "properties.authType", "ProjectManagedIdentity", None),
     Case(
         t.APIM_POLICY_FRAGMENT,
         "value",

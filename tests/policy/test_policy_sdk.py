@@ -160,3 +160,17 @@ def test_identity_output_has_principal_id(type_token: str) -> None:
     assert response, annotation
     outputs = importlib.import_module(resource.__module__.rsplit(".", 1)[0] + ".outputs")
     assert hasattr(getattr(outputs, response.group(1)), "principal_id")
+
+
+def test_connection_and_datastore_auth_values_exist() -> None:
+    """The discriminators of connections (`authType`) and datastore credentials (`credentialsType`)
+    are plain strings on each union member, not enum-typed inputs: their allowed values are checked
+    against the modules' enums here."""
+    from pulumi_azure_native.cognitiveservices import ConnectionAuthType as FoundryAuth
+    from pulumi_azure_native.machinelearningservices import ConnectionAuthType as MlAuth, CredentialsType
+
+    from pulumi_aizone_policy.policies.ai_platform import ENTRA_CONNECTION_AUTH
+
+    assert set(ENTRA_CONNECTION_AUTH) <= {member.value for member in MlAuth}
+    assert set(ENTRA_CONNECTION_AUTH) & {member.value for member in FoundryAuth} == {"AAD", "ManagedIdentity", "None"}
+    assert "None" in {member.value for member in CredentialsType}

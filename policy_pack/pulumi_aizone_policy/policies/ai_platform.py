@@ -373,3 +373,106 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         _ingress_restrictions,
     ),
 )
+
+
+# --- Connections and datastores that carry credentials (issue 20, item 2) ---------------------------
+# Foundry (cognitiveservices AccountConnection / ProjectConnection, REST API 2025-06-01) and ML
+# workspace connections are a union by `properties.authType`; the variants that need no stored
+# secret are Entra identities. ML datastores (`properties.credentials.credentialsType`: AccountKey,
+# Certificate, None, Sas, ServicePrincipal) use the caller's or the workspace's identity with `None`.
+
+ENTRA_CONNECTION_AUTH: Final[tuple[str, ...]] = (
+    "AAD",
+    "ManagedIdentity",
+    "ProjectManagedIdentity",
+    "AccountManagedIdentity",
+    "UserEntraToken",
+    "AgentUserImpersonation",
+    "AgenticIdentityToken",
+    "AgenticUser",
+    "None",
+)
+
+
+def _connection_auth(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """A connection authenticates with an Entra identity, never a stored key, password or SAS."""
+    yield from enum_is(
+        resource,
+        "properties.authType",
+        ENTRA_CONNECTION_AUTH,
+        "stores a credential for its target (a key, secret, password or SAS)",
+        "set properties.authType = 'AAD' (or a managed identity) and grant that identity a data-plane role on the target",
+    )
+
+
+def _bing_grounding(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """No Grounding with Bing Search connection: it sends the agents' queries to Bing, outside the
+    landing zone's private network (category BingLLMSearch, compared ignoring case and blanks)."""
+    category = resource.get("properties.category")
+    if category is UNKNOWN:
+        yield unknown_value(resource.subject, "properties.category")
+    elif isinstance(category, str) and "bing" in re.sub(r"[\s_\-]+", "", category).lower():
+        yield violation(
+            f"{resource.subject} grounds agents with Bing web search (properties.category is {describe(category)}), which "
+            "sends their queries to a public service outside the private network: ground on your own AI Search index, or "
+            "exempt this connection with a reviewed reason."
+        )
+
+
+def _datastore_credentials(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """ML datastores use identity-based access: credentials.credentialsType = None."""
+    yield from enum_is(
+        resource,
+        "properties.credentials.credentialsType",
+        ("None",),
+        "stores a credential for its storage (account key, SAS, certificate or client secret)",
+        "set properties.credentials.credentialsType = 'None' so jobs and users reach the data with their own Entra identity",
+    )
+
+
+_CONNECTIONS: Final = (tokens.COGNITIVE_ACCOUNT_CONNECTION, tokens.COGNITIVE_PROJECT_CONNECTION)
+
+POLICIES += (
+    ResourcePolicySpec(
+        name="azurenative-cognitiveservices-connection-entra-auth",
+        controls=("ACC-1",),
+        description="Foundry account and project connections must authenticate with Entra ID, not stored keys.",
+        severity="high",
+        remediation=(
+            "Recreate the connection with properties.authType 'AAD' (or a managed identity) and grant the account's or "
+            "project's identity a data-plane role on the target; remove stored keys, secrets and SAS tokens."
+        ),
+        fields=tuple(Field(token, "properties.authType") for token in _CONNECTIONS),
+        resource_types=_CONNECTIONS,
+        rule=_connection_auth,
+    ),
+    ResourcePolicySpec(
+        name="azurenative-cognitiveservices-connection-no-bing-grounding",
+        controls=("ACC-7",),
+        description="Foundry connections must not ground agents with Bing web search.",
+        severity="medium",
+        remediation="Ground agents on your own AI Search index; keep Bing grounding out of the landing zone or exempt it with a reason.",
+        fields=tuple(Field(token, "properties.category", ("BingLLMSearch",)) for token in _CONNECTIONS),
+        resource_types=_CONNECTIONS,
+        rule=_bing_grounding,
+    ),
+    _spec(
+        "azurenative-machinelearningservices-workspaceconnection-entra-auth",
+        ("ACC-1",),
+        tokens.ML_WORKSPACE_CONNECTION,
+        ("properties.authType",),
+        "Machine Learning workspace connections must authenticate with Entra ID, not stored keys.",
+        "Recreate the connection with properties.authType 'AAD' (or a managed identity) and grant the workspace's identity "
+        "a data-plane role on the target.",
+        _connection_auth,
+    ),
+    _spec(
+        "azurenative-machinelearningservices-datastore-identity-access",
+        ("ACC-1",),
+        tokens.ML_DATASTORE,
+        ("properties.credentials.credentialsType",),
+        "Machine Learning datastores must use identity-based access, not stored credentials.",
+        "Set properties.credentials.credentialsType = 'None' and grant users and the workspace identity Storage Blob Data roles.",
+        _datastore_credentials,
+    ),
+)
