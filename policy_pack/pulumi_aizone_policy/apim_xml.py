@@ -505,6 +505,15 @@ def read_inheritance(root: ET.Element, expressions: tuple[Expression, ...] = ())
     return Inheritance(missing_base=tuple(missing), open_origins=tuple(origins))
 
 
+def read_fragment(root: ET.Element, expressions: tuple[Expression, ...] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A policy fragment's keys (as `PolicyDocument.key_settings`) and the problems of every token
+    validation element in it (a fragment is included into policies, so each one counts)."""
+    values = _Values(expressions)
+    validators = [element for element in root.iter() if element.tag in TOKEN_VALIDATION]
+    problems = tuple(problem for problem in (_validation_problem(element, values) for element in validators) if problem is not None)
+    return _key_settings(root, values), problems
+
+
 def read_policy(text: str, format_: str = "rawxml") -> PolicyDocument:
     """Parse a policy document and extract what MOD-4 checks. `format_` is the resource's format
     ("xml": plain XML; anything else: rawxml, expressions unescaped)."""

@@ -137,6 +137,7 @@ LANDING_ZONE: Final[frozenset[str]] = frozenset(
         "azurenative-app-containerapp-ingress-ip-restrictions",
         "azurenative-apimanagement-product-subscription-required",
         "azurenative-cognitiveservices-connection-no-bing-grounding",
+        "azurenative-apimanagement-policyfragment-no-backend-keys",
     }
 )
 

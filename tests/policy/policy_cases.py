@@ -440,6 +440,7 @@ _SAMPLE = "azurenative-apimanagement-product-no-sample-products"
 _CONNECTION = "azurenative-cognitiveservices-connection-entra-auth"
 _BING = "azurenative-cognitiveservices-connection-no-bing-grounding"
 _DATASTORE = "azurenative-machinelearningservices-datastore-identity-access"
+_FRAGMENT = "azurenative-apimanagement-policyfragment-no-backend-keys"
 _AAD_TOKEN = """<validate-azure-ad-token tenant-id="tenant" output-token-variable-name="caller">
             <audiences><audience>api://gateway</audience></audiences>
         </validate-azure-ad-token>"""
@@ -1565,6 +1566,27 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
         "azurenative-apimanagement-policy-no-backend-keys",
         "may accept tokens that never expire",
     ),
+    # Issue 20 item 2: policy fragments (included into API policies).
+    Case(
+        t.APIM_POLICY_FRAGMENT,
+        "value",
+        CORS_FRAGMENT.replace(
+            "</fragment>", '<set-header name=" Api-Key " exists-action="override"><value>{{openai-key}}</value></set-header></fragment>'
+        ),
+        _FRAGMENT,
+        "[MOD-4] API Management policy fragment 'res' sends a key (<set-header name=\"Api-Key\">): remove it",
+    ),
+    Case(
+        t.APIM_POLICY_FRAGMENT,
+        "value",
+        CORS_FRAGMENT.replace("</fragment>", _jwt('require-signed-tokens="@(false)"') + "</fragment>"),
+        _FRAGMENT,
+        "validates tokens in a way that does not pin Entra ID (<validate-jwt> may accept unsigned tokens",
+    ),
+    Case(
+        t.APIM_POLICY_FRAGMENT, "value", CORS_FRAGMENT.replace("</fragment>", ""), _FRAGMENT, "holds a fragment that is not well-formed XML"
+    ),
+    Case(t.APIM_POLICY_FRAGMENT, "value", DELETE, _FRAGMENT, "has no content (value is not set)"),
     # Issue 20 item 2: connections and datastores that carry credentials, Bing grounding.
     Case(
         t.COGNITIVE_ACCOUNT_CONNECTION,

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from typing import Final
 
 from .. import tokens
-from ..apim_xml import INHERITED_SECTIONS, Expression, parse_policy, read_inheritance
+from ..apim_xml import INHERITED_SECTIONS, Expression, parse_policy, read_fragment, read_inheritance
 from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, unknown_value, violation
 from ..values import UNKNOWN, describe, noncanonical_bool, str_or_none
@@ -150,6 +150,35 @@ def _no_wildcard_cors(resource: Resource, _config: PolicyConfig) -> Iterator[Fin
             )
 
 
+def _fragment(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """A policy fragment is readable XML that sends no key and validates tokens the way API
+    policies must (it is included into them, and no other policy of the pack reads it)."""
+    format_ = resource.get("format")
+    value = resource.get("value")
+    if format_ is UNKNOWN or value is UNKNOWN:
+        yield unknown_value(resource.subject, "value")
+        return
+    text = str_or_none(value)
+    if text is None:
+        yield violation(f"{resource.subject} has no content (value is not set): write the fragment inline.")
+        return
+    parsed = parse_policy(text, format_ if isinstance(format_, str) else "xml")
+    if isinstance(parsed, str):
+        yield violation(f"{resource.subject} holds a fragment that {parsed}: fix the XML under <fragment>.")
+        return
+    keys, weak = read_fragment(*parsed)
+    if keys:
+        yield violation(
+            f"{resource.subject} sends a key ({', '.join(keys)}): remove it and authenticate with the gateway's managed "
+            'identity, <authentication-managed-identity resource="https://cognitiveservices.azure.com" />.'
+        )
+    for problem in weak:
+        yield violation(
+            f"{resource.subject} validates tokens in a way that does not pin Entra ID ({problem}): validate Entra ID tokens "
+            "of your tenant with <validate-azure-ad-token tenant-id=...> and <audiences>."
+        )
+
+
 # --- Subscriptions and products ---------------------------------------------------------------------
 
 _ALL_APIS: Final = re.compile(r"(^|/)apis/*$")
@@ -247,6 +276,19 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         fields=tuple(Field(token, "value") for token in _CORS_DOCUMENTS),
         resource_types=_CORS_DOCUMENTS,
         rule=_no_wildcard_cors,
+    ),
+    ResourcePolicySpec(
+        name="azurenative-apimanagement-policyfragment-no-backend-keys",
+        controls=("MOD-4",),
+        description="API Management policy fragments must be readable XML that sends no key and validates Entra ID tokens.",
+        severity="high",
+        remediation=(
+            "Keep fragments inline and well-formed; replace api-key headers with <authentication-managed-identity> and "
+            "validate tokens with <validate-azure-ad-token tenant-id=...> and <audiences>."
+        ),
+        fields=(Field(tokens.APIM_POLICY_FRAGMENT, "value"), Field(tokens.APIM_POLICY_FRAGMENT, "format", ("xml", "rawxml"))),
+        resource_types=(tokens.APIM_POLICY_FRAGMENT,),
+        rule=_fragment,
     ),
     ResourcePolicySpec(
         name="azurenative-apimanagement-subscription-scoped-to-api",
