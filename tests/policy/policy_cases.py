@@ -1754,6 +1754,7 @@ _PROVIDER_PATHS: Final[Mapping[str, str]] = {
     t.ACTION_GROUP: "Microsoft.Insights/actionGroups",
     t.METRIC_ALERT: "Microsoft.Insights/metricAlerts",
     t.DEFENDER_PRICING: "Microsoft.Security/pricings",
+    t.BOT: "Microsoft.BotService/botServices",
 }
 
 # name, type, private-link group id (None: private without an endpoint)
