@@ -441,6 +441,7 @@ _CONNECTION = "azurenative-cognitiveservices-connection-entra-auth"
 _BING = "azurenative-cognitiveservices-connection-no-bing-grounding"
 _DATASTORE = "azurenative-machinelearningservices-datastore-identity-access"
 _FRAGMENT = "azurenative-apimanagement-policyfragment-no-backend-keys"
+_BLOCKLISTS = "azurenative-cognitiveservices-raipolicy-blocking-blocklists"
 _AAD_TOKEN = """<validate-azure-ad-token tenant-id="tenant" output-token-variable-name="caller">
             <audiences><audience>api://gateway</audience></audiences>
         </validate-azure-ad-token>"""
@@ -1587,6 +1588,36 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
         t.APIM_POLICY_FRAGMENT, "value", CORS_FRAGMENT.replace("</fragment>", ""), _FRAGMENT, "holds a fragment that is not well-formed XML"
     ),
     Case(t.APIM_POLICY_FRAGMENT, "value", DELETE, _FRAGMENT, "has no content (value is not set)"),
+    # Issue 20 item 2: RAI blocklists that only annotate.
+    Case(
+        t.RAI_POLICY,
+        "properties.customBlocklists",
+        [{"blocklistName": "competitors", "blocking": False, "source": "Prompt"}],
+        _BLOCKLISTS,
+        "[MOD-2a] RAI (content filter) policy 'res' applies blocklist 'competitors' without blocking "
+        "(properties.customBlocklists[0].blocking is false): set blocking = true",
+    ),
+    Case(
+        t.RAI_POLICY,
+        "properties.customBlocklists",
+        [{"blocklistName": "competitors", "blocking": "true", "source": "Completion"}],
+        _BLOCKLISTS,
+        'properties.customBlocklists[0].blocking is "true" (a string)',
+    ),
+    Case(
+        t.RAI_POLICY,
+        "properties.customBlocklists",
+        [{"blocklistName": "competitors", "source": "Prompt"}],
+        _BLOCKLISTS,
+        "blocking is not set",
+    ),
+    Case(
+        t.RAI_POLICY,
+        "properties.customBlocklists",
+        [{"blocklistName": " ", "blocking": True, "source": "Prompt"}],
+        _BLOCKLISTS,
+        "applies a blocklist without a name",
+    ),
     # Issue 20 item 2: connections and datastores that carry credentials, Bing grounding.
     Case(
         t.COGNITIVE_ACCOUNT_CONNECTION,
@@ -1696,6 +1727,7 @@ COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (
     Case(t.APIM_PRODUCT, "displayName", "Starter kit for chat", None),
     Case(t.APIM_API_POLICY, "value", API_POLICY_XML.replace(_AAD_TOKEN, _jwt('require-signed-tokens="true"')), None),
     Case(t.COGNITIVE_PROJECT_CONNECTION, "properties.authType", "ManagedIdentity", None),
+    Case(t.RAI_POLICY, "properties.customBlocklists", [{"blocklistName": "competitors", "blocking": True, "source": "Completion"}], None),
     Case(t.ML_WORKSPACE_CONNECTION, "properties.authType", "ProjectManagedIdentity", None),
     Case(
         t.APIM_POLICY_FRAGMENT,

@@ -36,7 +36,7 @@ from .. import tokens
 from ..checks import DISABLED, enum_is, flag_false, flag_true, public_network_disabled
 from ..config import JsonSchema, PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, SeverityName, unknown_value, violation
-from ..values import UNKNOWN, describe, describe_against, is_exactly, items, str_or_none
+from ..values import UNKNOWN, describe, describe_against, is_exactly, items, noncanonical_bool, str_or_none
 
 _ENTRA = "; callers authenticate with Entra ID tokens and RBAC roles"
 _NODE_COMPUTES: Final = ("amlcompute", "computeinstance")
@@ -474,5 +474,49 @@ POLICIES += (
         "Machine Learning datastores must use identity-based access, not stored credentials.",
         "Set properties.credentials.credentialsType = 'None' and grant users and the workspace identity Storage Blob Data roles.",
         _datastore_credentials,
+    ),
+)
+
+
+# --- RAI blocklists (issue 20, item 2) ------------------------------------------------------------
+# cognitiveservices RaiPolicy `properties.customBlocklists[]` `{blocklistName, blocking, source}`
+# (REST API 2025-06-01; `blocking` has no documented default): a blocklist that does not block only
+# annotates, so the terms it lists still reach the model or the caller.
+
+
+def _blocklists_block(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """Every custom blocklist a content filter policy names blocks (blocking = true) and names a
+    blocklist."""
+    listed = resource.get("properties.customBlocklists")
+    if listed is UNKNOWN:
+        yield unknown_value(resource.subject, "properties.customBlocklists")
+        return
+    for index, entry in enumerate(items(listed)):
+        where = f"properties.customBlocklists[{index}]"
+        blocking = entry.get("blocking") if isinstance(entry, dict) else None
+        name = entry.get("blocklistName") if isinstance(entry, dict) else None
+        if blocking is UNKNOWN or name is UNKNOWN:
+            yield unknown_value(resource.subject, where)
+        elif blocking is not True:
+            yield violation(
+                f"{resource.subject} applies blocklist {describe(name)} without blocking ({where}.blocking is "
+                f"{noncanonical_bool(blocking, True) or describe(blocking)}): set blocking = true, or the listed terms only "
+                "get annotated and still pass."
+            )
+        elif str_or_none(name) is None or not str(name).strip():
+            yield violation(
+                f"{resource.subject} applies a blocklist without a name ({where}.blocklistName is {describe(name)}): name the blocklist it applies."
+            )
+
+
+POLICIES += (
+    _spec(
+        "azurenative-cognitiveservices-raipolicy-blocking-blocklists",
+        ("MOD-2a",),
+        tokens.RAI_POLICY,
+        ("properties.customBlocklists[].blocking", "properties.customBlocklists[].blocklistName"),
+        "Custom blocklists of content filter (RAI) policies must block, not only annotate.",
+        "Set blocking = true on every entry of properties.customBlocklists and name the blocklist it applies.",
+        _blocklists_block,
     ),
 )
