@@ -1429,6 +1429,7 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
         "[MOD-4, ACC-1] API Management named value 'res' keeps a secret in API Management instead of Key Vault (secret is true, keyVault.secretIdentifier is not set)",
     ),
     Case(t.APIM_NAMED_VALUE, "keyVault.secretIdentifier", "  ", _NAMED_VALUE, "instead of Key Vault"),
+    Case(t.APIM_NAMED_VALUE, "secret", "true", _NAMED_VALUE, 'has a secret flag that is not a boolean (secret is "true" (a string)'),
     Case(
         t.APIM_NAMED_VALUE,
         "displayName",
@@ -1588,6 +1589,7 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
         t.APIM_POLICY_FRAGMENT, "value", CORS_FRAGMENT.replace("</fragment>", ""), _FRAGMENT, "holds a fragment that is not well-formed XML"
     ),
     Case(t.APIM_POLICY_FRAGMENT, "value", DELETE, _FRAGMENT, "has no content (value is not set)"),
+    Case(t.APIM_POLICY_FRAGMENT, "format", "RawXml", _FRAGMENT, "has an unknown format 'RawXml' (not exactly 'xml' or 'rawxml')"),
     # Issue 20 item 2: RAI blocklists that only annotate.
     Case(
         t.RAI_POLICY,

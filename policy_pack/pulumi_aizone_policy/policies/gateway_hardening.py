@@ -52,14 +52,20 @@ def _named_value(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]
     """A named value holding a credential lives in Key Vault: `keyVault.secretIdentifier` set. A
     secret without it, or a plain value whose name or content is a credential, is a literal key in
     the gateway's configuration (Azure Policy f1cc7827, PSRule Azure.APIM.EncryptValues)."""
-    vault = resource.get("keyVault.secretIdentifier")
-    if vault is UNKNOWN or (isinstance(vault, str) and vault.strip()):
-        return
     secret = resource.get("secret")
-    value = resource.get("value")
     if secret is UNKNOWN:
         yield unknown_value(resource.subject, "secret")
         return
+    if secret is not None and not isinstance(secret, bool):
+        yield violation(
+            f"{resource.subject} has a secret flag that is not a boolean (secret is {noncanonical_bool(secret, True)}): "
+            "set secret = true (the service and the provider read a string differently)."
+        )
+        return
+    vault = resource.get("keyVault.secretIdentifier")
+    if vault is UNKNOWN or (isinstance(vault, str) and vault.strip()):
+        return
+    value = resource.get("value")
     fix = (
         "store the secret in Key Vault and reference it with keyVault.secretIdentifier (the gateway reads it "
         "with its managed identity), or better, let the gateway authenticate with its managed identity"
@@ -157,6 +163,12 @@ def _fragment(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
     value = resource.get("value")
     if format_ is UNKNOWN or value is UNKNOWN:
         yield unknown_value(resource.subject, "value")
+        return
+    if format_ is not None and format_ not in ("xml", "rawxml"):
+        yield violation(
+            f"{resource.subject} has an unknown format {describe(format_)} (not exactly 'xml' or 'rawxml'), so the pack "
+            "cannot tell how the gateway reads it: set format = 'rawxml' (or 'xml')."
+        )
         return
     text = str_or_none(value)
     if text is None:
