@@ -58,3 +58,17 @@ def test_bot_endpoint_on_a_foreign_group_or_zone_is_caught(analyzer: PackAnalyze
         "points at privatelink.token.botframework.com, but the endpoint's group needs privatelink.directline.botframework.com"
         in wrong_zone[0].message
     )
+
+
+@pytest.mark.controls("ACC-8")
+def test_bot_channels_and_oauth_connections_are_listed_as_unjudged(analyzer: PackAnalyzer) -> None:
+    """Bot Service is a security-relevant namespace: its channels and OAuth connection settings
+    (which hold client secrets) are named in the no-silent-pass note, the bot itself is judged."""
+    stack = [*_stack(False, "Bot", "privatelink.directline.botframework.com")]
+    stack.append(StackItem("azure-native:botservice:BotConnection", "oauth", {"properties": {"clientSecret": "s"}}))
+    stack.append(StackItem("azure:bot/channelDirectLine:ChannelDirectLine", "dl", {}))
+    notes = diagnostics_of(analyzer.analyze_stack(stack), "azurenative-resources-stack-unjudged-types", "advisory")
+    assert len(notes) == 1
+    assert "azure-native:botservice:BotConnection (1)" in notes[0].message
+    assert "azure:bot/channelDirectLine:ChannelDirectLine (1)" in notes[0].message
+    assert "azure-native:botservice:Bot " not in notes[0].message
