@@ -71,6 +71,8 @@ COGNITIVE_ACCOUNT_CONNECTION: Final = "azure-native:cognitiveservices:AccountCon
 COGNITIVE_PROJECT_CONNECTION: Final = "azure-native:cognitiveservices:ProjectConnection"
 ML_WORKSPACE_CONNECTION: Final = "azure-native:machinelearningservices:WorkspaceConnection"
 ML_DATASTORE: Final = "azure-native:machinelearningservices:Datastore"
+ML_NETWORK_RULE: Final = "azure-native:machinelearningservices:ManagedNetworkSettingsRule"
+ML_OUTBOUND_RULE: Final = "azure-native:machinelearningservices:OutboundRule"
 APIM_NAMED_VALUE: Final = "azure-native:apimanagement:NamedValue"
 APIM_SUBSCRIPTION: Final = "azure-native:apimanagement:Subscription"
 APIM_PRODUCT: Final = "azure-native:apimanagement:Product"
@@ -178,6 +180,8 @@ _LABELS: Final[Mapping[str, str]] = {
     COGNITIVE_PROJECT_CONNECTION: "Foundry project connection",
     ML_WORKSPACE_CONNECTION: "Machine Learning workspace connection",
     ML_DATASTORE: "Machine Learning datastore",
+    ML_NETWORK_RULE: "Machine Learning outbound rule",
+    ML_OUTBOUND_RULE: "Machine Learning outbound rule",
     APIM_NAMED_VALUE: "API Management named value",
     APIM_SUBSCRIPTION: "API Management subscription",
     APIM_PRODUCT: "API Management product",

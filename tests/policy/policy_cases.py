@@ -354,6 +354,20 @@ BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
         "properties": dict(SEARCH_CONNECTION),
     },
     t.ML_WORKSPACE_CONNECTION: {"workspaceName": "ws", "connectionName": "search", "properties": dict(SEARCH_CONNECTION)},
+    t.ML_NETWORK_RULE: {
+        "workspaceName": "ws",
+        "ruleName": "pypi",
+        "properties": {"type": "FQDN", "destination": "pypi.org", "category": "UserDefined"},
+    },
+    t.ML_OUTBOUND_RULE: {
+        "workspaceName": "ws",
+        "managedNetworkName": "default",
+        "ruleName": "storage",
+        "properties": {
+            "type": "ServiceTag",
+            "destination": {"serviceTag": "Storage.WestEurope", "protocol": "TCP", "portRanges": "443", "action": "Allow"},
+        },
+    },
     t.ML_DATASTORE: {
         "workspaceName": "ws",
         "name": "docs",
@@ -442,6 +456,7 @@ _BING = "azurenative-cognitiveservices-connection-no-bing-grounding"
 _DATASTORE = "azurenative-machinelearningservices-datastore-identity-access"
 _FRAGMENT = "azurenative-apimanagement-policyfragment-no-backend-keys"
 _BLOCKLISTS = "azurenative-cognitiveservices-raipolicy-blocking-blocklists"
+_OUTBOUND = "azurenative-machinelearningservices-workspace-no-open-outbound-rules"
 _AAD_TOKEN = """<validate-azure-ad-token tenant-id="tenant" output-token-variable-name="caller">
             <audiences><audience>api://gateway</audience></audiences>
         </validate-azure-ad-token>"""
@@ -1590,6 +1605,39 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
     ),
     Case(t.APIM_POLICY_FRAGMENT, "value", DELETE, _FRAGMENT, "has no content (value is not set)"),
     Case(t.APIM_POLICY_FRAGMENT, "format", "RawXml", _FRAGMENT, "has an unknown format 'RawXml' (not exactly 'xml' or 'rawxml')"),
+    # Managed-network outbound rules that open the whole internet (inline FQDN wildcards are the
+    # workspace restrict-network-access policy's).
+    Case(
+        t.ML_WORKSPACE,
+        "managedNetwork.outboundRules",
+        {"web": {"type": "ServiceTag", "destination": {"serviceTag": "Internet", "protocol": "*", "portRanges": "*", "action": "Allow"}}},
+        _OUTBOUND,
+        "[ACC-7] Machine Learning workspace 'res' lets its managed network reach the whole internet "
+        "(managedNetwork.outboundRules.web is a service-tag rule to 'Internet')",
+    ),
+    Case(
+        t.ML_WORKSPACE,
+        "managedNetwork.outboundRules",
+        {"web": {"type": "ServiceTag", "destination": {"serviceTag": " internet ", "action": "allow"}}},
+        _OUTBOUND,
+        "a service-tag rule to ' internet '",
+    ),
+    Case(
+        t.ML_NETWORK_RULE,
+        "properties.destination",
+        "*.pypi.org",
+        _OUTBOUND,
+        "[ACC-7] Machine Learning outbound rule 'res' lets its managed network reach the whole internet (properties is an FQDN "
+        "rule to the wildcard or missing host '*.pypi.org')",
+    ),
+    Case(t.ML_NETWORK_RULE, "properties.destination", DELETE, _OUTBOUND, "the wildcard or missing host"),
+    Case(
+        t.ML_OUTBOUND_RULE,
+        "properties.destination.addressPrefixes",
+        ["10.0.0.0/8", "0.0.0.0/0"],
+        _OUTBOUND,
+        "a service-tag rule to address prefixes ['10.0.0.0/8', '0.0.0.0/0']",
+    ),
     # Issue 20 item 2: RAI blocklists that only annotate.
     Case(
         t.RAI_POLICY,
@@ -1729,6 +1777,13 @@ COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (
     Case(t.APIM_PRODUCT, "displayName", "Starter kit for chat", None),
     Case(t.APIM_API_POLICY, "value", API_POLICY_XML.replace(_AAD_TOKEN, _jwt('require-signed-tokens="true"')), None),
     Case(t.COGNITIVE_PROJECT_CONNECTION, "properties.authType", "ManagedIdentity", None),
+    Case(
+        t.ML_WORKSPACE,
+        "managedNetwork.outboundRules",
+        {"storage": {"type": "ServiceTag", "destination": {"serviceTag": "Storage.WestEurope", "portRanges": "443", "action": "Allow"}}},
+        None,
+    ),
+    Case(t.ML_OUTBOUND_RULE, "properties.destination", {"serviceTag": "Internet", "action": "Deny"}, None),
     Case(t.RAI_POLICY, "properties.customBlocklists", [{"blocklistName": "competitors", "blocking": True, "source": "Completion"}], None),
     Case(t.ML_WORKSPACE_CONNECTION, "properties.authType", "ProjectManagedIdentity", None),
     Case(

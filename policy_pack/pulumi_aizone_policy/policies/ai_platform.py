@@ -520,3 +520,83 @@ POLICIES += (
         _blocklists_block,
     ),
 )
+
+
+# --- Managed-network outbound rules of ML / Foundry hub workspaces --------------------------------
+# Workspace `managedNetwork.outboundRules` (a map of rules) and the ManagedNetworkSettingsRule /
+# OutboundRule resources' `properties` are a union by `type`: FQDN (`destination` is a host name,
+# `*.` wildcards allowed), ServiceTag (`destination.{serviceTag, addressPrefixes, action}`) and
+# PrivateEndpoint. With isolationMode AllowOnlyApprovedOutbound these rules are the only way out,
+# so a rule that admits the whole internet undoes the isolation.
+
+
+def _rule_problem(rule: object, fqdn: bool = True) -> str | None:
+    """Why an outbound rule opens more than named destinations, or None. FQDN rules follow the
+    workspace policy's line (azurenative-machinelearningservices-workspace-restrict-network-access,
+    which judges the workspace's inline FQDN rules): exact host names, no wildcard."""
+    if not isinstance(rule, dict):
+        return None
+    kind = rule.get("type")
+    destination = rule.get("destination")
+    if fqdn and isinstance(kind, str) and kind.strip().lower() == "fqdn" and (not isinstance(destination, str) or "*" in destination):
+        return f"an FQDN rule to the wildcard or missing host {describe(destination)}"
+    if isinstance(destination, dict):
+        action = destination.get("action")
+        if isinstance(action, str) and action.strip().lower() == "deny":
+            return None
+        tag = destination.get("serviceTag")
+        if isinstance(tag, str) and tag.strip().lower() in _ANYWHERE:
+            return f"a service-tag rule to {describe(tag)}"
+        prefixes = destination.get("addressPrefixes")
+        if any(_open_range(prefix) for prefix in items(prefixes)):
+            return f"a service-tag rule to address prefixes {describe(prefixes)}"
+    return None
+
+
+def _outbound_rules(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """No approved-outbound rule admits more than named destinations: no FQDN wildcard on the rule
+    resources, no Internet service tag or 0.0.0.0/0 prefix on any rule."""
+    if resource.type == tokens.ML_WORKSPACE:
+        rules = resource.get("managedNetwork.outboundRules")
+        if rules is UNKNOWN:
+            yield unknown_value(resource.subject, "managedNetwork.outboundRules")
+            return
+        named = sorted(rules.items()) if isinstance(rules, dict) else []
+        where = "managedNetwork.outboundRules"
+    else:
+        named = [("properties", resource.get("properties"))]
+        where = ""
+    for name, rule in named:
+        path = f"{where}.{name}" if where else name
+        if rule is UNKNOWN or (isinstance(rule, dict) and UNKNOWN in (rule.get("type"), rule.get("destination"))):
+            yield unknown_value(resource.subject, path)
+            continue
+        problem = _rule_problem(rule, fqdn=resource.type != tokens.ML_WORKSPACE)
+        if problem is not None:
+            yield violation(
+                f"{resource.subject} lets its managed network reach the whole internet ({path} is {problem}): allow only "
+                "the hosts, service tags and private endpoints the workspace needs."
+            )
+
+
+_OUTBOUND: Final = (tokens.ML_WORKSPACE, tokens.ML_NETWORK_RULE, tokens.ML_OUTBOUND_RULE)
+
+POLICIES += (
+    ResourcePolicySpec(
+        name="azurenative-machinelearningservices-workspace-no-open-outbound-rules",
+        controls=("ACC-7",),
+        description="Managed-network outbound rules of Machine Learning and Foundry hub workspaces must not admit the whole internet.",
+        severity="high",
+        remediation=(
+            "Replace FQDN wildcards, the Internet service tag and 0.0.0.0/0 prefixes with the exact hosts, "
+            "service tags and private endpoints the workspace needs."
+        ),
+        fields=(
+            Field(tokens.ML_WORKSPACE, "managedNetwork.outboundRules"),
+            Field(tokens.ML_NETWORK_RULE, "properties"),
+            Field(tokens.ML_OUTBOUND_RULE, "properties"),
+        ),
+        resource_types=_OUTBOUND,
+        rule=_outbound_rules,
+    ),
+)
