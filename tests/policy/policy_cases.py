@@ -1331,6 +1331,20 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
         "[ACC-1] Machine Learning online endpoint 'res' accepts static keys (properties.authMode is 'Key'): set properties.authMode = 'AADToken'",
     ),
     Case(
+        t.ML_ONLINE_ENDPOINT,
+        "properties.publicNetworkAccess",
+        "Enabled",
+        "azurenative-machinelearningservices-onlineendpoint-disable-public-network-access",
+        "[ACC-7] Machine Learning online endpoint 'res' allows public network access (properties.publicNetworkAccess is 'Enabled')",
+    ),
+    Case(
+        t.ML_ONLINE_ENDPOINT,
+        "properties.publicNetworkAccess",
+        DELETE,
+        "azurenative-machinelearningservices-onlineendpoint-disable-public-network-access",
+        "properties.publicNetworkAccess is not set",
+    ),
+    Case(
         t.ML_SERVERLESS_ENDPOINT,
         "properties.authMode",
         "KeyAndAAD",

@@ -93,6 +93,13 @@ def _online_endpoint_auth(resource: Resource, _config: PolicyConfig) -> Iterator
     )
 
 
+def _online_endpoint_network(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """Managed online endpoints: properties.publicNetworkAccess = Disabled (the SDK's
+    `OnlineEndpointPropertiesArgs` defaults it to 'Enabled'); callers reach the endpoint through the
+    workspace's private endpoint."""
+    yield from public_network_disabled(resource, "properties.publicNetworkAccess")
+
+
 def _serverless_endpoint_auth(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
     """Serverless endpoints: authMode AAD only (Key and KeyAndAAD accept static keys)."""
     yield from enum_is(
@@ -303,6 +310,16 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         "Set properties.authMode = 'AADToken' and grant callers a data-plane role on the endpoint.",
         _online_endpoint_auth,
         values=("AADToken", "AMLToken"),
+    ),
+    _spec(
+        "azurenative-machinelearningservices-onlineendpoint-disable-public-network-access",
+        ("ACC-7",),
+        tokens.ML_ONLINE_ENDPOINT,
+        ("properties.publicNetworkAccess",),
+        "Machine Learning online endpoints must disable public network access.",
+        "Set properties.publicNetworkAccess = 'Disabled' and score through the workspace's private endpoint.",
+        _online_endpoint_network,
+        values=(DISABLED,),
     ),
     _spec(
         "azurenative-machinelearningservices-serverlessendpoint-entra-auth",
