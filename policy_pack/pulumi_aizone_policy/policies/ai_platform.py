@@ -1,6 +1,9 @@
 """AI platform resources the anchor rule sets judge (docs/COVERAGE.md): Machine Learning computes,
 online and serverless endpoints and their deployments, Bot Service bots, and container apps that
-take traffic from outside their environment.
+take traffic from outside their environment; and the AI surfaces of issue 20 item 2: Foundry and
+ML connections and ML datastores that store credentials, Bing grounding, RAI blocklists that only
+annotate, and managed-network outbound rules that open the internet (each section below names its
+properties).
 
 Property names, enum values and defaults are those of pulumi-azure-native 3.29 (ML: REST API
 2025-12-01; Bot Service: 2023-09-15-preview; Container Apps: 2025-02-02-preview):
@@ -10,7 +13,8 @@ Property names, enum values and defaults are those of pulumi-azure-native 3.29 (
   `properties.enableNodePublicIp` (the SDK's `AmlComputePropertiesArgs` defaults it to true) and
   AmlCompute `properties.remoteLoginPortPublicAccess` (`Enabled`, `Disabled`, `NotSpecified`:
   "open on all public nodes" unless a VNet is set).
-- `OnlineEndpoint` `properties.authMode` is `AMLToken`, `Key` or `AADToken`; `ServerlessEndpoint`
+- `OnlineEndpoint` `properties.authMode` is `AMLToken`, `Key` or `AADToken` and
+  `properties.publicNetworkAccess` defaults to `Enabled` in the SDK; `ServerlessEndpoint`
   `properties.authMode` is `Key`, `AAD` or `KeyAndAAD`.
 - `OnlineDeployment` `properties.model` and `ServerlessEndpoint` `properties.modelSettings.modelId`
   are model asset ids (`azureml://registries/<registry>/models/<name>/versions/<version>`).
