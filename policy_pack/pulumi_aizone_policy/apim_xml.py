@@ -401,6 +401,11 @@ def _validation_problem(element: ET.Element, values: _Values) -> str | None:
         if not _texts(element.find("audiences"), "audience") and not _texts(element.find("client-application-ids"), "application-id"):
             return "<validate-azure-ad-token> names no <audiences> (or client-application-ids)"
         return None
+    # Both default to true; anything but a literal true (false, an expression) may turn them off.
+    for attribute, what in (("require-signed-tokens", "unsigned tokens"), ("require-expiration-time", "tokens that never expire")):
+        setting = element.get(attribute)
+        if setting is not None and setting.strip().lower() != "true":
+            return f'<validate-jwt> may accept {what} ({attribute}="{setting}"; leave it unset or "true")'
     configs = element.findall("openid-config")
     if element.find("issuer-signing-keys") is not None:
         return "<validate-jwt> trusts static <issuer-signing-keys> instead of Entra ID's openid-config"
@@ -448,22 +453,74 @@ def _key_settings(root: ET.Element, values: _Values) -> tuple[str, ...]:
     return tuple(found)
 
 
-def read_policy(text: str, format_: str = "rawxml") -> PolicyDocument:
-    """Parse a policy document and extract what MOD-4 checks. `format_` is the resource's format
-    ("xml": plain XML; anything else: rawxml, expressions unescaped)."""
+def parse_policy(text: str, format_: str = "rawxml") -> tuple[ET.Element, tuple[Expression, ...]] | str:
+    """The root element of a policy document (or fragment) and its expressions, or why it cannot
+    be read. `format_` is the resource's format ("xml": plain XML; anything else: rawxml,
+    expressions unescaped)."""
     if re.search(r"<!\s*(DOCTYPE|ENTITY)", text, re.IGNORECASE):
-        return PolicyDocument(problem="declares a DTD or entities, which policy documents never need")
+        return "declares a DTD or entities, which policy documents never need"
     expressions: tuple[Expression, ...] = ()
     source = text
     if format_.strip().lower() != "xml":
         try:
             source, expressions = split_expressions(text)
         except ExpressionError as error:
-            return PolicyDocument(problem=f"has a policy expression the pack cannot read unambiguously ({error})")
+            return f"has a policy expression the pack cannot read unambiguously ({error})"
     try:
-        root = ET.fromstring(source)
+        return ET.fromstring(source), expressions
     except (ET.ParseError, ValueError) as error:
-        return PolicyDocument(problem=f"is not well-formed XML ({error})")
+        return f"is not well-formed XML ({error})"
+
+
+INHERITED_SECTIONS: Final[tuple[str, ...]] = ("inbound", "outbound", "on-error")
+"""Sections that must run the parent scope's policies (`<base />`). The backend section may replace
+them: an API that wraps <forward-request> in <retry> would otherwise forward twice."""
+
+
+@dataclass(frozen=True)
+class Inheritance:
+    """What the gateway-hardening policies read from a document: sections that do not run
+    `<base />` on their unconditional path, and `<cors>` origins that admit every site."""
+
+    missing_base: tuple[str, ...] = ()
+    open_origins: tuple[str, ...] = ()
+
+
+def read_inheritance(root: ET.Element, expressions: tuple[Expression, ...] = ()) -> Inheritance:
+    """`<base />` per inherited section (only for a `<policies>` document; fragments have no
+    sections) and `*` origins of every `<cors>` element (whatever its nesting)."""
+    values = _Values(expressions)
+    missing: list[str] = []
+    if root.tag == "policies":
+        for name in INHERITED_SECTIONS:
+            sections = root.findall(name)
+            if len(sections) != 1 or not any(child.tag == "base" for child in _unconditional(sections[0])):
+                missing.append(name)
+    origins: list[str] = []
+    for cors in root.iter("cors"):
+        for origin in cors.iter("origin"):
+            text = (origin.text or "").strip()
+            if values.expression(text) is None and text == "*":
+                origins.append("*")
+    return Inheritance(missing_base=tuple(missing), open_origins=tuple(origins))
+
+
+def read_fragment(root: ET.Element, expressions: tuple[Expression, ...] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A policy fragment's keys (as `PolicyDocument.key_settings`) and the problems of every token
+    validation element in it (a fragment is included into policies, so each one counts)."""
+    values = _Values(expressions)
+    validators = [element for element in root.iter() if element.tag in TOKEN_VALIDATION]
+    problems = tuple(problem for problem in (_validation_problem(element, values) for element in validators) if problem is not None)
+    return _key_settings(root, values), problems
+
+
+def read_policy(text: str, format_: str = "rawxml") -> PolicyDocument:
+    """Parse a policy document and extract what MOD-4 checks. `format_` is the resource's format
+    ("xml": plain XML; anything else: rawxml, expressions unescaped)."""
+    parsed = parse_policy(text, format_)
+    if isinstance(parsed, str):
+        return PolicyDocument(problem=parsed)
+    root, expressions = parsed
     if root.tag != "policies":
         return PolicyDocument(problem=f"has the root element <{root.tag}> instead of <policies>")
     sections = root.findall("inbound")

@@ -274,6 +274,12 @@ PRIVATE_LINK: Final[Mapping[str, Mapping[str, tuple[str, ...]]]] = {
     "azure-native:app:ManagedEnvironment": {
         "managedEnvironments": ("privatelink.{region}.azurecontainerapps.io",),
     },
+    # Bot Service: Direct Line (`Bot`) and token (`Token`) endpoints (private-endpoint-dns, page
+    # updated 2026-05-07; the group ids are those of Azure Policy 6a4e6f44's privateEndpointGroupId).
+    "azure-native:botservice:Bot": {
+        "Bot": ("privatelink.directline.botframework.com",),
+        "Token": ("privatelink.token.botframework.com",),
+    },
     "azure-native:monitor:PrivateLinkScope": {
         "azuremonitor": (
             "privatelink.monitor.azure.com",

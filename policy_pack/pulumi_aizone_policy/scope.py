@@ -143,6 +143,15 @@ LANDING_ZONE: Final[frozenset[str]] = frozenset(
         "azurenative-app-containerappssessionpool-execution-alerts",
         # MOD-2b: output monitoring alerts.
         "azurenative-cognitiveservices-account-output-monitoring",
+        # Anchor rule sets (docs/COVERAGE.md): the zone's model allow-list for ML deployments, bots
+        # and container apps kept off the internet, and subscriptions on every gateway product.
+        "azurenative-machinelearningservices-onlinedeployment-approved-model",
+        "azurenative-machinelearningservices-serverlessendpoint-approved-model",
+        "azurenative-botservice-bot-disable-public-network-access",
+        "azurenative-app-containerapp-ingress-ip-restrictions",
+        "azurenative-apimanagement-product-subscription-required",
+        "azurenative-cognitiveservices-connection-no-bing-grounding",
+        "azurenative-apimanagement-policyfragment-no-backend-keys",
     }
 )
 

@@ -62,6 +62,21 @@ RESOURCE_GROUP: Final = "azure-native:resources:ResourceGroup"
 METRIC_ALERT: Final = "azure-native:monitor:MetricAlert"
 SCHEDULED_QUERY_RULE: Final = "azure-native:monitor:ScheduledQueryRule"
 ACTION_GROUP: Final = "azure-native:monitor:ActionGroup"
+ML_COMPUTE: Final = "azure-native:machinelearningservices:Compute"
+ML_ONLINE_ENDPOINT: Final = "azure-native:machinelearningservices:OnlineEndpoint"
+ML_ONLINE_DEPLOYMENT: Final = "azure-native:machinelearningservices:OnlineDeployment"
+ML_SERVERLESS_ENDPOINT: Final = "azure-native:machinelearningservices:ServerlessEndpoint"
+BOT: Final = "azure-native:botservice:Bot"
+COGNITIVE_ACCOUNT_CONNECTION: Final = "azure-native:cognitiveservices:AccountConnection"
+COGNITIVE_PROJECT_CONNECTION: Final = "azure-native:cognitiveservices:ProjectConnection"
+ML_WORKSPACE_CONNECTION: Final = "azure-native:machinelearningservices:WorkspaceConnection"
+ML_DATASTORE: Final = "azure-native:machinelearningservices:Datastore"
+ML_NETWORK_RULE: Final = "azure-native:machinelearningservices:ManagedNetworkSettingsRule"
+ML_OUTBOUND_RULE: Final = "azure-native:machinelearningservices:OutboundRule"
+APIM_NAMED_VALUE: Final = "azure-native:apimanagement:NamedValue"
+APIM_SUBSCRIPTION: Final = "azure-native:apimanagement:Subscription"
+APIM_PRODUCT: Final = "azure-native:apimanagement:Product"
+APIM_POLICY_FRAGMENT: Final = "azure-native:apimanagement:PolicyFragment"
 
 # Classic provider (pulumi-azure 6.x, Terraform-bridged azurerm): `azure:<module>/<camelName>:<Resource>`,
 # checked against the installed pulumi-azure SDK by the test suite like the azure-native ones.
@@ -156,6 +171,21 @@ _LABELS: Final[Mapping[str, str]] = {
     SCHEDULED_QUERY_RULE: "scheduled query rule",
     ACTION_GROUP: "action group",
     BLOB_SERVICE: "blob service",
+    ML_COMPUTE: "Machine Learning compute",
+    ML_ONLINE_ENDPOINT: "Machine Learning online endpoint",
+    ML_ONLINE_DEPLOYMENT: "Machine Learning online deployment",
+    ML_SERVERLESS_ENDPOINT: "Machine Learning serverless endpoint",
+    BOT: "Bot Service bot",
+    COGNITIVE_ACCOUNT_CONNECTION: "Foundry account connection",
+    COGNITIVE_PROJECT_CONNECTION: "Foundry project connection",
+    ML_WORKSPACE_CONNECTION: "Machine Learning workspace connection",
+    ML_DATASTORE: "Machine Learning datastore",
+    ML_NETWORK_RULE: "Machine Learning outbound rule",
+    ML_OUTBOUND_RULE: "Machine Learning outbound rule",
+    APIM_NAMED_VALUE: "API Management named value",
+    APIM_SUBSCRIPTION: "API Management subscription",
+    APIM_PRODUCT: "API Management product",
+    APIM_POLICY_FRAGMENT: "API Management policy fragment",
     AZ_COGNITIVE_ACCOUNT: "Cognitive Services account",
     AZ_AI_SERVICES: "AI Services account",
     AZ_COGNITIVE_DEPLOYMENT: "model deployment",

@@ -75,9 +75,21 @@ DEFENDER_PLANS_BASE: Final[Mapping[str, Any]] = {
 }
 
 
+ML_MODEL = "azureml://registries/azureml/models/Phi-4/versions/7"
+SEARCH_CONNECTION: Final[Mapping[str, Any]] = {
+    "authType": "AAD",
+    "category": "CognitiveSearch",
+    "target": "https://aizone-search.search.windows.net",
+}
+CORS_FRAGMENT = (
+    '<fragment><cors allow-credentials="true"><allowed-origins><origin>https://chat.contoso.com</origin></allowed-origins>'
+    "<allowed-methods><method>POST</method></allowed-methods></cors></fragment>"
+)
+
+
 def policy_xml(inbound: str) -> str:
     """A policy document whose inbound section is `inbound`."""
-    return f"<policies><inbound>{inbound}</inbound><backend><forward-request /></backend><outbound /><on-error /></policies>"
+    return f"<policies><inbound>{inbound}</inbound><backend><forward-request /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>"
 
 
 def changed(base: Mapping[str, Any], path: str, value: object) -> dict[str, Any]:
@@ -287,6 +299,85 @@ BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
         "raiPolicyName": "strict",
         "properties": {"mode": "Blocking", "basePolicyName": "Microsoft.DefaultV2", "contentFilters": content_filters()},
     },
+    # Anchor rule sets (docs/COVERAGE.md): AI platform resources and the gateway's own hardening.
+    t.ML_COMPUTE: {
+        "computeName": "cluster",
+        "workspaceName": "ws",
+        "properties": {
+            "computeType": "AmlCompute",
+            "disableLocalAuth": True,
+            "properties": {"vmSize": "STANDARD_DS3_V2", "enableNodePublicIp": False, "remoteLoginPortPublicAccess": "Disabled"},
+        },
+    },
+    t.ML_ONLINE_ENDPOINT: {
+        "endpointName": "score",
+        "workspaceName": "ws",
+        "properties": {"authMode": "AADToken", "publicNetworkAccess": "Disabled"},
+    },
+    t.ML_ONLINE_DEPLOYMENT: {
+        "endpointName": "score",
+        "workspaceName": "ws",
+        "properties": {"endpointComputeType": "Managed", "instanceType": "Standard_DS3_v2", "model": ML_MODEL},
+    },
+    t.ML_SERVERLESS_ENDPOINT: {
+        "workspaceName": "ws",
+        "sku": {"name": "Consumption"},
+        "properties": {"authMode": "AAD", "modelSettings": {"modelId": ML_MODEL}},
+    },
+    t.BOT: {
+        "kind": "azurebot",
+        "sku": {"name": "S1"},
+        "properties": {
+            "displayName": "Helpdesk",
+            "endpoint": "https://helpdesk.azurewebsites.net/api/messages",
+            "msaAppId": "55555555-5555-5555-5555-555555555555",
+            "msaAppType": "UserAssignedMSI",
+            "disableLocalAuth": True,
+            "publicNetworkAccess": "Disabled",
+        },
+    },
+    t.APIM_NAMED_VALUE: {
+        "serviceName": "apim",
+        "namedValueId": "search-admin-key",
+        "displayName": "search-admin-key",
+        "secret": True,
+        "keyVault": {"secretIdentifier": "https://aizone-kv.vault.azure.net/secrets/search-admin-key"},
+    },
+    t.APIM_SUBSCRIPTION: {"serviceName": "apim", "sid": "chat", "displayName": "chat app", "scope": "/products/chat", "state": "active"},
+    t.APIM_PRODUCT: {"serviceName": "apim", "productId": "chat", "displayName": "Chat", "subscriptionRequired": True, "state": "published"},
+    t.APIM_POLICY_FRAGMENT: {"serviceName": "apim", "id": "cors", "format": "rawxml", "value": CORS_FRAGMENT},
+    t.COGNITIVE_ACCOUNT_CONNECTION: {"accountName": "aizone-ai", "connectionName": "search", "properties": dict(SEARCH_CONNECTION)},
+    t.COGNITIVE_PROJECT_CONNECTION: {
+        "accountName": "aizone-ai",
+        "projectName": "chat",
+        "connectionName": "search",
+        "properties": dict(SEARCH_CONNECTION),
+    },
+    t.ML_WORKSPACE_CONNECTION: {"workspaceName": "ws", "connectionName": "search", "properties": dict(SEARCH_CONNECTION)},
+    t.ML_NETWORK_RULE: {
+        "workspaceName": "ws",
+        "ruleName": "pypi",
+        "properties": {"type": "FQDN", "destination": "pypi.org", "category": "UserDefined"},
+    },
+    t.ML_OUTBOUND_RULE: {
+        "workspaceName": "ws",
+        "managedNetworkName": "default",
+        "ruleName": "storage",
+        "properties": {
+            "type": "ServiceTag",
+            "destination": {"serviceTag": "Storage.WestEurope", "protocol": "TCP", "portRanges": "443", "action": "Allow"},
+        },
+    },
+    t.ML_DATASTORE: {
+        "workspaceName": "ws",
+        "name": "docs",
+        "properties": {
+            "datastoreType": "AzureBlob",
+            "accountName": "aizonedata",
+            "containerName": "docs",
+            "credentials": {"credentialsType": "None"},
+        },
+    },
 }
 
 
@@ -324,6 +415,20 @@ VARIANTS: Final[Mapping[str, Mapping[str, Any]]] = {
     ),
     # A v2 tier: Microsoft's fixed cipher configuration, which the customer cannot change.
     "v2-gateway": changed(BASELINES[t.APIM_SERVICE], "sku", {"name": "StandardV2", "capacity": 1}),
+    # Anchor rule sets: an odd compute-type spelling, an external app with an allow-list, a plain
+    # (non-secret) named value.
+    "odd-compute-type": changed(BASELINES[t.ML_COMPUTE], "properties.computeType", " amlCOMPUTE "),
+    "external-app": changed(
+        changed(BASELINES[t.CONTAINER_APP], "configuration.ingress.external", True),
+        "configuration.ingress.ipSecurityRestrictions",
+        [{"name": "office", "ipAddressRange": "203.0.113.0/24", "action": "Allow"}],
+    ),
+    "plain-named-value": {
+        "serviceName": "apim",
+        "namedValueId": "tenant-id",
+        "displayName": "tenant-id",
+        "value": "contoso.onmicrosoft.com",
+    },
 }
 VARIANT_TYPES: Final[Mapping[str, str]] = {
     "group-role": t.ROLE_ASSIGNMENT,
@@ -331,10 +436,43 @@ VARIANT_TYPES: Final[Mapping[str, str]] = {
     "report-only-ca": t.CONDITIONAL_ACCESS_POLICY,
     "foreign-owner": t.ROLE_ASSIGNMENT,
     "v2-gateway": t.APIM_SERVICE,
+    "odd-compute-type": t.ML_COMPUTE,
+    "external-app": t.CONTAINER_APP,
+    "plain-named-value": t.APIM_NAMED_VALUE,
 }
 
 
 _FILTERS = "properties.contentFilters"
+_ML_LOCAL = "azurenative-machinelearningservices-compute-disable-local-auth"
+_ML_NET = "azurenative-machinelearningservices-compute-private-network"
+_ML_MODEL = "azurenative-machinelearningservices-onlinedeployment-approved-model"
+_BOT_PNA = "azurenative-botservice-bot-disable-public-network-access"
+_BOT_HTTPS = "azurenative-botservice-bot-https-endpoint"
+_INGRESS = "azurenative-app-containerapp-ingress-ip-restrictions"
+_NAMED_VALUE = "azurenative-apimanagement-namedvalue-key-vault"
+_BACKEND_TLS = "azurenative-apimanagement-backend-tls"
+_BASE = "azurenative-apimanagement-apipolicy-inherit-base"
+_CORS = "azurenative-apimanagement-apipolicy-no-wildcard-cors"
+_SAMPLE = "azurenative-apimanagement-product-no-sample-products"
+_CONNECTION = "azurenative-cognitiveservices-connection-entra-auth"
+_BING = "azurenative-cognitiveservices-connection-no-bing-grounding"
+_DATASTORE = "azurenative-machinelearningservices-datastore-identity-access"
+_FRAGMENT = "azurenative-apimanagement-policyfragment-no-backend-keys"
+_BLOCKLISTS = "azurenative-cognitiveservices-raipolicy-blocking-blocklists"
+_OUTBOUND = "azurenative-machinelearningservices-workspace-no-open-outbound-rules"
+_AAD_TOKEN = """<validate-azure-ad-token tenant-id="tenant" output-token-variable-name="caller">
+            <audiences><audience>api://gateway</audience></audiences>
+        </validate-azure-ad-token>"""
+
+
+def _jwt(attributes: str) -> str:
+    """A validate-jwt element pinned to one Entra tenant, with extra attributes."""
+    return (
+        f'<validate-jwt header-name="Authorization" output-token-variable-name="caller" {attributes}>'
+        '<openid-config url="https://login.microsoftonline.com/tenant/v2.0/.well-known/openid-configuration" />'
+        "<audiences><audience>api://gateway</audience></audiences></validate-jwt>"
+    )
+
 
 VIOLATIONS: Final[tuple[Case, ...]] = (
     # ACC-1
@@ -1151,6 +1289,441 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
         "azurenative-app-containerappssessionpool-resource-limits",
         "resources.cpu is not set",
     ),
+    # Anchor rule sets (docs/COVERAGE.md): AI platform resources
+    Case(
+        t.ML_COMPUTE,
+        "properties.disableLocalAuth",
+        False,
+        _ML_LOCAL,
+        "[ACC-1] Machine Learning compute 'res' allows local (key, password) authentication (properties.disableLocalAuth is false): set properties.disableLocalAuth = true",
+    ),
+    Case(t.ML_COMPUTE, "properties.disableLocalAuth", DELETE, _ML_LOCAL, "properties.disableLocalAuth is not set"),
+    Case(t.ML_COMPUTE, "properties.disableLocalAuth", "true", _ML_LOCAL, 'properties.disableLocalAuth is "true" (a string)'),
+    Case(
+        t.ML_COMPUTE,
+        "properties.properties.enableNodePublicIp",
+        True,
+        _ML_NET,
+        "[ACC-7] Machine Learning compute 'res' gives its nodes public IP addresses (the SDK default for AmlCompute is true) "
+        "(properties.properties.enableNodePublicIp is true): set properties.properties.enableNodePublicIp = false",
+    ),
+    Case(t.ML_COMPUTE, "properties.properties.enableNodePublicIp", DELETE, _ML_NET, "properties.properties.enableNodePublicIp is not set"),
+    Case(
+        t.ML_COMPUTE,
+        "properties.properties.remoteLoginPortPublicAccess",
+        "NotSpecified",
+        _ML_NET,
+        "may open a public SSH port on its nodes (properties.properties.remoteLoginPortPublicAccess is 'NotSpecified')",
+    ),
+    Case(t.ML_COMPUTE, "properties.properties.enableNodePublicIp", True, _ML_NET, "enableNodePublicIp is true", base="odd-compute-type"),
+    Case(
+        t.ML_ONLINE_ENDPOINT,
+        "properties.authMode",
+        "Key",
+        "azurenative-machinelearningservices-onlineendpoint-entra-auth",
+        "[ACC-1] Machine Learning online endpoint 'res' accepts static keys (properties.authMode is 'Key'): set properties.authMode = 'AADToken'",
+    ),
+    Case(
+        t.ML_ONLINE_ENDPOINT,
+        "properties.publicNetworkAccess",
+        "Enabled",
+        "azurenative-machinelearningservices-onlineendpoint-disable-public-network-access",
+        "[ACC-7] Machine Learning online endpoint 'res' allows public network access (properties.publicNetworkAccess is 'Enabled')",
+    ),
+    Case(
+        t.ML_ONLINE_ENDPOINT,
+        "properties.publicNetworkAccess",
+        DELETE,
+        "azurenative-machinelearningservices-onlineendpoint-disable-public-network-access",
+        "properties.publicNetworkAccess is not set",
+    ),
+    Case(
+        t.ML_SERVERLESS_ENDPOINT,
+        "properties.authMode",
+        "KeyAndAAD",
+        "azurenative-machinelearningservices-serverlessendpoint-entra-auth",
+        "accepts static keys (properties.authMode is 'KeyAndAAD')",
+    ),
+    Case(
+        t.ML_ONLINE_DEPLOYMENT,
+        "properties.model",
+        "azureml://registries/community-uploads/models/Phi-4/versions/7",
+        _ML_MODEL,
+        "[MOD-3] Machine Learning online deployment 'res' deploys a model outside the allow-list (properties.model is "
+        "'azureml://registries/community-uploads/models/Phi-4/versions/7'; allowed: azureml://registries/azureml/models/*/versions/*)",
+    ),
+    Case(
+        t.ML_ONLINE_DEPLOYMENT,
+        "properties.model",
+        "azureml://registries/azureml/models/Phi-4/labels/latest",
+        _ML_MODEL,
+        "outside the allow-list",
+    ),
+    Case(
+        t.ML_ONLINE_DEPLOYMENT,
+        "properties.model",
+        "azureml://registries/azureml/models/../../../community-uploads/models/x/versions/1",
+        _ML_MODEL,
+        "names its model with blanks, '..', a query or a fragment",
+    ),
+    Case(t.ML_ONLINE_DEPLOYMENT, "properties.model", " " + ML_MODEL, _ML_MODEL, "names its model with blanks"),
+    Case(t.ML_ONLINE_DEPLOYMENT, "properties.model", DELETE, _ML_MODEL, "names no model (properties.model is not set)"),
+    Case(
+        t.ML_SERVERLESS_ENDPOINT,
+        "properties.modelSettings.modelId",
+        "azureml://registries/azureml-meta/models/Llama-3-8B/versions/1",
+        "azurenative-machinelearningservices-serverlessendpoint-approved-model",
+        "deploys a model outside the allow-list (properties.modelSettings.modelId is 'azureml://registries/azureml-meta/",
+    ),
+    Case(
+        t.BOT,
+        "properties.disableLocalAuth",
+        DELETE,
+        "azurenative-botservice-bot-disable-local-auth",
+        "[ACC-1] Bot Service bot 'res' allows local (app secret) authentication (properties.disableLocalAuth is not set)",
+    ),
+    Case(
+        t.BOT,
+        "properties.publicNetworkAccess",
+        "Enabled",
+        _BOT_PNA,
+        "[ACC-7] Bot Service bot 'res' allows public network access (properties.publicNetworkAccess is 'Enabled'): set properties.publicNetworkAccess = 'Disabled'",
+    ),
+    Case(t.BOT, "properties.publicNetworkAccess", "SecuredByPerimeter", _BOT_PNA, "properties.publicNetworkAccess is 'SecuredByPerimeter'"),
+    Case(t.BOT, "properties.publicNetworkAccess", " disabled", _BOT_PNA, "allows public network access"),
+    Case(t.BOT, "properties.publicNetworkAccess", DELETE, _BOT_PNA, "properties.publicNetworkAccess is not set"),
+    Case(
+        t.BOT,
+        "properties.endpoint",
+        "http://helpdesk.azurewebsites.net/api/messages",
+        _BOT_HTTPS,
+        "[RES-5] Bot Service bot 'res' has a messaging endpoint that is not an https:// URL (properties.endpoint is "
+        "'http://helpdesk.azurewebsites.net/api/messages')",
+    ),
+    Case(t.BOT, "properties.endpoint", " https://helpdesk.azurewebsites.net/api/messages", _BOT_HTTPS, "not an https:// URL"),
+    Case(t.BOT, "properties.endpoint", "https://", _BOT_HTTPS, "not an https:// URL"),
+    Case(
+        t.CONTAINER_APP,
+        "configuration.ingress.external",
+        True,
+        _INGRESS,
+        "[ACC-7] Container app 'res' accepts traffic from outside its environment from any address (external ingress with no IP restrictions)",
+    ),
+    Case(
+        t.CONTAINER_APP,
+        "configuration.ingress.ipSecurityRestrictions.0.action",
+        "Deny",
+        _INGRESS,
+        "action is 'Deny'; a deny list admits every other address",
+        base="external-app",
+    ),
+    Case(
+        t.CONTAINER_APP,
+        "configuration.ingress.ipSecurityRestrictions.0.action",
+        "allow",
+        _INGRESS,
+        "action is \"allow\" (a string that is not exactly 'Allow')",
+        base="external-app",
+    ),
+    Case(
+        t.CONTAINER_APP,
+        "configuration.ingress.ipSecurityRestrictions.0.ipAddressRange",
+        "0.0.0.0/0",
+        _INGRESS,
+        "allows the whole internet",
+        base="external-app",
+    ),
+    Case(
+        t.CONTAINER_APP,
+        "configuration.ingress.ipSecurityRestrictions.0.ipAddressRange",
+        "::/0",
+        _INGRESS,
+        "allows the whole internet",
+        base="external-app",
+    ),
+    Case(t.CONTAINER_APP, "configuration.ingress.ipSecurityRestrictions", [], _INGRESS, "from any address", base="external-app"),
+    # Anchor rule sets: the gateway's own hardening
+    Case(
+        t.APIM_NAMED_VALUE,
+        "keyVault",
+        DELETE,
+        _NAMED_VALUE,
+        "[MOD-4, ACC-1] API Management named value 'res' keeps a secret in API Management instead of Key Vault (secret is true, keyVault.secretIdentifier is not set)",
+    ),
+    Case(t.APIM_NAMED_VALUE, "keyVault.secretIdentifier", "  ", _NAMED_VALUE, "instead of Key Vault"),
+    Case(t.APIM_NAMED_VALUE, "secret", "true", _NAMED_VALUE, 'has a secret flag that is not a boolean (secret is "true" (a string)'),
+    Case(
+        t.APIM_NAMED_VALUE,
+        "displayName",
+        "OpenAI-Key",
+        _NAMED_VALUE,
+        "holds a credential in plain text (its name 'OpenAI-Key' marks a credential; secret is not set)",
+        base="plain-named-value",
+    ),
+    Case(
+        t.APIM_NAMED_VALUE,
+        "namedValueId",
+        "searchAdminKey",
+        _NAMED_VALUE,
+        "its name 'searchAdminKey' marks a credential",
+        base="plain-named-value",
+    ),
+    Case(
+        t.APIM_NAMED_VALUE,
+        "value",
+        "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=bm90LWEta2V5",
+        _NAMED_VALUE,
+        "its value looks like a key or connection string",
+        base="plain-named-value",
+    ),
+    Case(
+        t.APIM_NAMED_VALUE,
+        "value",
+        "0123456789abcdef0123456789abcdef",
+        _NAMED_VALUE,
+        "its value looks like a key",
+        base="plain-named-value",
+    ),
+    Case(
+        t.APIM_BACKEND,
+        "tls",
+        {"validateCertificateChain": False, "validateCertificateName": True},
+        _BACKEND_TLS,
+        "[RES-5] API Management backend 'res' skips backend certificate validation (tls.validateCertificateChain is false)",
+    ),
+    Case(t.APIM_BACKEND, "tls", {"validateCertificateName": "false"}, _BACKEND_TLS, 'tls.validateCertificateName is "false" (a string)'),
+    Case(
+        t.APIM_BACKEND,
+        "url",
+        "http://aizone-ai.cognitiveservices.azure.com/openai",
+        _BACKEND_TLS,
+        "reaches its backend without TLS (url is 'http://aizone-ai.cognitiveservices.azure.com/openai'): use the backend's https:// URL",
+    ),
+    Case(t.APIM_BACKEND, "url", " HTTP://aizone-ai.cognitiveservices.azure.com/openai", _BACKEND_TLS, "reaches its backend without TLS"),
+    Case(
+        t.APIM_API_POLICY,
+        "value",
+        API_POLICY_XML.replace(
+            "<outbound><base /></outbound>",
+            '<outbound><set-header name="x-served-by" exists-action="override"><value>gw</value></set-header></outbound>',
+        ),
+        _BASE,
+        "[MOD-4] API policy 'res' does not inherit the parent scope's policies in <outbound> (no <base /> on the section's unconditional path)",
+    ),
+    Case(
+        t.APIM_API_POLICY,
+        "value",
+        API_POLICY_XML.replace(
+            "<base />\n        <validate-azure-ad-token",
+            '<return-response><set-status code="200" /></return-response><base />\n        <validate-azure-ad-token',
+        ),
+        _BASE,
+        "policies in <inbound> (no <base />",
+    ),
+    Case(t.APIM_API_POLICY, "value", API_POLICY_XML.replace("<on-error><base /></on-error>", ""), _BASE, "policies in <on-error>"),
+    Case(
+        t.APIM_POLICY_FRAGMENT,
+        "value",
+        CORS_FRAGMENT.replace("https://chat.contoso.com", " * "),
+        _CORS,
+        "[MOD-4] API Management policy fragment 'res' lets any website call the API from a browser (<cors> with <origin>*</origin>)",
+    ),
+    Case(
+        t.APIM_API_POLICY,
+        "value",
+        API_POLICY_XML.replace(
+            "<base />\n        <validate",
+            "<base />" + CORS_FRAGMENT.replace("https://chat.contoso.com", "*")[10:-11] + "\n        <validate",
+            1,
+        ),
+        _CORS,
+        "lets any website call the API from a browser",
+    ),
+    Case(
+        t.APIM_SUBSCRIPTION,
+        "scope",
+        "/apis",
+        "azurenative-apimanagement-subscription-scoped-to-api",
+        "[ACC-5] API Management subscription 'res' is scoped to every API of the service (scope is '/apis'): scope it to one product",
+    ),
+    Case(
+        t.APIM_SUBSCRIPTION,
+        "scope",
+        "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim/APIs/",
+        "azurenative-apimanagement-subscription-scoped-to-api",
+        "is scoped to every API of the service",
+    ),
+    Case(
+        t.APIM_PRODUCT,
+        "subscriptionRequired",
+        False,
+        "azurenative-apimanagement-product-subscription-required",
+        "[MOD-4] API Management product 'res' lets anyone call its APIs without a subscription (subscriptionRequired is false)",
+    ),
+    Case(
+        t.APIM_PRODUCT,
+        "subscriptionRequired",
+        "true",
+        "azurenative-apimanagement-product-subscription-required",
+        'subscriptionRequired is "true" (a string)',
+    ),
+    Case(
+        t.APIM_PRODUCT,
+        "productId",
+        "Starter",
+        _SAMPLE,
+        "[MOD-4] API Management product 'res' is the sample product 'Starter' (productId is 'Starter')",
+    ),
+    Case(t.APIM_PRODUCT, "displayName", " Unlimited ", _SAMPLE, "is the sample product 'Unlimited' (displayName is ' Unlimited ')"),
+    Case(
+        t.APIM_API_POLICY,
+        "value",
+        API_POLICY_XML.replace(_AAD_TOKEN, _jwt('require-signed-tokens="false"')),
+        "azurenative-apimanagement-policy-no-backend-keys",
+        "validates tokens in a way that does not pin Entra ID (<validate-jwt> may accept unsigned tokens "
+        '(require-signed-tokens="false"; leave it unset or "true"))',
+    ),
+    Case(
+        t.APIM_API_POLICY,
+        "value",
+        API_POLICY_XML.replace(_AAD_TOKEN, _jwt('require-expiration-time=" False "')),
+        "azurenative-apimanagement-policy-no-backend-keys",
+        "may accept tokens that never expire",
+    ),
+    # Issue 20 item 2: policy fragments (included into API policies).
+    Case(
+        t.APIM_POLICY_FRAGMENT,
+        "value",
+        CORS_FRAGMENT.replace(
+            "</fragment>", '<set-header name=" Api-Key " exists-action="override"><value>{{openai-key}}</value></set-header></fragment>'
+        ),
+        _FRAGMENT,
+        "[MOD-4] API Management policy fragment 'res' sends a key (<set-header name=\"Api-Key\">): remove it",
+    ),
+    Case(
+        t.APIM_POLICY_FRAGMENT,
+        "value",
+        CORS_FRAGMENT.replace("</fragment>", _jwt('require-signed-tokens="@(false)"') + "</fragment>"),
+        _FRAGMENT,
+        "validates tokens in a way that does not pin Entra ID (<validate-jwt> may accept unsigned tokens",
+    ),
+    Case(
+        t.APIM_POLICY_FRAGMENT, "value", CORS_FRAGMENT.replace("</fragment>", ""), _FRAGMENT, "holds a fragment that is not well-formed XML"
+    ),
+    Case(t.APIM_POLICY_FRAGMENT, "value", DELETE, _FRAGMENT, "has no content (value is not set)"),
+    Case(t.APIM_POLICY_FRAGMENT, "format", "RawXml", _FRAGMENT, "has an unknown format 'RawXml' (not exactly 'xml' or 'rawxml')"),
+    # Managed-network outbound rules that open the whole internet (inline FQDN wildcards are the
+    # workspace restrict-network-access policy's).
+    Case(
+        t.ML_WORKSPACE,
+        "managedNetwork.outboundRules",
+        {"web": {"type": "ServiceTag", "destination": {"serviceTag": "Internet", "protocol": "*", "portRanges": "*", "action": "Allow"}}},
+        _OUTBOUND,
+        "[ACC-7] Machine Learning workspace 'res' lets its managed network reach the whole internet "
+        "(managedNetwork.outboundRules.web is a service-tag rule to 'Internet')",
+    ),
+    Case(
+        t.ML_WORKSPACE,
+        "managedNetwork.outboundRules",
+        {"web": {"type": "ServiceTag", "destination": {"serviceTag": " internet ", "action": "allow"}}},
+        _OUTBOUND,
+        "a service-tag rule to ' internet '",
+    ),
+    Case(
+        t.ML_NETWORK_RULE,
+        "properties.destination",
+        "*.pypi.org",
+        _OUTBOUND,
+        "[ACC-7] Machine Learning outbound rule 'res' lets its managed network reach the whole internet (properties is an FQDN "
+        "rule to the wildcard or missing host '*.pypi.org')",
+    ),
+    Case(t.ML_NETWORK_RULE, "properties.destination", DELETE, _OUTBOUND, "the wildcard or missing host"),
+    Case(
+        t.ML_OUTBOUND_RULE,
+        "properties.destination.addressPrefixes",
+        ["10.0.0.0/8", "0.0.0.0/0"],
+        _OUTBOUND,
+        "a service-tag rule to address prefixes ['10.0.0.0/8', '0.0.0.0/0']",
+    ),
+    # Issue 20 item 2: RAI blocklists that only annotate.
+    Case(
+        t.RAI_POLICY,
+        "properties.customBlocklists",
+        [{"blocklistName": "competitors", "blocking": False, "source": "Prompt"}],
+        _BLOCKLISTS,
+        "[MOD-2a] RAI (content filter) policy 'res' applies blocklist 'competitors' without blocking "
+        "(properties.customBlocklists[0].blocking is false): set blocking = true",
+    ),
+    Case(
+        t.RAI_POLICY,
+        "properties.customBlocklists",
+        [{"blocklistName": "competitors", "blocking": "true", "source": "Completion"}],
+        _BLOCKLISTS,
+        'properties.customBlocklists[0].blocking is "true" (a string)',
+    ),
+    Case(
+        t.RAI_POLICY,
+        "properties.customBlocklists",
+        [{"blocklistName": "competitors", "source": "Prompt"}],
+        _BLOCKLISTS,
+        "blocking is not set",
+    ),
+    Case(
+        t.RAI_POLICY,
+        "properties.customBlocklists",
+        [{"blocklistName": " ", "blocking": True, "source": "Prompt"}],
+        _BLOCKLISTS,
+        "applies a blocklist without a name",
+    ),
+    # Issue 20 item 2: connections and datastores that carry credentials, Bing grounding.
+    Case(
+        t.COGNITIVE_ACCOUNT_CONNECTION,
+        "properties.authType",
+        "ApiKey",
+        _CONNECTION,
+        "[ACC-1] Foundry account connection 'res' stores a credential for its target (a key, secret, password or SAS) "
+        "(properties.authType is 'ApiKey'): set properties.authType = 'AAD'",
+    ),
+    Case(t.COGNITIVE_ACCOUNT_CONNECTION, "properties.authType", "CustomKeys", _CONNECTION, "properties.authType is 'CustomKeys'"),
+    Case(
+        t.COGNITIVE_PROJECT_CONNECTION,
+        "properties.authType",
+        "AccountKey",
+        _CONNECTION,
+        "Foundry project connection 'res' stores a credential",
+    ),
+    Case(
+        t.COGNITIVE_PROJECT_CONNECTION,
+        "properties.authType",
+        "aad",
+        _CONNECTION,
+        'properties.authType is "aad" (a string that is not exactly',
+    ),
+    Case(
+        t.COGNITIVE_PROJECT_CONNECTION,
+        "properties.category",
+        "BingLLMSearch",
+        _BING,
+        "[ACC-7] Foundry project connection 'res' grounds agents with Bing web search (properties.category is 'BingLLMSearch')",
+    ),
+    Case(t.COGNITIVE_ACCOUNT_CONNECTION, "properties.category", " bing_llm_search", _BING, "grounds agents with Bing web search"),
+    Case(
+        t.ML_WORKSPACE_CONNECTION,
+        "properties.authType",
+        "PAT",
+        "azurenative-machinelearningservices-workspaceconnection-entra-auth",
+        "[ACC-1] Machine Learning workspace connection 'res' stores a credential for its target",
+    ),
+    Case(
+        t.ML_DATASTORE,
+        "properties.credentials",
+        {"credentialsType": "AccountKey", "secrets": {"secretsType": "AccountKey", "key": "bm90LWEta2V5"}},
+        _DATASTORE,
+        "[ACC-1] Machine Learning datastore 'res' stores a credential for its storage (account key, SAS, certificate or client "
+        "secret) (properties.credentials.credentialsType is 'AccountKey')",
+    ),
+    Case(t.ML_DATASTORE, "properties.credentials.credentialsType", "Sas", _DATASTORE, "credentialsType is 'Sas'"),
+    Case(t.ML_DATASTORE, "properties.credentials", DELETE, _DATASTORE, "properties.credentials.credentialsType is not set"),
 )
 
 COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (
@@ -1204,6 +1777,42 @@ COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (
     ),
     Case(t.PIM_ELIGIBILITY, "scheduleInfo.expiration", {"type": "AfterDateTime", "endDateTime": "2027-01-01T00:00:00Z"}, None),
     Case(t.CONDITIONAL_ACCESS_POLICY, "conditions.users", {"includedUsers": ["All"], "excludedGroups": ["break-glass-group"]}, None),
+    # Anchor rule sets: secure defaults and spelling variants that stay compliant.
+    Case(t.ML_COMPUTE, "properties.properties.remoteLoginPortPublicAccess", DELETE, None),
+    Case(t.ML_COMPUTE, "properties.computeType", "Kubernetes", None),
+    Case(t.ML_ONLINE_ENDPOINT, "properties.authMode", "AMLToken", None),
+    Case(t.ML_ONLINE_DEPLOYMENT, "properties.model", "AZUREML://registries/AzureML/models/Phi-4/versions/7", None),
+    Case(t.BOT, "properties.endpoint", "HTTPS://helpdesk.azurewebsites.net/api/messages", None),
+    Case(
+        t.CONTAINER_APP,
+        "configuration.ingress.ipSecurityRestrictions",
+        [{"name": "any", "ipAddressRange": "0.0.0.0/0", "action": "Allow"}],
+        None,
+    ),
+    Case(t.APIM_NAMED_VALUE, "secret", False, None),
+    Case(t.APIM_NAMED_VALUE, "value", "gpt-4o-2024-11-20", None, base="plain-named-value"),
+    Case(t.APIM_BACKEND, "tls", {"validateCertificateChain": True, "validateCertificateName": True}, None),
+    Case(t.APIM_BACKEND, "url", DELETE, None),
+    Case(t.APIM_SUBSCRIPTION, "scope", "/apis/inference", None),
+    Case(t.APIM_PRODUCT, "subscriptionRequired", DELETE, None),
+    Case(t.APIM_PRODUCT, "displayName", "Starter kit for chat", None),
+    Case(t.APIM_API_POLICY, "value", API_POLICY_XML.replace(_AAD_TOKEN, _jwt('require-signed-tokens="true"')), None),
+    Case(t.COGNITIVE_PROJECT_CONNECTION, "properties.authType", "ManagedIdentity", None),
+    Case(
+        t.ML_WORKSPACE,
+        "managedNetwork.outboundRules",
+        {"storage": {"type": "ServiceTag", "destination": {"serviceTag": "Storage.WestEurope", "portRanges": "443", "action": "Allow"}}},
+        None,
+    ),
+    Case(t.ML_OUTBOUND_RULE, "properties.destination", {"serviceTag": "Internet", "action": "Deny"}, None),
+    Case(t.RAI_POLICY, "properties.customBlocklists", [{"blocklistName": "competitors", "blocking": True, "source": "Completion"}], None),
+    Case(t.ML_WORKSPACE_CONNECTION, "properties.authType", "ProjectManagedIdentity", None),
+    Case(
+        t.APIM_POLICY_FRAGMENT,
+        "value",
+        CORS_FRAGMENT.replace("https://chat.contoso.com", '@(context.Request.Headers.GetValueOrDefault("Origin", ""))'),
+        None,
+    ),
 )
 """Changes that must keep a resource compliant (case-insensitive enums, spelling variants,
 absent properties whose service default is secure)."""
@@ -1255,6 +1864,7 @@ _PROVIDER_PATHS: Final[Mapping[str, str]] = {
     t.ACTION_GROUP: "Microsoft.Insights/actionGroups",
     t.METRIC_ALERT: "Microsoft.Insights/metricAlerts",
     t.DEFENDER_PRICING: "Microsoft.Security/pricings",
+    t.BOT: "Microsoft.BotService/botServices",
 }
 
 # name, type, private-link group id (None: private without an endpoint)

@@ -76,20 +76,26 @@ def _annotation_types(annotation: object, namespace: dict[str, Any]) -> list[typ
 
 
 def _resolve(field: Field) -> list[str]:
-    """Walk the field's wire path through the Args classes; the leaf's enum values."""
+    """Walk the field's wire path through the Args classes; the leaf's enum values. A union
+    (e.g. a compute's `properties`, one Args class per compute type) is followed through every
+    member that has the next step."""
     resource = _resource_class(field.type_token)
-    current: type = getattr(importlib.import_module(resource.__module__), f"{resource.__name__}Args")
+    candidates: list[type] = [getattr(importlib.import_module(resource.__module__), f"{resource.__name__}Args")]
     steps = field.path.split(".")
     for index, raw_step in enumerate(steps):
         step = raw_step.removesuffix("[]")
-        wire_to_py = {wire: py for py, wire in input_type_py_to_pulumi_names(current).items()}
-        assert step in wire_to_py, f"{field.type_token}: '{field.path}': no input '{step}' on {current.__name__} (has {sorted(wire_to_py)})"
-        found = _annotation_types(current.__init__.__annotations__.get(wire_to_py[step]), _namespace(current))
+        having = [(current, {wire: py for py, wire in input_type_py_to_pulumi_names(current).items()}) for current in candidates]
+        having = [(current, names) for current, names in having if step in names]
+        assert having, f"{field.type_token}: '{field.path}': no input '{step}' on {', '.join(current.__name__ for current in candidates)}"
+        found = [
+            kind
+            for current, names in having
+            for kind in _annotation_types(current.__init__.__annotations__.get(names[step]), _namespace(current))
+        ]
         if index == len(steps) - 1:
             return [member.value for kind in found if issubclass(kind, enum.Enum) for member in kind]
-        nested = [kind for kind in found if is_input_type(kind)]
-        assert nested, f"{field.type_token}: '{field.path}': '{step}' is not an object on {current.__name__}"
-        current = nested[0]
+        candidates = [kind for kind in found if is_input_type(kind)]
+        assert candidates, f"{field.type_token}: '{field.path}': '{step}' is not an object on {having[0][0].__name__}"
     raise AssertionError("unreachable: the loop returns on the last step")
 
 
@@ -154,3 +160,17 @@ def test_identity_output_has_principal_id(type_token: str) -> None:
     assert response, annotation
     outputs = importlib.import_module(resource.__module__.rsplit(".", 1)[0] + ".outputs")
     assert hasattr(getattr(outputs, response.group(1)), "principal_id")
+
+
+def test_connection_and_datastore_auth_values_exist() -> None:
+    """The discriminators of connections (`authType`) and datastore credentials (`credentialsType`)
+    are plain strings on each union member, not enum-typed inputs: their allowed values are checked
+    against the modules' enums here."""
+    from pulumi_azure_native.cognitiveservices import ConnectionAuthType as FoundryAuth
+    from pulumi_azure_native.machinelearningservices import ConnectionAuthType as MlAuth, CredentialsType
+
+    from pulumi_aizone_policy.policies.ai_platform import ENTRA_CONNECTION_AUTH
+
+    assert set(ENTRA_CONNECTION_AUTH) <= {member.value for member in MlAuth}
+    assert set(ENTRA_CONNECTION_AUTH) & {member.value for member in FoundryAuth} == {"AAD", "ManagedIdentity", "None"}
+    assert "None" in {member.value for member in CredentialsType}

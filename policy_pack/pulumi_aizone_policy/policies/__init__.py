@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..framework import ResourcePolicySpec, StackPolicySpec
 from . import (
+    ai_platform,
     alerting,
     classic_access,
     classic_ai,
@@ -18,6 +19,7 @@ from . import (
     diagnostics,
     execution,
     gateway,
+    gateway_hardening,
     governance,
     identity,
     inventory,
@@ -53,5 +55,8 @@ ALL_SPECS: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     *classic_data.POLICIES,
     *classic_access.POLICIES,
     *coverage.POLICIES,
+    # Anchor rule sets (docs/COVERAGE.md): AI platform resources and the gateway's own hardening.
+    *ai_platform.POLICIES,
+    *gateway_hardening.POLICIES,
 )
 coverage.set_judged(ALL_SPECS)

@@ -56,6 +56,7 @@ SECURITY_NAMESPACES: Final[frozenset[str]] = frozenset(
         "azure-native:purview",
         "azure-native:security",
         "azure-native:operationalinsights",
+        "azure-native:botservice",
         # classic pulumi-azure modules (`azure:<module>/<name>:<Resource>`)
         "azure:cognitive",
         "azure:machinelearning",
@@ -77,6 +78,7 @@ SECURITY_NAMESPACES: Final[frozenset[str]] = frozenset(
         "azure:purview",
         "azure:securitycenter",
         "azure:operationalinsights",
+        "azure:bot",
     }
 )
 MAX_LISTED: Final = 40
