@@ -79,7 +79,7 @@ def test_deployments_are_pinned_filtered_capped_and_written_one_at_a_time(dev_pl
         assert props["raiPolicyName"] == policy.inputs["raiPolicyName"]
         assert policy.urn in deployment.property_dependencies["properties"]
         assert deployment.inputs["sku"]["capacity"] <= 100
-    assert first.inputs["properties"]["model"] == {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"}
+    assert first.inputs["properties"]["model"] == {"format": "OpenAI", "name": "gpt-5.1", "version": "2025-11-13"}
     # Azure rejects concurrent writes under one account (409): each child waits for the previous.
     assert first.urn in second.dependencies
 
@@ -175,7 +175,7 @@ def test_bad_configuration_exits_2_with_the_key_and_registers_nothing(tmp_path: 
     report = tmp_path / "report.json"
     result = run_preview_cli("--program", str(program), "--stack", "bad", "--policy-pack", str(ROOT / "policy_pack"), "--json", str(report))
     assert result.returncode == 2, result.stderr
-    assert "aizone:ai.deployments[0].model: OpenAI/gpt-35-turbo@2024-11-20 is not on the model allow-list" in result.stderr
+    assert "aizone:ai.deployments[0].model: OpenAI/gpt-35-turbo@2025-11-13 is not on the model allow-list" in result.stderr
     assert "aizone:applications[1].boundary: the text 'partners' is not allowed" in result.stderr
     assert result.stderr.startswith("error: invalid stack configuration (2 problem(s)):")
     assert "Traceback" not in result.stderr
