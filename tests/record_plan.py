@@ -53,6 +53,7 @@ def main(program_dir: str, stack: str, out: str) -> None:
             "deleteBeforeReplace": r.options.delete_before_replace,
             "retainOnDelete": r.options.retain_on_delete,
             "importId": r.options.import_id,
+            "ignoreChanges": list(r.options.ignore_changes),
             "aliases": list(r.options.aliases),
             "propertyDependencies": r.property_dependencies,
             "synthesized": r.synthesized,

@@ -5,6 +5,21 @@ component off (`aizone:defender.enabled: false`) and tells the pack so (see READ
 configuration). Plan and extension names are free strings in the SDK; they live here once.
 Source: https://learn.microsoft.com/rest/api/defenderforcloud/pricings (plan names, sub-plans and
 extensions), checked 2026-11.
+
+Plans and the security contact are subscription-wide singletons, so an application stack adopts
+them and never deletes them (checked 2026-12-07):
+- every plan's pricing exists in every subscription (at `Free` until set), and azure-native does not
+  treat `Microsoft.Security/pricings` as a singleton or default-state resource (it is absent from
+  provider/pkg/openapi/defaults/defaultResourcesState.go, and the 2024-01-01 spec has a DELETE, so
+  gen/schema.go `isSingleton` is false): its create first GETs the resource and refuses one that
+  exists ("cannot create already existing resource", provider/pkg/azure/client*.go CanCreate). Each
+  plan is therefore imported by its ARM id (`import_`); Pulumi refuses an import whose inputs differ
+  from the live resource, so the adopting run (`adopt`) ignores tier, sub-plan and extensions and the
+  next run writes them;
+- Azure refuses DELETE of a subscription-scope pricing ("Delete operation is supported only for
+  single resources scope (not subscriptions)", Azure/terraform-provider-azapi#818), and deleting
+  would switch protection off for every workload of the subscription: pricings and the contact are
+  `retain_on_delete` (a teardown or `defender: false` leaves them as they are).
 """
 
 # No `from __future__ import annotations`: Pulumi's schema inference reads these annotations.
@@ -61,6 +76,10 @@ class DefenderArgs(TypedDict):
     plans: NotRequired[Sequence[DefenderPlanArgs]]
     """Plans to set to Standard. Default: AI (prompt evidence, sharing with Purview), StorageAccounts
     (DefenderForStorageV2, malware scanning, sensitive data discovery), KeyVaults (PerKeyVault), Api (P1)."""
+    adopt: NotRequired[bool]
+    """The run that first brings the subscription's plans into the stack: each plan is imported as it
+    is (its tier, sub-plan and extensions are not written on this run; the next run without `adopt`
+    writes them). Default: false (the plans are already in the stack's state)."""
 
 
 def _plan_args(plan: Plan) -> DefenderPlanArgs:
@@ -114,6 +133,8 @@ class Defender(pulumi.ComponentResource):
         contact_emails = list(args.get("contact_emails", ()))
         self.pricings: dict[str, security.Pricing] = {}
         previous: list[pulumi.Resource] = []
+        subscription = args["subscription_id"]
+        adopt = bool(args.get("adopt", False))
         for plan in plans:
             pricing = security.Pricing(
                 f"{name}-{plan['name'].lower()}",
@@ -125,7 +146,15 @@ class Defender(pulumi.ComponentResource):
                     extensions=[_extension(plan["name"], extension) for extension in plan.get("extensions", ())] or None,
                 ),
                 # Pricings of one subscription are written one at a time (the API serialises them).
-                opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=previous,
+                    # Adopted, never created (it always exists) and never deleted (module docstring).
+                    # A no-op once the plan is in the stack's state with this id.
+                    import_=pricing_id(subscription, plan["name"]) if isinstance(subscription, str) else None,
+                    ignore_changes=list(ADOPT_IGNORED) if adopt else None,
+                    retain_on_delete=True,
+                ),
             )
             self.pricings[plan["name"]] = pricing
             previous = [pricing]
@@ -143,13 +172,24 @@ class Defender(pulumi.ComponentResource):
                         security.NotificationsSourceAlertArgs(source_type="Alert", minimal_severity=security.MinimalSeverity.MEDIUM)
                     ],
                 ),
-                opts=pulumi.ResourceOptions(parent=self),
+                # Subscription-wide: another stack's or the platform's alerts depend on it too.
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
             )
         self.plan_names = pulumi.Output.from_input([plan["name"] for plan in plans])
         self.pricing_ids = pulumi.Output.all(*[pricing.id for pricing in self.pricings.values()]).apply(
             lambda ids: dict(zip(self.pricings, ids, strict=True))
         )
         self.register_outputs({"plan_names": self.plan_names, "pricing_ids": self.pricing_ids})
+
+
+# Properties an adopting run leaves as they are, so that the import matches the live plan.
+ADOPT_IGNORED: tuple[str, ...] = ("pricingTier", "subPlan", "extensions")
+
+
+def pricing_id(subscription_id: str, plan: str) -> str:
+    """ARM id of a plan's pricing at subscription scope (REST: Pricings - Get,
+    `GET {scopeId}/providers/Microsoft.Security/pricings/{pricingName}`)."""
+    return f"/subscriptions/{subscription_id}/providers/Microsoft.Security/pricings/{plan}"
 
 
 def _extension(plan: str, extension: str) -> security.ExtensionArgs:

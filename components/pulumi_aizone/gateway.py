@@ -577,6 +577,8 @@ class AiGateway(KeepsGrants, pulumi.ComponentResource):
         raise_if_invalid("AiGateway", validate_ai_gateway(args))
         super().__init__(TYPE_TOKEN, name, {}, aliased(opts, _OLD_TYPE_TOKEN))
         self._logical_name = name
+        self.first_run = False
+        """True when the existence lookup found no service: the stack's first run (private v2 only)."""
         placement = args["placement"]
         options = args["options"]
         self._app_role = options.get("app_role", DEFAULT_APP_ROLE)
@@ -696,6 +698,7 @@ class AiGateway(KeepsGrants, pulumi.ComponentResource):
             if _needs_lookup(options):
                 assert isinstance(lookup_group, str)  # validate_ai_gateway
                 state = lookup_service(lookup_group, service_name, parent=self)
+                self.first_run = not state.exists
                 if not state.private:
                     public = True  # Azure refuses Disabled until an approved private endpoint exists
                     marked = state.first_deployment_date or first_deployment_date()

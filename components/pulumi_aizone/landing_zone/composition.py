@@ -362,7 +362,13 @@ class LandingZone(pulumi.ComponentResource):
         if governance.defender:
             self.defender = Defender(
                 f"{name}-defender",
-                DefenderArgs(subscription_id=f.subscription_id, contact_emails=list(governance.security_contacts)),
+                DefenderArgs(
+                    subscription_id=f.subscription_id,
+                    contact_emails=list(governance.security_contacts),
+                    # The plans always exist in the subscription: the stack's first run (the gateway
+                    # lookup found no service) imports them as they are, the next run writes them.
+                    adopt=governance.defender_adopt or (self.gateway is not None and self.gateway.first_run),
+                ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
