@@ -12,7 +12,7 @@ import pytest
 from pulumi_aizone import grants
 
 from .conftest import Plan
-from .plans import dev_config, record
+from .plans import dev_config, other_subscription_config, record
 from .test_naming import GLOBAL_NAMES, OTHER_SUBSCRIPTION
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
@@ -43,7 +43,7 @@ def prod_same_subscription(tmp_path_factory: pytest.TempPathFactory) -> dict[str
 @pytest.fixture(scope="module")
 def dev_other_subscription(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The same stack name and config in another subscription of the tenant."""
-    return record(tmp_path_factory.mktemp("other"), dev_config(), subscription=OTHER_SUBSCRIPTION, stack="dev")
+    return record(tmp_path_factory.mktemp("other"), other_subscription_config(), subscription=OTHER_SUBSCRIPTION, stack="dev")
 
 
 @pytest.fixture(scope="module")

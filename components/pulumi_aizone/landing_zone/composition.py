@@ -161,7 +161,7 @@ class LandingZone(pulumi.ComponentResource):
         zones = required_zones(ai_services.ACCOUNT_TYPE, ai_services.PRIVATE_LINK_GROUPS)
         zones += required_zones(data_boundary.STORAGE_TYPE, data_boundary.PRIVATE_LINK_GROUPS)
         zones += required_zones(key_vault.VAULT_TYPE, key_vault.PRIVATE_LINK_GROUPS)
-        if settings.governance.purview:
+        if settings.governance.purview_create:  # an attached account keeps its endpoints (and zones) where it lives
             zones += required_zones(purview.PURVIEW_TYPE, purview.PRIVATE_LINK_GROUPS)
         if settings.gateway is not None and settings.gateway.is_v2:
             zones += required_zones(gateway.SERVICE_TYPE, gateway.PRIVATE_LINK_GROUPS)
