@@ -42,3 +42,14 @@ def test_no_grant_goes_to_a_principal_written_in_the_config(dev_plan: Plan, stac
     purview_grants = [r for r in dev_plan.of_type(ROLE_ASSIGNMENT) if r.name.endswith("-reader-purview")]
     assert purview_grants
     assert all(str(r.inputs["principalId"]) not in text for r in dev_plan.of_type(ROLE_ASSIGNMENT))
+
+
+@pytest.mark.controls("ACC-3")
+def test_admin_eligibility_waits_for_the_gateway_so_its_new_group_has_propagated(dev_plan: Plan) -> None:
+    """The request for the new admins group waits for the gateway's service (30-45 minutes on the
+    first run): azure-native does not retry a PIM request for a principal RBAC has not seen yet."""
+    schedule = dev_plan.one("azure-native:authorization:PimRoleEligibilitySchedule")
+    service = dev_plan.one("azure-native:apimanagement:ApiManagementService")
+    admins = next(r for r in dev_plan.resources if r.type == "azuread:index/group:Group" and r.name.endswith("-admins"))
+    assert service.urn in schedule.dependencies
+    assert admins.urn in schedule.property_dependencies["principalId"]

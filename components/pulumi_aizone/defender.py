@@ -40,9 +40,14 @@ class Plan:
 
 
 PLANS: tuple[Plan, ...] = (
-    # Threat protection for AI, with prompt evidence in alerts and AI interactions shared with
-    # Purview data security (DATA-4).
-    Plan("AI", extensions=("AIPromptEvidence", "AIPromptSharingWithPurview")),
+    # Threat protection for AI, with prompt evidence in alerts, AI interactions shared with Purview
+    # data security (DATA-4) and AI model security (scanning models registered in Azure Machine
+    # Learning for malware, unsafe operators and secrets). Learn "Enable threat protection for AI
+    # services" (https://learn.microsoft.com/azure/defender-for-cloud/ai-onboarding) lists the three
+    # components of the plan; the REST spec leaves extension names free (2024-01-01 pricings.json),
+    # and public templates that enable the plan name the third `AIModelScanner` next to the other
+    # two (read 2026-12-07).
+    Plan("AI", extensions=("AIPromptEvidence", "AIPromptSharingWithPurview", "AIModelScanner")),
     Plan("StorageAccounts", "DefenderForStorageV2", ("OnUploadMalwareScanning", "SensitiveDataDiscovery")),
     Plan("KeyVaults", "PerKeyVault"),
     Plan("Api", "P1"),
@@ -74,7 +79,7 @@ class DefenderArgs(TypedDict):
     contact_emails: NotRequired[Sequence[str]]
     """Security contacts that receive alerts of medium severity and above. Default: none (no contact is written)."""
     plans: NotRequired[Sequence[DefenderPlanArgs]]
-    """Plans to set to Standard. Default: AI (prompt evidence, sharing with Purview), StorageAccounts
+    """Plans to set to Standard. Default: AI (prompt evidence, sharing with Purview, model scanning), StorageAccounts
     (DefenderForStorageV2, malware scanning, sensitive data discovery), KeyVaults (PerKeyVault), Api (P1)."""
     adopt: NotRequired[bool]
     """The run that first brings the subscription's plans into the stack: each plan is imported as it

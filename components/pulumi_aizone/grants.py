@@ -229,10 +229,13 @@ def grant_eligible(
     group: Principal,
     days: int,
     parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
 ) -> Grant[authorization.PimRoleEligibilitySchedule]:
     """Make a group of people *eligible* for an administrative role on one resource through
     Privileged Identity Management: members activate it just in time, and the eligibility itself
-    expires after `days` (ACC-3). Permanent administrative assignments are never created."""
+    expires after `days` (ACC-3). Permanent administrative assignments are never created.
+    `depends_on`: what the request must wait for besides the group and the scope (the group's
+    propagation to Azure RBAC, see LandingZone)."""
     if role not in reference.AI_ADMIN_ROLES:
         raise GrantError(f"{name}: {role!r} is not an AI administration role; allowed: {', '.join(sorted(reference.AI_ADMIN_ROLES))}")
     if group.principal_type != "Group":
@@ -255,6 +258,6 @@ def grant_eligible(
                 ),
             ),
         ),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on) or None),
     )
     return Grant(role=role, scope=scope_name, principal=group.name, resource=schedule, eligible_days=days)
