@@ -53,3 +53,17 @@ def test_admin_eligibility_waits_for_the_gateway_so_its_new_group_has_propagated
     admins = next(r for r in dev_plan.resources if r.type == "azuread:index/group:Group" and r.name.endswith("-admins"))
     assert service.urn in schedule.dependencies
     assert admins.urn in schedule.property_dependencies["principalId"]
+
+
+@pytest.mark.controls("RES-2")
+def test_blob_diagnostics_name_the_metric_categories_azure_stores(dev_plan: Plan) -> None:
+    """Azure stores a blob service's `AllMetrics` as Capacity and Transaction: asking for
+    `AllMetrics` showed as drift on every refresh."""
+    settings = [r for r in dev_plan.of_type("azure-native:monitor:DiagnosticSetting") if r.name.endswith("-blob-diagnostics")]
+    assert len(settings) == 2  # one per application boundary of the dev stack
+    for setting in settings:
+        assert str(setting.inputs["resourceUri"]).endswith("/blobServices/default")
+        assert setting.inputs["metrics"] == [
+            {"category": "Capacity", "enabled": True},
+            {"category": "Transaction", "enabled": True},
+        ]
