@@ -75,7 +75,9 @@ class DefenderArgs(TypedDict):
     """Inputs of Defender."""
 
     subscription_id: pulumi.Input[str]
-    """Id (GUID) of the subscription whose plans are set."""
+    """Id (GUID) of the subscription whose plans are set. A plain string adopts (imports) the plans
+    that already exist in it; an Output cannot name the import, and azure-native then refuses to
+    create a plan that exists (module docstring)."""
     contact_emails: NotRequired[Sequence[str]]
     """Security contacts that receive alerts of medium severity and above. Default: none (no contact is written)."""
     plans: NotRequired[Sequence[DefenderPlanArgs]]
