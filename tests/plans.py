@@ -60,6 +60,18 @@ def stack_outputs(plan: dict[str, Any]) -> dict[str, Any]:
     return next(r for r in plan["resources"] if r["type"] == STACK_TYPE)["outputs"]
 
 
+# The object id of the attached Purview account's identity, as a stack in another subscription than
+# the account's must give it (the program cannot read the account there).
+PURVIEW_PRINCIPAL_ID = "8d2f1c6e-3b7a-4e95-a1d4-6c0b9e2f7a13"
+
+
+def other_subscription_config() -> dict[str, Any]:
+    """The dev stack's config for a subscription other than the Purview account's."""
+    config = dev_config()
+    config["aizone:governance"]["purview"]["principalId"] = PURVIEW_PRINCIPAL_ID
+    return config
+
+
 def created_purview_config() -> dict[str, Any]:
     """The dev stack creating its own Purview account, with a names salt and two explicit names."""
     config = dev_config()

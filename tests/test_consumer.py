@@ -98,7 +98,7 @@ def test_consumer_preview_from_installed_wheel(consumer_run: dict, installed_pyt
         "Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net"
     }
     # The model deployment uses the prompt-shield policy; the app identity holds exactly its two roles.
-    assert resources["ai-deployment-gpt-4o-mini"]["inputs"]["properties"]["raiPolicyName"] == "aizone-prompt-shields"
+    assert resources["ai-deployment-gpt-5.4-mini"]["inputs"]["properties"]["raiPolicyName"] == "aizone-prompt-shields"
     shields = {(f["name"], f["source"]) for f in resources["ai-prompt-shields"]["inputs"]["properties"]["contentFilters"] if f["blocking"]}
     assert {("Jailbreak", "Prompt"), ("Indirect Attack", "Prompt")} <= shields
     grants = {name: r["inputs"] for name, r in resources.items() if r["type"] == "azure-native:authorization:RoleAssignment"}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -455,18 +454,20 @@ def test_custom_pool_waits_for_its_acrpull_grant_and_the_registry_endpoint(stack
 @pytest.mark.controls("EXEC-2")
 def test_acrpull_made_by_the_registry_before_0_2_0_is_moved_not_recreated(stack: Stack) -> None:
     """Before 0.2.0 ContainerRegistry.grant_pull made the assignment, as its child. Given the
-    registry's name and URN, CodeSessions keeps that assignment's logical name and GUID and aliases
-    its old URN, so an existing stack moves it (a second assignment of the same role, scope and
-    principal is refused by Azure: RoleAssignmentExists)."""
+    registry's name and URN, CodeSessions keeps that assignment's logical name and aliases its old
+    URN, so an existing stack moves it. Its name is guid(scope, principal, role) now, so the moved
+    assignment of an existing stack is renamed: it is deleted before the new one is created (a
+    second assignment of the same role, scope and principal is refused by Azure:
+    RoleAssignmentExists)."""
     pull = stack.by_name["registry-pull-agent-coder"]
     assert pull.parent == stack.by_name["sessions"].urn
     registry_urn = stack.by_name["registry"].urn
     old_urn = registry_urn + "$azure-native:authorization:RoleAssignment::registry-pull-agent-coder"
     old_urn = old_urn.replace("::aizone:index:ContainerRegistry::registry$", "::aizone:index:ContainerRegistry$", 1)
     assert old_urn in pull.options.aliases
-    # The GUID ContainerRegistry.grant_pull gives the same grant (name|role id|principal).
-    expected = uuid.uuid5(grants._NAMESPACE, f"registry-pull-agent-coder|{ACR_PULL_ID}|agent-coder")  # noqa: SLF001
-    assert pull.inputs["roleAssignmentName"] == str(expected)
+    expected = grants.assignment_name(pull.inputs["scope"], pull.inputs["principalId"], pull.inputs["roleDefinitionId"])
+    assert pull.inputs["roleAssignmentName"] == expected
+    assert pull.options.delete_before_replace is True
 
 
 @pytest.mark.controls("ACC-1", "ACC-7", "RES-2", "RES-4", "EXEC-2")

@@ -22,10 +22,10 @@ pytestmark = pytest.mark.controls("ACC-8")
 
 @pytest.fixture(scope="module")
 def plan(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    # The dev stack without the Purview principal id, so the attached account's identity is looked
-    # up with an invoke too (it must go to the explicit provider like every other).
+    # The dev stack attaches Purview without a principal id, so the account's identity is looked up
+    # with an invoke too (it must go to the explicit provider like every other).
     config = dev_config()
-    del config["aizone:governance"]["purview"]["principalId"]
+    assert "principalId" not in config["aizone:governance"]["purview"]
     recorded = record(tmp_path_factory.mktemp("providers"), config, program=PROGRAM, stack="dev")
     assert recorded["errors"] == []
     return recorded

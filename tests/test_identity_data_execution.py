@@ -226,6 +226,7 @@ def test_defender_plans_cover_ai_with_prompt_evidence_storage_vaults_and_apis(de
     assert {e["name"]: e["isEnabled"] for e in plans["AI"]["extensions"]} == {
         "AIPromptEvidence": "True",
         "AIPromptSharingWithPurview": "True",
+        "AIModelScanner": "True",  # AI model security, the plan's third component (defender.PLANS)
     }
     assert plans["StorageAccounts"]["subPlan"] == "DefenderForStorageV2"
     assert {e["name"] for e in plans["StorageAccounts"]["extensions"]} == {"OnUploadMalwareScanning", "SensitiveDataDiscovery"}

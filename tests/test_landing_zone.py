@@ -79,7 +79,7 @@ def test_deployments_are_pinned_filtered_capped_and_written_one_at_a_time(dev_pl
         assert props["raiPolicyName"] == policy.inputs["raiPolicyName"]
         assert policy.urn in deployment.property_dependencies["properties"]
         assert deployment.inputs["sku"]["capacity"] <= 100
-    assert first.inputs["properties"]["model"] == {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"}
+    assert first.inputs["properties"]["model"] == {"format": "OpenAI", "name": "gpt-5.1", "version": "2025-11-13"}
     # Azure rejects concurrent writes under one account (409): each child waits for the previous.
     assert first.urn in second.dependencies
 
@@ -175,7 +175,7 @@ def test_bad_configuration_exits_2_with_the_key_and_registers_nothing(tmp_path: 
     report = tmp_path / "report.json"
     result = run_preview_cli("--program", str(program), "--stack", "bad", "--policy-pack", str(ROOT / "policy_pack"), "--json", str(report))
     assert result.returncode == 2, result.stderr
-    assert "aizone:ai.deployments[0].model: OpenAI/gpt-35-turbo@2024-11-20 is not on the model allow-list" in result.stderr
+    assert "aizone:ai.deployments[0].model: OpenAI/gpt-35-turbo@2025-11-13 is not on the model allow-list" in result.stderr
     assert "aizone:applications[1].boundary: the text 'partners' is not allowed" in result.stderr
     assert result.stderr.startswith("error: invalid stack configuration (2 problem(s)):")
     assert "Traceback" not in result.stderr
@@ -472,7 +472,7 @@ def test_existing_subnets_create_no_network_and_every_component_uses_the_given_i
     assert environment["inputs"]["vnetConfiguration"]["infrastructureSubnetId"] == f"{SPOKE}/subnets/aca"
     # The zones this stack creates are linked to the spoke VNet (derived from the subnet ids).
     links = _of(plan, "azure-native:privatedns:VirtualNetworkLink")
-    assert len(links) == 9
+    assert len(links) == 7  # none for the attached Purview account: its zones live where it lives
     assert {link["inputs"]["virtualNetwork"]["id"] for link in links} == {SPOKE}
     assert _outputs(plan)["vnetId"] == SPOKE
 

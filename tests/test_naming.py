@@ -10,7 +10,7 @@ import pytest
 from pulumi_aizone import naming
 
 from .conftest import Plan
-from .plans import dev_config, record, stack_outputs
+from .plans import dev_config, other_subscription_config, record, stack_outputs
 
 # Type token -> input carrying the global name.
 GLOBAL_NAMES = {
@@ -83,7 +83,7 @@ def test_every_global_name_of_the_dev_stack_is_valid_and_distinct(dev_plan: Plan
 
 @pytest.fixture(scope="module")
 def other_subscription_plan(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return record(tmp_path_factory.mktemp("other"), dev_config(), subscription=OTHER_SUBSCRIPTION)
+    return record(tmp_path_factory.mktemp("other"), other_subscription_config(), subscription=OTHER_SUBSCRIPTION)
 
 
 @pytest.fixture(scope="module")

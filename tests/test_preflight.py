@@ -63,6 +63,15 @@ def recorded(name: str) -> Any:
     return json.loads((DATA / name).read_text(encoding="utf-8"))
 
 
+def purview_with_identity() -> dict[str, Any]:
+    """Accounts_Get.json with the system-assigned identity every Purview account has (the spec's
+    example omits the block). The dev stack reads the attached account's identity instead of
+    taking a principalId, so the compliant recording must carry one."""
+    body = recorded("Accounts_Get.json")
+    body["identity"] = {"type": "SystemAssigned", "principalId": "11111111-2222-3333-4444-555555555555", "tenantId": USER.tenant_id}
+    return body
+
+
 def provider(namespace: str, state: str = "Registered") -> dict[str, Any]:
     """GetProvider.json (Registering, Microsoft.TestRP1) for another namespace and state."""
     body = recorded("GetProvider.json")
@@ -107,7 +116,7 @@ class Recorded:
             {
                 MODELS: Reply(200, recorded("models-swedencentral.json")),
                 USAGES: Reply(200, recorded("usages-swedencentral.json")),
-                PURVIEW: Reply(200, recorded("Accounts_Get.json")),
+                PURVIEW: Reply(200, purview_with_identity()),
                 PRICINGS: Reply(200, compliant_pricings()),
                 ROLE_ASSIGNMENTS: Reply(200, owner_assignment()),
                 APP_POLICY: Reply(200, recorded("get_tenantAppManagementPolicy.json")),
@@ -394,23 +403,29 @@ def test_an_attached_purview_account_that_does_not_exist_is_reported(dev: Settin
     ]
 
 
+GIVEN_PRINCIPAL = "5a9f3c2e-7d41-4b8e-9c6a-2f1e0d3b4a57"
+
+
+def _with_principal(principal_id: str) -> Settings:
+    """The dev stack with aizone:governance.purview.principalId given (it reads the account's
+    identity otherwise)."""
+    raw = dev_raw()
+    raw["governance"]["purview"]["principalId"] = principal_id
+    return settings_of(raw)
+
+
 def test_an_unreadable_account_passes_only_when_its_principal_id_is_given(dev: Settings, arm: Recorded) -> None:
     arm.routes[PURVIEW] = Reply(403, {"error": {"code": "AuthorizationFailed", "message": "no access"}})
-    assert lines(dev, arm) == []  # the dev stack gives principalId
-    raw = dev_raw()
-    del raw["governance"]["purview"]["principalId"]
-    raw["governance"]["purview"]["accountId"] = PURVIEW_ID.replace("00000000-0000-0000-0000-000000000000", SUBSCRIPTION)
-    arm.routes[PURVIEW.replace("00000000-0000-0000-0000-000000000000", SUBSCRIPTION)] = arm.routes.pop(PURVIEW)
-    assert lines(settings_of(raw), arm) == [
-        f"purview: cannot read the account {raw['governance']['purview']['accountId']} (HTTP 403 AuthorizationFailed: no access); "
+    assert lines(_with_principal(GIVEN_PRINCIPAL), arm) == []
+    assert lines(dev, arm) == [
+        f"purview: cannot read the account {PURVIEW_ID} (HTTP 403 AuthorizationFailed: no access); "
         "grant the deployer Reader on the account, or give aizone:governance.purview.principalId (its identity's object id)"
     ]
 
 
-def test_a_principal_id_that_is_not_the_accounts_identity_is_reported(dev: Settings, arm: Recorded) -> None:
-    arm.body(PURVIEW)["identity"] = {"type": "SystemAssigned", "principalId": "11111111-2222-3333-4444-555555555555"}
-    assert lines(dev, arm) == [
-        "purview: aizone:governance.purview.principalId is 5a9f3c2e-7d41-4b8e-9c6a-2f1e0d3b4a57, the account's identity is "
+def test_a_principal_id_that_is_not_the_accounts_identity_is_reported(arm: Recorded) -> None:
+    assert lines(_with_principal(GIVEN_PRINCIPAL), arm) == [
+        f"purview: aizone:governance.purview.principalId is {GIVEN_PRINCIPAL}, the account's identity is "
         "11111111-2222-3333-4444-555555555555; set principalId to the account's identity (or remove it to have it looked up)"
     ]
 

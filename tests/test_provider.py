@@ -43,7 +43,7 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
         "diagnostics": {
             "workspaceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe/providers/Microsoft.OperationalInsights/workspaces/log"
         },
-        "deployments": [{"name": "gpt-4o", "model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"}, "capacity": 10}],
+        "deployments": [{"name": "gpt-5.1", "model": {"format": "OpenAI", "name": "gpt-5.1", "version": "2025-11-13"}, "capacity": 10}],
         "applications": [{"name": "hr-assistant", "boundary": "internal"}],
     },
     "AiGateway": {

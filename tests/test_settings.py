@@ -32,7 +32,7 @@ def test_dev_stack_parses_to_typed_settings() -> None:
     assert settings.location == "swedencentral"
     assert settings.network.subnets["agents"] == "10.20.4.0/23"
     assert [app.boundary for app in settings.applications] == ["internal", "customer"]
-    assert settings.ai.deployments[0].model == ModelRef("OpenAI", "gpt-4o", "2024-11-20")
+    assert settings.ai.deployments[0].model == ModelRef("OpenAI", "gpt-5.1", "2025-11-13")
     assert settings.name("vnet") == "vnet-aiz-dev"
 
 
@@ -143,7 +143,7 @@ BAD_CONFIGS = [
     ),
     (
         "unpinned model version",
-        _set("ai.deployments.0.model", {"format": "OpenAI", "name": "gpt-4o"}),
+        _set("ai.deployments.0.model", {"format": "OpenAI", "name": "gpt-5.1"}),
         "aizone:ai.deployments[0].model.version: is required",
     ),
     (

@@ -51,9 +51,9 @@ class ModelRefArgs(TypedDict):
     format: str
     """Publisher family, e.g. `OpenAI`."""
     name: str
-    """Model name, e.g. `gpt-4o`."""
+    """Model name, e.g. `gpt-5.1`."""
     version: str
-    """Exact model version, e.g. `2024-11-20` (pinned: deployments never auto-upgrade, MOD-3)."""
+    """Exact model version, e.g. `2025-11-13` (pinned: deployments never auto-upgrade, MOD-3)."""
 
 
 class ModelDeploymentArgs(TypedDict):

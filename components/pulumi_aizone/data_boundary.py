@@ -64,6 +64,9 @@ TYPE_TOKEN = "aizone:index:DataBoundary"
 _OLD_TYPE_TOKEN = "aizone:data:DataBoundary"  # before 0.2.0: aliased so stacks are not replaced
 
 
+BLOB_METRIC_CATEGORIES: tuple[str, ...] = ("Capacity", "Transaction")
+
+
 class DataBoundaryArgs(TypedDict):
     """Inputs of DataBoundary: one application's dataset."""
 
@@ -228,6 +231,12 @@ class DataBoundary(KeepsGrants, pulumi.ComponentResource):
             diagnostics,
             parent=self,
             depends_on=[blob_service],
+            # The blob service's metric categories (Learn "Supported metrics for
+            # Microsoft.Storage/storageAccounts/blobServices": Capacity and Transaction). Azure
+            # stores a blob service's `AllMetrics` as these two, so asking for `AllMetrics` showed
+            # as drift on every refresh (Azure/terraform-azurerm-avm-res-storage-storageaccount
+            # pull request #380 normalises it the same way).
+            metric_categories=BLOB_METRIC_CATEGORIES,
         )
         for assignment in args.get("role_assignments", ()):
             principal = principal_of(assignment)

@@ -5,6 +5,21 @@ component off (`aizone:defender.enabled: false`) and tells the pack so (see READ
 configuration). Plan and extension names are free strings in the SDK; they live here once.
 Source: https://learn.microsoft.com/rest/api/defenderforcloud/pricings (plan names, sub-plans and
 extensions), checked 2026-11.
+
+Plans and the security contact are subscription-wide singletons, so an application stack adopts
+them and never deletes them (checked 2026-12-07):
+- every plan's pricing exists in every subscription (at `Free` until set), and azure-native does not
+  treat `Microsoft.Security/pricings` as a singleton or default-state resource (it is absent from
+  provider/pkg/openapi/defaults/defaultResourcesState.go, and the 2024-01-01 spec has a DELETE, so
+  gen/schema.go `isSingleton` is false): its create first GETs the resource and refuses one that
+  exists ("cannot create already existing resource", provider/pkg/azure/client*.go CanCreate). Each
+  plan is therefore imported by its ARM id (`import_`); Pulumi refuses an import whose inputs differ
+  from the live resource, so the adopting run (`adopt`) ignores tier, sub-plan and extensions and the
+  next run writes them;
+- Azure refuses DELETE of a subscription-scope pricing ("Delete operation is supported only for
+  single resources scope (not subscriptions)", Azure/terraform-provider-azapi#818), and deleting
+  would switch protection off for every workload of the subscription: pricings and the contact are
+  `retain_on_delete` (a teardown or `defender: false` leaves them as they are).
 """
 
 # No `from __future__ import annotations`: Pulumi's schema inference reads these annotations.
@@ -25,9 +40,14 @@ class Plan:
 
 
 PLANS: tuple[Plan, ...] = (
-    # Threat protection for AI, with prompt evidence in alerts and AI interactions shared with
-    # Purview data security (DATA-4).
-    Plan("AI", extensions=("AIPromptEvidence", "AIPromptSharingWithPurview")),
+    # Threat protection for AI, with prompt evidence in alerts, AI interactions shared with Purview
+    # data security (DATA-4) and AI model security (scanning models registered in Azure Machine
+    # Learning for malware, unsafe operators and secrets). Learn "Enable threat protection for AI
+    # services" (https://learn.microsoft.com/azure/defender-for-cloud/ai-onboarding) lists the three
+    # components of the plan; the REST spec leaves extension names free (2024-01-01 pricings.json),
+    # and public templates that enable the plan name the third `AIModelScanner` next to the other
+    # two (read 2026-12-07).
+    Plan("AI", extensions=("AIPromptEvidence", "AIPromptSharingWithPurview", "AIModelScanner")),
     Plan("StorageAccounts", "DefenderForStorageV2", ("OnUploadMalwareScanning", "SensitiveDataDiscovery")),
     Plan("KeyVaults", "PerKeyVault"),
     Plan("Api", "P1"),
@@ -55,12 +75,18 @@ class DefenderArgs(TypedDict):
     """Inputs of Defender."""
 
     subscription_id: pulumi.Input[str]
-    """Id (GUID) of the subscription whose plans are set."""
+    """Id (GUID) of the subscription whose plans are set. A plain string adopts (imports) the plans
+    that already exist in it; an Output cannot name the import, and azure-native then refuses to
+    create a plan that exists (module docstring)."""
     contact_emails: NotRequired[Sequence[str]]
     """Security contacts that receive alerts of medium severity and above. Default: none (no contact is written)."""
     plans: NotRequired[Sequence[DefenderPlanArgs]]
-    """Plans to set to Standard. Default: AI (prompt evidence, sharing with Purview), StorageAccounts
+    """Plans to set to Standard. Default: AI (prompt evidence, sharing with Purview, model scanning), StorageAccounts
     (DefenderForStorageV2, malware scanning, sensitive data discovery), KeyVaults (PerKeyVault), Api (P1)."""
+    adopt: NotRequired[bool]
+    """The run that first brings the subscription's plans into the stack: each plan is imported as it
+    is (its tier, sub-plan and extensions are not written on this run; the next run without `adopt`
+    writes them). Default: false (the plans are already in the stack's state)."""
 
 
 def _plan_args(plan: Plan) -> DefenderPlanArgs:
@@ -114,6 +140,8 @@ class Defender(pulumi.ComponentResource):
         contact_emails = list(args.get("contact_emails", ()))
         self.pricings: dict[str, security.Pricing] = {}
         previous: list[pulumi.Resource] = []
+        subscription = args["subscription_id"]
+        adopt = bool(args.get("adopt", False))
         for plan in plans:
             pricing = security.Pricing(
                 f"{name}-{plan['name'].lower()}",
@@ -125,7 +153,15 @@ class Defender(pulumi.ComponentResource):
                     extensions=[_extension(plan["name"], extension) for extension in plan.get("extensions", ())] or None,
                 ),
                 # Pricings of one subscription are written one at a time (the API serialises them).
-                opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=previous,
+                    # Adopted, never created (it always exists) and never deleted (module docstring).
+                    # A no-op once the plan is in the stack's state with this id.
+                    import_=pricing_id(subscription, plan["name"]) if isinstance(subscription, str) else None,
+                    ignore_changes=list(ADOPT_IGNORED) if adopt else None,
+                    retain_on_delete=True,
+                ),
             )
             self.pricings[plan["name"]] = pricing
             previous = [pricing]
@@ -143,13 +179,24 @@ class Defender(pulumi.ComponentResource):
                         security.NotificationsSourceAlertArgs(source_type="Alert", minimal_severity=security.MinimalSeverity.MEDIUM)
                     ],
                 ),
-                opts=pulumi.ResourceOptions(parent=self),
+                # Subscription-wide: another stack's or the platform's alerts depend on it too.
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
             )
         self.plan_names = pulumi.Output.from_input([plan["name"] for plan in plans])
         self.pricing_ids = pulumi.Output.all(*[pricing.id for pricing in self.pricings.values()]).apply(
             lambda ids: dict(zip(self.pricings, ids, strict=True))
         )
         self.register_outputs({"plan_names": self.plan_names, "pricing_ids": self.pricing_ids})
+
+
+# Properties an adopting run leaves as they are, so that the import matches the live plan.
+ADOPT_IGNORED: tuple[str, ...] = ("pricingTier", "subPlan", "extensions")
+
+
+def pricing_id(subscription_id: str, plan: str) -> str:
+    """ARM id of a plan's pricing at subscription scope (REST: Pricings - Get,
+    `GET {scopeId}/providers/Microsoft.Security/pricings/{pricingName}`)."""
+    return f"/subscriptions/{subscription_id}/providers/Microsoft.Security/pricings/{plan}"
 
 
 def _extension(plan: str, extension: str) -> security.ExtensionArgs:

@@ -240,10 +240,11 @@ class EntraControls(KeepsGrants, pulumi.ComponentResource):
         return Principal("ai-admins", self.admins.object_id, principal_type="Group")
 
     def make_admins_eligible(
-        self, role: str, scope_id: pulumi.Input[str], scope_name: str
+        self, role: str, scope_id: pulumi.Input[str], scope_name: str, depends_on: Sequence[pulumi.Resource] = ()
     ) -> Grant[authorization.PimRoleEligibilitySchedule]:
         """AI administrators may activate `role` on the resource `scope_id` (logical name
-        `scope_name`) just in time; never permanently (ACC-3)."""
+        `scope_name`) just in time; never permanently (ACC-3). `depends_on`: resources the
+        request waits for (the new group must have reached Azure RBAC, see LandingZone)."""
         return self._keep(
             grant_eligible(
                 f"{self._logical_name}-pim-{scope_name}",
@@ -253,6 +254,7 @@ class EntraControls(KeepsGrants, pulumi.ComponentResource):
                 group=self.admin_principal,
                 days=self.options.admin_eligibility_days,
                 parent=self,
+                depends_on=depends_on,
             )
         )
 

@@ -184,11 +184,13 @@ _NOT_FOUND = re.compile(r"\b(?:ResourceNotFound|ResourceGroupNotFound)\b|\bRESPO
 class ServiceState:
     """What the lookup found. `exists`: the service is there. `private`: it has an approved private
     endpoint connection for the `Gateway` group, so Azure accepts public network access Disabled.
-    `first_deployment_date`: the value of its first-deployment tag, if it has one."""
+    `first_deployment_date`: the value of its first-deployment tag, if it has one. `requested`: it
+    has a private endpoint connection for the `Gateway` group in any state (pending included)."""
 
     exists: bool
     private: bool = False
     first_deployment_date: str | None = None
+    requested: bool = False
 
 
 def is_not_found(error: BaseException) -> bool:
@@ -212,16 +214,55 @@ def lookup_service(resource_group_name: str, service_name: str, parent: pulumi.R
             f"cannot tell whether API Management service {service_name!r} in resource group "
             f"{resource_group_name!r} exists (needed to decide its public network access): {error}"
         ) from None
-    approved = any(
-        PRIVATE_LINK_GROUPS[0].lower() in (group.lower() for group in connection.group_ids or ())
-        and (connection.private_link_service_connection_state.status or "").lower() == "approved"
+    # `groupIds` of a connection is read-only in the API Management REST spec and ARM may leave it
+    # out; `Gateway` is the only sub-resource API Management offers to private endpoints (Learn
+    # "Connect privately to API Management using a private endpoint",
+    # https://learn.microsoft.com/azure/api-management/private-endpoint), so a connection without
+    # group ids is the gateway's, and one naming other groups is not.
+    gateway_connections = [
+        connection
         for connection in found.private_endpoint_connections or ()
+        if not connection.group_ids or PRIVATE_LINK_GROUPS[0].lower() in (group.lower() for group in connection.group_ids)
+    ]
+    approved = any(
+        (connection.private_link_service_connection_state.status or "").lower() == "approved" for connection in gateway_connections
     )
     return ServiceState(
         exists=True,
         private=approved,
         first_deployment_date=(found.tags or {}).get(reference.FIRST_DEPLOYMENT_TAG),
+        requested=bool(gateway_connections),
     )
+
+
+def lookup_logger(resource_group_name: str, service_name: str, parent: pulumi.Resource) -> str | None:
+    """ARM id of the service's `azuremonitor` logger, or None when it does not exist."""
+    try:
+        found = apim.get_logger(
+            resource_group_name=resource_group_name,
+            service_name=service_name,
+            logger_id=AZURE_MONITOR_LOGGER,
+            opts=pulumi.InvokeOptions(parent=parent),
+        )
+    except Exception as error:  # noqa: BLE001 the SDK raises a plain Exception for a failed invoke
+        if is_not_found(error):
+            return None
+        raise GatewayLookupError(
+            f"cannot tell whether the gateway {service_name!r} has its {AZURE_MONITOR_LOGGER!r} logger: {error}"
+        ) from None
+    return found.id
+
+
+def first_deployment_mark(state: ServiceState) -> str:
+    """The first-deployment tag this run writes. The pack allows public access for 7 days from it
+    (ACC-7). It counts from the run that requests the gateway's private endpoint: a service without
+    any `Gateway` endpoint connection (a first run that stopped before creating the endpoint, or an
+    endpoint deleted since) gets today's date, or the next run would be refused by the pack after 7
+    days and could never create the endpoint that ends the allowance. A pending connection keeps
+    its date: approving it is the step left, and the allowance does not restart for it."""
+    if state.requested and state.first_deployment_date:
+        return state.first_deployment_date
+    return first_deployment_date()
 
 
 def first_deployment_date() -> str:
@@ -577,6 +618,9 @@ class AiGateway(KeepsGrants, pulumi.ComponentResource):
         raise_if_invalid("AiGateway", validate_ai_gateway(args))
         super().__init__(TYPE_TOKEN, name, {}, aliased(opts, _OLD_TYPE_TOKEN))
         self._logical_name = name
+        self.first_run = False
+        """True when the existence lookup found no service: the stack's first run (private v2 only)."""
+        self._found_service: tuple[str, str] | None = None
         placement = args["placement"]
         options = args["options"]
         self._app_role = options.get("app_role", DEFAULT_APP_ROLE)
@@ -696,9 +740,11 @@ class AiGateway(KeepsGrants, pulumi.ComponentResource):
             if _needs_lookup(options):
                 assert isinstance(lookup_group, str)  # validate_ai_gateway
                 state = lookup_service(lookup_group, service_name, parent=self)
+                self.first_run = not state.exists
+                self._found_service = (lookup_group, service_name) if state.exists else None
                 if not state.private:
                     public = True  # Azure refuses Disabled until an approved private endpoint exists
-                    marked = state.first_deployment_date or first_deployment_date()
+                    marked = first_deployment_mark(state)
                     tags = tags_of(placement, **{reference.INVENTORY_TAG: "gateway", reference.FIRST_DEPLOYMENT_TAG: marked})
                     pulumi.log.warn(_first_deployment_warning(name, service_name, state), resource=self)
         else:
@@ -936,6 +982,12 @@ class AiGateway(KeepsGrants, pulumi.ComponentResource):
         # this logger by itself only ~30 minutes after the service is created (Azure-Samples/
         # apim-genai-gateway-toolkit pull request #43, which declares it for that reason), so the
         # first run creates it before Azure does and later runs find it in the state.
+        # An existing service may already have the logger Azure adds by itself (a first run that
+        # stopped after creating the service and before this logger): it is then imported, as a
+        # create would be refused ("cannot create already existing resource"). The import must
+        # match the live logger, whose description and buffering Azure chose; a no-op once the
+        # logger is in the stack's state. Retained on delete: it goes with the service.
+        existing_logger = lookup_logger(*self._found_service, parent=self) if self._found_service else None
         self.azure_monitor_logger = apim.Logger(
             f"{name}-logger-azuremonitor",
             apim.LoggerArgs(
@@ -946,7 +998,11 @@ class AiGateway(KeepsGrants, pulumi.ComponentResource):
                 description="Azure Monitor resource logs (GatewayLogs, GatewayLlmLogs) of the AI gateway",
                 is_buffered=False,  # as the lab: logs are sent immediately
             ),
-            opts=child,
+            opts=child
+            if existing_logger is None
+            else pulumi.ResourceOptions(
+                parent=self, import_=existing_logger, ignore_changes=["description", "isBuffered"], retain_on_delete=True
+            ),
         )
         diagnostics: list[pulumi.Resource] = [
             apim.ApiDiagnostic(

@@ -28,7 +28,14 @@ from pulumi_aizone_policy import reference
 from .base import BOUNDARIES, Problem, RoleAssignmentArgs, implements
 
 PRINCIPAL_TYPES = ("ServicePrincipal", "Group", "User")
-_NAMESPACE = uuid.UUID("5c1d2a3e-7a51-4c1b-9a7e-a12f0e5d7b11")
+# The namespace of ARM's template function guid(): a UUID v5 over its arguments joined with '-'.
+# Microsoft Learn, "Assign Azure roles using Azure Resource Manager templates"
+# (https://learn.microsoft.com/azure/role-based-access-control/role-assignments-template) and
+# "Create Azure RBAC resources by using Bicep"
+# (https://learn.microsoft.com/azure/azure-resource-manager/bicep/scenarios-rbac) name an
+# assignment guid(scope, principalId, roleDefinitionId): unique in the tenant, stable across
+# deployments, new when the principal, scope or role changes.
+ARM_GUID_NAMESPACE = uuid.UUID("11fb06fb-712d-4ddd-98c7-e71bbd588830")
 
 R = TypeVar("R", bound=pulumi.CustomResource, covariant=True)
 
@@ -168,20 +175,35 @@ def grant_role(
 
     role_id = reference.ROLE_IDS[role]
     target = pulumi.Output.concat(scope_id, sub_scope)
+    definition = target.apply(lambda scope: _role_definition_id(scope, role_id))
     assignment = authorization.RoleAssignment(
         name,
         authorization.RoleAssignmentArgs(
-            # Deterministic: the same grant keeps the same assignment across runs and stacks.
-            role_assignment_name=str(uuid.uuid5(_NAMESPACE, f"{name}|{role_id}|{principal.name}")),
+            # guid(scope, principal, role): stable across runs, distinct across stacks and tenants'
+            # other assignments; a changed principal or scope is a new assignment (create, then
+            # delete the old one), never an update Azure refuses (RoleAssignmentUpdateNotPermitted).
+            role_assignment_name=pulumi.Output.all(target, principal.principal_id, definition).apply(
+                lambda values: assignment_name(str(values[0]), str(values[1]), str(values[2]))
+            ),
             principal_id=principal.principal_id,
             principal_type=principal.principal_type,
-            role_definition_id=target.apply(lambda scope: _role_definition_id(scope, role_id)),
+            role_definition_id=definition,
             scope=target,
             description=f"aizone: {role} for {principal.name}",
         ),
-        opts=pulumi.ResourceOptions(parent=parent, aliases=list(aliases) or None),
+        # An assignment whose name changes while scope, principal and role stay the same (stacks
+        # created with 0.2.0 or earlier, whose names came from logical names) must be deleted first: Azure
+        # refuses a second assignment of the same role to the same principal at the same scope
+        # (RoleAssignmentExists).
+        opts=pulumi.ResourceOptions(parent=parent, aliases=list(aliases) or None, delete_before_replace=True),
     )
     return Grant(role=role, scope=f"{scope_name}{sub_scope}", principal=principal.name, resource=assignment)
+
+
+def assignment_name(scope_id: str, principal_id: str, role_definition_id: str) -> str:
+    """guid(scope, principalId, roleDefinitionId) as ARM computes it, over lower-cased values
+    (ARM ids and object ids compare case-insensitively, so a re-cased id keeps the name)."""
+    return str(uuid.uuid5(ARM_GUID_NAMESPACE, "-".join(part.lower() for part in (scope_id, principal_id, role_definition_id))))
 
 
 def _role_definition_id(scope_id: str, role_id: str) -> str:
@@ -207,10 +229,13 @@ def grant_eligible(
     group: Principal,
     days: int,
     parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
 ) -> Grant[authorization.PimRoleEligibilitySchedule]:
     """Make a group of people *eligible* for an administrative role on one resource through
     Privileged Identity Management: members activate it just in time, and the eligibility itself
-    expires after `days` (ACC-3). Permanent administrative assignments are never created."""
+    expires after `days` (ACC-3). Permanent administrative assignments are never created.
+    `depends_on`: what the request must wait for besides the group and the scope (the group's
+    propagation to Azure RBAC, see LandingZone)."""
     if role not in reference.AI_ADMIN_ROLES:
         raise GrantError(f"{name}: {role!r} is not an AI administration role; allowed: {', '.join(sorted(reference.AI_ADMIN_ROLES))}")
     if group.principal_type != "Group":
@@ -233,6 +258,6 @@ def grant_eligible(
                 ),
             ),
         ),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on) or None),
     )
     return Grant(role=role, scope=scope_name, principal=group.name, resource=schedule, eligible_days=days)

@@ -668,7 +668,12 @@ def add_private_endpoint(
             ],
             tags=placement.with_tags(),
         ),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+        # Replaced endpoint: delete the old one (and its zone group) first. Created first, the new
+        # endpoint's zone group writes the A record of the target's name, then deleting the old
+        # zone group removes that record set's entry for the name and the target stops resolving
+        # privately until the next refresh of the zone group (Learn "Azure Private Endpoint DNS
+        # integration": the zone group manages the record's lifecycle with the endpoint's).
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on), delete_before_replace=True),
     )
     if not networking.create_zone_groups:
         return endpoint
@@ -683,6 +688,7 @@ def add_private_endpoint(
                 for zone in zones
             ],
         ),
-        opts=pulumi.ResourceOptions(parent=endpoint),
+        # One group named `default` per endpoint: a replacement must delete before it creates.
+        opts=pulumi.ResourceOptions(parent=endpoint, delete_before_replace=True),
     )
     return endpoint

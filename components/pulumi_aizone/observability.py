@@ -205,12 +205,15 @@ def add_diagnostic_settings(
     logs: bool = True,
     metrics: bool = True,
     depends_on: Sequence[pulumi.Resource] = (),
+    metric_categories: Sequence[str] = ("AllMetrics",),
 ) -> monitor.DiagnosticSetting:
     """Send a resource's logs (category group `allLogs`, which includes the audit group and, on AI
     accounts, `RequestResponse` and `AzureOpenAIRequestUsage`) and its metrics to the central
     workspace. `resource_uri` may be a service sub-resource, e.g. a storage account's
     `<id>/blobServices/default`, where that service's logs live; pass `metrics=False` where the
     target has no metrics, `logs=False` where it has only metrics (a storage account itself).
+    `metric_categories`: the categories to send, where Azure stores concrete ones instead of
+    `AllMetrics` (a request for `AllMetrics` would then differ from what every refresh reads back).
     `diagnostics` may be the dataclass or the args TypedDict."""
     target = as_diagnostics(diagnostics)
     log_settings = [monitor.DiagnosticsLogSettingsArgs(category_group=reference.DIAGNOSTIC_CATEGORY_GROUPS[0], enabled=True)]
@@ -221,7 +224,9 @@ def add_diagnostic_settings(
             name="to-central-workspace",
             workspace_id=target.workspace_id,
             logs=log_settings if logs else None,
-            metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)] if metrics else None,
+            metrics=[monitor.DiagnosticsMetricSettingsArgs(category=category, enabled=True) for category in metric_categories]
+            if metrics
+            else None,
         ),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
     )

@@ -40,8 +40,8 @@ from pulumi_aizone_policy.reference import APPLICATION_TAG, BOUNDARY_TAG, INVENT
 
 APPLICATION = ApplicationArgs(name="support-bot", boundary="customer", description="Customer support assistant")
 MODEL = ModelDeploymentArgs(
-    name="gpt-4o-mini",
-    model=ModelRefArgs(format="OpenAI", name="gpt-4o-mini", version="2024-07-18"),
+    name="gpt-5.4-mini",
+    model=ModelRefArgs(format="OpenAI", name="gpt-5.4-mini", version="2026-03-17"),
     sku="GlobalStandard",
     capacity=10,
 )

@@ -187,7 +187,7 @@ streaming = azure.cognitive.AccountRaiPolicy(
 azure.cognitive.Deployment(
     "chat-filtered",
     cognitive_account_id=account.id,
-    model=azure.cognitive.DeploymentModelArgs(format="OpenAI", name="gpt-4o", version="2024-11-20"),
+    model=azure.cognitive.DeploymentModelArgs(format="OpenAI", name="gpt-5.1", version="2025-11-13"),
     sku=azure.cognitive.DeploymentSkuArgs(name="GlobalStandard", capacity=10),
     rai_policy_name=streaming.name,
     version_upgrade_option="NoAutoUpgrade",

@@ -144,6 +144,8 @@ _AZUREAD_OUTPUTS: dict[str, tuple[str, ...]] = {
 # "get" invokes the mocks answer like ARM: token -> (ARM namespace, type segment, name argument).
 _LOOKUPS: dict[str, tuple[str, str, str]] = {
     "azure-native:apimanagement:getApiManagementService": ("Microsoft.ApiManagement", "service", "serviceName"),
+    # Nested types name their parents with `{argument}` placeholders.
+    "azure-native:apimanagement:getLogger": ("Microsoft.ApiManagement", "service/{serviceName}/loggers", "loggerId"),
 }
 # Resources that exist before the program runs, by ARM id -> the lookup's result (camelCase).
 # Empty, as in a fresh subscription: every lookup fails the way azure-native reports ARM's 404. A
@@ -160,6 +162,7 @@ def _lookup(token: str, args: dict[str, Any]) -> tuple[dict[str, Any], list[tupl
     """An existing resource's properties, else azure-native's not-found failure (wording as in
     pulumi/pulumi-azure-native#3796, status and code as ARM answers a missing resource)."""
     namespace, type_segment, name_key = _LOOKUPS[token]
+    type_segment = type_segment.format(**{key: _text(value) for key, value in args.items()})
     group, name = _text(args.get("resourceGroupName")), _text(args.get(name_key))
     resource_id = lookup_id(group, namespace, type_segment, name)
     found = EXISTING_RESOURCES.get(resource_id)

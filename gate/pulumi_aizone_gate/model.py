@@ -45,6 +45,10 @@ class ResourceOptions:
     aliases: tuple[str, ...] = ()
     custom_timeouts: Optional[CustomTimeouts] = None
     additional_secret_outputs: tuple[str, ...] = ()
+    retain_on_delete: Optional[bool] = None
+    """Not sent to policies (the analyzer protocol has no field for it); recorded for the plan."""
+    import_id: str = ""
+    """Not sent to policies; recorded for the plan (an adopted resource is imported, not created)."""
 
 
 @dataclass

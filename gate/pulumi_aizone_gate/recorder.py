@@ -278,6 +278,8 @@ def _options_from_request(request: Any, urn: str) -> ResourceOptions:
         aliases=tuple(a for a in aliases if a),
         custom_timeouts=timeouts,
         additional_secret_outputs=tuple(request.additionalSecretOutputs),
+        retain_on_delete=bool(request.retainOnDelete) if request.HasField("retainOnDelete") else None,
+        import_id=request.importId,
     )
 
 

@@ -19,8 +19,8 @@ INPUTS: dict[str, Any] = {
     "networking": networking(*ZONES),
     "diagnostics": {"workspaceId": WORKSPACE_ID},
     "deployments": [
-        {"name": "gpt-4o", "model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"}, "capacity": 10},
-        {"name": "mini", "model": {"format": "OpenAI", "name": "gpt-4o-mini", "version": "2024-07-18"}, "sku": "Standard"},
+        {"name": "gpt-5.1", "model": {"format": "OpenAI", "name": "gpt-5.1", "version": "2025-11-13"}, "capacity": 10},
+        {"name": "mini", "model": {"format": "OpenAI", "name": "gpt-5.4-mini", "version": "2026-03-17"}, "sku": "Standard"},
     ],
     "applications": [{"name": "hr-assistant", "boundary": "internal"}, {"name": "support-bot", "boundary": "customer"}],
     "severityThreshold": "Low",
@@ -55,7 +55,7 @@ def test_account_takes_only_entra_tokens_through_its_private_endpoint(built: Bui
     endpoint = built.one("azure-native:network:PrivateEndpoint")
     assert endpoint["privateLinkServiceConnections"][0]["groupIds"] == ["account"]
     assert built.states["ai"]["endpoint"] == "https://ais-probe.cognitiveservices.azure.com/"
-    assert built.states["ai"]["deploymentNames"] == ["gpt-4o", "mini"]
+    assert built.states["ai"]["deploymentNames"] == ["gpt-5.1", "mini"]
 
 
 @pytest.mark.controls("MOD-2a")
@@ -77,11 +77,11 @@ def test_content_filter_blocks_jailbreak_and_indirect_attacks_and_filters_harm_a
 @pytest.mark.controls("MOD-3")
 def test_deployments_are_pinned_bound_to_the_policy_and_capped(built: Built) -> None:
     deployments = {d["inputs"]["deploymentName"]: d["inputs"] for d in built.of_type(DEPLOYMENT)}
-    assert set(deployments) == {"gpt-4o", "mini"}
+    assert set(deployments) == {"gpt-5.1", "mini"}
     for deployment in deployments.values():
         assert deployment["properties"]["versionUpgradeOption"] == "NoAutoUpgrade"
-    assert deployments["gpt-4o"]["properties"]["model"] == {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"}
-    assert deployments["gpt-4o"]["sku"] == {"name": "GlobalStandard", "capacity": 10}
+    assert deployments["gpt-5.1"]["properties"]["model"] == {"format": "OpenAI", "name": "gpt-5.1", "version": "2025-11-13"}
+    assert deployments["gpt-5.1"]["sku"] == {"name": "GlobalStandard", "capacity": 10}
     assert deployments["mini"]["sku"] == {"name": "Standard", "capacity": 1}
 
 

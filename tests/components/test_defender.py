@@ -30,7 +30,7 @@ def test_default_plans_are_standard_with_ai_prompt_evidence_and_malware_scanning
     for pricing in pricings.values():
         assert pricing["pricingTier"] == "Standard"
         assert pricing["scopeId"] == f"subscriptions/{SUBSCRIPTION}"
-    assert [e["name"] for e in pricings["AI"]["extensions"]] == ["AIPromptEvidence", "AIPromptSharingWithPurview"]
+    assert [e["name"] for e in pricings["AI"]["extensions"]] == ["AIPromptEvidence", "AIPromptSharingWithPurview", "AIModelScanner"]
     storage = pricings["StorageAccounts"]
     assert storage["subPlan"] == "DefenderForStorageV2"
     malware = next(e for e in storage["extensions"] if e["name"] == "OnUploadMalwareScanning")

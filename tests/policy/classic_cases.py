@@ -82,7 +82,7 @@ CLASSIC_BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
     },
     t.AZ_COGNITIVE_DEPLOYMENT: {
         "cognitiveAccountId": ACCOUNT_ID,
-        "model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"},
+        "model": {"format": "OpenAI", "name": "gpt-5.1", "version": "2025-11-13"},
         "sku": {"name": "GlobalStandard", "capacity": 10},
         "raiPolicyName": "aizone-shields",
         "versionUpgradeOption": "NoAutoUpgrade",

@@ -289,7 +289,7 @@ BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
         "deploymentName": "chat",
         "sku": {"name": "GlobalStandard", "capacity": 50},
         "properties": {
-            "model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"},
+            "model": {"format": "OpenAI", "name": "gpt-5.1", "version": "2025-11-13"},
             "versionUpgradeOption": "NoAutoUpgrade",
             "raiPolicyName": "strict",
         },
@@ -761,7 +761,7 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
         "properties.model.name",
         "gpt-4",
         "azurenative-cognitiveservices-deployment-approved-model",
-        "[MOD-3] Model deployment 'res' deploys model OpenAI/gpt-4/2024-11-20, which is not on the allow-list",
+        "[MOD-3] Model deployment 'res' deploys model OpenAI/gpt-4/2025-11-13, which is not on the allow-list",
     ),
     Case(
         t.COGNITIVE_DEPLOYMENT,

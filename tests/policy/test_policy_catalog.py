@@ -122,10 +122,13 @@ def test_policies_cover_the_in_scope_controls() -> None:
 def test_every_policy_is_proven_by_a_violating_case() -> None:
     from classic_cases import CLASSIC_VIOLATIONS, COVERAGE_PROVEN
     from test_policy_classic_stack import CLASSIC_STACK_VIOLATIONS
+    from test_policy_model_lifecycle import LIFECYCLE_PROVEN
 
     tested = {case.policy for case in VIOLATIONS} | {case.policy for case in STACK_VIOLATIONS}
     tested |= {case.policy for case in CLASSIC_VIOLATIONS} | set(COVERAGE_PROVEN)
     tested |= {case.policy for case in CLASSIC_STACK_VIOLATIONS}
+    # Retired versions are off the default allow-list, so their cases configure the pack.
+    tested |= set(LIFECYCLE_PROVEN)
     # A storage local user is never compliant, so it has no baseline: test_policy_local_users.py.
     tested |= {"azurenative-storage-localuser-no-local-users", "azure-storage-localuser-no-local-users"}
     assert tested == {spec.name for spec in ALL_SPECS}

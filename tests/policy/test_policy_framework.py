@@ -142,23 +142,23 @@ def test_invalid_enforcement_level_is_rejected(make_analyzer: MakeAnalyzer) -> N
         (
             {
                 "azurenative-cognitiveservices-deployment-approved-model": {
-                    "allowedModels": [{"format": "OpenAI", "name": "gpt-4", "version": "0613"}]
+                    "allowedModels": [{"format": "Microsoft", "name": "Phi-4", "version": "7"}]
                 }
             },
             t.COGNITIVE_DEPLOYMENT,
             "properties.model",
-            {"format": "OpenAI", "name": "gpt-4", "version": "0613"},
+            {"format": "Microsoft", "name": "Phi-4", "version": "7"},
             None,
         ),
         (
             {
                 "azurenative-cognitiveservices-deployment-approved-model": {
-                    "allowedModels": [{"format": "OpenAI", "name": "gpt-4", "version": "0613"}]
+                    "allowedModels": [{"format": "Microsoft", "name": "Phi-4", "version": "7"}]
                 }
             },
             t.COGNITIVE_DEPLOYMENT,
             "properties.model.name",
-            "gpt-4o",
+            "gpt-5.1",
             "azurenative-cognitiveservices-deployment-approved-model",
         ),
         (

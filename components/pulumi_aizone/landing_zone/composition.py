@@ -161,7 +161,7 @@ class LandingZone(pulumi.ComponentResource):
         zones = required_zones(ai_services.ACCOUNT_TYPE, ai_services.PRIVATE_LINK_GROUPS)
         zones += required_zones(data_boundary.STORAGE_TYPE, data_boundary.PRIVATE_LINK_GROUPS)
         zones += required_zones(key_vault.VAULT_TYPE, key_vault.PRIVATE_LINK_GROUPS)
-        if settings.governance.purview:
+        if settings.governance.purview_create:  # an attached account keeps its endpoints (and zones) where it lives
             zones += required_zones(purview.PURVIEW_TYPE, purview.PRIVATE_LINK_GROUPS)
         if settings.gateway is not None and settings.gateway.is_v2:
             zones += required_zones(gateway.SERVICE_TYPE, gateway.PRIVATE_LINK_GROUPS)
@@ -362,7 +362,13 @@ class LandingZone(pulumi.ComponentResource):
         if governance.defender:
             self.defender = Defender(
                 f"{name}-defender",
-                DefenderArgs(subscription_id=f.subscription_id, contact_emails=list(governance.security_contacts)),
+                DefenderArgs(
+                    subscription_id=f.subscription_id,
+                    contact_emails=list(governance.security_contacts),
+                    # The plans always exist in the subscription: the stack's first run (the gateway
+                    # lookup found no service) imports them as they are, the next run writes them.
+                    adopt=governance.defender_adopt or (self.gateway is not None and self.gateway.first_run),
+                ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
@@ -452,7 +458,13 @@ class LandingZone(pulumi.ComponentResource):
             # group holds its app role (assignment is required on its service principal).
             gateway_.grant_access(Principal("ai-users", self.entra.users.object_id, principal_type="Group"))
         add_agents_to_group(f"{name}-agents-group", self.entra.agents, list(self.agents.values()), parent=self.entra)
-        return self.entra.make_admins_eligible(ADMIN_ROLE, self.ai.account.id, f"{name}-ai-account").resource
+        # The admins group is new on the first run; a PIM request for a principal Azure RBAC has not
+        # seen yet fails, and azure-native's PimRoleEligibilitySchedule does not retry the request
+        # (only its completion: provider/pkg/resources/customresources/custom_pim_eligibility.go).
+        # Waiting for the gateway's service (30-45 minutes to create on the first run, nothing on
+        # later runs) gives the group that time; without a gateway, the AI account's deployments.
+        settled: list[pulumi.Resource] = [gateway_.service] if gateway_ is not None else list(self.ai.deployments.values())
+        return self.entra.make_admins_eligible(ADMIN_ROLE, self.ai.account.id, f"{name}-ai-account", depends_on=settled).resource
 
     def _register(self, f: Foundation, eligibility: Any) -> None:
         """The stack outputs, with the inventory built from the grants every component made (ACC-2)."""

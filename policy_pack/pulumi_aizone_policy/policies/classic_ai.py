@@ -18,7 +18,7 @@ from .. import tokens
 from ..checks import flag_false, flag_true, network_closed
 from ..config import JsonSchema, PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, SeverityName, check, unknown_value, violation
-from ..values import UNKNOWN, describe, eq_ci, identity_types, is_set
+from ..values import UNKNOWN, as_dict, describe, eq_ci, identity_types, is_set
 from . import model_integrity
 from .network_access import exact_destinations
 
@@ -157,6 +157,15 @@ def _deployment_model(resource: Resource, config: PolicyConfig) -> Iterator[Find
         )
 
 
+def _deployment_lifecycle(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
+    """model is not a retired version, nor one within the notice period (as the azure-native policy)."""
+    model = resource.get("model")
+    if model is UNKNOWN or any(resource.get(f"model.{key}") is UNKNOWN for key in ("format", "name", "version")):
+        yield unknown_value(resource.subject, "model")
+        return
+    yield from model_integrity.model_lifecycle(resource.subject, as_dict(model) or {}, config, model_integrity.today())
+
+
 def _search_local_auth(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
     yield from flag_false(resource, "localAuthenticationEnabled", "allows API-key authentication", _ENTRA)
 
@@ -265,6 +274,17 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         "Deploy a model of the allowedModels list, or add the reviewed model to that config.",
         _deployment_model,
         config=dict(_APPROVED_MODEL_CONFIG),
+    ),
+    spec(
+        "azure-cognitive-deployment-model-lifecycle",
+        ("MOD-3",),
+        tokens.AZ_COGNITIVE_DEPLOYMENT,
+        ("model.format", "model.name", "model.version"),
+        "Classic model deployments must not deploy a retired model version; one within the notice period is reported (advisory).",
+        "high",
+        "Move the deployment to a current model version before its retirement date; keep modelRetirements current.",
+        _deployment_lifecycle,
+        config=dict(model_integrity.LIFECYCLE_CONFIG),
     ),
     spec(
         "azure-search-service-disable-local-auth",

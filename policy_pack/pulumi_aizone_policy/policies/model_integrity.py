@@ -2,6 +2,10 @@
 
 - Model deployments deploy only allow-listed models, matched on format, name and version (format
   and name case-insensitively, version exactly; a deployment without a version fails).
+- Model deployments do not deploy a retired model version (mandatory), and a version within
+  retirementNoticeDays (90) of its retirement date is reported as an advisory note, from the
+  retirement dates in defaults.MODEL_RETIREMENTS (Microsoft Learn's model retirement schedule; a
+  stack may override them in the policy config modelRetirements).
 - Model deployments set versionUpgradeOption = NoAutoUpgrade: an absent value means the service
   default OnceNewDefaultVersionAvailable, which silently swaps the model.
 - Container images (session pool custom containers, container apps and jobs, ML environments) are
@@ -11,12 +15,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 
 from .. import defaults, tokens
 from ..checks import enum_is
-from ..config import PolicyConfig
+from ..config import JsonSchema, PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, unknown_value, violation
 from ..values import UNKNOWN, as_dict, describe, eq_ci, items
 
@@ -27,6 +32,7 @@ DIGEST_PATTERN = re.compile(r"@sha256:[0-9a-f]{64}$")
 DEFAULT_ALLOWED_MODELS: tuple[Mapping[str, str], ...] = defaults.ALLOWED_MODELS
 
 _MODEL_KEYS = ("format", "name", "version")
+_LIFECYCLE_POLICY = "azurenative-cognitiveservices-deployment-model-lifecycle"
 
 
 def _model_text(model: Mapping[str, object]) -> str:
@@ -69,6 +75,97 @@ def _approved_model(resource: Resource, config: PolicyConfig) -> Iterator[Findin
             f"allow-list ({allowed}): deploy an approved model, or add it (format, name, version) "
             "to this policy's allowedModels config after review."
         )
+
+
+def _retirement(model: Mapping[str, object], retirements: tuple[Mapping[str, object], ...]) -> object:
+    """The `retires` value of the entry matching the model (format/name ignore case, version
+    exact), or None when the schedule does not list it."""
+    for entry in retirements:
+        format_, name = entry.get("format"), entry.get("name")
+        if (
+            isinstance(format_, str)
+            and isinstance(name, str)
+            and eq_ci(model.get("format"), format_)
+            and eq_ci(model.get("name"), name)
+            and model.get("version") == entry.get("version")
+        ):
+            return entry.get("retires")
+    return None
+
+
+def model_lifecycle(subject: str, model: Mapping[str, object], config: PolicyConfig, today: dt.date) -> Iterator[Finding]:
+    """A retired model version is a violation; one within retirementNoticeDays of its retirement
+    date is an advisory note (reported like an unknown value: framework.emit)."""
+    retires = _retirement(model, config.objects("modelRetirements"))
+    if retires is None:
+        return
+    try:
+        day = dt.date.fromisoformat(str(retires))
+    except ValueError:
+        yield violation(
+            f"{subject} deploys model {_model_text(model)}, whose retirement date in this policy's "
+            f"modelRetirements config is {describe(retires)}, not a YYYY-MM-DD date: correct the entry."
+        )
+        return
+    notice = int(config.number("retirementNoticeDays"))
+    if day <= today:
+        yield violation(
+            f"{subject} deploys model {_model_text(model)}, which retired on {day.isoformat()} "
+            "(deployments of a retired model return errors, and Azure refuses new ones): move the "
+            "deployment to a current model version on the allow-list."
+        )
+    elif (day - today).days <= notice:
+        yield Finding(
+            message=(
+                f"{subject} deploys model {_model_text(model)}, which retires on {day.isoformat()} "
+                f"(in {(day - today).days} days, within the {notice}-day notice): plan the move to a "
+                "newer version before then."
+            ),
+            unknown=True,
+        )
+
+
+def today() -> dt.date:
+    """Today's date (UTC), the reference for retirement dates."""
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def _model_lifecycle(resource: Resource, config: PolicyConfig) -> Iterator[Finding]:
+    """properties.model is not a retired version, nor one within the notice period."""
+    model = resource.get("properties.model")
+    if model is UNKNOWN or any(resource.get(f"properties.model.{key}") is UNKNOWN for key in _MODEL_KEYS):
+        yield unknown_value(resource.subject, "properties.model")
+        return
+    yield from model_lifecycle(resource.subject, as_dict(model) or {}, config, today())
+
+
+LIFECYCLE_CONFIG: Mapping[str, JsonSchema] = {
+    "modelRetirements": {
+        "type": "array",
+        "default": [dict(entry) for entry in defaults.MODEL_RETIREMENTS],
+        "description": (
+            "Retirement dates of model versions (format, name, exact version, retires: YYYY-MM-DD), "
+            f"from {defaults.MODEL_RETIREMENTS_SOURCE}, read {defaults.MODEL_RETIREMENTS_READ}."
+        ),
+        "items": {
+            "type": "object",
+            "properties": {
+                "format": {"type": "string", "minLength": 1},
+                "name": {"type": "string", "minLength": 1},
+                "version": {"type": "string", "minLength": 1},
+                "retires": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+            },
+            "required": [*_MODEL_KEYS, "retires"],
+            "additionalProperties": False,
+        },
+    },
+    "retirementNoticeDays": {
+        "type": "integer",
+        "minimum": 0,
+        "default": defaults.RETIREMENT_NOTICE_DAYS,
+        "description": "Days before a model version's retirement date from which its deployments are reported (advisory).",
+    },
+}
 
 
 def _no_auto_upgrade(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
@@ -185,6 +282,28 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
                 },
             }
         },
+    ),
+    ResourcePolicySpec(
+        name=_LIFECYCLE_POLICY,
+        controls=("MOD-3",),
+        description=(
+            "Model deployments must not deploy a retired model version; a version within the notice "
+            "period of its retirement date is reported (advisory)."
+        ),
+        severity="high",
+        remediation=(
+            "Move the deployment to a current model version on the allow-list (a reviewed change of "
+            "properties.model.version) before the version's retirement date; keep the pack's "
+            "modelRetirements config current with Microsoft Learn's model retirement schedule."
+        ),
+        fields=(
+            Field(tokens.COGNITIVE_DEPLOYMENT, "properties.model.format"),
+            Field(tokens.COGNITIVE_DEPLOYMENT, "properties.model.name"),
+            Field(tokens.COGNITIVE_DEPLOYMENT, "properties.model.version"),
+        ),
+        resource_types=(tokens.COGNITIVE_DEPLOYMENT,),
+        rule=_model_lifecycle,
+        config=LIFECYCLE_CONFIG,
     ),
     ResourcePolicySpec(
         name="azurenative-cognitiveservices-deployment-no-auto-upgrade",

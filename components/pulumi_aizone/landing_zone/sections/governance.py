@@ -30,6 +30,9 @@ class GovernanceSettings:
     purview_account_id: str | None = None
     purview_principal_id: str | None = None
     purview_create: bool = False
+    # `defender: adopt`: import the subscription's plans as they are on this run (the next run with
+    # `true` writes them); a stack's first run adopts them anyway (README, "Defender plans").
+    defender_adopt: bool = False
 
 
 def _read_data(reader: _Reader, value: Any) -> DataSettings:
@@ -97,9 +100,13 @@ def _read_governance(reader: _Reader, value: Any) -> GovernanceSettings:
         data.get("securityContacts", []),
         lambda k, v: reader.string(k, v, _EMAIL, "expected an e-mail address such as secops@contoso.com"),
     )
+    defender = data.get("defender", True)
+    if defender != "adopt" and not isinstance(defender, bool):
+        reader.fail(f"{key}.defender", f"expected true, false or 'adopt', got {defender!r}")
     return GovernanceSettings(
         purview=purview,
-        defender=reader.boolean(f"{key}.defender", data.get("defender", True)),
+        defender=defender is not False,
+        defender_adopt=defender == "adopt",
         security_contacts=contacts,
         purview_account_id=account_id,
         purview_principal_id=principal_id,
