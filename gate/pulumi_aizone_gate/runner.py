@@ -1,23 +1,43 @@
-"""The whole preview: project files -> program under mocks -> policy pack -> PreviewResult.
+"""The whole preview: project files -> policy pack -> the gate's engine -> program -> PreviewResult.
 
-The pack subprocess is started before anything imports the Pulumi SDK, so its start-up (another
-Python interpreter importing Pulumi and the policies) overlaps with our own imports and with running
-the program, which is dominated by importing the SDK modules it uses.
+Order, as ``pulumi preview --policy-pack`` has it: the pack is started, configured and has
+described its policies (``GetAnalyzerInfo``) before the program starts, so nothing the program
+does can change which policies judge it. The engine (``engine.GateEngine``) serves the resource
+monitor in this process; the program runs in its own process as the language host runs it
+(``langhost.py``) and every resource is analysed as soon as it is registered. The verdict is
+computed here, from what the engine recorded, after the program's process is gone.
 
 ``run`` works in the calling process (the library API). The command line runs it in a worker
-process instead (``isolation.run_isolated``), so that a program that ends its process, hangs or is
-killed yields an error rather than a silent "no findings".
+process (``isolation.run_isolated``), whose result channel the program cannot reach.
 """
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Optional
 
-from .model import PreviewResult, Progress
+from .errors import (
+    DuplicateUrnError,
+    PreviewError,
+    ProgramConfigError,
+    ProgramFailedError,
+    ProgramIncompleteError,
+)
+from .model import Finding, PreviewResult, Progress
 from .pack_process import RPC_TIMEOUT_SECONDS, START_TIMEOUT_SECONDS, PolicyPackProcess, check_pack_dir
 from .policy_config import PolicyConfigInput, load_policy_config
-from .project import load_project
+from .project import ProjectConfig, load_project
+
+REMOTE_COMPONENT_POLICY = "gate-remote-component-not-analysed"
+"""The mandatory finding of a component the gate cannot construct (see engine.py)."""
+PROGRAM_GRACE_SECONDS = 5.0
+"""How long past the pack's deadline the program may still run before the runner stops it."""
+FAILED_EXIT_CODE = 32
+"""pulumi-language-python-exec: "an error message was displayed to the user" (a program exception)."""
 
 
 def run(
@@ -29,23 +49,27 @@ def run(
     start_timeout: float = START_TIMEOUT_SECONDS,
     deadline: Optional[float] = None,
     progress: Optional[Progress] = None,
+    environment: Optional[dict[str, str]] = None,
 ) -> PreviewResult:
     """Preview ``stack`` of the program in ``program_dir`` against the pack in ``pack_dir``.
 
-    ``deadline`` (a ``time.monotonic`` instant) bounds every call to the pack. Raises a
-    PreviewError subclass (see errors.py) for anything that makes the result meaningless; policy
-    violations are not errors, they are in ``result.findings``.
+    ``deadline`` (a ``time.monotonic`` instant) bounds every call to the pack and the program's
+    run. ``environment`` is the program's base environment (default: this process's). Raises a PreviewError subclass (see errors.py) for anything that makes the result
+    meaningless; policy violations are not errors, they are in ``result.findings``.
     """
     progress = progress or Progress()
     project = load_project(Path(program_dir), stack)
     check_pack_dir(Path(pack_dir))
     given = load_policy_config(policy_config)
-    progress.enter("starting the policy pack and loading the Pulumi SDK")
+    from .langhost import program_python
+
+    program_python(project)  # a missing virtualenv is a configuration error, before anything starts
+    progress.enter("starting the policy pack")
     process = PolicyPackProcess.start(Path(pack_dir), project.project, project.stack, project.config, project.secret_keys)
     try:
-        # Imported here, after the pack was launched: these load the Pulumi SDK and gRPC.
         from .analyzer import PolicyPackSession
-        from .program import run_program
+        from .engine import EngineServer, GateEngine, default_parallel
+        from .langhost import start_program
 
         with PolicyPackSession(
             process,
@@ -58,25 +82,130 @@ def run(
             stack_tags=project.stack_tags,
             deadline=deadline,
         ) as session:
-            # Each resource is analysed as soon as it is registered, while the program goes on.
             stream = session.stream(given)
-            progress.enter("running the program")
             try:
-                program = run_program(project, progress, on_record=stream.submit)
+                stream.wait_configured()
+                engine = GateEngine(
+                    project.project,
+                    project.stack,
+                    _provider_config(project.config),
+                    on_record=stream.submit,
+                    config=project.config,
+                    secret_keys=tuple(project.secret_keys),
+                )
+                progress.registered = engine.program_resource_count
+                server = EngineServer(engine)
+                try:
+                    progress.enter("running the program")
+                    program = start_program(project, server.address, server.address, default_parallel(), environment)
+                    code = _wait(program.process, deadline)
+                finally:
+                    record = server.stop()
+                output = program.output()
+                try:
+                    _check_program(record, code, project)
+                except PreviewError as error:
+                    if output.strip():
+                        error.message += f"; its output:\n{output.rstrip()}"
+                        error.args = (error.message,)
+                    raise
+                if output:
+                    sys.stderr.write(output)
+                    sys.stderr.flush()
             except BaseException:
                 stream.abandon()
                 raise
-            progress.enter(f"analysing {len(program.resources)} resources with the policy pack")
-            analysis = stream.finish(program.resources)
+            progress.enter(f"analysing {len(record.resources)} resources with the policy pack")
+            analysis = stream.finish(record.resources)
     finally:
         process.close()
+    analysis.findings.extend(
+        Finding(
+            policy=REMOTE_COMPONENT_POLICY,
+            controls=(),
+            urn=component.urn,
+            level="mandatory",
+            message=(
+                f"not analysed: component {component.type} of package {component.package} is constructed by its "
+                "provider plugin, which the offline gate does not run; its children were never registered here"
+            ),
+        )
+        for component in record.remote_components
+    )
     return PreviewResult(
         project=project.project,
         stack=project.stack,
-        resources=program.resources,
+        resources=record.resources,
         analysis=analysis,
         notes=project.notes,
-        program_errors=program.errors,
-        program_warnings=program.warnings,
-        invokes=program.invokes,
+        program_errors=record.errors,
+        program_warnings=record.warnings,
+        invokes=record.invokes,
     )
+
+
+def _wait(program: subprocess.Popen[bytes], deadline: Optional[float]) -> int:
+    """The program's exit code; a little after the deadline it is killed and the run has no verdict
+    (the command line's worker stops itself at its deadline first, saying where the run was)."""
+    timeout = None if deadline is None else max(0.0, deadline + PROGRAM_GRACE_SECONDS - time.monotonic())
+    try:
+        return program.wait(timeout)
+    except subprocess.TimeoutExpired:
+        program.kill()
+        program.wait()
+        raise ProgramIncompleteError("the program did not finish before the deadline; it was stopped; no verdict") from None
+    finally:
+        if program.poll() is None:
+            program.kill()
+            program.wait()
+
+
+def _check_program(record: object, code: int, project: ProjectConfig) -> None:
+    """Raise why the run has no verdict, if it has none (see the module docstring)."""
+    from .engine import EngineRecord
+
+    assert isinstance(record, EngineRecord)
+    registered = sum(1 for r in record.resources if not r.synthesized and r.type != "pulumi:pulumi:Stack")
+    if record.invalid_properties:
+        raise record.invalid_properties[0]
+    if record.duplicate_urns:
+        raise DuplicateUrnError(record.duplicate_urns[0])
+    if record.failures:
+        raise PreviewError(f"the gate's engine failed: {record.failures[0]}; no verdict")
+    if record.late_registrations:
+        raise ProgramIncompleteError(
+            f"{record.late_registrations[0]} came after the program signalled completion "
+            "(a thread or process still registering); no verdict: every resource must be registered before the program ends"
+        )
+    if code == FAILED_EXIT_CODE and record.errors:
+        text = record.errors[-1].removeprefix("Program failed with an unhandled exception:").strip()
+        last = text.strip().splitlines()[-1] if text.strip() else "unknown error"
+        raise ProgramFailedError(last, text)
+    if code == 1 and record.errors:
+        raise ProgramConfigError(record.errors[-1], registered)
+    if code != 0 or not record.shutdown_signalled:
+        if code < 0:
+            how = f"was killed by {_signal_name(-code)}"
+        else:
+            how = f"ended with exit code {code} without completing (for example sys.exit({code}) or os._exit({code}) in the program)"
+        raise ProgramIncompleteError(
+            f"the program's process {how} while running the program, before it finished "
+            f"({registered} resource(s) registered so far); "
+            "no verdict: the program must run to completion and every resource must be analysed"
+        )
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _provider_config(config: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Config grouped by namespace: the inputs of each package's default provider."""
+    grouped: dict[str, dict[str, str]] = {}
+    for key, value in config.items():
+        namespace, _, name = key.partition(":")
+        grouped.setdefault(namespace, {})[name] = value
+    return grouped
