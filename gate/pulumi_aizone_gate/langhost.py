@@ -41,22 +41,29 @@ EXEC_SCRIPT = Path(__file__).resolve().with_name("pulumi-language-python-exec")
 """The CLI's ``pulumi-language-python-exec`` (see the module docstring)."""
 
 
-def program_python(project: ProjectConfig) -> Path:
-    """The interpreter that runs the program: the project's virtualenv, else the gate's own."""
+def program_python(project: ProjectConfig) -> tuple[Path, Optional[str]]:
+    """The interpreter that runs the program, and a note when it is not the one Pulumi.yaml names.
+
+    The project's virtualenv when ``runtime.options.virtualenv`` names one that exists; the gate's
+    own interpreter when there is none. A named virtualenv that does not exist (a CI job that
+    installed the program's requirements next to the gate instead) is not fatal: the program
+    runs with the gate's interpreter and the report says so (the CLI would ask for
+    ``pulumi install``).
+    """
     virtualenv = runtime_options(project.program_dir).get("virtualenv")
     if virtualenv is None:
-        return Path(sys.executable)
+        return Path(sys.executable), None
     if not isinstance(virtualenv, str) or not virtualenv:
         raise ConfigurationError(f"{project.program_dir / 'Pulumi.yaml'}: runtime.options.virtualenv must be a directory name")
     # absolute, not resolved: the venv's python is a symlink, and only its own path selects the venv
     root = Path(virtualenv) if Path(virtualenv).is_absolute() else project.program_dir.absolute() / virtualenv
     python = root / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     if not python.exists():
-        raise ConfigurationError(
-            f"{project.program_dir / 'Pulumi.yaml'}: runtime.options.virtualenv is {virtualenv!r} but {python} does not exist; "
-            f"create it (python -m venv {virtualenv} && {virtualenv}/bin/pip install -r requirements.txt) or remove the option"
+        return Path(sys.executable), (
+            f"runtime.options.virtualenv is {virtualenv!r} but {python} does not exist; "
+            f"the program ran with the gate's interpreter {sys.executable}"
         )
-    return python
+    return python, None
 
 
 def runtime_options(program_dir: Path) -> dict[str, Any]:
@@ -145,7 +152,7 @@ def start_program(
     project: ProjectConfig, monitor: str, engine: str, parallel: int, environment: Optional[dict[str, str]] = None
 ) -> ProgramProcess:
     """Start the program's process (see the module docstring)."""
-    python = program_python(project)
+    python, _ = program_python(project)
     command = program_command(project, python, monitor, engine, parallel)
     env = program_environment(project, python, environment)
     # The stack config travels on stdin: Linux refuses an environment string over 128 KiB.

@@ -63,7 +63,7 @@ def run(
     given = load_policy_config(policy_config)
     from .langhost import program_python
 
-    program_python(project)  # a missing virtualenv is a configuration error, before anything starts
+    _, interpreter_note = program_python(project)
     progress.enter("starting the policy pack")
     process = PolicyPackProcess.start(Path(pack_dir), project.project, project.stack, project.config, project.secret_keys)
     try:
@@ -137,7 +137,7 @@ def run(
         stack=project.stack,
         resources=record.resources,
         analysis=analysis,
-        notes=project.notes,
+        notes=project.notes + ([interpreter_note] if interpreter_note else []),
         program_errors=record.errors,
         program_warnings=record.warnings,
         invokes=record.invokes,

@@ -344,7 +344,7 @@ def test_a_registration_after_completion_is_refused_in_the_library_api_too(tmp_p
 
 def test_the_program_runs_in_the_projects_virtualenv(tmp_path: Path) -> None:
     """``runtime.options.virtualenv`` selects the interpreter, as for the language host; one that
-    does not exist is one clear error before anything starts."""
+    does not exist falls back to the gate's interpreter, and the report says so."""
     venv = Path(__file__).resolve().parents[2] / "venv"
     main = "import sys, pulumi\nprint('prefix:', sys.prefix)\npulumi.CustomResource('test:index:Thing', 't', {'value': 'insecure'})\n"
     yaml = f"name: hostile\nruntime:\n  name: python\n  options:\n    virtualenv: {venv}\n"
@@ -352,12 +352,13 @@ def test_the_program_runs_in_the_projects_virtualenv(tmp_path: Path) -> None:
     result = run_cli("--program", program, "--stack", "dev", "--policy-pack", write_pack(tmp_path / "pack"))
     assert result.returncode == 1, result.stderr
     assert f"prefix: {venv}" in result.stderr
+    assert "runtime.options.virtualenv" not in result.stdout
     shutil.rmtree(tmp_path / "pack")
-    missing = write_project(tmp_path / "missing", {"Pulumi.yaml": yaml.replace(str(venv), "no-such-venv")})
+    missing = write_project(tmp_path / "missing", {"__main__.py": main, "Pulumi.yaml": yaml.replace(str(venv), "no-such-venv")})
     result = run_cli("--program", missing, "--stack", "dev", "--policy-pack", write_pack(tmp_path / "pack"))
-    assert result.returncode == 2
-    assert result.stderr.startswith("error: ")
-    assert "runtime.options.virtualenv is 'no-such-venv'" in result.stderr
+    assert result.returncode == 1, result.stderr
+    assert "note: runtime.options.virtualenv is 'no-such-venv' but" in result.stdout
+    assert "the program ran with the gate's interpreter" in result.stdout
 
 
 def test_the_alias_shortcut_gives_the_engine_the_same_registrations(monkeypatch: pytest.MonkeyPatch) -> None:
