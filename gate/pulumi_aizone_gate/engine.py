@@ -37,10 +37,12 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import os
+import subprocess
 import threading
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 import grpc
@@ -51,6 +53,8 @@ from pulumi.runtime.proto import (
     callback_pb2_grpc,
     engine_pb2,
     engine_pb2_grpc,
+    provider_pb2,
+    provider_pb2_grpc,
     resource_pb2,
     resource_pb2_grpc,
 )
@@ -158,6 +162,7 @@ class GateEngine:
         on_record: Optional[Callable[[RecordedResource], None]] = None,
         config: Optional[dict[str, str]] = None,
         secret_keys: tuple[str, ...] = (),
+        component_packages: Optional[dict[str, "ComponentPackage"]] = None,
     ) -> None:
         self.project = project
         self.stack = stack
@@ -186,6 +191,10 @@ class GateEngine:
         self.remote_components: list[RemoteComponent] = []
         self.failures: list[str] = []
         self.shutdown_signalled = False
+        self.address = ""
+        """Where this engine serves (set by EngineServer): the monitor a component provider dials."""
+        self._component_packages = dict(component_packages or {})
+        self._plugins: dict[str, ComponentPlugin] = {}
 
     # --- what the preview reads -------------------------------------------------------------
 
@@ -216,6 +225,8 @@ class GateEngine:
             )
         for channel in channels:
             channel.close()
+        for plugin in list(self._plugins.values()):
+            plugin.close()
         return record
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -233,6 +244,8 @@ class GateEngine:
         """Transforms, default provider, record, analyse; answer with preview state."""
         self._check_open(f"{request.type} '{request.name}'")
         parent = request.parent
+        if request.remote and request.type.split(":", 1)[0] in self._component_packages:
+            return self._construct(request)
         properties, options = self._transformed(request, parent)
         urn = self.make_urn(parent, request.type, request.name)
         with self._invalid_properties_recorded(urn, "inputs"):
@@ -281,6 +294,45 @@ class GateEngine:
             response.object.CopyFrom(properties)
             if record.is_provider:
                 response.id = UNKNOWN_ID
+        return response
+
+    def _construct(self, request: resource_pb2.RegisterResourceRequest) -> resource_pb2.RegisterResourceResponse:
+        """A remote component of a package the project names (``packages:`` in Pulumi.yaml): the
+        engine's ``Construct`` on the package's provider, which registers the component and its
+        children with this engine (source_eval.go, ``if remote { ... provider.Construct(...) }``)."""
+        package = request.type.split(":", 1)[0]
+        with self._lock:
+            plugin = self._plugins.get(package)
+            if plugin is None:
+                plugin = self._plugins[package] = ComponentPlugin(self._component_packages[package], self.address)
+        construct = provider_pb2.ConstructRequest(
+            project=self.project,
+            stack=self.stack,
+            config=dict(self.config),
+            configSecretKeys=list(self.secret_keys),
+            organization=ORGANIZATION,
+            dryRun=True,
+            parallel=default_parallel(),
+            monitorEndpoint=self.address,
+            type=request.type,
+            name=request.name,
+            parent=request.parent,
+            inputs=request.object,
+            providers=dict(request.providers),
+            dependencies=list(request.dependencies),
+            protect=request.protect,
+            additionalSecretOutputs=list(request.additionalSecretOutputs),
+            ignoreChanges=list(request.ignoreChanges),
+            replaceOnChanges=list(request.replaceOnChanges),
+            accepts_output_values=True,
+            aliases=list(request.aliases),
+        )
+        for key, deps in request.propertyDependencies.items():
+            construct.inputDependencies[key].urns.extend(deps.urns)
+        answer = plugin.construct(construct)
+        response = resource_pb2.RegisterResourceResponse(urn=answer.urn, object=answer.state)
+        for key, deps in answer.stateDependencies.items():
+            response.propertyDependencies[key].urns.extend(deps.urns)
         return response
 
     def register_resource_outputs(self, request: resource_pb2.RegisterResourceOutputsRequest) -> None:
@@ -470,6 +522,62 @@ class GateEngine:
             raise _Refused(grpc.StatusCode.INVALID_ARGUMENT, error.message) from None
 
 
+@dataclass(frozen=True)
+class ComponentPackage:
+    """A component provider the project names (``packages: {name: path}`` in Pulumi.yaml, as
+    ``pulumi package add <path>`` writes it): its directory and the interpreter that serves it."""
+
+    name: str
+    directory: Path
+    python: Path
+
+
+class ComponentPlugin:
+    """A running component provider, started as the language host starts a Python plugin
+    (``python <plugin dir> <engine address>``; it prints its port, then serves)."""
+
+    def __init__(self, package: ComponentPackage, engine_address: str) -> None:
+        self.package = package
+        try:
+            self._process = subprocess.Popen(
+                [str(package.python), "-u", str(package.directory), engine_address],
+                cwd=package.directory,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                close_fds=True,
+            )
+        except OSError as exc:
+            raise _Refused(grpc.StatusCode.UNAVAILABLE, f"could not start the component provider {package.name}: {exc}") from None
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline().decode("utf-8", errors="replace").strip()
+        if not line.isdigit():
+            error = self._process.stderr.read().decode("utf-8", errors="replace")[-2000:] if self._process.stderr else ""
+            self.close()
+            raise _Refused(grpc.StatusCode.UNAVAILABLE, f"the component provider {package.name} did not start: {error or line}")
+        self._channel = grpc.insecure_channel(
+            f"127.0.0.1:{line}",
+            options=[("grpc.max_send_message_length", MAX_MESSAGE_BYTES), ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)],
+        )
+        self._stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
+
+    def construct(self, request: provider_pb2.ConstructRequest) -> provider_pb2.ConstructResponse:
+        try:
+            return self._stub.Construct(request)
+        except grpc.RpcError as exc:
+            details = exc.details() if isinstance(exc, grpc.Call) else str(exc)
+            raise _Refused(grpc.StatusCode.UNKNOWN, f"construct {request.type} '{request.name}': {details}") from None
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(5)
+        channel = getattr(self, "_channel", None)
+        if channel is not None:
+            channel.close()
+
+
 def _transform_options(request: resource_pb2.RegisterResourceRequest) -> resource_pb2.TransformResourceOptions:
     """The registration's options as the engine hands them to transforms (source_eval.go)."""
     options = resource_pb2.TransformResourceOptions(
@@ -624,7 +732,7 @@ class EngineServer:
         port = self._server.add_insecure_port("127.0.0.1:0")
         if not port:
             raise OSError("could not bind the gate's engine to a local port")
-        self.address = f"127.0.0.1:{port}"
+        self.address = engine.address = f"127.0.0.1:{port}"
         self._server.start()
 
     def stop(self) -> EngineRecord:

@@ -213,3 +213,40 @@ _LAUNCHER = (
     "del doc, null, verified\n"
     "runpy.run_path(sys.argv[0], run_name='__main__')\n"
 )
+
+
+def component_packages(program_dir: Path) -> dict[str, Any]:
+    """Local Python component providers the project names: ``packages: {name: <path>}`` (or
+    ``{name: {source: <path>}}``) in Pulumi.yaml, as ``pulumi package add <path>`` records them,
+    where ``<path>`` is a directory with a ``PulumiPlugin.yaml`` of runtime python. Others (a
+    registry package, another language) are not run by the gate: their remote components stay
+    "not analysed" findings."""
+    from .engine import ComponentPackage
+
+    try:
+        document = yaml.safe_load((program_dir / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    declared = document.get("packages") if isinstance(document, dict) else None
+    packages: dict[str, Any] = {}
+    for name, value in (declared or {}).items() if isinstance(declared, dict) else ():
+        source = value.get("source") if isinstance(value, dict) else value
+        if not isinstance(source, str):
+            continue
+        directory = Path(source) if Path(source).is_absolute() else program_dir.absolute() / source
+        try:
+            plugin = yaml.safe_load((directory / "PulumiPlugin.yaml").read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            continue
+        runtime = plugin.get("runtime") if isinstance(plugin, dict) else None
+        runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+        if runtime_name != "python":
+            continue
+        options = runtime.get("options") if isinstance(runtime, dict) else None
+        virtualenv = options.get("virtualenv") if isinstance(options, dict) else None
+        python = Path(sys.executable)
+        if isinstance(virtualenv, str) and virtualenv:
+            candidate = (Path(virtualenv) if Path(virtualenv).is_absolute() else directory / virtualenv) / "bin" / "python"
+            python = candidate if candidate.exists() else python
+        packages[str(name)] = ComponentPackage(name=str(name), directory=directory, python=python)
+    return packages

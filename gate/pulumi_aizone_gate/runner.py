@@ -69,7 +69,7 @@ def run(
     try:
         from .analyzer import PolicyPackSession
         from .engine import EngineServer, GateEngine, default_parallel
-        from .langhost import start_program
+        from .langhost import component_packages, start_program
 
         with PolicyPackSession(
             process,
@@ -92,6 +92,7 @@ def run(
                     on_record=stream.submit,
                     config=project.config,
                     secret_keys=tuple(project.secret_keys),
+                    component_packages=component_packages(project.program_dir),
                 )
                 progress.registered = engine.program_resource_count
                 server = EngineServer(engine)

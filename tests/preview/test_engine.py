@@ -183,6 +183,33 @@ def test_a_remote_component_is_a_mandatory_finding_never_zero_resources(tmp_path
     assert message.startswith("not analysed: component aizone:index:AiGateway of package aizone")
 
 
+def test_this_projects_components_are_constructed_by_its_provider_and_their_children_judged(tmp_path: Path) -> None:
+    """A program in another language uses ``pulumi package add <repo>/provider``, which names the
+    package in Pulumi.yaml; its remote components are then constructed by that provider (the
+    engine's Construct), which registers the component and its children with the gate's engine."""
+    provider = Path(__file__).resolve().parents[2] / "provider"
+    main = """
+    import pulumi
+
+    class DeletionGuard(pulumi.ComponentResource):
+        def __init__(self, name, props):
+            super().__init__("aizone:index:DeletionGuard", name, props, None, remote=True)
+
+    DeletionGuard("guard", {"definitionName": "aizone-guard", "scope": "/subscriptions/00000000-0000-0000-0000-000000000000"})
+    """
+    program = write_project(
+        tmp_path / "program",
+        {"__main__.py": textwrap.dedent(main), "Pulumi.yaml": f"name: hostile\nruntime: python\npackages:\n  aizone: {provider}\n"},
+    )
+    result = runner.run(program, "dev", write_pack(tmp_path / "pack"))
+    component = "urn:pulumi:dev::hostile::aizone:index:DeletionGuard::guard"
+    children = sorted(r.type for r in result.resources if r.parent == component)
+    assert children == ["azure-native:authorization:PolicyAssignment", "azure-native:authorization:PolicyDefinition"]
+    (definition,) = [r for r in result.resources if r.type == "azure-native:authorization:PolicyDefinition"]
+    assert definition.inputs["policyDefinitionName"] == "aizone-guard"
+    assert [f for f in result.findings if f.policy == runner.REMOTE_COMPONENT_POLICY] == []
+
+
 # --- attacks ------------------------------------------------------------------------------------
 
 FORGED_RESULT = """
