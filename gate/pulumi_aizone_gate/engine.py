@@ -27,9 +27,13 @@ commit 1b5949891b3c, 2026-08-21):
   component resources get no outputs (``if !req.GetCustom() && !remote { outputs = {} }``);
 * default providers: a custom resource without a provider gets the package's default provider
   ``pulumi:providers:<pkg>::default[_<version>]``, registered before it;
-* remote components (``remote: true``) are constructed by their provider plugin (``Construct``).
-  The gate hosts no provider plugins: a remote component is recorded, and the run gets a
-  mandatory finding naming it (``not analysed: component X of package Y``), never a silent pass.
+* remote components (``remote: true``) are constructed by their provider plugin (``Construct``,
+  with this engine as the monitor, so the component and its children register here); the
+  resource's own transforms wait for the constructed registration of the same parent, type and
+  name (``pendingTransforms``). The gate runs the local Python component providers the project
+  names in Pulumi.yaml (``packages:``, as ``pulumi package add`` writes it); any other remote
+  component is recorded and the run gets a mandatory finding naming it (``not analysed: component
+  X of package Y``), never a silent pass.
 """
 
 from __future__ import annotations
@@ -195,6 +199,7 @@ class GateEngine:
         """Where this engine serves (set by EngineServer): the monitor a component provider dials."""
         self._component_packages = dict(component_packages or {})
         self._plugins: dict[str, ComponentPlugin] = {}
+        self._pending_transforms: dict[str, list[callback_pb2.Callback]] = {}
 
     # --- what the preview reads -------------------------------------------------------------
 
@@ -246,7 +251,7 @@ class GateEngine:
         parent = request.parent
         if request.remote and request.type.split(":", 1)[0] in self._component_packages:
             return self._construct(request)
-        properties, options = self._transformed(request, parent)
+        properties, options, own_transforms = self._transformed(request, parent)
         urn = self.make_urn(parent, request.type, request.name)
         with self._invalid_properties_recorded(urn, "inputs"):
             inputs = struct_to_analyzer_dict(properties)
@@ -283,7 +288,7 @@ class GateEngine:
                 self.remote_components.append(RemoteComponent(urn=urn, type=request.type, package=package))
             self._records[urn] = record
             self._parents[urn] = parent
-            self._resource_transforms[urn] = list(request.transforms)
+            self._resource_transforms[urn] = own_transforms
         if self._on_record is not None:
             if created is not None:
                 self._on_record(created)
@@ -302,6 +307,8 @@ class GateEngine:
         children with this engine (source_eval.go, ``if remote { ... provider.Construct(...) }``)."""
         package = request.type.split(":", 1)[0]
         with self._lock:
+            if request.transforms:
+                self._pending_transforms[f"{request.parent}::{request.type}::{request.name}"] = list(request.transforms)
             plugin = self._plugins.get(package)
             if plugin is None:
                 plugin = self._plugins[package] = ComponentPlugin(self._component_packages[package], self.address)
@@ -445,11 +452,13 @@ class GateEngine:
 
     def _transformed(
         self, request: resource_pb2.RegisterResourceRequest, parent: str
-    ) -> tuple[struct_pb2.Struct, resource_pb2.TransformResourceOptions]:
+    ) -> tuple[struct_pb2.Struct, resource_pb2.TransformResourceOptions, list[callback_pb2.Callback]]:
         """Run own, then ancestors', then stack transforms, as source_eval.go does."""
         options = _transform_options(request)
         with self._lock:
-            transforms = list(request.transforms)
+            pending = self._pending_transforms.pop(f"{parent}::{request.type}::{request.name}", None)
+            own = pending if pending is not None else list(request.transforms)
+            transforms = list(own)
             current = parent
             while current:
                 transforms.extend(self._resource_transforms.get(current, ()))
@@ -465,7 +474,7 @@ class GateEngine:
                 properties = answer.properties
             if answer.HasField("options"):
                 options = answer.options
-        return properties, options
+        return properties, options, own
 
     def _callback(self, callback: callback_pb2.Callback, request: bytes) -> bytes:
         """Call the program's callbacks server (it runs the transform function in the program)."""
@@ -555,11 +564,18 @@ class ComponentPlugin:
             error = self._process.stderr.read().decode("utf-8", errors="replace")[-2000:] if self._process.stderr else ""
             self.close()
             raise _Refused(grpc.StatusCode.UNAVAILABLE, f"the component provider {package.name} did not start: {error or line}")
+        # The provider's log (stderr) is drained, so that a chatty provider never blocks on it.
+        threading.Thread(target=self._drain, name=f"gate-plugin-{package.name}", daemon=True).start()
         self._channel = grpc.insecure_channel(
             f"127.0.0.1:{line}",
             options=[("grpc.max_send_message_length", MAX_MESSAGE_BYTES), ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)],
         )
         self._stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
+
+    def _drain(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while self._process.stderr is not None and self._process.stderr.read(1 << 16):
+                pass
 
     def construct(self, request: provider_pb2.ConstructRequest) -> provider_pb2.ConstructResponse:
         try:

@@ -210,6 +210,34 @@ def test_this_projects_components_are_constructed_by_its_provider_and_their_chil
     assert [f for f in result.findings if f.policy == runner.REMOTE_COMPONENT_POLICY] == []
 
 
+def test_a_transform_on_a_remote_component_reaches_the_children_its_provider_registers(tmp_path: Path) -> None:
+    """source_eval.go keeps a remote component's transforms pending until its provider registers
+    it; from there they apply to its children as a parent's transforms."""
+    provider = Path(__file__).resolve().parents[2] / "provider"
+    main = """
+    import pulumi
+
+    def rename(args):
+        if args.type_ == "azure-native:authorization:PolicyDefinition":
+            return pulumi.ResourceTransformResult(props={**args.props, "policyDefinitionName": "renamed"}, opts=args.opts)
+        return None
+
+    class DeletionGuard(pulumi.ComponentResource):
+        def __init__(self, name, props, opts):
+            super().__init__("aizone:index:DeletionGuard", name, props, opts, remote=True)
+
+    DeletionGuard("guard", {"definitionName": "aizone-guard", "scope": "/subscriptions/00000000-0000-0000-0000-000000000000"},
+                  pulumi.ResourceOptions(transforms=[rename]))
+    """
+    program = write_project(
+        tmp_path / "program",
+        {"__main__.py": textwrap.dedent(main), "Pulumi.yaml": f"name: hostile\nruntime: python\npackages:\n  aizone: {provider}\n"},
+    )
+    result = runner.run(program, "dev", write_pack(tmp_path / "pack"))
+    (definition,) = [r for r in result.resources if r.type == "azure-native:authorization:PolicyDefinition"]
+    assert definition.inputs["policyDefinitionName"] == "renamed"
+
+
 # --- attacks ------------------------------------------------------------------------------------
 
 FORGED_RESULT = """
