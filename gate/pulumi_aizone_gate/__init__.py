@@ -44,7 +44,7 @@ if TYPE_CHECKING:
         ResourceOptions,
     )
     from .report import render_text, to_json
-    from .runner import run
+    from .runner import record, run
 
 _EXPORTS = {
     "PolicyPackSession": "analyzer",
@@ -66,6 +66,7 @@ _EXPORTS = {
     "render_text": "report",
     "to_json": "report",
     "run": "runner",
+    "record": "runner",
 }
 
 __all__ = [
@@ -85,6 +86,7 @@ __all__ = [
     "RecordedResource",
     "ResourceOptions",
     "analyze_resources",
+    "record",
     "render_text",
     "run",
     "to_json",

@@ -8,7 +8,9 @@ monitor in this process; the program runs in its own process as the language hos
 computed here, from what the engine recorded, after the program's process is gone.
 
 ``run`` works in the calling process (the library API). The command line runs it in a worker
-process (``isolation.run_isolated``), whose result channel the program cannot reach.
+process (``isolation.run_isolated``), whose result channel the program cannot reach. ``record``
+is the test suite's in-process recorder (mocks, apply callbacks on Azure-like mock outputs), not a
+gate.
 """
 
 from __future__ import annotations
@@ -142,6 +144,69 @@ def run(
         program_errors=record.errors,
         program_warnings=record.warnings,
         invokes=record.invokes,
+    )
+
+
+def record(
+    program_dir: Path | str,
+    stack: str,
+    pack_dir: Path | str,
+    policy_config: PolicyConfigInput = None,
+    rpc_timeout: float = RPC_TIMEOUT_SECONDS,
+    start_timeout: float = START_TIMEOUT_SECONDS,
+    deadline: Optional[float] = None,
+    progress: Optional[Progress] = None,
+) -> PreviewResult:
+    """Record ``stack`` of the program in *this* process under mocks and analyse it with the pack.
+
+    Not the gate (``run`` is): the program runs in the caller's interpreter with Pulumi's mocks
+    and ``preview=False`` (apply callbacks run on mock outputs that look like Azure's), so tests
+    can read the wiring of a plan (ids, names, scopes). A program could tell it apart and a
+    verdict from it proves nothing; the test suite uses it to inspect its own program.
+    """
+    progress = progress or Progress()
+    project = load_project(Path(program_dir), stack)
+    check_pack_dir(Path(pack_dir))
+    given = load_policy_config(policy_config)
+    progress.enter("starting the policy pack and loading the Pulumi SDK")
+    process = PolicyPackProcess.start(Path(pack_dir), project.project, project.stack, project.config, project.secret_keys)
+    try:
+        # Imported here, after the pack was launched: these load the Pulumi SDK and gRPC.
+        from .analyzer import PolicyPackSession
+        from .program import run_program
+
+        with PolicyPackSession(
+            process,
+            project.project,
+            project.stack,
+            project.config,
+            project.secret_keys,
+            rpc_timeout=rpc_timeout,
+            start_timeout=start_timeout,
+            stack_tags=project.stack_tags,
+            deadline=deadline,
+        ) as session:
+            # Each resource is analysed as soon as it is registered, while the program goes on.
+            stream = session.stream(given)
+            progress.enter("running the program")
+            try:
+                program = run_program(project, progress, on_record=stream.submit)
+            except BaseException:
+                stream.abandon()
+                raise
+            progress.enter(f"analysing {len(program.resources)} resources with the policy pack")
+            analysis = stream.finish(program.resources)
+    finally:
+        process.close()
+    return PreviewResult(
+        project=project.project,
+        stack=project.stack,
+        resources=program.resources,
+        analysis=analysis,
+        notes=project.notes,
+        program_errors=program.errors,
+        program_warnings=program.warnings,
+        invokes=program.invokes,
     )
 
 
