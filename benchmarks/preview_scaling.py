@@ -71,7 +71,7 @@ _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 def _role(cmdline: str) -> str:
     """Which process of a preview this is, from its command line."""
-    if "pulumi-language-python-exec" in cmdline:
+    if "program_host.py" in cmdline:
         return "program"
     if "worker_main" in cmdline:
         return "worker"

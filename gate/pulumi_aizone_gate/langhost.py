@@ -8,9 +8,10 @@ virtualenv's interpreter (``runtime.options.virtualenv`` in Pulumi.yaml, relativ
 ``toolchain/pip.go``, ``Command``) with the virtualenv activated in the environment
 (``ActivateVirtualEnv``: ``VIRTUAL_ENV`` set, its ``bin`` first on ``PATH``, ``PYTHONHOME``
 removed), and the environment is the host's own plus ``PULUMI_CONFIG`` (the stack config as a JSON
-object) and ``PULUMI_CONFIG_SECRET_KEYS`` (a JSON array). The exec script is shipped with the CLI,
-not the SDK; ``pulumi-language-python-exec`` next to this file is an unmodified copy of it
-(Apache-2.0, same commit). Without a virtualenv option the gate's own interpreter runs the program.
+object) and ``PULUMI_CONFIG_SECRET_KEYS`` (a JSON array). The CLI ships its exec script with the
+CLI, not the SDK; ``program_host.py`` next to this file is the gate's own implementation of that
+command line and protocol (configure the SDK's settings, run the program in ``run_in_stack``, exit
+0 / 32 / 1). Without a virtualenv option the gate's own interpreter runs the program.
 
 The program's process gets no handle of the gate: stdin is ``/dev/null``, no other descriptor is
 inherited (``close_fds``), and it dies with the gate's engine process (``PR_SET_PDEATHSIG``, armed
@@ -37,8 +38,8 @@ from .project import ProjectConfig
 
 SDK_SHORTCUT_VERIFIED = "3.272."
 """The SDK release line whose ``collapse_alias_to_urn`` use was verified (see ``_LAUNCHER``)."""
-EXEC_SCRIPT = Path(__file__).resolve().with_name("pulumi-language-python-exec")
-"""The CLI's ``pulumi-language-python-exec`` (see the module docstring)."""
+EXEC_SCRIPT = Path(__file__).resolve().with_name("program_host.py")
+"""The gate's runner of the program, taking the language host's command line (module docstring)."""
 
 
 def program_python(project: ProjectConfig) -> tuple[Path, Optional[str]]:

@@ -39,7 +39,7 @@ REMOTE_COMPONENT_POLICY = "gate-remote-component-not-analysed"
 PROGRAM_GRACE_SECONDS = 5.0
 """How long past the pack's deadline the program may still run before the runner stops it."""
 FAILED_EXIT_CODE = 32
-"""pulumi-language-python-exec: "an error message was displayed to the user" (a program exception)."""
+"""The language host's "an error message was displayed to the user" exit code (program_host.py)."""
 
 
 def run(
