@@ -6,7 +6,8 @@ Generates a Pulumi Python project whose program registers `size` azure-native re
 groups, each holding hardened storage accounts, so resource and stack policies of the real pack
 run on realistic properties and wiring), then times `python -m pulumi_aizone_gate --program <it>
 --stack bench --policy-pack policy_pack` end to end in a fresh process per size: wall-clock
-seconds and peak RSS of the largest process of the run (supervisor, worker or pack). Target: the
+seconds and peak RSS of the largest process of the run (supervisor, worker with the gate's engine,
+the program's own process, or pack). Target: the
 20,000 run within 45 s and 700 MiB. Prints one JSON line per size; exit 1 if the target is missed.
 """
 
@@ -70,6 +71,8 @@ _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 def _role(cmdline: str) -> str:
     """Which process of a preview this is, from its command line."""
+    if "program_host.py" in cmdline:
+        return "program"
     if "worker_main" in cmdline:
         return "worker"
     if "pulumi.policy" in cmdline:
@@ -160,7 +163,7 @@ def measure(program: Path) -> dict[str, object]:
     if wrapper.returncode != 0 or len(out) != 3:
         raise RuntimeError(f"the measuring wrapper failed (exit {wrapper.returncode})")
     row: dict[str, object] = {"seconds": round(float(out[0]), 2), "peak_rss_mib": round(int(out[1]) / 1024, 1), "exit": int(out[2])}
-    for role in ("supervisor", "worker", "pack"):
+    for role in ("supervisor", "worker", "program", "pack"):
         samples = [(cpu, rss) for kind, cpu, rss in seen.values() if kind == role]
         if samples:
             row[f"{role}_cpu_s"] = round(sum(cpu for cpu, _ in samples), 2)

@@ -1,8 +1,9 @@
 """Shared fixtures: one offline preview of the dev stack per test session.
 
-Pulumi's mocks can be installed once per process, so the dev stack is run in-process exactly once
-(through the same `pulumi_aizone_gate.run` the CLI uses, with the real policy pack over gRPC) and
-every test reads the recorded resources from it. Other programs run in subprocesses.
+Pulumi's mocks can be installed once per process, so the dev stack is recorded in-process exactly
+once (`pulumi_aizone_gate.record`: mock outputs that look like Azure's, so the tests can read the
+wiring; the real policy pack over gRPC) and every test reads the recorded resources from it. The
+gate itself (`pulumi_aizone_gate.run`, the CLI) previews it in tests/preview and the CLI tests.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ PACK = ROOT / "policy_pack"
 def dev_preview() -> Any:
     import pulumi_aizone_gate
 
-    return pulumi_aizone_gate.run(ROOT, "dev", PACK)
+    return pulumi_aizone_gate.record(ROOT, "dev", PACK)
 
 
 class Plan:

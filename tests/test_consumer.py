@@ -41,7 +41,7 @@ PACK = ROOT / "policy_pack"
 DRIVER = """
 import json, sys
 import pulumi_aizone_gate
-result = pulumi_aizone_gate.run(sys.argv[1], "dev", sys.argv[2], policy_config=sys.argv[3])
+result = pulumi_aizone_gate.record(sys.argv[1], "dev", sys.argv[2], policy_config=sys.argv[3])
 import pulumi_aizone, pulumi_aizone_policy
 print(json.dumps({
     "gate": pulumi_aizone_gate.__file__,

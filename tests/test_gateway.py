@@ -392,7 +392,7 @@ class Run:
         import pulumi_aizone_gate
 
         # The fixture is the gateway alone; Defender plans (MOD-1) come from the full landing zone.
-        result = pulumi_aizone_gate.run(
+        result = pulumi_aizone_gate.record(
             PROGRAM, stack, PACK, policy_config={"azurenative-security-pricing-required-plans": {"defenderManagedElsewhere": True}}
         )
         assert result.program_errors == []

@@ -1,14 +1,17 @@
-"""Offline preview: run a Pulumi Python program under mocks and check it with a policy pack.
+"""Offline gate: preview a Pulumi Python program as ``pulumi preview`` does and check it with a pack.
 
-Flow: ``project`` (Pulumi.yaml + stack config) -> ``program`` (runs the program with
-``recorder.RecordingMonitor`` and ``azure_mocks.AzureMocks``) -> ``RecordedResource`` list ->
-``analyzer`` (the pack subprocess from ``pack_process``, driven over gRPC like the engine: each
-resource is analysed as soon as it is registered, AnalyzeStack once the program completed) ->
-``Finding`` list -> ``report`` (text and JSON). ``runner.run`` ties it together; ``cli`` wraps it.
+Flow: ``project`` (Pulumi.yaml + stack config) -> the pack (``pack_process``, driven over gRPC by
+``analyzer`` like the engine) is configured -> ``engine`` serves a resource monitor over gRPC ->
+``langhost`` starts the program in its own process as the Python language host does -> each
+registration is recorded as a ``RecordedResource`` and analysed at once, AnalyzeStack once the
+program completed -> ``Finding`` list -> ``report`` (text, JSON, SARIF). ``runner.run`` ties it
+together; ``cli`` wraps it in ``isolation``'s worker. ``runner.record`` is the test suite's
+in-process recorder (``program`` with ``recorder.RecordingMonitor`` and ``azure_mocks``).
 
 Public API::
 
     result = pulumi_aizone_gate.run("examples/insecure", "dev", "policy_pack")
+    plan = pulumi_aizone_gate.record("examples/insecure", "dev", "policy_pack")  # tests: mock outputs
     analysis = pulumi_aizone_gate.analyze_resources(resources, "policy_pack", project="p", stack="s")
 
 Names are loaded on first use (PEP 562), so ``python -m pulumi_aizone_gate`` can launch the policy
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
         ResourceOptions,
     )
     from .report import render_text, to_json
-    from .runner import run
+    from .runner import record, run
 
 _EXPORTS = {
     "PolicyPackSession": "analyzer",
@@ -66,6 +69,7 @@ _EXPORTS = {
     "render_text": "report",
     "to_json": "report",
     "run": "runner",
+    "record": "runner",
 }
 
 __all__ = [
@@ -85,6 +89,7 @@ __all__ = [
     "RecordedResource",
     "ResourceOptions",
     "analyze_resources",
+    "record",
     "render_text",
     "run",
     "to_json",

@@ -421,6 +421,14 @@ class StreamingAnalysis:
             self._failing_stops(self._send, resource)
             self._failing_stops(self._collect_answered)
 
+    def wait_configured(self) -> None:
+        """Block until the pack is connected, configured and has described its policies
+        (``GetAnalyzerInfo``); raise what stopped that."""
+        self._thread.join()
+        with self._lock:
+            if self._error is not None:
+                raise self._error
+
     def sent(self) -> int:
         """How many resources' Analyze calls have been sent so far (answered or not)."""
         with self._lock:

@@ -15,7 +15,7 @@ those values is told so.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 import pulumi
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
@@ -185,7 +185,12 @@ STACK_REFERENCES: dict[str, dict[str, Any]] = {}
 class AzureMocks(Mocks):
     """Pulumi mocks that behave like azure-native (and azuread) closely enough for wiring."""
 
-    def __init__(self) -> None:
+    def __init__(self, stack_references: Optional[Mapping[str, Mapping[str, Any]]] = None) -> None:
+        # Other stacks' outputs given with --stack-reference: this engine's own, or (the in-process
+        # recorder) the module's STACK_REFERENCES, set for one run.
+        self.stack_references: Mapping[str, Mapping[str, Any]] = (
+            STACK_REFERENCES if stack_references is None else {name: dict(outputs) for name, outputs in stack_references.items()}
+        )
         # What the gate made up for the program, in order: ("invoke", token) for each invoke it
         # answered from the SDK's result type, ("stack", name) for each stack reference; and the
         # distinctive strings among those values, to recognise them in a failure's message.
@@ -245,7 +250,7 @@ class AzureMocks(Mocks):
     def _stack_reference(self, args: MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
         """Another stack's outputs: as given in STACK_REFERENCES, else unknown."""
         name = _text(args.inputs.get("name")) or args.resource_id or args.name
-        given = STACK_REFERENCES.get(name)
+        given = self.stack_references.get(name)
         self._supplied("stack", name, given)
         if given is None:
             return name, {"name": name, "outputs": UNKNOWN, "secretOutputNames": UNKNOWN}
@@ -256,7 +261,7 @@ class AzureMocks(Mocks):
         was): names the invokes and stack references, first those the failing code calls."""
         if not self.supplied:
             return ""
-        described = [_describe_supplied(kind, what) for kind, what in self.supplied]
+        described = [_describe_supplied(kind, what, what in self.stack_references) for kind, what in self.supplied]
         pinned = [
             text
             for (kind, what), text in zip(self.supplied, described, strict=True)
@@ -291,10 +296,10 @@ def _distinctive_strings(value: Any) -> set[str]:
     return set()
 
 
-def _describe_supplied(kind: str, what: str) -> str:
+def _describe_supplied(kind: str, what: str, given: bool) -> str:
     if kind == "invoke":
         return f"the result of invoke {what}"
-    if what in STACK_REFERENCES:
+    if given:
         return f"the outputs of stack reference '{what}' (from --stack-reference)"
     return f"the outputs of stack reference '{what}' (unknown offline; give them with --stack-reference {what}=FILE)"
 

@@ -6,11 +6,18 @@ that never resolves blocks forever. In the calling process, any of these would e
 preview without a verdict, and ``os._exit(0)`` would even read as "no findings". So the command
 line runs ``runner.run`` in a worker process and trusts only a positive signal of completion:
 
-* the worker writes its outcome (a pickled ``PreviewResult``, or the ``PreviewError`` that ended
-  the run) to a private directory and renames it into place only after ``run`` returned, that is
-  after the program returned, every output resolved and the pack answered for every resource;
-* the supervisor accepts a result only if that file exists *and* the worker exited with code 0;
-  anything else (no file, another exit code, a signal) is a ``ProgramIncompleteError``;
+* the worker sends its outcome (a pickled ``PreviewResult``, or the ``PreviewError`` that ended
+  the run) over a pipe that only it holds, only after ``run`` returned, that is after the
+  program's process ended, the engine was stopped and the pack answered for every resource; the
+  outcome is authenticated with a key the supervisor gave the worker on its stdin (HMAC-SHA256);
+* the program runs in a process of its own (``langhost.py``), started by the worker with no
+  descriptor of the worker's; the supervisor and the worker make themselves non-dumpable
+  (``PR_SET_DUMPABLE`` 0), so a process of the same user cannot open their descriptors through
+  ``/proc/<pid>/fd``, read their memory or attach a debugger to them; there is no result file
+  anywhere that a program could write;
+* the supervisor accepts a result only if it is authentic *and* the worker exited with code 0;
+  anything else (no result, a forged one, another exit code, a signal) is a
+  ``ProgramIncompleteError``;
 * the whole run has a wall-clock limit: the worker stops itself at the deadline with a message
   saying where it was (phase, resources registered so far); the supervisor kills the worker's
   process group a little later if the worker cannot (a program holding the interpreter);
@@ -24,11 +31,15 @@ The result is read with an unpickler that only builds the preview's own data cla
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
+import hashlib
+import hmac
 import io
 import json
 import os
 import pickle
+import secrets
 import shutil
 import signal
 import subprocess
@@ -58,11 +69,31 @@ DEFAULT_TIMEOUT_SECONDS = 600.0
 """Wall-clock limit of one preview (``--timeout``): generous for CI, finite."""
 KILL_GRACE_SECONDS = 2.0
 """How long after the deadline the supervisor waits for the worker to stop itself."""
-_RESULT = "result.pickle"
 _PHASE = "phase"
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
+_PR_SET_DUMPABLE = 4  # linux/prctl.h
 _WORKER_BOOT = "import sys; sys.path.insert(0, sys.argv.pop(1)); from pulumi_aizone_gate.isolation import worker_main; worker_main()"
 _STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name))
+
+
+def set_dumpable(dumpable: bool) -> None:
+    """``prctl(PR_SET_DUMPABLE)``: a non-dumpable process's ``/proc/<pid>/fd``, ``mem`` and
+    ``environ`` are closed to other processes of the same user, and ptrace needs CAP_SYS_PTRACE
+    (proc(5), ptrace(2) "ptrace access mode checking"). Linux only; elsewhere a no-op."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 1 if dumpable else 0, 0, 0, 0)
+
+
+@contextlib.contextmanager
+def _not_dumpable() -> Iterator[None]:
+    """The supervisor is not dumpable while it holds the result pipe (see set_dumpable)."""
+    set_dumpable(False)
+    try:
+        yield
+    finally:
+        set_dumpable(True)
 
 
 class _Stopped(Exception):
@@ -100,6 +131,8 @@ def run_isolated(
         "timeout": timeout,
         "properties": properties,
         "stackReferences": {name: dict(outputs) for name, outputs in (stack_references or {}).items()},
+        # The program gets the caller's environment, as a language host passes on the CLI's.
+        "environment": dict(os.environ),
     }
     work_dir = Path(tempfile.mkdtemp(prefix="offline-preview-"))
     try:
@@ -109,13 +142,30 @@ def run_isolated(
 
 
 def _supervise(request: dict[str, Any], work_dir: Path, timeout: float) -> PreviewResult:
-    command = [sys.executable, "-c", _WORKER_BOOT, _PACKAGE_ROOT, json.dumps(request), str(work_dir)]
-    with _stop_signals_raise():
+    key = secrets.token_bytes(32)
+    read_end, write_end = os.pipe()
+    command = [sys.executable, "-c", _WORKER_BOOT, _PACKAGE_ROOT, str(write_end), str(work_dir)]
+    reader = _ResultReader(read_end)
+    with _stop_signals_raise(), _not_dumpable():
         try:
-            worker = subprocess.Popen(command, env=child_environment(dict(os.environ)), stdin=subprocess.DEVNULL, start_new_session=True)
+            worker = subprocess.Popen(
+                command,
+                env=child_environment(_worker_environment()),
+                stdin=subprocess.PIPE,
+                pass_fds=(write_end,),
+                start_new_session=True,
+            )
         except OSError as exc:
+            os.close(write_end)
+            reader.close()
             raise PreviewError(f"could not start the preview worker: {exc}") from None
+        os.close(write_end)
+        reader.start()
         try:
+            assert worker.stdin is not None
+            with contextlib.suppress(BrokenPipeError):
+                worker.stdin.write(key + json.dumps(request).encode("utf-8"))
+                worker.stdin.close()
             try:
                 code = worker.wait(timeout + KILL_GRACE_SECONDS)
             except subprocess.TimeoutExpired:
@@ -133,13 +183,53 @@ def _supervise(request: dict[str, Any], work_dir: Path, timeout: float) -> Previ
             ) from None
         finally:
             _kill_group(worker)  # whatever the program left running in the worker's group
-    return _outcome(work_dir, code)
+            data = reader.finish()
+    return _outcome(work_dir, code, _authentic(key, data))
 
 
-def _outcome(work_dir: Path, code: int) -> PreviewResult:
+def _worker_environment() -> dict[str, str]:
+    """The worker's environment: gRPC's fork handlers off (the worker starts the program while its
+    engine's threads serve; the child execs at once, so the handlers have nothing to protect)."""
+    env = dict(os.environ)
+    env["GRPC_ENABLE_FORK_SUPPORT"] = "false"
+    return env
+
+
+class _ResultReader(threading.Thread):
+    """Reads the worker's result pipe to its end (a large result does not fit in a pipe's buffer)."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__(name="offline-preview-result", daemon=True)
+        self._file = os.fdopen(fd, "rb", buffering=0)
+        self._chunks: list[bytes] = []
+
+    def run(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while chunk := self._file.read(1 << 20):
+                self._chunks.append(chunk)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def finish(self) -> bytes:
+        """Everything read; the write end is closed once the worker's group is gone."""
+        if self.is_alive():
+            self.join(10)
+        self.close()
+        return b"".join(self._chunks)
+
+
+def _authentic(key: bytes, data: bytes) -> Optional[bytes]:
+    """The payload if ``data`` is ``HMAC(key, payload) + payload``, else None."""
+    mac, payload = data[:_MAC_BYTES], data[_MAC_BYTES:]
+    if len(mac) != _MAC_BYTES or not hmac.compare_digest(mac, hmac.new(key, payload, hashlib.sha256).digest()):
+        return None
+    return payload
+
+
+def _outcome(work_dir: Path, code: int, payload: Optional[bytes]) -> PreviewResult:
     """The worker's result, if it completed; otherwise why there is none."""
-    path = work_dir / _RESULT
-    if not path.is_file():
+    if payload is None:
         if code < 0:
             how = f"was killed by {_signal_name(-code)}"
         elif code == 0:
@@ -151,7 +241,7 @@ def _outcome(work_dir: Path, code: int) -> PreviewResult:
             "and every resource must be analysed"
         )
     try:
-        kind, payload = _SafeUnpickler(io.BytesIO(path.read_bytes())).load()
+        kind, result = _SafeUnpickler(io.BytesIO(payload)).load()
     except Exception as exc:  # noqa: BLE001 a damaged result is an error, whatever broke it
         raise ProgramIncompleteError(f"the preview process left an unreadable result ({exc}); no verdict") from None
     if code != 0:
@@ -159,10 +249,10 @@ def _outcome(work_dir: Path, code: int) -> PreviewResult:
             f"the preview process exited with code {code} after it completed; no verdict "
             "(something in the program ended the process abnormally)"
         )
-    if kind == "ok" and isinstance(payload, PreviewResult):
-        return payload
-    if kind == "error" and isinstance(payload, dict):
-        raise _error_from(payload)
+    if kind == "ok" and isinstance(result, PreviewResult):
+        return result
+    if kind == "error" and isinstance(result, dict):
+        raise _error_from(result)
     raise ProgramIncompleteError("the preview process left a result of an unknown kind; no verdict")
 
 
@@ -259,10 +349,18 @@ class _SafeUnpickler(pickle.Unpickler):
 
 
 def worker_main() -> None:
-    """Entry point of the worker process: ``argv = [-c, request JSON, work dir]``."""
+    """Entry point of the worker process: ``argv = [-c, result fd, work dir]``; stdin holds the
+    result key and the request."""
+    set_dumpable(False)  # first: nothing of this process may be read by the program's process
     die_with_parent()
-    request = json.loads(sys.argv[1])
+    global _result_fd, _result_key
+    _result_fd = int(sys.argv[1])
     work_dir = Path(sys.argv[2])
+    data = sys.stdin.buffer.read()
+    _result_key, request = data[:32], json.loads(data[32:])
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
     started = time.monotonic()
     timeout = float(request["timeout"])
     # The worker stops itself at the deadline, before the supervisor would kill it, to say where
@@ -287,6 +385,7 @@ def worker_main() -> None:
             deadline=pack_deadline,
             progress=progress,
             stack_references=request.get("stackReferences"),
+            environment=request["environment"],
         )
         if not request["properties"]:
             result.resources = [_without_properties(r) for r in result.resources]
@@ -324,15 +423,19 @@ def _stop_at_deadline(work_dir: Path, progress: Any, timeout: float) -> None:
 
 
 _result_lock = threading.Lock()
+_result_fd = -1
+_result_key = b""
+_MAC_BYTES = 32
 
 
 def _write_result(work_dir: Path, outcome: tuple[str, Any]) -> None:
-    """Write the outcome atomically, once (the first writer wins: run end or watchdog)."""
+    """Send the outcome to the supervisor, once (the first writer wins: run end or watchdog)."""
     if not _result_lock.acquire(blocking=False):
         time.sleep(3600)  # the other writer is finishing and will end the process
-    partial = work_dir / (_RESULT + ".partial")
-    partial.write_bytes(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
-    partial.rename(work_dir / _RESULT)
+    payload = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+    data = hmac.new(_result_key, payload, hashlib.sha256).digest() + payload
+    with os.fdopen(_result_fd, "wb", closefd=True) as channel:
+        channel.write(data)
 
 
 def _write_phase(work_dir: Path, phase: str) -> None:

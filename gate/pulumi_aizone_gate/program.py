@@ -1,4 +1,9 @@
-"""Run a Pulumi Python program under mocks, the way the Python language host runs it.
+"""Run a Pulumi Python program in this process under mocks: the test suite's recording harness.
+
+This is not the gate: the gate (``runner.run``, the command line) runs the program in a process of
+its own against its engine (``engine.py``, ``langhost.py``), with preview semantics. This module
+records a program's registrations fast and in-process, with mock outputs that look like Azure's
+(``preview=False``: apply callbacks run), for the tests of the components and the pack.
 
 Like the language host: the program's configuration is set, the program directory is the working
 directory and ``sys.path[0]``, and ``runpy.run_path`` executes it as ``__main__`` under a root

@@ -24,6 +24,7 @@ def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
         env=env,
         capture_output=True,
         text=True,
+        errors="replace",  # a hostile program may write anything on the gate's output
         timeout=CLI_TIMEOUT_SECONDS,
         check=False,
     )
