@@ -66,8 +66,11 @@ def test_wheel_metadata(wheels: dict[str, Path]) -> None:
         assert (metadata["Name"], metadata["Version"]) == (name, VERSION)
         assert metadata["Requires-Python"] == ">=3.11"
         assert metadata["License-Expression"] == "Apache-2.0"
-    # The library requires the pack released with it (the catalog and reference data live there).
+    # The library requires the pack released with it (the catalog and reference data live there);
+    # azure-identity only for the preflight command, as the `preflight` extra.
+    assert library.get_all("Provides-Extra") == ["preflight"]
     assert sorted(library.get_all("Requires-Dist") or []) == [
+        'azure-identity<2,>=1.27; extra == "preflight"',
         f"pulumi-aizone-policy=={VERSION}",
         "pulumi-azure-native<4,>=3.29",
         "pulumi-azuread<7,>=6.11",
@@ -124,13 +127,27 @@ def test_every_module_of_every_installed_package_imports_from_the_fresh_environm
         assert path.is_relative_to(environment) and not path.is_relative_to(ROOT), f"{module} imported from {path}"
     expected = {
         module.removesuffix(".py").removesuffix("/__init__").replace("/", ".") for package in packages for module in _sources(package)
-    } - {"pulumi_aizone_gate.__main__"}
+    } - {"pulumi_aizone_gate.__main__", "pulumi_aizone.landing_zone.preflight.__main__"}
     assert set(found) == expected
     # Installed without its folder, the pack reads its manifest from the distribution's metadata:
     # the same facts PulumiPolicy.yaml gives the CLI.
     yaml_manifest = yaml.safe_load((ROOT / "policy_pack" / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
     assert manifest == [yaml_manifest[key] for key in ("version", "description", "author", "website", "license")]
     assert time.monotonic() - started < 120
+
+
+def test_the_preflight_command_imports_no_azure_sdk_until_it_signs_in(installed_python: Path, tmp_path: Path) -> None:
+    """azure-identity is the `preflight` extra, not a base dependency: importing the command and
+    printing its help loads no `azure.*` module (the transport imports it when it is built)."""
+    command = [str(installed_python), "-m", "pulumi_aizone.landing_zone.preflight"]
+    result = subprocess.run([*command, "--help"], cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "--stack NAME" in result.stdout
+    probe = "import sys, pulumi_aizone.landing_zone.preflight.__main__; print(sorted(m for m in sys.modules if m.split('.')[0] in ('azure', 'msal')))"
+    result = subprocess.run(
+        [str(installed_python), "-c", probe], cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=120
+    )
+    assert (result.returncode, result.stdout) == (0, "[]\n"), result.stderr
 
 
 def test_the_gate_command_runs_from_the_fresh_environment(installed_python: Path, tmp_path: Path) -> None:

@@ -174,6 +174,18 @@ def test_schema_snapshot_is_current() -> None:
     )
 
 
+def test_schema_carries_the_package_metadata_generated_sdks_publish() -> None:
+    served = schema()
+    assert served["name"] == PACKAGE and served["version"] == pulumi_aizone.__version__
+    assert served["license"] == "Apache-2.0"
+    assert served["repository"] == served["homepage"] == "https://github.com/aizone-dev/aizone"
+    assert str(served["description"]).startswith("Secure landing zone for AI workloads on Azure")
+    # Every component of the library's public API that is a component resource is served.
+    exported = [getattr(pulumi_aizone, name) for name in pulumi_aizone.__all__]
+    components = {item for item in exported if isinstance(item, type) and issubclass(item, pulumi.ComponentResource)}
+    assert components == set(COMPONENTS)
+
+
 def test_every_served_component_has_an_index_token_documented_inputs_and_outputs() -> None:
     resources = schema()["resources"]
     assert isinstance(resources, dict)

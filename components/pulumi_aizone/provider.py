@@ -14,8 +14,12 @@ checked-in snapshot, compared by the test suite so a change to a served interfac
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import pulumi
+
+if TYPE_CHECKING:
+    from pulumi.provider.experimental.component import ComponentProvider
 
 from . import __version__
 from .agents import AgentIdentity
@@ -58,20 +62,46 @@ COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (
 )
 
 
-def schema() -> dict[str, object]:
-    """The package schema the host would serve, inferred exactly as the host infers it."""
+PACKAGE_METADATA: dict[str, object] = {
+    # Package-level keys of the Pulumi package schema (pulumi/pulumi pkg/codegen/schema: PackageSpec
+    # `description`, `license`, `repository`, `homepage`, `publisher`, `keywords`, `displayName`),
+    # which the Python host's inferred schema leaves empty; generated SDKs carry them into their
+    # package metadata (package.json, setup.py, .csproj).
+    "displayName": "aizone",
+    "description": "Secure landing zone for AI workloads on Azure: components with secure defaults (Entra-only auth, private networking, prompt shields, least-privilege grants) that pass the aizone CrossGuard policy pack",
+    "license": "Apache-2.0",
+    "repository": "https://github.com/aizone-dev/aizone",
+    "homepage": "https://github.com/aizone-dev/aizone",
+    "publisher": "aizone contributors",
+    "keywords": ["pulumi", "azure", "ai", "landing-zone", "security", "category/cloud", "kind/component"],
+}
+
+
+def _provider() -> "ComponentProvider":
+    """The host's component provider with the package metadata added to its inferred schema."""
     from pulumi.provider.experimental.component import ComponentProvider
 
     provider = ComponentProvider(list(COMPONENTS), PACKAGE, version=__version__)
     assert provider.schema is not None
-    return json.loads(provider.schema)
+    provider.schema = json.dumps({**json.loads(provider.schema), **PACKAGE_METADATA})
+    return provider
+
+
+def schema() -> dict[str, object]:
+    """The package schema the provider serves: inferred exactly as the host infers it, plus the
+    package metadata."""
+    served = _provider().schema
+    assert served is not None
+    return json.loads(served)
 
 
 def serve() -> None:
-    """Start the component provider (called by the Pulumi language host through provider/)."""
-    from pulumi.provider.experimental import component_provider_host
+    """Start the component provider (called by the Pulumi language host through provider/). What
+    `pulumi.provider.experimental.component_provider_host` does, with the metadata added: the host
+    takes the plugin's arguments (its directory, then the engine address) from sys.argv."""
+    from pulumi.provider import main as provider_main
 
-    component_provider_host(list(COMPONENTS), name=PACKAGE, version=__version__)
+    provider_main(_provider(), sys.argv[1:])
 
 
 def main(argv: list[str] | None = None) -> int:

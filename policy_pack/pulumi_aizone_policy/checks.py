@@ -79,6 +79,35 @@ def public_network_disabled(
     )
 
 
+def network_closed(
+    resource: Resource, public_path: str, acl_path: str, spellings: tuple[str, ...] = (DISABLED,), *, flag: bool = False
+) -> Iterator[Finding]:
+    """One finding for one root cause, reachability from public networks: `public_path` must be
+    "Disabled" (or another documented spelling; with `flag`, a boolean `...Enabled` switch that must
+    be false, as the classic provider spells it). Then the network ACLs at `acl_path` (the
+    `defaultAction` property) are moot and not judged; otherwise the message says what the ACLs
+    let through, so an account that is public but firewalled is one finding, not two."""
+    public = resource.get(public_path)
+    if public is UNKNOWN:
+        yield unknown_value(resource.subject, public_path)
+        return
+    if (public is False) if flag else is_exactly(public, spellings):
+        return
+    action = resource.get(acl_path)
+    if action is UNKNOWN:
+        acls = f"{acl_path} is unknown until apply"
+    elif is_exactly(action, (DENY,)):
+        acls = f"its network rules deny by default ({acl_path} is '{DENY}'), so only the networks they list reach it"
+    else:
+        acls = f"{acl_path} is {describe_against(action, (DENY,))}, so any network reaches it"
+    shown = (noncanonical_bool(public, False) or describe(public)) if flag else describe_against(public, spellings)
+    fix = f"set {public_path} = false" if flag else f"set {public_path} = '{DISABLED}'"
+    yield violation(
+        f"{resource.subject} allows public network access ({public_path} is {shown}; {acls}): "
+        f"{fix} and reach it through its private endpoint."
+    )
+
+
 def network_default_deny(resource: Resource, path: str) -> Iterator[Finding]:
     """Network ACLs at `path` (the `defaultAction` property) must deny by default."""
     yield from enum_is(

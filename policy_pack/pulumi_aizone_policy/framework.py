@@ -41,6 +41,7 @@ from pulumi_policy import (
 )
 
 from . import catalog
+from .apiversions import SENT_TYPE, api_version, provider_version
 from .config import EXEMPTIONS_KEY, EXEMPTIONS_SCHEMA, JsonSchema, PolicyConfig
 from .stackindex import StackIndex
 from .tokens import subject
@@ -90,6 +91,15 @@ class Resource:
     name: str
     urn: str
     props: Mapping[str, object]
+    provider_version: object = None
+    """The `version` input of the provider the engine says this resource goes through, or None."""
+    sent_type: str = ""
+    """The type token as the engine sent it (`type` is its default-version form), or empty."""
+
+    @property
+    def api_version(self) -> str | None:
+        """The REST API version this resource is sent with (apiversions.py), or None if unknown."""
+        return api_version(self.sent_type or self.type, self.provider_version)
 
     def get(self, path: str) -> object:
         """Property at a dotted wire path (None when absent or mis-shaped, UNKNOWN when unknown)."""
@@ -348,6 +358,8 @@ def _resource_validator(spec: ResourcePolicySpec) -> Callable[[ResourceValidatio
             name=args.name,
             urn=args.urn,
             props=props if isinstance(props, dict) else {},
+            provider_version=provider_version(args.provider.props) if args.provider is not None else None,
+            sent_type=getattr(args, SENT_TYPE, ""),
         )
         _run(spec, config, lambda: spec.rule(resource, config), report, resource)
 

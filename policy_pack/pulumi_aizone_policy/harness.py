@@ -192,9 +192,24 @@ class PackAnalyzer:
             for item in response.diagnostics
         ]
 
-    def analyze(self, type_token: str, props: Mapping[str, Any], name: str = "res", urn: str = "") -> list[Diagnostic]:
-        """Analyze one resource's inputs (what the engine sends for each registration)."""
+    def analyze(
+        self, type_token: str, props: Mapping[str, Any], name: str = "res", urn: str = "", provider_version: str | None = None
+    ) -> list[Diagnostic]:
+        """Analyze one resource's inputs (what the engine sends for each registration); with
+        `provider_version`, through the engine's default provider of that plugin version (whose
+        inputs carry `version`, as the engine writes them)."""
         request = analyzer_pb2.AnalyzeRequest(type=type_token, properties=_struct(props), urn=urn or urn_for(type_token, name), name=name)
+        if provider_version is not None:
+            package = type_token.split(":", 1)[0].split("_", 1)[0]
+            default = f"default_{provider_version.replace('.', '_')}"
+            request.provider.CopyFrom(
+                analyzer_pb2.AnalyzerProviderResource(
+                    type=f"pulumi:providers:{package}",
+                    properties=_struct({"version": provider_version}),
+                    urn=urn_for(f"pulumi:providers:{package}", default),
+                    name=default,
+                )
+            )
         return self._diagnostics(self.servicer.Analyze(request, None))
 
     def remediate(self, type_token: str, props: Mapping[str, Any], name: str = "res", urn: str = "") -> list[Remediation]:

@@ -41,6 +41,7 @@ from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UnknownValueError
 
 from . import scope
+from .apiversions import SENT_TYPE
 from .framework import AdvisoryMessage, PackResourcePolicy, PackStackPolicy, ResourcePolicySpec, build_policy
 from .manifest import REPOSITORY, load_manifest, readme_text
 from .policies import ALL_SPECS
@@ -204,10 +205,13 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     def _active(self, kind: type) -> list[tuple[Policy, EnforcementLevel]]:
         """Policies of one kind that are not disabled, with their effective level."""
         active: list[tuple[Policy, EnforcementLevel]] = []
+        conventions = scope.conventions_on(self._get_policy_config(scope.SCOPE_POLICY))
         for policy in self._policies():
             level = self._get_enforcement_level(policy)
             if level == EnforcementLevel.DISABLED or not isinstance(policy, kind):
                 continue
+            if not conventions and scope.is_convention(policy.name):
+                continue  # the organisation has not asked this policy group to follow the conventions
             active.append((policy, EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level))
         return active
 
@@ -322,6 +326,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         tags = self._stack_tags()
         for entry in entries:
             args = ResourceValidationArgs(kind, props, request.urn, request.name, options, provider, entry.config, tags)
+            setattr(args, SENT_TYPE, request.type)
             self._run_resource_policy(response, entry.policy, entry.level, args)
         return response
 
@@ -348,13 +353,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
             resources = self._stack_resources(request)
             tags = self._stack_tags()
             ai_workload = scope.is_ai_workload(self._mode(), tags, (resource.resource_type for resource in resources))
-            if not ai_workload:
-                # Say so rather than stay silent: the engine (and the offline gate's evidence) would
-                # otherwise count every landing-zone policy as passed on this stack.
-                reason = scope.out_of_scope_reason(self._mode())
-                for policy, _ in (*self._active(ResourceValidationPolicy), *active):
-                    if scope.is_landing_zone(policy.name):
-                        response.not_applicable.append(analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=reason))
+            self._report_out_of_scope(response, ai_workload)
             for policy, level in active:
                 if not ai_workload and scope.is_landing_zone(policy.name):
                     continue
@@ -369,6 +368,24 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         finally:
             gc.enable()
         return response
+
+    def _report_out_of_scope(self, response: Any, ai_workload: bool) -> None:
+        """Say which enabled policies do not judge this stack, and why, rather than stay silent: the
+        engine (and the offline gate's evidence) count a policy that reports neither a violation
+        nor not-applicable as passed. Landing-zone policies on a stack that is not an AI workload,
+        and the conventions when the organisation's config has not turned them on."""
+        out_of_scope = "" if ai_workload else scope.out_of_scope_reason(self._mode())
+        conventions = scope.conventions_on(self._get_policy_config(scope.SCOPE_POLICY))
+        for policy in self._policies():
+            if self._get_enforcement_level(policy) == EnforcementLevel.DISABLED:
+                continue
+            reason = ""
+            if out_of_scope and scope.is_landing_zone(policy.name):
+                reason = out_of_scope
+            elif not conventions and scope.is_convention(policy.name):
+                reason = scope.CONVENTIONS_OFF_REASON
+            if reason:
+                response.not_applicable.append(analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=reason))
 
     def _analyze_landing_zone_resources(self, response: Any, resources: list[PolicyResource], tags: Mapping[str, str]) -> None:
         """The landing-zone resource policies `Analyze` left out (the stack was not yet known to be
@@ -387,6 +404,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                     entry.config,
                     tags,
                 )
+                setattr(args, SENT_TYPE, getattr(resource, SENT_TYPE, resource.resource_type))
                 self._run_resource_policy(response, entry.policy, entry.level, args)
 
     def _stack_resources(self, request: Any) -> list[PolicyResource]:
@@ -405,6 +423,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                 [],
                 {},
             )
+            setattr(resource, SENT_TYPE, raw.type)
             by_urn[raw.urn] = resource
             links.append((resource, raw))
         for resource, raw in links:

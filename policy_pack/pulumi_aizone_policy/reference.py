@@ -52,9 +52,22 @@ ROLE_IDS: Final[Mapping[str, str]] = {
     "Container Apps SessionPools Contributor": "f7669afb-68b2-44b4-9c5f-6d2a47fddda0",
     "Azure AI Administrator": "b78c5d69-af96-48a3-bf8d-a8b4d589de94",
     "Foundry Account Owner": "e47c6f54-e4a2-4754-9501-8e0985b135e1",
+    # Foundry's least-privilege build role (reader on the account and project plus the project's
+    # data actions) and its project-management role (Learn "Role-based access control for
+    # Microsoft Foundry"): Microsoft's Foundry samples grant Foundry User to project identities.
+    "Foundry User": "53ca6127-db72-4b80-b1b0-d745d6d5456d",
+    "Foundry Project Manager": "eadc314b-1a2d-4efa-be10-5d325db5065e",
     "Managed Identity Operator": "f1a07417-d97a-45cb-824c-7a7467783830",
     "Key Vault Contributor": "f25e0fa2-a7c8-4377-a976-54943a77a395",
     "Key Vault Secrets Officer": "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+}
+
+# Former names of renamed built-in roles (builtin_roles.json `formerly`): Microsoft renamed the
+# Foundry roles from "Azure AI ..." keeping their ids, and templates and portals still use both.
+ROLE_ALIASES: Final[Mapping[str, str]] = {
+    "Azure AI User": "Foundry User",
+    "Azure AI Project Manager": "Foundry Project Manager",
+    "Azure AI Account Owner": "Foundry Account Owner",
 }
 
 # Privileged roles (ACC-3): they manage access (Owner, User Access Administrator, RBAC
@@ -99,8 +112,12 @@ BROAD_ROLES: Final[frozenset[str]] = frozenset(
     }
 )
 
-# AI data-plane roles: an identity holding one of these is an AI caller (ACC-2 inventory).
+# AI inference roles: what a caller of a model (the gateway, MOD-4; an application, ai_services.py)
+# is granted on an AI account.
 AI_DATA_PLANE_ROLES: Final[frozenset[str]] = frozenset({"Cognitive Services OpenAI User", "Cognitive Services User"})
+# AI callers: an identity holding one of these reaches models or agents (ACC-2 inventory). Foundry
+# User adds the Foundry projects' data actions (agents, evaluations) to reader access.
+AI_CALLER_ROLES: Final[frozenset[str]] = AI_DATA_PLANE_ROLES | {"Foundry User"}
 
 
 # Data-plane roles a workload identity (managed identity or service principal) may hold by default
@@ -111,6 +128,7 @@ WORKLOAD_DATA_PLANE_ROLES: Final[frozenset[str]] = frozenset(
     {
         "Cognitive Services OpenAI User",
         "Cognitive Services User",
+        "Foundry User",
         "Storage Blob Data Reader",
         "Storage Blob Data Contributor",
         "Search Index Data Reader",

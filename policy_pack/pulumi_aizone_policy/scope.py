@@ -29,6 +29,17 @@ pack-wide keys, so one policy carries it): `auto` (default, as above), `always` 
 judged as an AI workload: the policy group of the AI landing zone's own stacks) or `never`
 (landing-zone rules are off everywhere: universal rules only).
 
+**Conventions.** Some landing-zone policies are this landing zone's conventions rather than the
+guidance's controls (`CONVENTIONS`: data-boundary tags and isolation, locks and `protect`,
+infrastructure encryption, Defender plans and the Purview sharing declared in the stack, the
+workload role allow-list, one central workspace, the agent inventory's tags, the zone's account
+kinds and capacity caps, DNS zone groups in the stack). A hardened stack built another way (one of
+Microsoft's AI reference architectures, for instance) rightly does not follow them, so they judge a
+stack only when the organisation says so: the `conventions` key (boolean, default false) of the
+`SCOPE_POLICY` policy's config, set in the policy group of the stacks that must follow them (the
+landing zone's own: `policy_pack/configs/landing-zone.json`). A stack's author cannot turn them on
+or off: only the configuration the organisation enforces can.
+
 **When landing-zone resource policies run.** The engine sends each resource (`Analyze`) before it
 knows the rest of the stack. A landing-zone resource policy runs there when the stack is already
 known to be an AI workload (mode `always`, or the stack tag); otherwise it runs once the whole
@@ -48,6 +59,7 @@ Mode = Literal["auto", "always", "never"]
 MODES: Final[tuple[Mode, ...]] = ("auto", "always", "never")
 DEFAULT_MODE: Final[Mode] = "auto"
 MODE_KEY: Final = "landingZone"
+CONVENTIONS_KEY: Final = "conventions"
 SCOPE_POLICY: Final = "azurenative-resources-stack-landing-zone-scope"
 """The policy whose config carries the switch (and which flags a misspelled workload tag)."""
 
@@ -121,6 +133,8 @@ LANDING_ZONE: Final[frozenset[str]] = frozenset(
         "azurenative-authorization-roleassignment-same-data-boundary",
         # DATA-5: management locks on every data resource.
         "azurenative-resources-dataresource-deletion-protection",
+        # DATA-6: infrastructure (double) encryption of the zone's storage.
+        "azurenative-storage-storageaccount-infrastructure-encryption",
         # EXEC-1..4: the code-interpreter session pools' design.
         "azurenative-app-containerappssessionpool-isolated-sessions",
         "azurenative-app-containerappssessionpool-resource-limits",
@@ -131,6 +145,61 @@ LANDING_ZONE: Final[frozenset[str]] = frozenset(
         "azurenative-cognitiveservices-account-output-monitoring",
     }
 )
+
+
+# The landing zone's conventions (a subset of LANDING_ZONE): off unless the organisation's config
+# turns them on (module documentation).
+CONVENTIONS: Final[frozenset[str]] = frozenset(
+    {
+        # DATA-1..3: data-boundary tags, dataset isolation, same-boundary access.
+        "azurenative-storage-storageaccount-boundary-tag",
+        "azurenative-search-service-boundary-tag",
+        "azurenative-cosmosdb-databaseaccount-boundary-tag",
+        "azurenative-managedidentity-userassignedidentity-boundary-tag",
+        "azure-storage-account-boundary-tag",
+        "azure-search-service-boundary-tag",
+        "azure-cosmosdb-account-boundary-tag",
+        "azure-authorization-userassignedidentity-boundary-tag",
+        "azure-msi-userassignedidentity-boundary-tag",
+        "azurenative-storage-storageaccount-dataset-isolation",
+        "azurenative-authorization-roleassignment-same-data-boundary",
+        # DATA-5, DATA-6: locks and protect on every data resource; infrastructure encryption.
+        "azurenative-resources-dataresource-deletion-protection",
+        "azurenative-storage-storageaccount-infrastructure-encryption",
+        # MOD-1, DATA-4: Defender plans and the Purview sharing declared in this stack.
+        "azurenative-security-pricing-required-plans",
+        "azurenative-security-pricing-ai-purview-sharing",
+        # ACC-5: the zone's workload role allow-list.
+        "azurenative-authorization-roleassignment-workload-least-privilege",
+        # RES-2: one central workspace; RES-4: DNS zone groups managed in the stack.
+        "azurenative-monitor-diagnosticsetting-central-logging",
+        "azurenative-network-privatednszonegroup-required",
+        # ACC-8: the zone's account kinds and capacity caps.
+        "azurenative-cognitiveservices-account-allowed-kind",
+        "azurenative-cognitiveservices-deployment-capacity-cap",
+        # ACC-2: the agent inventory's tags.
+        "azurenative-authorization-roleassignment-inventoried-ai-caller",
+        "azurenative-managedidentity-userassignedidentity-agent-owner",
+    }
+)
+
+
+CONVENTIONS_OFF_REASON: Final = (
+    f"landing-zone convention, off unless the organisation's config of {SCOPE_POLICY} sets "
+    f"{CONVENTIONS_KEY}: true (policy_pack/configs/landing-zone.json)"
+)
+"""The not-applicable reason the pack gives for a convention that is off (pack.py, AnalyzeStack)."""
+
+
+def is_convention(policy_name: str) -> bool:
+    """True for a landing-zone convention (judges a stack only with `conventions` on)."""
+    return policy_name in CONVENTIONS
+
+
+def conventions_on(config: Mapping[str, object] | None) -> bool:
+    """Whether the organisation's config of the scope policy turns the conventions on (exactly
+    the boolean true; the config's JSON schema admits only booleans)."""
+    return (config or {}).get(CONVENTIONS_KEY) is True
 
 
 def is_landing_zone(policy_name: str) -> bool:

@@ -147,7 +147,14 @@ CLASSIC_VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(_A, "localAuthEnabled", True, "azure-cognitive-account-disable-local-auth", "allows key (local) authentication"),
     Case(_A, "localAuthEnabled", DELETE, "azure-cognitive-account-disable-local-auth", "localAuthEnabled is not set"),
     Case(_A, "publicNetworkAccessEnabled", DELETE, "azure-cognitive-account-restrict-network-access", "allows public network access"),
-    Case(_A, "networkAcls.defaultAction", "Allow", "azure-cognitive-account-restrict-network-access", "networkAcls.defaultAction = 'Deny'"),
+    # Public network access on: one finding naming the network rules behind it (with it off they are moot).
+    Case(
+        _A,
+        "publicNetworkAccessEnabled",
+        True,
+        "azure-cognitive-account-restrict-network-access",
+        "(publicNetworkAccessEnabled is true; its network rules deny by default (networkAcls.defaultAction is 'Deny'), so only the networks they list reach it): set publicNetworkAccessEnabled = false",
+    ),
     Case(_A, "outboundNetworkAccessRestricted", DELETE, "azure-cognitive-account-restrict-network-access", "outbound"),
     Case(
         _A,
@@ -200,7 +207,13 @@ CLASSIC_VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(_S, "sharedAccessKeyEnabled", DELETE, "azure-storage-account-disable-shared-key", "shared-key"),
     Case(_S, "defaultToOauthAuthentication", False, "azure-storage-account-disable-shared-key", "OAuth"),
     Case(_S, "publicNetworkAccessEnabled", True, "azure-storage-account-restrict-network-access", "public network access"),
-    Case(_S, "networkRules", DELETE, "azure-storage-account-restrict-network-access", "networkRules.defaultAction"),
+    Case(
+        _S,
+        "publicNetworkAccessEnabled",
+        True,
+        "azure-storage-account-restrict-network-access",
+        "(publicNetworkAccessEnabled is true; its network rules deny by default (networkRules.defaultAction is 'Deny'), so only the networks they list reach it)",
+    ),
     Case(_S, "minTlsVersion", "TLS1_0", "azure-storage-account-tls-https-only", "older than 1.2"),
     Case(_S, "httpsTrafficOnlyEnabled", False, "azure-storage-account-tls-https-only", "plain HTTP"),
     Case(_S, "allowNestedItemsToBePublic", DELETE, "azure-storage-account-hardening", "anonymous (public) access"),

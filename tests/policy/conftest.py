@@ -42,7 +42,7 @@ def _no_pulumi_runtime_env() -> Iterator[None]:
 
 # Rule tests judge each policy on its own resource, whatever else the stack holds: every stack is
 # judged as an AI workload (scope.py; the scope itself is tested in test_policy_scope.py).
-JUDGE_EVERY_STACK: Mapping[str, Any] = {SCOPE_POLICY: {"landingZone": "always"}}
+JUDGE_EVERY_STACK: Mapping[str, Any] = {SCOPE_POLICY: {"landingZone": "always", "conventions": True}}
 
 
 @pytest.fixture(scope="session")

@@ -322,12 +322,15 @@ VARIANTS: Final[Mapping[str, Mapping[str, Any]]] = {
     "report-only-ca": changed(
         changed(BASELINES[t.CONDITIONAL_ACCESS_POLICY], "state", "enabledForReportingButNotEnforced"), "conditions.users.excludedUsers", []
     ),
+    # A v2 tier: Microsoft's fixed cipher configuration, which the customer cannot change.
+    "v2-gateway": changed(BASELINES[t.APIM_SERVICE], "sku", {"name": "StandardV2", "capacity": 1}),
 }
 VARIANT_TYPES: Final[Mapping[str, str]] = {
     "group-role": t.ROLE_ASSIGNMENT,
     "storage-plan": t.DEFENDER_PRICING,
     "report-only-ca": t.CONDITIONAL_ACCESS_POLICY,
     "foreign-owner": t.ROLE_ASSIGNMENT,
+    "v2-gateway": t.APIM_SERVICE,
 }
 
 
@@ -372,13 +375,6 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
         "allowSharedKeyAccess is not set",
     ),
     Case(
-        t.STORAGE_ACCOUNT,
-        "defaultToOAuthAuthentication",
-        False,
-        "azurenative-storage-storageaccount-disable-shared-key",
-        "set defaultToOAuthAuthentication = true",
-    ),
-    Case(
         t.STORAGE_ACCOUNT, "isSftpEnabled", True, "azurenative-storage-storageaccount-disable-sftp-local-users", "set isSftpEnabled = false"
     ),
     Case(
@@ -415,21 +411,9 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
         "properties.publicNetworkAccess",
         "Enabled",
         "azurenative-cognitiveservices-account-restrict-network-access",
-        "[ACC-7] Cognitive Services account 'res' allows public network access (properties.publicNetworkAccess is 'Enabled'): set properties.publicNetworkAccess = 'Disabled'",
-    ),
-    Case(
-        t.COGNITIVE_ACCOUNT,
-        "properties.networkAcls.defaultAction",
-        "Allow",
-        "azurenative-cognitiveservices-account-restrict-network-access",
-        "set properties.networkAcls.defaultAction = 'Deny'",
-    ),
-    Case(
-        t.COGNITIVE_ACCOUNT,
-        "properties.networkAcls",
-        DELETE,
-        "azurenative-cognitiveservices-account-restrict-network-access",
-        "properties.networkAcls.defaultAction is not set",
+        "[ACC-7] Cognitive Services account 'res' allows public network access (properties.publicNetworkAccess is 'Enabled'; "
+        "its network rules deny by default (properties.networkAcls.defaultAction is 'Deny'), so only the networks they list reach it): "
+        "set properties.publicNetworkAccess = 'Disabled' and reach it through its private endpoint.",
     ),
     Case(
         t.COGNITIVE_ACCOUNT,
@@ -446,18 +430,18 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
         "set publicNetworkAccess = 'Disabled'",
     ),
     Case(
+        t.SEARCH_SERVICE,
+        "publicNetworkAccess",
+        "DISABLED",
+        "azurenative-search-service-disable-public-network-access",
+        "(publicNetworkAccess is \"DISABLED\" (a string that is not exactly 'Disabled')): set publicNetworkAccess = 'Disabled'",
+    ),
+    Case(
         t.STORAGE_ACCOUNT,
         "publicNetworkAccess",
         DELETE,
         "azurenative-storage-storageaccount-restrict-network-access",
         "publicNetworkAccess is not set",
-    ),
-    Case(
-        t.STORAGE_ACCOUNT,
-        "networkRuleSet.defaultAction",
-        "Allow",
-        "azurenative-storage-storageaccount-restrict-network-access",
-        "set networkRuleSet.defaultAction = 'Deny'",
     ),
     Case(
         t.KEY_VAULT,
@@ -727,7 +711,6 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
         "azurenative-storage-storageaccount-tls-https-only",
         "[RES-5] Storage account 'res' accepts requests below TLS 1.2 (minimumTlsVersion is 'TLS1_0'): set minimumTlsVersion = 'TLS1_2'",
     ),
-    Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", DELETE, "azurenative-storage-storageaccount-tls-https-only", "unset means TLS 1.0)"),
     Case(
         t.STORAGE_ACCOUNT,
         "minimumTlsVersion",
@@ -740,7 +723,9 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
         "allowBlobPublicAccess",
         DELETE,
         "azurenative-storage-storageaccount-hardening",
-        "[DATA-6] Storage account 'res' allows anonymous (public) blob access (allowBlobPublicAccess is not set): set allowBlobPublicAccess = false explicitly (its default differs between API versions: true before 2023-01-01)",
+        "[DATA-6] Storage account 'res' allows anonymous (public) blob access (allowBlobPublicAccess is not set): set allowBlobPublicAccess = "
+        "false explicitly: the resource is sent with an API version this pack cannot determine (no provider version), and before 2023-01-01 "
+        "unset means allowed.",
     ),
     Case(
         t.STORAGE_ACCOUNT,
@@ -771,6 +756,14 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
         "leaves weak TLS ciphers enabled (the service default of every cipher switch is 'True'): set customProperties Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Ciphers.TripleDes168 to 'False'",
     ),
     Case(t.APIM_SERVICE, "customProperties", DELETE, "azurenative-apimanagement-service-tls-protocols", "leaves weak TLS ciphers enabled"),
+    Case(
+        t.APIM_SERVICE,
+        "customProperties",
+        {reference.APIM_LEGACY_PROTOCOLS[0]: "True"},
+        "azurenative-apimanagement-service-tls-protocols",
+        "enables legacy TLS/SSL protocols (Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls10)",
+        base="v2-gateway",
+    ),
     Case(
         t.APIM_API,
         "protocols",
@@ -1076,7 +1069,7 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
         t.STORAGE_ACCOUNT,
         "encryption.requireInfrastructureEncryption",
         DELETE,
-        "azurenative-storage-storageaccount-hardening",
+        "azurenative-storage-storageaccount-infrastructure-encryption",
         "does not use infrastructure (double) encryption",
     ),
     # EXEC-1
@@ -1173,6 +1166,20 @@ COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (
     Case(t.CONTAINER_APP, "template.initContainers", DELETE, None),
     Case(t.ML_ENVIRONMENT_VERSION, "properties.image", DELETE, None),
     Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", "TLS1_3", None),
+    # Cipher switches cannot be changed on v2 tiers: not setting them is no finding there.
+    Case(t.APIM_SERVICE, "customProperties", DELETE, None, base="v2-gateway"),
+    Case(t.APIM_SERVICE, "sku.name", "BasicV2", None, base="v2-gateway"),
+    Case(t.APIM_SERVICE, "sku.name", "PremiumV2", None, base="v2-gateway"),
+    # AI Search: API 2022-09-01 (azure-native v2) documents the lower-case spelling.
+    Case(t.SEARCH_SERVICE, "publicNetworkAccess", "disabled", None),
+    # Since 2026-02-03 Azure Storage refuses TLS below 1.2 on every account: unset is not a gap.
+    Case(t.STORAGE_ACCOUNT, "minimumTlsVersion", DELETE, None),
+    # Which sign-in the portal tries first is not a security control once shared keys are off.
+    Case(t.STORAGE_ACCOUNT, "defaultToOAuthAuthentication", False, None),
+    # With public network access Disabled, network rules are moot: no finding claims traffic passes them.
+    Case(t.STORAGE_ACCOUNT, "networkRuleSet.defaultAction", "Allow", None),
+    Case(t.COGNITIVE_ACCOUNT, "properties.networkAcls.defaultAction", "Allow", None),
+    Case(t.COGNITIVE_ACCOUNT, "properties.networkAcls", DELETE, None),
     Case(t.STORAGE_ACCOUNT, "enableHttpsTrafficOnly", DELETE, None),
     Case(t.STORAGE_ACCOUNT, "allowCrossTenantReplication", DELETE, None),
     Case(t.APIM_SERVICE, "customProperties", {key: value for key, value in APIM_SECURITY.items() if ".Ciphers." in key}, None),

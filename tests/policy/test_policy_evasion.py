@@ -298,8 +298,9 @@ def test_near_miss_enum_is_not_disabled(analyzer: PackAnalyzer) -> None:
     props = changed(BASELINES[t.COGNITIVE_ACCOUNT], "properties.publicNetworkAccess", " Disabled")
     assert _messages(analyzer, t.COGNITIVE_ACCOUNT, props, _AI_NET) == [
         "[ACC-7] Cognitive Services account 'res' allows public network access (properties.publicNetworkAccess is "
-        "\" Disabled\" (a string that is not exactly 'Disabled')): set properties.publicNetworkAccess = 'Disabled' and "
-        "reach it through its private endpoint."
+        "\" Disabled\" (a string that is not exactly 'Disabled'); its network rules deny by default "
+        "(properties.networkAcls.defaultAction is 'Deny'), so only the networks they list reach it): set properties.publicNetworkAccess = "
+        "'Disabled' and reach it through its private endpoint."
     ]
 
 

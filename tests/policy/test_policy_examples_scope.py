@@ -5,6 +5,7 @@ of its problems with its control id."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -198,9 +199,13 @@ def _preview(program: str, config: dict[str, Any] | None = None) -> list[Any]:
     return result.findings
 
 
+LANDING_ZONE_CONFIG = ROOT / "policy_pack" / "configs" / "landing-zone.json"
+
+
 @pytest.fixture(scope="module")
 def classic_findings() -> list[Any]:
-    return _preview("insecure-classic")
+    """Judged in full: the landing zone's policy group config (conventions on)."""
+    return _preview("insecure-classic", json.loads(LANDING_ZONE_CONFIG.read_text(encoding="utf-8")))
 
 
 @pytest.mark.parametrize(("control", "policy", "resource"), CLASSIC_EXPECTED, ids=[f"{c}-{p}" for c, p, _ in CLASSIC_EXPECTED])
@@ -232,7 +237,9 @@ def test_hardened_non_ai_stack_gets_no_mandatory_finding() -> None:
 
 
 def test_hardened_non_ai_stack_judged_as_landing_zone_when_switched_on() -> None:
-    findings = _preview("hardened-non-ai", {"azurenative-resources-stack-landing-zone-scope": {"landingZone": "always"}})
+    findings = _preview(
+        "hardened-non-ai", {"azurenative-resources-stack-landing-zone-scope": {"landingZone": "always", "conventions": True}}
+    )
     mandatory = {f.policy for f in findings if f.level == "mandatory"}
     assert {"azurenative-storage-storageaccount-boundary-tag", "azurenative-resources-dataresource-deletion-protection"} <= mandatory
 
@@ -276,6 +283,14 @@ def test_landing_zone_policies_say_not_applicable_on_a_stack_out_of_scope() -> N
     assert {reason for policy, urn, reason in off.analysis.not_applicable if policy in scope.LANDING_ZONE} == {
         "landing-zone policy, off for every stack (azurenative-resources-stack-landing-zone-scope config: landingZone is 'never')"
     }
+    # Judged as a landing zone, only the conventions (off unless the organisation turns them on)
+    # still say they do not apply; turned on, nothing does.
     on = run({scope.SCOPE_POLICY: {"landingZone": "always"}})
-    assert [n for n in on.analysis.not_applicable if n[0] in scope.LANDING_ZONE] == []
-    assert any(item.status == "passed" for item in evaluate(on) if item.policy.name in scope.LANDING_ZONE)
+    assert {(policy, reason) for policy, urn, reason in on.analysis.not_applicable if policy in scope.LANDING_ZONE} == {
+        (name, scope.CONVENTIONS_OFF_REASON) for name in scope.CONVENTIONS
+    }
+    assert any(item.status == "passed" for item in evaluate(on) if item.policy.name in scope.LANDING_ZONE - scope.CONVENTIONS)
+    full = run({scope.SCOPE_POLICY: {"landingZone": "always", "conventions": True}})
+    assert [n for n in full.analysis.not_applicable if n[0] in scope.LANDING_ZONE] == []
+    assert {item.status for item in evaluate(full) if item.policy.name in scope.CONVENTIONS} <= {"passed", "failed", "notApplicable"}
+    assert any(item.status in ("passed", "failed") for item in evaluate(full) if item.policy.name in scope.CONVENTIONS)

@@ -23,6 +23,7 @@ from pulumi_aizone_policy.framework import Field, ResourcePolicySpec, StackPolic
 from pulumi_aizone_policy.harness import UNKNOWN_VALUE, PackAnalyzer
 from pulumi_aizone_policy.pack import AizoneAnalyzerServicer, build_policies
 from pulumi_aizone_policy.policies import ALL_SPECS
+from pulumi_aizone_policy.scope import SCOPE_POLICY
 
 MakeAnalyzer = Callable[[Mapping[str, Any]], PackAnalyzer]
 LOCAL_AUTH = "azurenative-cognitiveservices-account-disable-local-auth"
@@ -83,14 +84,18 @@ def test_exemption_schema_rejects_incomplete_entries(make_analyzer: MakeAnalyzer
         make_analyzer({LOCAL_AUTH: {"exemptions": [entry]}})
 
 
-def _configure_unchecked(analyzer: PackAnalyzer, policy: str, properties: Mapping[str, Any]) -> None:
-    """Configure the servicer directly, as a driver that skips the CLI's schema validation would."""
-    struct = struct_pb2.Struct()
-    struct.update(dict(properties))
-    request = analyzer_pb2.ConfigureAnalyzerRequest(
-        policyConfig={policy: analyzer_pb2.PolicyConfig(enforcementLevel=analyzer_pb2.MANDATORY, properties=struct)}
-    )
-    analyzer.servicer.Configure(request, None)
+def _configure_unchecked(analyzer: PackAnalyzer, policy: str, properties: Mapping[str, Any], conventions: bool = False) -> None:
+    """Configure the servicer directly, as a driver that skips the CLI's schema validation would
+    (with `conventions`, the organisation's scope config turning the conventions on too)."""
+    configs = {policy: dict(properties)}
+    if conventions:
+        configs[SCOPE_POLICY] = {"conventions": True}
+    policy_config = {}
+    for name, values in configs.items():
+        struct = struct_pb2.Struct()
+        struct.update(values)
+        policy_config[name] = analyzer_pb2.PolicyConfig(enforcementLevel=analyzer_pb2.MANDATORY, properties=struct)
+    analyzer.servicer.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=policy_config), None)
 
 
 def test_malformed_exemption_is_ignored_at_run_time_and_reported() -> None:
@@ -246,7 +251,7 @@ def test_integer_keywords_survive_a_protobuf_round_trip() -> None:
 
 def test_wrongly_typed_config_falls_back_to_default_at_run_time() -> None:
     analyzer = PackAnalyzer()
-    _configure_unchecked(analyzer, "azurenative-cognitiveservices-deployment-capacity-cap", {"maxCapacity": "lots"})
+    _configure_unchecked(analyzer, "azurenative-cognitiveservices-deployment-capacity-cap", {"maxCapacity": "lots"}, conventions=True)
     props = changed(BASELINES[t.COGNITIVE_DEPLOYMENT], "sku.capacity", 101)
     caught = diagnostics_of(analyzer.analyze(t.COGNITIVE_DEPLOYMENT, props), "azurenative-cognitiveservices-deployment-capacity-cap")
     assert len(caught) == 1 and "above the cap of 100" in caught[0].message

@@ -124,10 +124,12 @@ def controls_of(finding: Any) -> tuple[str, ...]:
 
 @pytest.fixture(scope="module")
 def findings() -> list[Any]:
-    """The pack's findings on the insecure example (program under mocks, pack over gRPC)."""
+    """The pack's findings on the insecure example (program under mocks, pack over gRPC), judged
+    in full: the landing zone's policy group config, conventions on."""
     import pulumi_aizone_gate
 
-    result = pulumi_aizone_gate.run(ROOT / "examples" / "insecure", "dev", ROOT / "policy_pack")
+    config = ROOT / "policy_pack" / "configs" / "landing-zone.json"
+    result = pulumi_aizone_gate.run(ROOT / "examples" / "insecure", "dev", ROOT / "policy_pack", config)
     assert result.program_errors == []
     return result.findings
 

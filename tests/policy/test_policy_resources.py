@@ -61,10 +61,77 @@ def test_internal_environment_or_public_access_disabled(analyzer: PackAnalyzer) 
 
 @controls_mark("azurenative-cognitiveservices-account-restrict-network-access")
 def test_one_violation_per_gap(analyzer: PackAnalyzer) -> None:
-    """A resource with several gaps gets one actionable message per gap."""
+    """A resource with several gaps gets one actionable message per gap, and one root cause one
+    message: public network access and the permissive network rules behind it are one gap."""
     props = changed(BASELINES[t.COGNITIVE_ACCOUNT], "properties", {})
     caught = diagnostics_of(analyzer.analyze(t.COGNITIVE_ACCOUNT, props), "azurenative-cognitiveservices-account-restrict-network-access")
-    assert len(caught) == 3
+    assert [item.message.splitlines()[-1] for item in caught] == [
+        "[ACC-7] Cognitive Services account 'res' allows public network access (properties.publicNetworkAccess is not set; "
+        "properties.networkAcls.defaultAction is not set, so any network reaches it): set properties.publicNetworkAccess = 'Disabled' "
+        "and reach it through its private endpoint.",
+        "[ACC-7] Cognitive Services account 'res' does not restrict outbound network access (properties.restrictOutboundNetworkAccess is "
+        "not set): set properties.restrictOutboundNetworkAccess = true and list the allowed destinations in properties.allowedFqdnList.",
+    ]
+
+
+_STORAGE_NET = "azurenative-storage-storageaccount-restrict-network-access"
+_AI_NET = "azurenative-cognitiveservices-account-restrict-network-access"
+
+
+@pytest.mark.parametrize(
+    ("type_token", "policy", "public", "acl", "acl_value", "expected"),
+    [
+        pytest.param(
+            t.STORAGE_ACCOUNT,
+            _STORAGE_NET,
+            "publicNetworkAccess",
+            "networkRuleSet.defaultAction",
+            "Allow",
+            "[ACC-7] Storage account 'res' allows public network access (publicNetworkAccess is 'Enabled'; networkRuleSet.defaultAction is "
+            "'Allow', so any network reaches it): set publicNetworkAccess = 'Disabled' and reach it through its private endpoint.",
+            id="storage-open",
+        ),
+        pytest.param(
+            t.STORAGE_ACCOUNT,
+            _STORAGE_NET,
+            "publicNetworkAccess",
+            "networkRuleSet.defaultAction",
+            "Deny",
+            "[ACC-7] Storage account 'res' allows public network access (publicNetworkAccess is 'Enabled'; its network rules deny by default "
+            "(networkRuleSet.defaultAction is 'Deny'), so only the networks they list reach it): set publicNetworkAccess = 'Disabled' and "
+            "reach it through its private endpoint.",
+            id="storage-firewalled",
+        ),
+        pytest.param(
+            t.COGNITIVE_ACCOUNT,
+            _AI_NET,
+            "properties.publicNetworkAccess",
+            "properties.networkAcls.defaultAction",
+            "Allow",
+            "[ACC-7] Cognitive Services account 'res' allows public network access (properties.publicNetworkAccess is 'Enabled'; "
+            "properties.networkAcls.defaultAction is 'Allow', so any network reaches it): set "
+            "properties.publicNetworkAccess = 'Disabled' and reach it through its private endpoint.",
+            id="account-open",
+        ),
+        pytest.param(
+            t.COGNITIVE_ACCOUNT,
+            _AI_NET,
+            "properties.publicNetworkAccess",
+            "properties.networkAcls.defaultAction",
+            " deny",
+            "[ACC-7] Cognitive Services account 'res' allows public network access (properties.publicNetworkAccess is 'Enabled'; "
+            "properties.networkAcls.defaultAction is \" deny\" (a string that is not exactly 'Deny'), so any network reaches it): set "
+            "properties.publicNetworkAccess = 'Disabled' and reach it through its private endpoint.",
+            id="account-near-miss-deny",
+        ),
+    ],
+)
+@pytest.mark.controls("ACC-7")
+def test_public_access_and_its_network_rules_are_one_finding(
+    analyzer: PackAnalyzer, type_token: str, policy: str, public: str, acl: str, acl_value: str, expected: str
+) -> None:
+    props = changed(changed(BASELINES[type_token], public, "Enabled"), acl, acl_value)
+    assert [item.message.splitlines()[-1] for item in diagnostics_of(analyzer.analyze(type_token, props), policy)] == [expected]
 
 
 def test_other_types_are_ignored(analyzer: PackAnalyzer) -> None:

@@ -152,7 +152,7 @@ def resource_policies_of(type_token: str) -> set[str]:
 def test_a_type_no_policy_judges_calls_no_resource_policy(type_token: str) -> None:
     assert not resource_policies_of(type_token)
     servicer, counts = counting_servicer()
-    analyzer = PackAnalyzer({scope.SCOPE_POLICY: {"landingZone": "always"}}, servicer=servicer)
+    analyzer = PackAnalyzer({scope.SCOPE_POLICY: {"landingZone": "always", "conventions": True}}, servicer=servicer)
     assert analyzer.analyze(type_token, {"location": "swedencentral", "tags": {}}) == []
     assert counts == Counter()
 
@@ -174,7 +174,7 @@ def test_each_token_calls_exactly_the_policies_of_its_type_once(token: str, cano
     expected = resource_policies_of(canonical)
     assert expected
     servicer, counts = counting_servicer()
-    analyzer = PackAnalyzer({scope.SCOPE_POLICY: {"landingZone": "always"}}, servicer=servicer)
+    analyzer = PackAnalyzer({scope.SCOPE_POLICY: {"landingZone": "always", "conventions": True}}, servicer=servicer)
     analyzer.analyze(token, BASELINES.get(canonical, {}))
     assert counts == Counter(expected)
     analyzer.analyze(token, BASELINES.get(canonical, {}))
@@ -186,7 +186,7 @@ def test_landing_zone_policies_wait_for_the_stack_until_it_is_known_to_be_an_ai_
     later on the same pack (ConfigureStack) brings the landing-zone ones to Analyze."""
     universal = {name for name in resource_policies_of(t.STORAGE_ACCOUNT) if not scope.is_landing_zone(name)}
     servicer, counts = counting_servicer()
-    analyzer = PackAnalyzer(servicer=servicer)
+    analyzer = PackAnalyzer({scope.SCOPE_POLICY: {"conventions": True}}, servicer=servicer)
     untagged = changed(BASELINES[t.STORAGE_ACCOUNT], "tags", {})
     assert analyzer.analyze(t.STORAGE_ACCOUNT, untagged) == []
     assert counts == Counter(universal)

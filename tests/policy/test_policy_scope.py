@@ -20,6 +20,9 @@ SHARED_KEY = "azurenative-storage-storageaccount-disable-shared-key"
 UNJUDGED = "azurenative-resources-stack-unjudged-types"
 
 UNTAGGED_STORAGE = changed(BASELINES[t.STORAGE_ACCOUNT], "tags", {})
+# The scope mechanics below are shown with conventions (boundary tags, locks), which judge a stack
+# only when the organisation's config turns them on.
+CONVENTIONS_ON = {scope.SCOPE_POLICY: {"conventions": True}}
 
 
 def _mandatory(diagnostics: list[Any]) -> set[str]:
@@ -48,7 +51,7 @@ def test_landing_zone_rules_skip_a_non_ai_stack_by_default() -> None:
 
 @pytest.mark.controls("DATA-1", "DATA-5")
 def test_an_ai_resource_brings_the_landing_zone_rules_to_the_whole_stack() -> None:
-    analyzer = PackAnalyzer()
+    analyzer = PackAnalyzer(CONVENTIONS_ON)
     stack = [StackItem(t.STORAGE_ACCOUNT, "data", UNTAGGED_STORAGE), StackItem(t.COGNITIVE_ACCOUNT, "ai", BASELINES[t.COGNITIVE_ACCOUNT])]
     found = analyzer.analyze_stack(stack)
     boundary = diagnostics_of(found, BOUNDARY, "mandatory")
@@ -64,7 +67,7 @@ def test_universal_rules_judge_a_non_ai_stack() -> None:
 
 @pytest.mark.parametrize(("mode", "expected"), [("always", {BOUNDARY}), ("never", set()), ("auto", set())])
 def test_switch_turns_landing_zone_rules_on_and_off(mode: str, expected: set[str]) -> None:
-    analyzer = PackAnalyzer({scope.SCOPE_POLICY: {"landingZone": mode}})
+    analyzer = PackAnalyzer({scope.SCOPE_POLICY: {"landingZone": mode, "conventions": True}})
     assert _mandatory(analyzer.analyze(t.STORAGE_ACCOUNT, UNTAGGED_STORAGE)) == expected
 
 
@@ -73,6 +76,42 @@ def test_never_also_drops_landing_zone_rules_on_ai_stacks() -> None:
     stack = [StackItem(t.STORAGE_ACCOUNT, "data", UNTAGGED_STORAGE), StackItem(t.COGNITIVE_ACCOUNT, "ai", BASELINES[t.COGNITIVE_ACCOUNT])]
     found = analyzer.analyze_stack(stack)
     assert not diagnostics_of(found, BOUNDARY) and not diagnostics_of(found, LOCKS)
+
+
+AI_STACK = [
+    StackItem(t.STORAGE_ACCOUNT, "data", UNTAGGED_STORAGE),
+    StackItem(t.COGNITIVE_ACCOUNT, "ai", changed(BASELINES[t.COGNITIVE_ACCOUNT], "kind", "Face")),
+]
+ALLOWED_KIND = "azurenative-cognitiveservices-account-allowed-kind"
+
+
+def test_conventions_are_off_unless_the_organisation_turns_them_on() -> None:
+    """An AI stack built another way (untagged storage, no locks, another account kind) gets the
+    guidance's rules only; with the organisation's `conventions` config, the landing zone's too."""
+    default, organisation = PackAnalyzer(), PackAnalyzer(CONVENTIONS_ON)
+    found = default.analyze_stack(AI_STACK)
+    assert not diagnostics_of(found, BOUNDARY) and not diagnostics_of(found, LOCKS)
+    assert not diagnostics_of(default.analyze(AI_STACK[1].type, AI_STACK[1].props), ALLOWED_KIND)
+    found = organisation.analyze_stack(AI_STACK)
+    assert diagnostics_of(found, BOUNDARY, "mandatory") and diagnostics_of(found, LOCKS, "mandatory")
+    assert diagnostics_of(organisation.analyze(AI_STACK[1].type, AI_STACK[1].props), ALLOWED_KIND, "mandatory")
+
+
+def test_the_guidance_rules_still_judge_every_ai_workload_without_conventions() -> None:
+    """Prompt shields, approved models and the gateway's design are the guidance's: no config needed."""
+    assert not scope.CONVENTIONS & {
+        "azurenative-cognitiveservices-deployment-approved-model",
+        "azurenative-apimanagement-api-entra-managed-identity-auth",
+        "azurenative-app-containerappssessionpool-isolated-sessions",
+        "azurenative-network-privateendpoint-required",
+    }
+    assert scope.CONVENTIONS < scope.LANDING_ZONE
+
+
+@pytest.mark.parametrize("value", ["true", 1, "yes"])
+def test_conventions_switch_takes_only_the_boolean_true(value: object) -> None:
+    with pytest.raises(ValueError, match="conventions"):
+        PackAnalyzer({scope.SCOPE_POLICY: {"conventions": value}})
 
 
 def test_bad_switch_value_is_refused() -> None:
@@ -89,7 +128,7 @@ def _tagged(analyzer: PackAnalyzer, value: str) -> None:
 
 
 def test_stack_tag_makes_a_stack_an_ai_workload_from_its_first_resource() -> None:
-    analyzer = PackAnalyzer()
+    analyzer = PackAnalyzer(CONVENTIONS_ON)
     _tagged(analyzer, "AI")
     assert _mandatory(analyzer.analyze(t.STORAGE_ACCOUNT, UNTAGGED_STORAGE)) == {BOUNDARY}
 
@@ -147,7 +186,7 @@ def test_versioned_vault_and_account() -> None:
 
 def test_versioned_types_reach_stack_policies_and_scope() -> None:
     """A versioned AI account makes the stack an AI workload; stack policies see the vault."""
-    analyzer = PackAnalyzer()
+    analyzer = PackAnalyzer(CONVENTIONS_ON)
     stack = [
         StackItem("azure-native_storage_v20240101:storage:StorageAccount", "data", UNTAGGED_STORAGE),
         StackItem("azure-native:cognitiveservices/v20250601:Account", "ai", BASELINES[t.COGNITIVE_ACCOUNT]),

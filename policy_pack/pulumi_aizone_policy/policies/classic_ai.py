@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from .. import tokens
-from ..checks import flag_false, flag_true, network_default_deny, public_network_disabled
+from ..checks import flag_false, flag_true, network_closed
 from ..config import JsonSchema, PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, SeverityName, check, unknown_value, violation
 from ..values import UNKNOWN, describe, eq_ci, identity_types, is_set
@@ -97,16 +97,12 @@ def _outbound(resource: Resource) -> Iterator[Finding]:
 
 
 def _account_network(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
-    yield from flag_false(
-        resource, "publicNetworkAccessEnabled", "allows public network access", " and reach it through its private endpoint"
-    )
-    yield from network_default_deny(resource, "networkAcls.defaultAction")
+    yield from network_closed(resource, "publicNetworkAccessEnabled", "networkAcls.defaultAction", flag=True)
     yield from _outbound(resource)
 
 
 def _ai_services_network(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
-    yield from public_network_disabled(resource, "publicNetworkAccess")
-    yield from network_default_deny(resource, "networkAcls.defaultAction")
+    yield from network_closed(resource, "publicNetworkAccess", "networkAcls.defaultAction")
     yield from _outbound(resource)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import tokens
-from ..checks import flag_false, flag_not_true, flag_true, network_default_deny, public_network_disabled
+from ..checks import flag_false, flag_not_true, flag_true, network_closed, public_network_disabled
 from ..config import PolicyConfig
 from ..framework import Finding, Resource, ResourcePolicySpec, check, unknown_value, violation
 from ..values import UNKNOWN, describe, eq_ci
@@ -51,10 +51,7 @@ def _storage_shared_key(resource: Resource, _config: PolicyConfig) -> Iterator[F
 
 
 def _storage_network(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
-    yield from flag_false(
-        resource, "publicNetworkAccessEnabled", "allows public network access", " and reach it through its private endpoint"
-    )
-    yield from network_default_deny(resource, "networkRules.defaultAction")
+    yield from network_closed(resource, "publicNetworkAccessEnabled", "networkRules.defaultAction", flag=True)
 
 
 def _storage_tls(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:

@@ -157,7 +157,8 @@ POLICIES: tuple[StackPolicySpec, ...] = (
         controls=_CONTROLS,
         description=(
             "The pack's scope switch: landing-zone policies judge AI workloads only (auto), every "
-            "stack (always) or none (never); a stack tag aizone:workload must say 'ai'."
+            "stack (always) or none (never), the landing zone's conventions only where the organisation "
+            "turns them on; a stack tag aizone:workload must say 'ai'."
         ),
         severity="low",
         remediation=(
@@ -169,6 +170,14 @@ POLICIES: tuple[StackPolicySpec, ...] = (
         fields=(Field(tokens.COGNITIVE_ACCOUNT, "location"), Field(tokens.SEARCH_SERVICE, "location")),
         config={
             scope.MODE_KEY: {"type": "string", "enum": list(scope.MODES), "default": scope.DEFAULT_MODE},
+            scope.CONVENTIONS_KEY: {
+                "type": "boolean",
+                "default": False,
+                "description": (
+                    "Judge the stacks of this policy group by the landing zone's conventions too (boundary tags, locks, "
+                    "Defender plans in the stack, the role allow-list, ...): set it in the landing zone's own policy group."
+                ),
+            },
         },
         level="advisory",
         rule=_workload_tag,

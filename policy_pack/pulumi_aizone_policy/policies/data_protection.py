@@ -152,17 +152,33 @@ def _blob_recovery(resource: Resource, _config: PolicyConfig) -> Iterator[Findin
     yield from flag_not_true(resource, "deleteRetentionPolicy.allowPermanentDelete", "allows permanent deletion of soft-deleted blobs")
 
 
+BLOB_PUBLIC_ACCESS_OFF_BY_DEFAULT: Final = "2023-01-01"
+"""From this REST API version on, an unset allowBlobPublicAccess means false: the azure-native SDK
+documents "The default interpretation is false for this property" for 2024-01-01 (v3), and Learn
+"Remediate anonymous read access to blob data (Azure Resource Manager deployments)" gives
+2023-01-01 as the first version whose default disallows anonymous access; before it, unset means
+allowed."""
+
+
 def _storage_hardening(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
-    """Storage: no anonymous blob access, no cross-tenant replication, infrastructure encryption."""
-    # Default true in API versions before 2023-01-01 (and in older providers), false after: the
-    # secure value is required explicitly.
-    yield from flag_false(
-        resource,
-        "allowBlobPublicAccess",
-        "allows anonymous (public) blob access",
-        " explicitly (its default differs between API versions: true before 2023-01-01)",
-    )
+    """Storage: no anonymous blob access, no cross-tenant replication."""
+    version = resource.api_version
+    if version is not None and version >= BLOB_PUBLIC_ACCESS_OFF_BY_DEFAULT:
+        # Unset is the secure default of the API version sent; only an explicit true fails.
+        yield from flag_not_true(resource, "allowBlobPublicAccess", "allows anonymous (public) blob access")
+    else:
+        sent = f"API version {version}" if version else "an API version this pack cannot determine (no provider version)"
+        yield from flag_false(
+            resource,
+            "allowBlobPublicAccess",
+            "allows anonymous (public) blob access",
+            f" explicitly: the resource is sent with {sent}, and before {BLOB_PUBLIC_ACCESS_OFF_BY_DEFAULT} unset means allowed",
+        )
     yield from flag_not_true(resource, "allowCrossTenantReplication", "allows object replication to other Entra tenants")
+
+
+def _storage_infrastructure_encryption(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """Storage: infrastructure (double) encryption, the landing zone's convention for its data."""
     yield from flag_true(
         resource,
         "encryption.requireInfrastructureEncryption",
@@ -452,19 +468,31 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     ResourcePolicySpec(
         name="azurenative-storage-storageaccount-hardening",
         controls=("DATA-6",),
-        description=("Storage accounts must deny anonymous blob access and cross-tenant replication and use infrastructure encryption."),
+        description="Storage accounts must deny anonymous blob access and cross-tenant replication.",
         severity="high",
         remediation=(
-            "Set allowBlobPublicAccess = false, allowCrossTenantReplication = false and "
-            "encryption.requireInfrastructureEncryption = true (at creation) on every storage account."
+            "Leave allowBlobPublicAccess unset or false (set it to false explicitly on API versions before 2023-01-01) "
+            "and allowCrossTenantReplication unset or false on every storage account."
         ),
         fields=(
             Field(tokens.STORAGE_ACCOUNT, "allowBlobPublicAccess"),
             Field(tokens.STORAGE_ACCOUNT, "allowCrossTenantReplication"),
-            Field(tokens.STORAGE_ACCOUNT, "encryption.requireInfrastructureEncryption"),
         ),
         resource_types=(tokens.STORAGE_ACCOUNT,),
         rule=_storage_hardening,
+    ),
+    ResourcePolicySpec(
+        name="azurenative-storage-storageaccount-infrastructure-encryption",
+        controls=("DATA-6",),
+        description=(
+            "Landing-zone storage accounts use infrastructure (double) encryption: the zone's convention for its data, "
+            "beyond the service's default encryption at rest."
+        ),
+        severity="medium",
+        remediation="Set encryption.requireInfrastructureEncryption = true when the account is created (it cannot be changed later).",
+        fields=(Field(tokens.STORAGE_ACCOUNT, "encryption.requireInfrastructureEncryption"),),
+        resource_types=(tokens.STORAGE_ACCOUNT,),
+        rule=_storage_infrastructure_encryption,
     ),
     StackPolicySpec(
         name="azurenative-resources-dataresource-deletion-protection",

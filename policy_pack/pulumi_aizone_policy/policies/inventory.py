@@ -1,7 +1,7 @@
 """ACC-2: agent inventory (advisory by default, as the catalog sets it).
 
-- Every identity that holds an AI data-plane role (reference.AI_DATA_PLANE_ROLES: Cognitive
-  Services OpenAI User / User) and whose principalId is wired from a resource of the stack (a
+- Every identity that holds an AI data-plane role (reference.AI_CALLER_ROLES: Cognitive
+  Services OpenAI User / User, Foundry User) and whose principalId is wired from a resource of the stack (a
   user-assigned identity's principalId, or a resource's system-assigned identity.principalId) comes
   from a resource tagged reference.INVENTORY_TAG (agent, application or gateway). An AI caller
   without it is outside the inventory: nobody owns it and it appears in no review.
@@ -40,7 +40,7 @@ def _inventoried_callers(stack: StackIndex, _config: PolicyConfig) -> Iterator[F
         role = assignment.role
         if inventory is not None and inventory is not UNKNOWN:
             continue
-        if role.value is not UNKNOWN and not role.may_be(reference.AI_DATA_PLANE_ROLES):
+        if role.value is not UNKNOWN and not role.may_be(reference.AI_CALLER_ROLES):
             continue
         if inventory is UNKNOWN or role.value is UNKNOWN:
             yield unknown_value(assignment.subject, f"{role.prop} / tags of {source.subject}", urn=assignment.urn, name=assignment.name)

@@ -58,13 +58,9 @@ def _log_analytics_workspace(resource: Resource, _config: PolicyConfig) -> Itera
 
 
 def _storage_account(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
-    """Storage: allowSharedKeyAccess = false and defaultToOAuthAuthentication = true."""
+    """Storage: allowSharedKeyAccess = false. (defaultToOAuthAuthentication only picks what the
+    portal tries first; with shared keys off, Entra ID is the only way in, so it is not judged.)"""
     yield from flag_false(resource, "allowSharedKeyAccess", "allows shared-key (account key and SAS) authorization", _ENTRA)
-    yield from flag_true(
-        resource,
-        "defaultToOAuthAuthentication",
-        "does not default to Entra ID (OAuth) authorization in the portal and tools",
-    )
 
 
 def _storage_local_users(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
@@ -126,8 +122,8 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
     _policy(
         "azurenative-storage-storageaccount-disable-shared-key",
         tokens.STORAGE_ACCOUNT,
-        ("allowSharedKeyAccess", "defaultToOAuthAuthentication"),
-        "Storage accounts must disable shared-key authorization and default to Entra ID.",
+        ("allowSharedKeyAccess",),
+        "Storage accounts must disable shared-key authorization (Entra ID only).",
         _storage_account,
     ),
     _policy(

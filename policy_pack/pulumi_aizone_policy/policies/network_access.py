@@ -19,9 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from typing import Final
 
 from .. import reference, tokens
-from ..checks import DENY, DISABLED, enum_is, flag_not_true, flag_true, network_default_deny, public_network_disabled
+from ..checks import DISABLED, enum_is, flag_not_true, flag_true, network_closed, public_network_disabled
 from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex, StackResource
@@ -62,8 +63,7 @@ def _policy(
 
 def _cognitive_account(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
     """AI accounts: no public access, ACLs default-deny, outbound restricted to allowedFqdnList."""
-    yield from public_network_disabled(resource, "properties.publicNetworkAccess")
-    yield from network_default_deny(resource, "properties.networkAcls.defaultAction")
+    yield from network_closed(resource, "properties.publicNetworkAccess", "properties.networkAcls.defaultAction")
     yield from flag_true(
         resource,
         "properties.restrictOutboundNetworkAccess",
@@ -95,10 +95,22 @@ def _public_access_only(resource: Resource, _config: PolicyConfig) -> Iterator[F
     yield from public_network_disabled(resource)
 
 
+SEARCH_DISABLED_SPELLINGS: Final = (DISABLED, "disabled")
+"""AI Search: REST API 2022-09-01 and earlier (the version azure-native v2 sends) spell the enum in
+lower case ("enabled", "disabled"; azure-rest-api-specs
+specification/search/resource-manager/Microsoft.Search/stable/2022-09-01/search.json,
+SearchServiceProperties.publicNetworkAccess), later versions "Enabled"/"Disabled": both documented
+spellings mean the same, any other value (" Disabled", "DISABLED") still fails."""
+
+
+def _search_service(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """AI Search: publicNetworkAccess disabled, in either documented spelling."""
+    yield from public_network_disabled(resource, "publicNetworkAccess", SEARCH_DISABLED_SPELLINGS)
+
+
 def _storage_account(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
-    """Storage: no public access and the network rule set denies by default."""
-    yield from public_network_disabled(resource)
-    yield from network_default_deny(resource, "networkRuleSet.defaultAction")
+    """Storage: no public access (then the network rule set is moot; otherwise it is named)."""
+    yield from network_closed(resource, "publicNetworkAccess", "networkRuleSet.defaultAction")
 
 
 def _key_vault(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
@@ -268,7 +280,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         tokens.COGNITIVE_ACCOUNT,
         (
             _public(tokens.COGNITIVE_ACCOUNT, "properties.publicNetworkAccess"),
-            Field(tokens.COGNITIVE_ACCOUNT, "properties.networkAcls.defaultAction", (DENY,)),
+            Field(tokens.COGNITIVE_ACCOUNT, "properties.networkAcls.defaultAction"),  # named when public access is on
             Field(tokens.COGNITIVE_ACCOUNT, "properties.restrictOutboundNetworkAccess"),
             Field(tokens.COGNITIVE_ACCOUNT, "properties.allowedFqdnList"),
         ),
@@ -280,16 +292,16 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         tokens.SEARCH_SERVICE,
         (_public(tokens.SEARCH_SERVICE),),
         "AI Search services must disable public network access.",
-        _public_access_only,
+        _search_service,
     ),
     _policy(
         "azurenative-storage-storageaccount-restrict-network-access",
         tokens.STORAGE_ACCOUNT,
         (
             _public(tokens.STORAGE_ACCOUNT),
-            Field(tokens.STORAGE_ACCOUNT, "networkRuleSet.defaultAction", (DENY,)),
+            Field(tokens.STORAGE_ACCOUNT, "networkRuleSet.defaultAction"),  # named when public access is on
         ),
-        "Storage accounts must disable public network access and deny by default.",
+        "Storage accounts must disable public network access (their network rules then no longer matter).",
         _storage_account,
     ),
     _policy(

@@ -146,17 +146,24 @@ def _eligibility_expires(resource: Resource, config: PolicyConfig) -> Iterator[F
         yield violation(f"{resource.subject} {problem}.")
 
 
-def _privileged_scope_problem(subject: str, role: str, scope: object, whom: str) -> str | None:
-    """The violation message for a privileged role granted at resource-group or wider scope."""
+def _privileged_scope_problem(subject: str, role: str, scope: object, principal_type: object) -> str | None:
+    """The violation message for a privileged role granted at resource-group or wider scope. A
+    workload identity (ServicePrincipal) is never told to use PIM: an eligible role must be
+    activated by the member, with justification and MFA (Learn, "Assign Azure resource roles in
+    Privileged Identity Management"), which a service principal or managed identity cannot do."""
     level = scope_level(scope)
     if level not in _WIDE:
         return None
-    return (
+    head = (
         f"{subject} permanently grants the privileged role {role} at {level} scope "
-        f"('{normalize_scope(scope)}') to {whom}: roles that manage access or can list keys are never "
-        "assigned permanently at resource-group or wider scope; make it PIM-eligible (an "
-        f"authorization:PimRoleEligibilitySchedule with {_EXPIRATION} '{AFTER_DURATION}') or grant a "
-        "narrower role on the single resource that needs it"
+        f"('{normalize_scope(scope)}') to {_whom(principal_type)}: roles that manage access or can list keys are never "
+        "assigned permanently at resource-group or wider scope; "
+    )
+    if in_ci(principal_type, ("ServicePrincipal",)):
+        return head + "a workload identity cannot activate a PIM-eligible role, so grant it a narrower role on the single resource it needs"
+    return head + (
+        f"make it PIM-eligible (an authorization:PimRoleEligibilitySchedule with {_EXPIRATION} '{AFTER_DURATION}') "
+        "or grant a narrower role on the single resource that needs it"
     )
 
 
@@ -181,7 +188,7 @@ def _no_permanent_admin(resource: Resource, _config: PolicyConfig) -> Iterator[F
         if scope is UNKNOWN:
             yield unknown_value(resource.subject, "scope")
             return
-        problem = _privileged_scope_problem(resource.subject, f"'{name}'", scope, _whom(principal_type))
+        problem = _privileged_scope_problem(resource.subject, f"'{name}'", scope, principal_type)
         if problem is not None:
             yield violation(f"{problem}.")
             return
@@ -242,7 +249,7 @@ def _privileged_custom_roles(stack: StackIndex, _config: PolicyConfig) -> Iterat
             yield unknown_value(assignment.subject, "scope", urn=assignment.urn, name=assignment.name)
             continue
         role = f"{definition.subject} (a custom role with the actions {', '.join(repr(action) for action in actions)})"
-        problem = _privileged_scope_problem(assignment.subject, role, scope, _whom(assignment.get("principalType")))
+        problem = _privileged_scope_problem(assignment.subject, role, scope, assignment.get("principalType"))
         if problem is not None:
             yield violation(f"{problem}.", urn=assignment.urn, name=assignment.name)
 

@@ -123,14 +123,18 @@ def role_label(role_definition_id: object) -> str:
 def allowed_role(role_definition_id: object, allowed: Iterable[str]) -> bool:
     """True when the role's name or GUID is on an allow-list of role names and/or GUIDs
     (compared case-insensitively)."""
-    entries = {entry.strip().lower() for entry in allowed}
+    aliases = {former.lower(): name.lower() for former, name in reference.ROLE_ALIASES.items()}
+    entries = {aliases.get(entry.strip().lower(), entry.strip().lower()) for entry in allowed}
     name = role_name(role_definition_id)
     guid = role_guid(role_definition_id)
     return (name is not None and name.lower() in entries) or (guid is not None and guid in entries)
 
 
 _ROLE_PATH: Final = "/providers/Microsoft.Authorization/roleDefinitions/"
-_BUILTIN_BY_NAME: Final[Mapping[str, str]] = {name.lower(): name for name in reference.ROLE_IDS}
+_BUILTIN_BY_NAME: Final[Mapping[str, str]] = {
+    **{former.lower(): name for former, name in reference.ROLE_ALIASES.items()},
+    **{name.lower(): name for name in reference.ROLE_IDS},
+}
 
 
 def builtin_role(name: object) -> str | None:

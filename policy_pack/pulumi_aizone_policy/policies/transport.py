@@ -1,8 +1,14 @@
 """RES-5: TLS 1.2+ and HTTPS only, wherever it is configurable.
 
-- Storage: minimumTlsVersion = TLS1_2 or TLS1_3 (absent fails: the SDK documents the default as
-  TLS 1.0; TLS1_3 is a value of the installed SDK's MinimumTlsVersion enum), enableHttpsTrafficOnly not false (absent
-  passes: the default is true since API 2019-04-01).
+- Storage: minimumTlsVersion is not below TLS1_2. Absent passes since Azure Storage itself
+  stopped accepting TLS 1.0 and 1.1 on every account (`STORAGE_TLS12_FLOOR_SINCE`, 2026-02-03:
+  Learn "Migrate to TLS 1.2 for Azure Blob Storage",
+  https://learn.microsoft.com/azure/storage/common/transport-layer-security-configure-migrate-to-tls2;
+  the API's documented default, TLS 1.0, no longer reaches the wire); before that date absent
+  fails. An explicit TLS1_0/TLS1_1 still fails: it declares a floor the account does not keep.
+  TLS1_3 is a value of the SDK's MinimumTlsVersion enum, accepted, but never suggested (the SDK
+  documents "Minimum TLS version 1.3 version is not supported" for API 2024-01-01).
+  enableHttpsTrafficOnly not false (absent passes: the default is true since API 2019-04-01).
 - API Management: the gateway and backend protocol switches for TLS 1.0, TLS 1.1 and SSL 3.0 in
   customProperties are absent or "False" (their default is "False" for services created after
   2018-04-01), compared case-insensitively in key and value; every weak cipher the service lets a
@@ -15,7 +21,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping
+from typing import Final
 
 from .. import reference, tokens
 from ..checks import enum_is, flag_not_true
@@ -30,17 +38,26 @@ _OFF = "False"
 # storage MinimumTlsVersion enum of the installed SDK: TLS1_0, TLS1_1, TLS1_2, TLS1_3.
 TLS13 = "TLS1_3"
 _SECURE_TLS = (TLS12, TLS13)
+STORAGE_TLS12_FLOOR_SINCE: Final = dt.date(2026, 2, 3)
+"""Since this day Azure Storage refuses TLS 1.0 and 1.1 on every account, whatever its
+minimumTlsVersion (Learn, "Migrate to TLS 1.2 for Azure Blob Storage"; the date was moved from
+2024-11-01 to 2025-11-01 and finally 2026-02-03; read 2026-12-07)."""
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
 
 
 def _storage(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
     """Storage: minimum TLS 1.2 and HTTPS only."""
-    yield from enum_is(
-        resource,
-        "minimumTlsVersion",
-        _SECURE_TLS,
-        "accepts requests below TLS 1.2",
-        f"set minimumTlsVersion = '{TLS12}' (or '{TLS13}'; unset means TLS 1.0)",
-    )
+    if resource.get("minimumTlsVersion") is not None or _today() < STORAGE_TLS12_FLOOR_SINCE:
+        yield from enum_is(
+            resource,
+            "minimumTlsVersion",
+            _SECURE_TLS,
+            "accepts requests below TLS 1.2",
+            f"set minimumTlsVersion = '{TLS12}'",
+        )
     yield from check(
         resource,
         "enableHttpsTrafficOnly",
@@ -56,8 +73,16 @@ def _switches(properties: Mapping[str, object], keys: tuple[str, ...]) -> dict[s
     return {wanted[key.lower()]: value for key, value in properties.items() if key.lower() in wanted}
 
 
+FIXED_CIPHER_TIERS: Final = frozenset({"consumption", "basicv2", "standardv2", "premiumv2"})
+"""API Management tiers whose cipher configuration is Microsoft's and cannot be changed (Learn,
+"Manage protocols and ciphers in Azure API Management": "The following tiers don't support changes
+to the default cipher configuration: Consumption, Basic v2, Standard v2, Premium v2"; read
+2026-12-07): the cipher half of the rule does not fire there, since its remedy does not exist."""
+
+
 def _apim_service(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
-    """API Management: no legacy protocol switched on, every weak cipher switched off."""
+    """API Management: no legacy protocol switched on, every weak cipher switched off (where the
+    tier lets a customer change ciphers)."""
     raw = resource.get("customProperties")
     if raw is UNKNOWN:
         yield unknown_value(resource.subject, "customProperties")
@@ -75,6 +100,12 @@ def _apim_service(resource: Resource, _config: PolicyConfig) -> Iterator[Finding
             f"of these customProperties to '{_OFF}' (or remove it) so the gateway and its backend "
             "calls use TLS 1.2 or later."
         )
+    sku = resource.get("sku.name")
+    if sku is UNKNOWN:
+        yield unknown_value(resource.subject, "sku.name")
+        return
+    if isinstance(sku, str) and sku.strip().lower() in FIXED_CIPHER_TIERS:
+        return
     weak = [key for key in reference.APIM_WEAK_CIPHERS if not eq_ci(ciphers.get(key), _OFF)]
     if weak:
         yield violation(
@@ -128,14 +159,14 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
             Field(tokens.STORAGE_ACCOUNT, "enableHttpsTrafficOnly"),
         ),
         "Storage accounts must require TLS 1.2 and HTTPS.",
-        "Set minimumTlsVersion = 'TLS1_2' and keep enableHttpsTrafficOnly = true on every storage account.",
+        "Leave minimumTlsVersion unset or set it to 'TLS1_2' (never TLS1_0/TLS1_1) and keep enableHttpsTrafficOnly = true on every storage account.",
         _storage,
     ),
     _policy(
         "azurenative-apimanagement-service-tls-protocols",
         tokens.APIM_SERVICE,
-        (Field(tokens.APIM_SERVICE, "customProperties"),),
-        "API Management must disable TLS 1.0/1.1, SSL 3.0 and weak ciphers on its gateway and backends.",
+        (Field(tokens.APIM_SERVICE, "customProperties"), Field(tokens.APIM_SERVICE, "sku.name")),
+        "API Management must disable TLS 1.0/1.1, SSL 3.0 and weak ciphers on its gateway and backends (ciphers on tiers that allow changing them).",
         "In customProperties set the Protocols.Tls10/Tls11/Ssl30 switches (gateway and Backend) and "
         "every Ciphers.* switch the service offers (TripleDes168, the TLS_RSA_* and *_CBC_SHA suites) "
         "to 'False'.",

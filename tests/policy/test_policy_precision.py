@@ -1,0 +1,66 @@
+"""Precision: findings that Microsoft's own guidance would call false, each with the change that
+made them false positives before and the attacker's variant that must still be caught."""
+
+from __future__ import annotations
+
+import pytest
+from policy_cases import BASELINES, baseline_stack, changed, diagnostics_of, item, replace_item, role_definition
+
+from pulumi_aizone_policy import reference, tokens as t
+from pulumi_aizone_policy.harness import PackAnalyzer
+from pulumi_aizone_policy.policies import rbac
+
+FOUNDRY_USER = reference.ROLE_IDS["Foundry User"]
+OWNER = reference.ROLE_IDS["Owner"]
+_ADMIN = "azurenative-authorization-roleassignment-no-permanent-admin"
+_WORKLOAD = "azurenative-authorization-roleassignment-workload-least-privilege"
+_LEAST = "azurenative-authorization-roleassignment-least-privilege"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Foundry User", "Foundry User"),
+        (" azure ai user ", "Foundry User"),
+        ("Azure AI Account Owner", "Foundry Account Owner"),
+        ("Azure AI Usr", None),
+    ],
+)
+def test_renamed_foundry_roles_resolve_by_their_current_and_former_names(name: str, expected: str | None) -> None:
+    assert rbac.builtin_role(name) == expected
+
+
+def test_an_allow_list_naming_the_former_role_name_allows_the_role() -> None:
+    assert rbac.allowed_role(role_definition(FOUNDRY_USER), ["Azure AI User"])
+    assert not rbac.allowed_role(role_definition(OWNER), ["Azure AI User"])
+
+
+@pytest.mark.controls("ACC-5")
+def test_workload_identity_may_hold_foundry_user_but_not_owner(analyzer: PackAnalyzer) -> None:
+    stack = baseline_stack(preview=False)
+    entry = item(stack, "agent-openai-user")
+    granted = replace_item(stack, "agent-openai-user", props=changed(entry.props, "roleDefinitionId", role_definition(FOUNDRY_USER)))
+    assert diagnostics_of(analyzer.analyze_stack(granted), _WORKLOAD) == []
+    assert diagnostics_of(analyzer.analyze(t.ROLE_ASSIGNMENT, item(granted, "agent-openai-user").props), _LEAST) == []
+    owner = changed(entry.props, "roleDefinitionId", role_definition(OWNER))
+    assert [finding.level for finding in diagnostics_of(analyzer.analyze(t.ROLE_ASSIGNMENT, owner), _LEAST)] == ["mandatory"]
+
+
+@pytest.mark.controls("ACC-3")
+def test_a_workload_identity_is_never_told_to_use_pim(analyzer: PackAnalyzer) -> None:
+    props = {
+        **BASELINES[t.ROLE_ASSIGNMENT],
+        "principalType": "ServicePrincipal",
+        "roleDefinitionId": role_definition(reference.ROLE_IDS["Contributor"]),
+        "scope": "/subscriptions/sub/resourceGroups/rg",
+    }
+    (finding,) = diagnostics_of(analyzer.analyze(t.ROLE_ASSIGNMENT, props), _ADMIN, "mandatory")
+    assert finding.message.splitlines()[-1] == (
+        "[ACC-3] Role assignment 'res' permanently grants the privileged role 'Contributor' at resource group scope "
+        "('/subscriptions/sub/resourcegroups/rg') to a principal of type ServicePrincipal: roles that manage access or can list "
+        "keys are never assigned permanently at resource-group or wider scope; a workload identity cannot activate a PIM-eligible "
+        "role, so grant it a narrower role on the single resource it needs."
+    )
+    # A person still gets the PIM remedy.
+    person = diagnostics_of(analyzer.analyze(t.ROLE_ASSIGNMENT, {**props, "principalType": "User"}), _ADMIN, "mandatory")
+    assert "make it PIM-eligible" in person[0].message
