@@ -40,8 +40,8 @@ from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties
 from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UnknownValueError
 
-from . import scope
-from .framework import AdvisoryMessage, PackResourcePolicy, PackStackPolicy, ResourcePolicySpec, build_policy
+from . import arm, scope
+from .framework import AdvisoryMessage, PackResourcePolicy, PackStackPolicy, ResourcePolicySpec, build_policy, unknowns_are_violations
 from .manifest import REPOSITORY, load_manifest, readme_text
 from .policies import ALL_SPECS
 from .remediation import refusal, with_remediations
@@ -166,6 +166,9 @@ class _Dispatch:
 
 
 _PROVIDER_CACHE_SIZE: Final = 256
+OFFLINE_GATE_ENV: Final = "AIZONE_OFFLINE_GATE"
+"""Set to "1" by the offline gate (aizone-gate) in the pack's environment: the gate judges a
+preview, and what it cannot know is never a pass, so unknown security properties are violations."""
 
 
 class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
@@ -194,6 +197,11 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     _entries: tuple[_Entry, ...] = ()
     _mode_auto: bool = True
     _landing_zone_known: bool = False
+    _dry_run: bool | None = None
+    registered: set[str]
+    """URNs sent to `Analyze` since the last `AnalyzeStack`: the engine sends every resource the
+    program registers; a stack resource not among them was read with `.get()` (build_servicer
+    sets it)."""
 
     def _policies(self) -> list[Policy]:
         return self._PolicyAnalyzerServicer__policies  # type: ignore[attr-defined]
@@ -224,7 +232,18 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         Analyze (scope.py), so the dispatch table is rebuilt."""
         result = super().ConfigureStack(request, context)
         self._dispatch_cache = None
+        self._dry_run = bool(request.dry_run)
         return result
+
+    def _unknowns(self) -> str | None:
+        """Why a security property that is unknown cannot wait for a later check (None during a
+        preview, when `pulumi up` checks it again): the update itself (ConfigureStack's dry_run, or
+        PULUMI_DRY_RUN without it), or the offline gate (OFFLINE_GATE_ENV), whose verdict never
+        passes what it cannot know."""
+        if os.environ.get(OFFLINE_GATE_ENV) == "1":
+            return "in the offline gate, which never passes what it cannot know"
+        dry_run = self._dry_run if self._dry_run is not None else os.environ.get("PULUMI_DRY_RUN") != "false"
+        return None if dry_run else "during `pulumi up` (not a preview), where nothing checks it again"
 
     def Configure(self, request: Any, context: Any) -> Any:
         """pulumi_policy's Configure, checked instead of trusted: a policy name the pack does not
@@ -312,18 +331,52 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     def Analyze(self, request: Any, _context: Any) -> analyzer_pb2.AnalyzeResponse:
         self._configure_runtime_settings()
         response = analyzer_pb2.AnalyzeResponse()
+        registered = getattr(self, "registered", None)
+        if registered is not None:
+            registered.add(request.urn)
         kind = canonical_type(request.type)
         entries = self._dispatch(kind).analyze
-        if not entries:
+        template = kind in arm.TEMPLATE_DEPLOYMENTS
+        if not entries and not template:
             return response
         props = plain_properties(request.properties)
         options = self._get_resource_options(request)
         provider = self._provider(request)
         tags = self._stack_tags()
-        for entry in entries:
-            args = ResourceValidationArgs(kind, props, request.urn, request.name, options, provider, entry.config, tags)
-            self._run_resource_policy(response, entry.policy, entry.level, args)
+        with unknowns_are_violations(self._unknowns()):
+            for entry in entries:
+                args = ResourceValidationArgs(kind, props, request.urn, request.name, options, provider, entry.config, tags)
+                self._run_resource_policy(response, entry.policy, entry.level, args)
+        if template:
+            self._analyze_template(response, kind, props, request.urn, request.name, options, provider, tags)
         return response
+
+    def _analyze_template(
+        self,
+        response: Any,
+        kind: str,
+        props: Mapping[str, object],
+        urn: str,
+        name: str,
+        options: Any,
+        provider: PolicyProviderResource | None,
+        tags: Mapping[str, str],
+    ) -> None:
+        """The resources an inline ARM template deploys, each judged by the resource policies of
+        its type (arm.py translates them into the provider's shape), attributed to the deployment
+        and named `<deployment>/<template resource name>`. An expression the pack cannot evaluate
+        is never resolved later, so an unknown security property there is a violation."""
+        expansion = arm.expand_deployment(kind, props, name)
+        with unknowns_are_violations("in the ARM template (an expression the pack cannot evaluate)"):
+            for inner in expansion.resources:
+                if inner.token is None:
+                    continue
+                inner_props = PlainProps(inner.props)
+                for entry in self._dispatch(inner.token).analyze:
+                    args = ResourceValidationArgs(
+                        inner.token, inner_props, urn, f"{name}/{inner.name}", options, provider, entry.config, tags
+                    )
+                    self._run_resource_policy(response, entry.policy, entry.level, args)
 
     def _run_resource_policy(self, response: Any, policy: Policy, level: EnforcementLevel, args: ResourceValidationArgs) -> None:
         report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
@@ -344,24 +397,72 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         # again while the policies allocate (super-linear at 10,000 resources) although none of
         # them can be garbage yet. Reference counting still frees temporaries as usual.
         gc.disable()
+        registered = getattr(self, "registered", None)
+        read = {raw.urn for raw in request.resources if registered and raw.urn not in registered}
+        if registered is not None:
+            registered.clear()
         try:
-            resources = self._stack_resources(request)
-            tags = self._stack_tags()
-            ai_workload = scope.is_ai_workload(self._mode(), tags, (resource.resource_type for resource in resources))
-            for policy, level in active:
-                if not ai_workload and scope.is_landing_zone(policy.name):
-                    continue
-                args = StackValidationArgs(resources, self._get_policy_config(policy.name), tags)
-                report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
-                check: Callable[[StackValidationArgs, ReportViolation], Any] = (
-                    policy.check if isinstance(policy, PackStackPolicy) else policy.validate  # type: ignore[assignment]
-                )
-                self._validate(response, policy, lambda: check(args, report))
-            if ai_workload and deferred:
-                self._analyze_landing_zone_resources(response, resources, tags)
+            with unknowns_are_violations(self._unknowns()):
+                self._analyze_stack(response, request, active, deferred, read)
         finally:
             gc.enable()
         return response
+
+    def _analyze_stack(
+        self, response: Any, request: Any, active: list[tuple[Policy, EnforcementLevel]], deferred: bool, read: set[str]
+    ) -> None:
+        resources = self._stack_resources(request)
+        tags = self._stack_tags()
+        ai_workload = scope.is_ai_workload(self._mode(), tags, (resource.resource_type for resource in resources))
+        for policy, level in active:
+            if not ai_workload and scope.is_landing_zone(policy.name):
+                continue
+            args = StackValidationArgs(resources, self._get_policy_config(policy.name), tags)
+            report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
+            check: Callable[[StackValidationArgs, ReportViolation], Any] = (
+                policy.check if isinstance(policy, PackStackPolicy) else policy.validate  # type: ignore[assignment]
+            )
+            self._validate(response, policy, lambda: check(args, report))
+        if ai_workload and deferred:
+            self._analyze_landing_zone_resources(response, [resource for resource in resources if resource.urn not in read], tags)
+        if read:
+            self._analyze_read_resources(response, [resource for resource in resources if resource.urn in read], tags, ai_workload)
+
+    def _analyze_read_resources(self, response: Any, resources: list[PolicyResource], tags: Mapping[str, str], ai_workload: bool) -> None:
+        """Existing resources the program reads with `.get()` (never registered, so never sent to
+        `Analyze`): the stack relies on them, so the resource policies of their type judge their
+        outputs, and each finding says the resource is read, not managed, by this stack."""
+        for resource in resources:
+            dispatch = self._dispatch(resource.resource_type)
+            entries = {id(entry): entry for entry in (*dispatch.analyze, *(dispatch.deferred if ai_workload else ()))}
+            for entry in entries.values():
+                args = ResourceValidationArgs(
+                    resource.resource_type,
+                    resource.props,
+                    resource.urn,
+                    resource.name,
+                    resource.opts,
+                    resource.provider,
+                    entry.config,
+                    tags,
+                )
+                report = self._create_report_violation(
+                    response, entry.policy.name, entry.policy.description, entry.level, entry.policy.severity
+                )
+
+                def read_report(message: str, urn: str | None = None, report: ReportViolation = report) -> None:
+                    note = (
+                        " This existing resource is read with `.get()`, not managed, by this stack, which relies "
+                        "on it: fix it where it is managed, or exempt it here with a reason and an expiry."
+                    )
+                    text = message + note
+                    report(AdvisoryMessage(text) if isinstance(message, AdvisoryMessage) else text, urn)
+
+                policy = entry.policy
+                check: Callable[[ResourceValidationArgs, ReportViolation], Any] = (
+                    policy.check if isinstance(policy, PackResourcePolicy) else policy.validate  # type: ignore[assignment]
+                )
+                self._validate(response, policy, lambda: check(args, read_report))
 
     def _analyze_landing_zone_resources(self, response: Any, resources: list[PolicyResource], tags: Mapping[str, str]) -> None:
         """The landing-zone resource policies `Analyze` left out (the stack was not yet known to be
@@ -476,6 +577,7 @@ def build_servicer() -> AizoneAnalyzerServicer:
         ["azure", "ai", "security", "mcsb"],
         REPOSITORY,
     )
+    servicer.registered = set()
     servicer._resource_types = {spec.name: frozenset(spec.resource_types) for spec in ALL_SPECS if isinstance(spec, ResourcePolicySpec)}
     return servicer
 

@@ -16,6 +16,7 @@ from . import (
     data_protection,
     defender,
     diagnostics,
+    doors,
     execution,
     gateway,
     governance,
@@ -53,5 +54,8 @@ ALL_SPECS: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     *classic_data.POLICIES,
     *classic_access.POLICIES,
     *coverage.POLICIES,
+    # doors (issue 20): what the pack cannot see is a finding.
+    *doors.POLICIES,
 )
 coverage.set_judged(ALL_SPECS)
+doors.set_fields(ALL_SPECS)
