@@ -78,6 +78,8 @@ class StackItem:
     """The `protect` resource option, which the engine sends with each resource."""
     ignore_changes: Sequence[str] = ()
     """The `ignoreChanges` resource option, which the engine sends with each resource."""
+    provider: tuple[str, Mapping[str, Any]] | None = None
+    """The provider resource's type token and inputs (None: a component resource, no provider)."""
 
     @property
     def resolved_urn(self) -> str:
@@ -139,6 +141,13 @@ def reconcile_config(
         schema = object_schema(policy.schema, policy.required)
         errors.extend(f"{policy.name}: {error}" for error in validate(result[policy.name][1], schema, "config"))
     return result, errors
+
+
+def _provider(item: StackItem) -> analyzer_pb2.AnalyzerProviderResource | None:
+    if item.provider is None:
+        return None
+    token, props = item.provider
+    return analyzer_pb2.AnalyzerProviderResource(type=token, properties=_struct(props), urn=urn_for(token, "default"), name="default")
 
 
 class PackAnalyzer:
@@ -229,6 +238,7 @@ class PackAnalyzer:
                     prop: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(urns)) for prop, urns in item.property_dependencies.items()
                 },
                 options=analyzer_pb2.AnalyzerResourceOptions(protect=item.protect, ignoreChanges=list(item.ignore_changes)),
+                provider=_provider(item),
             )
             for item in items
         ]

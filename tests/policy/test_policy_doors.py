@@ -303,25 +303,29 @@ def test_unmapped_template_types_are_listed(analyzer: PackAnalyzer) -> None:
 
 @pytest.mark.controls("ACC-8")
 @pytest.mark.parametrize(
-    ("token", "props", "what"),
+    ("token", "props", "what", "provider"),
     [
         (
             "azure-native:resources:Resource",
             {"resourceProviderNamespace": "Microsoft.Storage", "resourceType": "storageAccounts"},
             "generic ARM resource",
+            None,
         ),
-        ("azure-native:resources:AzureCliScript", {"scriptContent": "az storage account update"}, "deployment script (Azure CLI)"),
-        ("azure-native:resources:AzurePowerShellScript", {}, "deployment script (Azure PowerShell)"),
-        ("azure:core/resourceDeploymentScriptAzureCli:ResourceDeploymentScriptAzureCli", {}, "deployment script (Azure CLI)"),
-        ("pulumi-python:dynamic:Resource", {"__provider": "x"}, "dynamic provider resource (Python)"),
-        ("pulumi-nodejs:dynamic:Resource", {}, "dynamic provider resource (Node.js)"),
-        ("azapi:index:Resource", {"type": "Microsoft.Storage/storageAccounts@2023-01-01"}, "provider 'azapi'"),
-        ("azure-justrun:index:Thing", {}, "provider 'azure-justrun'"),
-        ("acme:index:Widget", {"parentId": "/subscriptions/0000/resourceGroups/rg"}, "provider 'acme'"),
+        ("azure-native:resources:AzureCliScript", {"scriptContent": "az storage account update"}, "deployment script (Azure CLI)", None),
+        ("azure-native:resources:AzurePowerShellScript", {}, "deployment script (Azure PowerShell)", None),
+        ("azure:core/resourceDeploymentScriptAzureCli:ResourceDeploymentScriptAzureCli", {}, "deployment script (Azure CLI)", None),
+        ("pulumi-python:dynamic:Resource", {"__provider": "x"}, "dynamic provider resource (Python)", None),
+        ("pulumi-nodejs:dynamic:Resource", {}, "dynamic provider resource (Node.js)", None),
+        ("azapi:index:Resource", {"type": "Microsoft.Storage/storageAccounts@2023-01-01"}, "provider 'azapi'", None),
+        ("azure-justrun:index:Thing", {}, "provider 'azure-justrun'", None),
+        ("acme:index:Widget", {"parentId": "/subscriptions/0000/resourceGroups/rg"}, "provider 'acme'", ("pulumi:providers:acme", {})),
+        ("acme:index:Gadget", {"size": 3}, "provider 'acme'", ("pulumi:providers:acme", {"subscriptionId": "0000"})),
     ],
 )
-def test_opaque_resources_are_mandatory_findings(analyzer: PackAnalyzer, token: str, props: dict[str, Any], what: str) -> None:
-    stack = [StackItem(token, "door", props), StackItem(t.STORAGE_ACCOUNT, "data", BASELINES[t.STORAGE_ACCOUNT])]
+def test_opaque_resources_are_mandatory_findings(
+    analyzer: PackAnalyzer, token: str, props: dict[str, Any], what: str, provider: tuple[str, dict[str, Any]] | None
+) -> None:
+    stack = [StackItem(token, "door", props, provider=provider), StackItem(t.STORAGE_ACCOUNT, "data", BASELINES[t.STORAGE_ACCOUNT])]
     found = diagnostics_of(analyzer.analyze_stack(stack), OPAQUE)
     assert len(found) == 1 and found[0].level == "mandatory" and what in found[0].message, found
     assert found[0].message.split("\n", 1)[1].startswith(f"[ACC-8] 'door' ({token}) is a")
@@ -331,7 +335,10 @@ def test_opaque_resources_are_mandatory_findings(analyzer: PackAnalyzer, token: 
 def test_unrelated_providers_and_components_are_not_opaque(analyzer: PackAnalyzer) -> None:
     stack = [
         StackItem("random:index/randomPassword:RandomPassword", "pw", {"length": 20}),
-        StackItem("aizone:index:LandingZone", "lz", {}),
+        # A component of the program holds ARM ids in its outputs, but has no provider: its
+        # children are registered and judged themselves.
+        StackItem("aizone:index:LandingZone", "lz", {"workspaceId": "/subscriptions/0000/resourceGroups/rg"}),
+        StackItem("acme:index:Widget", "widget", {"size": 3}, provider=("pulumi:providers:acme", {"region": "eu"})),
         StackItem("pulumi:pulumi:Stack", "aizone-dev", {}),
     ]
     assert diagnostics_of(analyzer.analyze_stack(stack), OPAQUE) == []

@@ -86,13 +86,16 @@ def _looks_azure(value: object, depth: int = 0) -> bool:
 def targets_azure(resource: StackResource) -> bool:
     """A resource of a provider the pack does not know that manages Azure: its package is an Azure
     one by name (`azapi`, anything with "azure" in it), its provider is configured with Azure
-    settings (subscription, tenant, client id, managed identity), or its properties hold an ARM id
-    or an ARM resource type (`/subscriptions/...`, `Microsoft.Storage/storageAccounts@...`)."""
+    settings (subscription, tenant, client id, managed identity), or it is a custom resource (it has
+    a provider; components do not) whose properties hold an ARM id or an ARM resource type
+    (`/subscriptions/...`, `Microsoft.Storage/storageAccounts@...`)."""
     package = _package(resource.type)
     if package in KNOWN_PACKAGES or not package:
         return False
     if package in AZURE_PACKAGES or "azure" in package.lower() or "azapi" in package.lower():
         return True
+    if resource.provider is None:
+        return False  # a component resource: its children are registered and judged themselves
     if any(key.lower() in _AZURE_PROVIDER_KEYS for key in resource.provider_props):
         return True
     return any(_looks_azure(resource.get(key)) for key in list(resource.raw_props)[:50])
