@@ -11,7 +11,7 @@ it exactly as if it had been declared with the provider:
   token (`ARM_TYPES`); the `apiVersion` is ignored (the pack judges every API version alike);
 - ARM keeps a resource's settings under `properties`. azure-native v3 lifts them to the top level
   for most types (`x-ms-client-flatten`), but keeps `properties` for some (`KEEPS_PROPERTIES`:
-  Cognitive Services, Key Vault, ML environment versions, API Management backends). The test
+  Cognitive Services, Key Vault, ML environment versions). The test
   suite checks both tables against the installed SDK (a resource class whose constructor takes
   `properties` keeps them);
 - a user-assigned identity map (`{"<id>": {}}` in ARM) becomes the list of ids azure-native takes;
@@ -104,9 +104,11 @@ KEEPS_PROPERTIES: Final[frozenset[str]] = frozenset(
         t.COGNITIVE_PROJECT,
         t.KEY_VAULT,
         t.ML_ENVIRONMENT_VERSION,
-        t.APIM_BACKEND,
     }
 )
+# Flattened types whose ARM `properties` object itself holds a `properties` object (kept nested by
+# azure-native: an API Management backend's `properties.properties.serviceFabricCluster`).
+NESTED_PROPERTIES: Final[frozenset[str]] = frozenset({t.APIM_BACKEND})
 
 NESTED_DEPLOYMENT: Final = "microsoft.resources/deployments"
 

@@ -413,7 +413,9 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     ) -> None:
         resources = self._stack_resources(request)
         tags = self._stack_tags()
-        ai_workload = scope.is_ai_workload(self._mode(), tags, (resource.resource_type for resource in resources))
+        ai_workload = scope.is_ai_workload(self._mode(), tags, (resource.resource_type for resource in resources)) or (
+            self._mode() == "auto" and any(scope.is_ai_gateway(resource.resource_type, resource.props) for resource in resources)
+        )
         for policy, level in active:
             if not ai_workload and scope.is_landing_zone(policy.name):
                 continue

@@ -87,8 +87,12 @@ def test_arm_types_map_to_sdk_tokens_and_flattening() -> None:
     for token in set(arm.ARM_TYPES.values()):
         _, module, name = token.split(":")
         cls = getattr(importlib.import_module(f"pulumi_azure_native.{module}"), name)
-        takes_properties = "properties" in inspect.signature(cls._internal_init).parameters
-        assert takes_properties == (token in arm.KEEPS_PROPERTIES), token
+        params = inspect.signature(cls._internal_init).parameters
+        takes_properties = "properties" in params
+        assert takes_properties == (token in arm.KEEPS_PROPERTIES or token in arm.NESTED_PROPERTIES), token
+    # An API Management backend is flattened: its url is an argument, its own `properties` nested.
+    backend = importlib.import_module("pulumi_azure_native.apimanagement").Backend
+    assert "url" in inspect.signature(backend._internal_init).parameters
 
 
 def test_deployment_tokens_exist_in_the_sdks() -> None:
@@ -287,6 +291,29 @@ def test_unknown_template_in_preview_is_a_note(analyzer: PackAnalyzer) -> None:
     found = analyzer.analyze(DEPLOYMENT, {"properties": {"mode": "Incremental", "template": UNKNOWN_VALUE}}, name="dep")
     assert [(item.policy, item.level) for item in found] == [(VISIBLE, "advisory")]
     assert "properties.template is unknown until apply" in found[0].message
+
+
+@pytest.mark.controls("ACC-8")
+def test_ai_gateway_without_models_is_an_ai_workload() -> None:
+    """A gateway whose models live elsewhere: landing-zone policies judge it in mode auto."""
+    from pulumi_aizone_policy import scope
+
+    assert scope.is_ai_gateway(t.APIM_BACKEND, BASELINES[t.APIM_BACKEND])
+    assert not scope.is_ai_gateway(t.APIM_BACKEND, changed(BASELINES[t.APIM_BACKEND], "url", "https://api.contoso.com/openai.azure.com"))
+    assert scope.is_ai_gateway(
+        t.APIM_API_POLICY, {"value": '<policies><inbound><azure-openai-token-limit tokens-per-minute="5" /></inbound></policies>'}
+    )
+    assert not scope.is_ai_gateway(t.APIM_API_POLICY, {"value": "<policies><inbound><base /></inbound></policies>"})
+    lz = "azurenative-monitor-diagnosticsetting-central-logging"  # a landing-zone policy
+    service = BASELINES[t.APIM_SERVICE]
+    auto = PackAnalyzer()
+    gateway = [StackItem(t.APIM_SERVICE, "gw", service), StackItem(t.APIM_BACKEND, "models", BASELINES[t.APIM_BACKEND])]
+    assert diagnostics_of(auto.analyze_stack(gateway), lz, "mandatory")
+    other = [
+        StackItem(t.APIM_SERVICE, "gw", service),
+        StackItem(t.APIM_BACKEND, "shop", changed(BASELINES[t.APIM_BACKEND], "url", "https://shop.contoso.com")),
+    ]
+    assert diagnostics_of(auto.analyze_stack(other), lz) == []
 
 
 @pytest.mark.controls("ACC-8")
