@@ -21,6 +21,10 @@ The pack is meant to be enabled for every stack of an organisation. Its policies
    classic pulumi-azure counterparts (`azure:cognitive/...`, `azure:machinelearning/...`,
    `azure:search/service:Service`), also when pinned to an explicit API version.
 
+3. or it is an AI gateway whose models live elsewhere (`is_ai_gateway`): an API Management
+   backend whose url is a model endpoint, or an API Management policy using the GenAI gateway
+   policies (`azure-openai-*`, `llm-*`); judged once the whole stack is known (AnalyzeStack).
+
 The tag can only add a stack, never remove one: a stack that holds AI resources is judged in full
 whatever its tags say (otherwise a tag would be an escape hatch).
 
