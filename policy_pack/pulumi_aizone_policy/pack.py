@@ -165,6 +165,18 @@ class _Dispatch:
     deferred: tuple[_Entry, ...]
 
 
+@dataclass(frozen=True)
+class _TemplateEntry:
+    """One resource of an inline ARM template, as `Analyze` judged it: the deployment's URN and
+    name, the translated resource, the deployment's options and provider."""
+
+    urn: str
+    name: str
+    resource: arm.TemplateResource
+    options: Any
+    provider: PolicyProviderResource | None
+
+
 _PROVIDER_CACHE_SIZE: Final = 256
 OFFLINE_GATE_ENV: Final = "AIZONE_OFFLINE_GATE"
 """Set to "1" by the offline gate (aizone-gate) in the pack's environment: the gate judges a
@@ -199,6 +211,10 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     _landing_zone_known: bool = False
     _dry_run: bool | None = None
     registered: set[str]
+    _templates: list[list[_TemplateEntry]]
+    """The template resources `Analyze` judged since the last `AnalyzeStack`, one list per
+    deployment: the landing-zone policies it left for AnalyzeStack judge them there too, and a
+    template that deploys an AI resource makes the stack an AI workload."""
     """URNs sent to `Analyze` since the last `AnalyzeStack`: the engine sends every resource the
     program registers; a stack resource not among them was read with `.get()` (build_servicer
     sets it)."""
@@ -367,14 +383,27 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         and named `<deployment>/<template resource name>`. An expression the pack cannot evaluate
         is never resolved later, so an unknown security property there is a violation."""
         expansion = arm.expand_deployment(kind, props, name)
+        judged = [_TemplateEntry(urn, name, inner, options, provider) for inner in expansion.resources if inner.token is not None]
+        if judged:
+            self._templates.append(judged)
+        self._judge_template(response, judged, tags, deferred=False)
+
+    def _judge_template(self, response: Any, judged: list[_TemplateEntry], tags: Mapping[str, str], *, deferred: bool) -> None:
+        """Run the resource policies `Analyze` runs (or, `deferred`, the landing-zone ones it left
+        for `AnalyzeStack`) on a template's resources."""
         with unknowns_are_violations("in the ARM template (an expression the pack cannot evaluate)"):
-            for inner in expansion.resources:
-                if inner.token is None:
-                    continue
-                inner_props = PlainProps(inner.props)
-                for entry in self._dispatch(inner.token).analyze:
+            for item in judged:
+                token = item.resource.token
+                assert token is not None
+                if deferred and scope.is_ai_type(token):
+                    continue  # judged in full by Analyze already
+                dispatch = self._dispatch(token)
+                inner_props = PlainProps(item.resource.props)
+                for entry in dispatch.deferred if deferred else dispatch.analyze:
+                    if deferred and entry in dispatch.analyze:
+                        continue
                     args = ResourceValidationArgs(
-                        inner.token, inner_props, urn, f"{name}/{inner.name}", options, provider, entry.config, tags
+                        token, inner_props, item.urn, f"{item.name}/{item.resource.name}", item.options, item.provider, entry.config, tags
                     )
                     self._run_resource_policy(response, entry.policy, entry.level, args)
 
@@ -401,19 +430,29 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         read = {raw.urn for raw in request.resources if registered and raw.urn not in registered}
         if registered is not None:
             registered.clear()
+        urns = {raw.urn for raw in request.resources}
+        templates = [judged for judged in self._templates if judged[0].urn in urns]
+        self._templates.clear()
         try:
             with unknowns_are_violations(self._unknowns()):
-                self._analyze_stack(response, request, active, deferred, read)
+                self._analyze_stack(response, request, active, deferred, read, templates)
         finally:
             gc.enable()
         return response
 
     def _analyze_stack(
-        self, response: Any, request: Any, active: list[tuple[Policy, EnforcementLevel]], deferred: bool, read: set[str]
+        self,
+        response: Any,
+        request: Any,
+        active: list[tuple[Policy, EnforcementLevel]],
+        deferred: bool,
+        read: set[str],
+        templates: list[list[_TemplateEntry]],
     ) -> None:
         resources = self._stack_resources(request)
         tags = self._stack_tags()
-        ai_workload = scope.is_ai_workload(self._mode(), tags, (resource.resource_type for resource in resources)) or (
+        inner_types = (item.resource.token or "" for judged in templates for item in judged)
+        ai_workload = scope.is_ai_workload(self._mode(), tags, (*(resource.resource_type for resource in resources), *inner_types)) or (
             self._mode() == "auto" and any(scope.is_ai_gateway(resource.resource_type, resource.props) for resource in resources)
         )
         for policy, level in active:
@@ -427,6 +466,8 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
             self._validate(response, policy, lambda: check(args, report))
         if ai_workload and deferred:
             self._analyze_landing_zone_resources(response, [resource for resource in resources if resource.urn not in read], tags)
+            for judged in templates:
+                self._judge_template(response, judged, tags, deferred=True)
         if read:
             self._analyze_read_resources(response, [resource for resource in resources if resource.urn in read], tags, ai_workload)
 
@@ -580,6 +621,7 @@ def build_servicer() -> AizoneAnalyzerServicer:
         REPOSITORY,
     )
     servicer.registered = set()
+    servicer._templates = []
     servicer._resource_types = {spec.name: frozenset(spec.resource_types) for spec in ALL_SPECS if isinstance(spec, ResourcePolicySpec)}
     return servicer
 

@@ -316,6 +316,25 @@ def test_ai_gateway_without_models_is_an_ai_workload() -> None:
     assert diagnostics_of(auto.analyze_stack(other), lz) == []
 
 
+@pytest.mark.controls("DATA-1", "ACC-8")
+def test_template_with_a_model_makes_the_stack_an_ai_workload() -> None:
+    """Mode auto: a template deploying an AI account makes the stack an AI workload, and the
+    landing-zone policies judge the template's other resources once the stack is known."""
+    boundary = "azurenative-storage-storageaccount-boundary-tag"
+    untagged = changed(BASELINES[t.STORAGE_ACCOUNT], "tags", {})
+    auto = PackAnalyzer()
+    with_model = deployment(
+        template(arm_resource(t.COGNITIVE_ACCOUNT, BASELINES[t.COGNITIVE_ACCOUNT], name="ai"), arm_resource(t.STORAGE_ACCOUNT, untagged))
+    )
+    assert diagnostics_of(auto.analyze(DEPLOYMENT, with_model, name="dep"), boundary) == []  # not yet known to be AI
+    found = diagnostics_of(auto.analyze_stack([StackItem(DEPLOYMENT, "dep", with_model)]), boundary, "mandatory")
+    assert len(found) == 1 and "Storage account 'dep/res'" in found[0].message and found[0].urn.endswith("::dep")
+    # Without the model, the same storage account is judged by universal rules only.
+    without = deployment(template(arm_resource(t.STORAGE_ACCOUNT, untagged)))
+    auto.analyze(DEPLOYMENT, without, name="dep")
+    assert diagnostics_of(auto.analyze_stack([StackItem(DEPLOYMENT, "dep", without)]), boundary) == []
+
+
 @pytest.mark.controls("ACC-8")
 def test_unmapped_template_types_are_listed(analyzer: PackAnalyzer) -> None:
     site = {"type": "Microsoft.Web/sites", "apiVersion": "2023-01-01", "name": "app", "properties": {"httpsOnly": False}}
