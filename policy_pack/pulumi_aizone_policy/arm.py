@@ -118,7 +118,9 @@ _TEMPLATE_ONLY: Final[frozenset[str]] = frozenset(
 )
 
 _MAX_DEPTH: Final = 10
-"""Nested templates and variable references deeper than this are not followed (reported)."""
+"""Nested templates deeper than this are not followed (reported)."""
+_MAX_RESOLVE_DEPTH: Final = 64
+"""Objects nested deeper, or variables referring to each other in a cycle, resolve to UNKNOWN."""
 
 
 @dataclass(frozen=True)
@@ -192,8 +194,8 @@ class _Scope:
 
     def resolve(self, value: object) -> object:
         """`value` with every literal expression resolved and the others UNKNOWN."""
-        if self._depth > _MAX_DEPTH:
-            return UNKNOWN
+        if self._depth > _MAX_RESOLVE_DEPTH:
+            return UNKNOWN  # a variable cycle, or nesting no real template has
         self._depth += 1
         try:
             if isinstance(value, str):
@@ -346,11 +348,11 @@ def _resource(item: object, scope: _Scope, where: str, parent_type: str, parent_
         result.blind.append(Blind(f"{where}/{name}", "its resource type is an expression the pack cannot evaluate"))
         return
     key = arm_type.strip().lower()
-    body = scope.resolve({key_: value for key_, value in item.items() if key_.lower() not in ("resources",)})
-    assert isinstance(body, dict)
     if key == NESTED_DEPLOYMENT:
-        _nested(body, scope, f"{where}/{name}", result, depth)
+        _nested(item, scope, f"{where}/{name}", result, depth)
     else:
+        body = scope.resolve({key_: value for key_, value in item.items() if key_.lower() != "resources"})
+        assert isinstance(body, dict)
         token = ARM_TYPES.get(key)
         props = provider_shape(token, body) if token else dict(body)
         result.resources.append(TemplateResource(arm_type=arm_type.strip(), name=name, token=token, props=props))
@@ -358,8 +360,15 @@ def _resource(item: object, scope: _Scope, where: str, parent_type: str, parent_
         _resource(child, scope, where, arm_type.strip(), name, result, depth)
 
 
-def _nested(body: Mapping[str, object], outer: _Scope, where: str, result: Expansion, depth: int) -> None:
-    settings = body.get("properties")
+def _nested(item: Mapping[str, object], outer: _Scope, where: str, result: Expansion, depth: int) -> None:
+    """A nested deployment: its own settings (parameter values included) are evaluated in the
+    outer template; its template is left raw, to be evaluated in its own scope (`inner`) or,
+    by default, in the outer one."""
+    raw = item.get("properties")
+    if not isinstance(raw, Mapping):
+        result.blind.append(Blind(where, "its properties cannot be read"))
+        return
+    settings = outer.resolve({key: value for key, value in raw.items() if key != "template"})
     if not isinstance(settings, Mapping):
         result.blind.append(Blind(where, "its properties cannot be read"))
         return
@@ -369,7 +378,7 @@ def _nested(body: Mapping[str, object], outer: _Scope, where: str, result: Expan
             return
     options = settings.get("expressionEvaluationOptions")
     inner = isinstance(options, Mapping) and isinstance(options.get("scope"), str) and str(options.get("scope")).lower() == "inner"
-    template = settings.get("template")
+    template = raw.get("template")
     if template is None:
         result.blind.append(Blind(where, "it has no inline template"))
         return

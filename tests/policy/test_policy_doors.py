@@ -214,6 +214,115 @@ def test_template_tricks_do_not_hide_a_violation(analyzer: PackAnalyzer, props: 
     assert len(found) == 1 and "allowSharedKeyAccess is true" in found[0].message, found
 
 
+def _symbolic(tpl: dict[str, Any]) -> dict[str, Any]:
+    """languageVersion 2.0: resources keyed by symbolic name."""
+    return {**tpl, "languageVersion": "2.0", "resources": {f"r{index}": item for index, item in enumerate(tpl["resources"])}}
+
+
+@pytest.mark.controls("ACC-1", "ACC-8")
+@pytest.mark.parametrize(
+    "props",
+    [
+        pytest.param(deployment(_symbolic(template(arm_resource(t.STORAGE_ACCOUNT, _INSECURE)))), id="symbolic-names"),
+        pytest.param(
+            deployment(
+                template(
+                    {
+                        **arm_resource(t.STORAGE_ACCOUNT, _INSECURE),
+                        "copy": {"name": "many", "count": 3},
+                        "name": "[concat('sa', copyIndex())]",
+                    }
+                )
+            ),
+            id="copy-loop",
+        ),
+        pytest.param(
+            deployment(template(arm_resource(t.STORAGE_ACCOUNT, _INSECURE, arm_type=" Microsoft.Storage/storageAccounts "))),
+            id="blank-padded-type",
+        ),
+        pytest.param(
+            deployment(
+                template(
+                    {
+                        **_nested_deployment(
+                            template(
+                                arm_resource(t.STORAGE_ACCOUNT, changed(_INSECURE, "allowSharedKeyAccess", "[parameters('Keys')]")),
+                                parameters={"keys": {"type": "bool", "defaultValue": False}},
+                            ),
+                            scope="inner",
+                        ),
+                    }
+                    | {
+                        "properties": {
+                            "mode": "Incremental",
+                            "expressionEvaluationOptions": {"scope": "inner"},
+                            "parameters": {"keys": {"value": True}},
+                            "template": template(
+                                arm_resource(t.STORAGE_ACCOUNT, changed(_INSECURE, "allowSharedKeyAccess", "[parameters('Keys')]")),
+                                parameters={"keys": {"type": "bool", "defaultValue": False}},
+                            ),
+                        }
+                    }
+                )
+            ),
+            id="inner-scope-parameter-any-case",
+        ),
+        pytest.param(
+            {
+                "resourceGroupName": "rg",
+                "templateContent": json.dumps(
+                    template(arm_resource(t.STORAGE_ACCOUNT, changed(_INSECURE, "allowSharedKeyAccess", "[parameters('k')]")))
+                ),
+                "parametersContent": json.dumps({"$schema": "x", "contentVersion": "1.0.0.0", "parameters": {"k": {"value": True}}}),
+            },
+            id="classic-parameters-file",
+        ),
+    ],
+)
+def test_template_shapes_do_not_hide_a_violation(analyzer: PackAnalyzer, props: dict[str, Any]) -> None:
+    token = CLASSIC if "templateContent" in props else DEPLOYMENT
+    found = diagnostics_of(analyzer.analyze(token, props, name="dep"), STORAGE_SHARED_KEY, "mandatory")
+    assert len(found) == 1 and "allowSharedKeyAccess is true" in found[0].message, found
+
+
+@pytest.mark.controls("ACC-1", "ACC-8")
+@pytest.mark.parametrize(
+    "parameter",
+    [
+        pytest.param({"reference": {"keyVault": {"id": "/subscriptions/s/x"}, "secretName": "k"}}, id="key-vault-reference"),
+        pytest.param({"value": UNKNOWN_VALUE}, id="pulumi-output-unknown-in-preview"),
+    ],
+)
+def test_parameter_the_pack_cannot_know_is_a_violation(analyzer: PackAnalyzer, parameter: dict[str, Any]) -> None:
+    tpl = template(arm_resource(t.STORAGE_ACCOUNT, changed(BASELINES[t.STORAGE_ACCOUNT], "allowSharedKeyAccess", "[parameters('k')]")))
+    props = deployment(tpl)
+    props["properties"]["parameters"] = {"k": parameter}
+    found = diagnostics_of(analyzer.analyze(DEPLOYMENT, props, name="dep"), STORAGE_SHARED_KEY)
+    assert [item.level for item in found] == ["mandatory"] and "allowSharedKeyAccess is unknown in the ARM template" in found[0].message
+
+
+@pytest.mark.controls("ACC-1", "ACC-8")
+def test_variable_cycle_is_unknown(analyzer: PackAnalyzer) -> None:
+    looped = changed(BASELINES[t.STORAGE_ACCOUNT], "allowSharedKeyAccess", "[variables('a')]")
+    props = deployment(template(arm_resource(t.STORAGE_ACCOUNT, looped), variables={"a": "[variables('b')]", "b": "[variables('a')]"}))
+    found = diagnostics_of(analyzer.analyze(DEPLOYMENT, props, name="dep"), STORAGE_SHARED_KEY)
+    assert [item.level for item in found] == ["mandatory"] and "is unknown in the ARM template" in found[0].message
+
+
+@pytest.mark.controls("ACC-8")
+def test_type_from_an_expression_cannot_be_judged(analyzer: PackAnalyzer) -> None:
+    hidden = {**arm_resource(t.STORAGE_ACCOUNT, _INSECURE), "type": "[variables('kind')]"}
+    found = diagnostics_of(
+        analyzer.analyze(
+            DEPLOYMENT, deployment(template(hidden, variables={"kind": "[concat('Microsoft.Storage/', 'storageAccounts')]"})), name="dep"
+        ),
+        VISIBLE,
+    )
+    assert [item.level for item in found] == ["mandatory"] and "its resource type is an expression the pack cannot evaluate" in found[
+        0
+    ].message
+
+
 @pytest.mark.controls("ACC-1", "ACC-8")
 @pytest.mark.parametrize(
     "expression",
