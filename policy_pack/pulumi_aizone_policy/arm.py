@@ -36,8 +36,12 @@ expression scope, .../templates/linked-templates (2026-12-07). Deployment inputs
 `expressionEvaluationOptions`) and pulumi-azure 6.x `core.ResourceGroupTemplateDeployment`
 (`templateContent`, `parametersContent`, `templateSpecVersionId`), as installed.
 
-Others do the same: PSRule for Azure expands templates and their parameter files before running
-its rules, Checkov parses ARM resources by type; neither treats an unresolved value as a pass.
+Prior art: PSRule for Azure "expands" templates with their parameter files before its rules run
+(parameters, conditions, functions, variables and copy loops resolved; resources analysed "as if
+they are deployed" and named by resource name in results,
+https://azure.github.io/PSRule.Rules.Azure/expanding-source-files, read 2026-12-07). This module
+does the same for the subset of the expression language whose value is literal, and treats the
+rest as unknown rather than guessing.
 """
 
 from __future__ import annotations
