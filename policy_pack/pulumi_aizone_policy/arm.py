@@ -389,6 +389,48 @@ def _nested(item: Mapping[str, object], outer: _Scope, where: str, result: Expan
     _expand(template, settings.get("parameters") if inner else None, where, result, None if inner else outer, depth + 1)
 
 
+# --- Generic resources -----------------------------------------------------------------------
+
+GENERIC_RESOURCE: Final = "azure-native:resources:Resource"
+_GENERIC_BODY: Final[tuple[str, ...]] = (
+    "location",
+    "tags",
+    "sku",
+    "kind",
+    "identity",
+    "plan",
+    "zones",
+    "extendedLocation",
+    "managedBy",
+    "properties",
+)
+
+
+def generic_resource(props: Mapping[str, object], name: str) -> TemplateResource | Blind:
+    """A generic ARM resource (`resources:Resource`: `resourceProviderNamespace`,
+    `parentResourcePath`, `resourceType`, `properties` in ARM's shape) as the provider-shaped
+    resource of its ARM type, so the policies of that type judge it; a `Blind` when its type is
+    unknown (preview), unreadable or one the pack has no policies for. The ARM type is the
+    namespace, the type segments of the parent path (`service/<name>` -> `service`) and the
+    resource type: `Microsoft.ApiManagement/service/backends`."""
+    parts: list[str] = []
+    for key in ("resourceProviderNamespace", "parentResourcePath", "resourceType"):
+        value = props.get(key)
+        if value is UNKNOWN:
+            return Blind(name, f"its {key} is unknown", unknown=True, path=key)
+        if key == "parentResourcePath" and value in (None, ""):
+            continue
+        if not isinstance(value, str) or not value.strip():
+            return Blind(name, f"its {key} cannot be read")
+        parts.append("/".join(value.strip().strip("/").split("/")[0::2]) if key == "parentResourcePath" else value.strip())
+    arm_type = "/".join(parts)
+    token = ARM_TYPES.get(arm_type.lower())
+    if token is None:
+        return Blind(name, f"its ARM type {arm_type} is not one the pack has policies for")
+    body = {key: props[key] for key in _GENERIC_BODY if key in props}
+    return TemplateResource(arm_type=arm_type, name=name, token=token, props=provider_shape(token, body))
+
+
 # --- Deployments -----------------------------------------------------------------------------
 
 NATIVE_DEPLOYMENTS: Final[frozenset[str]] = frozenset(

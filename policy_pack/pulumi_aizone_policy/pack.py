@@ -353,7 +353,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         kind = canonical_type(request.type)
         entries = self._dispatch(kind).analyze
         template = kind in arm.TEMPLATE_DEPLOYMENTS
-        if not entries and not template:
+        if not entries and not template and kind != arm.GENERIC_RESOURCE:
             return response
         props = plain_properties(request.properties)
         options = self._get_resource_options(request)
@@ -365,6 +365,13 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                 self._run_resource_policy(response, entry.policy, entry.level, args)
         if template:
             self._analyze_template(response, kind, props, request.urn, request.name, options, provider, tags)
+        elif kind == arm.GENERIC_RESOURCE:
+            generic = arm.generic_resource(props, request.name)
+            if isinstance(generic, arm.TemplateResource):
+                # Named as the resource itself (not <deployment>/<name>); its unknowns are Pulumi's.
+                judged = [_TemplateEntry(request.urn, "", generic, options, provider)]
+                self._templates.append(judged)
+                self._judge_template(response, judged, tags, deferred=False)
         return response
 
     def _analyze_template(
@@ -389,23 +396,31 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         self._judge_template(response, judged, tags, deferred=False)
 
     def _judge_template(self, response: Any, judged: list[_TemplateEntry], tags: Mapping[str, str], *, deferred: bool) -> None:
-        """Run the resource policies `Analyze` runs (or, `deferred`, the landing-zone ones it left
-        for `AnalyzeStack`) on a template's resources."""
+        """`_judge_entries` for a template's resources: an unknown there is an expression the pack
+        cannot evaluate, or a value nothing checks again (generic resources keep the run's rule)."""
+        if judged and not judged[0].name:
+            with unknowns_are_violations(self._unknowns()):
+                self._judge_entries(response, judged, tags, deferred=deferred)
+            return
         with unknowns_are_violations("in the ARM template (an expression the pack cannot evaluate)"):
-            for item in judged:
-                token = item.resource.token
-                assert token is not None
-                if deferred and scope.is_ai_type(token):
-                    continue  # judged in full by Analyze already
-                dispatch = self._dispatch(token)
-                inner_props = PlainProps(item.resource.props)
-                for entry in dispatch.deferred if deferred else dispatch.analyze:
-                    if deferred and entry in dispatch.analyze:
-                        continue
-                    args = ResourceValidationArgs(
-                        token, inner_props, item.urn, f"{item.name}/{item.resource.name}", item.options, item.provider, entry.config, tags
-                    )
-                    self._run_resource_policy(response, entry.policy, entry.level, args)
+            self._judge_entries(response, judged, tags, deferred=deferred)
+
+    def _judge_entries(self, response: Any, judged: list[_TemplateEntry], tags: Mapping[str, str], *, deferred: bool) -> None:
+        """Run the resource policies `Analyze` runs (or, `deferred`, the landing-zone ones it left
+        for `AnalyzeStack`) on translated resources (of a template, or generic resources)."""
+        for item in judged:
+            token = item.resource.token
+            assert token is not None
+            if deferred and scope.is_ai_type(token):
+                continue  # judged in full by Analyze already
+            dispatch = self._dispatch(token)
+            inner_props = PlainProps(item.resource.props)
+            for entry in dispatch.deferred if deferred else dispatch.analyze:
+                if deferred and entry in dispatch.analyze:
+                    continue
+                name = f"{item.name}/{item.resource.name}" if item.name else item.resource.name
+                args = ResourceValidationArgs(token, inner_props, item.urn, name, item.options, item.provider, entry.config, tags)
+                self._run_resource_policy(response, entry.policy, entry.level, args)
 
     def _run_resource_policy(self, response: Any, policy: Policy, level: EnforcementLevel, args: ResourceValidationArgs) -> None:
         report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)

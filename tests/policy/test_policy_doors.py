@@ -25,12 +25,13 @@ DEPLOYMENT = "azure-native:resources:Deployment"
 CLASSIC = "azure:core/resourceGroupTemplateDeployment:ResourceGroupTemplateDeployment"
 VISIBLE = "azurenative-resources-deployment-visible-template"
 OPAQUE = "azurenative-resources-stack-opaque-resources"
+OPAQUE_TYPE = "azurenative-resources-resource-opaque-to-policies"
 IGNORED = "azurenative-resources-stack-ignored-security-changes"
 UNJUDGED = "azurenative-resources-stack-unjudged-types"
 STORAGE_SHARED_KEY = "azurenative-storage-storageaccount-disable-shared-key"
 AI_LOCAL = "azurenative-cognitiveservices-account-disable-local-auth"
 
-DOORS_PROVEN = (VISIBLE, OPAQUE, IGNORED)
+DOORS_PROVEN = (VISIBLE, OPAQUE, OPAQUE_TYPE, IGNORED)
 """Policies whose violating cases are in this module (test_policy_catalog checks every policy has one)."""
 
 _ARM_TYPE = {token: arm_type for arm_type, token in arm.ARM_TYPES.items()}
@@ -458,32 +459,107 @@ def test_unmapped_template_types_are_listed(analyzer: PackAnalyzer) -> None:
 
 @pytest.mark.controls("ACC-8")
 @pytest.mark.parametrize(
-    ("token", "props", "what", "provider"),
+    ("token", "props", "what"),
     [
         (
             "azure-native:resources:Resource",
-            {"resourceProviderNamespace": "Microsoft.Storage", "resourceType": "storageAccounts"},
-            "generic ARM resource",
-            None,
+            {"resourceProviderNamespace": "Microsoft.Web", "resourceType": "sites", "properties": {"httpsOnly": False}},
+            "a generic ARM resource (resources:Resource): its ARM type Microsoft.Web/sites is not one the pack has policies for",
         ),
-        ("azure-native:resources:AzureCliScript", {"scriptContent": "az storage account update"}, "deployment script (Azure CLI)", None),
-        ("azure-native:resources:AzurePowerShellScript", {}, "deployment script (Azure PowerShell)", None),
-        ("azure:core/resourceDeploymentScriptAzureCli:ResourceDeploymentScriptAzureCli", {}, "deployment script (Azure CLI)", None),
-        ("pulumi-python:dynamic:Resource", {"__provider": "x"}, "dynamic provider resource (Python)", None),
-        ("pulumi-nodejs:dynamic:Resource", {}, "dynamic provider resource (Node.js)", None),
-        ("azapi:index:Resource", {"type": "Microsoft.Storage/storageAccounts@2023-01-01"}, "provider 'azapi'", None),
-        ("azure-justrun:index:Thing", {}, "provider 'azure-justrun'", None),
-        ("acme:index:Widget", {"parentId": "/subscriptions/0000/resourceGroups/rg"}, "provider 'acme'", ("pulumi:providers:acme", {})),
-        ("acme:index:Gadget", {"size": 3}, "provider 'acme'", ("pulumi:providers:acme", {"subscriptionId": "0000"})),
+        (
+            "azure-native:resources:Resource",
+            {"resourceProviderNamespace": "Microsoft.Storage", "resourceType": 3},
+            "a generic ARM resource (resources:Resource): its resourceType cannot be read",
+        ),
+        ("azure-native:resources:AzureCliScript", {"scriptContent": "az storage account update"}, "a deployment script (Azure CLI)"),
+        ("azure-native:resources:AzurePowerShellScript", {}, "a deployment script (Azure PowerShell)"),
+        ("azure:core/resourceDeploymentScriptAzureCli:ResourceDeploymentScriptAzureCli", {}, "a deployment script (Azure CLI)"),
+        ("azure:core/resourceDeploymentScriptPowerShell:ResourceDeploymentScriptPowerShell", {}, "a deployment script (Azure PowerShell)"),
+        ("pulumi-python:dynamic:Resource", {"__provider": "x"}, "a dynamic provider resource (Python)"),
+        ("pulumi-nodejs:dynamic:Resource", {}, "a dynamic provider resource (Node.js)"),
     ],
 )
-def test_opaque_resources_are_mandatory_findings(
-    analyzer: PackAnalyzer, token: str, props: dict[str, Any], what: str, provider: tuple[str, dict[str, Any]] | None
+def test_opaque_types_are_findings_before_they_are_created(analyzer: PackAnalyzer, token: str, props: dict[str, Any], what: str) -> None:
+    found = diagnostics_of(analyzer.analyze(token, props, name="door"), OPAQUE_TYPE)
+    assert [(item.level, item.message.split("\n", 1)[1]) for item in found] == [
+        (
+            "mandatory",
+            f"[ACC-8] 'door' ({token}) is {what}: the pack cannot see what it does in Azure, so no policy judged it. "
+            "Declare the resource with the azure-native or azure provider instead, or exempt it by name with a reason "
+            "and an expiry in this policy's exemptions config.",
+        )
+    ]
+
+
+GENERIC = "azure-native:resources:Resource"
+
+
+def _generic(token: str, props: Mapping[str, Any], parent: object = "") -> dict[str, Any]:
+    """A provider-shaped resource declared as a generic resources:Resource (ARM shape)."""
+    arm_type = _ARM_TYPE[token]
+    namespace, _, rest = arm_type.partition("/")
+    *parents, kind = rest.split("/")
+    body = arm_resource(token, props)
+    generic = {key: value for key, value in body.items() if key not in ("type", "apiVersion", "name")}
+    path = parent if parent != "" else "/".join(f"{segment}/p{index}" for index, segment in enumerate(parents))
+    return {
+        "resourceGroupName": "rg",
+        "resourceProviderNamespace": namespace,
+        "parentResourcePath": path,
+        "resourceType": kind,
+        "apiVersion": "2024-05-01",
+        **generic,
+    }
+
+
+@pytest.mark.controls("ACC-1", "ACC-8")
+def test_generic_resource_of_a_judged_type_is_judged_by_its_policies(analyzer: PackAnalyzer) -> None:
+    assert analyzer.analyze(GENERIC, _generic(t.STORAGE_ACCOUNT, BASELINES[t.STORAGE_ACCOUNT]), name="sa") == []
+    found = diagnostics_of(analyzer.analyze(GENERIC, _generic(t.STORAGE_ACCOUNT, _INSECURE), name="sa"), STORAGE_SHARED_KEY, "mandatory")
+    assert len(found) == 1 and "Storage account 'sa' allows shared-key" in found[0].message
+    # A child type through its parent path: an API Management backend sending a key.
+    backend = changed(BASELINES[t.APIM_BACKEND], "credentials.header", {"api-key": ["sk-live"]})
+    assert analyzer.analyze(GENERIC, _generic(t.APIM_BACKEND, BASELINES[t.APIM_BACKEND]), name="be") == []
+    assert diagnostics_of(
+        analyzer.analyze(GENERIC, _generic(t.APIM_BACKEND, backend), name="be"), "azurenative-apimanagement-backend-no-api-key", "mandatory"
+    )
+
+
+@pytest.mark.controls("ACC-8")
+def test_generic_resource_with_an_unknown_parent_path() -> None:
+    props = _generic(t.APIM_BACKEND, BASELINES[t.APIM_BACKEND], parent=UNKNOWN_VALUE)
+    preview = PackAnalyzer()
+    found = diagnostics_of(preview.analyze(GENERIC, props, name="be"), OPAQUE_TYPE)
+    assert [item.level for item in found] == ["advisory"] and "parentResourcePath is unknown until apply" in found[0].message
+    update = PackAnalyzer()
+    update.servicer.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(stack="dev", project="p", dry_run=False), None)
+    assert [item.level for item in diagnostics_of(update.analyze(GENERIC, props, name="be"), OPAQUE_TYPE)] == ["mandatory"]
+
+
+@pytest.mark.controls("ACC-8")
+@pytest.mark.parametrize(
+    ("token", "props", "provider"),
+    [
+        ("azapi:index:Resource", {"type": "Microsoft.Storage/storageAccounts@2023-01-01"}, None),
+        ("azure-justrun:index:Thing", {}, None),
+        ("AzApi:index:Resource", {}, None),
+        ("acme:index:Widget", {"parentId": "/subscriptions/0000/resourceGroups/rg"}, ("pulumi:providers:acme", {})),
+        ("acme:index:Gadget", {"size": 3}, ("pulumi:providers:acme", {"subscriptionId": "0000"})),
+        ("acme:index:Typed", {"kind": "microsoft.storage/storageAccounts"}, ("pulumi:providers:acme", {})),
+    ],
+)
+def test_unknown_azure_providers_are_mandatory_findings(
+    analyzer: PackAnalyzer, token: str, props: dict[str, Any], provider: tuple[str, dict[str, Any]] | None
 ) -> None:
     stack = [StackItem(token, "door", props, provider=provider), StackItem(t.STORAGE_ACCOUNT, "data", BASELINES[t.STORAGE_ACCOUNT])]
     found = diagnostics_of(analyzer.analyze_stack(stack), OPAQUE)
-    assert len(found) == 1 and found[0].level == "mandatory" and what in found[0].message, found
-    assert found[0].message.split("\n", 1)[1].startswith(f"[ACC-8] 'door' ({token}) is a")
+    package = token.partition(":")[0]
+    assert len(found) == 1 and found[0].level == "mandatory" and found[0].urn.endswith("::door"), found
+    assert (
+        found[0]
+        .message.split("\n", 1)[1]
+        .startswith(f"[ACC-8] 'door' ({token}) is a resource of the provider '{package}', which the pack does not know, that manages Azure")
+    )
 
 
 @pytest.mark.controls("ACC-8")
@@ -502,7 +578,13 @@ def test_unrelated_providers_and_components_are_not_opaque(analyzer: PackAnalyze
 @pytest.mark.controls("ACC-8")
 def test_opaque_resource_exemption(make_analyzer: Any) -> None:
     entry = {"resource": "door", "reason": "bootstrap script, reviewed", "expires": "2099-12-31"}
-    found = make_analyzer({OPAQUE: {"exemptions": [entry]}}).analyze_stack([StackItem("azure-native:resources:AzureCliScript", "door", {})])
+    found = make_analyzer({OPAQUE_TYPE: {"exemptions": [entry]}}).analyze("azure-native:resources:AzureCliScript", {}, name="door")
+    assert [item.level for item in diagnostics_of(found, OPAQUE_TYPE)] == ["advisory"]
+    expired = make_analyzer({OPAQUE_TYPE: {"exemptions": [{**entry, "expires": "2026-01-01"}]}})
+    found = expired.analyze("azure-native:resources:AzureCliScript", {}, name="door")
+    assert [item.level for item in diagnostics_of(found, OPAQUE_TYPE)] == ["mandatory"] and "expired on 2026-01-01" in found[0].message
+    provider = make_analyzer({OPAQUE: {"exemptions": [{**entry, "resource": "urn:pulumi:dev::aizone::azapi:*"}]}})
+    found = provider.analyze_stack([StackItem("azapi:index:Resource", "door", {})])
     assert [item.level for item in diagnostics_of(found, OPAQUE)] == ["advisory"]
 
 

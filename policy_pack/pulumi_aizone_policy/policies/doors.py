@@ -5,10 +5,14 @@
   deployment stack, a template that is not valid JSON, a nested deployment with a linked template.
   Inline templates are read (arm.py) and their resources judged by the same policies as resources
   declared with the provider (pack.py); this policy reports what is left.
-- `azurenative-resources-stack-opaque-resources`: resources whose effect on Azure no policy can
-  judge: generic resources (`resources:Resource`), deployment scripts (both providers), dynamic
-  providers (Node.js and Python), and custom resources of providers the pack does not know that
-  target Azure (`targets_azure`).
+- `azurenative-resources-resource-opaque-to-policies`: resources whose effect on Azure no policy
+  can judge: generic resources (`resources:Resource`) of an ARM type the pack has no policies for
+  (one it has is translated and judged by that type's policies, arm.generic_resource), deployment
+  scripts (both providers) and
+  dynamic providers (Node.js and Python), reported as each is registered (before a script runs).
+- `azurenative-resources-stack-opaque-resources`: custom resources of providers the pack does not
+  know that manage Azure (`targets_azure`); their types cannot be listed in advance, so the whole
+  stack is searched.
 - `azurenative-resources-stack-ignored-security-changes`: a resource whose `ignoreChanges` option
   covers a security property a policy reads: the property can drift (or be set outside the
   program) and `pulumi up` would never put it back, so the policy's verdict on the inputs means
@@ -101,24 +105,37 @@ def targets_azure(resource: StackResource) -> bool:
     return any(_looks_azure(resource.get(key)) for key in list(resource.raw_props)[:50])
 
 
-def _opaque(stack: StackIndex, _config: PolicyConfig) -> Iterator[Finding]:
+def _opaque_message(name: str, type_token: str, what: str) -> str:
+    return (
+        f"'{name}' ({type_token}) is {what}: the pack cannot see what it does in Azure, so no "
+        "policy judged it. Declare the resource with the azure-native or azure provider instead, or exempt it by "
+        "name with a reason and an expiry in this policy's exemptions config."
+    )
+
+
+def _opaque_type(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """Generic resources, deployment scripts and dynamic providers, judged as each is registered
+    (before a script runs, even with `pulumi up --skip-preview`)."""
+    what = OPAQUE[resource.type]
+    if resource.type in GENERIC_RESOURCES:
+        generic = arm.generic_resource(resource.props, resource.name)
+        if isinstance(generic, arm.TemplateResource):
+            return  # an ARM type the pack judges: the policies of that type judge it (pack.py)
+        if generic.unknown:
+            yield unknown_value(resource.subject, generic.path or "resourceType")
+            return
+        what = f"{what}: {generic.why}"
+    yield violation(_opaque_message(resource.name, resource.type, what))
+
+
+def _unknown_providers(stack: StackIndex, _config: PolicyConfig) -> Iterator[Finding]:
+    """Custom resources of providers the pack does not know that manage Azure (their types cannot
+    be listed in advance, so they are found in the whole stack)."""
     for resource in stack.resources:
-        what = OPAQUE.get(resource.type)
-        if what is None and targets_azure(resource):
-            what = f"a resource of the provider '{_package(resource.type)}', which the pack does not know, that manages Azure"
-        if what is None:
+        if resource.type in OPAQUE or not targets_azure(resource):
             continue
-        detail = ""
-        if resource.type in GENERIC_RESOURCES:
-            namespace, kind = resource.get("resourceProviderNamespace"), resource.get("resourceType")
-            detail = f" ({namespace}/{kind})" if isinstance(namespace, str) and isinstance(kind, str) else ""
-        yield violation(
-            f"'{resource.name}' ({resource.type}) is {what}{detail}: the pack cannot see what it does in Azure, so no "
-            "policy judged it. Declare the resource with the azure-native or azure provider instead, or exempt it by "
-            "name with a reason and an expiry in this policy's exemptions config.",
-            urn=resource.urn,
-            name=resource.name,
-        )
+        what = f"a resource of the provider '{_package(resource.type)}', which the pack does not know, that manages Azure"
+        yield violation(_opaque_message(resource.name, resource.type, what), urn=resource.urn, name=resource.name)
 
 
 def _visible_template(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
@@ -206,12 +223,12 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         resource_types=tuple(sorted(arm.ALL_DEPLOYMENTS)),
         rule=_visible_template,
     ),
-    StackPolicySpec(
-        name="azurenative-resources-stack-opaque-resources",
+    ResourcePolicySpec(
+        name="azurenative-resources-resource-opaque-to-policies",
         controls=_CONTROLS,
         description=(
-            "Generic ARM resources, deployment scripts, dynamic providers and resources of unknown providers that "
-            "manage Azure cannot be judged by any policy, so each one is a finding."
+            "Generic ARM resources, deployment scripts and dynamic provider resources cannot be judged by any "
+            "policy, so each one is a finding."
         ),
         severity="high",
         remediation=(
@@ -219,7 +236,22 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
             "name with a reason and an expiry in this policy's exemptions config."
         ),
         fields=(Field("azure-native:resources:Resource", "resourceType"),),
-        rule=_opaque,
+        resource_types=tuple(OPAQUE),
+        rule=_opaque_type,
+    ),
+    StackPolicySpec(
+        name="azurenative-resources-stack-opaque-resources",
+        controls=_CONTROLS,
+        description=(
+            "Resources of providers the pack does not know that manage Azure cannot be judged by any policy, so each one is a finding."
+        ),
+        severity="high",
+        remediation=(
+            "Declare the resource with the azure-native or azure provider so the pack judges it, or exempt it by "
+            "name with a reason and an expiry in this policy's exemptions config."
+        ),
+        fields=(Field("azure-native:resources:Resource", "resourceType"),),
+        rule=_unknown_providers,
     ),
     StackPolicySpec(
         name="azurenative-resources-stack-ignored-security-changes",
