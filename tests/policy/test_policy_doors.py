@@ -31,6 +31,7 @@ UNJUDGED = "azurenative-resources-stack-unjudged-types"
 STORAGE_SHARED_KEY = "azurenative-storage-storageaccount-disable-shared-key"
 AI_LOCAL = "azurenative-cognitiveservices-account-disable-local-auth"
 
+_SHARED_ID = "/subscriptions/sub/resourceGroups/platform/providers/Microsoft.Storage/storageAccounts/shared"
 DOORS_PROVEN = (VISIBLE, OPAQUE, OPAQUE_TYPE, IGNORED)
 """Policies whose violating cases are in this module (test_policy_catalog checks every policy has one)."""
 
@@ -635,10 +636,10 @@ def test_unknown_security_property_preview_update_and_gate(monkeypatch: pytest.M
         (["*"], "allowsharedkeyaccess"),
     ],
 )
-def test_ignore_changes_on_a_security_property(analyzer: PackAnalyzer, ignored: list[str], hit: str) -> None:
-    found = diagnostics_of(
-        analyzer.analyze_stack([StackItem(t.STORAGE_ACCOUNT, "data", BASELINES[t.STORAGE_ACCOUNT], ignore_changes=ignored)]), IGNORED
-    )
+@pytest.mark.parametrize("deployed", [False, True], ids=["preview", "deployed"])
+def test_ignore_changes_on_a_security_property(analyzer: PackAnalyzer, ignored: list[str], hit: str, deployed: bool) -> None:
+    props = {**BASELINES[t.STORAGE_ACCOUNT], **({"id": _SHARED_ID} if deployed else {})}
+    found = diagnostics_of(analyzer.analyze_stack([StackItem(t.STORAGE_ACCOUNT, "data", props, ignore_changes=ignored)]), IGNORED)
     assert len(found) == 1 and found[0].level == "mandatory" and hit in found[0].message, found
     assert found[0].message.split("\n", 1)[1].startswith("[ACC-8] Storage account 'data' ignores changes to security properties (")
 
@@ -653,13 +654,18 @@ def test_ignore_changes_on_other_properties_passes(analyzer: PackAnalyzer) -> No
 
 
 @pytest.mark.controls("ACC-1", "ACC-8")
-def test_read_resource_that_breaks_a_control_is_reported(analyzer: PackAnalyzer) -> None:
-    managed = StackItem(t.STORAGE_ACCOUNT, "data", BASELINES[t.STORAGE_ACCOUNT])
-    shared = StackItem(t.STORAGE_ACCOUNT, "shared", changed(BASELINES[t.STORAGE_ACCOUNT], "allowSharedKeyAccess", True))
+@pytest.mark.parametrize("deployed", [False, True], ids=["preview", "deployed"])
+def test_read_resource_that_breaks_a_control_is_reported(analyzer: PackAnalyzer, deployed: bool) -> None:
+    """A read resource's outputs are what Azure holds (its id is known in both shapes); the
+    managed resource has an id only once deployed."""
+    managed_props = {**BASELINES[t.STORAGE_ACCOUNT], **({"id": _SHARED_ID.replace("shared", "data")} if deployed else {})}
+    managed = StackItem(t.STORAGE_ACCOUNT, "data", managed_props)
+    read_props = {**BASELINES[t.STORAGE_ACCOUNT], "id": _SHARED_ID}
+    shared = StackItem(t.STORAGE_ACCOUNT, "shared", changed(read_props, "allowSharedKeyAccess", True))
     found = diagnostics_of(analyzer.analyze_stack([managed], read=[shared]), STORAGE_SHARED_KEY)
     assert len(found) == 1 and found[0].level == "mandatory" and found[0].urn.endswith("::shared")
     assert "Storage account 'shared'" in found[0].message and "read with `.get()`, not managed, by this stack" in found[0].message
-    compliant = StackItem(t.STORAGE_ACCOUNT, "shared", BASELINES[t.STORAGE_ACCOUNT])
+    compliant = StackItem(t.STORAGE_ACCOUNT, "shared", read_props)
     assert diagnostics_of(analyzer.analyze_stack([managed], read=[compliant]), STORAGE_SHARED_KEY) == []
 
 
