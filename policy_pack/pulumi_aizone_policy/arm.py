@@ -449,12 +449,16 @@ DEPLOYMENT_STACKS: Final[frozenset[str]] = frozenset(
         "azure-native:resources:DeploymentStackAtManagementGroup",
     }
 )
+LEGACY_CLASSIC_DEPLOYMENT: Final = "azure:core/templateDeployment:TemplateDeployment"
+"""pulumi-azure before 5.x (`templateBody`, `parametersBody`, `parameters` as plain strings); 6.x keeps
+the token as an alias of ResourceGroupTemplateDeployment, so an old SDK still deploys with it."""
 CLASSIC_DEPLOYMENTS: Final[frozenset[str]] = frozenset(
     {
         "azure:core/resourceGroupTemplateDeployment:ResourceGroupTemplateDeployment",
         "azure:core/subscriptionTemplateDeployment:SubscriptionTemplateDeployment",
         "azure:core/tenantTemplateDeployment:TenantTemplateDeployment",
         "azure:management/groupTemplateDeployment:GroupTemplateDeployment",
+        LEGACY_CLASSIC_DEPLOYMENT,
     }
 )
 TEMPLATE_DEPLOYMENTS: Final[frozenset[str]] = NATIVE_DEPLOYMENTS | CLASSIC_DEPLOYMENTS
@@ -468,7 +472,11 @@ def expand_deployment(token: str, props: Mapping[str, object], name: str) -> Exp
     if token in CLASSIC_DEPLOYMENTS:
         if props.get("templateSpecVersionId") not in (None, ""):
             return Expansion(blind=[Blind(name, "it deploys a template spec (templateSpecVersionId), which the pack cannot read")])
-        template, parameters = load_json(props.get("templateContent")), load_json(props.get("parametersContent"))
+        template = load_json(props.get("templateContent", props.get("templateBody")))
+        parameters = load_json(props.get("parametersContent", props.get("parametersBody")))
+        plain = props.get("parameters")
+        if parameters is None and isinstance(plain, Mapping):
+            parameters = {key: {"value": value} for key, value in plain.items()}
     else:
         settings = props.get("properties")
         if settings is UNKNOWN:

@@ -104,9 +104,11 @@ def test_deployment_tokens_exist_in_the_sdks() -> None:
 
     for token in (*arm.NATIVE_DEPLOYMENTS, *arm.DEPLOYMENT_STACKS):
         assert hasattr(resources, token.rsplit(":", 1)[1]), token
-    for token in arm.CLASSIC_DEPLOYMENTS:
+    for token in arm.CLASSIC_DEPLOYMENTS - {arm.LEGACY_CLASSIC_DEPLOYMENT}:
         module = core if token.startswith("azure:core/") else management
         assert hasattr(module, token.rsplit(":", 1)[1]), token
+    # The pre-5.x token survives as an alias of ResourceGroupTemplateDeployment.
+    assert arm.LEGACY_CLASSIC_DEPLOYMENT in inspect.getsource(core.ResourceGroupTemplateDeployment)
 
 
 # --- item 3: inline templates are judged by the same policies -----------------------------------
@@ -279,10 +281,21 @@ def _symbolic(tpl: dict[str, Any]) -> dict[str, Any]:
             },
             id="classic-parameters-file",
         ),
+        pytest.param(
+            {
+                "resourceGroupName": "rg",
+                "deploymentMode": "Incremental",
+                "templateBody": json.dumps(
+                    template(arm_resource(t.STORAGE_ACCOUNT, changed(_INSECURE, "allowSharedKeyAccess", "[parameters('k')]")))
+                ),
+                "parameters": {"k": True},
+            },
+            id="legacy-classic-token",
+        ),
     ],
 )
 def test_template_shapes_do_not_hide_a_violation(analyzer: PackAnalyzer, props: dict[str, Any]) -> None:
-    token = CLASSIC if "templateContent" in props else DEPLOYMENT
+    token = CLASSIC if "templateContent" in props else arm.LEGACY_CLASSIC_DEPLOYMENT if "templateBody" in props else DEPLOYMENT
     found = diagnostics_of(analyzer.analyze(token, props, name="dep"), STORAGE_SHARED_KEY, "mandatory")
     assert len(found) == 1 and "allowSharedKeyAccess is true" in found[0].message, found
 
