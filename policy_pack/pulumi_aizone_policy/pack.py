@@ -434,13 +434,8 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         response = analyzer_pb2.AnalyzeResponse()
         active = self._active(StackValidationPolicy)
         deferred = not self._landing_zone_in_analyze() and self._mode() != "never"
-        if not active and not deferred:
-            return response
-        # The stack's resources are a few objects per property of every resource, all alive until
-        # the last stack policy is done; the cyclic garbage collector would rescan them again and
-        # again while the policies allocate (super-linear at 10,000 resources) although none of
-        # them can be garbage yet. Reference counting still frees temporaries as usual.
-        gc.disable()
+        # What Analyze saw since the last AnalyzeStack: resources it was not sent were read with
+        # `.get()`; the template resources it judged. Both are consumed here, whatever runs.
         registered = getattr(self, "registered", None)
         read = {raw.urn for raw in request.resources if registered and raw.urn not in registered}
         if registered is not None:
@@ -448,6 +443,13 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         urns = {raw.urn for raw in request.resources}
         templates = [judged for judged in self._templates if judged[0].urn in urns]
         self._templates.clear()
+        if not active and not deferred and not read:
+            return response
+        # The stack's resources are a few objects per property of every resource, all alive until
+        # the last stack policy is done; the cyclic garbage collector would rescan them again and
+        # again while the policies allocate (super-linear at 10,000 resources) although none of
+        # them can be garbage yet. Reference counting still frees temporaries as usual.
+        gc.disable()
         try:
             with unknowns_are_violations(self._unknowns()):
                 self._analyze_stack(response, request, active, deferred, read, templates)
