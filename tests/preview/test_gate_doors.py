@@ -5,7 +5,6 @@ resource hidden in an inline ARM template."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -55,12 +54,16 @@ def gate() -> AnalysisResult:
         ACCOUNT, "ai", {"kind": "AIServices", "properties": {"disableLocalAuth": UNKNOWN, "publicNetworkAccess": "Disabled"}}
     )
     shared = _resource(STORAGE, "shared", {**_SECURE_STORAGE, "allowSharedKeyAccess": True}, external=True, id="/subscriptions/s/x")
-    arm_storage = {"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-05-01", "name": "hidden", "kind": "StorageV2"}
-    arm_storage["properties"] = {**{k: v for k, v in _SECURE_STORAGE.items() if k not in ("kind", "sku")}, "allowSharedKeyAccess": True}
+    settings = {**{key: value for key, value in _SECURE_STORAGE.items() if key not in ("kind", "sku")}, "allowSharedKeyAccess": True}
+    arm_storage: dict[str, Any] = {
+        "type": "Microsoft.Storage/storageAccounts",
+        "apiVersion": "2023-05-01",
+        "name": "hidden",
+        "kind": "StorageV2",
+        "properties": settings,
+    }
     template = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "resources": [arm_storage]}
-    deployment = _resource(
-        DEPLOYMENT, "dep", {"resourceGroupName": "rg", "properties": {"mode": "Incremental", "template": json.loads(json.dumps(template))}}
-    )
+    deployment = _resource(DEPLOYMENT, "dep", {"resourceGroupName": "rg", "properties": {"mode": "Incremental", "template": template}})
     return analyze_resources([stack, account, shared, deployment], REPO / "policy_pack", project="p", stack="s")
 
 
