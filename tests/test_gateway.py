@@ -591,7 +591,10 @@ def test_deployed_policy_validates_tokens_for_this_app_registration(standard: Ru
     token = root.find("inbound/validate-azure-ad-token")
     assert token is not None and token.get("tenant-id") == TENANT_ID
     audience = f"api://{TENANT_ID}/apim-gateway-fixture"
-    assert [a.text for a in token.findall("audiences/audience")] == [audience, application.outputs["clientId"]]
+    # The client id reaches the policy through a named value, so the document is known in a preview.
+    assert [a.text for a in token.findall("audiences/audience")] == [audience, "{{gateway-client-id}}"]
+    named = plan.one("azure-native:apimanagement:NamedValue").inputs
+    assert (named["namedValueId"], named["value"], named["secret"]) == ("gateway-client-id", application.outputs["clientId"], False)
     assert root.find("inbound/llm-token-limit") is not None
     assert root.find("inbound/llm-content-safety") is None
     identity = root.find("inbound/authentication-managed-identity")

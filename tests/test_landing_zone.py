@@ -386,6 +386,7 @@ def test_gateway_off_removes_the_gateway_its_subnet_zone_telemetry_alerts_grants
         "azure-native:apimanagement:ApiPolicy": -1,
         "azure-native:apimanagement:Backend": -1,
         "azure-native:apimanagement:Logger": -2,
+        "azure-native:apimanagement:NamedValue": -1,
         "azure-native:applicationinsights:Component": -1,
         # the gateway's inference grant on the account and its publisher grant on App Insights
         "azure-native:authorization:RoleAssignment": -2,

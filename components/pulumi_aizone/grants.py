@@ -175,7 +175,7 @@ def grant_role(
 
     role_id = reference.ROLE_IDS[role]
     target = pulumi.Output.concat(scope_id, sub_scope)
-    definition = target.apply(lambda scope: _role_definition_id(scope, role_id))
+    definition = _definition_for(scope_id, role_id, parent)
     assignment = authorization.RoleAssignment(
         name,
         authorization.RoleAssignmentArgs(
@@ -206,13 +206,24 @@ def assignment_name(scope_id: str, principal_id: str, role_definition_id: str) -
     return str(uuid.uuid5(ARM_GUID_NAMESPACE, "-".join(part.lower() for part in (scope_id, principal_id, role_definition_id))))
 
 
+def _definition_for(scope_id: pulumi.Input[str], role_id: str, parent: pulumi.Resource) -> pulumi.Output[str]:
+    """The role definition id, known during a preview: from the scope's own subscription when the
+    scope is a literal id, else from the subscription of the provider the grant is made through
+    (`getClientConfig` with the parent's provider: a resource created here lives in that
+    subscription). Deriving it from a scope created in the same run would leave it unknown until
+    `pulumi up`, and the pack then cannot check the role in a preview or in the offline gate."""
+    if isinstance(scope_id, str):
+        return pulumi.Output.from_input(_role_definition_id(scope_id, role_id))
+    client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=parent))
+    return client.subscription_id.apply(lambda subscription: _role_definition_id(f"/subscriptions/{subscription}", role_id))
+
+
 def _role_definition_id(scope_id: str, role_id: str) -> str:
     """Subscription-qualified role definition id, derived from the scope's own subscription.
 
-    Azure stores the id under the scope's subscription; any other prefix (the deploying
-    subscription, or none) makes every refresh show a diff and can replace the assignment. The
-    price: for a scope that does not exist yet, the id is unknown during the first `pulumi
-    preview`, so the pack's role checks on new grants are advisory notes until `pulumi up`."""
+    Azure stores the id under the scope's subscription; any other prefix (another subscription,
+    or none) makes every refresh show a diff and can replace the assignment (`_definition_for`
+    picks the subscription)."""
     parts = scope_id.split("/")
     if len(parts) > 2 and parts[1].lower() == "subscriptions":
         return f"/subscriptions/{parts[2]}/providers/Microsoft.Authorization/roleDefinitions/{role_id}"

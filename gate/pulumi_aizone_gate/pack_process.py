@@ -105,6 +105,9 @@ class PolicyPackProcess:
                 "PULUMI_STACK": stack,
                 "PULUMI_DRY_RUN": "true",
                 "PULUMI_ORGANIZATION": ORGANIZATION,
+                # The pack reports unknown security properties as violations in the gate: what
+                # the gate cannot know is never a pass (pulumi_aizone_policy.pack.OFFLINE_GATE_ENV).
+                "AIZONE_OFFLINE_GATE": "1",
             }
         )
         env.pop("PULUMI_CONFIG", None)

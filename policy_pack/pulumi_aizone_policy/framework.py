@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal, TypedDict, cast
 
@@ -81,6 +83,10 @@ class Finding:
     urn: str | None = None
     name: str | None = None
     unknown: bool = False
+    what: str | None = None
+    """For an unknown value: the resource it belongs to (`unknown_value` sets it with `path`)."""
+    path: str | None = None
+    """For an unknown value: the property path that is unknown."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,25 @@ def unknown_value(what: str, path: str, *, urn: str | None = None, name: str | N
         urn=urn,
         name=name,
         unknown=True,
+        what=what,
+        path=path,
     )
+
+
+_STRICT_UNKNOWNS: ContextVar[str | None] = ContextVar("aizone_strict_unknowns", default=None)
+"""Why an unknown security property cannot be left to a later check (None: it can, a preview)."""
+
+
+@contextmanager
+def unknowns_are_violations(why: str | None) -> Iterator[None]:
+    """Within the block, a property a policy reads that is unknown is a violation at the policy's
+    level, not an advisory note: `why` says where it is unknown (`pulumi up`, the offline gate, an
+    ARM template expression). The pack's servicer sets it (pack.py)."""
+    token = _STRICT_UNKNOWNS.set(why)
+    try:
+        yield
+    finally:
+        _STRICT_UNKNOWNS.reset(token)
 
 
 def check(
@@ -264,6 +288,16 @@ def _exemption_notes(spec: PolicySpec, config: PolicyConfig, finding: Finding) -
 
 def emit(spec: PolicySpec, config: PolicyConfig, finding: Finding, report: ReportViolation) -> None:
     """Report one finding: control ids first, exemptions applied, notes as advisory."""
+    strict = _STRICT_UNKNOWNS.get() if finding.unknown and finding.path is not None else None
+    if strict is not None:
+        finding = replace(
+            finding,
+            message=(
+                f"{finding.what}: {finding.path} is unknown {strict}, so the pack cannot check this "
+                "security property; set it to a literal value (or one from stack config) so that it can be checked"
+            ),
+            unknown=False,
+        )
     message = finding.message[:1].upper() + finding.message[1:]
     text = f"{spec.tag} {message}"
     if finding.unknown:

@@ -76,6 +76,10 @@ class StackItem:
     urn: str = ""
     protect: bool = False
     """The `protect` resource option, which the engine sends with each resource."""
+    ignore_changes: Sequence[str] = ()
+    """The `ignoreChanges` resource option, which the engine sends with each resource."""
+    provider: tuple[str, Mapping[str, Any]] | None = None
+    """The provider resource's type token and inputs (None: a component resource, no provider)."""
 
     @property
     def resolved_urn(self) -> str:
@@ -137,6 +141,13 @@ def reconcile_config(
         schema = object_schema(policy.schema, policy.required)
         errors.extend(f"{policy.name}: {error}" for error in validate(result[policy.name][1], schema, "config"))
     return result, errors
+
+
+def _provider(item: StackItem) -> analyzer_pb2.AnalyzerProviderResource | None:
+    if item.provider is None:
+        return None
+    token, props = item.provider
+    return analyzer_pb2.AnalyzerProviderResource(type=token, properties=_struct(props), urn=urn_for(token, "default"), name="default")
 
 
 class PackAnalyzer:
@@ -226,8 +237,10 @@ class PackAnalyzer:
             for item in response.remediations
         ]
 
-    def analyze_stack(self, items: Iterable[StackItem]) -> list[Diagnostic]:
-        """Analyze a whole stack (what the engine sends once all resources are registered)."""
+    def analyze_stack(self, items: Iterable[StackItem], read: Iterable[StackItem] = ()) -> list[Diagnostic]:
+        """Analyze a whole stack (what the engine sends once all resources are registered); `read`
+        are existing resources the program reads with `.get()` (in the stack, never registered)."""
+        read = list(read)
         resources = [
             analyzer_pb2.AnalyzerResource(
                 type=item.type,
@@ -239,8 +252,23 @@ class PackAnalyzer:
                 propertyDependencies={
                     prop: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(urns)) for prop, urns in item.property_dependencies.items()
                 },
-                options=analyzer_pb2.AnalyzerResourceOptions(protect=item.protect),
+                options=analyzer_pb2.AnalyzerResourceOptions(protect=item.protect, ignoreChanges=list(item.ignore_changes)),
+                provider=_provider(item),
             )
             for item in items
         ]
+        # The engine sends Analyze for every resource the program registers before AnalyzeStack;
+        # only resources read with `.get()` reach AnalyzeStack alone. The items handed here count
+        # as registered, except those listed in `read`.
+        read_urns = {item.resolved_urn for item in read}
+        registered = getattr(self.servicer, "registered", None)
+        if isinstance(registered, set):
+            registered.clear()
+            if read_urns:
+                registered.update(resource.urn for resource in resources if resource.urn not in read_urns)
+        resources.extend(
+            analyzer_pb2.AnalyzerResource(type=item.type, properties=_struct(item.props), urn=item.resolved_urn, name=item.name)
+            for item in read
+            if item.resolved_urn not in {resource.urn for resource in resources}
+        )
         return self._diagnostics(self.servicer.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=resources), None))

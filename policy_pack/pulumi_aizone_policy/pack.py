@@ -40,9 +40,9 @@ from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties
 from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UnknownValueError
 
-from . import scope
+from . import arm, scope
 from .apiversions import SENT_TYPE
-from .framework import AdvisoryMessage, PackResourcePolicy, PackStackPolicy, ResourcePolicySpec, build_policy
+from .framework import AdvisoryMessage, PackResourcePolicy, PackStackPolicy, ResourcePolicySpec, build_policy, unknowns_are_violations
 from .manifest import REPOSITORY, load_manifest, readme_text
 from .policies import ALL_SPECS
 from .remediation import refusal, with_remediations
@@ -166,7 +166,22 @@ class _Dispatch:
     deferred: tuple[_Entry, ...]
 
 
+@dataclass(frozen=True)
+class _TemplateEntry:
+    """One resource of an inline ARM template, as `Analyze` judged it: the deployment's URN and
+    name, the translated resource, the deployment's options and provider."""
+
+    urn: str
+    name: str
+    resource: arm.TemplateResource
+    options: Any
+    provider: PolicyProviderResource | None
+
+
 _PROVIDER_CACHE_SIZE: Final = 256
+OFFLINE_GATE_ENV: Final = "AIZONE_OFFLINE_GATE"
+"""Set to "1" by the offline gate (aizone-gate) in the pack's environment: the gate judges a
+preview, and what it cannot know is never a pass, so unknown security properties are violations."""
 
 
 class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
@@ -195,6 +210,15 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     _entries: tuple[_Entry, ...] = ()
     _mode_auto: bool = True
     _landing_zone_known: bool = False
+    _dry_run: bool | None = None
+    registered: set[str]
+    _templates: list[list[_TemplateEntry]]
+    """The template resources `Analyze` judged since the last `AnalyzeStack`, one list per
+    deployment: the landing-zone policies it left for AnalyzeStack judge them there too, and a
+    template that deploys an AI resource makes the stack an AI workload."""
+    """URNs sent to `Analyze` since the last `AnalyzeStack`: the engine sends every resource the
+    program registers; a stack resource not among them was read with `.get()` (build_servicer
+    sets it)."""
 
     def _policies(self) -> list[Policy]:
         return self._PolicyAnalyzerServicer__policies  # type: ignore[attr-defined]
@@ -240,7 +264,18 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         Analyze (scope.py), so the dispatch table is rebuilt."""
         result = super().ConfigureStack(request, context)
         self._dispatch_cache = None
+        self._dry_run = bool(request.dry_run)
         return result
+
+    def _unknowns(self) -> str | None:
+        """Why a security property that is unknown cannot wait for a later check (None during a
+        preview, when `pulumi up` checks it again): the update itself (ConfigureStack's dry_run, or
+        PULUMI_DRY_RUN without it), or the offline gate (OFFLINE_GATE_ENV), whose verdict never
+        passes what it cannot know."""
+        if os.environ.get(OFFLINE_GATE_ENV) == "1":
+            return "in the offline gate, which never passes what it cannot know"
+        dry_run = self._dry_run if self._dry_run is not None else os.environ.get("PULUMI_DRY_RUN") != "false"
+        return None if dry_run else "during `pulumi up` (not a preview), where nothing checks it again"
 
     def Configure(self, request: Any, context: Any) -> Any:
         """pulumi_policy's Configure, checked instead of trusted: a policy name the pack does not
@@ -328,19 +363,81 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     def Analyze(self, request: Any, _context: Any) -> analyzer_pb2.AnalyzeResponse:
         self._configure_runtime_settings()
         response = analyzer_pb2.AnalyzeResponse()
+        registered = getattr(self, "registered", None)
+        if registered is not None:
+            registered.add(request.urn)
         kind = canonical_type(request.type)
         entries = self._dispatch(kind).analyze
-        if not entries:
+        template = kind in arm.TEMPLATE_DEPLOYMENTS
+        if not entries and not template and kind != arm.GENERIC_RESOURCE:
             return response
         props = plain_properties(request.properties)
         options = self._get_resource_options(request)
         provider = self._provider(request)
         tags = self._stack_tags()
-        for entry in entries:
-            args = ResourceValidationArgs(kind, props, request.urn, request.name, options, provider, entry.config, tags)
-            setattr(args, SENT_TYPE, request.type)
-            self._run_resource_policy(response, entry.policy, entry.level, args)
+        with unknowns_are_violations(self._unknowns()):
+            for entry in entries:
+                args = ResourceValidationArgs(kind, props, request.urn, request.name, options, provider, entry.config, tags)
+                setattr(args, SENT_TYPE, request.type)
+                self._run_resource_policy(response, entry.policy, entry.level, args)
+        if template:
+            self._analyze_template(response, kind, props, request.urn, request.name, options, provider, tags)
+        elif kind == arm.GENERIC_RESOURCE:
+            generic = arm.generic_resource(props, request.name)
+            if isinstance(generic, arm.TemplateResource):
+                # Named as the resource itself (not <deployment>/<name>); its unknowns are Pulumi's.
+                judged = [_TemplateEntry(request.urn, "", generic, options, provider)]
+                self._templates.append(judged)
+                self._judge_template(response, judged, tags, deferred=False)
         return response
+
+    def _analyze_template(
+        self,
+        response: Any,
+        kind: str,
+        props: Mapping[str, object],
+        urn: str,
+        name: str,
+        options: Any,
+        provider: PolicyProviderResource | None,
+        tags: Mapping[str, str],
+    ) -> None:
+        """The resources an inline ARM template deploys, each judged by the resource policies of
+        its type (arm.py translates them into the provider's shape), attributed to the deployment
+        and named `<deployment>/<template resource name>`. An expression the pack cannot evaluate
+        is never resolved later, so an unknown security property there is a violation."""
+        expansion = arm.expand_deployment(kind, props, name)
+        judged = [_TemplateEntry(urn, name, inner, options, provider) for inner in expansion.resources if inner.token is not None]
+        if judged:
+            self._templates.append(judged)
+        self._judge_template(response, judged, tags, deferred=False)
+
+    def _judge_template(self, response: Any, judged: list[_TemplateEntry], tags: Mapping[str, str], *, deferred: bool) -> None:
+        """`_judge_entries` for a template's resources: an unknown there is an expression the pack
+        cannot evaluate, or a value nothing checks again (generic resources keep the run's rule)."""
+        if judged and not judged[0].name:
+            with unknowns_are_violations(self._unknowns()):
+                self._judge_entries(response, judged, tags, deferred=deferred)
+            return
+        with unknowns_are_violations("in the ARM template (an expression the pack cannot evaluate)"):
+            self._judge_entries(response, judged, tags, deferred=deferred)
+
+    def _judge_entries(self, response: Any, judged: list[_TemplateEntry], tags: Mapping[str, str], *, deferred: bool) -> None:
+        """Run the resource policies `Analyze` runs (or, `deferred`, the landing-zone ones it left
+        for `AnalyzeStack`) on translated resources (of a template, or generic resources)."""
+        for item in judged:
+            token = item.resource.token
+            assert token is not None
+            if deferred and scope.is_ai_type(token):
+                continue  # judged in full by Analyze already
+            dispatch = self._dispatch(token)
+            inner_props = PlainProps(item.resource.props)
+            for entry in dispatch.deferred if deferred else dispatch.analyze:
+                if deferred and entry in dispatch.analyze:
+                    continue
+                name = f"{item.name}/{item.resource.name}" if item.name else item.resource.name
+                args = ResourceValidationArgs(token, inner_props, item.urn, name, item.options, item.provider, entry.config, tags)
+                self._run_resource_policy(response, entry.policy, entry.level, args)
 
     def _run_resource_policy(self, response: Any, policy: Policy, level: EnforcementLevel, args: ResourceValidationArgs) -> None:
         report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
@@ -354,7 +451,16 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         response = analyzer_pb2.AnalyzeResponse()
         active = self._active(StackValidationPolicy)
         deferred = not self._landing_zone_in_analyze() and self._mode() != "never"
-        if not active and not deferred and not self._conventions_left_out():
+        # What Analyze saw since the last AnalyzeStack: resources it was not sent were read with
+        # `.get()`; the template resources it judged. Both are consumed here, whatever runs.
+        registered = getattr(self, "registered", None)
+        read = {raw.urn for raw in request.resources if registered and raw.urn not in registered}
+        if registered is not None:
+            registered.clear()
+        urns = {raw.urn for raw in request.resources}
+        templates = [judged for judged in self._templates if judged[0].urn in urns]
+        self._templates.clear()
+        if not active and not deferred and not read and not self._conventions_left_out():
             return response
         # The stack's resources are a few objects per property of every resource, all alive until
         # the last stack policy is done; the cyclic garbage collector would rescan them again and
@@ -362,34 +468,87 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         # them can be garbage yet. Reference counting still frees temporaries as usual.
         gc.disable()
         try:
-            resources = self._stack_resources(request)
-            tags = self._stack_tags()
-            ai_workload = scope.is_ai_workload(self._mode(), tags, (resource.resource_type for resource in resources))
-            if not ai_workload:
-                # Say so rather than stay silent: the engine (and the offline gate's evidence) would
-                # otherwise count every landing-zone policy as passed on this stack.
-                reason = scope.out_of_scope_reason(self._mode())
-                for policy, _ in (*self._active(ResourceValidationPolicy), *active):
-                    if scope.is_landing_zone(policy.name):
-                        response.not_applicable.append(analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=reason))
-            for policy in self._conventions_left_out():
-                response.not_applicable.append(
-                    analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=scope.CONVENTIONS_OFF_REASON)
-                )
-            for policy, level in active:
-                if not ai_workload and scope.is_landing_zone(policy.name):
-                    continue
-                args = StackValidationArgs(resources, self._get_policy_config(policy.name), tags)
-                report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
-                check: Callable[[StackValidationArgs, ReportViolation], Any] = (
-                    policy.check if isinstance(policy, PackStackPolicy) else policy.validate  # type: ignore[assignment]
-                )
-                self._validate(response, policy, lambda: check(args, report))
-            if ai_workload and deferred:
-                self._analyze_landing_zone_resources(response, resources, tags)
+            with unknowns_are_violations(self._unknowns()):
+                self._analyze_stack(response, request, active, deferred, read, templates)
         finally:
             gc.enable()
         return response
+
+    def _analyze_stack(
+        self,
+        response: Any,
+        request: Any,
+        active: list[tuple[Policy, EnforcementLevel]],
+        deferred: bool,
+        read: set[str],
+        templates: list[list[_TemplateEntry]],
+    ) -> None:
+        resources = self._stack_resources(request)
+        tags = self._stack_tags()
+        inner_types = (item.resource.token or "" for judged in templates for item in judged)
+        ai_workload = scope.is_ai_workload(self._mode(), tags, (*(resource.resource_type for resource in resources), *inner_types)) or (
+            self._mode() == "auto" and any(scope.is_ai_gateway(resource.resource_type, resource.props) for resource in resources)
+        )
+        if not ai_workload:
+            # Say so rather than stay silent: the engine (and the offline gate's evidence) would
+            # otherwise count every landing-zone policy as passed on this stack.
+            reason = scope.out_of_scope_reason(self._mode())
+            for policy, _ in (*self._active(ResourceValidationPolicy), *active):
+                if scope.is_landing_zone(policy.name):
+                    response.not_applicable.append(analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=reason))
+        for policy in self._conventions_left_out():
+            response.not_applicable.append(analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=scope.CONVENTIONS_OFF_REASON))
+        for policy, level in active:
+            if not ai_workload and scope.is_landing_zone(policy.name):
+                continue
+            args = StackValidationArgs(resources, self._get_policy_config(policy.name), tags)
+            report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
+            check: Callable[[StackValidationArgs, ReportViolation], Any] = (
+                policy.check if isinstance(policy, PackStackPolicy) else policy.validate  # type: ignore[assignment]
+            )
+            self._validate(response, policy, lambda: check(args, report))
+        if ai_workload and deferred:
+            self._analyze_landing_zone_resources(response, [resource for resource in resources if resource.urn not in read], tags)
+            for judged in templates:
+                self._judge_template(response, judged, tags, deferred=True)
+        if read:
+            self._analyze_read_resources(response, [resource for resource in resources if resource.urn in read], tags, ai_workload)
+
+    def _analyze_read_resources(self, response: Any, resources: list[PolicyResource], tags: Mapping[str, str], ai_workload: bool) -> None:
+        """Existing resources the program reads with `.get()` (never registered, so never sent to
+        `Analyze`): the stack relies on them, so the resource policies of their type judge their
+        outputs, and each finding says the resource is read, not managed, by this stack."""
+        for resource in resources:
+            dispatch = self._dispatch(resource.resource_type)
+            entries = {id(entry): entry for entry in (*dispatch.analyze, *(dispatch.deferred if ai_workload else ()))}
+            for entry in entries.values():
+                args = ResourceValidationArgs(
+                    resource.resource_type,
+                    resource.props,
+                    resource.urn,
+                    resource.name,
+                    resource.opts,
+                    resource.provider,
+                    entry.config,
+                    tags,
+                )
+                report = self._create_report_violation(
+                    response, entry.policy.name, entry.policy.description, entry.level, entry.policy.severity
+                )
+
+                def read_report(message: str, urn: str | None = None, report: ReportViolation = report) -> None:
+                    note = (
+                        " This existing resource is read with `.get()`, not managed, by this stack, which relies "
+                        "on it: fix it where it is managed, or exempt it here with a reason and an expiry."
+                    )
+                    text = message + note
+                    report(AdvisoryMessage(text) if isinstance(message, AdvisoryMessage) else text, urn)
+
+                policy = entry.policy
+                check: Callable[[ResourceValidationArgs, ReportViolation], Any] = (
+                    policy.check if isinstance(policy, PackResourcePolicy) else policy.validate  # type: ignore[assignment]
+                )
+                self._validate(response, policy, lambda: check(args, read_report))
 
     def _analyze_landing_zone_resources(self, response: Any, resources: list[PolicyResource], tags: Mapping[str, str]) -> None:
         """The landing-zone resource policies `Analyze` left out (the stack was not yet known to be
@@ -506,6 +665,8 @@ def build_servicer() -> AizoneAnalyzerServicer:
         ["azure", "ai", "security", "mcsb"],
         REPOSITORY,
     )
+    servicer.registered = set()
+    servicer._templates = []
     servicer._resource_types = {spec.name: frozenset(spec.resource_types) for spec in ALL_SPECS if isinstance(spec, ResourcePolicySpec)}
     return servicer
 

@@ -21,6 +21,10 @@ The pack is meant to be enabled for every stack of an organisation. Its policies
    classic pulumi-azure counterparts (`azure:cognitive/...`, `azure:machinelearning/...`,
    `azure:search/service:Service`), also when pinned to an explicit API version.
 
+3. or it is an AI gateway whose models live elsewhere (`is_ai_gateway`): an API Management
+   backend whose url is a model endpoint, or an API Management policy using the GenAI gateway
+   policies (`azure-openai-*`, `llm-*`); judged once the whole stack is known (AnalyzeStack).
+
 The tag can only add a stack, never remove one: a stack that holds AI resources is judged in full
 whatever its tags say (otherwise a tag would be an escape hatch).
 
@@ -225,6 +229,40 @@ def is_ai_type(type_token: str) -> bool:
         return rest.partition(":")[0] in AI_MODULES
     if provider == "azure":
         return rest.partition("/")[0] in AI_CLASSIC_MODULES
+    return False
+
+
+# An AI gateway without model resources in its own stack (the models live in another stack or
+# subscription): an API Management backend pointing at a model endpoint, or an API Management
+# policy using the GenAI gateway policies. Endpoint hosts: Azure OpenAI `<name>.openai.azure.com`,
+# AI Services `<name>.cognitiveservices.azure.com`, Foundry `<name>.services.ai.azure.com`; GenAI
+# gateway policies `azure-openai-*` and `llm-*` (Microsoft Learn, "AI gateway capabilities in
+# Azure API Management", api-management/genai-gateway-capabilities, 2026-12-07).
+AI_ENDPOINT_SUFFIXES: Final[tuple[str, ...]] = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
+AI_GATEWAY_POLICY_PREFIXES: Final[tuple[str, ...]] = ("<azure-openai-", "<llm-")
+_APIM_BACKEND: Final = "azure-native:apimanagement:Backend"
+_APIM_POLICIES: Final[frozenset[str]] = frozenset(
+    {
+        "azure-native:apimanagement:Policy",
+        "azure-native:apimanagement:ApiPolicy",
+        "azure-native:apimanagement:ApiOperationPolicy",
+        "azure-native:apimanagement:ProductPolicy",
+    }
+)
+
+
+def is_ai_gateway(type_token: str, props: Mapping[str, object]) -> bool:
+    """True for an API Management backend whose url is a model endpoint, or an API Management
+    policy that uses the GenAI gateway policies: the stack is an AI gateway, an AI workload."""
+    if type_token == _APIM_BACKEND:
+        url = props.get("url")
+        if isinstance(url, str):
+            host = url.strip().lower().split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].rstrip(".")
+            return host.endswith(AI_ENDPOINT_SUFFIXES)
+        return False
+    if type_token in _APIM_POLICIES:
+        value = props.get("value")
+        return isinstance(value, str) and any(prefix in value.lower() for prefix in AI_GATEWAY_POLICY_PREFIXES)
     return False
 
 

@@ -48,6 +48,10 @@ class StackResource:
     property_dependencies: Mapping[str, tuple[str, ...]]
     protect: bool = False
     """The `protect` resource option (the engine sends resource options with the stack)."""
+    ignore_changes: tuple[str, ...] = ()
+    provider: object = None
+    """pulumi_policy's provider resource of the resource (None for component resources)."""
+    """The `ignoreChanges` resource option: property paths whose changes the engine ignores."""
     _converted: dict[str, object] = field(default_factory=dict[str, object], init=False, repr=False)
 
     @cached_property
@@ -71,6 +75,13 @@ class StackResource:
                 self._converted[head] = to_plain(read_item(raw, head))
             value = self._converted[head]
         return get(value, rest) if rest else value
+
+    @cached_property
+    def provider_props(self) -> Mapping[str, object]:
+        """The inputs of the resource's provider (empty for component resources), converted on
+        first use."""
+        props = plain_props(getattr(self.provider, "props", None))
+        return props if isinstance(props, dict) else {}
 
     @cached_property
     def arm_id(self) -> str | None:
@@ -98,6 +109,8 @@ class StackResource:
                 prop: tuple(dependency.urn for dependency in dependencies) for prop, dependencies in resource.property_dependencies.items()
             },
             protect=resource.opts.protect is True,
+            ignore_changes=tuple(resource.opts.ignore_changes or ()),
+            provider=resource.provider,
         )
 
 

@@ -148,14 +148,19 @@ def test_alone_the_policy_validates_entra_tokens_and_no_key_is_used(alone: Alone
     token = root.find("inbound/validate-azure-ad-token")
     assert token is not None and token.get("tenant-id") == TENANT
     application = alone.one(APPLICATION)
-    assert [a.text for a in token.findall("audiences/audience")] == [f"api://{TENANT}/apim-alone", application["outputs"]["clientId"]]
+    assert [a.text for a in token.findall("audiences/audience")] == [f"api://{TENANT}/apim-alone", "{{gateway-client-id}}"]
+    # The named value the audience refers to holds the app registration's client id, in plain text.
+    named = alone.one("azure-native:apimanagement:NamedValue")["inputs"]
+    assert (named["namedValueId"], named["value"], named["secret"]) == ("gateway-client-id", application["outputs"]["clientId"], False)
     assert [v.text for v in token.findall("required-claims/claim/value")] == ["AI.Inference"]
     limit = root.find("inbound/llm-token-limit")
     assert limit is not None and limit.get("tokens-per-minute") == "2000"
     identity = root.find("inbound/authentication-managed-identity")
     assert identity is not None and identity.attrib == {"resource": COGNITIVE_SERVICES_RESOURCE}
     assert root.find("inbound/llm-emit-token-metric") is None  # no Application Insights given
-    for key_material in ("api-key", "Ocp-Apim-Subscription-Key", "{{"):
+    # The one named value the policy refers to is the (non-secret) client id of the token audience.
+    assert policy.count("{{") == 1 and "{{gateway-client-id}}" in policy
+    for key_material in ("api-key", "Ocp-Apim-Subscription-Key"):
         assert key_material not in policy
 
 

@@ -1791,6 +1791,8 @@ COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (
     ),
     Case(t.APIM_NAMED_VALUE, "secret", False, None),
     Case(t.APIM_NAMED_VALUE, "value", "gpt-4o-2024-11-20", None, base="plain-named-value"),
+    # A GUID (the gateway app's client id, a token audience) is an identifier, not a key.
+    Case(t.APIM_NAMED_VALUE, "value", "6f1c2b9e-3d4a-4e5f-8a7b-9c0d1e2f3a4b", None, base="plain-named-value"),
     Case(t.APIM_BACKEND, "tls", {"validateCertificateChain": True, "validateCertificateName": True}, None),
     Case(t.APIM_BACKEND, "url", DELETE, None),
     Case(t.APIM_SUBSCRIPTION, "scope", "/apis/inference", None),

@@ -63,7 +63,9 @@ def test_exemption_of_a_stack_policy(make_analyzer: MakeAnalyzer) -> None:
     policy = "azurenative-monitor-diagnosticsetting-central-logging"
     stack = [item for item in baseline_stack(preview=True) if item.name != "kv-diag"]
     config = {policy: {"exemptions": [{"resource": "kv", "reason": "vault logs go to the SOC workspace", "expires": "2999-01-01"}]}}
-    diagnostics = make_analyzer(config).analyze_stack(stack)
+    diagnostics = [
+        item for item in make_analyzer(config).analyze_stack(stack) if item.policy != "azurenative-resources-stack-unjudged-types"
+    ]
     assert [(item.policy, item.level) for item in diagnostics] == [(policy, "advisory")]
     assert "exempted until 2999-01-01: vault logs go to the SOC workspace" in diagnostics[0].message
 

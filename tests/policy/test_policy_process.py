@@ -48,7 +48,9 @@ def test_pack_process_serves_the_analyzer(pack_stub: analyzer_pb2_grpc.AnalyzerS
     assert levels == {"new-ai": analyzer_pb2.MANDATORY, "legacy-ai": analyzer_pb2.ADVISORY}
 
     # A lone vault is an AI workload only through the stack tag (scope.py).
-    pack_stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(stack="dev", project="aizone", tags={"aizone:workload": "ai"}))
+    pack_stub.ConfigureStack(
+        analyzer_pb2.AnalyzerStackConfigureRequest(stack="dev", project="aizone", dry_run=True, tags={"aizone:workload": "ai"})
+    )
     stack = analyzer_pb2.AnalyzeStackRequest(
         resources=[
             analyzer_pb2.AnalyzerResource(

@@ -191,7 +191,7 @@ def test_landing_zone_policies_wait_for_the_stack_until_it_is_known_to_be_an_ai_
     assert analyzer.analyze(t.STORAGE_ACCOUNT, untagged) == []
     assert counts == Counter(universal)
     servicer.ConfigureStack(
-        analyzer_pb2.AnalyzerStackConfigureRequest(stack="dev", project="aizone", tags={scope.WORKLOAD_TAG: "ai"}), None
+        analyzer_pb2.AnalyzerStackConfigureRequest(stack="dev", project="aizone", dry_run=True, tags={scope.WORKLOAD_TAG: "ai"}), None
     )
     counts.clear()
     found = analyzer.analyze(t.STORAGE_ACCOUNT, untagged)

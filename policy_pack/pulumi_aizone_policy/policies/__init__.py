@@ -17,6 +17,7 @@ from . import (
     data_protection,
     defender,
     diagnostics,
+    doors,
     execution,
     gateway,
     gateway_hardening,
@@ -58,5 +59,8 @@ ALL_SPECS: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     # Anchor rule sets (docs/COVERAGE.md): AI platform resources and the gateway's own hardening.
     *ai_platform.POLICIES,
     *gateway_hardening.POLICIES,
+    # doors (issue 20): what the pack cannot see is a finding.
+    *doors.POLICIES,
 )
 coverage.set_judged(ALL_SPECS)
+doors.set_fields(ALL_SPECS)

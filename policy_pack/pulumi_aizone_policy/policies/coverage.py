@@ -5,8 +5,9 @@
   stack tag `aizone:workload` whose value the pack does not know (a misspelled `ai` would
   silently leave a tag-only AI stack judged by universal rules only).
 - `azurenative-resources-stack-unjudged-types` is the pack's "no silent pass" note: resource types
-  of security-relevant namespaces (`SECURITY_NAMESPACES`, both providers) that no policy of the
-  pack reads are listed in one advisory finding, so a user sees what the pack could not check.
+  of every Azure namespace (both providers) that no policy of the pack reads, and the ARM types
+  of inline templates the pack has no mapping for, are listed in one advisory finding, so a user
+  sees what the pack could not check (deployments themselves are judged by doors.py).
   Types the user has reviewed can be listed in `ignoredTypes` (fnmatch globs over type tokens).
 
 Both are advisory: they inform and never block.
@@ -19,10 +20,11 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Final
 
-from .. import scope, tokens
+from .. import arm, scope, tokens
 from ..config import PolicyConfig
 from ..framework import Field, Finding, PolicySpec, ResourcePolicySpec, StackPolicySpec, violation
-from ..stackindex import StackIndex
+from ..stackindex import StackIndex, StackResource
+from . import doors
 
 _CONTROLS = ("ACC-8",)
 
@@ -103,10 +105,15 @@ def set_judged(specs: Iterable[PolicySpec]) -> None:
     type). The policies package calls it once with ALL_SPECS, so this module needs no import of
     the package that imports it."""
     _JUDGED.clear()
+    _REPORTED_ELSEWHERE.clear()
+    _REPORTED_ELSEWHERE.update(arm.ALL_DEPLOYMENTS, doors.OPAQUE, _NO_SETTINGS)
     for spec in specs:
         if isinstance(spec, ResourcePolicySpec):
             _JUDGED.update(spec.resource_types)
         _JUDGED.update(field.type_token for field in spec.fields)
+    # Both diagnostic-setting tokens are read wherever one is (tokens.DIAGNOSTIC_SETTINGS).
+    if _JUDGED & tokens.DIAGNOSTIC_SETTINGS:
+        _JUDGED.update(tokens.DIAGNOSTIC_SETTINGS)
     _unjudged.cache_clear()
 
 
@@ -115,9 +122,27 @@ def judged_types() -> frozenset[str]:
     return frozenset(_JUDGED)
 
 
+# Types another policy already reports as opaque or unreadable (doors.py), not listed twice, and
+# resource groups, which hold no security settings of their own (judged as lock scopes), and
+# action groups, which the alert policies judge as the targets alerts must be routed to.
+_REPORTED_ELSEWHERE: set[str] = set()
+_NO_SETTINGS: Final[frozenset[str]] = frozenset({tokens.RESOURCE_GROUP, tokens.AZ_RESOURCE_GROUP, tokens.ACTION_GROUP})
+
+
 @lru_cache(maxsize=4096)
 def _unjudged(type_token: str) -> bool:
-    return namespace(type_token) in SECURITY_NAMESPACES and type_token not in _JUDGED
+    """Every type of every Azure namespace (azure-native and classic azure) that no policy reads:
+    compute, web, SQL, Synapse, Bot Service and networking are listed like the AI and data
+    namespaces (`SECURITY_NAMESPACES` is kept for its consumers, but no longer limits the note)."""
+    return namespace(type_token) != "" and type_token not in _JUDGED and type_token not in _REPORTED_ELSEWHERE
+
+
+def _template_types(resource: StackResource) -> list[str]:
+    """The ARM types an inline template deploys that the pack has no mapping for."""
+    if resource.type not in arm.TEMPLATE_DEPLOYMENTS:
+        return []
+    expansion = arm.expand_deployment(resource.type, resource.props, resource.name)
+    return [f"{item.arm_type} (in ARM template '{resource.name}')" for item in expansion.resources if item.token is None]
 
 
 def _unjudged_types(stack: StackIndex, config: PolicyConfig) -> Iterator[Finding]:
@@ -127,13 +152,16 @@ def _unjudged_types(stack: StackIndex, config: PolicyConfig) -> Iterator[Finding
     for resource in stack.resources:
         if _unjudged(resource.type) and not any(fnmatchcase(resource.type, pattern) for pattern in ignored):
             counts[resource.type] = counts.get(resource.type, 0) + 1
+        for arm_type in _template_types(resource):
+            if not any(fnmatchcase(arm_type, pattern) for pattern in ignored):
+                counts[arm_type] = counts.get(arm_type, 0) + 1
     if not counts:
         return
     listed = sorted(counts)
     shown = ", ".join(f"{token} ({counts[token]})" for token in listed[:MAX_LISTED])
     more = f" and {len(listed) - MAX_LISTED} more" if len(listed) > MAX_LISTED else ""
     yield violation(
-        f"the pack has no policy for {len(listed)} resource type(s) of security-relevant "
+        f"the pack has no policy for {len(listed)} resource type(s) of Azure "
         f"namespaces in this stack, so their settings were not checked: {shown}{more}. Review "
         "them by hand (or with another policy pack); list reviewed types in this policy's "
         "ignoredTypes config to silence this note."
@@ -188,8 +216,8 @@ POLICIES: tuple[StackPolicySpec, ...] = (
         name="azurenative-resources-stack-unjudged-types",
         controls=_CONTROLS,
         description=(
-            "Resource types of security-relevant Azure namespaces (azure-native and classic azure) "
-            "that no policy of the pack checks are listed, so nothing passes silently."
+            "Resource types of every Azure namespace (azure-native and classic azure) and ARM types in "
+            "inline templates that no policy of the pack checks are listed, so nothing passes silently."
         ),
         severity="low",
         remediation=(

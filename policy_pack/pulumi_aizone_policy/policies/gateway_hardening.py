@@ -36,6 +36,9 @@ from .gateway import LINK_FORMATS
 # a letter or digit ("OpenAI-Key", "api_key", "SearchAdminKey" all match).
 _CREDENTIAL_WORDS: Final = ("key", "secret", "password", "passwd", "pwd", "token", "credential", "connectionstring", "sas")
 _CREDENTIAL_VALUE: Final = re.compile(r"(accountkey|sharedaccesskey|password|sig)=|^[A-Za-z0-9+/_\-]{32,}={0,2}$", re.IGNORECASE)
+# A GUID (a tenant, client or object id) is an identifier, not a key, though it is 36 characters of
+# the key alphabet: the gateway's token audience (its app's client id) is one.
+_GUID: Final = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
 def _looks_like_credential(name: object) -> bool:
@@ -77,7 +80,7 @@ def _named_value(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]
         return
     names = [resource.get(path) for path in ("displayName", "namedValueId")] + [resource.name]
     named = next((name for name in names if _looks_like_credential(name)), None)
-    literal = value if isinstance(value, str) and _CREDENTIAL_VALUE.search(value.strip()) else None
+    literal = value if isinstance(value, str) and _CREDENTIAL_VALUE.search(value.strip()) and not _GUID.match(value.strip()) else None
     if named is not None or literal is not None:
         why = f"its name {describe(named)} marks a credential" if named is not None else "its value looks like a key or connection string"
         yield violation(f"{resource.subject} holds a credential in plain text ({why}; secret is {describe(secret)}): {fix}.")
