@@ -93,7 +93,9 @@ def build(repo: Path, retrieved: str) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.azure_policy_snapshot", description="Regenerate the Azure Policy built-in snapshot.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.azure_policy_snapshot", description="Regenerate the Azure Policy built-in snapshot."
+    )
     parser.add_argument("repo", type=Path, help="a git clone of Azure/azure-policy")
     parser.add_argument("--retrieved", default=dt.date.today().isoformat(), help="date the clone was read (YYYY-MM-DD)")
     args = parser.parse_args(argv)

@@ -69,7 +69,7 @@ def test_ai_controls_without_a_deny_builtin_have_custom_definitions() -> None:
 
 
 def _one(reference_id: str, **change: object) -> list[str]:
-    return azure_policy.problems([dataclasses.replace(catalog.RUNTIME_BY_REFERENCE[reference_id], **change)])  # type: ignore[arg-type]
+    return azure_policy.problems([dataclasses.replace(catalog.RUNTIME_BY_REFERENCE[reference_id], **change)])
 
 
 def test_a_typo_in_a_builtin_id_is_caught() -> None:
