@@ -154,6 +154,16 @@ CONTROLS: Final[tuple[Control, ...]] = (
         "M",
         ("DP-3", "NS-8"),
     ),
+    _control(
+        "RES-6",
+        "Runtime guardrails",
+        "The controls that Azure Policy can enforce at runtime are assigned as one initiative at the "
+        "landing zone's scope (resource group or wider), enforced (never DoNotEnforce, no excluded "
+        "scopes), with every exemption time-boxed; changes made outside Pulumi meet the same controls.",
+        "S+R",
+        "M",
+        ("PV-2",),
+    ),
     # --- MOD: Secure AI models ----------------------------------------------------------------
     _control(
         "MOD-1",
@@ -821,6 +831,7 @@ def runtime_controls() -> tuple[str, ...]:
 # Controls without a runtime counterpart, and why (every control is in exactly one of the two).
 NO_RUNTIME_COUNTERPART: Final[Mapping[str, str]] = {
     "RES-1": "about the policies themselves (metadata), not about Azure resources",
+    "RES-6": "the guardrails are the runtime layer itself (the pack checks that they stay assigned and enforced)",
     "RES-3": "private DNS zones and links: no built-in audits zone links; the network component builds them",
     "MOD-1": "Defender plans are subscription pricings, owned by the platform stack (Defender component)",
     "MOD-2b": "alert rules and action groups: no built-in relates them to the AI account",

@@ -129,6 +129,8 @@ LANDING_ZONE: Final[frozenset[str]] = frozenset(
         "azurenative-app-containerappssessionpool-execution-alerts",
         # MOD-2b: output monitoring alerts.
         "azurenative-cognitiveservices-account-output-monitoring",
+        # RES-6: the zone's own runtime guardrails (Azure Policy initiative) stay intact.
+        "azurenative-authorization-stack-guardrails-intact",
     }
 )
 

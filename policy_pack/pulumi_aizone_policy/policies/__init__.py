@@ -19,6 +19,7 @@ from . import (
     execution,
     gateway,
     governance,
+    guardrails,
     identity,
     inventory,
     least_privilege,
@@ -53,5 +54,6 @@ ALL_SPECS: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     *classic_data.POLICIES,
     *classic_access.POLICIES,
     *coverage.POLICIES,
+    *guardrails.POLICIES,
 )
 coverage.set_judged(ALL_SPECS)
