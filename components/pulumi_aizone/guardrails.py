@@ -210,7 +210,7 @@ def non_compliance_message(policy: catalog.RuntimePolicy) -> str:
     )
 
 
-@implements("RES-2", "RES-4", "RES-5", "MOD-2a", "MOD-3", "MOD-4", "ACC-1", "ACC-6", "ACC-7", "DATA-5", "DATA-6", "DATA-7")
+@implements("RES-6", "RES-2", "RES-4", "RES-5", "MOD-2a", "MOD-3", "MOD-4", "ACC-1", "ACC-6", "ACC-7", "DATA-5", "DATA-6", "DATA-7")
 class Guardrails(pulumi.ComponentResource):
     """The landing zone's controls at runtime: one Azure Policy initiative assigned at the landing
     zone's scope (resource group by default), Audit by default and Deny per control by setting,
