@@ -136,6 +136,20 @@ def test_a_control_dropped_from_the_initiative_is_caught(analyzer: PackAnalyzer)
     assert "no longer enforces MOD-3 at runtime" in message
 
 
+def test_shrinking_the_initiatives_own_control_list_does_not_hide_a_drop(analyzer: PackAnalyzer) -> None:
+    """The expected controls come from the pack's configuration, not from the stack's metadata."""
+    mod3 = frozenset(p.reference_id for p in catalog.runtime_policies("MOD-3"))
+    initiative = {**_initiative(dropped=mod3), "metadata": {"category": "aizone", "aizoneControls": ["ACC-1"]}}
+    [message] = _messages(analyzer, _stack(initiative=initiative))
+    assert "no longer enforces MOD-3 at runtime" in message
+
+
+def test_the_organisation_can_narrow_the_expected_controls(make_analyzer: Any) -> None:
+    mod3 = frozenset(p.reference_id for p in catalog.runtime_policies("MOD-3"))
+    expected = [c for c in catalog.runtime_controls() if c != "MOD-3"]
+    assert _messages(make_analyzer({INTACT: {"controls": expected}}), _stack(initiative=_initiative(dropped=mod3))) == []
+
+
 def test_disabling_one_of_several_definitions_of_a_control_is_not_a_loss(analyzer: PackAnalyzer) -> None:
     assert _messages(analyzer, _stack(initiative=_initiative(disabled=frozenset({"ACC-1-storage-shared-key"})))) == []
 

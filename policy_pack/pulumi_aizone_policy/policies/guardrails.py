@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Final
 
 from .. import catalog
@@ -99,17 +99,16 @@ def _scope_findings(assignment: StackResource) -> Iterator[Finding]:
         )
 
 
-def _weakened_controls(initiative: StackResource) -> list[str]:
-    """Runtime controls no active definition of the initiative enforces any more."""
+def _weakened_controls(initiative: StackResource, expected: Sequence[str]) -> list[str]:
+    """Controls of `expected` that no active definition of the initiative enforces any more. The
+    expected list comes from this policy's config (the organisation), never from the stack's own
+    metadata, which its author could shrink along with the initiative."""
     active: set[str] = set()
     for reference, effect in _references(initiative).items():
         policy = catalog.RUNTIME_BY_REFERENCE.get(reference)
         if policy is not None and not eq_ci(effect, "Disabled"):
             active.update(policy.controls)
-    metadata = initiative.get("metadata")
-    declared = metadata.get("aizoneControls") if isinstance(metadata, dict) else None
-    expected = [c for c in declared if isinstance(c, str)] if isinstance(declared, list) else list(catalog.runtime_controls())
-    return [control for control in expected if control in catalog.runtime_controls() and control not in active]
+    return [control for control in expected if control not in active]
 
 
 def _guardrails_intact(index: StackIndex, config: PolicyConfig) -> Iterator[Finding]:
@@ -139,7 +138,8 @@ def _guardrails_intact(index: StackIndex, config: PolicyConfig) -> Iterator[Find
             )
         yield from _scope_findings(assignment)
         initiative = _initiative_of(index, assignment)
-        weakened = _weakened_controls(initiative) if initiative is not None else []
+        expected = [control for control in config.strings("controls") if control in catalog.runtime_controls()]
+        weakened = _weakened_controls(initiative, expected) if initiative is not None else []
         if initiative is not None and weakened:
             yield violation(
                 f"{initiative.subject} no longer enforces {', '.join(weakened)} at runtime (their definitions are "
@@ -205,7 +205,14 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
                 "default": False,
                 "description": "Require guardrails in every stack judged (the landing zone's own policy group); "
                 "otherwise only in stacks holding the LandingZone or Guardrails component.",
-            }
+            },
+            "controls": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "default": list(catalog.runtime_controls()),
+                "description": "Controls the guardrails initiative must enforce at runtime (default: every control "
+                "with a runtime definition in the catalog).",
+            },
         },
     ),
     ResourcePolicySpec(
