@@ -124,6 +124,26 @@ def test_excluded_scopes_are_caught(analyzer: PackAnalyzer) -> None:
     assert "excludes 1 scope(s) from the runtime guardrails (notScopes)" in message
 
 
+def test_resource_selectors_are_caught(analyzer: PackAnalyzer) -> None:
+    selectors = [{"name": "only-sweden", "selectors": [{"kind": "resourceLocation", "in": ["swedencentral"]}]}]
+    [message] = _messages(analyzer, _stack({"resourceSelectors": selectors}))
+    assert "limits the runtime guardrails with resourceSelectors" in message
+
+
+def test_an_override_to_disabled_is_caught(analyzer: PackAnalyzer) -> None:
+    overrides = [
+        {
+            "kind": "policyEffect",
+            "value": "disabled",
+            "selectors": [{"kind": "policyDefinitionReferenceId", "in": ["ACC-1-ai-services-local-auth"]}],
+        }
+    ]
+    [message] = _messages(analyzer, _stack({"overrides": overrides}))
+    assert "overrides definitions of the runtime guardrails to Disabled" in message
+    audit = [{**overrides[0], "value": "Audit"}]
+    assert _messages(analyzer, _stack({"overrides": audit})) == []
+
+
 def test_a_control_disabled_inside_the_initiative_is_caught(analyzer: PackAnalyzer) -> None:
     acc1 = frozenset(p.reference_id for p in catalog.runtime_policies("ACC-1"))
     [message] = _messages(analyzer, _stack(initiative=_initiative(disabled=acc1)))

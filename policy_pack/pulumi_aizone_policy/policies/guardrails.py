@@ -3,8 +3,9 @@
 The landing zone assigns its controls as one Azure Policy initiative (the `Guardrails` component,
 `aizone:governance.guardrails`), so changes made in the portal meet them too. A stack can undo that
 without touching any AI resource: drop the assignment, set it to `DoNotEnforce` (Azure then only
-reports), exclude scopes (`notScopes`) or assign it to a single resource instead of the resource
-group, disable the definitions of a control inside the initiative, or add an exemption that never
+reports), exclude scopes (`notScopes`, `resourceSelectors`) or assign it to a single resource instead
+of the resource group, disable the definitions of a control inside the initiative or through the
+assignment's `overrides`, or add an exemption that never
 expires. Each is a mandatory finding here.
 
 Which stacks must have guardrails: those holding the landing zone (`aizone:index:LandingZone`) or
@@ -95,6 +96,20 @@ def _scope_findings(assignment: StackResource) -> Iterator[Finding]:
         yield violation(
             f"{assignment.subject} excludes {len(not_scopes)} scope(s) from the runtime guardrails (notScopes): remove "
             "notScopes and waive single resources with time-boxed exemptions instead.",
+            **where,
+        )
+    selectors = assignment.get("resourceSelectors")
+    if isinstance(selectors, list) and selectors:
+        yield violation(
+            f"{assignment.subject} limits the runtime guardrails with resourceSelectors: remove them and waive single "
+            "resources with time-boxed exemptions instead.",
+            **where,
+        )
+    overrides = assignment.get("overrides")
+    if isinstance(overrides, list) and any(isinstance(o, dict) and eq_ci(o.get("value"), "Disabled") for o in overrides):
+        yield violation(
+            f"{assignment.subject} overrides definitions of the runtime guardrails to Disabled: remove the override "
+            "(choose audit or deny per control in aizone:governance.guardrails.enforcement).",
             **where,
         )
 
@@ -191,6 +206,8 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
             Field(ASSIGNMENT, "enforcementMode", ("Default", "DoNotEnforce")),
             Field(ASSIGNMENT, "scope"),
             Field(ASSIGNMENT, "notScopes"),
+            Field(ASSIGNMENT, "resourceSelectors"),
+            Field(ASSIGNMENT, "overrides[].value"),
             Field(ASSIGNMENT, "policyDefinitionId"),
             Field(ASSIGNMENT, "metadata"),
             Field(SET_DEFINITIONS[0], "policyDefinitions[].policyDefinitionReferenceId"),
