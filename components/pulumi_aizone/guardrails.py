@@ -143,6 +143,12 @@ def validate_guardrails(args: GuardrailsArgs) -> list[Problem]:
     if "MOD-2a" in controls and not args.get("allowed_rai_policies", DEFAULT_RAI_POLICIES):
         problems.append(Problem("allowed_rai_policies", "at least one content filter name is required while MOD-2a is assigned"))
     problems.extend(_exemption_problems(args.get("exemptions", []), controls))
+    chosen = selected(controls, args.get("enforcement", {}))
+    for index, exemption in enumerate(args.get("exemptions", [])):
+        waived = set(exemption.get("controls") or [])
+        # An exemption without reference ids would exempt the resource from the whole initiative.
+        if waived and waived <= set(controls) and not any(waived & set(policy.controls) for policy, _ in chosen):
+            problems.append(Problem(f"exemptions[{index}].controls", "no assigned definition enforces these controls"))
     return problems
 
 

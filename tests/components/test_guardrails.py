@@ -193,3 +193,19 @@ def test_invalid_args_name_every_field_and_register_nothing(built: Built) -> Non
         "Guardrails.exemptions[0].expires: the last valid day as YYYY-MM-DD is required (no exemption is open-ended)",
     ]
     assert built.named("bad") == []
+
+
+def test_an_exemption_never_covers_the_whole_initiative(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Azure exempts from every definition of an initiative when policyDefinitionReferenceIds is
+    empty: a waiver whose controls no assigned definition enforces (here ACC-1 mapped only to its
+    Modify definition, which audit mode leaves out) is refused instead of becoming that."""
+    from pulumi_aizone.guardrails import GuardrailExemptionArgs, GuardrailsArgs, validate_guardrails
+
+    only_modify = tuple(p for p in catalog.RUNTIME_POLICIES if "ACC-1" not in p.controls or p.remediates)
+    monkeypatch.setattr(catalog, "RUNTIME_POLICIES", only_modify)
+    exemption = GuardrailExemptionArgs(name="legacy", scope=STORAGE, controls=["ACC-1"], reason="SEC-42", expires="2027-01-31")
+    args = GuardrailsArgs(
+        name="aizone-gr-probe", scope_id=GROUP, location="swedencentral", allowed_models=[{"name": "gpt-4o", "version": "1"}]
+    )
+    problems = validate_guardrails({**args, "exemptions": [exemption]})
+    assert [(p.field, p.message) for p in problems] == [("exemptions[0].controls", "no assigned definition enforces these controls")]
