@@ -23,6 +23,7 @@ STORAGE = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aiz-dev/providers/Microsoft.Storage/storageAccounts/stlegacy"
 )
 NETWORK_POLICY = "azurenative-storage-storageaccount-restrict-network-access"
+ELSEWHERE = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-legacy/providers/Microsoft.Storage/storageAccounts/st1"
 
 
 def with_guardrails(value: Any) -> dict[str, Any]:
@@ -150,3 +151,15 @@ def test_an_unreadable_pack_configuration_is_named(tmp_path: Path) -> None:
     missing = str(tmp_path / "nope.json")
     [problem] = problems_of(with_guardrails({"policyConfig": missing}))
     assert problem.startswith(f"{KEY}.policyConfig: cannot read the policy pack configuration {missing!r}: ")
+
+
+def test_a_waiver_outside_the_guarded_resource_group_is_refused(tmp_path: Path) -> None:
+    item = {"resource": "legacy-*", "reason": "SEC-42", "expires": "2027-01-31", "scope": ELSEWHERE}
+    path = pack_config(tmp_path, {NETWORK_POLICY: {"exemptions": [item]}})
+    assert problems_of(with_guardrails({"policyConfig": path})) == [
+        f"{KEY}.policyConfig: {path}: {NETWORK_POLICY} exemption for 'legacy-*' has scope {ELSEWHERE}, outside the landing zone's "
+        "resource group rg-aiz-dev where the guardrails are assigned: use a resource of that group, or assign the guardrails "
+        "at the subscription (scope: subscription)"
+    ]
+    waivers = parse_settings(with_guardrails({"scope": "subscription", "policyConfig": path})).governance.guardrails
+    assert waivers is not None and [w.scope for w in waivers.waivers] == [ELSEWHERE]

@@ -249,3 +249,19 @@ def _read_waivers(reader: _Reader, key: str, path: str) -> tuple[Waiver, ...]:
                 )
             )
     return tuple(waivers)
+
+
+def check_waiver_scopes(reader: _Reader, guardrails: GuardrailsSettings | None, group: str) -> None:
+    """Azure creates an exemption only at or under its assignment's scope: with the guardrails at
+    the resource group, every waiver's scope must be in that group."""
+    if guardrails is None or guardrails.scope != "resourceGroup":
+        return
+    for waiver in guardrails.waivers:
+        parts = waiver.scope.split("/")
+        if len(parts) < 5 or parts[4].lower() != group.lower():
+            reader.fail(
+                f"{NAMESPACE}:governance.guardrails.policyConfig",
+                f"{guardrails.policy_config}: {waiver.policy} exemption for {waiver.resource!r} has scope {waiver.scope}, "
+                f"outside the landing zone's resource group {group} where the guardrails are assigned: use a resource of "
+                "that group, or assign the guardrails at the subscription (scope: subscription)",
+            )
