@@ -147,8 +147,10 @@ def validate_guardrails(args: GuardrailsArgs) -> list[Problem]:
     for index, exemption in enumerate(args.get("exemptions", [])):
         waived = set(exemption.get("controls") or [])
         # An exemption without reference ids would exempt the resource from the whole initiative.
-        if waived and waived <= set(controls) and not any(waived & set(policy.controls) for policy, _ in chosen):
-            problems.append(Problem(f"exemptions[{index}].controls", "no assigned definition enforces these controls"))
+        if waived and waived <= set(controls) and not any(waived & set(p.controls) and azure_policy.exemptible(p) for p, _ in chosen):
+            problems.append(
+                Problem(f"exemptions[{index}].controls", "no assigned definition that an exemption can cover enforces these controls")
+            )
     return problems
 
 
@@ -407,7 +409,8 @@ class Guardrails(pulumi.ComponentResource):
         self, name: str, exemption: GuardrailExemptionArgs, chosen: Sequence[tuple[catalog.RuntimePolicy, str]]
     ) -> authorization.PolicyExemption:
         waived = set(exemption["controls"])
-        references = [policy.reference_id for policy, _ in chosen if waived & set(policy.controls)]
+        # Definitions in a Resource Provider mode (the preview prompt-shield built-ins) cannot be exempted.
+        references = [policy.reference_id for policy, _ in chosen if waived & set(policy.controls) and azure_policy.exemptible(policy)]
         return authorization.PolicyExemption(
             f"{name}-exemption-{exemption['name']}",
             authorization.PolicyExemptionArgs(

@@ -57,6 +57,25 @@ def allowed_effects(policy: RuntimePolicy) -> tuple[str, ...]:
     return tuple(custom_definitions()[policy.definition]["parameters"]["effect"]["allowedValues"])
 
 
+# Learn, "Azure Policy exemption structure" (https://learn.microsoft.com/azure/governance/policy/concepts/exemption-structure,
+# read 2026-12-07): exemptions work with Resource Manager modes (All, Indexed) and, of the Resource
+# Provider modes, only with these; not with Microsoft.CognitiveServices.Data.
+EXEMPTIBLE_PROVIDER_MODES: Final[frozenset[str]] = frozenset(
+    {"Microsoft.Kubernetes.Data", "Microsoft.KeyVault.Data", "Microsoft.Network.Data"}
+)
+
+
+def mode(policy: RuntimePolicy) -> str:
+    """The definition's mode (All, Indexed, or a Resource Provider mode such as Microsoft.CognitiveServices.Data)."""
+    return str(builtins()[policy.definition]["mode"] if policy.builtin else custom_definitions()[policy.definition]["mode"])
+
+
+def exemptible(policy: RuntimePolicy) -> bool:
+    """Whether an Azure Policy exemption can cover the definition (Resource Manager modes and a few
+    Resource Provider modes)."""
+    return "." not in mode(policy) or mode(policy) in EXEMPTIBLE_PROVIDER_MODES
+
+
 def role_ids(policy: RuntimePolicy) -> tuple[str, ...]:
     """GUIDs of the roles its remediation needs (built-ins' roleDefinitionIds)."""
     return tuple(builtins()[policy.definition]["roleDefinitionIds"]) if policy.builtin else ()

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_aizone_policy import catalog
+from pulumi_aizone_policy import azure_policy, catalog
 
 from .construct_probe import Built, construct
 
@@ -168,6 +168,17 @@ def test_exemption_waives_only_its_controls_with_the_same_expiry_date(built: Bui
     assert "ACC-1-storage-shared-key" not in waived
 
 
+def test_exemptions_leave_out_definitions_in_a_resource_provider_mode() -> None:
+    """Learn: exemptions do not work with the Microsoft.CognitiveServices.Data mode of the preview
+    prompt-shield built-ins, so a MOD-2a waiver names only the custom Resource Manager definition."""
+    from pulumi_aizone import guardrails
+
+    chosen = guardrails.selected(catalog.runtime_controls(), {})
+    mod2a = [p.reference_id for p, _ in chosen if "MOD-2a" in p.controls and azure_policy.exemptible(p)]
+    assert mod2a == ["MOD-2a-deployment-content-filter"]
+    assert azure_policy.mode(catalog.RUNTIME_BY_REFERENCE["MOD-2a-prompt-shield-jailbreak"]) == "Microsoft.CognitiveServices.Data"
+
+
 def test_management_group_scope_puts_the_definitions_in_the_management_group(built: Built) -> None:
     assert built.errors.get("mg") is None
     assert built.of_type(INITIATIVE, "mg-") == []
@@ -208,4 +219,6 @@ def test_an_exemption_never_covers_the_whole_initiative(monkeypatch: pytest.Monk
         name="aizone-gr-probe", scope_id=GROUP, location="swedencentral", allowed_models=[{"name": "gpt-4o", "version": "1"}]
     )
     problems = validate_guardrails({**args, "exemptions": [exemption]})
-    assert [(p.field, p.message) for p in problems] == [("exemptions[0].controls", "no assigned definition enforces these controls")]
+    assert [(p.field, p.message) for p in problems] == [
+        ("exemptions[0].controls", "no assigned definition that an exemption can cover enforces these controls")
+    ]
