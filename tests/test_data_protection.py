@@ -41,8 +41,8 @@ def test_no_management_lock_of_any_kind_in_the_dev_plan(dev_plan: Plan) -> None:
 
 def test_the_guard_is_assigned_to_the_resource_group_itself(dev_plan: Plan) -> None:
     group = dev_plan.one(GROUP)
-    assignment = dev_plan.one(ASSIGNMENT)
-    definition = dev_plan.one(DEFINITION)
+    assignment = dev_plan.one(ASSIGNMENT, "deletion-guard")
+    definition = dev_plan.one(DEFINITION, "deletion-guard")
     # exactly the group's id: not the subscription, a management group or another group above it
     assert assignment.inputs["scope"] == group.id
     assert assignment.inputs["scope"] == f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/{group.outputs['name']}"
@@ -53,7 +53,7 @@ def test_the_guard_is_assigned_to_the_resource_group_itself(dev_plan: Plan) -> N
 
 
 def test_the_guard_rule_names_exactly_the_data_resource_types(dev_plan: Plan) -> None:
-    definition = dev_plan.one(DEFINITION).inputs
+    definition = dev_plan.one(DEFINITION, "deletion-guard").inputs
     assert definition["mode"] == "Indexed"  # cascadeBehaviors needs Indexed
     assert definition["policyType"] == "Custom"
     assert definition["policyRule"] == {
@@ -94,7 +94,9 @@ def test_protect_false_drops_protect_and_the_guard_but_keeps_recoverability(unpr
     `pulumi destroy` can proceed; soft delete, versioning and purge protection stay."""
     resources = unprotected["resources"]
     assert [r["name"] for r in resources if r["protect"]] == []
-    assert [r["name"] for r in resources if r["type"] in (DEFINITION, ASSIGNMENT) or r["type"] == "aizone:data:DeletionGuard"] == []
+    # The runtime guardrails (Azure Policy definitions and their assignment) stay: only the guard goes.
+    guard = [r["name"] for r in resources if r["type"] in (DEFINITION, ASSIGNMENT) and "-guardrails-" not in r["name"]]
+    assert guard + [r["name"] for r in resources if r["type"] in ("aizone:data:DeletionGuard", "aizone:index:DeletionGuard")] == []
     (vault,) = [r for r in resources if r["type"] == "azure-native:keyvault:Vault"]
     assert vault["inputs"]["properties"]["enablePurgeProtection"] is True
     assert vault["inputs"]["properties"]["enableSoftDelete"] is True

@@ -186,10 +186,10 @@ def test_storage_is_entra_only_private_and_hardened(dev_plan: Plan) -> None:
 def test_data_bearing_resources_are_protected_locked_and_recoverable(dev_plan: Plan) -> None:
     data_types = (STORAGE, "azure-native:keyvault:Vault", "azure-native:purview:Account")
     assert dev_plan.of_type(LOCK) == []  # locks would block revoking role assignments
-    rule = dev_plan.one("azure-native:authorization:PolicyDefinition").inputs["policyRule"]
+    rule = dev_plan.one("azure-native:authorization:PolicyDefinition", "deletion-guard").inputs["policyRule"]
     assert rule["then"]["effect"] == "denyAction" and rule["then"]["details"]["actionNames"] == ["delete"]
     group = dev_plan.one("azure-native:resources:ResourceGroup")
-    assert dev_plan.one("azure-native:authorization:PolicyAssignment").inputs["scope"] == group.id
+    assert dev_plan.one("azure-native:authorization:PolicyAssignment", "deletion-guard").inputs["scope"] == group.id
     for resource in (r for r in dev_plan.resources if r.type in data_types):
         assert resource.options.protect is True, resource.name
     for service in dev_plan.of_type("azure-native:storage:BlobServiceProperties"):

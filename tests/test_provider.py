@@ -104,6 +104,12 @@ SAMPLE_INPUTS: dict[str, dict[str, Any]] = {
         "scope": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe",
         "definitionName": "aizone-deny-delete-probe",
     },
+    "Guardrails": {
+        "name": "aizone-guardrails-probe",
+        "scopeId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-probe",
+        "location": "swedencentral",
+        "allowedModels": [{"name": "gpt-4o", "version": "2024-11-20"}],
+    },
     "Observability": {"placement": PLACEMENT, "workspaceName": "log-probe", "retentionDays": 120},
     "AppInsights": {"placement": PLACEMENT, "componentName": "appi-probe", "diagnostics": {"workspaceId": f"{HUB}/workspaces/log-hub"}},
     "DataBoundary": {

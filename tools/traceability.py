@@ -7,6 +7,9 @@ Joins four sources, none of them hand-maintained lists:
 - the control catalog (policy_pack/pulumi_aizone_policy/catalog.py: ids, titles, how each is enforced);
 - components: the `@implements(...)` decorators (components/pulumi_aizone/base.py: IMPLEMENTED_BY);
 - policies: each policy spec's `controls` (policy_pack/pulumi_aizone_policy/policies);
+- Azure Policy: the catalog's runtime definitions per control (catalog.RUNTIME_POLICIES: built-in
+  id and version from the azure-policy snapshot, or the repository's custom definition), which
+  the Guardrails component assigns, or why a control has none (catalog.NO_RUNTIME_COUNTERPART);
 - tests: each test's `pytest.mark.controls(...)` marker, collected by pytest itself (many markers
   are computed while the test modules load, e.g. from the policies a parametrized case proves, so
   only a real collection sees them all).
@@ -111,6 +114,10 @@ class Row:
     policies: list[PolicyRef] = field(default_factory=list)
     tests: list[str] = field(default_factory=list)
     documented: bool = False
+    runtime: list[str] = field(default_factory=list)
+    """Azure Policy definitions that enforce the control at runtime (one line each)."""
+    no_runtime: str = ""
+    """Why the control has no runtime definition ("" when it has one)."""
 
     def gaps(self) -> list[str]:
         missing: list[str] = []
@@ -124,6 +131,8 @@ class Row:
             missing.append("no test")
         missing += [f"{item.name} not found in the source" for item in self.components if item.where is None]
         missing += [f"policy {policy.name} not found in the source" for policy in self.policies if policy.where is None]
+        if not self.runtime and not self.no_runtime:
+            missing.append("no Azure Policy mapping (a runtime definition, or the reason there is none)")
         return missing
 
 
@@ -288,9 +297,18 @@ def build_rows(tests: Callable[[], dict[str, list[str]]] = collect_tests) -> lis
             policies=sorted((ref for ref in policies if control.id in ref.controls), key=lambda ref: ref.name),
             tests=sorted(set(tested.get(control.id, []))),
             documented=control.id in readme,
+            runtime=[runtime_line(policy) for policy in catalog.runtime_policies(control.id)],
+            no_runtime=catalog.NO_RUNTIME_COUNTERPART.get(control.id, ""),
         )
         for control in catalog.CONTROLS
     ]
+
+
+def runtime_line(policy: Any) -> str:
+    """`<reference id>: <built-in GUID vX | custom name> '<display name>' (audit/deny effects)`."""
+    kind = f"built-in {policy.definition} v{policy.version}" if policy.builtin else f"custom {policy.definition} v{policy.version}"
+    remediation = ", remediate: identity + roles" if policy.remediates else ""
+    return f"{policy.reference_id}: {kind} '{policy.display_name}' ({policy.audit_effect}/{policy.deny_effect}{remediation})"
 
 
 def report(rows: Sequence[Row], with_tests: bool = True) -> str:
@@ -307,6 +325,8 @@ def report(rows: Sequence[Row], with_tests: bool = True) -> str:
         out += [f"    {item.where or '(not found in source)'}  {item.name}" for item in row.components] or ["    -"]
         out.append(f"  enforced by policies ({len(row.policies)}):")
         out += [f"    {ref.line()}" for ref in row.policies] or ["    -"]
+        out.append(f"  enforced at runtime by Azure Policy ({len(row.runtime)}):")
+        out += [f"    {line}" for line in row.runtime] or [f"    - ({row.no_runtime or 'no runtime counterpart'})"]
         out.append(f"  proven by tests ({len(row.tests)}){':' if with_tests and row.tests else ''}")
         if with_tests:
             out += [f"    {test}" for test in row.tests]
@@ -319,15 +339,16 @@ def report(rows: Sequence[Row], with_tests: bool = True) -> str:
 
 def markdown(rows: Sequence[Row]) -> str:
     lines = [
-        "| control | title | by | components | policies | tests | gaps |",
-        "|---|---|---|---|---|---|---|",
+        "| control | title | by | components | policies | Azure Policy | tests | gaps |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         components = ", ".join(sorted({item.name for item in row.components})) or "-"
         policies = ", ".join(ref.name for ref in row.policies) or "-"
+        runtime = ", ".join(line.split(":", 1)[0] for line in row.runtime) or "-"
         lines.append(
             f"| {row.control_id} | {row.title} | {row.enforced_by} | {components} | "
-            f"{policies} | {len(row.tests)} | {', '.join(row.gaps()) or 'none'} |"
+            f"{policies} | {runtime} | {len(row.tests)} | {', '.join(row.gaps()) or 'none'} |"
         )
     return "\n".join(lines) + "\n"
 

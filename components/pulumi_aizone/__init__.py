@@ -39,6 +39,7 @@ from .defender import Defender, DefenderArgs, DefenderPlanArgs
 from .entra import EntraControls, EntraControlsArgs, EntraOptions, EntraOptionsArgs
 from .gateway import AiGateway, AiGatewayArgs, GatewayOptions, GatewayOptionsArgs, GatewayTelemetryArgs, InferenceTargetArgs
 from .grants import Grant, GrantError, Principal, grant_eligible, grant_role
+from .guardrails import AllowedModelArgs, GuardrailExemptionArgs, Guardrails, GuardrailsArgs
 from .integrity import IntegrityError, require_pinned_image, verify_artifact
 from .key_vault import KeyVault, KeyVaultArgs
 from .monitoring import AlertOptions, AlertOptionsArgs, Alerts, AlertsArgs, SessionPoolTargetArgs
@@ -88,6 +89,10 @@ __all__ = [
     "GatewayOptionsArgs",
     "GatewayTelemetryArgs",
     "Grant",
+    "Guardrails",
+    "GuardrailsArgs",
+    "GuardrailExemptionArgs",
+    "AllowedModelArgs",
     "GrantError",
     "InferenceTargetArgs",
     "IntegrityError",

@@ -28,6 +28,7 @@ from .data_boundary import DataBoundary
 from .defender import Defender
 from .entra import EntraControls
 from .gateway import AiGateway
+from .guardrails import Guardrails
 from .key_vault import KeyVault
 from .monitoring import Alerts
 from .network import ExistingNetwork, Network
@@ -50,6 +51,7 @@ COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (
     Alerts,
     KeyVault,
     DeletionGuard,
+    Guardrails,
     Defender,
     Observability,
     AppInsights,

@@ -35,6 +35,7 @@ Evasive variants: inputs crafted to look compliant, each of which the pack must 
 * Storage: a local user (SFTP password) although the account denies shared keys elsewhere.
 * Conditional Access: a blank break-glass exclusion.
 * AI Search: local auth "disabled" with the string "true" instead of the boolean.
+* Azure Policy: an exemption from the guardrails without expiresOn (it never expires).
 """
 
 import pulumi
@@ -333,6 +334,15 @@ search.Service(
     public_network_access=search.PublicNetworkAccess.DISABLED,
     identity=search.IdentityArgs(type=search.IdentityType.SYSTEM_ASSIGNED),
     tags={"data-boundary": "internal", "aizone-application": "hr"},
+)
+
+# RES-6: a waiver of an organisation's guardrails that never expires (no expiresOn).
+authorization.PolicyExemption(
+    "forever",
+    policy_assignment_id=group.id.apply(lambda gid: f"{gid}/providers/Microsoft.Authorization/policyAssignments/guardrails"),
+    scope=data.id,
+    exemption_category=authorization.ExemptionCategory.WAIVER,
+    description="temporary",
 )
 
 pulumi.export("endpoint", account.properties.apply(lambda p: p.endpoint))

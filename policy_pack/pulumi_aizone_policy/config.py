@@ -36,7 +36,9 @@ EXEMPTIONS_SCHEMA: Final[JsonSchema] = {
     "description": (
         "Time-boxed exemptions: a violation of this policy by a matching resource is reported as "
         "an advisory note until the expiry date. resource: URN, logical name or glob pattern "
-        "(fnmatch) over either; reason: why (required); expires: last day, YYYY-MM-DD (required)."
+        "(fnmatch) over either; reason: why (required); expires: last day, YYYY-MM-DD (required); "
+        "scope: the ARM resource id the landing zone's Azure Policy exemption covers (required where the "
+        "policy's controls are also enforced at runtime, see aizone:governance.guardrails.policyConfig)."
     ),
     "default": [],
     "items": {
@@ -45,6 +47,7 @@ EXEMPTIONS_SCHEMA: Final[JsonSchema] = {
             "resource": {"type": "string", "minLength": 1},
             "reason": {"type": "string", "minLength": 1, "pattern": "[^\\s]"},
             "expires": {"type": "string", "pattern": DATE_PATTERN},
+            "scope": {"type": "string", "pattern": "^/subscriptions/"},
         },
         "required": ["resource", "reason", "expires"],
         "additionalProperties": False,

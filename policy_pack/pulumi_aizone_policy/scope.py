@@ -156,6 +156,8 @@ LANDING_ZONE: Final[frozenset[str]] = frozenset(
         "azurenative-apimanagement-product-subscription-required",
         "azurenative-cognitiveservices-connection-no-bing-grounding",
         "azurenative-apimanagement-policyfragment-no-backend-keys",
+        # RES-6: the zone's own runtime guardrails (Azure Policy initiative) stay intact.
+        "azurenative-authorization-stack-guardrails-intact",
     }
 )
 

@@ -10,6 +10,7 @@ path parameters such as resourceUri or privateEndpointName).
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -22,6 +23,7 @@ from pulumi_aizone_policy.harness import UNKNOWN_VALUE, Diagnostic, StackItem, u
 from pulumi_aizone_policy.policies import ALL_SPECS
 
 DELETE: Final = object()
+POLICY_EXEMPTION: Final = "azure-native:authorization:PolicyExemption"
 """Marker for `changed`: remove the field."""
 
 DIGEST = "@sha256:" + "0123456789abcdef" * 4
@@ -377,6 +379,13 @@ BASELINES: Final[Mapping[str, Mapping[str, Any]]] = {
             "containerName": "docs",
             "credentials": {"credentialsType": "None"},
         },
+    },
+    # RES-6: a waiver of the landing zone's guardrails, time-boxed (a month from today).
+    POLICY_EXEMPTION: {
+        "policyAssignmentId": "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Authorization/policyAssignments/aizone-gr",
+        "scope": "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/legacy",
+        "exemptionCategory": "Waiver",
+        "expiresOn": f"{(dt.date.today() + dt.timedelta(days=30)).isoformat()}T23:59:59Z",
     },
 }
 
@@ -1724,6 +1733,21 @@ VIOLATIONS: Final[tuple[Case, ...]] = (
     ),
     Case(t.ML_DATASTORE, "properties.credentials.credentialsType", "Sas", _DATASTORE, "credentialsType is 'Sas'"),
     Case(t.ML_DATASTORE, "properties.credentials", DELETE, _DATASTORE, "properties.credentials.credentialsType is not set"),
+    # RES-6
+    Case(
+        POLICY_EXEMPTION,
+        "expiresOn",
+        DELETE,
+        "azurenative-authorization-policyexemption-expires",
+        "[RES-6] PolicyExemption 'res' has no expiresOn, so it never expires: set expiresOn",
+    ),
+    Case(
+        POLICY_EXEMPTION,
+        "expiresOn",
+        "9999-12-31T23:59:59Z",
+        "azurenative-authorization-policyexemption-expires",
+        "expires on 9999-12-31, more than 366 days ahead",
+    ),
 )
 
 COMPLIANT_VARIANTS: Final[tuple[Case, ...]] = (

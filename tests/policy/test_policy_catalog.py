@@ -29,6 +29,7 @@ MCSB_V2_AI = re.compile(r"^AI-[1-7]$")
 # Controls this pack enforces with policies: every control whose catalog mechanism includes R or S.
 COVERED = {
     "RES-2",
+    "RES-6",
     "RES-4",
     "RES-5",
     "MOD-1",

@@ -122,6 +122,7 @@ _DELETION = "azurenative-resources-dataresource-deletion-protection"
 _REGISTRY = "azurenative-app-containerappssessionpool-approved-registry"
 _EXECUTOR = "azurenative-authorization-roleassignment-session-executor-scope"
 _OUTPUT = "azurenative-cognitiveservices-account-output-monitoring"
+_GUARDRAILS = "azurenative-authorization-stack-guardrails-intact"
 _EXEC_ALERTS = "azurenative-app-containerappssessionpool-execution-alerts"
 
 
@@ -553,6 +554,14 @@ STACK_VIOLATIONS: tuple[StackCase, ...] = (
         "pool",
         "has no alert rule",
         level="advisory",
+    ),
+    # RES-6: the landing zone (its component is in the stack) without its runtime guardrails.
+    StackCase(
+        "landing-zone-without-guardrails",
+        lambda s: [*s, StackItem(type="aizone:index:LandingZone", name="zone", props={})],
+        _GUARDRAILS,
+        "zone",
+        "[RES-6] This stack holds the AI landing zone but assigns no runtime guardrails",
     ),
 )
 

@@ -28,6 +28,7 @@ from ..defender import Defender, DefenderArgs
 from ..entra import EntraControls, EntraControlsArgs
 from ..gateway import AiGateway, AiGatewayArgs, GatewayTelemetryArgs, InferenceTargetArgs
 from ..grants import Grant, Principal, roles_of
+from ..guardrails import AllowedModelArgs, GuardrailExemptionArgs, Guardrails, GuardrailsArgs
 from ..integrity import IntegrityError, require_pinned_image, verify_artifact
 from ..key_vault import KeyVault, KeyVaultArgs
 from ..monitoring import Alerts, AlertsArgs
@@ -74,6 +75,7 @@ class LandingZone(pulumi.ComponentResource):
         self._agents(foundation)
         self._gateway(foundation)
         self._governance(foundation)
+        self._guardrails(foundation)
         self._execution(foundation)
         self._monitoring(foundation)
         eligibility = self._identity(foundation)
@@ -371,6 +373,43 @@ class LandingZone(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
+
+    def _guardrails(self, f: Foundation) -> None:
+        """The controls at runtime (Azure Policy): one initiative at the resource group (or the
+        subscription / management group), audit unless `enforcement` says deny or remediate, and
+        the pack configuration's waivers as Azure Policy exemptions with the same expiry date.
+        Off with `governance.guardrails: false`."""
+        self.guardrails: Guardrails | None = None
+        options = self.settings.governance.guardrails
+        if options is None:
+            return
+        scope_ids: dict[str, pulumi.Input[str]] = {
+            "resourceGroup": f.group.id,
+            "subscription": f"/subscriptions/{f.subscription_id}",
+            "managementGroup": f"/providers/Microsoft.Management/managementGroups/{options.management_group_id}",
+        }
+        args = GuardrailsArgs(
+            name=f"aizone-gr-{f.names.digest()}",
+            scope_id=scope_ids[options.scope],
+            scope_kind=options.scope,
+            location=self.settings.location,
+            enforcement=dict(options.enforcement),
+            # The stack's model allow-list (aizone:ai.allowedModels), the same list the pack's MOD-3 policy defaults to.
+            allowed_models=[AllowedModelArgs(name=model.name, version=model.version) for model in self.settings.ai.allowed_models],
+            exemptions=[
+                GuardrailExemptionArgs(
+                    name=waiver.name,
+                    scope=waiver.scope,
+                    controls=list(waiver.controls),
+                    reason=f"{waiver.reason} (policy pack: {waiver.policy}, {waiver.resource})",
+                    expires=waiver.expires,
+                )
+                for waiver in options.waivers
+            ],
+        )
+        if options.management_group_id:
+            args["management_group_id"] = options.management_group_id
+        self.guardrails = Guardrails(f"{f.name}-guardrails", args, opts=pulumi.ResourceOptions(parent=self))
 
     def _execution(self, f: Foundation) -> None:
         """Agents run code in isolated, egress-free sessions; custom images only from our registry.

@@ -41,7 +41,13 @@ from .sections.ai import (
 from .sections.alerts import _read_alerts
 from .sections.execution import ExecutionSettings as ExecutionSettings, ModelArtifact as ModelArtifact, _read_execution
 from .sections.gateway import _read_gateway
-from .sections.governance import DataSettings as DataSettings, GovernanceSettings as GovernanceSettings, _read_data, _read_governance
+from .sections.governance import (
+    DataSettings as DataSettings,
+    GovernanceSettings as GovernanceSettings,
+    _read_data,
+    _read_governance,
+    check_waiver_scopes,
+)
 from .sections.identity import CA_STATES as CA_STATES, _read_agents, _read_entra
 from .sections.names import NamesSettings as NamesSettings, _read_names
 from .sections.network import NetworkSettings as NetworkSettings, _read_network
@@ -185,6 +191,7 @@ def parse_settings(raw: Mapping[str, Any], secret_keys: Sequence[str] | frozense
     applications = _read_applications(reader, raw.get("applications", []))
     data = _read_data(reader, raw.get("data", {}))
     governance = _read_governance(reader, raw.get("governance", {}))
+    check_waiver_scopes(reader, governance.guardrails, "-".join(("rg", prefix, environment)))
     agents = _read_agents(reader, raw.get("agents", []), {app.name: app.boundary for app in applications})
     entra = _read_entra(reader, raw.get("entra", {}))
     gateway = _read_gateway(reader, raw.get("gateway", {}))

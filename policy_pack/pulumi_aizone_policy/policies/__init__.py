@@ -22,6 +22,7 @@ from . import (
     gateway,
     gateway_hardening,
     governance,
+    guardrails,
     identity,
     inventory,
     least_privilege,
@@ -61,6 +62,7 @@ ALL_SPECS: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     *gateway_hardening.POLICIES,
     # doors (issue 20): what the pack cannot see is a finding.
     *doors.POLICIES,
+    *guardrails.POLICIES,
 )
 coverage.set_judged(ALL_SPECS)
 doors.set_fields(ALL_SPECS)
