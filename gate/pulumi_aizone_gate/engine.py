@@ -591,9 +591,12 @@ class ComponentPlugin:
         self._stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
 
     def _drain(self) -> None:
+        """Read the provider's stderr to its end, so a chatty provider never blocks on a full pipe."""
+        stderr = self._process.stderr
         with contextlib.suppress(OSError, ValueError):
-            while self._process.stderr is not None and self._process.stderr.read(1 << 16):
-                pass
+            chunk = stderr.read(1 << 16) if stderr is not None else b""
+            while chunk:
+                chunk = stderr.read(1 << 16) if stderr is not None else b""
 
     def construct(self, request: provider_pb2.ConstructRequest) -> provider_pb2.ConstructResponse:
         try:

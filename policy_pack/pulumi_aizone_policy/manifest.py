@@ -92,10 +92,8 @@ def load_manifest(path: Path = MANIFEST) -> Manifest:
 def readme_text() -> str | None:
     """The pack's README (shown by Pulumi Cloud for a published pack): the pack folder's, else the
     installed distribution's long description (the same file), or None if neither exists."""
-    try:
+    if README.is_file():
         return README.read_text(encoding="utf-8")
-    except OSError:
-        pass
     try:
         return metadata.metadata(DISTRIBUTION).get_payload() or None  # type: ignore[attr-defined]
     except metadata.PackageNotFoundError:
