@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (argparse exits with code 2 on usage errors)."""
     parser = argparse.ArgumentParser(
         prog="aizone-gate",
-        description="Run a Pulumi Python program under mocks and check it with a policy pack, offline.",
+        description="Run a Pulumi Python program as pulumi preview does, against the gate's own engine, and check it with a policy pack, offline.",
     )
     parser.add_argument("--program", required=True, type=Path, metavar="DIR", help="Pulumi project directory")
     parser.add_argument("--stack", required=True, metavar="NAME", help="stack name (reads Pulumi.<NAME>.yaml)")

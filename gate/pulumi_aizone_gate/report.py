@@ -39,7 +39,7 @@ _PREVIEW_DIR = Path(__file__).resolve().parent
 
 def render_text(result: PreviewResult) -> str:
     """The full human-readable report: notes, plan, tree, findings, summary."""
-    lines: list[str] = [f"Offline preview of {result.project}/{result.stack} (Pulumi mocks, no cloud calls)", ""]
+    lines: list[str] = [f"Offline preview of {result.project}/{result.stack} (the gate's own engine, no cloud calls)", ""]
     lines.extend(f"note: {note}" for note in result.notes)
     lines.extend(f"warning (program): {message}" for message in result.program_warnings)
     lines.extend(f"error (program): {message}" for message in result.program_errors)
