@@ -73,22 +73,11 @@ def run(
     progress.enter("starting the policy pack")
     process = PolicyPackProcess.start(Path(pack_dir), project.project, project.stack, project.config, project.secret_keys)
     try:
-        from .analyzer import PolicyPackSession
         from .engine import EngineServer, GateEngine, default_parallel
         from .langhost import component_packages, start_program
 
-        with PolicyPackSession(
-            process,
-            project.project,
-            project.stack,
-            project.config,
-            project.secret_keys,
-            rpc_timeout=rpc_timeout,
-            start_timeout=start_timeout,
-            stack_tags=project.stack_tags,
-            deadline=deadline,
-        ) as session:
-            stream = session.stream(given, str(policy_config) if isinstance(policy_config, (str, Path)) else "")
+        with _session(process, project, rpc_timeout, start_timeout, deadline) as session:
+            stream = session.stream(given, _config_file(policy_config))
             try:
                 stream.wait_configured()
                 engine = GateEngine(
@@ -179,22 +168,11 @@ def record(
     try:
         # Imported here, after the pack was launched: these load the Pulumi SDK and gRPC.
         from . import azure_mocks
-        from .analyzer import PolicyPackSession
         from .program import run_program
 
-        with PolicyPackSession(
-            process,
-            project.project,
-            project.stack,
-            project.config,
-            project.secret_keys,
-            rpc_timeout=rpc_timeout,
-            start_timeout=start_timeout,
-            stack_tags=project.stack_tags,
-            deadline=deadline,
-        ) as session:
+        with _session(process, project, rpc_timeout, start_timeout, deadline) as session:
             # Each resource is analysed as soon as it is registered, while the program goes on.
-            stream = session.stream(given, str(policy_config) if isinstance(policy_config, (str, Path)) else "")
+            stream = session.stream(given, _config_file(policy_config))
             progress.enter("running the program")
             azure_mocks.STACK_REFERENCES = {name: dict(outputs) for name, outputs in (stack_references or {}).items()}
             try:
@@ -218,6 +196,31 @@ def record(
         program_warnings=program.warnings,
         invokes=program.invokes,
     )
+
+
+def _session(
+    process: PolicyPackProcess, project: ProjectConfig, rpc_timeout: float, start_timeout: float, deadline: Optional[float]
+) -> Any:
+    """The analyzer session with the started pack, configured for the project's stack (shared by
+    ``run`` and ``record``; imported here because it loads the SDK's gRPC modules)."""
+    from .analyzer import PolicyPackSession
+
+    return PolicyPackSession(
+        process,
+        project.project,
+        project.stack,
+        project.config,
+        project.secret_keys,
+        rpc_timeout=rpc_timeout,
+        start_timeout=start_timeout,
+        stack_tags=project.stack_tags,
+        deadline=deadline,
+    )
+
+
+def _config_file(policy_config: PolicyConfigInput) -> str:
+    """The policy config's file name, for error messages ("" when given as a mapping)."""
+    return str(policy_config) if isinstance(policy_config, (str, Path)) else ""
 
 
 def _wait(program: subprocess.Popen[bytes], deadline: Optional[float]) -> int:
