@@ -67,7 +67,7 @@ from .azure_mocks import STACK_REFERENCE_TYPE, AzureMocks
 from .errors import InvalidPropertyError
 from .model import STACK_TYPE, CustomTimeouts, RecordedResource, ResourceOptions
 from .pack_process import ORGANIZATION
-from .recorder import duration_seconds, source_frames
+from .recorder import default_provider_record, duration_seconds, source_frames
 from .wire import UNKNOWN, PropertyValueError, struct_to_analyzer_dict, to_struct
 
 UNKNOWN_ID = UNKNOWN
@@ -517,24 +517,10 @@ class GateEngine:
         ref = self._default_providers.get(key)
         if ref is not None:
             return ref, None
-        provider_type = f"pulumi:providers:{package}"
-        name = "default_" + version.replace(".", "_").replace("-", "_") if version else "default"
-        urn = self.make_urn("", provider_type, name)
-        inputs: dict[str, Any] = dict(self._provider_config.get(package, {}))
-        if version:
-            inputs["version"] = version
-        provider = RecordedResource(
-            urn=urn,
-            type=provider_type,
-            name=name,
-            custom=True,
-            inputs=inputs,
-            outputs=dict(inputs),
-            id=UNKNOWN_ID,
-            synthesized=True,
-        )
-        self._records[urn] = provider
-        ref = f"{urn}::{UNKNOWN_ID}"
+        # In a preview a new provider's id is unknown (the engine's registry, as for any resource).
+        provider = default_provider_record(package, version, self._provider_config.get(package, {}), self.make_urn, lambda _: UNKNOWN_ID)
+        self._records[provider.urn] = provider
+        ref = f"{provider.urn}::{UNKNOWN_ID}"
         self._default_providers[key] = ref
         return ref, provider
 

@@ -18,7 +18,7 @@ import heapq
 import re
 import threading
 from collections import Counter
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Mapping, Optional
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
@@ -173,27 +173,28 @@ class RecordingMonitor(MockMonitor):
         ref = self._default_providers.get(key)
         if ref is not None:
             return ref, None
-        provider_type = f"pulumi:providers:{package}"
-        name = "default_" + version.replace(".", "_").replace("-", "_") if version else "default"
-        urn = self.make_urn("", provider_type, name)
-        provider_id = fake_guid(urn)
-        inputs: dict[str, Any] = dict(self._provider_config.get(package, {}))
-        if version:
-            inputs["version"] = version
-        provider = RecordedResource(
-            urn=urn,
-            type=provider_type,
-            name=name,
-            custom=True,
-            inputs=inputs,
-            outputs=dict(inputs),
-            id=provider_id,
-            synthesized=True,
-        )
-        self._records[urn] = provider
-        ref = f"{urn}::{provider_id}"
+        provider = default_provider_record(package, version, self._provider_config.get(package, {}), self.make_urn, fake_guid)
+        self._records[provider.urn] = provider
+        ref = f"{provider.urn}::{provider.id}"
         self._default_providers[key] = ref
         return ref, provider
+
+
+def default_provider_record(
+    package: str, version: str, config: Mapping[str, Any], make_urn: Callable[[str, str, str], str], provider_id: Callable[[str], str]
+) -> RecordedResource:
+    """The engine's default provider of a package and version (pulumi/pulumi
+    pkg/resource/deploy/providers/registry.go: named ``default_<version>``, its inputs the stack's
+    provider config plus ``version``); ``provider_id`` gives its id from its URN."""
+    provider_type = f"pulumi:providers:{package}"
+    name = "default_" + version.replace(".", "_").replace("-", "_") if version else "default"
+    urn = make_urn("", provider_type, name)
+    inputs: dict[str, Any] = dict(config)
+    if version:
+        inputs["version"] = version
+    return RecordedResource(
+        urn=urn, type=provider_type, name=name, custom=True, inputs=inputs, outputs=dict(inputs), id=provider_id(urn), synthesized=True
+    )
 
 
 def dependency_order(resources: list[RecordedResource]) -> list[RecordedResource]:
