@@ -74,7 +74,14 @@ UNKNOWN_ID = UNKNOWN
 """``providers.UnknownID`` (= ``plugin.UnknownStringValue``): a provider's id during preview."""
 MAX_MESSAGE_BYTES = 400 * 1024 * 1024
 """The SDK sends large properties (templates, policies); the engine accepts them too."""
-SERVER_THREADS = 16
+SERVER_THREADS = 256
+"""Upper bound of the engine's gRPC threads (made on demand). The Go engine serves each RPC on a
+goroutine of its own; a bound can deadlock a legitimate program: the language host gives the program
+``--parallel`` x 4 threads for its RPCs (pulumi-language-python-exec, ``_set_default_executor``),
+each RegisterResource with a transform holds an engine thread while the engine calls the transform
+back in the program, and the program's callback server answers on its event loop, which may itself
+be waiting for the engine (a synchronous ``Log``). With 16 threads, 32 concurrent registrations with
+a stack transform hung (tests/preview/test_program_fast_paths.py)."""
 
 # source_eval.go, supportsFeatureID (the engine's list, not one more).
 SUPPORTED_FEATURES = frozenset(

@@ -32,12 +32,15 @@ from typing import Any, Optional
 
 import yaml
 
+from . import sdk_fast_paths
 from .errors import ConfigurationError
 from .pack_process import ORGANIZATION
 from .project import ProjectConfig
 
-SDK_SHORTCUT_VERIFIED = "3.272."
-"""The SDK release line whose ``collapse_alias_to_urn`` use was verified (see ``_LAUNCHER``)."""
+SDK_FAST_PATHS_VERIFIED = sdk_fast_paths.SDK_FAST_PATHS_VERIFIED
+"""The SDK release line the fast paths installed in the program's process were verified against
+(``_LAUNCHER``); under any other, the program runs on the SDK's own code paths."""
+FAST_PATHS_FILE = Path(sdk_fast_paths.__file__).resolve()
 EXEC_SCRIPT = Path(__file__).resolve().with_name("program_host.py")
 """The gate's runner of the program, taking the language host's command line (module docstring)."""
 
@@ -160,7 +163,7 @@ def start_program(
     document = json.dumps({"config": env.pop("PULUMI_CONFIG"), "secretKeys": env.pop("PULUMI_CONFIG_SECRET_KEYS")}).encode("utf-8")
     try:
         process = subprocess.Popen(
-            [str(python), "-c", _LAUNCHER, str(os.getpid()), SDK_SHORTCUT_VERIFIED, *command],
+            [str(python), "-c", _LAUNCHER, str(os.getpid()), SDK_FAST_PATHS_VERIFIED, str(FAST_PATHS_FILE), *command],
             cwd=project.program_dir.resolve(),
             env=env,
             stdin=subprocess.PIPE,
@@ -183,13 +186,11 @@ def start_program(
 # argv in the same process. A ``preexec_fn`` would run Python between fork and exec in a process
 # whose other threads (the engine's gRPC server) were not copied, which crashes gRPC.
 #
-# One SDK shortcut is installed first, under the SDK release it was verified against
-# (program.SDK_FAST_PATHS_VERIFIED): ``Resource.__init__`` turns every alias into a URN Output
-# (``collapse_alias_to_urn``) that the SDK only sends to engines without alias-spec support; this
-# engine has it (like every current engine), so the URNs are never read and the messages the
-# engine receives are the same. It is two thirds of the SDK's time for azure-native resources (~30
-# version aliases each; benchmarks/preview_scaling.py, 1,000 resources: 24.5 -> 8.5 s of program
-# CPU). A program can notice the replaced function; the README says what that means.
+# Under the SDK release they were verified against, the SDK fast paths (``sdk_fast_paths.py``,
+# loaded by path under a private name, not importable from the program) are installed first: the
+# engine receives the same messages, the program spends a fifth of the SDK's CPU per registration
+# and holds a bounded number of registrations pending (benchmarks/preview_scaling.py; the README
+# has the figures). A program can notice the replaced functions; the README says what that means.
 _LAUNCHER = (
     "import ctypes, json, os, runpy, signal, sys\n"
     "if sys.platform.startswith('linux'):\n"
@@ -208,9 +209,13 @@ _LAUNCHER = (
     "except importlib.metadata.PackageNotFoundError:\n"
     "    verified = False  # the exec script says that the SDK is missing\n"
     "if verified:\n"
-    "    import pulumi.resource\n"
-    "    pulumi.resource.collapse_alias_to_urn = lambda alias, name, type_, parent: alias\n"
-    "sys.argv = sys.argv[4:]\n"
+    "    import importlib.util\n"
+    "    spec = importlib.util.spec_from_file_location('_pulumi_sdk_fast_paths', sys.argv[3])\n"
+    "    fast = importlib.util.module_from_spec(spec)\n"
+    "    spec.loader.exec_module(fast)\n"
+    "    fast.install_for_remote_engine()\n"
+    "    del spec, fast\n"
+    "sys.argv = sys.argv[5:]\n"
     "del doc, null, verified\n"
     "runpy.run_path(sys.argv[0], run_name='__main__')\n"
 )

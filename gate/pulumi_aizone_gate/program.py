@@ -18,35 +18,10 @@ the SDK's RPCs to the mock monitor run inline in the loop's thread, not on a thr
 Afterwards the stack's exports (and a ``pulumi.run`` entry point, if any) are registered as
 ``run_in_stack`` would, and ``run_pulumi_func`` drains the RPCs.
 
-One SDK inefficiency is skipped: ``Resource.__init__`` eagerly turns every alias into a URN
-``Output`` (``collapse_alias_to_urn``), which the SDK only consumes when the engine lacks alias-spec
-support. Ours has it (like every current engine), so those URNs are never used; azure-native gives
-each resource ~25 version aliases, and computing them took more than half of the registration time
-(1.5-2.5 s for 100 resources). Aliases still reach the monitor, as specs, unchanged.
-
-A second one is replaced: ``rpc.transfer_properties`` gives every output property of a resource
-(~50 for a storage account) four futures plus a coroutine, a task and a copied context that only
-combine them into the Output's single ``_OutputData`` future. ``_lean_transfer_properties`` gives
-each output an Output whose future is made only when something awaits it; the resolvers store each
-value once per resource and settle that future with the same value, dependencies (the resource plus
-the engine's), known/secret flags and exception as the SDK's. Most outputs are never awaited (a
-storage account's ~50, of which a program reads two or three), and those objects were most of the
-memory of a pending registration. These outputs are not added to the SDK's set of outstanding
-outputs (``SETTINGS.outputs``, which ``wait_for_rpcs`` awaits at the end): the registration RPC
-that resolves them is itself awaited there, resolves (or fails) all of them before it completes,
-and re-raises their exception, so the set would only have cost two locked updates per output.
-
-And ``prepare_aliases`` shares its messages: azure-native gives a storage account ~30 type aliases,
-the SDK builds a protobuf message for each (each message has its own arena: ~1.4 KiB), and every
-pending registration held its own 30 (2,000 accounts: ~75 MiB). Equal aliases (same URN, or the
-same spec once resolved, or the same plain fields) now share one message per run; the request
-still gets them in order.
-
-Smaller ones give the SDK's own results by shorter paths: stack traces read from the frames (not
-``traceback.extract_stack``, which reads every source line); plain scalars serialised,
-deserialised and translated at once; the mock monitor's plain states made into a Struct without a
-coroutine; each registration's unused "mock URN" built as one known Output; and debug messages
-the mock engine would drop not built.
+The SDK's own code paths are replaced by leaner equivalents that give the engine the same
+messages (``sdk_fast_paths.py``, which the gate also installs in the program's process), plus two
+that only hold for a monitor in this process: the mock monitor's plain states made into a Struct
+without a coroutine, and the SDK's RPCs run inline in the loop's thread (``_InlineExecutor``).
 
 Each run happens in an empty ``contextvars.Context`` (Pulumi keeps its settings, config and root
 stack in context variables), so several runs in one process do not see each other; modules that
@@ -59,9 +34,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import contextvars
-import gc
 import importlib.metadata
-import inspect
 import logging
 import os
 import runpy
@@ -69,22 +42,16 @@ import site
 import sys
 import traceback
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
-from types import FrameType, ModuleType
+from types import ModuleType
 from typing import Any, Callable, Generator, Iterator, Optional, cast
 
 import pulumi
-import pulumi._types as pulumi_types
-import pulumi.log as pulumi_log
 import pulumi.resource as pulumi_resource
 import pulumi.runtime.mocks as pulumi_mocks
-import pulumi.runtime.resource as pulumi_runtime_resource
 import pulumi.runtime.rpc as pulumi_rpc
 from google.protobuf import struct_pb2
-from pulumi.output import Output, _OutputData
 from pulumi.runtime import set_all_config, set_mocks
-from pulumi.runtime.proto import alias_pb2, source_pb2
 from pulumi.runtime.settings import get_root_resource
 from pulumi.runtime.stack import Stack, massage, run_pulumi_func
 
@@ -94,6 +61,16 @@ from .model import Progress, RecordedResource
 from .pack_process import ORGANIZATION
 from .project import ProjectConfig
 from .recorder import RecordingMonitor
+from .sdk_fast_paths import (
+    REGISTRATIONS_PER_DRAIN,
+    SCALARS,
+    SDK_FAST_PATHS_VERIFIED,
+    collector_relaxed,
+    debug_messages_dropped,
+    drain,
+    engine_independent,
+    replaced,
+)
 
 
 @dataclass
@@ -139,7 +116,7 @@ def run_program(
     logger.setLevel(logging.WARNING)
     logger.addHandler(collector)
     try:
-        with _collector_relaxed():
+        with collector_relaxed():
             contextvars.Context().run(_run_in_context, project, monitor, logger)
     finally:
         logger.removeHandler(collector)
@@ -190,32 +167,6 @@ def _run_in_context(project: ProjectConfig, monitor: RecordingMonitor, logger: l
         raise DuplicateUrnError(monitor.duplicate_urns[0])
 
 
-GC_THRESHOLDS = (200_000, 10, 10)
-"""Cyclic GC thresholds while a program runs (Python's default: 700, 10, 10)."""
-
-
-@contextlib.contextmanager
-def _collector_relaxed() -> Iterator[None]:
-    """Collect cyclic garbage less often while the program runs; restore the thresholds after.
-
-    Every registration allocates thousands of container objects (outputs, futures, tasks,
-    protobuf conversions), so the default first-generation threshold of 700 ran a collection
-    every few registrations and the collector took 40 % of the CPU time of a 2,000-resource
-    program. The SDK does create cyclic garbage (each resource and its outputs refer to each
-    other; turning the collector off grew a 20,000-resource program from 395 to 685 MiB), so the
-    collector stays on. At a first-generation threshold of 200,000 (about 800 registrations) most
-    of a registration's objects are garbage, and are freed, by the first collection that sees
-    them, and older generations are scanned a tenth as often as at 10,000: 20,000 resources,
-    collector time 5.1 -> 3.4 s, peak 395 -> 415 MiB.
-    """
-    saved = gc.get_threshold()
-    gc.set_threshold(*GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*saved)
-
-
 @contextlib.contextmanager
 def _program_environment(program_dir: str, main_path: str) -> Iterator[None]:
     """Working directory, sys.path[0] and argv of the language host; restore everything after."""
@@ -235,211 +186,26 @@ def _program_environment(program_dir: str, main_path: str) -> Iterator[None]:
         sys.modules.update(shadowed)
 
 
-SDK_FAST_PATHS_VERIFIED = "3.272."
-"""The Pulumi SDK release line whose internals the fast paths below replace, as verified (the
-program's requirements pin it). Under any other SDK version the program runs on the SDK's own
-code paths: slower, never different."""
-
-
 @contextlib.contextmanager
 def _sdk_fast_paths(loop: asyncio.AbstractEventLoop, logger: logging.Logger) -> Iterator[None]:
-    """The SDK replacements of the module docstring, only under the SDK version they were checked
-    against."""
+    """The SDK replacements (``sdk_fast_paths``, plus the two for the mock monitor), only under the
+    SDK version they were checked against."""
     if not importlib.metadata.version("pulumi").startswith(SDK_FAST_PATHS_VERIFIED):
         yield
         return
     with (
-        _unused_alias_urns_skipped(),
-        _lean_outputs(),
-        _shared_alias_messages(),
+        engine_independent(),
         _registrations_drained(loop),
-        _lean_stack_traces(),
-        _scalars_at_once(),
-        _plain_urns_at_once(),
-        _debug_messages_dropped(logger),
+        debug_messages_dropped(lambda: logger.isEnabledFor(logging.DEBUG)),
         _plain_mock_states_at_once(),
     ):
-        yield
-
-
-@contextlib.contextmanager
-def _replaced(module: ModuleType, name: str, replacement: Any) -> Iterator[None]:
-    """``module.<name>`` is ``replacement`` inside the block, and what it was again after it."""
-    original = getattr(module, name)
-    setattr(module, name, replacement)
-    try:
-        yield
-    finally:
-        setattr(module, name, original)
-
-
-@contextlib.contextmanager
-def _debug_messages_dropped(logger: logging.Logger) -> Iterator[None]:
-    """``pulumi.log.debug`` is a no-op while the mock engine's logger drops debug messages.
-
-    The SDK logs a few debug lines per registration; each becomes a ``LogRequest`` message for the
-    mock engine, which passes it to ``logger.debug``, which drops it (the logger is at WARNING).
-    A message about a resource first waits for its URN in a task of its own, only to be dropped.
-    """
-    original = pulumi_log.debug
-
-    def debug(msg: str, resource: Any = None, stream_id: Optional[int] = None, ephemeral: Optional[bool] = None) -> None:
-        if logger.isEnabledFor(logging.DEBUG):
-            original(msg, resource, stream_id, ephemeral)
-
-    with _replaced(pulumi_log, "debug", debug):
-        yield
-
-
-_GET_STACK_TRACE = "_get_stack_trace"
-_SERIALIZE_PROPERTY = "serialize_property"
-_DESERIALIZE_PROPERTY = "deserialize_property"
-_TRANSLATE_OUTPUT_PROPERTIES = "translate_output_properties"
-_PROTOBUF_ARG = 7
-"""Position of ``return_protobuf_value`` among serialize_property's arguments after ``value``."""
-
-
-@contextlib.contextmanager
-def _lean_stack_traces() -> Iterator[None]:
-    """``_get_stack_trace`` without ``traceback.extract_stack`` (a tenth of the registration time).
-
-    The SDK extracts the whole stack as FrameSummary objects, which reads every frame's source
-    line through ``linecache`` (a ``stat`` per file), to keep only each frame's file and line. This
-    walks the frames directly and gives the same StackTrace: the frames outside the third
-    ``__init__`` from the inside (Resource, Custom/ComponentResource, the concrete resource),
-    innermost first, each with its file URI and line, or no position where the SDK gives none.
-    """
-    uris: dict[str, Optional[str]] = {}
-
-    def uri_of(filename: str) -> Optional[str]:
-        try:
-            return uris[filename]
-        except KeyError:
-            try:
-                uri: Optional[str] = Path(filename).as_uri() if filename else None
-            except BaseException:  # noqa: BLE001 as the SDK: a relative path has no URI
-                uri = None
-            uris[filename] = uri
-            return uri
-
-    def get_stack_trace() -> source_pb2.StackTrace:
-        frame: Optional[FrameType] = sys._getframe(1)  # noqa: SLF001
-        inits = 0
-        while frame is not None:
-            if frame.f_code.co_name == "__init__":
-                inits += 1
-                if inits == 3:
-                    break
-            frame = frame.f_back
-        caller = frame.f_back if frame is not None else None
-        frames: list[source_pb2.StackFrame] = []
-        while caller is not None:
-            line: Optional[int] = caller.f_lineno
-            uri = uri_of(caller.f_code.co_filename) if line is not None else None
-            position = source_pb2.SourcePosition(uri=uri, line=line) if uri and line is not None else None
-            frames.append(source_pb2.StackFrame(pc=position))
-            caller = caller.f_back
-        return source_pb2.StackTrace(frames=frames)
-
-    with _replaced(pulumi_runtime_resource, _GET_STACK_TRACE, get_stack_trace):
-        yield
-
-
-@contextlib.contextmanager
-def _scalars_at_once() -> Iterator[None]:
-    """Plain scalars (most property values) through three of the SDK's walks at once, with the
-    result the SDK's own code reaches after a dozen type checks; anything else goes to the SDK.
-
-    * ``rpc.serialize_property`` returns a str/int/float/bool/None as it is (after ABC instance
-      checks, ``isawaitable``, input types);
-    * ``rpc.deserialize_property`` returns a str/int/float/bool/None as it is, unless
-      the string is the unknown sentinel (each call also runs an ``import`` statement);
-    * ``rpc.translate_output_properties`` returns a str/int/float/bool/None output as it is, as
-      the type hint's enum, or a float as ``int`` for an ``int`` hint, the hint unwrapped from
-      ``Optional`` with typing introspection once per hint instead of once per value.
-    """
-    serialize = getattr(pulumi_rpc, _SERIALIZE_PROPERTY)
-    deserialize = getattr(pulumi_rpc, _DESERIALIZE_PROPERTY)
-    translate = getattr(pulumi_rpc, _TRANSLATE_OUTPUT_PROPERTIES)
-    unwrap_optional_type = pulumi_types.unwrap_optional_type
-    targets: dict[Any, Any] = {}
-
-    async def serialize_property(value: Any, *args: Any, **kwargs: Any) -> Any:
-        as_protobuf = kwargs.get("return_protobuf_value", False) or (len(args) > _PROTOBUF_ARG and args[_PROTOBUF_ARG])
-        if type(value) in _SCALARS and not as_protobuf:
-            return value
-        return await serialize(value, *args, **kwargs)
-
-    def deserialize_property(value: Any, keep_unknowns: Optional[bool] = None, keep_internal: Optional[bool] = True) -> Any:
-        if type(value) in _SCALARS and value != pulumi_rpc.UNKNOWN:
-            return value
-        return deserialize(value, keep_unknowns, keep_internal)
-
-    def scalar_target(typ: Any) -> Any:
-        """What the SDK does to a scalar for this hint: an Enum class, ``int``, or None (nothing)."""
-        unwrapped = unwrap_optional_type(typ) if typ else typ
-        if unwrapped is Any or not unwrapped:
-            return None
-        if inspect.isclass(unwrapped) and issubclass(unwrapped, Enum):
-            return unwrapped
-        return int if unwrapped is int else None
-
-    def translate_output_properties(output: Any, *args: Any, **kwargs: Any) -> Any:
-        if output is None:
-            return None
-        if type(output) not in _SCALARS:
-            return translate(output, *args, **kwargs)
-        typ = args[1] if len(args) > 1 else kwargs.get("typ")
-        try:
-            target = targets[typ]
-        except KeyError:
-            target = targets[typ] = scalar_target(typ)
-        except TypeError:  # an unhashable hint: not cached
-            target = scalar_target(typ)
-        if target is None:
-            return output
-        if target is int:
-            return int(output) if type(output) is float else output
-        return target(output)
-
-    with (
-        _replaced(pulumi_rpc, _SERIALIZE_PROPERTY, serialize_property),
-        _replaced(pulumi_rpc, _DESERIALIZE_PROPERTY, deserialize_property),
-        _replaced(pulumi_rpc, _TRANSLATE_OUTPUT_PROPERTIES, translate_output_properties),
-    ):
-        yield
-
-
-_CREATE_URN = "create_urn"
-
-
-@contextlib.contextmanager
-def _plain_urns_at_once() -> Iterator[None]:
-    """``create_urn`` of plain strings as one known Output, not a chain of ``Output.all`` and two
-    ``apply`` calls. Every registration computes a "mock URN" this way (the SDK uses it only when
-    there is no monitor: it always awaits it); the string is the one the SDK's chain builds, from
-    the parent URN or the stack and project. Outputs and resources as arguments go to the SDK."""
-    original = getattr(pulumi_runtime_resource, _CREATE_URN)
-
-    def create_urn(name: Any, type_: Any, parent: Any = None, project: Optional[str] = None, stack: Optional[str] = None) -> Any:
-        if type(name) is not str or type(type_) is not str or (parent is not None and type(parent) is not str):
-            return original(name, type_, parent, project, stack)
-        if parent is not None:
-            prefix = parent[0 : parent.rfind("::")] + "$"
-        else:
-            stack = pulumi.get_stack() if stack is None else stack
-            project = pulumi.get_project() if project is None else project
-            prefix = "urn:pulumi:" + stack + "::" + project + "::"
-        return Output.from_input(prefix + type_ + "::" + name)
-
-    with _replaced(pulumi_runtime_resource, _CREATE_URN, create_urn):
         yield
 
 
 def _plain(value: Any) -> bool:
     """Only dicts with string keys, lists, strings, numbers, booleans and None, all the way down."""
     kind = type(value)
-    if kind in _SCALARS:
+    if kind in SCALARS:
         return True
     if kind is dict:
         return all(type(key) is str and _plain(item) for key, item in value.items())
@@ -499,16 +265,8 @@ def _plain_mock_states_at_once() -> Iterator[None]:
     def sync_await(awaitable: Any) -> Any:
         return awaitable.struct if type(awaitable) is _Serialized else original(awaitable)
 
-    with _replaced(pulumi_mocks, "rpc", _MockMonitorRpc()), _replaced(pulumi_mocks, _SYNC_AWAIT, sync_await):
+    with replaced(pulumi_mocks, "rpc", _MockMonitorRpc()), replaced(pulumi_mocks, _SYNC_AWAIT, sync_await):
         yield
-
-
-REGISTRATIONS_PER_DRAIN = 200
-"""While the program body runs, the registrations started so far are completed every this many
-resources (see ``_registrations_drained``)."""
-
-_REGISTER_RESOURCE = "register_resource"
-_MAX_DRAIN_STEPS = 100_000
 
 
 @contextlib.contextmanager
@@ -541,7 +299,7 @@ def _registrations_drained(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
         yield
         return
     loop.set_default_executor(_InlineExecutor())
-    original = getattr(pulumi_resource, _REGISTER_RESOURCE)
+    original = vars(pulumi_resource)["register_resource"]
     count = 0
 
     def register_resource(*args: Any, **kwargs: Any) -> None:
@@ -549,19 +307,11 @@ def _registrations_drained(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
         count += 1
         if count % REGISTRATIONS_PER_DRAIN == 0 and not loop.is_running():
             # Before, not after, this registration: the resource being built is not in the loop yet.
-            loop.run_until_complete(_drain(ready))
+            loop.run_until_complete(drain(ready))
         original(*args, **kwargs)
 
-    with _replaced(pulumi_resource, _REGISTER_RESOURCE, register_resource):
+    with replaced(pulumi_resource, "register_resource", register_resource):
         yield
-
-
-async def _drain(ready: Any) -> None:
-    """Run ready callbacks until none is left (at most _MAX_DRAIN_STEPS rounds)."""
-    for _ in range(_MAX_DRAIN_STEPS):
-        await asyncio.sleep(0)
-        if not ready:
-            return
 
 
 class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
@@ -577,234 +327,6 @@ class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
         else:
             job.set_result(result)
         return job
-
-
-@contextlib.contextmanager
-def _unused_alias_urns_skipped() -> Iterator[None]:
-    """Keep Resource.__init__ from computing alias URNs nobody reads (see the module docstring).
-
-    ``pulumi.resource.collapse_alias_to_urn`` only feeds ``Resource._aliases``, which the SDK reads
-    solely for engines without alias specs; the mock monitor advertises alias-spec support.
-    """
-    with _replaced(pulumi_resource, _COLLAPSE_ALIAS, _alias_as_given):
-        yield
-
-
-_COLLAPSE_ALIAS = "collapse_alias_to_urn"
-_TRANSFER_PROPERTIES = "transfer_properties"
-
-
-_CONTAINS_UNKNOWNS = "contains_unknowns"
-_UNWRAP_TYPE = "unwrap_type"
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
-@contextlib.contextmanager
-def _lean_outputs() -> Iterator[None]:
-    """Resource output properties as one future each (see the module docstring),
-    ``contains_unknowns`` answered at once for plain scalars (most output values): the SDK calls it
-    on every resolved output, and its generic walk was a tenth of the registration time; and
-    ``unwrap_type`` computed once per type hint."""
-    contains_unknowns = getattr(pulumi_rpc, _CONTAINS_UNKNOWNS)
-
-    def scalar_fast_path(value: Any) -> bool:
-        # Exactly the SDK's answer: a str/int/float/bool/None is not Unknown, nor a dict or list.
-        return False if type(value) in _SCALARS else contains_unknowns(value)
-
-    unwrap_type = getattr(pulumi_types, _UNWRAP_TYPE)
-    unwrapped: dict[Any, Any] = {}
-
-    def unwrap_type_once(typ: Any) -> Any:
-        # A pure function of the type hint (Output[T], Input[T], Optional[...] -> T), which the SDK
-        # recomputes with typing introspection for every serialised input value.
-        try:
-            return unwrapped[typ]
-        except KeyError:
-            result = unwrapped[typ] = unwrap_type(typ)
-            return result
-        except TypeError:  # an unhashable hint: not cached
-            return unwrap_type(typ)
-
-    with (
-        _replaced(pulumi_rpc, _TRANSFER_PROPERTIES, _lean_transfer_properties),
-        _replaced(pulumi_rpc, _CONTAINS_UNKNOWNS, scalar_fast_path),
-        _replaced(pulumi_types, _UNWRAP_TYPE, unwrap_type_once),
-    ):
-        yield
-
-
-_PREPARE_ALIASES = "prepare_aliases"
-
-
-@contextlib.contextmanager
-def _shared_alias_messages() -> Iterator[None]:
-    """``prepare_aliases`` with one message per distinct alias (see the module docstring)."""
-    original = getattr(pulumi_runtime_resource, _PREPARE_ALIASES)
-    shared: dict[tuple[str, bytes], alias_pb2.Alias] = {}
-    by_fields: dict[tuple[object, ...], alias_pb2.Alias] = {}
-
-    async def prepare_aliases(resource: Any, options: Any, supports_alias_specs: bool) -> list[alias_pb2.Alias]:
-        if not supports_alias_specs or options is None or options.aliases is None:
-            return await original(resource, options, supports_alias_specs)
-        aliases: list[alias_pb2.Alias] = []
-        for alias in options.aliases:
-            # Output.from_input(x).future() is x itself for a plain string or Alias (the SDK's path).
-            resolved = alias if isinstance(alias, (str, pulumi.Alias)) else await Output.from_input(alias).future()
-            if resolved is None:
-                continue
-            if isinstance(resolved, str):
-                key = ("urn", resolved.encode("utf-8"))
-                message = shared.get(key) or shared.setdefault(key, alias_pb2.Alias(urn=resolved))
-            else:
-                fields = _plain_alias_fields(resolved)
-                message = by_fields.get(fields) if fields is not None else None
-                if message is None:
-                    spec = await pulumi_runtime_resource.create_alias_spec(resolved)
-                    key = ("spec", spec.SerializeToString(deterministic=True))
-                    message = shared.get(key) or shared.setdefault(key, alias_pb2.Alias(spec=spec))
-                    if fields is not None:
-                        by_fields[fields] = message
-            aliases.append(message)
-        return aliases
-
-    with _replaced(pulumi_runtime_resource, _PREPARE_ALIASES, prepare_aliases):
-        yield
-
-
-_PLAIN_ALIAS_FIELD_TYPES = (str, type(None), type(...))
-
-
-def _plain_alias_fields(alias: pulumi.Alias) -> Optional[tuple[object, ...]]:
-    """An Alias's fields when each is a string, None or unset (``...``), else None.
-
-    ``create_alias_spec`` reads nothing but these five fields, and for such values it awaits
-    nothing (no Output, no parent resource), so equal fields give equal specs: azure-native gives
-    every storage account the same ~30 type aliases, each built anew as an ``Alias(type_=...)``.
-    """
-    fields = (alias.name, alias.type_, alias.parent, alias.stack, alias.project)
-    return fields if all(type(field) in _PLAIN_ALIAS_FIELD_TYPES for field in fields) else None
-
-
-def _lean_transfer_properties(res: Any, props: Any, custom: bool) -> dict[str, Any]:
-    """``pulumi.runtime.rpc.transfer_properties`` with outputs whose futures are made on demand.
-
-    Each output property gets an Output (as in the SDK, so the program sees the same attributes
-    and types), but its future is created only when something awaits it; the resolvers the SDK
-    calls store each value once, in one ``_ResourceOutputs`` per resource.
-    """
-    outputs = _ResourceOutputs(res)
-    resolvers: dict[str, Any] = {}
-    namespace = res.__dict__
-    for name in props:
-        if name == "urn" or (name == "id" and custom):
-            continue  # set by register_resource itself, as in the SDK
-        resolvers[name] = _OutputResolver(outputs, name)
-        output: _ResourceOutput = object.__new__(_ResourceOutput)
-        output._lazy_outputs = outputs  # noqa: SLF001
-        output._lazy_name = name  # noqa: SLF001
-        output._lazy_data = None  # noqa: SLF001 (set, not missing: Output.__getattr__ lifts missing names)
-        namespace[name] = output
-    return resolvers
-
-
-class _ResourceOutputs:
-    """The output properties of one resource: each value as the SDK resolved it, and the futures
-    awaited so far (a slotted object per resource instead of four objects per output).
-
-    What the SDK's ``do_resolve`` would put in an output's future is rebuilt on demand from the
-    stored value: the same value, dependencies (the resource plus the engine's), known and secret
-    flags, or exception. Most outputs are known, not secret and have no dependencies of their own,
-    so only the others keep their flags (``_flags``).
-    """
-
-    __slots__ = ("_resource", "_values", "_flags", "_failures", "_waiting")
-
-    def __init__(self, resource: Any) -> None:
-        self._resource = resource
-        self._values: dict[str, Any] = {}
-        self._flags: Optional[dict[str, tuple[bool, bool, Optional[set[Any]]]]] = None
-        self._failures: Optional[dict[str, Exception]] = None
-        self._waiting: Optional[dict[str, "asyncio.Future[Any]"]] = None
-
-    def resolve(
-        self, name: str, value: Any, is_known: bool, is_secret: bool, deps: Optional[set[Any]], failed: Optional[Exception]
-    ) -> None:
-        """What the SDK's resolver for ``name`` was called with."""
-        if failed is not None:
-            if self._failures is None:
-                self._failures = {}
-            self._failures[name] = failed
-        else:
-            self._values[name] = value
-            if not is_known or is_secret or deps:
-                if self._flags is None:
-                    self._flags = {}
-                self._flags[name] = (is_known, is_secret, set(deps) if deps else None)
-        waiting = self._waiting.pop(name, None) if self._waiting else None
-        if waiting is not None and not waiting.done():
-            self._settle(name, waiting)
-
-    def future(self, name: str) -> "asyncio.Future[Any]":
-        """The future of output ``name``: settled if its value is in, else settled when it comes."""
-        data: asyncio.Future[Any] = asyncio.Future()
-        if name in self._values or (self._failures is not None and name in self._failures):
-            self._settle(name, data)
-        else:
-            if self._waiting is None:
-                self._waiting = {}
-            # Two awaits before the value comes share the first one's future (the SDK has one).
-            data = self._waiting.setdefault(name, data)
-        return data
-
-    def _settle(self, name: str, data: "asyncio.Future[Any]") -> None:
-        failure = self._failures.get(name) if self._failures is not None else None
-        if failure is not None:
-            data.set_exception(failure)
-            return
-        is_known, is_secret, deps = (self._flags or {}).get(name, (True, False, None))
-        resources = set(deps) if deps else set()
-        resources.add(self._resource)
-        data.set_result(_OutputData(resources=resources, value=self._values[name], is_known=is_known, is_secret=is_secret))
-
-
-class _ResourceOutput(Output[Any]):
-    """An output property of a resource: an Output whose future ``_ResourceOutputs`` makes on first use."""
-
-    # Plain attributes (not __dict__ reads), so CPython keeps them in its compact per-instance
-    # values array with keys shared by all instances: about 100 bytes an output.
-    _lazy_outputs: _ResourceOutputs
-    _lazy_name: str
-    _lazy_data: "Optional[asyncio.Future[_OutputData[Any]]]"
-
-    def _get_data(self) -> "asyncio.Future[_OutputData[Any]]":
-        data = self._lazy_data
-        if data is None:
-            data = self._lazy_data = self._lazy_outputs.future(self._lazy_name)
-        return data
-
-    def _set_data(self, value: "asyncio.Future[_OutputData[Any]]") -> None:
-        self._lazy_data = value
-
-    # Output declares ``_data`` as a plain attribute; here it is computed on first read.
-    _data = property(_get_data, _set_data)  # pyright: ignore[reportAssignmentType]
-
-
-class _OutputResolver:
-    """The SDK's ``do_resolve`` for one output (a slotted object: a quarter of a partial's size)."""
-
-    __slots__ = ("_outputs", "_name")
-
-    def __init__(self, outputs: _ResourceOutputs, name: str) -> None:
-        self._outputs = outputs
-        self._name = name
-
-    def __call__(self, value: Any, is_known: bool, is_secret: bool, deps: Optional[set[Any]], failed: Optional[Exception]) -> None:
-        """The output depends on the resource and on ``deps``; ``failed`` fails it."""
-        self._outputs.resolve(self._name, value, is_known, is_secret, deps, failed)
-
-
-def _alias_as_given(alias: object, _name: str, _type: str, _parent: object) -> object:
-    return alias
 
 
 def _close_loop(loop: asyncio.AbstractEventLoop) -> None:

@@ -414,35 +414,3 @@ def test_the_program_runs_in_the_projects_virtualenv(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     assert "note: runtime.options.virtualenv is 'no-such-venv' but" in result.stdout
     assert "the program ran with the gate's interpreter" in result.stdout
-
-
-def test_the_alias_shortcut_gives_the_engine_the_same_registrations(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The one SDK shortcut installed in the program's process (langhost.py) changes nothing the
-    engine receives: the gateway fixture (azure-native resources with ~30 aliases each, components,
-    invokes) previewed with and without it gives the same plan, aliases included, and findings."""
-    import dataclasses
-    import importlib.metadata
-
-    from pulumi_aizone_gate import langhost
-
-    assert importlib.metadata.version("pulumi").startswith(langhost.SDK_SHORTCUT_VERIFIED)
-    gateway = Path(__file__).resolve().parents[1] / "fixtures" / "gateway_program"
-    pack = Path(__file__).resolve().parent / "fixtures" / "pack"
-
-    def preview(verified: str) -> Any:
-        monkeypatch.setattr(langhost, "SDK_SHORTCUT_VERIFIED", verified)
-        result = runner.run(gateway, "standard", pack)
-        resources = [
-            dataclasses.replace(
-                r,
-                dependencies=sorted(r.dependencies),
-                property_dependencies={key: sorted(value) for key, value in r.property_dependencies.items()},
-            )
-            for r in result.resources
-        ]
-        return resources, result.findings, result.invokes
-
-    fast, sdk = preview(langhost.SDK_SHORTCUT_VERIFIED), preview("no such SDK version")
-    assert len(fast[0]) > 20
-    assert any(r.options.aliases for r in fast[0])
-    assert fast == sdk

@@ -18,7 +18,7 @@ import pulumi.runtime.rpc as pulumi_rpc
 import pytest
 from google.protobuf import struct_pb2
 
-from pulumi_aizone_gate import program
+from pulumi_aizone_gate import program, sdk_fast_paths
 
 
 class Tier(str, enum.Enum):  # noqa: UP042 (azure-native generates its enums this way)
@@ -86,7 +86,7 @@ def test_the_mock_monitor_sees_the_sdk_module_for_everything_else() -> None:
 @pytest.mark.parametrize("value", ["text", "", pulumi_rpc.UNKNOWN, 1.5, 2.0, True, False, None])
 def test_scalars_deserialize_as_the_sdk_deserializes_them(value: Any) -> None:
     original = pulumi_rpc.deserialize_property
-    with program._scalars_at_once():  # noqa: SLF001
+    with sdk_fast_paths.scalars_at_once():  # noqa: SLF001
         for keep_unknowns in (None, True, False):
             shortcut = pulumi_rpc.deserialize_property(value, keep_unknowns)
             expected = original(value, keep_unknowns)
@@ -114,7 +114,7 @@ def test_scalars_deserialize_as_the_sdk_deserializes_them(value: Any) -> None:
 def test_scalar_outputs_translate_as_the_sdk_translates_them(value: Any, hint: Any) -> None:
     original = pulumi_rpc.translate_output_properties
     expected = original(value, lambda k: k, hint, True)
-    with program._scalars_at_once():  # noqa: SLF001
+    with sdk_fast_paths.scalars_at_once():  # noqa: SLF001
         shortcut = pulumi_rpc.translate_output_properties(value, lambda k: k, hint, True)
         keyword = pulumi_rpc.translate_output_properties(value, lambda k: k, typ=hint)
     assert (shortcut, type(shortcut)) == (expected, type(expected))
@@ -122,10 +122,10 @@ def test_scalar_outputs_translate_as_the_sdk_translates_them(value: Any, hint: A
 
 
 def test_alias_fields_are_shared_only_when_plain() -> None:
-    assert program._plain_alias_fields(pulumi.Alias(type_="azure-native:storage/v20210101:StorageAccount")) is not None  # noqa: SLF001
-    assert program._plain_alias_fields(pulumi.Alias(name="old", parent=None)) is not None  # noqa: SLF001
+    assert sdk_fast_paths._plain_alias_fields(pulumi.Alias(type_="azure-native:storage/v20210101:StorageAccount")) is not None  # noqa: SLF001
+    assert sdk_fast_paths._plain_alias_fields(pulumi.Alias(name="old", parent=None)) is not None  # noqa: SLF001
     # Anything but exactly str/None/... goes to the SDK's create_alias_spec: a str enum, an input
     # that is not a string yet (an Output or awaitable), a parent resource.
-    assert program._plain_alias_fields(pulumi.Alias(name=Tier.HOT)) is None  # noqa: SLF001
-    assert program._plain_alias_fields(pulumi.Alias(stack=cast(Any, object()))) is None  # noqa: SLF001
-    assert program._plain_alias_fields(pulumi.Alias(parent=cast(Any, object()))) is None  # noqa: SLF001
+    assert sdk_fast_paths._plain_alias_fields(pulumi.Alias(name=Tier.HOT)) is None  # noqa: SLF001
+    assert sdk_fast_paths._plain_alias_fields(pulumi.Alias(stack=cast(Any, object()))) is None  # noqa: SLF001
+    assert sdk_fast_paths._plain_alias_fields(pulumi.Alias(parent=cast(Any, object()))) is None  # noqa: SLF001
