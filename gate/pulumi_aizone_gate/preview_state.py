@@ -163,8 +163,15 @@ def _value(value: Any, typ: Any) -> Any:
         if issubclass(typ, str):
             return value if isinstance(value, str) else UNKNOWN
         if pulumi_types.is_output_type(typ):
-            return _object(value, pulumi_types.output_type_types(typ)) if _is_object(value) else UNKNOWN
+            return _object(value, _output_fields(typ)) if _is_object(value) else UNKNOWN
     return UNKNOWN
+
+
+@functools.cache
+def _output_fields(cls: type) -> dict[str, Any]:
+    """An SDK output type's properties: wire name -> type (resolving the hints once per type)."""
+    with _IMPORT_LOCK:
+        return pulumi_types.output_type_types(cls)
 
 
 def _is_object(value: Any) -> bool:
