@@ -29,9 +29,10 @@ What azure-native's ``Create`` returns in a preview (pulumi/pulumi-azure-native
 *response* property of the resource (its outputs; an input that is not an output, such as
 ``resourceGroupName`` or ``accountName``, is dropped):
 
-* the input of the same name when its shape matches the property's type (a string for a string,
-  a number for a number, a boolean for a boolean; an array item by item; an object of a named
-  type property by property, recursively; a map value by value; a union or ``Any`` as given);
+* the input of the same name when its shape fits the property (a scalar for a scalar property, of
+  any scalar type since the generator records no type for output properties; an array item by
+  item and a map value by value, where items and values must be of their declared type; an object
+  of a named type property by property, recursively; a union or ``Any`` as given);
 * otherwise, and when there is no such input, an unknown value.
 
 The response properties include ``id`` (``provider/pkg/gen/schema.go`` ``genResourceVariant``
@@ -133,37 +134,53 @@ def _resource_classes() -> dict[str, tuple[str, str]]:
 
 def _object(inputs: abc.Mapping[str, Any], properties: abc.Mapping[str, Any]) -> dict[str, Any]:
     """``PreviewOutputs``: every property, from the input of its name or unknown."""
-    return {name: _value(inputs[name], typ) if name in inputs else UNKNOWN for name, typ in properties.items()}
+    return {name: _value(inputs[name], typ, False) if name in inputs else UNKNOWN for name, typ in properties.items()}
 
 
-def _value(value: Any, typ: Any) -> Any:
-    """``previewOutputValue``: the input when its shape fits the property's type, else unknown."""
-    if typ is None:
-        return UNKNOWN
+def _is_any(typ: Any) -> bool:
+    return typ is typing.Any or typ is object
+
+
+def _value(value: Any, typ: Any, typed: bool) -> Any:
+    """``previewOutputValue``: the input when its shape fits the property's metadata, else unknown.
+
+    ``typed`` is False for a property of a resource or of an object type: the generator records no
+    ``Type`` for output properties (``provider/pkg/gen/properties.go`` ``genProperty``: "Input
+    types only get extra information attached"), so a scalar input is kept whatever its type (the
+    "Untyped property" case). It is True for an array item or a map value, whose metadata keeps
+    the type (``itemTypeToProperty``), so a scalar there must be of that type. An ``Any`` item has
+    no metadata at all (``itemTypeToProperty`` returns nil): unknown.
+    """
     origin = typing.get_origin(typ)
     if origin in (typing.Union, types.UnionType):
         members = [member for member in typing.get_args(typ) if member is not type(None)]
         if len(members) == 1:
-            return _value(value, members[0])
+            return _value(value, members[0], typed)
         # A union (oneOf): an object is kept as given ("Fallback to legacy behaviour").
-        return value if isinstance(value, dict) else UNKNOWN
-    if typ is typing.Any or typ is object:
-        return value  # pulumi.json#/Any
+        return value if _is_object(value) else UNKNOWN
+    if _is_any(typ):
+        return UNKNOWN if typed else value  # pulumi.json#/Any: as given
     if origin in (list, abc.Sequence, abc.MutableSequence):
-        (item,) = typing.get_args(typ)[:1] or (None,)
-        return [_value(element, item) for element in value] if isinstance(value, list) else UNKNOWN
+        (item,) = typing.get_args(typ)[:1] or (typing.Any,)
+        if not isinstance(value, list) or (_is_any(item) and not typed):
+            return UNKNOWN  # property level, items of Any: no Items metadata, an untyped non-scalar
+        return [_value(element, item, True) for element in value]
     if origin in (dict, abc.Mapping, abc.MutableMapping):
         item = typing.get_args(typ)[1] if len(typing.get_args(typ)) == 2 else typing.Any
-        return {key: _value(element, item) for key, element in value.items()} if _is_object(value) else UNKNOWN
+        if not _is_object(value) or _is_any(item):
+            return UNKNOWN
+        return {key: _value(element, item, True) for key, element in value.items()}
     if isinstance(typ, type):
+        if pulumi_types.is_output_type(typ):
+            return _object(value, _output_fields(typ)) if _is_object(value) else UNKNOWN
+        if not typed:
+            return value if isinstance(value, (str, int, float)) else UNKNOWN
         if typ is bool:
             return value if isinstance(value, bool) else UNKNOWN
         if issubclass(typ, (int, float)):
             return value if isinstance(value, (int, float)) and not isinstance(value, bool) else UNKNOWN
         if issubclass(typ, str):
             return value if isinstance(value, str) else UNKNOWN
-        if pulumi_types.is_output_type(typ):
-            return _object(value, _output_fields(typ)) if _is_object(value) else UNKNOWN
     return UNKNOWN
 
 

@@ -173,11 +173,18 @@ def test_baseline_keeps_outputs_given_and_drops_inputs_that_are_not_outputs() ->
     assert state["id"] == UNKNOWN and state["primaryEndpoints"] == UNKNOWN
 
 
+@pytest.mark.parametrize(("key", "value"), [("allowBlobPublicAccess", "false"), ("minimumTlsVersion", 12)])
+def test_a_scalar_of_another_type_is_kept(key: str, value: object) -> None:
+    """The generator records no type for output properties (properties.go, genProperty), so
+    previewOutputValue keeps any scalar there ("Untyped property"); the provider's Check, which
+    the gate does not run, is what refuses it in a real preview."""
+    assert preview_state(ACCOUNT, {**BASELINE, key: value})[key] == value
+
+
 @pytest.mark.parametrize(
     ("key", "value"),
     [
-        ("allowBlobPublicAccess", "false"),  # a string where the property is a boolean
-        ("minimumTlsVersion", 12),  # a number where it is a string
+        ("allowBlobPublicAccess", {"value": False}),  # an object where the property is a scalar
         ("sku", "Standard_LRS"),  # a string where it is an object
         ("networkRuleSet", [{"defaultAction": "Deny"}]),  # a list where it is an object
     ],
@@ -186,10 +193,11 @@ def test_an_input_of_the_wrong_shape_is_unknown(key: str, value: object) -> None
     assert preview_state(ACCOUNT, {**BASELINE, key: value})[key] == UNKNOWN
 
 
-def test_a_boolean_is_not_taken_for_a_number() -> None:
-    """Python's True is an int; Go's IsNumber is false for a boolean."""
-    state = preview_state("azure-native:cognitiveservices:Deployment", {"sku": {"name": "Standard", "capacity": True}})
-    assert state["sku"]["capacity"] == UNKNOWN
+def test_array_items_must_be_of_their_declared_type() -> None:
+    """Items keep their type in the metadata (itemTypeToProperty); Python's True is not a string."""
+    state = preview_state("azure-native:cognitiveservices:Account", {"properties": {"allowedFqdnList": ["a.example", 1, True]}})
+    assert state["properties"]["allowedFqdnList"] == ["a.example", UNKNOWN, UNKNOWN]
+    assert state["properties"]["endpoint"] == UNKNOWN
 
 
 def test_a_list_and_a_map_are_previewed_item_by_item() -> None:
