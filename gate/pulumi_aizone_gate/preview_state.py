@@ -69,8 +69,8 @@ from .wire import SECRET_SIG, SIG_KEY, UNKNOWN
 AZURE_NATIVE = "azure-native"
 """The package whose provider's preview the gate reproduces."""
 SDK_MODULE = "pulumi_azure_native"
-ALWAYS_COMPUTED = ("id",)
-"""Response properties the SDK does not list as outputs (the resource's own ``id``)."""
+RESPONSE_ONLY: dict[str, Any] = {"id": str}
+"""Response properties the SDK does not list as outputs of the class (the resource's own ``id``)."""
 
 _IMPORT_LOCK = threading.Lock()
 _REGISTRATION = re.compile(r'resource_modules="""(.*?)"""', re.S)
@@ -112,7 +112,7 @@ def _response_properties(type_token: str) -> dict[str, Any]:
         declared = pulumi_types.resource_types(cls)
     except (ImportError, AttributeError, NameError, TypeError) as exc:
         raise UnknownResourceType(f"{type_token}: {module_name}.{class_name} cannot be read: {exc}") from None
-    return {**{name: None for name in ALWAYS_COMPUTED}, **declared}
+    return {**RESPONSE_ONLY, **declared}
 
 
 @functools.cache
