@@ -18,13 +18,15 @@ commit 1b5949891b3c, 2026-08-21):
   options are what is recorded and analysed (``RegisterResource``, "Before we calculate anything
   else run the transformations");
 * preview semantics (``--dry_run true``): a custom resource's state is what its provider's
-  ``Create(preview=true)`` returns. azure-native returns the inputs and marks every other output
-  as computed (``PreviewOutputs``: "Calculate the preview of outputs using the current inputs and
-  marking all other response properties as computed", pulumi-azure-native
-  ``provider/pkg/provider/provider.go``), so the answer is the inputs and an empty id, which the
-  SDK turns into unknown outputs (``rpc.resolve_outputs`` during a dry run); provider resources
-  get ``UnknownID`` (``providers/registry.go``: ``id := UnknownID; if !req.Preview {...}``);
-  component resources get no outputs (``if !req.GetCustom() && !remote { outputs = {} }``);
+  ``Create(preview=true)`` returns, and that state is both the program's answer and what
+  ``AnalyzeStack`` sends. azure-native returns ``PreviewOutputs`` ("Calculate the preview of
+  outputs using the current inputs and marking all other response properties as computed",
+  pulumi-azure-native ``provider/pkg/provider/provider.go``): every output property, from the
+  input of the same name and shape or unknown, and no id (``preview_state.py`` reproduces it from
+  the SDK's declared output types, with the sources); resources of other packages keep their
+  inputs; provider resources get ``UnknownID`` (``providers/registry.go``: ``id := UnknownID; if
+  !req.Preview {...}``); component resources get no outputs (``if !req.GetCustom() && !remote {
+  outputs = {} }``);
 * default providers: a custom resource without a provider gets the package's default provider
   ``pulumi:providers:<pkg>::default[_<version>]``, registered before it;
 * remote components (``remote: true``) are constructed by their provider plugin (``Construct``,
@@ -67,6 +69,7 @@ from .azure_mocks import STACK_REFERENCE_TYPE, AzureMocks
 from .errors import InvalidPropertyError
 from .model import STACK_TYPE, CustomTimeouts, RecordedResource, ResourceOptions
 from .pack_process import ORGANIZATION
+from .preview_state import AZURE_NATIVE, UnknownResourceType, package_of, preview_state
 from .recorder import default_provider_record, duration_seconds, source_frames
 from .wire import UNKNOWN, PropertyValueError, struct_to_analyzer_dict, to_struct
 
@@ -279,6 +282,8 @@ class GateEngine:
             options=_options(options, urn, request),
             source=source_frames(request),
         )
+        # Computed outside the lock: the first resource of a module imports its SDK module.
+        state = _preview_state(request.type, inputs, record.is_provider) if custom else None
         created: Optional[RecordedResource] = None
         with self._lock:
             if urn in self._records:
@@ -290,7 +295,7 @@ class GateEngine:
             if record.is_provider:
                 record.id = UNKNOWN_ID
             if custom:
-                record.outputs = dict(inputs)
+                record.outputs = dict(inputs) if state is None else state
             if remote:
                 package = request.type.split(":", 1)[0]
                 self.remote_components.append(RemoteComponent(urn=urn, type=request.type, package=package))
@@ -303,8 +308,13 @@ class GateEngine:
             self._on_record(record)
         response = resource_pb2.RegisterResourceResponse(urn=urn)
         if custom:
-            # Preview: the provider's Create(preview=true) state is the inputs; the id is unknown.
-            response.object.CopyFrom(properties)
+            # Preview: the state is the provider's Create(preview=true) answer (preview_state.py),
+            # the same outputs the engine returns to the program (source_eval.go, l. 3189); the id
+            # of a new resource is empty, which the SDK resolves as unknown.
+            if state is None:
+                response.object.CopyFrom(properties)
+            else:
+                response.object.CopyFrom(to_struct(state))
             if record.is_provider:
                 response.id = UNKNOWN_ID
         return response
@@ -606,6 +616,20 @@ class ComponentPlugin:
         channel = getattr(self, "_channel", None)
         if channel is not None:
             channel.close()
+
+
+def _preview_state(type_token: str, inputs: dict[str, Any], is_provider: bool) -> Optional[dict[str, Any]]:
+    """A new custom resource's state in a preview. azure-native resources: what its
+    ``Create(preview=true)`` answers (``preview_state.py``: every output, unknown unless an input
+    of the same name and shape gives it). Provider resources, other packages and types the
+    installed SDK does not declare: the inputs (the engine's answer for a provider that does not
+    support previews, provider_plugin.go l. 1442; the gate does not run those providers): None."""
+    if is_provider or package_of(type_token) != AZURE_NATIVE:
+        return None
+    try:
+        return preview_state(type_token, inputs)
+    except UnknownResourceType:
+        return None
 
 
 def _transform_options(request: resource_pb2.RegisterResourceRequest) -> resource_pb2.TransformResourceOptions:

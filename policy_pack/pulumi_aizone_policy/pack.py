@@ -212,6 +212,13 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     _landing_zone_known: bool = False
     _dry_run: bool | None = None
     registered: set[str]
+    _left_for_stack: dict[str, Any]
+    """The `Analyze` requests of resources whose landing-zone policies were left for
+    `AnalyzeStack`, by URN: those resource policies judge the inputs `Analyze` was sent, as they do
+    in `Analyze`. `AnalyzeStack` carries the outputs, and in a preview those are the provider's
+    `Create(preview=true)` answer: for azure-native every output property, unknown unless an input
+    of the same name gives it (an optional property the program leaves unset, such as a backend's
+    `credentials`, is unknown there, not absent)."""
     _templates: list[list[_TemplateEntry]]
     """The template resources `Analyze` judged since the last `AnalyzeStack`, one list per
     deployment: the landing-zone policies it left for AnalyzeStack judge them there too, and a
@@ -367,7 +374,11 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         if registered is not None:
             registered.add(request.urn)
         kind = canonical_type(request.type)
-        entries = self._dispatch(kind).analyze
+        dispatch = self._dispatch(kind)
+        entries = dispatch.analyze
+        left_for_stack = getattr(self, "_left_for_stack", None)
+        if left_for_stack is not None and dispatch.deferred and dispatch.deferred[0] not in entries:
+            left_for_stack[request.urn] = request
         template = kind in arm.TEMPLATE_DEPLOYMENTS
         if not entries and not template and kind != arm.GENERIC_RESOURCE:
             return response
@@ -460,6 +471,10 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         urns = {raw.urn for raw in request.resources}
         templates = [judged for judged in self._templates if judged[0].urn in urns]
         self._templates.clear()
+        left_for_stack = getattr(self, "_left_for_stack", None)
+        analyzed = dict(left_for_stack) if left_for_stack else {}
+        if left_for_stack is not None:
+            left_for_stack.clear()
         if not active and not deferred and not read and not self._conventions_left_out():
             return response
         # The stack's resources are a few objects per property of every resource, all alive until
@@ -469,7 +484,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         gc.disable()
         try:
             with unknowns_are_violations(self._unknowns()):
-                self._analyze_stack(response, request, active, deferred, read, templates)
+                self._analyze_stack(response, request, active, deferred, read, templates, analyzed)
         finally:
             gc.enable()
         return response
@@ -482,6 +497,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         deferred: bool,
         read: set[str],
         templates: list[list[_TemplateEntry]],
+        analyzed: Mapping[str, Any],
     ) -> None:
         resources = self._stack_resources(request)
         tags = self._stack_tags()
@@ -508,7 +524,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
             )
             self._validate(response, policy, lambda: check(args, report))
         if ai_workload and deferred:
-            self._analyze_landing_zone_resources(response, [resource for resource in resources if resource.urn not in read], tags)
+            self._analyze_landing_zone_resources(response, [resource for resource in resources if resource.urn not in read], tags, analyzed)
             for judged in templates:
                 self._judge_template(response, judged, tags, deferred=True)
         if read:
@@ -550,20 +566,30 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                 )
                 self._validate(response, policy, lambda: check(args, read_report))
 
-    def _analyze_landing_zone_resources(self, response: Any, resources: list[PolicyResource], tags: Mapping[str, str]) -> None:
+    def _analyze_landing_zone_resources(
+        self, response: Any, resources: list[PolicyResource], tags: Mapping[str, str], analyzed: Mapping[str, Any]
+    ) -> None:
         """The landing-zone resource policies `Analyze` left out (the stack was not yet known to be
-        an AI workload), on each resource of the stack now that it is."""
+        an AI workload), on each resource of the stack now that it is: on the inputs `Analyze` was
+        sent (`analyzed`), as in `Analyze`; on the outputs only for a resource `Analyze` was not sent."""
         for resource in resources:
             if scope.is_ai_type(resource.resource_type):
                 continue  # judged in full by Analyze already
-            for entry in self._dispatch(resource.resource_type).deferred:
+            entries = self._dispatch(resource.resource_type).deferred
+            if not entries:
+                continue
+            sent = analyzed.get(resource.urn)
+            props = plain_properties(sent.properties) if sent is not None else resource.props
+            options = self._get_resource_options(sent) if sent is not None else resource.opts
+            provider = self._provider(sent) if sent is not None else resource.provider
+            for entry in entries:
                 args = ResourceValidationArgs(
                     resource.resource_type,
-                    resource.props,
+                    props,
                     resource.urn,
                     resource.name,
-                    resource.opts,
-                    resource.provider,
+                    options,
+                    provider,
                     entry.config,
                     tags,
                 )
@@ -666,6 +692,7 @@ def build_servicer() -> AizoneAnalyzerServicer:
         REPOSITORY,
     )
     servicer.registered = set()
+    servicer._left_for_stack = {}
     servicer._templates = []
     servicer._resource_types = {spec.name: frozenset(spec.resource_types) for spec in ALL_SPECS if isinstance(spec, ResourcePolicySpec)}
     return servicer

@@ -10,7 +10,7 @@ import pytest
 from policy_cases import BASELINES, changed, diagnostics_of
 
 from pulumi_aizone_policy import scope, tokens as t
-from pulumi_aizone_policy.harness import PackAnalyzer, StackItem
+from pulumi_aizone_policy.harness import PackAnalyzer, StackItem, urn_for
 from pulumi_aizone_policy.policies import ALL_SPECS
 from pulumi_aizone_policy.tokens import canonical_type
 
@@ -216,3 +216,44 @@ def test_unjudged_security_types_are_listed() -> None:
     assert "azure-native:network:VirtualNetwork (1)" in message and "StorageAccount" not in message
     quiet = PackAnalyzer({UNJUDGED: {"ignoredTypes": ["azure-native:storage:*", "azure:mssql/*", "azure-native:network:*"]}})
     assert not diagnostics_of(quiet.analyze_stack(stack), UNJUDGED)
+
+
+# --- Landing-zone rules left for AnalyzeStack judge the inputs Analyze was sent ----------------------
+
+BACKEND_NO_KEY = "azurenative-apimanagement-backend-no-api-key"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+AI_ACCOUNT = StackItem(t.COGNITIVE_ACCOUNT, "ai", BASELINES[t.COGNITIVE_ACCOUNT])
+
+
+@pytest.mark.controls("MOD-4")
+def test_left_for_the_stack_a_rule_judges_the_inputs_not_the_preview_outputs() -> None:
+    """In a preview AnalyzeStack carries azure-native's preview of the outputs, where a property the
+    inputs leave unset is unknown (pulumi-azure-native provider/pkg/convert/previewOutputs.go): a
+    backend that sends no credentials must not be held up by that unknown."""
+    analyzer = PackAnalyzer()
+    backend = {key: value for key, value in BASELINES[t.APIM_BACKEND].items() if key != "credentials"}
+    assert analyzer.analyze(t.APIM_BACKEND, backend, "models") == []  # not yet known to be an AI workload
+    outputs = {**backend, "credentials": UNKNOWN}
+    found = analyzer.analyze_stack([StackItem(t.APIM_BACKEND, "models", outputs), AI_ACCOUNT])
+    assert diagnostics_of(found, BACKEND_NO_KEY) == []
+
+
+@pytest.mark.controls("MOD-4")
+def test_left_for_the_stack_a_rule_is_not_fooled_by_clean_outputs() -> None:
+    """The key the program sent to Analyze is found even when the outputs AnalyzeStack carries do
+    not show it."""
+    analyzer = PackAnalyzer()
+    with_key = changed(BASELINES[t.APIM_BACKEND], "credentials.header", {"api-key": ["{{openai-key}}"]})
+    analyzer.analyze(t.APIM_BACKEND, with_key, "models")
+    found = analyzer.analyze_stack([StackItem(t.APIM_BACKEND, "models", BASELINES[t.APIM_BACKEND]), AI_ACCOUNT])
+    caught = diagnostics_of(found, BACKEND_NO_KEY, "mandatory")
+    assert [item.urn for item in caught] == [urn_for(t.APIM_BACKEND, "models")]
+    assert "sends a key to its backend (credentials.header has 'api-key')" in caught[0].message
+
+
+@pytest.mark.controls("MOD-4")
+def test_a_resource_analyze_never_saw_is_judged_on_its_outputs() -> None:
+    analyzer = PackAnalyzer()
+    with_key = changed(BASELINES[t.APIM_BACKEND], "credentials.header", {"api-key": ["k"]})
+    found = analyzer.analyze_stack([StackItem(t.APIM_BACKEND, "models", with_key), AI_ACCOUNT])
+    assert [item.urn for item in diagnostics_of(found, BACKEND_NO_KEY, "mandatory")] == [urn_for(t.APIM_BACKEND, "models")]

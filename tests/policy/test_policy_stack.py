@@ -758,3 +758,38 @@ def test_v2_diagnostic_setting_token_counts(analyzer: PackAnalyzer) -> None:
     stack = baseline_stack(preview=True)
     stack = replace_item(stack, "kv-diag", type=t.DIAGNOSTIC_SETTING_V2, urn=urn_for(t.DIAGNOSTIC_SETTING_V2, "kv-diag"))
     assert analyzer.analyze_stack(stack) == []
+
+
+# --- EXEC-2 on PythonLTS pools: their customContainerTemplate is unknown in a preview ----------------
+
+# azure-native's Create(preview=true) answers every output property its inputs do not give as
+# unknown (pulumi-azure-native provider/pkg/convert/previewOutputs.go, PreviewOutputs), so a
+# PythonLTS pool, which sets no customContainerTemplate, reaches AnalyzeStack with it unknown.
+
+
+def _python_lts_pool(stack: Stack, template: object) -> Stack:
+    pool = changed(changed(item(stack, "pool").props, "containerType", "PythonLTS"), "customContainerTemplate", template)
+    return replace_item(stack, "pool", props=pool)
+
+
+@controls_mark(_REGISTRY)
+def test_python_lts_pool_with_unknown_template_runs_no_image_to_judge(analyzer: PackAnalyzer) -> None:
+    stack = _python_lts_pool(baseline_stack(True), UNKNOWN_VALUE)
+    assert diagnostics_of(analyzer.analyze_stack(stack), _REGISTRY) == []
+
+
+@controls_mark(_REGISTRY)
+def test_python_lts_pool_still_has_the_images_it_lists_judged(analyzer: PackAnalyzer) -> None:
+    """Declaring the pool PythonLTS does not hide an image it does list."""
+    template = changed(item(baseline_stack(True), "pool").props["customContainerTemplate"], "containers.0.image", "python:3.12")
+    caught = diagnostics_of(analyzer.analyze_stack(_python_lts_pool(baseline_stack(True), template)), _REGISTRY, "mandatory")
+    assert [entry.urn for entry in caught] == [urn_for(t.SESSION_POOL, "pool")]
+    assert "runs image 'python:3.12' (customContainerTemplate.containers[0].image) from registry 'docker.io'" in caught[0].message
+
+
+@controls_mark(_REGISTRY)
+def test_custom_container_pool_with_unknown_containers_is_not_passed(analyzer: PackAnalyzer) -> None:
+    stack = _props(baseline_stack(True), "pool", "customContainerTemplate", UNKNOWN_VALUE)
+    found = diagnostics_of(analyzer.analyze_stack(stack), _REGISTRY)
+    assert [entry.urn for entry in found] == [urn_for(t.SESSION_POOL, "pool")]
+    assert "customContainerTemplate.containers" in found[0].message

@@ -25,6 +25,7 @@ from pulumi_aizone_gate.errors import ConfigurationError
 from pulumi_aizone_gate.findings import control_ids
 from pulumi_aizone_gate.model import AnalyzerInfo, PolicyInfo
 from pulumi_aizone_gate.policy_config import load_policy_config, reconcile
+from pulumi_aizone_gate.preview_state import preview_state
 from pulumi_aizone_gate.project import SECRET_PLACEHOLDER, load_project
 from pulumi_aizone_gate.recorder import duration_seconds
 from pulumi_aizone_gate.wire import RESOURCE_REFERENCE_SIG, SIG_KEY, UNKNOWN, analyzer_value
@@ -55,19 +56,26 @@ def test_recorded_inputs_use_wire_camel_case_names(insecure: PreviewResult) -> N
     assert not [key for key in [*account.inputs, *account.inputs["properties"]] if "_" in key]
 
 
-def test_preview_state_is_the_inputs_and_computed_outputs_are_unknown(insecure: PreviewResult) -> None:
-    """``pulumi preview`` semantics: a resource to be created has no id yet, its provider's preview
-    state is its inputs, and what only Azure computes (endpoints, principal ids) is unknown."""
+def test_preview_state_is_azure_natives_preview_and_computed_outputs_are_unknown(insecure: PreviewResult) -> None:
+    """``pulumi preview`` semantics: a resource to be created has no id yet, its state is what
+    azure-native's Create(preview=true) answers (PreviewOutputs, preview_state.py): the inputs
+    that are outputs, and what only Azure computes (ids, endpoints) unknown; inputs that are not
+    outputs (path parameters) are not part of it."""
     account = _by_type(insecure, ACCOUNT)
     assert account.id is None
-    assert account.outputs == account.inputs
-    assert "endpoint" not in account.outputs.get("properties", {})
-    assert "identity" not in account.outputs or "principalId" not in account.outputs["identity"]
+    assert account.outputs == preview_state(ACCOUNT, account.inputs)
+    assert account.outputs["properties"]["disableLocalAuth"] is False
+    assert account.outputs["properties"]["endpoint"] == UNKNOWN
+    assert account.outputs["id"] == UNKNOWN
+    assert "accountName" not in account.outputs and "resourceGroupName" not in account.outputs
     deployment = _by_type(insecure, DEPLOYMENT)
     assert deployment.id is None
     assert deployment.property_dependencies["accountName"] == [account.urn]
     stack = _by_type(insecure, "pulumi:pulumi:Stack")
-    assert "endpoint" not in stack.outputs  # an output only Azure knows: the SDK exports no value
+    # Only Azure knows it: the account's properties hold an unknown endpoint, so the component's
+    # apply on them does not run and the export is unknown (the gate used to echo the inputs, the
+    # apply ran on them and exported nothing).
+    assert stack.outputs["endpoint"] == UNKNOWN
     assert stack.outputs["tenant"] == "11111111-1111-1111-1111-111111111111"  # invokes are answered in a preview
 
 

@@ -38,10 +38,11 @@ from ..checks import enum_is
 from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex, StackResource, normalize_id
-from ..values import UNKNOWN, as_dict, as_number, describe, get, items, str_or_none
+from ..values import UNKNOWN, as_dict, as_number, describe, eq_ci, get, items, str_or_none
 from .rbac import assignments
 
 DYNAMIC = "Dynamic"
+PYTHON_LTS = "PythonLTS"
 EGRESS_DISABLED = "EgressDisabled"
 TIMED = "Timed"
 _LIFECYCLE = "dynamicPoolConfiguration.lifecycleConfiguration"
@@ -205,6 +206,13 @@ def _approved_registry(stack: StackIndex, config: PolicyConfig) -> Iterator[Find
     allowed = config.strings("allowedRegistries")
     for pool in pools:
         containers = pool.get(_CONTAINERS)
+        if containers is UNKNOWN and eq_ci(pool.get("containerType"), PYTHON_LTS):
+            # A PythonLTS pool runs no image of its own. The customContainerTemplate it leaves
+            # unset is not absent in a preview but unknown: azure-native's preview of a new
+            # resource answers every output its inputs do not give as unknown (pulumi-azure-native
+            # provider/pkg/convert/previewOutputs.go, PreviewOutputs). Images it does list are
+            # still checked below.
+            continue
         if containers is UNKNOWN:
             yield unknown_value(pool.subject, _CONTAINERS, urn=pool.urn, name=pool.name)
             continue
