@@ -4,7 +4,8 @@ made them false positives before and the attacker's variant that must still be c
 from __future__ import annotations
 
 import pytest
-from policy_cases import BASELINES, baseline_stack, changed, diagnostics_of, item, replace_item, role_definition
+from classic_cases import CLASSIC_BASELINES
+from policy_cases import BASELINES, DELETE, baseline_stack, changed, diagnostics_of, item, replace_item, role_definition
 
 from pulumi_aizone_policy import reference, tokens as t
 from pulumi_aizone_policy.harness import PackAnalyzer
@@ -64,3 +65,52 @@ def test_a_workload_identity_is_never_told_to_use_pim(analyzer: PackAnalyzer) ->
     # A person still gets the PIM remedy.
     person = diagnostics_of(analyzer.analyze(t.ROLE_ASSIGNMENT, {**props, "principalType": "User"}), _ADMIN, "mandatory")
     assert "make it PIM-eligible" in person[0].message
+
+
+_SHARED_KEY = "azurenative-storage-storageaccount-disable-shared-key"
+_CLASSIC_SHARED_KEY = "azure-storage-account-disable-shared-key"
+
+
+@pytest.mark.controls("ACC-1")
+@pytest.mark.parametrize(
+    ("type_token", "path"),
+    [(t.STORAGE_ACCOUNT, "defaultToOAuthAuthentication"), (t.AZ_STORAGE_ACCOUNT, "defaultToOauthAuthentication")],
+    ids=["azure-native", "classic"],
+)
+@pytest.mark.parametrize("value", [False, DELETE], ids=["false", "unset"])
+def test_default_to_oauth_is_not_a_security_control(analyzer: PackAnalyzer, type_token: str, path: str, value: object) -> None:
+    """Which authorization the portal tries first grants and refuses nothing: a storage account
+    without it gets no finding from any policy."""
+    base = BASELINES[t.STORAGE_ACCOUNT] if type_token == t.STORAGE_ACCOUNT else CLASSIC_BASELINES[t.AZ_STORAGE_ACCOUNT]
+    assert analyzer.analyze(type_token, changed(base, path, value)) == []
+
+
+@pytest.mark.controls("ACC-1")
+@pytest.mark.parametrize(
+    ("type_token", "path", "policy", "expected"),
+    [
+        (
+            t.STORAGE_ACCOUNT,
+            "allowSharedKeyAccess",
+            _SHARED_KEY,
+            "[ACC-1] Storage account 'res' allows shared-key (account key and SAS) authorization (allowSharedKeyAccess is true): "
+            "set allowSharedKeyAccess = false; callers authenticate with Entra ID tokens and RBAC roles.",
+        ),
+        (
+            t.AZ_STORAGE_ACCOUNT,
+            "sharedAccessKeyEnabled",
+            _CLASSIC_SHARED_KEY,
+            "[ACC-1] Storage account 'res' allows shared-key (account key and SAS) authorization (sharedAccessKeyEnabled is true): "
+            "set sharedAccessKeyEnabled = false; callers authenticate with Entra ID tokens and RBAC roles.",
+        ),
+    ],
+    ids=["azure-native", "classic"],
+)
+def test_defaulting_the_portal_to_oauth_does_not_excuse_shared_keys(
+    analyzer: PackAnalyzer, type_token: str, path: str, policy: str, expected: str
+) -> None:
+    """The attacker's variant: the portal defaults to Entra ID while shared keys stay on; the
+    shared-key finding stands."""
+    base = BASELINES[t.STORAGE_ACCOUNT] if type_token == t.STORAGE_ACCOUNT else CLASSIC_BASELINES[t.AZ_STORAGE_ACCOUNT]
+    (finding,) = diagnostics_of(analyzer.analyze(type_token, changed(base, path, True)), policy, "mandatory")
+    assert finding.message.splitlines()[-1] == expected

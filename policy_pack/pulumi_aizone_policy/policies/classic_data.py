@@ -44,10 +44,12 @@ def enabled_or_not_disabled(resource: Resource, enabled: str, disabled: str, pro
 
 
 def _storage_shared_key(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """sharedAccessKeyEnabled = false. `defaultToOauthAuthentication` is not judged: it only picks
+    the authorization the Azure portal tries first ("Default to Azure Active Directory
+    authorization in the Azure portal when accessing the Storage Account", pulumi-azure 6.x
+    `storage.AccountArgs`; azure-native's `defaultToOAuthAuthentication` likewise, local_auth.py),
+    so it grants and refuses nothing; with shared keys off, Entra ID is the only way in."""
     yield from flag_false(resource, "sharedAccessKeyEnabled", "allows shared-key (account key and SAS) authorization", _ENTRA)
-    yield from flag_true(
-        resource, "defaultToOauthAuthentication", "does not default to Entra ID (OAuth) authorization in the portal and tools"
-    )
 
 
 def _storage_network(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
@@ -147,8 +149,8 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         "azure-storage-account-disable-shared-key",
         ("ACC-1",),
         tokens.AZ_STORAGE_ACCOUNT,
-        ("sharedAccessKeyEnabled", "defaultToOauthAuthentication"),
-        "Classic storage accounts must disable shared-key authorization and default to Entra ID.",
+        ("sharedAccessKeyEnabled",),
+        "Classic storage accounts must disable shared-key authorization (Entra ID only).",
         "high",
         _KEYS + " Set the provider's storageUseAzuread so it manages data-plane items with Entra ID.",
         _storage_shared_key,
