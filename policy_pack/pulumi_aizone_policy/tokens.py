@@ -18,6 +18,7 @@ SEARCH_SERVICE: Final = "azure-native:search:Service"
 LOG_ANALYTICS_WORKSPACE: Final = "azure-native:operationalinsights:Workspace"
 STORAGE_ACCOUNT: Final = "azure-native:storage:StorageAccount"
 STORAGE_LOCAL_USER: Final = "azure-native:storage:LocalUser"
+STATIC_WEBSITE: Final = "azure-native:storage:StorageAccountStaticWebsite"
 BLOB_SERVICE: Final = "azure-native:storage:BlobServiceProperties"
 FILE_SERVICE: Final = "azure-native:storage:FileServiceProperties"
 QUEUE_SERVICE: Final = "azure-native:storage:QueueServiceProperties"
@@ -133,6 +134,7 @@ _LABELS: Final[Mapping[str, str]] = {
     LOG_ANALYTICS_WORKSPACE: "Log Analytics workspace",
     STORAGE_ACCOUNT: "storage account",
     STORAGE_LOCAL_USER: "storage local user",
+    STATIC_WEBSITE: "static website",
     COSMOS_ACCOUNT: "Cosmos DB account",
     CONTAINER_REGISTRY: "container registry",
     APP_CONFIGURATION: "App Configuration store",
