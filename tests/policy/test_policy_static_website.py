@@ -157,6 +157,32 @@ def test_an_account_with_the_landing_zone_data_tags_stays_caught(analyzer: PackA
     assert [d.level for d in diagnostics_of(found, ENDPOINT) if d.urn == SITE_URN] == ["mandatory"]
 
 
+@pytest.mark.controls("ACC-7")
+def test_unknown_tags_keep_the_finding(analyzer: PackAnalyzer) -> None:
+    found = analyzer.analyze_stack(site_stack(changed(site_account(), "tags", UNKNOWN_VALUE)))
+    reason = "its tags are unknown until apply, so the pack cannot tell it holds no data"
+    assert about(found, SITE_URN, NETWORK) == [(NETWORK, "mandatory", _why(reason))]
+
+
+@pytest.mark.controls("ACC-7", "ACC-8")
+def test_an_account_in_an_arm_template_is_judged_strictly(analyzer: PackAnalyzer) -> None:
+    """The attacker deploys the open account through an inline ARM template and names it in a
+    website: the template's resources are not the stack's accounts, so nothing is relaxed."""
+    resource = {"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2024-01-01", "name": "site", "location": "westeurope"}
+    account = site_account()
+    resource.update(
+        {"kind": account["kind"], "sku": account["sku"], "properties": {k: v for k, v in account.items() if k not in ("kind", "sku")}}
+    )
+    template = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0"}
+    deployment = {"resourceGroupName": "rg", "properties": {"mode": "Incremental", "template": {**template, "resources": [resource]}}}
+    dep = StackItem(type="azure-native:resources:Deployment", name="dep", props=deployment)
+    analyzer.analyze(dep.type, dep.props, name="dep")  # Analyze first: it opens the template
+    found = analyzer.analyze_stack([*baseline_stack(), dep, website(account="site", preview=False)])
+    (finding,) = diagnostics_of(found, NETWORK)
+    assert finding.level == "mandatory" and finding.urn == urn_for(dep.type, "dep")
+    assert finding.message.splitlines()[-1] == _OPEN.format(name="dep/site")
+
+
 @pytest.mark.controls("ACC-7", "DATA-3")
 def test_a_website_on_the_landing_zone_data_account_does_not_open_it(analyzer: PackAnalyzer) -> None:
     """The attacker adds a website to the zone's data account and opens it: tags and grants say it

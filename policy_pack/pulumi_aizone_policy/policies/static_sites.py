@@ -129,6 +129,9 @@ def _accounts_of(stack: StackIndex, website: StackResource, by_name: Mapping[str
 
 
 def _tag_reasons(account: StackResource) -> Iterator[str]:
+    if account.get("tags") is UNKNOWN:
+        yield "its tags are unknown until apply, so the pack cannot tell it holds no data"
+        return
     for key in (reference.BOUNDARY_TAG, reference.APPLICATION_TAG):
         value = tag(account, key)
         if value is UNKNOWN:
