@@ -168,7 +168,12 @@ def test_unknown_tags_keep_the_finding(analyzer: PackAnalyzer) -> None:
 def test_an_account_in_an_arm_template_is_judged_strictly(analyzer: PackAnalyzer) -> None:
     """The attacker deploys the open account through an inline ARM template and names it in a
     website: the template's resources are not the stack's accounts, so nothing is relaxed."""
-    resource = {"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2024-01-01", "name": "site", "location": "westeurope"}
+    resource: dict[str, Any] = {
+        "type": "Microsoft.Storage/storageAccounts",
+        "apiVersion": "2024-01-01",
+        "name": "site",
+        "location": "westeurope",
+    }
     account = site_account()
     resource.update(
         {"kind": account["kind"], "sku": account["sku"], "properties": {k: v for k, v in account.items() if k not in ("kind", "sku")}}
