@@ -37,7 +37,7 @@ _PUBLIC_BY_DESIGN = (
     "It must hold nothing but the site: everything in its $web container is served to anyone through the website endpoint, "
     "whatever the container's access level. Keep data in a separate, private account; a data-boundary or application tag, "
     "a data role on it outside $web, or an AI, Search or ML resource using it ends this exception (allowBlobPublicAccess "
-    "stays off: the website endpoint does not need it)"
+    "stays off: the website endpoint does not need it)."
 )
 _OPEN = (
     "[ACC-7] Storage account '{name}' allows public network access (publicNetworkAccess is 'Enabled'; networkRuleSet.defaultAction "

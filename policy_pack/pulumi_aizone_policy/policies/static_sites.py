@@ -95,7 +95,7 @@ class Site:
             "through the website endpoint, whatever the container's access level. Keep data in a separate, "
             "private account; a data-boundary or application tag, a data role on it outside $web, or an AI, "
             "Search or ML resource using it ends this exception (allowBlobPublicAccess stays off: the "
-            "website endpoint does not need it)"
+            "website endpoint does not need it)."
         )
 
 
