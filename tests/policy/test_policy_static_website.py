@@ -35,9 +35,9 @@ SITE_URN = urn_for(t.STORAGE_ACCOUNT, "site")
 WEB_URN = urn_for(t.STATIC_WEBSITE, "site-web")
 _PUBLIC_BY_DESIGN = (
     "It must hold nothing but the site: everything in its $web container is served to anyone through the website endpoint, "
-    "whatever the container's access level. Keep data in a separate, private account; a data-boundary or application tag, "
-    "a data role on it outside $web, or an AI, Search or ML resource using it ends this exception (allowBlobPublicAccess "
-    "stays off: the website endpoint does not need it)."
+    "whatever the container's access level. Keep data in a separate, private account; an application tag, a data-boundary "
+    "tag other than 'public', a data role on it outside $web, or an AI, Search or ML resource using it ends this exception "
+    "(allowBlobPublicAccess stays off: the website endpoint does not need it)."
 )
 _OPEN = (
     "[ACC-7] Storage account '{name}' allows public network access (publicNetworkAccess is 'Enabled'; networkRuleSet.defaultAction "
@@ -147,14 +147,31 @@ def _why(reason: str) -> str:
 
 @pytest.mark.controls("ACC-7", "DATA-1")
 @pytest.mark.parametrize(
-    ("key", "value"),
-    [("data-boundary", "internal"), ("data-boundary", "public"), ("aizone-application", "chat")],
+    ("tags", "reason"),
+    [
+        ({"data-boundary": "internal"}, "it carries the landing zone's data tag data-boundary = 'internal'"),
+        ({"data-boundary": "customer"}, "it carries the landing zone's data tag data-boundary = 'customer'"),
+        ({"data-boundary": "Public"}, "it carries the landing zone's data tag data-boundary = 'Public'"),
+        ({"data-boundary": "public", "aizone-application": "chat"}, "it carries the landing zone's data tag aizone-application = 'chat'"),
+    ],
+    ids=["internal", "customer", "near-miss", "public-application-data"],
 )
-def test_an_account_with_the_landing_zone_data_tags_stays_caught(analyzer: PackAnalyzer, key: str, value: str) -> None:
-    found = analyzer.analyze_stack(site_stack(changed(site_account(), "tags", {key: value})))
-    reason = f"it carries the landing zone's data tag {key} = '{value}'"
+def test_an_account_with_the_landing_zone_data_tags_stays_caught(analyzer: PackAnalyzer, tags: dict[str, str], reason: str) -> None:
+    found = analyzer.analyze_stack(site_stack(changed(site_account(), "tags", tags)))
     assert about(found, SITE_URN, NETWORK) == [(NETWORK, "mandatory", _why(reason))]
     assert [d.level for d in diagnostics_of(found, ENDPOINT) if d.urn == SITE_URN] == ["mandatory"]
+
+
+@pytest.mark.controls("ACC-7", "DATA-1")
+def test_a_site_account_may_carry_the_public_boundary(analyzer: PackAnalyzer) -> None:
+    """DATA-1 (a convention) asks every storage account for a boundary tag; a site's content is for
+    the public, so `data-boundary = public` alone keeps the exception and satisfies DATA-1."""
+    account = changed(site_account(), "tags", {"data-boundary": "public"})
+    found = analyzer.analyze_stack(site_stack(account))
+    assert [d.level for d in about_all(found, SITE_URN, NETWORK)] == ["advisory"]
+    assert (
+        diagnostics_of(analyzer.analyze(t.STORAGE_ACCOUNT, account, name="site"), "azurenative-storage-storageaccount-boundary-tag") == []
+    )
 
 
 @pytest.mark.controls("ACC-7")

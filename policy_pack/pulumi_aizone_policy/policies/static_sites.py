@@ -22,9 +22,11 @@ documents). A website wired from several accounts relaxes none of them.
 
 The attacker's way around ACC-7 would be to add a website to an account that holds data. An account
 keeps every finding, with a message saying why, when it:
-- carries the landing zone's data tags (`data-boundary` or `aizone-application`, any value: the
-  landing zone's data accounts, DataBoundary in the component library, carry both), or its tags are
-  unknown;
+- carries the landing zone's application tag (`aizone-application`: every data account of the
+  landing zone, DataBoundary in the component library, carries it with its boundary), a
+  `data-boundary` tag other than `public` (internal or customer data, or a value DATA-1 refuses), or
+  its tags are unknown. `data-boundary = public` alone is what a site is: content for the public; it
+  is the tag DATA-1 (a convention) asks of every storage account, so the site's account can carry it;
 - is the scope of a role assignment of a storage data role (or of a custom, unresolved or unknown
   role) anywhere but its `$web` container (the identity that uploads the site needs Storage Blob
   Data Contributor on `$web` only);
@@ -50,6 +52,8 @@ from .rbac import assignments, scope_targets, tag
 STATIC_WEBSITE: Final = tokens.STATIC_WEBSITE
 _WEB_CONTAINER: Final = "/blobservices/default/containers/$web"
 _SITE_SEGMENT: Final = "/staticwebsite"
+_PUBLIC: Final = "public"
+"""The data boundary of content meant for anyone (reference.BOUNDARIES), compared exactly."""
 SITE_FIELDS: Final[tuple[Field, ...]] = (
     Field(STATIC_WEBSITE, "accountName"),
     Field(tokens.STORAGE_ACCOUNT, "tags"),
@@ -93,9 +97,9 @@ class Site:
             f"(storage:StorageAccountStaticWebsite), so it is public by design: {what} is not a finding. "
             "It must hold nothing but the site: everything in its $web container is served to anyone "
             "through the website endpoint, whatever the container's access level. Keep data in a separate, "
-            "private account; a data-boundary or application tag, a data role on it outside $web, or an AI, "
-            "Search or ML resource using it ends this exception (allowBlobPublicAccess stays off: the "
-            "website endpoint does not need it)."
+            "private account; an application tag, a data-boundary tag other than 'public', a data role on it "
+            "outside $web, or an AI, Search or ML resource using it ends this exception (allowBlobPublicAccess "
+            "stays off: the website endpoint does not need it)."
         )
 
 
@@ -136,6 +140,8 @@ def _tag_reasons(account: StackResource) -> Iterator[str]:
         value = tag(account, key)
         if value is UNKNOWN:
             yield f"its tag {key} is unknown until apply, so the pack cannot tell it holds no data"
+        elif key == reference.BOUNDARY_TAG and value == _PUBLIC:
+            continue  # content for the public: what a site is (module doc)
         elif value is not None:
             yield f"it carries the landing zone's data tag {key} = {describe(value)}"
 
