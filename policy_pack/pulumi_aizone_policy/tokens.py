@@ -85,6 +85,7 @@ AZ_COGNITIVE_ACCOUNT: Final = "azure:cognitive/account:Account"
 AZ_AI_SERVICES: Final = "azure:cognitive/aIServices:AIServices"
 AZ_COGNITIVE_DEPLOYMENT: Final = "azure:cognitive/deployment:Deployment"
 AZ_STORAGE_ACCOUNT: Final = "azure:storage/account:Account"
+AZ_STATIC_WEBSITE: Final = "azure:storage/accountStaticWebsite:AccountStaticWebsite"
 AZ_KEY_VAULT: Final = "azure:keyvault/keyVault:KeyVault"
 AZ_ROLE_ASSIGNMENT: Final = "azure:authorization/assignment:Assignment"
 AZ_CONTAINER_REGISTRY: Final = "azure:containerservice/registry:Registry"
@@ -192,6 +193,7 @@ _LABELS: Final[Mapping[str, str]] = {
     AZ_AI_SERVICES: "AI Services account",
     AZ_COGNITIVE_DEPLOYMENT: "model deployment",
     AZ_STORAGE_ACCOUNT: "storage account",
+    AZ_STATIC_WEBSITE: "static website",
     AZ_KEY_VAULT: "Key Vault",
     AZ_ROLE_ASSIGNMENT: "role assignment",
     AZ_CONTAINER_REGISTRY: "container registry",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from classic_cases import CLASSIC_BASELINES
 from policy_cases import (
     BASELINES,
     BLOB_READER,
@@ -88,8 +89,8 @@ def about(diagnostics: list[Any], urn: str, *policies: str) -> list[tuple[str, s
 def test_a_static_website_account_is_public_by_design(analyzer: PackAnalyzer, preview: bool) -> None:
     found = analyzer.analyze_stack(site_stack(preview=preview))
     note = (
-        "Storage account 'site' serves the static website 'site-web' (storage:StorageAccountStaticWebsite), so it is public by "
-        "design: {what} is not a finding. " + _PUBLIC_BY_DESIGN
+        "Storage account 'site' serves the static website 'site-web', so it is public by design: {what} is not a finding. "
+        + _PUBLIC_BY_DESIGN
     )
     assert about(found, SITE_URN, NETWORK, ENDPOINT) == [
         (ENDPOINT, "advisory", "[RES-4] " + note.format(what="the lack of a private endpoint")),
@@ -342,4 +343,71 @@ def test_without_the_stack_the_rule_judges_strictly(analyzer: PackAnalyzer) -> N
     findings = list(spec.rule(resource, PolicyConfig(spec.config_schema, {})))
     assert [(f.unknown, f.message) for f in findings] == [
         (False, _OPEN.format(name="site").removeprefix("[ACC-7] ").replace("Storage", "storage", 1))
+    ]
+
+
+CLASSIC_NETWORK = "azure-storage-account-restrict-network-access"
+CLASSIC_URN = urn_for(t.AZ_STORAGE_ACCOUNT, "site")
+
+
+def classic_site(**changes: Any) -> dict[str, Any]:
+    """The classic storage baseline, open to the internet, without the landing zone's data tags."""
+    props = changed(CLASSIC_BASELINES[t.AZ_STORAGE_ACCOUNT], "publicNetworkAccessEnabled", True)
+    props = changed(changed(props, "networkRules.defaultAction", "Allow"), "tags", DELETE)
+    return {**props, **changes}
+
+
+def classic_stack(account: dict[str, Any], *extra: StackItem) -> list[StackItem]:
+    return [*baseline_stack(), StackItem(type=t.AZ_STORAGE_ACCOUNT, name="site", props={**account, "id": UNKNOWN_VALUE}), *extra]
+
+
+_CLASSIC_OPEN = (
+    "[ACC-7] Storage account 'site' allows public network access (publicNetworkAccessEnabled is true; networkRules.defaultAction "
+    "is 'Allow', so any network reaches it): set publicNetworkAccessEnabled = false and reach it through its private endpoint."
+)
+
+
+@pytest.mark.controls("ACC-7", "RES-4")
+def test_a_classic_account_static_website_is_public_by_design(analyzer: PackAnalyzer) -> None:
+    website = StackItem(
+        type=t.AZ_STATIC_WEBSITE,
+        name="site-web",
+        props={"storageAccountId": UNKNOWN_VALUE, "indexDocument": "index.html"},
+        property_dependencies={"storageAccountId": [CLASSIC_URN]},
+        dependencies=[CLASSIC_URN],
+    )
+    found = analyzer.analyze_stack(classic_stack(classic_site(), website))
+    note = "Storage account 'site' serves the static website 'site-web', so it is public by design: {what} is not a finding. "
+    assert about(found, CLASSIC_URN, CLASSIC_NETWORK, ENDPOINT) == [
+        (CLASSIC_NETWORK, "advisory", "[ACC-7] " + note.format(what="its public network access") + _PUBLIC_BY_DESIGN),
+        (ENDPOINT, "advisory", "[RES-4] " + note.format(what="the lack of a private endpoint") + _PUBLIC_BY_DESIGN),
+    ]
+
+
+@pytest.mark.controls("ACC-7")
+def test_a_classic_account_with_its_own_static_website_block_is_public_by_design(analyzer: PackAnalyzer) -> None:
+    account = classic_site(staticWebsite={"indexDocument": "index.html"})
+    found = analyzer.analyze_stack(classic_stack(account))
+    (note,) = about(found, CLASSIC_URN, CLASSIC_NETWORK)
+    assert note[1] == "advisory" and note[2].startswith(
+        "[ACC-7] Storage account 'site' serves the static website of its staticWebsite block, so it is public by design"
+    )
+    # Without the block, the same account is caught.
+    assert about(analyzer.analyze_stack(classic_stack(classic_site())), CLASSIC_URN, CLASSIC_NETWORK) == [
+        (CLASSIC_NETWORK, "mandatory", _CLASSIC_OPEN)
+    ]
+
+
+@pytest.mark.controls("ACC-7", "DATA-1")
+def test_a_classic_data_account_with_a_static_website_block_stays_caught(analyzer: PackAnalyzer) -> None:
+    account = classic_site(staticWebsite={"indexDocument": "index.html"}, tags={"data-boundary": "internal"})
+    found = analyzer.analyze_stack(classic_stack(account))
+    assert about(found, CLASSIC_URN, CLASSIC_NETWORK) == [
+        (
+            CLASSIC_NETWORK,
+            "mandatory",
+            _CLASSIC_OPEN + " It serves the static website of its staticWebsite block, but that does not make it public by design: "
+            "it carries the landing zone's data tag data-boundary = 'internal'. Serve the site from a separate storage account that "
+            "holds nothing but the site, and keep this one private.",
+        )
     ]

@@ -83,7 +83,7 @@ def _levels(result: AnalysisResult, policy: str, account: str) -> list[str]:
 def test_the_site_account_gets_an_advisory_note_in_the_gate(gate: AnalysisResult) -> None:
     assert _levels(gate, NETWORK, "site") == ["advisory"]
     (note,) = [f.message for f in gate.findings if f.policy == NETWORK and f.urn == _urn(STORAGE, "site")]
-    assert "serves the static website 'site-web' (storage:StorageAccountStaticWebsite), so it is public by design" in note
+    assert "serves the static website 'site-web', so it is public by design" in note
 
 
 @pytest.mark.controls("ACC-7", "ACC-1")

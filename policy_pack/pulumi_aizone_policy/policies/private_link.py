@@ -38,7 +38,7 @@ from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, check, unknown_value, violation
 from ..stackindex import StackIndex, StackResource, normalize_id
 from ..values import UNKNOWN, as_dict, eq_ci, items, str_or_none
-from .static_sites import SITE_FIELDS, site_of_account
+from .static_sites import SITE_FIELDS, STORAGE_ACCOUNTS, site_of_account
 
 # Classic resource types and the azure-native type whose Private Link group ids they offer.
 CLASSIC_TARGETS: Final[Mapping[str, str]] = {
@@ -171,7 +171,7 @@ def _endpoints_required(stack: StackIndex, _config: PolicyConfig) -> Iterator[Fi
         if mode is UNKNOWN:
             yield unknown_value(target.subject, mode_path, urn=target.urn, name=target.name)
             continue
-        site = site_of_account(stack, target) if target.type == tokens.STORAGE_ACCOUNT else None
+        site = site_of_account(stack, target) if target.type in STORAGE_ACCOUNTS else None
         if site is not None and site.public_by_design:
             yield Finding(message=site.note("the lack of a private endpoint"), unknown=True, urn=target.urn, name=target.name)
             continue

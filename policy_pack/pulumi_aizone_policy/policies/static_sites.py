@@ -13,6 +13,10 @@ an advisory note, that it must hold nothing but the site. The settings that stil
 mandatory: shared keys off, TLS floor and HTTPS only, and `allowBlobPublicAccess` off (the website
 endpoint does not need it; it would open the other containers on the blob endpoint).
 
+The classic provider (pulumi-azure 6.x) counts the same way: its `azure:storage/accountStaticWebsite`
+(input `storageAccountId`, linked by id value, property dependency or sole dependency) and a classic
+account's own `staticWebsite` block; its network policy applies the same exception.
+
 A website is linked to its account the way other stack policies link resources (stackindex.py):
 its `accountName` by property dependency (or, unknown and absent, its sole storage account
 dependency), by a name the account has (`accountName` input, `name` output, last segment of its
@@ -50,13 +54,19 @@ from ..values import UNKNOWN, describe
 from .rbac import assignments, scope_targets, tag
 
 STATIC_WEBSITE: Final = tokens.STATIC_WEBSITE
+STORAGE_ACCOUNTS: Final[frozenset[str]] = frozenset({tokens.STORAGE_ACCOUNT, tokens.AZ_STORAGE_ACCOUNT})
+_INLINE: Final = "staticWebsite"
+"""The classic account's own static_website block (pulumi-azure 6.x `storage.AccountArgs`)."""
 _WEB_CONTAINER: Final = "/blobservices/default/containers/$web"
 _SITE_SEGMENT: Final = "/staticwebsite"
 _PUBLIC: Final = "public"
 """The data boundary of content meant for anyone (reference.BOUNDARIES), compared exactly."""
 SITE_FIELDS: Final[tuple[Field, ...]] = (
     Field(STATIC_WEBSITE, "accountName"),
+    Field(tokens.AZ_STATIC_WEBSITE, "storageAccountId"),
+    Field(tokens.AZ_STORAGE_ACCOUNT, _INLINE),
     Field(tokens.STORAGE_ACCOUNT, "tags"),
+    Field(tokens.AZ_STORAGE_ACCOUNT, "tags"),
     Field(tokens.ROLE_ASSIGNMENT, "scope"),
     Field(tokens.ROLE_ASSIGNMENT, "roleDefinitionId"),
 )
@@ -69,13 +79,14 @@ class Site:
     (so the website does not make it public by design), why."""
 
     account: StackResource
-    websites: tuple[StackResource, ...]
+    websites: tuple[str, ...]
+    """How messages name each website: "'<name>'", or "of its staticWebsite block" (classic)."""
     holds_data: tuple[str, ...]
 
     @property
     def names(self) -> str:
-        """The websites, quoted, for messages."""
-        return ", ".join(f"'{website.name}'" for website in self.websites)
+        """The websites, for messages."""
+        return ", ".join(self.websites)
 
     @property
     def public_by_design(self) -> bool:
@@ -93,8 +104,8 @@ class Site:
     def note(self, what: str) -> str:
         """The advisory note a policy reports instead of `what` (e.g. "its public network access")."""
         return (
-            f"{self.account.subject} serves the static website {self.names} "
-            f"(storage:StorageAccountStaticWebsite), so it is public by design: {what} is not a finding. "
+            f"{self.account.subject} serves the static website {self.names}, so it is public by design: "
+            f"{what} is not a finding. "
             "It must hold nothing but the site: everything in its $web container is served to anyone "
             "through the website endpoint, whatever the container's access level. Keep data in a separate, "
             "private account; an application tag, a data-boundary tag other than 'public', a data role on it "
@@ -112,14 +123,18 @@ def account_names(account: StackResource) -> tuple[str, ...]:
 
 def _accounts_by_name(stack: StackIndex) -> dict[str, list[StackResource]]:
     found: dict[str, list[StackResource]] = {}
-    for account in stack.of_type(tokens.STORAGE_ACCOUNT):
+    for account in stack.of_type(*STORAGE_ACCOUNTS):
         for name in account_names(account):
             found.setdefault(name, []).append(account)
     return found
 
 
 def _accounts_of(stack: StackIndex, website: StackResource, by_name: Mapping[str, list[StackResource]]) -> list[StackResource]:
-    """The storage accounts a website's accountName designates (see the module doc)."""
+    """The storage accounts a website's accountName (classic: storageAccountId) designates (see
+    the module doc)."""
+    if website.type == tokens.AZ_STATIC_WEBSITE:
+        account_id = website.get("storageAccountId")
+        return stack.linked(website, "storageAccountId", account_id, STORAGE_ACCOUNTS)
     value = website.get("accountName")
     found = {account.urn: account for account in stack.linked(website, "accountName", value, {tokens.STORAGE_ACCOUNT})}
     if isinstance(value, str) and value:
@@ -157,7 +172,7 @@ def _grant_reasons(stack: StackIndex, accounts: Mapping[str, StackResource]) -> 
     for assignment in assignments(stack):
         if not _data_role(assignment.role.name):
             continue
-        targets = [target for target in scope_targets(stack, assignment.resource, {tokens.STORAGE_ACCOUNT}) if target.urn in accounts]
+        targets = [target for target in scope_targets(stack, assignment.resource, STORAGE_ACCOUNTS) if target.urn in accounts]
         if not targets:
             continue
         grant_scope = assignment.scope
@@ -221,17 +236,18 @@ def _user_reasons(stack: StackIndex, accounts: Mapping[str, StackResource]) -> d
 
 def _sites(stack: StackIndex) -> Mapping[str, Site]:
     """The stack's static-website accounts by URN (built once per stack index)."""
-    websites = stack.of_type(STATIC_WEBSITE)
-    if not websites:
+    websites = stack.of_type(STATIC_WEBSITE, tokens.AZ_STATIC_WEBSITE)
+    inline = [account for account in stack.of_type(tokens.AZ_STORAGE_ACCOUNT) if account.get(_INLINE) not in (None, UNKNOWN)]
+    if not websites and not inline:
         return {}
-    by_name = _accounts_by_name(stack)
-    served: dict[str, list[StackResource]] = {}
-    accounts: dict[str, StackResource] = {}
+    served: dict[str, list[str]] = {account.urn: [f"of its {_INLINE} block"] for account in inline}
+    accounts: dict[str, StackResource] = {account.urn: account for account in inline}
     ambiguous: dict[str, list[str]] = {}
+    by_name = _accounts_by_name(stack) if websites else {}
     for website in websites:
         linked = _accounts_of(stack, website, by_name)
         for account in linked:
-            served.setdefault(account.urn, []).append(website)
+            served.setdefault(account.urn, []).append(f"'{website.name}'")
             accounts[account.urn] = account
             if len(linked) > 1:
                 others = ", ".join(f"'{other.name}'" for other in linked)
@@ -264,6 +280,6 @@ def site_of(resource: Resource) -> Site | None:
     if stack is None:
         return None
     account = stack.get(resource.urn)
-    if account is None or account.type != tokens.STORAGE_ACCOUNT or account.name != resource.name:
+    if account is None or account.type not in STORAGE_ACCOUNTS or account.name != resource.name:
         return None
     return site_of_account(stack, account)
