@@ -312,6 +312,31 @@ def test_an_account_that_ai_search_or_ml_uses_stays_caught(analyzer: PackAnalyze
 
 
 @pytest.mark.controls("ACC-7")
+@pytest.mark.parametrize(
+    "other",
+    [
+        pytest.param(
+            StackItem(type=t.COGNITIVE_DEPLOYMENT, name="chat", props={**BASELINES[t.COGNITIVE_DEPLOYMENT], "accountName": "site"}),
+            id="ai-account-of-the-same-name",
+        ),
+        pytest.param(
+            StackItem(
+                type="azure-native:cognitiveservices:AccountConnection",
+                name="models",
+                props={"properties": {"category": "AzureOpenAI", "authType": "AAD", "target": "https://site.openai.azure.com/"}},
+            ),
+            id="ai-endpoint-of-the-same-name",
+        ),
+    ],
+)
+def test_a_namesake_is_not_a_use(analyzer: PackAnalyzer, other: StackItem) -> None:
+    """Precision: an AI account that happens to share the site's name (a model deployment's
+    top-level accountName, its endpoint host) does not use the storage account."""
+    found = analyzer.analyze_stack([*site_stack(preview=False), other])
+    assert [d.level for d in about_all(found, SITE_URN, NETWORK)] == ["advisory"]
+
+
+@pytest.mark.controls("ACC-7")
 def test_a_website_wired_from_two_accounts_relaxes_neither(analyzer: PackAnalyzer) -> None:
     """The attacker mixes a second account's output into the website's accountName."""
     other = {**site_account(), "id": UNKNOWN_VALUE}

@@ -36,8 +36,11 @@ keeps every finding, with a message saying why, when it:
   Data Contributor on `$web` only);
 - is used by an AI, Search or Machine Learning resource (Foundry or ML workspace storage, a
   connection, a datastore, a shared private link, user-owned storage): any of their properties is
-  wired from the account, holds its id, a URL on one of its hosts (`//<name>.`), its ARM path, or
-  its name under a key ending in `accountName`.
+  wired from the account, holds its id, a URL on one of its endpoint hosts
+  (`//<name>.blob.core.`, `.dfs`, `.file`, `.queue`, `.table`, `.<zone>.web`), its ARM path, or its
+  name under a nested key ending in `accountName` (a top-level `accountName` is a child resource's
+  parent, such as a model deployment's AI account, and an AI endpoint host of the same name is not
+  the storage account).
 """
 
 from __future__ import annotations
@@ -191,34 +194,46 @@ def _user_type(type_token: str) -> bool:
     return scope.is_ai_type(type_token) or type_token.startswith("azure-native:search:")
 
 
-def _strings(value: object, key: str = "") -> Iterator[tuple[str, str]]:
-    """(key, string) for every string in a property value, with the key it sits under."""
+def _strings(value: object, key: str = "", depth: int = 0) -> Iterator[tuple[str, str, int]]:
+    """(key, string, depth) for every string in a property value: the key it sits under and how
+    deep (1: a top-level input of the resource)."""
     if isinstance(value, str):
-        yield key, value
+        yield key, value, depth
     elif isinstance(value, Mapping):
         for inner_key, inner in value.items():
-            yield from _strings(inner, str(inner_key))
+            yield from _strings(inner, str(inner_key), depth + 1)
     elif isinstance(value, (list, tuple)):
         for inner in value:
-            yield from _strings(inner, key)
+            yield from _strings(inner, key, depth)
+
+
+# A storage account's endpoints: <name>.<blob|dfs|file|queue|table>.core.<cloud suffix> and the
+# website's <name>.<zone>.web.core.<cloud suffix> (Learn, "Storage account overview", standard
+# endpoints; "Static website hosting in Azure Storage", regional codes).
+_STORAGE_HOST: Final = r"\.(?:blob|dfs|file|queue|table|(?:z\d+\.)?web)\.core\."
 
 
 def _references(user: StackResource, account: StackResource, names: tuple[str, ...]) -> bool:
-    """True when a resource's properties are wired from the account, or name it (id, ARM path,
-    host, or its name under an accountName key)."""
+    """True when a resource's properties are wired from the account, or name it: its id, its ARM
+    path, one of its endpoint hosts, or its name under a nested accountName key (a top-level
+    accountName is a child resource's parent, e.g. a model deployment's AI account)."""
     if any(account.urn in urns for urns in user.property_dependencies.values()):
         return True
     own = account.arm_id
     patterns = [
-        re.compile(rf"(?:/providers/microsoft\.storage/storageaccounts/|//){re.escape(name)}(?:$|[/.?#:])", re.IGNORECASE) for name in names
+        re.compile(
+            rf"(?:/providers/microsoft\.storage/storageaccounts/{re.escape(name)}(?:$|[/?#])|//{re.escape(name)}{_STORAGE_HOST})",
+            re.IGNORECASE,
+        )
+        for name in names
     ]
-    for key, text in _strings(user.props):
+    for key, text, depth in _strings(user.props):
         lowered = text.strip().lower()
         if own and (normalize_id(lowered) == own or lowered.startswith(own + "/")):
             return True
         if any(pattern.search(text) for pattern in patterns):
             return True
-        if key.lower().endswith("accountname") and lowered in names:
+        if depth > 1 and key.lower().endswith("accountname") and lowered in names:
             return True
     return False
 
