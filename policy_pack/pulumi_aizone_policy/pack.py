@@ -433,16 +433,23 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         self._judge_template(response, judged, tags, deferred=False)
 
     def _judge_template(
-        self, response: Any, judged: list[_TemplateEntry], tags: Mapping[str, str], *, deferred: bool, landing_zone: bool = True
+        self,
+        response: Any,
+        judged: list[_TemplateEntry],
+        tags: Mapping[str, str],
+        *,
+        deferred: bool,
+        landing_zone: bool = True,
+        ai_workload: bool = True,
     ) -> None:
         """`_judge_entries` for a template's resources: an unknown there is an expression the pack
         cannot evaluate, or a value nothing checks again (generic resources keep the run's rule)."""
         if judged and not judged[0].name:
             with unknowns_are_violations(self._unknowns()):
-                self._judge_entries(response, judged, tags, deferred=deferred, landing_zone=landing_zone)
+                self._judge_entries(response, judged, tags, deferred=deferred, landing_zone=landing_zone, ai_workload=ai_workload)
             return
         with unknowns_are_violations("in the ARM template (an expression the pack cannot evaluate)"):
-            self._judge_entries(response, judged, tags, deferred=deferred, landing_zone=landing_zone)
+            self._judge_entries(response, judged, tags, deferred=deferred, landing_zone=landing_zone, ai_workload=ai_workload)
 
     def _deferred_entries(self, token: str, landing_zone: bool, ai_workload: bool = True) -> list[_Entry]:
         """The resource policies `AnalyzeStack` runs on a resource of type `token`: the stack-bound
@@ -462,7 +469,14 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         return any(policy.name in self._stack_bound for policy, _ in self._active(ResourceValidationPolicy))
 
     def _judge_entries(
-        self, response: Any, judged: list[_TemplateEntry], tags: Mapping[str, str], *, deferred: bool, landing_zone: bool = True
+        self,
+        response: Any,
+        judged: list[_TemplateEntry],
+        tags: Mapping[str, str],
+        *,
+        deferred: bool,
+        landing_zone: bool = True,
+        ai_workload: bool = True,
     ) -> None:
         """Run the resource policies `Analyze` runs (or, `deferred`, those it left for
         `AnalyzeStack`: `_deferred_entries`) on translated resources (of a template, or generic
@@ -470,7 +484,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         for item in judged:
             token = item.resource.token
             assert token is not None
-            entries = self._deferred_entries(token, landing_zone) if deferred else self._dispatch(token).analyze
+            entries = self._deferred_entries(token, landing_zone, ai_workload) if deferred else self._dispatch(token).analyze
             inner_props = PlainProps(item.resource.props)
             for entry in entries:
                 name = f"{item.name}/{item.resource.name}" if item.name else item.resource.name
@@ -552,7 +566,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                 registered = [resource for resource in resources if resource.urn not in read]
                 self._analyze_landing_zone_resources(response, registered, tags, landing_zone, ai_workload)
                 for judged in templates:
-                    self._judge_template(response, judged, tags, deferred=True, landing_zone=landing_zone)
+                    self._judge_template(response, judged, tags, deferred=True, landing_zone=landing_zone, ai_workload=ai_workload)
             if read:
                 self._analyze_read_resources(response, [resource for resource in resources if resource.urn in read], tags, ai_workload)
 
