@@ -142,7 +142,18 @@ def test_a_backend_managed_identity_credential_is_not_a_property_of_any_api_vers
 
 @pytest.mark.controls("MOD-4")
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "deployed"])
-def test_a_backend_managed_identity_credential_does_not_stand_in_for_the_policy(analyzer: PackAnalyzer, preview: bool) -> None:
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"managedIdentity": _MI},
+        {"managedIdentity": {"resource": "https://management.azure.com"}},
+        {"managedIdentity": _MI, "header": {"api-key": ["{{openai-key}}"]}},
+    ],
+    ids=["ai-audience", "other-audience", "with-api-key"],
+)
+def test_a_backend_managed_identity_credential_does_not_stand_in_for_the_policy(
+    analyzer: PackAnalyzer, preview: bool, credentials: dict[str, object]
+) -> None:
     """The attacker's variant: the API policy drops <authentication-managed-identity> and routes to a
     backend (set-backend-service backend-id) whose credentials claim a managed identity for the AI
     audience; the API still does not authenticate with the gateway's identity."""
@@ -151,7 +162,7 @@ def test_a_backend_managed_identity_credential_does_not_stand_in_for_the_policy(
     value = str(policy.props["value"]).replace(_MI_POLICY, "")
     assert _MI_POLICY not in value and 'set-backend-service backend-id="models"' in value
     stack = replace_item(stack, "inference-policy", props={**policy.props, "value": value})
-    backend = changed(BASELINES[t.APIM_BACKEND], "credentials.managedIdentity", _MI)
+    backend = changed(BASELINES[t.APIM_BACKEND], "credentials", credentials)
     stack.append(StackItem(type=t.APIM_BACKEND, name="models", props=backend))
     (finding,) = diagnostics_of(analyzer.analyze_stack(stack), _API_AUTH)
     assert finding.level == "mandatory"
