@@ -153,6 +153,28 @@ def unknowns_are_violations(why: str | None) -> Iterator[None]:
         _STRICT_UNKNOWNS.reset(token)
 
 
+_STACK: ContextVar[StackIndex | None] = ContextVar("aizone_stack", default=None)
+"""The whole stack while the pack's servicer runs the stack-bound resource policies (AnalyzeStack)."""
+
+
+@contextmanager
+def stack_context(stack: StackIndex) -> Iterator[None]:
+    """Within the block, `current_stack()` is `stack`: the pack's servicer sets it while it runs
+    the stack-bound resource policies on the resources of the stack (pack.py)."""
+    token = _STACK.set(stack)
+    try:
+        yield
+    finally:
+        _STACK.reset(token)
+
+
+def current_stack() -> StackIndex | None:
+    """The stack a stack-bound resource policy judges its resource in, or None: in `Analyze`, and
+    under pulumi_policy's stock servicer, a stack-bound rule sees only its resource and judges it
+    strictly (no relaxation that depends on other resources)."""
+    return _STACK.get()
+
+
 def check(
     resource: Resource,
     path: str,
@@ -252,6 +274,13 @@ class ResourcePolicySpec(PolicySpec):
     rule: ResourceRule
     remediate: Remediator | None = None
     """Optional safe fix: with it the policy accepts the `remediate` level (remediation.py)."""
+    stack_bound: bool = False
+    """The verdict on a resource depends on other resources of the stack (a storage account that
+    the stack gives a static website is public by design): the pack's servicer runs the policy once
+    the whole stack is known (`AnalyzeStack`), on every resource of its types (registered, read
+    with `.get()`, or deployed by an inline ARM template), with `current_stack()` set, and reports
+    on the same resource. Its findings therefore come with the stack policies' (after `pulumi up`
+    has changed resources when the update skips its preview)."""
 
     @property
     def tags(self) -> list[str]:
@@ -430,7 +459,7 @@ def _stack_validator(spec: StackPolicySpec) -> Callable[[StackValidationArgs, Re
 
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         config = configs.get(args.get_config())
-        index = _stack_index(args.resources, args.stack_tags)
+        index = stack_index(args.resources, args.stack_tags)
         _run(spec, config, lambda: spec.rule(index, config), report)
 
     return validate
@@ -439,7 +468,7 @@ def _stack_validator(spec: StackPolicySpec) -> Callable[[StackValidationArgs, Re
 _last_index: list[tuple[object, StackIndex]] = []
 
 
-def _stack_index(resources: list[Any], tags: Mapping[str, str] | None = None) -> StackIndex:
+def stack_index(resources: list[Any], tags: Mapping[str, str] | None = None) -> StackIndex:
     """The index of one AnalyzeStack call, built once and shared by every stack policy (the pack's
     servicer hands all of them the same resource list)."""
     if _last_index and _last_index[0][0] is resources:

@@ -42,7 +42,16 @@ from pulumi_policy.proxy import UnknownValueError
 
 from . import arm, scope
 from .apiversions import SENT_TYPE
-from .framework import AdvisoryMessage, PackResourcePolicy, PackStackPolicy, ResourcePolicySpec, build_policy, unknowns_are_violations
+from .framework import (
+    AdvisoryMessage,
+    PackResourcePolicy,
+    PackStackPolicy,
+    ResourcePolicySpec,
+    build_policy,
+    stack_context,
+    stack_index,
+    unknowns_are_violations,
+)
 from .manifest import REPOSITORY, load_manifest, readme_text
 from .policies import ALL_SPECS
 from .remediation import refusal, with_remediations
@@ -155,12 +164,15 @@ class _Entry:
     level: EnforcementLevel
     landing_zone: bool
     config: Mapping[str, Any] | None
+    stack_bound: bool = False
+    """Judged only once the whole stack is known (`ResourcePolicySpec.stack_bound`)."""
 
 
 @dataclass(frozen=True)
 class _Dispatch:
-    """The resource policies of one type: those `Analyze` runs, and the landing-zone ones that
-    judge the type once `AnalyzeStack` shows the stack is an AI workload."""
+    """The resource policies of one type: those `Analyze` runs, and those `AnalyzeStack` runs: the
+    landing-zone ones that judge the type once it shows the stack is an AI workload, and the
+    stack-bound ones, which judge it there on every stack."""
 
     analyze: tuple[_Entry, ...]
     deferred: tuple[_Entry, ...]
@@ -204,6 +216,8 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     """
 
     _resource_types: Mapping[str, frozenset[str]] = {}
+    _stack_bound: frozenset[str] = frozenset()
+    """Names of the stack-bound resource policies (`ResourcePolicySpec.stack_bound`)."""
     _dispatch_cache: dict[str, _Dispatch] | None = None
     _runtime: _RuntimeSettings | None = None
     _provider_cache: dict[bytes, PolicyProviderResource] | None = None
@@ -328,7 +342,13 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         cache = self._dispatch_cache
         if cache is None:
             self._entries = tuple(
-                _Entry(policy, level, scope.is_landing_zone(policy.name), self._get_policy_config(policy.name))
+                _Entry(
+                    policy,
+                    level,
+                    scope.is_landing_zone(policy.name),
+                    self._get_policy_config(policy.name),
+                    policy.name in self._stack_bound,
+                )
                 for policy, level in self._active(ResourceValidationPolicy)
             )
             self._mode_auto = self._mode() == "auto"
@@ -344,8 +364,8 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                 self._landing_zone_known or (self._mode_auto and scope.is_ai_type(resource_type))
             )
             dispatch = cache[resource_type] = _Dispatch(
-                analyze=tuple(entry for entry in entries if landing_zone or not entry.landing_zone),
-                deferred=tuple(entry for entry in entries if entry.landing_zone),
+                analyze=tuple(entry for entry in entries if not entry.stack_bound and (landing_zone or not entry.landing_zone)),
+                deferred=tuple(entry for entry in entries if entry.landing_zone or entry.stack_bound),
             )
         return dispatch
 
@@ -377,7 +397,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         dispatch = self._dispatch(kind)
         entries = dispatch.analyze
         left_for_stack = getattr(self, "_left_for_stack", None)
-        if left_for_stack is not None and dispatch.deferred and dispatch.deferred[0] not in entries:
+        if left_for_stack is not None and any(entry not in entries for entry in dispatch.deferred):
             left_for_stack[request.urn] = request
         template = kind in arm.TEMPLATE_DEPLOYMENTS
         if not entries and not template and kind != arm.GENERIC_RESOURCE:
@@ -423,29 +443,61 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
             self._templates.append(judged)
         self._judge_template(response, judged, tags, deferred=False)
 
-    def _judge_template(self, response: Any, judged: list[_TemplateEntry], tags: Mapping[str, str], *, deferred: bool) -> None:
+    def _judge_template(
+        self,
+        response: Any,
+        judged: list[_TemplateEntry],
+        tags: Mapping[str, str],
+        *,
+        deferred: bool,
+        landing_zone: bool = True,
+        ai_workload: bool = True,
+    ) -> None:
         """`_judge_entries` for a template's resources: an unknown there is an expression the pack
         cannot evaluate, or a value nothing checks again (generic resources keep the run's rule)."""
         if judged and not judged[0].name:
             with unknowns_are_violations(self._unknowns()):
-                self._judge_entries(response, judged, tags, deferred=deferred)
+                self._judge_entries(response, judged, tags, deferred=deferred, landing_zone=landing_zone, ai_workload=ai_workload)
             return
         with unknowns_are_violations("in the ARM template (an expression the pack cannot evaluate)"):
-            self._judge_entries(response, judged, tags, deferred=deferred)
+            self._judge_entries(response, judged, tags, deferred=deferred, landing_zone=landing_zone, ai_workload=ai_workload)
 
-    def _judge_entries(self, response: Any, judged: list[_TemplateEntry], tags: Mapping[str, str], *, deferred: bool) -> None:
-        """Run the resource policies `Analyze` runs (or, `deferred`, the landing-zone ones it left
-        for `AnalyzeStack`) on translated resources (of a template, or generic resources)."""
+    def _deferred_entries(self, token: str, landing_zone: bool, ai_workload: bool = True) -> list[_Entry]:
+        """The resource policies `AnalyzeStack` runs on a resource of type `token`: the stack-bound
+        ones (the landing-zone ones among them only on an AI workload) and, with `landing_zone`,
+        the landing-zone ones `Analyze` left out (an AI resource was judged in full there)."""
+        dispatch = self._dispatch(token)
+        ai_type = scope.is_ai_type(token)
+        return [
+            entry
+            for entry in dispatch.deferred
+            if (entry.stack_bound and (ai_workload or not entry.landing_zone))
+            or (landing_zone and not entry.stack_bound and not ai_type and entry not in dispatch.analyze)
+        ]
+
+    def _has_stack_bound(self) -> bool:
+        """True when an active resource policy is stack-bound."""
+        return any(policy.name in self._stack_bound for policy, _ in self._active(ResourceValidationPolicy))
+
+    def _judge_entries(
+        self,
+        response: Any,
+        judged: list[_TemplateEntry],
+        tags: Mapping[str, str],
+        *,
+        deferred: bool,
+        landing_zone: bool = True,
+        ai_workload: bool = True,
+    ) -> None:
+        """Run the resource policies `Analyze` runs (or, `deferred`, those it left for
+        `AnalyzeStack`: `_deferred_entries`) on translated resources (of a template, or generic
+        resources)."""
         for item in judged:
             token = item.resource.token
             assert token is not None
-            if deferred and scope.is_ai_type(token):
-                continue  # judged in full by Analyze already
-            dispatch = self._dispatch(token)
+            entries = self._deferred_entries(token, landing_zone, ai_workload) if deferred else self._dispatch(token).analyze
             inner_props = PlainProps(item.resource.props)
-            for entry in dispatch.deferred if deferred else dispatch.analyze:
-                if deferred and entry in dispatch.analyze:
-                    continue
+            for entry in entries:
                 name = f"{item.name}/{item.resource.name}" if item.name else item.resource.name
                 args = ResourceValidationArgs(token, inner_props, item.urn, name, item.options, item.provider, entry.config, tags)
                 self._run_resource_policy(response, entry.policy, entry.level, args)
@@ -475,7 +527,7 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         analyzed = dict(left_for_stack) if left_for_stack else {}
         if left_for_stack is not None:
             left_for_stack.clear()
-        if not active and not deferred and not read and not self._conventions_left_out():
+        if not active and not deferred and not read and not self._conventions_left_out() and not self._has_stack_bound():
             return response
         # The stack's resources are a few objects per property of every resource, all alive until
         # the last stack policy is done; the cyclic garbage collector would rescan them again and
@@ -523,12 +575,16 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                 policy.check if isinstance(policy, PackStackPolicy) else policy.validate  # type: ignore[assignment]
             )
             self._validate(response, policy, lambda: check(args, report))
-        if ai_workload and deferred:
-            self._analyze_landing_zone_resources(response, [resource for resource in resources if resource.urn not in read], tags, analyzed)
-            for judged in templates:
-                self._judge_template(response, judged, tags, deferred=True)
-        if read:
-            self._analyze_read_resources(response, [resource for resource in resources if resource.urn in read], tags, ai_workload)
+        landing_zone = ai_workload and deferred
+        # Stack-bound resource policies see the whole stack (framework.current_stack).
+        with stack_context(stack_index(resources, tags)):
+            if landing_zone or self._has_stack_bound():
+                registered = [resource for resource in resources if resource.urn not in read]
+                self._analyze_landing_zone_resources(response, registered, tags, landing_zone, ai_workload, analyzed)
+                for judged in templates:
+                    self._judge_template(response, judged, tags, deferred=True, landing_zone=landing_zone, ai_workload=ai_workload)
+            if read:
+                self._analyze_read_resources(response, [resource for resource in resources if resource.urn in read], tags, ai_workload)
 
     def _analyze_read_resources(self, response: Any, resources: list[PolicyResource], tags: Mapping[str, str], ai_workload: bool) -> None:
         """Existing resources the program reads with `.get()` (never registered, so never sent to
@@ -536,7 +592,8 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         outputs, and each finding says the resource is read, not managed, by this stack."""
         for resource in resources:
             dispatch = self._dispatch(resource.resource_type)
-            entries = {id(entry): entry for entry in (*dispatch.analyze, *(dispatch.deferred if ai_workload else ()))}
+            later = (entry for entry in dispatch.deferred if ai_workload or (entry.stack_bound and not entry.landing_zone))
+            entries = {id(entry): entry for entry in (*dispatch.analyze, *later)}
             for entry in entries.values():
                 args = ResourceValidationArgs(
                     resource.resource_type,
@@ -567,15 +624,20 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                 self._validate(response, policy, lambda: check(args, read_report))
 
     def _analyze_landing_zone_resources(
-        self, response: Any, resources: list[PolicyResource], tags: Mapping[str, str], analyzed: Mapping[str, Any]
+        self,
+        response: Any,
+        resources: list[PolicyResource],
+        tags: Mapping[str, str],
+        landing_zone: bool,
+        ai_workload: bool,
+        analyzed: Mapping[str, Any],
     ) -> None:
-        """The landing-zone resource policies `Analyze` left out (the stack was not yet known to be
-        an AI workload), on each resource of the stack now that it is: on the inputs `Analyze` was
-        sent (`analyzed`), as in `Analyze`; on the outputs only for a resource `Analyze` was not sent."""
+        """The resource policies `Analyze` left out, on each resource of the stack: the stack-bound
+        ones, and (`landing_zone`) the landing-zone ones (the stack was not yet known to be an AI
+        workload) now that it is one. On the inputs `Analyze` was sent (`analyzed`), as in
+        `Analyze`; on the outputs only for a resource `Analyze` was not sent."""
         for resource in resources:
-            if scope.is_ai_type(resource.resource_type):
-                continue  # judged in full by Analyze already
-            entries = self._dispatch(resource.resource_type).deferred
+            entries = self._deferred_entries(resource.resource_type, landing_zone, ai_workload)
             if not entries:
                 continue
             sent = analyzed.get(resource.urn)
@@ -695,6 +757,7 @@ def build_servicer() -> AizoneAnalyzerServicer:
     servicer._left_for_stack = {}
     servicer._templates = []
     servicer._resource_types = {spec.name: frozenset(spec.resource_types) for spec in ALL_SPECS if isinstance(spec, ResourcePolicySpec)}
+    servicer._stack_bound = frozenset(spec.name for spec in ALL_SPECS if isinstance(spec, ResourcePolicySpec) and spec.stack_bound)
     return servicer
 
 

@@ -50,6 +50,9 @@ known to be an AI workload (mode `always`, or the stack tag); otherwise it runs 
 stack is known (`AnalyzeStack`), on the same properties, only if the stack holds an AI resource,
 and reports on the same resource. Tag AI stacks to have those findings before resources are
 created during `pulumi up` (a stack policy's findings come after the update either way).
+Stack-bound resource policies (`ResourcePolicySpec.stack_bound`, e.g. the storage network policy,
+which needs to know whether the stack gives an account a static website) always run there, on every
+stack their scope covers, never in `Analyze`.
 """
 
 from __future__ import annotations

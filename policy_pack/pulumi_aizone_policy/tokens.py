@@ -18,6 +18,7 @@ SEARCH_SERVICE: Final = "azure-native:search:Service"
 LOG_ANALYTICS_WORKSPACE: Final = "azure-native:operationalinsights:Workspace"
 STORAGE_ACCOUNT: Final = "azure-native:storage:StorageAccount"
 STORAGE_LOCAL_USER: Final = "azure-native:storage:LocalUser"
+STATIC_WEBSITE: Final = "azure-native:storage:StorageAccountStaticWebsite"
 BLOB_SERVICE: Final = "azure-native:storage:BlobServiceProperties"
 FILE_SERVICE: Final = "azure-native:storage:FileServiceProperties"
 QUEUE_SERVICE: Final = "azure-native:storage:QueueServiceProperties"
@@ -84,6 +85,7 @@ AZ_COGNITIVE_ACCOUNT: Final = "azure:cognitive/account:Account"
 AZ_AI_SERVICES: Final = "azure:cognitive/aIServices:AIServices"
 AZ_COGNITIVE_DEPLOYMENT: Final = "azure:cognitive/deployment:Deployment"
 AZ_STORAGE_ACCOUNT: Final = "azure:storage/account:Account"
+AZ_STATIC_WEBSITE: Final = "azure:storage/accountStaticWebsite:AccountStaticWebsite"
 AZ_KEY_VAULT: Final = "azure:keyvault/keyVault:KeyVault"
 AZ_ROLE_ASSIGNMENT: Final = "azure:authorization/assignment:Assignment"
 AZ_CONTAINER_REGISTRY: Final = "azure:containerservice/registry:Registry"
@@ -133,6 +135,7 @@ _LABELS: Final[Mapping[str, str]] = {
     LOG_ANALYTICS_WORKSPACE: "Log Analytics workspace",
     STORAGE_ACCOUNT: "storage account",
     STORAGE_LOCAL_USER: "storage local user",
+    STATIC_WEBSITE: "static website",
     COSMOS_ACCOUNT: "Cosmos DB account",
     CONTAINER_REGISTRY: "container registry",
     APP_CONFIGURATION: "App Configuration store",
@@ -190,6 +193,7 @@ _LABELS: Final[Mapping[str, str]] = {
     AZ_AI_SERVICES: "AI Services account",
     AZ_COGNITIVE_DEPLOYMENT: "model deployment",
     AZ_STORAGE_ACCOUNT: "storage account",
+    AZ_STATIC_WEBSITE: "static website",
     AZ_KEY_VAULT: "Key Vault",
     AZ_ROLE_ASSIGNMENT: "role assignment",
     AZ_CONTAINER_REGISTRY: "container registry",

@@ -205,7 +205,6 @@ CLASSIC_VIOLATIONS: Final[tuple[Case, ...]] = (
     Case(_D, "model.name", "gpt-4", "azure-cognitive-deployment-approved-model", "not on the approved list"),
     Case(_D, "model.version", DELETE, "azure-cognitive-deployment-approved-model", "not on the approved list"),
     Case(_S, "sharedAccessKeyEnabled", DELETE, "azure-storage-account-disable-shared-key", "shared-key"),
-    Case(_S, "defaultToOauthAuthentication", False, "azure-storage-account-disable-shared-key", "OAuth"),
     Case(_S, "publicNetworkAccessEnabled", True, "azure-storage-account-restrict-network-access", "public network access"),
     Case(
         _S,

@@ -19,7 +19,7 @@ import pytest
 
 from pulumi_aizone_policy import reference, tokens as t
 from pulumi_aizone_policy.framework import ResourcePolicySpec
-from pulumi_aizone_policy.harness import UNKNOWN_VALUE, Diagnostic, StackItem, urn_for
+from pulumi_aizone_policy.harness import UNKNOWN_VALUE, Diagnostic, PackAnalyzer, StackItem, urn_for
 from pulumi_aizone_policy.policies import ALL_SPECS
 
 DELETE: Final = object()
@@ -1863,6 +1863,18 @@ def case_params(cases: Sequence[Case]) -> list[Any]:
     return [
         pytest.param(case, id=case.id, marks=controls_mark(case.policy) if case.policy else type_controls_mark(case.type)) for case in cases
     ]
+
+
+STACK_BOUND: Final[frozenset[str]] = frozenset(spec.name for spec in ALL_SPECS if isinstance(spec, ResourcePolicySpec) and spec.stack_bound)
+"""Resource policies the pack runs once the whole stack is known (AnalyzeStack)."""
+
+
+def judge(analyzer: PackAnalyzer, type_token: str, props: Mapping[str, Any], name: str = "res") -> list[Diagnostic]:
+    """Everything the pack says about one resource on its own: `Analyze`, plus the stack-bound
+    resource policies, which judge it in `AnalyzeStack` (here a stack of that one resource)."""
+    analyzed = analyzer.analyze(type_token, props, name)  # first, as the engine does (it records inline templates)
+    alone = analyzer.analyze_stack([StackItem(type=type_token, name=name, props=props)])
+    return analyzed + [item for item in alone if item.policy in STACK_BOUND]
 
 
 def diagnostics_of(diagnostics: Sequence[Diagnostic], policy: str | None = None, level: str | None = None) -> list[Diagnostic]:

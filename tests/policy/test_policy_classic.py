@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from classic_cases import CLASSIC_BASELINES, CLASSIC_VIOLATIONS, Case
-from policy_cases import controls_mark, diagnostics_of
+from policy_cases import controls_mark, diagnostics_of, judge
 
 from pulumi_aizone_policy import scope, tokens as t
 from pulumi_aizone_policy.harness import PackAnalyzer
@@ -13,12 +13,12 @@ from pulumi_aizone_policy.harness import PackAnalyzer
 
 @pytest.mark.parametrize("type_token", sorted(CLASSIC_BASELINES))
 def test_classic_baseline_passes(analyzer: PackAnalyzer, type_token: str) -> None:
-    assert analyzer.analyze(type_token, CLASSIC_BASELINES[type_token]) == []
+    assert judge(analyzer, type_token, CLASSIC_BASELINES[type_token]) == []
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=controls_mark(c.policy)) for c in CLASSIC_VIOLATIONS])
 def test_classic_violation_is_caught(analyzer: PackAnalyzer, case: Case) -> None:
-    diagnostics = analyzer.analyze(case.type, case.props())
+    diagnostics = judge(analyzer, case.type, case.props())
     caught = diagnostics_of(diagnostics, case.policy, "mandatory")
     assert caught, f"{case.policy} did not report {case.path}; got {diagnostics}"
     assert any(case.fragment in item.message for item in caught), [item.message for item in caught]
@@ -33,7 +33,7 @@ NON_AI_UNIVERSAL = [c for c in CLASSIC_VIOLATIONS if not scope.is_landing_zone(c
 @pytest.mark.parametrize("case", NON_AI_UNIVERSAL, ids=lambda c: c.id)
 def test_universal_classic_rules_judge_a_non_ai_stack(case: Case) -> None:
     """With the default scope (auto), a universal classic rule reports on a stack without AI."""
-    diagnostics = PackAnalyzer().analyze(case.type, case.props())
+    diagnostics = judge(PackAnalyzer(), case.type, case.props())
     assert diagnostics_of(diagnostics, case.policy, "mandatory")
 
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from policy_cases import BASELINES, VIOLATIONS, Case, case_params, changed, diagnostics_of
+from policy_cases import BASELINES, VIOLATIONS, Case, case_params, changed, diagnostics_of, judge
 from pulumi.runtime.proto import analyzer_pb2
 
 from pulumi_aizone_policy import arm, scope, tokens as t
@@ -125,8 +125,8 @@ _TEMPLATE_CASES = [case for case in VIOLATIONS if case.type in _ARM_TYPE and cas
 
 @pytest.mark.parametrize("case", case_params(_TEMPLATE_CASES))
 def test_violation_in_a_template_is_the_same_finding(analyzer: PackAnalyzer, case: Case) -> None:
-    direct = _found(analyzer.analyze(case.type, case.props(), name="res"))
-    nested = analyzer.analyze(DEPLOYMENT, deployment(template(arm_resource(case.type, case.props()))), name="dep")
+    direct = _found(judge(analyzer, case.type, case.props(), name="res"))
+    nested = judge(analyzer, DEPLOYMENT, deployment(template(arm_resource(case.type, case.props()))), name="dep")
     assert direct, case
     assert _found(nested) == [(policy, level, message.replace("'res'", "'dep/res'")) for policy, level, message in direct]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from policy_cases import BASELINES, changed, diagnostics_of
+from policy_cases import BASELINES, changed, diagnostics_of, judge
 
 from pulumi_aizone_policy.framework import ResourcePolicySpec
 from pulumi_aizone_policy.harness import PackAnalyzer
@@ -54,7 +54,7 @@ def _set(base: Any, path: str, value: object) -> dict[str, Any]:
 @pytest.mark.parametrize(("policy", "type_token", "path"), _CASES)
 @given(value=JSON)
 def test_any_value_gets_a_verdict(analyzer: PackAnalyzer, policy: str, type_token: str, path: str, value: object) -> None:
-    diagnostics = analyzer.analyze(type_token, _set(BASELINES[type_token], path, value))
+    diagnostics = judge(analyzer, type_token, _set(BASELINES[type_token], path, value))
     assert not [item for item in diagnostics if "internal error" in item.message], diagnostics
 
 
@@ -88,5 +88,5 @@ def test_noncanonical_secure_value_never_passes(analyzer: PackAnalyzer, policy: 
         assert isinstance(secure, str)
         stand_ins = (f" {secure}", f"{secure} ", secure.upper() if secure.upper() != secure else secure.lower())
     for value in stand_ins:
-        diagnostics = analyzer.analyze(type_token, changed(BASELINES[type_token], path, value))
+        diagnostics = judge(analyzer, type_token, changed(BASELINES[type_token], path, value))
         assert diagnostics_of(diagnostics, policy, "mandatory"), (path, value, diagnostics)

@@ -15,6 +15,7 @@ from policy_cases import (
     changed,
     controls_mark,
     diagnostics_of,
+    judge,
     type_controls_mark,
 )
 
@@ -24,12 +25,12 @@ from pulumi_aizone_policy.harness import PackAnalyzer
 
 @pytest.mark.parametrize("type_token", [pytest.param(token, marks=type_controls_mark(token)) for token in sorted(BASELINES)])
 def test_compliant_baseline_passes(analyzer: PackAnalyzer, type_token: str) -> None:
-    assert analyzer.analyze(type_token, BASELINES[type_token]) == []
+    assert judge(analyzer, type_token, BASELINES[type_token]) == []
 
 
 @pytest.mark.parametrize("case", case_params(VIOLATIONS))
 def test_violation_is_caught(analyzer: PackAnalyzer, case: Case) -> None:
-    diagnostics = analyzer.analyze(case.type, case.props())
+    diagnostics = judge(analyzer, case.type, case.props())
     caught = diagnostics_of(diagnostics, case.policy, "mandatory")
     assert caught, f"{case.policy} did not report {case.path}; got {diagnostics}"
     messages = [item.message for item in caught]
@@ -44,12 +45,12 @@ def test_violation_is_caught(analyzer: PackAnalyzer, case: Case) -> None:
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_named_variant_passes(analyzer: PackAnalyzer, name: str) -> None:
     """The compliant starting points of cases that change one field of a variant."""
-    assert analyzer.analyze(VARIANT_TYPES[name], VARIANTS[name]) == []
+    assert judge(analyzer, VARIANT_TYPES[name], VARIANTS[name]) == []
 
 
 @pytest.mark.parametrize("case", case_params(COMPLIANT_VARIANTS))
 def test_compliant_variant_passes(analyzer: PackAnalyzer, case: Case) -> None:
-    assert analyzer.analyze(case.type, case.props()) == []
+    assert judge(analyzer, case.type, case.props()) == []
 
 
 @controls_mark("azurenative-app-managedenvironment-internal-only")
@@ -131,7 +132,7 @@ def test_public_access_and_its_network_rules_are_one_finding(
     analyzer: PackAnalyzer, type_token: str, policy: str, public: str, acl: str, acl_value: str, expected: str
 ) -> None:
     props = changed(changed(BASELINES[type_token], public, "Enabled"), acl, acl_value)
-    assert [item.message.splitlines()[-1] for item in diagnostics_of(analyzer.analyze(type_token, props), policy)] == [expected]
+    assert [item.message.splitlines()[-1] for item in diagnostics_of(judge(analyzer, type_token, props), policy)] == [expected]
 
 
 def test_other_types_are_ignored(analyzer: PackAnalyzer) -> None:
@@ -161,7 +162,7 @@ def test_multi_control_policy_tags_description_and_message_alike(
 ) -> None:
     """A policy of several controls opens its description and each message with one
     comma-separated tag, the form the offline preview and reviewers read."""
-    diagnostics = analyzer.analyze(type_token, changed(BASELINES[type_token], path, value))
+    diagnostics = judge(analyzer, type_token, changed(BASELINES[type_token], path, value))
     assert len(diagnostics) == 1, diagnostics
     description, _, message = diagnostics[0].message.partition("\n")
     assert description.startswith(tag) and message.startswith(tag), diagnostics[0].message

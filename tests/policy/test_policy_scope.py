@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from policy_cases import BASELINES, changed, diagnostics_of
+from policy_cases import BASELINES, changed, diagnostics_of, judge
 
 from pulumi_aizone_policy import scope, tokens as t
 from pulumi_aizone_policy.harness import PackAnalyzer, StackItem, urn_for
@@ -168,8 +168,8 @@ def test_versioned_tokens_normalise(token: str, canonical: str) -> None:
 @pytest.mark.parametrize("token", [v for v, c in VERSIONED if c == t.STORAGE_ACCOUNT])
 def test_versioned_resources_are_judged_like_the_default_version(token: str, path: str, value: object, policy: str) -> None:
     analyzer = PackAnalyzer()
-    assert analyzer.analyze(token, BASELINES[t.STORAGE_ACCOUNT]) == analyzer.analyze(t.STORAGE_ACCOUNT, BASELINES[t.STORAGE_ACCOUNT])
-    assert _mandatory(analyzer.analyze(token, changed(BASELINES[t.STORAGE_ACCOUNT], path, value))) == {policy}
+    assert judge(analyzer, token, BASELINES[t.STORAGE_ACCOUNT]) == judge(analyzer, t.STORAGE_ACCOUNT, BASELINES[t.STORAGE_ACCOUNT])
+    assert _mandatory(judge(analyzer, token, changed(BASELINES[t.STORAGE_ACCOUNT], path, value))) == {policy}
 
 
 def test_versioned_vault_and_account() -> None:

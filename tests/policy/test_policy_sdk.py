@@ -80,7 +80,11 @@ def _resolve(field: Field) -> list[str]:
     (e.g. a compute's `properties`, one Args class per compute type) is followed through every
     member that has the next step."""
     resource = _resource_class(field.type_token)
-    candidates: list[type] = [getattr(importlib.import_module(resource.__module__), f"{resource.__name__}Args")]
+    module = importlib.import_module(resource.__module__)
+    # The SDK names the resource's Args class `<Resource>InitArgs` when an input type already has the
+    # name `<Resource>Args` (pulumi-azure's storage.AccountStaticWebsite: its account block's type).
+    args = getattr(module, f"{resource.__name__}InitArgs", None) or getattr(module, f"{resource.__name__}Args")
+    candidates: list[type] = [args]
     steps = field.path.split(".")
     for index, raw_step in enumerate(steps):
         step = raw_step.removesuffix("[]")

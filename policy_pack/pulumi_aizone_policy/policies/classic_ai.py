@@ -42,6 +42,8 @@ def spec(
     rule: ResourceRule,
     config: Mapping[str, JsonSchema] | None = None,
     values: dict[str, tuple[str, ...]] | None = None,
+    stack_bound: bool = False,
+    extra_fields: tuple[Field, ...] = (),
 ) -> ResourcePolicySpec:
     """A classic-provider resource policy for one type (shared by the classic_* modules)."""
     return ResourcePolicySpec(
@@ -50,10 +52,11 @@ def spec(
         description=description,
         severity=severity,
         remediation=remediation,
-        fields=tuple(Field(type_token, path, (values or {}).get(path, ())) for path in paths),
+        fields=(*(Field(type_token, path, (values or {}).get(path, ())) for path in paths), *extra_fields),
         config=dict(config or {}),
         resource_types=(type_token,),
         rule=rule,
+        stack_bound=stack_bound,
     )
 
 

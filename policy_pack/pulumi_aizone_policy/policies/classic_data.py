@@ -17,6 +17,7 @@ contradiction counts as the insecure one.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from .. import tokens
 from ..checks import flag_false, flag_not_true, flag_true, network_closed, public_network_disabled
@@ -25,6 +26,7 @@ from ..framework import Finding, Resource, ResourcePolicySpec, check, unknown_va
 from ..values import UNKNOWN, describe, eq_ci
 from .classic_ai import spec
 from .local_auth import storage_local_user
+from .static_sites import SITE_FIELDS, site_of
 
 _ENTRA = "; callers authenticate with Entra ID tokens and RBAC roles"
 _TLS12 = "TLS1_2"
@@ -44,14 +46,27 @@ def enabled_or_not_disabled(resource: Resource, enabled: str, disabled: str, pro
 
 
 def _storage_shared_key(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
+    """sharedAccessKeyEnabled = false. `defaultToOauthAuthentication` is not judged: it only picks
+    the authorization the Azure portal tries first ("Default to Azure Active Directory
+    authorization in the Azure portal when accessing the Storage Account", pulumi-azure 6.x
+    `storage.AccountArgs`; azure-native's `defaultToOAuthAuthentication` likewise, local_auth.py),
+    so it grants and refuses nothing; with shared keys off, Entra ID is the only way in."""
     yield from flag_false(resource, "sharedAccessKeyEnabled", "allows shared-key (account key and SAS) authorization", _ENTRA)
-    yield from flag_true(
-        resource, "defaultToOauthAuthentication", "does not default to Entra ID (OAuth) authorization in the portal and tools"
-    )
 
 
 def _storage_network(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
-    yield from network_closed(resource, "publicNetworkAccessEnabled", "networkRules.defaultAction", flag=True)
+    """Public network access off; an account the stack gives a static website (its own
+    staticWebsite block or an accountStaticWebsite) is public by design unless it holds data
+    (static_sites.py, as on azure-native)."""
+    findings = list(network_closed(resource, "publicNetworkAccessEnabled", "networkRules.defaultAction", flag=True))
+    site = site_of(resource) if findings else None
+    if site is None:
+        yield from findings
+    elif site.public_by_design:
+        yield Finding(message=site.note("its public network access"), unknown=True)
+    else:
+        for finding in findings:
+            yield finding if finding.unknown else replace(finding, message=finding.message + site.why_not())
 
 
 def _storage_tls(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
@@ -147,8 +162,8 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         "azure-storage-account-disable-shared-key",
         ("ACC-1",),
         tokens.AZ_STORAGE_ACCOUNT,
-        ("sharedAccessKeyEnabled", "defaultToOauthAuthentication"),
-        "Classic storage accounts must disable shared-key authorization and default to Entra ID.",
+        ("sharedAccessKeyEnabled",),
+        "Classic storage accounts must disable shared-key authorization (Entra ID only).",
         "high",
         _KEYS + " Set the provider's storageUseAzuread so it manages data-plane items with Entra ID.",
         _storage_shared_key,
@@ -168,10 +183,13 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         ("ACC-7",),
         tokens.AZ_STORAGE_ACCOUNT,
         ("publicNetworkAccessEnabled", "networkRules.defaultAction"),
-        "Classic storage accounts must disable public network access and deny by default.",
+        "Classic storage accounts must disable public network access and deny by default; an account the stack "
+        "gives a static website, and that holds nothing else, is public by design.",
         "high",
         _NETWORK + " Set networkRules.defaultAction = 'Deny'.",
         _storage_network,
+        stack_bound=True,
+        extra_fields=SITE_FIELDS,
     ),
     spec(
         "azure-storage-account-tls-https-only",

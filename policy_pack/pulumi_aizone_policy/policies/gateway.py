@@ -16,7 +16,8 @@ Resource policies:
   rawxml-link) is refused: the content is fetched at deployment and nobody reviews it.
 - an API Management backend carries no key in credentials.header (api-key,
   Ocp-Apim-Subscription-Key, Authorization), credentials.query (api-key, subscription-key) or
-  credentials.authorization.
+  credentials.authorization. A credentials key no REST API version defines (`BACKEND_CREDENTIALS`:
+  there is no `credentials.managedIdentity`) gets an advisory note and counts for nothing.
 
 Parsing is apim_xml.py: rawxml policy expressions are read by a C# lexer (string, verbatim,
 interpolated and character literals, comments, nested brackets) and replaced by placeholders
@@ -139,9 +140,37 @@ _KEY_PARAMETERS: Final[Mapping[str, frozenset[str]]] = {
 }
 
 
+BACKEND_CREDENTIALS: Final[tuple[str, ...]] = ("authorization", "certificate", "certificateIds", "header", "query")
+"""Every property of a backend's `credentials` in every API Management REST API version published
+as of 2026-12-07: `BackendCredentialsContract` in the azure-rest-api-specs TypeSpec source
+(specification/apimanagement/resource-manager/Microsoft.ApiManagement/ApiManagement/models.tsp,
+commit 056d4c583c9548f92f6456fd63aed269489ca1a7), in the generated types of 2025-03-01-preview and
+2025-09-01-preview (Azure/bicep-types-az generated/apimanagement/.../types.md) and in the installed
+azure-native SDK's `BackendCredentialsContractArgs` (REST API 2024-05-01). None carries a managed
+identity: Learn's backends article describes a portal option for managed-identity authorization
+credentials, but no API version a Pulumi program (or an ARM template) can send defines it, so a
+`credentials.managedIdentity` (or any other unknown key) is not counted as the gateway
+authenticating with its identity: only `<authentication-managed-identity>` in the API's effective
+policy is (the stack policy below)."""
+
+
 def _backend_credentials(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
     """A backend sends no key: no api-key / subscription-key / Authorization header or query
-    parameter and no credentials.authorization parameter (whatever their case or blanks)."""
+    parameter and no credentials.authorization parameter (whatever their case or blanks). A
+    credentials key no API version defines (e.g. managedIdentity) gets an advisory note: it
+    authenticates nothing and does not count for MOD-4."""
+    credentials = resource.get("credentials")
+    unknown_keys = sorted(key for key in as_dict(credentials) or {} if key not in BACKEND_CREDENTIALS)
+    if unknown_keys:
+        yield Finding(
+            message=(
+                f"{resource.subject} sets credentials.{', credentials.'.join(unknown_keys)}, which no API Management REST "
+                f"API version defines (backend credentials are {', '.join(BACKEND_CREDENTIALS)}): it does not make the "
+                f"gateway authenticate with its managed identity and does not count for that; put {_MI_HINT} in the "
+                "API's inbound policy."
+            ),
+            unknown=True,
+        )
     for part, names in _KEY_PARAMETERS.items():
         values = resource.get(f"credentials.{part}")
         if values is UNKNOWN:
@@ -368,6 +397,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
             "to the model endpoint with <authentication-managed-identity> in the API policy."
         ),
         fields=(
+            Field(tokens.APIM_BACKEND, "credentials"),
             Field(tokens.APIM_BACKEND, "credentials.header"),
             Field(tokens.APIM_BACKEND, "credentials.query"),
             Field(tokens.APIM_BACKEND, "credentials.authorization.parameter"),

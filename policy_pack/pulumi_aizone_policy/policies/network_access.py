@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Final
 
 from .. import reference, tokens
@@ -27,6 +28,7 @@ from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, ResourceRule, StackPolicySpec, unknown_value, violation
 from ..stackindex import StackIndex, StackResource
 from ..values import UNKNOWN, as_dict, describe, describe_against, eq_ci, get, items
+from .static_sites import SITE_FIELDS, site_of
 
 _CONTROLS = ("ACC-7",)
 _ALLOWED_OUTBOUND = "AllowOnlyApprovedOutbound"
@@ -42,6 +44,7 @@ def _policy(
     *,
     controls: tuple[str, ...] = _CONTROLS,
     config: dict[str, dict[str, object]] | None = None,
+    stack_bound: bool = False,
 ) -> ResourcePolicySpec:
     """A network-access policy for one resource type."""
     return ResourcePolicySpec(
@@ -52,12 +55,13 @@ def _policy(
         remediation=(
             f"Disable public network access on the {tokens.label(type_token)}, make its network "
             "rules deny by default and reach it through its private endpoint (RES-4) from the "
-            f"VNet. Properties: {', '.join(field.path for field in fields)}."
+            f"VNet. Properties: {', '.join(field.path for field in fields if field.type_token == type_token and field.path != 'tags')}."
         ),
         fields=fields,
         resource_types=(type_token,),
         rule=rule,
         config=config or {},
+        stack_bound=stack_bound,
     )
 
 
@@ -109,8 +113,18 @@ def _search_service(resource: Resource, _config: PolicyConfig) -> Iterator[Findi
 
 
 def _storage_account(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
-    """Storage: no public access (then the network rule set is moot; otherwise it is named)."""
-    yield from network_closed(resource, "publicNetworkAccess", "networkRuleSet.defaultAction")
+    """Storage: no public access (then the network rule set is moot; otherwise it is named). An
+    account the stack gives a static website is public by design (static_sites.py): an advisory
+    note instead, unless it holds data, which the violation then says."""
+    findings = list(network_closed(resource, "publicNetworkAccess", "networkRuleSet.defaultAction"))
+    site = site_of(resource) if findings else None
+    if site is None:
+        yield from findings
+    elif site.public_by_design:
+        yield Finding(message=site.note("its public network access"), unknown=True)
+    else:
+        for finding in findings:
+            yield finding if finding.unknown else replace(finding, message=finding.message + site.why_not())
 
 
 def _key_vault(resource: Resource, _config: PolicyConfig) -> Iterator[Finding]:
@@ -300,9 +314,12 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
         (
             _public(tokens.STORAGE_ACCOUNT),
             Field(tokens.STORAGE_ACCOUNT, "networkRuleSet.defaultAction"),  # named when public access is on
+            *SITE_FIELDS,
         ),
-        "Storage accounts must disable public network access (their network rules then no longer matter).",
+        "Storage accounts must disable public network access (their network rules then no longer matter); "
+        "an account the stack gives a static website, and that holds nothing else, is public by design.",
         _storage_account,
+        stack_bound=True,
     ),
     _policy(
         "azurenative-keyvault-vault-disable-public-network-access",

@@ -10,6 +10,9 @@
   zone groups (`dnsZoneGroupsManagedByPlatform: true`, common in hub-and-spoke landing zones).
 - Resource policy: AI Search is not on the free SKU, which has no private endpoints.
 
+A storage account the stack gives a static website, and that holds nothing but the site, needs no
+private endpoint: it is public by design (static_sites.py), an advisory note says so.
+
 Links between endpoint, target and zone group follow stackindex.py (id value, property
 dependency, sole dependency); a zone group is also linked by its Pulumi parent, by
 privateEndpointName equal to the endpoint's name, or by its id under the endpoint's id.
@@ -35,6 +38,7 @@ from ..config import PolicyConfig
 from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, check, unknown_value, violation
 from ..stackindex import StackIndex, StackResource, normalize_id
 from ..values import UNKNOWN, as_dict, eq_ci, items, str_or_none
+from .static_sites import SITE_FIELDS, STORAGE_ACCOUNTS, site_of_account
 
 # Classic resource types and the azure-native type whose Private Link group ids they offer.
 CLASSIC_TARGETS: Final[Mapping[str, str]] = {
@@ -167,13 +171,18 @@ def _endpoints_required(stack: StackIndex, _config: PolicyConfig) -> Iterator[Fi
         if mode is UNKNOWN:
             yield unknown_value(target.subject, mode_path, urn=target.urn, name=target.name)
             continue
+        site = site_of_account(stack, target) if target.type in STORAGE_ACCOUNTS else None
+        if site is not None and site.public_by_design:
+            yield Finding(message=site.note("the lack of a private endpoint"), unknown=True, urn=target.urn, name=target.name)
+            continue
         if connections:
             requested = "; ".join(f"'{connection.endpoint.name}' requests {list(connection.groups or ())}" for connection in connections)
             problem = f"has private endpoints with group ids it does not offer ({requested})"
         else:
             problem = "has no private endpoint"
         yield violation(
-            f"{target.subject} {problem}: {_endpoint_fix(target)}, then keep public network access disabled.",
+            f"{target.subject} {problem}: {_endpoint_fix(target)}, then keep public network access disabled."
+            + (site.why_not() if site is not None else ""),
             urn=target.urn,
             name=target.name,
         )
@@ -355,6 +364,7 @@ POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
             Field(tokens.APIM_SERVICE, "virtualNetworkType", ("Internal",)),
             Field(tokens.MANAGED_ENVIRONMENT, "vnetConfiguration.internal"),
             Field(tokens.AZ_APIM_SERVICE, "virtualNetworkType"),
+            *SITE_FIELDS,
         ),
         rule=_endpoints_required,
     ),
