@@ -301,3 +301,42 @@ def test_bad_boundary_list_is_refused(value: object) -> None:
 def test_explicit_api_version_is_judged_too(customer_cmk: PackAnalyzer) -> None:
     found = customer_cmk.analyze("azure-native_storage_v20240101:storage:StorageAccount", changed(NOT_CMK, "tags", {}))
     assert [item.policy for item in found if item.policy in CMK_PROVEN] == [STORAGE]
+
+
+def test_a_storage_account_in_an_arm_template_is_judged_alike(customer_cmk: PackAnalyzer) -> None:
+    """A template deployment gets the organisation's list too: its storage account is judged as if
+    declared directly, named `<deployment>/<resource>`."""
+    from test_policy_doors import DEPLOYMENT, arm_resource, deployment, template
+
+    untagged = changed(NOT_CMK, "tags", {})
+    found = customer_cmk.analyze(DEPLOYMENT, deployment(template(arm_resource(t.STORAGE_ACCOUNT, untagged))), name="dep")
+    assert [(item.policy, item.level) for item in found if item.policy in CMK_PROVEN] == [(STORAGE, "mandatory")]
+    assert "Storage account 'dep/res' is not encrypted with a customer-managed key" in found[0].message
+    compliant = customer_cmk.analyze(
+        DEPLOYMENT, deployment(template(arm_resource(t.STORAGE_ACCOUNT, COMPLIANT[t.STORAGE_ACCOUNT]))), name="dep"
+    )
+    assert [item for item in compliant if item.policy in CMK_PROVEN] == []
+
+
+def test_the_served_pack_takes_the_organisations_list(pack_stub: Any) -> None:
+    """The pack started as the CLI starts it, configured over gRPC: the scope policy's list turns
+    the storage policy on; the storage policy's own config alone does not."""
+    storage = analyzer_pb2.AnalyzeRequest(
+        type=t.STORAGE_ACCOUNT, properties=_struct(dict(NOT_CMK) | {"tags": CUSTOMER}), urn=urn_for(t.STORAGE_ACCOUNT, "data"), name="data"
+    )
+
+    def configure(scope_config: dict[str, Any], own: dict[str, Any]) -> list[tuple[str, int]]:
+        pack_stub.Configure(
+            analyzer_pb2.ConfigureAnalyzerRequest(
+                policyConfig={
+                    scope.SCOPE_POLICY: analyzer_pb2.PolicyConfig(enforcementLevel=analyzer_pb2.ADVISORY, properties=_struct(scope_config)),
+                    STORAGE: analyzer_pb2.PolicyConfig(enforcementLevel=analyzer_pb2.MANDATORY, properties=_struct(own)),
+                }
+            )
+        )
+        return [
+            (item.policyName, item.enforcementLevel) for item in pack_stub.Analyze(storage).diagnostics if item.policyName in CMK_PROVEN
+        ]
+
+    assert configure({"landingZone": "always", scope.CMK_KEY: ["customer"]}, {}) == [(STORAGE, analyzer_pb2.MANDATORY)]
+    assert configure({"landingZone": "always"}, {scope.CMK_KEY: ["all"]}) == []
