@@ -179,6 +179,10 @@ LANDING_ZONE: Final[frozenset[str]] = frozenset(
         "azurenative-search-service-customer-managed-key",
         "azurenative-storage-storageaccount-customer-managed-key",
         "azurenative-botservice-bot-customer-managed-key",
+        "azure-cognitive-account-customer-managed-key",
+        "azure-machinelearning-workspace-customer-managed-key",
+        "azure-search-service-customer-managed-key",
+        "azure-storage-account-customer-managed-key",
     }
 )
 
@@ -192,6 +196,10 @@ CUSTOMER_MANAGED_KEYS: Final[frozenset[str]] = frozenset(
         "azurenative-search-service-customer-managed-key",
         "azurenative-storage-storageaccount-customer-managed-key",
         "azurenative-botservice-bot-customer-managed-key",
+        "azure-cognitive-account-customer-managed-key",
+        "azure-machinelearning-workspace-customer-managed-key",
+        "azure-search-service-customer-managed-key",
+        "azure-storage-account-customer-managed-key",
     }
 )
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import pytest
+from classic_cases import CLASSIC_BASELINES
 from policy_cases import BASELINES, DELETE, changed
 from pulumi.runtime.proto import analyzer_pb2
 
@@ -19,7 +20,11 @@ ML: Final = "azurenative-machinelearningservices-workspace-customer-managed-key"
 SEARCH: Final = "azurenative-search-service-customer-managed-key"
 STORAGE: Final = "azurenative-storage-storageaccount-customer-managed-key"
 BOT: Final = "azurenative-botservice-bot-customer-managed-key"
-CMK_PROVEN: Final[tuple[str, ...]] = (COGNITIVE, ML, SEARCH, STORAGE, BOT)
+AZ_COGNITIVE: Final = "azure-cognitive-account-customer-managed-key"
+AZ_ML: Final = "azure-machinelearning-workspace-customer-managed-key"
+AZ_SEARCH: Final = "azure-search-service-customer-managed-key"
+AZ_STORAGE: Final = "azure-storage-account-customer-managed-key"
+CMK_PROVEN: Final[tuple[str, ...]] = (COGNITIVE, ML, SEARCH, STORAGE, BOT, AZ_COGNITIVE, AZ_ML, AZ_SEARCH, AZ_STORAGE)
 """The DATA-8 policies, each proven by the violating cases below (test_policy_catalog.py)."""
 
 VAULT_URI: Final = "https://kv-platform.vault.azure.net/"
@@ -340,3 +345,113 @@ def test_the_served_pack_takes_the_organisations_list(pack_stub: Any) -> None:
 
     assert configure({"landingZone": "always", scope.CMK_KEY: ["customer"]}, {}) == [(STORAGE, analyzer_pb2.MANDATORY)]
     assert configure({"landingZone": "always"}, {scope.CMK_KEY: ["all"]}) == []
+
+
+# --- classic provider (pulumi-azure 6.x) --------------------------------------------------------------
+
+
+ACCOUNT_ID: Final = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/ai"
+STORE_ID: Final = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/store"
+
+
+def _classic(type_token: str) -> dict[str, Any]:
+    return changed(CLASSIC_BASELINES[type_token], "tags", dict(CUSTOMER))
+
+
+@pytest.mark.controls("DATA-8")
+@pytest.mark.parametrize(
+    ("type_token", "path", "value", "fragment"),
+    [
+        (t.AZ_SEARCH_SERVICE, "customerManagedKeyEnforcementEnabled", DELETE, "customerManagedKeyEnforcementEnabled is not set"),
+        (
+            t.AZ_SEARCH_SERVICE,
+            "customerManagedKeyEnforcementEnabled",
+            "true",
+            'customerManagedKeyEnforcementEnabled is "true" (a string), expected the boolean true',
+        ),
+        (t.AZ_ML_WORKSPACE, "encryption.keyId", "", "encryption.keyId is '' (blank)"),
+        (t.AZ_ML_WORKSPACE, "encryption", DELETE, "encryption.keyVaultId is not set; encryption.keyId is not set"),
+    ],
+)
+def test_classic_resources_need_a_key(customer_cmk: PackAnalyzer, type_token: str, path: str, value: object, fragment: str) -> None:
+    compliant = {
+        t.AZ_SEARCH_SERVICE: changed(_classic(t.AZ_SEARCH_SERVICE), "customerManagedKeyEnforcementEnabled", True),
+        t.AZ_ML_WORKSPACE: changed(_classic(t.AZ_ML_WORKSPACE), "encryption", {"keyVaultId": VAULT_ID, "keyId": KEY_URI}),
+    }[type_token]
+    assert _cmk_findings(customer_cmk, type_token, compliant) == []
+    found = _cmk_findings(customer_cmk, type_token, changed(compliant, path, value))
+    assert [(item.policy, item.level) for item in found] == [
+        ({t.AZ_SEARCH_SERVICE: AZ_SEARCH, t.AZ_ML_WORKSPACE: AZ_ML}[type_token], "mandatory")
+    ]
+    assert fragment in found[0].message and found[0].message.split("\n")[-1].startswith("[DATA-8] ")
+
+
+def _stack_cmk(analyzer: PackAnalyzer, items: list[StackItem]) -> list[tuple[str, str, str]]:
+    return [(item.policy, item.level, item.urn.rsplit("::", 1)[-1]) for item in analyzer.analyze_stack(items) if item.policy in CMK_PROVEN]
+
+
+def _account(props: dict[str, Any], type_token: str = t.AZ_COGNITIVE_ACCOUNT, name: str = "ai") -> StackItem:
+    return StackItem(type_token, name, {**props, "id": ACCOUNT_ID})
+
+
+SEPARATE_KEY: Final = {"cognitiveAccountId": ACCOUNT_ID, "keyVaultKeyId": KEY_URI}
+
+
+@pytest.mark.controls("DATA-8")
+@pytest.mark.parametrize("type_token", [t.AZ_COGNITIVE_ACCOUNT, t.AZ_AI_SERVICES])
+def test_classic_ai_account_key_inline_or_separate(customer_cmk: PackAnalyzer, type_token: str) -> None:
+    bare = _classic(type_token)
+    inline = changed(bare, "customerManagedKey", {"keyVaultKeyId": KEY_URI})
+    assert _stack_cmk(customer_cmk, [_account(inline, type_token)]) == []
+    # A separate key resource pointing at the account by id counts as well.
+    separate = StackItem(t.AZ_COGNITIVE_CMK, "ai-key", dict(SEPARATE_KEY))
+    assert _stack_cmk(customer_cmk, [_account(bare, type_token), separate]) == []
+    # Neither, or a separate key for another account, or one without a key: a finding on the account.
+    other = StackItem(t.AZ_COGNITIVE_CMK, "other-key", {**SEPARATE_KEY, "cognitiveAccountId": ACCOUNT_ID + "2"})
+    blank = StackItem(t.AZ_COGNITIVE_CMK, "blank-key", {**SEPARATE_KEY, "keyVaultKeyId": ""})
+    for extra in ([], [other], [blank]):
+        assert _stack_cmk(customer_cmk, [_account(bare, type_token), *extra]) == [(AZ_COGNITIVE, "mandatory", "ai")]
+    message = next(item.message for item in customer_cmk.analyze_stack([_account(bare, type_token)]) if item.policy == AZ_COGNITIVE)
+    assert (
+        "'ai' is not encrypted with a customer-managed key, which the organisation requires for data boundary 'customer' "
+        "(customerManagedKey.keyVaultKeyId is not set, and no customer-managed key resource names it in cognitiveAccountId)"
+    ) in message
+
+
+def test_classic_separate_key_wired_in_a_preview_counts(customer_cmk: PackAnalyzer) -> None:
+    """In a preview the account's id is unknown: the key is linked by its property dependency."""
+    from pulumi_aizone_policy.harness import UNKNOWN_VALUE
+
+    account = StackItem(t.AZ_COGNITIVE_ACCOUNT, "ai", _classic(t.AZ_COGNITIVE_ACCOUNT))
+    key = StackItem(
+        t.AZ_COGNITIVE_CMK,
+        "ai-key",
+        {"cognitiveAccountId": UNKNOWN_VALUE, "keyVaultKeyId": UNKNOWN_VALUE},
+        property_dependencies={"cognitiveAccountId": [account.resolved_urn]},
+        dependencies=[account.resolved_urn],
+    )
+    assert _stack_cmk(customer_cmk, [account, key]) == []
+
+
+@pytest.mark.controls("DATA-8")
+def test_classic_storage_key_inline_or_separate(customer_cmk: PackAnalyzer) -> None:
+    bare = {**_classic(t.AZ_STORAGE_ACCOUNT), "id": STORE_ID}
+    assert _stack_cmk(customer_cmk, [StackItem(t.AZ_STORAGE_ACCOUNT, "store", bare)]) == [(AZ_STORAGE, "mandatory", "store")]
+    hsm = changed(
+        bare, "customerManagedKey", {"managedHsmKeyId": "https://hsm.managedhsm.azure.net/keys/cmk", "userAssignedIdentityId": "uai"}
+    )
+    assert _stack_cmk(customer_cmk, [StackItem(t.AZ_STORAGE_ACCOUNT, "store", hsm)]) == []
+    key = StackItem(t.AZ_STORAGE_CMK, "store-key", {"storageAccountId": STORE_ID, "keyVaultKeyId": KEY_URI})
+    assert _stack_cmk(customer_cmk, [StackItem(t.AZ_STORAGE_ACCOUNT, "store", bare), key]) == []
+    # Internal data needs none; without a boundary tag it does.
+    internal = changed(bare, "tags", {"data-boundary": "internal"})
+    assert _stack_cmk(customer_cmk, [StackItem(t.AZ_STORAGE_ACCOUNT, "store", internal)]) == []
+    untagged = changed(bare, "tags", {})
+    assert _stack_cmk(customer_cmk, [StackItem(t.AZ_STORAGE_ACCOUNT, "store", untagged)]) == [(AZ_STORAGE, "mandatory", "store")]
+
+
+def test_classic_stack_policies_are_off_too(no_cmk: PackAnalyzer) -> None:
+    items = [StackItem(t.AZ_STORAGE_ACCOUNT, "store", changed(CLASSIC_BASELINES[t.AZ_STORAGE_ACCOUNT], "tags", {})), *AI_STACK]
+    assert _stack_cmk(no_cmk, items) == []
+    said = _not_applicable(no_cmk, items)
+    assert said[AZ_STORAGE] == said[AZ_COGNITIVE] == scope.CMK_OFF_REASON

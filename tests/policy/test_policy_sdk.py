@@ -80,7 +80,11 @@ def _resolve(field: Field) -> list[str]:
     (e.g. a compute's `properties`, one Args class per compute type) is followed through every
     member that has the next step."""
     resource = _resource_class(field.type_token)
-    candidates: list[type] = [getattr(importlib.import_module(resource.__module__), f"{resource.__name__}Args")]
+    module = importlib.import_module(resource.__module__)
+    # The generator names a resource's args class `<Resource>InitArgs` when `<Resource>Args` is taken by
+    # an input type of the package (classic `cognitive.AccountCustomerManagedKey`).
+    args = getattr(module, f"{resource.__name__}Args", None) or getattr(module, f"{resource.__name__}InitArgs")
+    candidates: list[type] = [args]
     steps = field.path.split(".")
     for index, raw_step in enumerate(steps):
         step = raw_step.removesuffix("[]")

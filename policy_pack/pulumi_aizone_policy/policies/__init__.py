@@ -66,6 +66,7 @@ ALL_SPECS: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     *guardrails.POLICIES,
     # DATA-8: customer-managed keys, opt-in by the organisation (scope.py).
     *customer_managed_keys.POLICIES,
+    *customer_managed_keys.CLASSIC_POLICIES,
 )
 coverage.set_judged(ALL_SPECS)
 doors.set_fields(ALL_SPECS)

@@ -41,6 +41,16 @@ azure-native 3.29 SDK sends, read from its `*Args` classes and `_enums.py`, 2026
 - Bot Service bot (2023-09-15-preview): `properties.isCmekEnabled` the boolean true and an
   `https://` `properties.cmekKeyVaultUrl`.
 
+The classic provider (pulumi-azure 6.40, its `*Args` docstrings): AI Search
+`customerManagedKeyEnforcementEnabled` the boolean true; Machine Learning workspaces an `encryption`
+block with `keyVaultId` and an `https://` `keyId`; Cognitive Services and AI Services accounts and
+storage accounts either an inline `customerManagedKey` block (`keyVaultKeyId`, storage also
+`managedHsmKeyId`) or a resource of its own (`azure:cognitive/accountCustomerManagedKey`, whose
+`cognitiveAccountId` names the account; `azure:storage/customerManagedKey`, `storageAccountId`), so
+those two are stack policies: the separate key is linked to its account by id, property dependency
+or sole dependency (stackindex.linked), and its key id may be unknown in a preview (the resource
+requires one).
+
 Values are compared as the rest of the pack does: a string "true" is not the boolean, an enum
 near miss is named in the message, and a value unknown during preview is a note (a violation
 during `pulumi up` and in the offline gate).
@@ -53,7 +63,8 @@ from typing import Final
 
 from .. import reference, scope, tokens
 from ..config import PolicyConfig
-from ..framework import Field, Finding, Resource, ResourcePolicySpec, unknown_value, violation
+from ..framework import Field, Finding, Resource, ResourcePolicySpec, StackPolicySpec, unknown_value, violation
+from ..stackindex import StackIndex, StackResource
 from ..values import UNKNOWN, describe, describe_against, is_exactly, noncanonical_bool
 
 _CONTROLS: Final = ("DATA-8",)
@@ -68,7 +79,7 @@ ML_PROJECT_KIND: Final = "project"
 """A hub's project: encrypted with its hub's key, left out as the Azure Policy built-ins do."""
 
 
-def required_because(resource: Resource, config: PolicyConfig) -> str | None:
+def required_because(resource: Resource | StackResource, config: PolicyConfig) -> str | None:
     """Why the organisation requires CMK on this resource ("for data boundary 'customer'", ...), or
     None when it does not. The caller has ruled out a boundary tag unknown during preview."""
     boundaries = config.strings(scope.CMK_KEY)
@@ -109,6 +120,10 @@ def _enum(expected: str) -> tuple[Callable[[object], bool], Callable[[object], s
 
 
 _NOT_CMK: Final = "is not encrypted with a customer-managed key"
+_WHO_DECIDES: Final = (
+    "Grant the resource's managed identity a key role on the key (Key Vault Crypto Service Encryption User) first. "
+    f"The organisation lists the data boundaries that require CMK in {scope.SCOPE_POLICY}'s {scope.CMK_KEY} config."
+)
 
 
 def _judge(
@@ -210,11 +225,7 @@ def _spec(
         controls=_CONTROLS,
         description=description,
         severity="high",
-        remediation=(
-            f"{fix[:1].upper()}{fix[1:]}. Grant the resource's managed identity a key role on the key (Key Vault Crypto "
-            "Service Encryption User) first. The organisation lists the data boundaries that require CMK in "
-            f"{scope.SCOPE_POLICY}'s {scope.CMK_KEY} config."
-        ),
+        remediation=f"{fix[:1].upper()}{fix[1:]}. {_WHO_DECIDES}",
         fields=(
             *(Field(type_token, path, (values[path],) if path in values else ()) for path, _, _ in checks),
             Field(type_token, "tags"),
@@ -271,5 +282,141 @@ POLICIES: tuple[ResourcePolicySpec, ...] = (
         {},
         "Bot Service bots must encrypt data at rest with a customer-managed key where the organisation requires it.",
         "set properties.isCmekEnabled = true and properties.cmekKeyVaultUrl to the https:// URL of a key in the organisation's Key Vault",
+    ),
+)
+
+
+# --- classic provider (pulumi-azure 6.x) --------------------------------------------------------------
+
+_CLASSIC_SEARCH_CHECKS: Final[tuple[_Check, ...]] = (
+    ("customerManagedKeyEnforcementEnabled", lambda value: value is True, _bool_true_shown),
+)
+_CLASSIC_ML_CHECKS: Final[tuple[_Check, ...]] = (
+    ("encryption.keyVaultId", *_KEY_NAME),
+    ("encryption.keyId", *_HTTPS_URI),
+)
+
+
+def _key_id_or_unknown(value: object) -> bool:
+    """A separate key resource's key id: an https:// key URI, or unknown in a preview (required)."""
+    return value is UNKNOWN or _https(value)
+
+
+def _classic_separate_key(key: StackResource, props: tuple[str, ...]) -> bool:
+    """Whether a separate customer-managed-key resource names a key (any of `props`)."""
+    return any(_key_id_or_unknown(key.get(prop)) for prop in props)
+
+
+def _classic_linked_rule(
+    accounts: tuple[str, ...],
+    key_type: str,
+    link: str,
+    key_props: tuple[str, ...],
+    inline_props: tuple[str, ...],
+    fix: str,
+) -> Callable[[StackIndex, PolicyConfig], Iterator[Finding]]:
+    """Every classic account of `accounts` the organisation requires CMK of has an inline
+    `customerManagedKey` naming a key (any of `inline_props`), or a `key_type` resource whose `link`
+    property names it and which names a key (any of `key_props`)."""
+
+    def rule(stack: StackIndex, config: PolicyConfig) -> Iterator[Finding]:
+        boundaries = config.strings(scope.CMK_KEY)
+        if not boundaries:
+            return
+        covered: set[str] = set()
+        for key in stack.of_type(key_type):
+            if _classic_separate_key(key, key_props):
+                covered.update(target.urn for target in stack.linked(key, link, key.get(link), accounts))
+        for account in stack.of_type(*accounts):
+            where = {"urn": account.urn, "name": account.name}
+            if scope.CMK_ALL not in boundaries and UNKNOWN in (account.get("tags"), account.get(_BOUNDARY_PATH)):
+                yield unknown_value(account.subject, _BOUNDARY_PATH, **where)
+                continue
+            why = required_because(account, config)
+            if why is None or account.urn in covered:
+                continue
+            inline = [account.get(f"customerManagedKey.{prop}") for prop in inline_props]
+            if any(_https(value) for value in inline):
+                continue
+            if UNKNOWN in inline:
+                yield unknown_value(account.subject, f"customerManagedKey.{inline_props[0]}", **where)
+                continue
+            shown = "; ".join(f"customerManagedKey.{prop} is {_shown(value)}" for prop, value in zip(inline_props, inline, strict=True))
+            yield violation(
+                f"{account.subject} {_NOT_CMK}, which the organisation requires {why} ({shown}, and no {tokens.label(key_type)} "
+                f"resource names it in {link}): {fix}.",
+                **where,
+            )
+
+    return rule
+
+
+def _classic_stack_spec(
+    name: str,
+    accounts: tuple[str, ...],
+    key_type: str,
+    link: str,
+    key_props: tuple[str, ...],
+    inline_props: tuple[str, ...],
+    description: str,
+    fix: str,
+) -> StackPolicySpec:
+    return StackPolicySpec(
+        name=name,
+        controls=_CONTROLS,
+        description=description,
+        severity="high",
+        remediation=f"{fix[:1].upper()}{fix[1:]}. {_WHO_DECIDES}",
+        fields=(
+            *(Field(account, f"customerManagedKey.{prop}") for account in accounts for prop in inline_props),
+            *(Field(account, "tags") for account in accounts),
+            Field(key_type, link),
+            *(Field(key_type, prop) for prop in key_props),
+        ),
+        rule=_classic_linked_rule(accounts, key_type, link, key_props, inline_props, fix),
+    )
+
+
+CLASSIC_POLICIES: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
+    _spec(
+        "azure-search-service-customer-managed-key",
+        tokens.AZ_SEARCH_SERVICE,
+        _CLASSIC_SEARCH_CHECKS,
+        {},
+        "AI Search services (classic provider) must enforce customer-managed-key encryption where the organisation requires it.",
+        "set customerManagedKeyEnforcementEnabled = true and encrypt every index and synonym map with a key in the "
+        "organisation's Key Vault",
+        "does not enforce customer-managed-key encryption",
+    ),
+    _spec(
+        "azure-machinelearning-workspace-customer-managed-key",
+        tokens.AZ_ML_WORKSPACE,
+        _CLASSIC_ML_CHECKS,
+        {},
+        "Machine Learning workspaces (classic provider) must be encrypted with a customer-managed key where the organisation requires it.",
+        "create the workspace with an encryption block (keyVaultId, keyId) naming a key in the organisation's Key Vault",
+    ),
+    _classic_stack_spec(
+        "azure-cognitive-account-customer-managed-key",
+        (tokens.AZ_COGNITIVE_ACCOUNT, tokens.AZ_AI_SERVICES),
+        tokens.AZ_COGNITIVE_CMK,
+        "cognitiveAccountId",
+        ("keyVaultKeyId",),
+        ("keyVaultKeyId",),
+        "Cognitive Services and AI Services accounts (classic provider) must encrypt data at rest with a customer-managed "
+        "key where the organisation requires it.",
+        "set customerManagedKey.keyVaultKeyId to a key in the organisation's Key Vault, or add an "
+        "azure.cognitive.AccountCustomerManagedKey whose cognitiveAccountId is the account's id",
+    ),
+    _classic_stack_spec(
+        "azure-storage-account-customer-managed-key",
+        (tokens.AZ_STORAGE_ACCOUNT,),
+        tokens.AZ_STORAGE_CMK,
+        "storageAccountId",
+        ("keyVaultKeyId", "managedHsmKeyId"),
+        ("keyVaultKeyId", "managedHsmKeyId"),
+        "Storage accounts (classic provider) must encrypt data at rest with a customer-managed key where the organisation requires it.",
+        "set customerManagedKey (keyVaultKeyId or managedHsmKeyId, with userAssignedIdentityId) to a key in the "
+        "organisation's Key Vault, or add an azure.storage.CustomerManagedKey whose storageAccountId is the account's id",
     ),
 )
