@@ -52,7 +52,11 @@ Empty, the CMK policies are off and reported not applicable with `CMK_OFF_REASON
 resource is judged when its `data-boundary` tag names a listed boundary, or when it declares no
 valid boundary (it may hold any boundary's data, and dropping the tag must not be a way out). They
 are landing-zone policies (AI workloads only) but not conventions: a stack's author can neither
-turn them on nor off, and `conventions` does not touch them.
+turn them on nor off, and `conventions` does not touch them. Why this lever rather than the
+policies' enforcement levels: a level switches one policy for every resource (nine entries that can
+drift apart) and "disabled" leaves no not-applicable reason in the record; the list switches all
+of them at once and says which data classes need CMK, which is how regulations put it. The
+boundary tag is the stack's own, hence the fail-safe reading of a missing or invalid one.
 
 **When landing-zone resource policies run.** The engine sends each resource (`Analyze`) before it
 knows the rest of the stack. A landing-zone resource policy runs there when the stack is already

@@ -137,6 +137,19 @@ CASES: Final[tuple[tuple[str, str, object, str], ...]] = (
     # "Enabled" with no key vault reference.
     (t.ML_WORKSPACE, "encryption.keyVaultProperties.keyVaultArmId", "", "encryption.keyVaultProperties.keyVaultArmId is '' (blank)"),
     (t.ML_WORKSPACE, "encryption.keyVaultProperties.keyIdentifier", DELETE, "encryption.keyVaultProperties.keyIdentifier is not set"),
+    # A vault reference that is no key vault's ARM id (a storage account's, a bare name).
+    (
+        t.ML_WORKSPACE,
+        "encryption.keyVaultProperties.keyVaultArmId",
+        "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/kv",
+        "encryption.keyVaultProperties.keyVaultArmId is '/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/kv'",
+    ),
+    (
+        t.ML_WORKSPACE,
+        "encryption.keyVaultProperties.keyVaultArmId",
+        "kv-platform",
+        "encryption.keyVaultProperties.keyVaultArmId is 'kv-platform'",
+    ),
     (t.ML_WORKSPACE, "encryption", DELETE, "encryption.status is not set"),
     # Unspecified behaves as Disabled (SDK enum documentation).
     (t.SEARCH_SERVICE, "encryptionWithCmk.enforcement", "Unspecified", "encryptionWithCmk.enforcement is 'Unspecified'"),
@@ -189,6 +202,12 @@ def test_hub_projects_use_their_hubs_key(customer_cmk: PackAnalyzer, kind: str, 
     any other kind, or a near miss, is judged."""
     props = changed(changed(COMPLIANT[t.ML_WORKSPACE], "encryption", DELETE), "kind", kind)
     assert [item.policy for item in _cmk_findings(customer_cmk, t.ML_WORKSPACE, props)] == ([ML] if judged else [])
+
+
+def test_vault_ids_compare_in_any_case_and_managed_hsms_count(customer_cmk: PackAnalyzer) -> None:
+    for vault in (VAULT_ID.lower(), VAULT_ID.replace("vaults/kv-platform", "managedHSMs/hsm-platform")):
+        props = changed(COMPLIANT[t.ML_WORKSPACE], "encryption.keyVaultProperties.keyVaultArmId", vault)
+        assert _cmk_findings(customer_cmk, t.ML_WORKSPACE, props) == []
 
 
 def test_storage_key_source_case_is_folded_as_documented(customer_cmk: PackAnalyzer) -> None:
@@ -370,6 +389,7 @@ def _classic(type_token: str) -> dict[str, Any]:
             'customerManagedKeyEnforcementEnabled is "true" (a string), expected the boolean true',
         ),
         (t.AZ_ML_WORKSPACE, "encryption.keyId", "", "encryption.keyId is '' (blank)"),
+        (t.AZ_ML_WORKSPACE, "encryption.keyVaultId", "x", "encryption.keyVaultId is 'x'"),
         (t.AZ_ML_WORKSPACE, "encryption", DELETE, "encryption.keyVaultId is not set; encryption.keyId is not set"),
     ],
 )

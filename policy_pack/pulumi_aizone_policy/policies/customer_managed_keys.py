@@ -22,8 +22,9 @@ azure-native 3.29 SDK sends, read from its `*Args` classes and `_enums.py`, 2026
   reaches ARM without it, and an account without key vault properties is not CMK whatever the
   default says. The enum is compared exactly (its documentation does not say ARM folds case).
 - Machine Learning workspace (2025-12-01): `encryption.status` exactly `Enabled` (enum
-  `EncryptionStatus`: `Enabled`, `Disabled`) with `encryption.keyVaultProperties.keyVaultArmId` (an
-  ARM id of a vault) and an `https://` `keyIdentifier`. CMK can only be set when the workspace is
+  `EncryptionStatus`: `Enabled`, `Disabled`) with `encryption.keyVaultProperties.keyVaultArmId` (the
+  ARM id of a key vault or managed HSM, `.../providers/Microsoft.KeyVault/vaults/<name>`, any case)
+  and an `https://` `keyIdentifier`. CMK can only be set when the workspace is
   created (Learn: "Use customer-managed keys with Azure Machine Learning"). A workspace of kind
   `project` (a hub's project) is left out, as the built-ins ba769a63-b8cc-4b2d-abf6-ac33c7204be8 and
   7f40cee6-e933-4d0f-a782-b96615e0f4a6 leave it out (Azure/azure-policy, Machine Learning/
@@ -58,6 +59,7 @@ during `pulumi up` and in the offline gate).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Final
 
@@ -100,6 +102,16 @@ def required_because(resource: Resource | StackResource, config: PolicyConfig) -
 def _https(value: object) -> bool:
     """A non-blank https:// URL (a key vault or key URI)."""
     return isinstance(value, str) and value.strip().lower().startswith("https://") and len(value.strip()) > len("https://")
+
+
+_VAULT_ID: Final = re.compile(
+    r"^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.keyvault/(vaults|managedhsms)/[^/]+/?$", re.IGNORECASE
+)
+
+
+def _vault_id(value: object) -> bool:
+    """The ARM id of a key vault or managed HSM (any case, as ARM ids are)."""
+    return isinstance(value, str) and _VAULT_ID.match(value.strip()) is not None
 
 
 def _named(value: object) -> bool:
@@ -164,6 +176,7 @@ def _judge(
 
 
 _KEY_NAME: Final = (_named, _shown)
+_VAULT: Final = (_vault_id, _shown)
 _HTTPS_URI: Final = (_https, _shown)
 
 _COGNITIVE_CHECKS: Final[tuple[_Check, ...]] = (
@@ -173,7 +186,7 @@ _COGNITIVE_CHECKS: Final[tuple[_Check, ...]] = (
 )
 _ML_CHECKS: Final[tuple[_Check, ...]] = (
     ("encryption.status", *_enum(ENABLED)),
-    ("encryption.keyVaultProperties.keyVaultArmId", *_KEY_NAME),
+    ("encryption.keyVaultProperties.keyVaultArmId", *_VAULT),
     ("encryption.keyVaultProperties.keyIdentifier", *_HTTPS_URI),
 )
 _SEARCH_CHECKS: Final[tuple[_Check, ...]] = (("encryptionWithCmk.enforcement", *_enum(ENABLED)),)
@@ -292,7 +305,7 @@ _CLASSIC_SEARCH_CHECKS: Final[tuple[_Check, ...]] = (
     ("customerManagedKeyEnforcementEnabled", lambda value: value is True, _bool_true_shown),
 )
 _CLASSIC_ML_CHECKS: Final[tuple[_Check, ...]] = (
-    ("encryption.keyVaultId", *_KEY_NAME),
+    ("encryption.keyVaultId", *_VAULT),
     ("encryption.keyId", *_HTTPS_URI),
 )
 
