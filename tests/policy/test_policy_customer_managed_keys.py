@@ -5,6 +5,7 @@ missing or wrong property and the control id; near misses and empty key referenc
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Final
 
 import pytest
@@ -475,3 +476,37 @@ def test_classic_stack_policies_are_off_too(no_cmk: PackAnalyzer) -> None:
     assert _stack_cmk(no_cmk, items) == []
     said = _not_applicable(no_cmk, items)
     assert said[AZ_STORAGE] == said[AZ_COGNITIVE] == scope.CMK_OFF_REASON
+
+
+# --- end to end: the offline gate, with the organisation's list ----------------------------------------
+
+ROOT: Final = Path(__file__).resolve().parents[2]
+
+
+def _gate(program: Path, boundaries: list[str]) -> list[tuple[str, str, str]]:
+    import pulumi_aizone_gate
+
+    config = {scope.SCOPE_POLICY: {"landingZone": "always", "conventions": True, scope.CMK_KEY: boundaries}}
+    result = pulumi_aizone_gate.run(program, "dev", ROOT / "policy_pack", config)
+    assert result.program_errors == []
+    return sorted((f.policy, f.level, (f.urn or "").rsplit("::", 1)[-1]) for f in result.findings if f.policy in CMK_PROVEN)
+
+
+@pytest.mark.controls("DATA-8")
+def test_the_landing_zone_with_cmk_required_for_customer_data() -> None:
+    """The dev stack (0 mandatory findings with the shipped configs) under an organisation that
+    requires CMK for customer data: its customer-boundary storage and the AI account shared by
+    every boundary need a key; its internal data does not."""
+    assert _gate(ROOT, ["customer"]) == [
+        (COGNITIVE, "mandatory", "aizone-ai-account"),
+        (STORAGE, "mandatory", "aizone-data-support-bot-storage"),
+    ]
+
+
+@pytest.mark.controls("DATA-8")
+def test_the_classic_example_with_cmk_required() -> None:
+    assert _gate(ROOT / "examples" / "insecure-classic", ["customer"]) == [
+        (AZ_COGNITIVE, "mandatory", "openai"),
+        (AZ_SEARCH, "mandatory", "search"),
+        (AZ_STORAGE, "mandatory", "data"),
+    ]
