@@ -304,6 +304,16 @@ def test_a_single_policys_config_cannot_turn_cmk_on() -> None:
     assert [item.policy for item in _cmk_findings(analyzer, t.STORAGE_ACCOUNT, NOT_CMK)] == [STORAGE]
 
 
+def test_an_exemption_in_the_policys_own_config_still_applies() -> None:
+    """The organisation's list is added to each CMK policy's own config, which keeps its exemptions."""
+    exemption = {"resource": "legacy-*", "reason": "re-encryption ticket SEC-7", "expires": "2999-12-31"}
+    analyzer = PackAnalyzer({**_org(["all"]), STORAGE: {"exemptions": [exemption]}})
+    legacy = [item for item in analyzer.analyze(t.STORAGE_ACCOUNT, NOT_CMK, name="legacy-data") if item.policy == STORAGE]
+    assert [item.level for item in legacy] == ["advisory"]
+    assert "exempted until 2999-12-31: re-encryption ticket SEC-7" in legacy[0].message
+    assert [item.level for item in analyzer.analyze(t.STORAGE_ACCOUNT, NOT_CMK, name="data") if item.policy == STORAGE] == ["mandatory"]
+
+
 def test_conventions_do_not_turn_cmk_on() -> None:
     assert not scope.CUSTOMER_MANAGED_KEYS & scope.CONVENTIONS
     assert scope.CUSTOMER_MANAGED_KEYS < scope.LANDING_ZONE

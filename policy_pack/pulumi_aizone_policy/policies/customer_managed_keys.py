@@ -132,6 +132,9 @@ def _enum(expected: str) -> tuple[Callable[[object], bool], Callable[[object], s
 
 
 _NOT_CMK: Final = "is not encrypted with a customer-managed key"
+# The key role a service's identity needs on the key: "Key Vault Crypto Service Encryption User"
+# (Microsoft Learn, "Customer-managed keys for Azure Storage encryption",
+# https://learn.microsoft.com/azure/storage/common/customer-managed-keys-overview, read 2026-12-07).
 _WHO_DECIDES: Final = (
     "Grant the resource's managed identity a key role on the key (Key Vault Crypto Service Encryption User) first. "
     f"The organisation lists the data boundaries that require CMK in {scope.SCOPE_POLICY}'s {scope.CMK_KEY} config."
