@@ -347,6 +347,27 @@ CONTROLS: Final[tuple[Control, ...]] = (
         "M",
         ("DP-8", "PA-7"),
     ),
+    # DATA-8: customer-managed keys, opt-in by the organisation (scope.py, `customerManagedKeys`).
+    # Rationale: every service below encrypts data at rest with Microsoft-managed keys by default;
+    # a customer-managed key in the organisation's Key Vault adds control over the key's lifecycle
+    # (rotation, revocation, audit), which regulated data classes often require (MCSB v1 DP-5 "Use
+    # customer-managed key option in data at rest encryption when required"). The guidance does
+    # not ask for it everywhere, so it judges only the data boundaries the organisation lists.
+    # Sources (Microsoft Learn, read 2026-12-07): Foundry / AI services
+    # https://learn.microsoft.com/azure/foundry/concepts/customer-managed-keys; Azure Machine Learning
+    # https://learn.microsoft.com/azure/machine-learning/how-to-setup-customer-managed-keys; AI Search
+    # https://learn.microsoft.com/azure/search/search-security-manage-encryption-keys; Storage
+    # https://learn.microsoft.com/azure/storage/common/customer-managed-keys-overview.
+    _control(
+        "DATA-8",
+        "Customer-managed keys",
+        "Where the organisation requires it for a data boundary, AI, search, machine learning, bot and "
+        "storage resources encrypt data at rest with a customer-managed key in Azure Key Vault "
+        "(key source Key Vault with a named key, CMK enforcement on AI Search).",
+        "R",
+        "M",
+        ("DP-5",),
+    ),
     # --- EXEC: Secure AI execution ------------------------------------------------------------
     _control(
         "EXEC-1",
@@ -844,6 +865,12 @@ NO_RUNTIME_COUNTERPART: Final[Mapping[str, str]] = {
     "DATA-2": "dataset isolation spans several resources: a stack policy",
     "DATA-3": "cross-boundary grants span role assignments and tags: a stack policy",
     "DATA-4": "Purview is one tenant-wide account, usually in a governance subscription",
+    "DATA-8": (
+        "opt-in per data boundary: the CMK built-ins (AI services 67121cc7-ff39-4ab8-b7e3-95b84dab487d, "
+        "Machine Learning ba769a63-b8cc-4b2d-abf6-ac33c7204be8, AI Search 76a56461-9dc0-40f0-82f5-2453283afa2f) "
+        "judge every resource of the scope they are assigned to, so an organisation that requires CMK assigns "
+        "them itself where its boundaries live"
+    ),
     "EXEC-1": "no built-in or verified alias covers Container Apps session pools",
     "EXEC-2": "no built-in or verified alias covers session pool images",
     "EXEC-3": "no built-in or verified alias covers session pool limits",

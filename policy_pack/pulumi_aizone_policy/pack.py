@@ -250,13 +250,17 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     def _active(self, kind: type) -> list[tuple[Policy, EnforcementLevel]]:
         """Policies of one kind that are not disabled, with their effective level."""
         active: list[tuple[Policy, EnforcementLevel]] = []
-        conventions = scope.conventions_on(self._get_policy_config(scope.SCOPE_POLICY))
+        scope_config = self._get_policy_config(scope.SCOPE_POLICY)
+        conventions = scope.conventions_on(scope_config)
+        cmk = bool(scope.cmk_boundaries(scope_config))
         for policy in self._policies():
             level = self._get_enforcement_level(policy)
             if level == EnforcementLevel.DISABLED or not isinstance(policy, kind):
                 continue
             if not conventions and scope.is_convention(policy.name):
                 continue  # the organisation has not asked this policy group to follow the conventions
+            if not cmk and scope.is_cmk_policy(policy.name):
+                continue  # the organisation requires customer-managed keys for no data boundary
             active.append((policy, EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level))
         return active
 
@@ -271,6 +275,28 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
             for policy in self._policies()
             if scope.is_convention(policy.name) and self._get_enforcement_level(policy) != EnforcementLevel.DISABLED
         ]
+
+    def _cmk_left_out(self) -> list[Policy]:
+        """The customer-managed-key policies (DATA-8) that are enabled by level but left out because
+        the organisation's configuration requires CMK for no data boundary (scope.py): reported as
+        not applicable, so no report counts them as passed."""
+        if scope.cmk_boundaries(self._get_policy_config(scope.SCOPE_POLICY)):
+            return []
+        return [
+            policy
+            for policy in self._policies()
+            if scope.is_cmk_policy(policy.name) and self._get_enforcement_level(policy) != EnforcementLevel.DISABLED
+        ]
+
+    def _get_policy_config(self, name: str) -> dict[str, Any] | None:
+        """pulumi_policy's config of one policy; a customer-managed-key policy (DATA-8) also gets the
+        organisation's `customerManagedKeys` list from the scope policy's config (scope.py), which
+        overrides anything its own config says under that key: one switch for every CMK policy."""
+        config: dict[str, Any] | None = super()._get_policy_config(name)
+        if not scope.is_cmk_policy(name):
+            return config
+        boundaries = scope.cmk_boundaries(super()._get_policy_config(scope.SCOPE_POLICY))
+        return {**(config or {}), scope.CMK_KEY: list(boundaries)}
 
     def _configure_runtime_settings(self) -> None:
         """pulumi_policy's per-request runtime configuration, without re-parsing the stack config
@@ -527,7 +553,8 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         analyzed = dict(left_for_stack) if left_for_stack else {}
         if left_for_stack is not None:
             left_for_stack.clear()
-        if not active and not deferred and not read and not self._conventions_left_out() and not self._has_stack_bound():
+        quiet = not active and not deferred and not read and not self._conventions_left_out()
+        if quiet and not self._has_stack_bound() and not self._cmk_left_out():
             return response
         # The stack's resources are a few objects per property of every resource, all alive until
         # the last stack policy is done; the cyclic garbage collector would rescan them again and
@@ -566,6 +593,8 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
                     response.not_applicable.append(analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=reason))
         for policy in self._conventions_left_out():
             response.not_applicable.append(analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=scope.CONVENTIONS_OFF_REASON))
+        for policy in self._cmk_left_out():
+            response.not_applicable.append(analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=scope.CMK_OFF_REASON))
         for policy, level in active:
             if not ai_workload and scope.is_landing_zone(policy.name):
                 continue

@@ -44,6 +44,20 @@ stack only when the organisation says so: the `conventions` key (boolean, defaul
 landing zone's own: `policy_pack/configs/landing-zone.json`). A stack's author cannot turn them on
 or off: only the configuration the organisation enforces can.
 
+**Customer-managed keys** (DATA-8, `CUSTOMER_MANAGED_KEYS`) are an organisation's choice per data
+classification, not a default of the guidance: the `customerManagedKeys` key (list of data
+boundaries, `internal`, `customer`, `public`, or `all`; default empty) of the `SCOPE_POLICY`
+policy's config names the boundaries whose resources must be encrypted with a customer-managed key.
+Empty, the CMK policies are off and reported not applicable with `CMK_OFF_REASON`. Listed, a
+resource is judged when its `data-boundary` tag names a listed boundary, or when it declares no
+valid boundary (it may hold any boundary's data, and dropping the tag must not be a way out). They
+are landing-zone policies (AI workloads only) but not conventions: a stack's author can neither
+turn them on nor off, and `conventions` does not touch them. Why this lever rather than the
+policies' enforcement levels: a level switches one policy for every resource (nine entries that can
+drift apart) and "disabled" leaves no not-applicable reason in the record; the list switches all
+of them at once and says which data classes need CMK, which is how regulations put it. The
+boundary tag is the stack's own, hence the fail-safe reading of a missing or invalid one.
+
 **When landing-zone resource policies run.** The engine sends each resource (`Analyze`) before it
 knows the rest of the stack. A landing-zone resource policy runs there when the stack is already
 known to be an AI workload (mode `always`, or the stack tag); otherwise it runs once the whole
@@ -60,6 +74,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Final, Literal
 
+from .reference import BOUNDARIES
 from .tokens import canonical_type
 
 Mode = Literal["auto", "always", "never"]
@@ -67,6 +82,10 @@ MODES: Final[tuple[Mode, ...]] = ("auto", "always", "never")
 DEFAULT_MODE: Final[Mode] = "auto"
 MODE_KEY: Final = "landingZone"
 CONVENTIONS_KEY: Final = "conventions"
+CMK_KEY: Final = "customerManagedKeys"
+CMK_ALL: Final = "all"
+"""`customerManagedKeys` value that requires CMK whatever a resource's data boundary."""
+CMK_VALUES: Final[tuple[str, ...]] = (CMK_ALL, *BOUNDARIES)
 SCOPE_POLICY: Final = "azurenative-resources-stack-landing-zone-scope"
 """The policy whose config carries the switch (and which flags a misspelled workload tag)."""
 
@@ -161,6 +180,33 @@ LANDING_ZONE: Final[frozenset[str]] = frozenset(
         "azurenative-apimanagement-policyfragment-no-backend-keys",
         # RES-6: the zone's own runtime guardrails (Azure Policy initiative) stay intact.
         "azurenative-authorization-stack-guardrails-intact",
+        # DATA-8: customer-managed keys, where the organisation requires them (CUSTOMER_MANAGED_KEYS).
+        "azurenative-cognitiveservices-account-customer-managed-key",
+        "azurenative-machinelearningservices-workspace-customer-managed-key",
+        "azurenative-search-service-customer-managed-key",
+        "azurenative-storage-storageaccount-customer-managed-key",
+        "azurenative-botservice-bot-customer-managed-key",
+        "azure-cognitive-account-customer-managed-key",
+        "azure-machinelearning-workspace-customer-managed-key",
+        "azure-search-service-customer-managed-key",
+        "azure-storage-account-customer-managed-key",
+    }
+)
+
+
+# DATA-8: off unless the organisation's config lists the data boundaries that require CMK (module
+# documentation). A subset of LANDING_ZONE, disjoint from CONVENTIONS.
+CUSTOMER_MANAGED_KEYS: Final[frozenset[str]] = frozenset(
+    {
+        "azurenative-cognitiveservices-account-customer-managed-key",
+        "azurenative-machinelearningservices-workspace-customer-managed-key",
+        "azurenative-search-service-customer-managed-key",
+        "azurenative-storage-storageaccount-customer-managed-key",
+        "azurenative-botservice-bot-customer-managed-key",
+        "azure-cognitive-account-customer-managed-key",
+        "azure-machinelearning-workspace-customer-managed-key",
+        "azure-search-service-customer-managed-key",
+        "azure-storage-account-customer-managed-key",
     }
 )
 
@@ -206,6 +252,27 @@ CONVENTIONS_OFF_REASON: Final = (
     f"a landing-zone convention: the organisation's configuration does not turn the conventions on "
     f"({SCOPE_POLICY}: {CONVENTIONS_KEY} is not true)"
 )
+
+
+CMK_OFF_REASON: Final = (
+    f"customer-managed keys are required only for the data boundaries the organisation lists, and its "
+    f"configuration lists none ({SCOPE_POLICY}: {CMK_KEY} is empty)"
+)
+
+
+def is_cmk_policy(policy_name: str) -> bool:
+    """True for a DATA-8 customer-managed-key policy (judges only with `customerManagedKeys` set)."""
+    return policy_name in CUSTOMER_MANAGED_KEYS
+
+
+def cmk_boundaries(config: Mapping[str, object] | None) -> tuple[str, ...]:
+    """The data boundaries the organisation's config of the scope policy requires CMK for (`all`
+    for every resource), lower-cased, in config order; empty when CMK is off. Only strings count
+    (the config's JSON schema admits only `CMK_VALUES`)."""
+    value = (config or {}).get(CMK_KEY)
+    if not isinstance(value, list):
+        return ()
+    return tuple(dict.fromkeys(item.strip().lower() for item in value if isinstance(item, str) and item.strip()))
 
 
 def is_convention(policy_name: str) -> bool:

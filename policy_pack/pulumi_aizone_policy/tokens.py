@@ -100,6 +100,9 @@ AZ_RAI_POLICY: Final = "azure:cognitive/accountRaiPolicy:AccountRaiPolicy"
 AZ_DIAGNOSTIC_SETTING: Final = "azure:monitoring/diagnosticSetting:DiagnosticSetting"
 AZ_PRIVATE_ENDPOINT: Final = "azure:privatelink/endpoint:Endpoint"
 AZ_STORAGE_LOCAL_USER: Final = "azure:storage/localUser:LocalUser"
+# DATA-8: customer-managed keys set on a classic account by a resource of their own.
+AZ_COGNITIVE_CMK: Final = "azure:cognitive/accountCustomerManagedKey:AccountCustomerManagedKey"
+AZ_STORAGE_CMK: Final = "azure:storage/customerManagedKey:CustomerManagedKey"
 AZ_USER_ASSIGNED_IDENTITY: Final = "azure:authorization/userAssignedIdentity:UserAssignedIdentity"
 AZ_MSI_USER_ASSIGNED_IDENTITY: Final = "azure:msi/userAssignedIdentity:UserAssignedIdentity"
 AZ_PURVIEW_ACCOUNT: Final = "azure:purview/account:Account"
@@ -207,6 +210,8 @@ _LABELS: Final[Mapping[str, str]] = {
     AZ_RAI_POLICY: "RAI (content filter) policy",
     AZ_DIAGNOSTIC_SETTING: "diagnostic setting",
     AZ_PRIVATE_ENDPOINT: "private endpoint",
+    AZ_COGNITIVE_CMK: "customer-managed key",
+    AZ_STORAGE_CMK: "customer-managed key",
     AZ_USER_ASSIGNED_IDENTITY: "user-assigned identity",
     AZ_STORAGE_LOCAL_USER: "storage local user",
     AZ_MSI_USER_ASSIGNED_IDENTITY: "user-assigned identity",

@@ -272,9 +272,11 @@ def test_landing_zone_policies_say_not_applicable_on_a_stack_out_of_scope() -> N
     result = run(None)
     said = {policy: reason for policy, urn, reason in result.analysis.not_applicable if urn == ""}
     assert set(said) == {p.name for p in result.analysis.analyzer.policies if p.name in scope.LANDING_ZONE}
-    # The conventions say why they are out (the organisation's config), the others why the stack is.
+    # The conventions and customer-managed keys say why they are out (the organisation's config),
+    # the others why the stack is.
     assert {said[name] for name in scope.CONVENTIONS} == {scope.CONVENTIONS_OFF_REASON}
-    assert {reason for name, reason in said.items() if name not in scope.CONVENTIONS} == {
+    assert {said[name] for name in scope.CUSTOMER_MANAGED_KEYS} == {scope.CMK_OFF_REASON}
+    assert {reason for name, reason in said.items() if name not in scope.CONVENTIONS | scope.CUSTOMER_MANAGED_KEYS} == {
         "landing-zone policy, and this stack is not an AI workload: it holds no AI resource and has no 'aizone:workload: ai' "
         "stack tag (azurenative-resources-stack-landing-zone-scope config: landingZone is 'auto')"
     }
@@ -282,9 +284,9 @@ def test_landing_zone_policies_say_not_applicable_on_a_stack_out_of_scope() -> N
     assert {evidence[name].status for name in said} == {"notApplicable"}
     assert any(item.status == "passed" for name, item in evidence.items() if name not in scope.LANDING_ZONE)
     off = run({scope.SCOPE_POLICY: {"landingZone": "never", "conventions": True}})
-    assert {reason for policy, urn, reason in off.analysis.not_applicable if policy in scope.LANDING_ZONE} == {
-        "landing-zone policy, off for every stack (azurenative-resources-stack-landing-zone-scope config: landingZone is 'never')"
-    }
-    on = run({scope.SCOPE_POLICY: {"landingZone": "always", "conventions": True}})
+    assert {
+        reason for policy, urn, reason in off.analysis.not_applicable if policy in scope.LANDING_ZONE - scope.CUSTOMER_MANAGED_KEYS
+    } == {"landing-zone policy, off for every stack (azurenative-resources-stack-landing-zone-scope config: landingZone is 'never')"}
+    on = run({scope.SCOPE_POLICY: {"landingZone": "always", "conventions": True, "customerManagedKeys": ["customer"]}})
     assert [n for n in on.analysis.not_applicable if n[0] in scope.LANDING_ZONE] == []
     assert any(item.status == "passed" for item in evaluate(on) if item.policy.name in scope.LANDING_ZONE)

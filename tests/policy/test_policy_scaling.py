@@ -170,12 +170,15 @@ def test_a_type_no_policy_judges_calls_no_resource_policy(type_token: str) -> No
 )
 def test_each_token_calls_exactly_the_policies_of_its_type_once(token: str, canonical: str) -> None:
     """Explicit API versions dispatch like the default version, classic tokens to the classic
-    policies; the landing-zone ones included (mode always), nothing else, each policy once."""
+    policies; the landing-zone ones included (mode always; the organisation's opt-in customer-managed
+    keys too), nothing else, each policy once."""
     expected = resource_policies_of(canonical)
     assert expected
     later = expected & STACK_BOUND
     servicer, counts = counting_servicer()
-    analyzer = PackAnalyzer({scope.SCOPE_POLICY: {"landingZone": "always", "conventions": True}}, servicer=servicer)
+    analyzer = PackAnalyzer(
+        {scope.SCOPE_POLICY: {"landingZone": "always", "conventions": True, "customerManagedKeys": ["all"]}}, servicer=servicer
+    )
     analyzer.analyze(token, BASELINES.get(canonical, {}))
     assert counts == Counter(expected - later)
     analyzer.analyze(token, BASELINES.get(canonical, {}))
@@ -200,7 +203,9 @@ def test_landing_zone_policies_wait_for_the_stack_until_it_is_known_to_be_an_ai_
     )
     counts.clear()
     found = analyzer.analyze(t.STORAGE_ACCOUNT, untagged)
-    assert counts == Counter(resource_policies_of(t.STORAGE_ACCOUNT) - STACK_BOUND)
+    # Every policy of the type but the stack-bound ones (AnalyzeStack) and customer-managed keys,
+    # which this configuration does not require.
+    assert counts == Counter(resource_policies_of(t.STORAGE_ACCOUNT) - STACK_BOUND - scope.CUSTOMER_MANAGED_KEYS)
     assert [item.policy for item in found if item.level == "mandatory"] == [BOUNDARY]
 
 

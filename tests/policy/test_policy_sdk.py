@@ -81,8 +81,9 @@ def _resolve(field: Field) -> list[str]:
     member that has the next step."""
     resource = _resource_class(field.type_token)
     module = importlib.import_module(resource.__module__)
-    # The SDK names the resource's Args class `<Resource>InitArgs` when an input type already has the
-    # name `<Resource>Args` (pulumi-azure's storage.AccountStaticWebsite: its account block's type).
+    # The generator names a resource's args class `<Resource>InitArgs` when `<Resource>Args` is taken by
+    # an input type of the package (pulumi-azure's storage.AccountStaticWebsite: its account block's
+    # type; cognitive.AccountCustomerManagedKey).
     args = getattr(module, f"{resource.__name__}InitArgs", None) or getattr(module, f"{resource.__name__}Args")
     candidates: list[type] = [args]
     steps = field.path.split(".")

@@ -13,6 +13,7 @@ from . import (
     classic_data,
     content_safety,
     coverage,
+    customer_managed_keys,
     data_boundaries,
     data_protection,
     defender,
@@ -63,6 +64,9 @@ ALL_SPECS: tuple[ResourcePolicySpec | StackPolicySpec, ...] = (
     # doors (issue 20): what the pack cannot see is a finding.
     *doors.POLICIES,
     *guardrails.POLICIES,
+    # DATA-8: customer-managed keys, opt-in by the organisation (scope.py).
+    *customer_managed_keys.POLICIES,
+    *customer_managed_keys.CLASSIC_POLICIES,
 )
 coverage.set_judged(ALL_SPECS)
 doors.set_fields(ALL_SPECS)

@@ -187,8 +187,8 @@ POLICIES: tuple[StackPolicySpec, ...] = (
         controls=_CONTROLS,
         description=(
             "The pack's scope switch: landing-zone policies judge AI workloads only (auto), every "
-            "stack (always) or none (never), the landing zone's conventions only where the organisation "
-            "turns them on; a stack tag aizone:workload must say 'ai'."
+            "stack (always) or none (never), the landing zone's conventions and customer-managed keys only "
+            "where the organisation turns them on; a stack tag aizone:workload must say 'ai'."
         ),
         severity="low",
         remediation=(
@@ -206,6 +206,16 @@ POLICIES: tuple[StackPolicySpec, ...] = (
                 "description": (
                     "Judge the stacks of this policy group by the landing zone's conventions too (boundary tags, locks, "
                     "Defender plans in the stack, the role allow-list, ...): set it in the landing zone's own policy group."
+                ),
+            },
+            scope.CMK_KEY: {
+                "type": "array",
+                "items": {"type": "string", "enum": list(scope.CMK_VALUES)},
+                "default": [],
+                "description": (
+                    "Data boundaries whose resources must be encrypted with a customer-managed key (DATA-8): any of "
+                    "internal, customer, public, or all. A resource without a valid data-boundary tag is judged as "
+                    "requiring CMK whenever the list is not empty. Empty (default): the CMK policies are not applicable."
                 ),
             },
         },
