@@ -33,7 +33,8 @@ and ``""`` for a stack-level finding) and a ``verdict``: ``true-positive`` with 
 ``reason`` (what the program really deploys that the guidance calls insecure), or
 ``false-positive`` with ``fix``: the commit of the pack that fixed it (the finding must then be
 gone), ``open: <what>`` (not fixed yet) or ``by design: <why>`` (the pack keeps it on purpose; both
-remain), and ``count`` when it fires more than once on that resource. Each unregistered declared type needs a
+remain), ``count`` when it fires more than once on that resource, and ``match`` (a piece of the
+message) when one policy says several things about one resource that get different verdicts. Each unregistered declared type needs a
 ``reason``. The check exits 1 for an unreviewed finding, an unexplained unregistered type, a
 program missing from either side, a fixed false positive that still fires, a reviewed
 true positive that no longer fires, or a recorded result (exit, resources, mandatory) that differs
@@ -428,6 +429,9 @@ def load_review(path: Path) -> dict[str, Any]:
         for finding in findings:
             _check_finding(where, finding)
         still_firing = sum(f.get("count", 1) for f in findings if _still_fires(f))
+        keys = [(f["policy"], f["type"], f["name"], f.get("match", "")) for f in findings]
+        if len(set(keys)) != len(keys):
+            raise CorpusError(f"{where}: a finding is listed twice (same policy, type, name and match)")
         if still_firing != result["mandatory"]:
             raise CorpusError(
                 f"{where}: result mandatory is {result['mandatory']} but {still_firing} findings are reviewed as still firing "
@@ -462,9 +466,29 @@ def _check_finding(where: str, finding: Any) -> None:
             raise CorpusError(
                 f"{label}: a false positive needs 'fix': the commit that fixed the pack, 'open: <what>' or 'by design: <why>'"
             )
+    if "match" in finding and (not isinstance(finding["match"], str) or not finding["match"].strip()):
+        raise CorpusError(f"{label}: 'match' must be a non-empty piece of the finding's message")
     count = finding.get("count", 1)
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise CorpusError(f"{label}: 'count' (how many times it fires on that resource) must be a positive integer")
+
+
+def assign(findings: Sequence[Finding], entries: Sequence[Mapping[str, Any]]) -> tuple[dict[int, int], list[Finding]]:
+    """Which review entry covers each finding: same policy, type and name, and the entry's ``match``
+    (a piece of the message, for a policy that says several things about one resource) found in the
+    message, else the entry of that resource without ``match``. Returns the number of findings per
+    entry index and the findings no entry covers."""
+    counts: Counter[int] = Counter()
+    unmatched = []
+    for finding in findings:
+        same = [i for i, e in enumerate(entries) if (e["policy"], e["type"], e["name"]) == finding.key()]
+        chosen = [i for i in same if entries[i].get("match") and entries[i]["match"] in finding.message]
+        chosen = chosen or [i for i in same if not entries[i].get("match")]
+        if chosen:
+            counts[chosen[0]] += 1
+        else:
+            unmatched.append(finding)
+    return dict(counts), unmatched
 
 
 def check_review(results: Sequence[Result], review: Mapping[str, Any]) -> list[str]:
@@ -484,21 +508,22 @@ def check_review(results: Sequence[Result], review: Mapping[str, Any]) -> list[s
             continue
         if entry["result"] != result.summary():
             problems.append(f"{name}: the review records {entry['result']}, measured {result.summary()}")
-        verdicts = {(f["policy"], f["type"], f["name"]): f for f in entry["findings"]}
-        firing = Counter(f.key() for f in result.mandatory)
-        for key, count in firing.items():
-            verdict = verdicts.get(key)
-            what = f"{key[0]} on {key[1]} {key[2]!r}"
-            if verdict is None:
-                problems.append(f"{name}: unreviewed mandatory finding {what}")
-            elif not _still_fires(verdict):
+        entries = entry["findings"]
+        counts, unmatched = assign(result.mandatory, entries)
+        for finding in unmatched:
+            problems.append(f"{name}: unreviewed mandatory finding {finding.policy} on {finding.type} {finding.name!r}: {finding.message}")
+        for index, verdict in enumerate(entries):
+            what = f"{verdict['policy']} on {verdict['type']} {verdict['name']!r}" + (
+                f" ({verdict['match']!r})" if verdict.get("match") else ""
+            )
+            count = counts.get(index, 0)
+            if count and not _still_fires(verdict):
                 problems.append(f"{name}: {what} was fixed in {verdict['fix']} but still fires")
-            elif verdict.get("count", 1) != count:
+            elif _still_fires(verdict) and not count:
+                problems.append(f"{name}: reviewed finding {what} no longer fires; update the review")
+            elif count and verdict.get("count", 1) != count:
                 problems.append(f"{name}: {what} fires {count} time(s), the review says {verdict.get('count', 1)}")
-        for key, verdict in verdicts.items():
-            if _still_fires(verdict) and key not in firing:
-                problems.append(f"{name}: reviewed finding {key[0]} on {key[1]} {key[2]!r} no longer fires; update the review")
-        explained = {u["type"] for u in entry.get("unregistered", [])}
+        explained = {u["type"] for u in entry.get("unregistered", []) if str(u.get("reason", "")).strip()}
         for declared in result.unregistered:
             if declared.label not in explained:
                 sites = ", ".join(f"{s.file}:{s.line}" for s in declared.sites)
@@ -508,22 +533,27 @@ def check_review(results: Sequence[Result], review: Mapping[str, Any]) -> list[s
     return problems
 
 
+def _count(count: int) -> dict[str, int]:
+    return {"count": count} if count > 1 else {}
+
+
 def draft_review(results: Sequence[Result], previous: Optional[Mapping[str, Any]]) -> dict[str, Any]:
     """A review document for ``results``, keeping the verdicts and reasons of ``previous``."""
     old = {entry["name"]: entry for entry in (previous or {}).get("programs", [])}
     programs = []
     for result in results:
         entry = old.get(result.program.name, {})
-        verdicts = {(f["policy"], f["type"], f["name"]): f for f in entry.get("findings", [])}
+        entries = list(entry.get("findings", []))
+        counts, unmatched = assign(result.mandatory, entries)
         findings = []
-        for key, count in Counter(f.key() for f in result.mandatory).items():
-            kept = dict(verdicts.pop(key, None) or {"policy": key[0], "type": key[1], "name": key[2], "verdict": "unreviewed"})
-            kept.pop("count", None)
-            findings.append({**kept, **({"count": count} if count > 1 else {})})
-        # Fixed false positives stay on record: the verdict and the commit that fixed the pack.
-        findings += [
-            f for f in verdicts.values() if f.get("verdict") == "false-positive" and not str(f.get("fix", "")).startswith(OPEN_FIXES)
-        ]
+        for index, kept in enumerate(entries):
+            fixed = kept.get("verdict") == "false-positive" and not str(kept.get("fix", "")).startswith(OPEN_FIXES)
+            if index in counts:
+                findings.append({**{k: v for k, v in kept.items() if k != "count"}, **_count(counts[index])})
+            elif fixed:  # fixed false positives stay on record: the verdict and the commit that fixed the pack
+                findings.append(kept)
+        for key, count in Counter(f.key() for f in unmatched).items():
+            findings.append({"policy": key[0], "type": key[1], "name": key[2], "verdict": "unreviewed", **_count(count)})
         reasons = {u["type"]: u["reason"] for u in entry.get("unregistered", [])}
         unregistered = [
             {
