@@ -324,3 +324,28 @@ def test_checked_in_review_covers_at_least_15_public_programs_with_every_finding
     assert all(e["reason"].strip() and len(e["commit"]) == 40 for e in review["excluded"])
     names = [p["name"] for p in programs] + [e["name"] for e in review["excluded"]]
     assert len(names) == len(set(names))
+
+
+def test_command_line_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """0 when the review covers the measured corpus, 1 with each problem on stderr, 2 for a bad file."""
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    _copy_example(corpus_dir, "hardened-non-ai")
+    draft = tmp_path / "draft.json"
+    assert corpus.main([str(corpus_dir), "--draft-review", str(draft)]) == 0
+    name, exit_code, resources, mandatory, unregistered = capsys.readouterr().out.splitlines()[1].split()
+    assert (name, exit_code, mandatory, unregistered) == ("hardened-non-ai", "0", "0", "-")
+    assert int(resources) > 5
+    assert corpus.main([str(corpus_dir), "--review", str(draft)]) == 0
+    assert capsys.readouterr().out.endswith("review: 1 programs, 0 problem(s)\n")
+
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps({"programs": []}), encoding="utf-8")
+    assert corpus.main([str(corpus_dir), "--review", str(empty)]) == 1
+    assert "review: hardened-non-ai: not in the review" in capsys.readouterr().err
+
+    empty.write_text(json.dumps({"programs": {}}), encoding="utf-8")
+    assert corpus.main([str(corpus_dir), "--review", str(empty)]) == 2
+    assert capsys.readouterr().err == f"error: {empty}: must be a JSON object with 'programs' (a list)\n"
+    assert corpus.main([str(corpus_dir), "--program", "nope"]) == 2
+    assert "error: --program nope: not in" in capsys.readouterr().err
