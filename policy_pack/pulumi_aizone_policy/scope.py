@@ -159,8 +159,9 @@ LANDING_ZONE: Final[frozenset[str]] = frozenset(
         "azurenative-authorization-roleassignment-same-data-boundary",
         # DATA-5: management locks on every data resource.
         "azurenative-resources-dataresource-deletion-protection",
-        # DATA-6: infrastructure (double) encryption of the zone's storage.
+        # DATA-6: infrastructure (double) encryption of the zone's storage (both providers).
         "azurenative-storage-storageaccount-infrastructure-encryption",
+        "azure-storage-account-infrastructure-encryption",
         # EXEC-1..4: the code-interpreter session pools' design.
         "azurenative-app-containerappssessionpool-isolated-sessions",
         "azurenative-app-containerappssessionpool-resource-limits",
@@ -230,6 +231,7 @@ CONVENTIONS: Final[frozenset[str]] = frozenset(
         # DATA-5, DATA-6: locks and protect on every data resource; infrastructure encryption.
         "azurenative-resources-dataresource-deletion-protection",
         "azurenative-storage-storageaccount-infrastructure-encryption",
+        "azure-storage-account-infrastructure-encryption",
         # MOD-1, DATA-4: Defender plans and the Purview sharing declared in this stack.
         "azurenative-security-pricing-required-plans",
         "azurenative-security-pricing-ai-purview-sharing",

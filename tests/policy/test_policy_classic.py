@@ -65,3 +65,29 @@ def test_broad_role_to_workload_even_on_one_resource(analyzer: PackAnalyzer) -> 
     }
     caught = diagnostics_of(analyzer.analyze(t.AZ_ROLE_ASSIGNMENT, props), "azure-authorization-assignment-least-privilege", "mandatory")
     assert caught and "workload identity" in caught[0].message
+
+
+@controls_mark("azure-storage-account-infrastructure-encryption")
+def test_infrastructure_encryption_is_a_convention_on_classic_as_on_azure_native() -> None:
+    """Double encryption is the landing zone's convention (as azurenative-storage-storageaccount-
+    infrastructure-encryption is): an ordinary stack's classic account without it has no finding,
+    whatever the stack says; with the organisation's conventions on, an AI stack's account is caught.
+    (Found by the public corpus, docs/corpus/review.json: classic-azure-py-hdinsight-spark.)"""
+    without = {**CLASSIC_BASELINES[t.AZ_STORAGE_ACCOUNT]}
+    del without["infrastructureEncryptionEnabled"]
+    assert PackAnalyzer().analyze(t.AZ_STORAGE_ACCOUNT, without) == []
+    # The stack's author cannot opt out: only the organisation's scope config turns conventions on or off.
+    on = PackAnalyzer({scope.SCOPE_POLICY: {"landingZone": "always", "conventions": True}})
+    caught = diagnostics_of(on.analyze(t.AZ_STORAGE_ACCOUNT, without), "azure-storage-account-infrastructure-encryption", "mandatory")
+    assert [item.message.partition("\n")[2] for item in caught] == [
+        "[DATA-6] Storage account 'res' does not use infrastructure (double) encryption (infrastructureEncryptionEnabled is not set): "
+        "set infrastructureEncryptionEnabled = true when the account is created (it cannot be changed later)."
+    ]
+    # An AI stack that has not turned the conventions on is not judged on it either (scope.py).
+    assert (
+        diagnostics_of(
+            PackAnalyzer({scope.SCOPE_POLICY: {"landingZone": "always"}}).analyze(t.AZ_STORAGE_ACCOUNT, without),
+            "azure-storage-account-infrastructure-encryption",
+        )
+        == []
+    )
