@@ -582,20 +582,34 @@ def linear_wait_for_rpcs() -> Iterator[None]:
 REGISTRATIONS_PER_DRAIN = 200
 """While the program body runs, the registrations started so far are completed every this many
 resources (``registrations_drained``)."""
+MAX_PENDING_REGISTRATIONS = 4 * REGISTRATIONS_PER_DRAIN
+"""At a drain in the program's process, the body goes on once at most this many registrations are
+still pending (``registrations_drained``)."""
+PROGRESS_SECONDS = 1.0
+"""How long a drain waits for a pending registration to complete before the body goes on anyway."""
 
 _REGISTER_RESOURCE = "register_resource"
 _MAX_DRAIN_STEPS = 100_000
+_MAX_WAITS = 1_000
 
 
 @contextlib.contextmanager
 def registrations_drained() -> Iterator[None]:
-    """Run the event loop until nothing is ready, every REGISTRATIONS_PER_DRAIN registrations,
-    while the program body runs inside the loop (the language host's way: ``run_in_stack``).
+    """Run the event loop every REGISTRATIONS_PER_DRAIN registrations while the program body runs
+    inside the loop (the language host's way: ``run_in_stack``), until nothing is ready and at most
+    MAX_PENDING_REGISTRATIONS registrations are pending.
+
+    Without the bound, a program that registers faster than the engine answers holds an ever longer
+    queue of prepared requests (20,000 storage accounts: 1.2 GiB); with it, the program runs ahead
+    of the engine by a few hundred registrations, so both still work at once. The drain waits
+    only while registrations complete: one that waits for something the body has yet to provide
+    (an output of a future the program resolves later) ends the wait after PROGRESS_SECONDS
+    without progress, so it cannot deadlock the program.
 
     Before, not after, the registration: the resource being built is not in the loop yet. Through
     ``_sync_await``, as a synchronous invoke in the body does; never inside another drain; only
-    with the default asyncio loop (its ready queue). A drain never waits for the engine: RPCs
-    still in flight complete in a later drain or at the end.
+    with the default asyncio loop (its ready queue). The SDK's list of outstanding RPCs is kept to
+    the pending and failed ones (it awaits them all at the end; a completed one adds nothing).
     """
     original = getattr(pulumi_resource, _REGISTER_RESOURCE)
     count = 0
@@ -610,13 +624,34 @@ def registrations_drained() -> Iterator[None]:
             if ready is not None and loop.is_running():
                 draining = True
                 try:
-                    _sync_await(drain(ready))
+                    _sync_await(_drain_bounded(ready))
                 finally:
                     draining = False
         return original(*args, **kwargs)
 
     with replaced(pulumi_resource, _REGISTER_RESOURCE, register_resource):
         yield
+
+
+async def _drain_bounded(ready: Any) -> None:
+    await drain(ready)
+    rpcs: list[Any] = _get_rpc_manager().rpcs
+    for _ in range(_MAX_WAITS):
+        rpcs[:] = [task for task in rpcs if not task.done() or _failed(task)]
+        pending = [task for task in rpcs if not task.done()]
+        excess = len(pending) - MAX_PENDING_REGISTRATIONS
+        if excess <= 0:
+            return
+        # The oldest first: the engine answers in about the order the requests left.
+        done, _ = await asyncio.wait(pending[: excess + REGISTRATIONS_PER_DRAIN], timeout=PROGRESS_SECONDS)
+        if not done:
+            return
+        await drain(ready)
+
+
+def _failed(task: Any) -> bool:
+    """A completed RPC that the SDK must still re-raise at the end."""
+    return not isinstance(task, asyncio.Future) or task.cancelled() or task.exception() is not None
 
 
 _INSTALLED: list[contextlib.ExitStack] = []

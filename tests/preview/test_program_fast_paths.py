@@ -172,3 +172,29 @@ def test_the_fast_paths_are_not_importable_from_the_program(
     output = printed.out + printed.err
     assert "gate modules: []" in output
     assert "debug replaced: True" in output  # noticeable, as the README says
+
+
+WAITS_FOR_ITS_BODY = """
+import asyncio
+import pulumi
+
+later = asyncio.get_event_loop().create_future()
+value = pulumi.Output.from_input(later)
+for index in range(1200):
+    pulumi.CustomResource("test:index:Thing", f"t{index}", {"value": value})
+later.set_result("secure")
+print("body done", flush=True)
+"""
+
+
+def test_the_bound_on_pending_registrations_never_deadlocks_the_body(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every registration waits for a value the body provides only at its end: more than
+    MAX_PENDING_REGISTRATIONS stay pending, the drain waits PROGRESS_SECONDS without progress and
+    lets the body go on, and every Thing is registered with the value."""
+    assert sdk_fast_paths.MAX_PENDING_REGISTRATIONS < 1200
+    program = write_project(tmp_path / "program", {"__main__.py": textwrap.dedent(WAITS_FOR_ITS_BODY)})
+    result = runner.run(program, "dev", write_pack(tmp_path / "pack"))
+    things = [r for r in result.resources if r.type == "test:index:Thing"]
+    assert len(things) == 1200
+    assert {r.inputs["value"] for r in things} == {"secure"}
+    assert "body done" in capsys.readouterr().err
