@@ -261,6 +261,11 @@ class PackAnalyzer:
         # only resources read with `.get()` reach AnalyzeStack alone. The items handed here count
         # as registered, except those listed in `read`.
         read_urns = {item.resolved_urn for item in read}
+        # Inputs earlier `analyze` calls left for AnalyzeStack belong to other stacks: here each
+        # item's properties are both what Analyze was sent and what AnalyzeStack gets.
+        left_for_stack = getattr(self.servicer, "_left_for_stack", None)
+        if isinstance(left_for_stack, dict):
+            left_for_stack.clear()
         registered = getattr(self.servicer, "registered", None)
         if isinstance(registered, set):
             registered.clear()

@@ -42,6 +42,14 @@ def _account(name: str, **changes: Any) -> RecordedResource:
     return RecordedResource(urn=_urn(STORAGE, name), type=STORAGE, name=name, custom=True, parent=STACK_URN, inputs=inputs, outputs=inputs)
 
 
+def _previewed_account(name: str, **changes: Any) -> RecordedResource:
+    """An account as a faithful preview records it: the outputs azure-native's PreviewOutputs gives,
+    where every output property the inputs leave unset (here: tags) is unknown."""
+    account = _account(name, **changes)
+    outputs = {**account.inputs, "tags": account.inputs.get("tags", UNKNOWN)}
+    return RecordedResource(urn=account.urn, type=STORAGE, name=name, custom=True, parent=STACK_URN, inputs=account.inputs, outputs=outputs)
+
+
 def _website(name: str, account: str) -> RecordedResource:
     """A website wired from the account's name output (a property dependency; unknown in preview)."""
     inputs = {"accountName": UNKNOWN, "resourceGroupName": "rg", "indexDocument": "index.html"}
@@ -71,6 +79,10 @@ def gate() -> AnalysisResult:
         _account("data", tags={"data-boundary": "internal", "aizone-application": "chat"}),
         _website("data-web", "data"),
         _account("plain"),
+        _previewed_account("untagged"),
+        _website("untagged-web", "untagged"),
+        _previewed_account("applied", tags=UNKNOWN),
+        _website("applied-web", "applied"),
     ]
     return analyze_resources(resources, REPO / "policy_pack", project="p", stack="s")
 
@@ -94,3 +106,14 @@ def test_what_still_matters_and_accounts_that_hold_data_stay_mandatory_in_the_ga
     (message,) = [f.message for f in gate.findings if f.policy == NETWORK and f.urn == _urn(STORAGE, "data")]
     assert "It serves the static website 'data-web', but that does not make it public by design" in message
     assert _levels(gate, NETWORK, "plain") == ["mandatory"]
+
+
+@pytest.mark.controls("ACC-7")
+def test_unset_tags_unknown_in_the_preview_outputs_do_not_hide_a_site(gate: AnalysisResult) -> None:
+    """The program sets no tags: the preview's outputs say "tags unknown" (PreviewOutputs), the
+    inputs say none, and the inputs are what Azure gets. Tags the program computes (unknown in the
+    inputs too) still keep the finding."""
+    assert _levels(gate, NETWORK, "untagged") == ["advisory"]
+    assert _levels(gate, NETWORK, "applied") == ["mandatory"]
+    (message,) = [f.message for f in gate.findings if f.policy == NETWORK and f.urn == _urn(STORAGE, "applied")]
+    assert "its tags are unknown until apply, so the pack cannot tell it holds no data" in message

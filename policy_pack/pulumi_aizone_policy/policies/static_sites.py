@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from .. import reference, scope, tokens
@@ -150,7 +150,7 @@ def _accounts_of(stack: StackIndex, website: StackResource, by_name: Mapping[str
     return list(found.values())
 
 
-def _tag_reasons(account: StackResource) -> Iterator[str]:
+def _tag_reasons(account: Resource | StackResource) -> Iterator[str]:
     if account.get("tags") is UNKNOWN:
         yield "its tags are unknown until apply, so the pack cannot tell it holds no data"
         return
@@ -297,4 +297,12 @@ def site_of(resource: Resource) -> Site | None:
     account = stack.get(resource.urn)
     if account is None or account.type not in STORAGE_ACCOUNTS or account.name != resource.name:
         return None
-    return site_of_account(stack, account)
+    site = site_of_account(stack, account)
+    if site is not None and account.get("tags") is UNKNOWN and resource.get("tags") is not UNKNOWN:
+        # In a preview azure-native answers every output property the inputs leave unset as unknown
+        # (provider/pkg/convert/previewOutputs.go, PreviewOutputs), tags included. The policy judges
+        # the inputs `Analyze` was sent: tags unset (or known) there are what Azure gets.
+        from_outputs = set(_tag_reasons(account))
+        kept = tuple(reason for reason in site.holds_data if reason not in from_outputs)
+        site = replace(site, holds_data=(*kept, *_tag_reasons(resource)))
+    return site
