@@ -41,6 +41,7 @@ from typing import Any, Optional
 import pulumi._types as pulumi_types
 
 from .identity import CLIENT_ID, OBJECT_ID, SUBSCRIPTION_ID, TENANT_ID, fake_guid
+from .preview_state import SDK_IMPORT_LOCK
 
 MAX_DEPTH = 5
 """Nested output types deeper than this are None (network types nest without end)."""
@@ -73,10 +74,16 @@ def python_function_name(token: str) -> str:
     return _snake(token.rsplit(":", 1)[-1])
 
 
-@functools.cache
 def result_type_of(token: str) -> tuple[type, Optional[str]]:
     """The SDK's result class of the function ``token`` and the Azure REST API version its
-    docstring names (None when it names none)."""
+    docstring names (None when it names none). Serialized with the other lazy SDK imports of the
+    engine's threads (preview_state.SDK_IMPORT_LOCK)."""
+    with SDK_IMPORT_LOCK:
+        return _result_type_of(token)
+
+
+@functools.cache
+def _result_type_of(token: str) -> tuple[type, Optional[str]]:
     module = _function_module(token)
     quoted = (f"'{token}'", f'"{token}"')
     function_name = python_function_name(token)

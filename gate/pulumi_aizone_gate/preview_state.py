@@ -72,7 +72,10 @@ SDK_MODULE = "pulumi_azure_native"
 RESPONSE_ONLY: dict[str, Any] = {"id": str}
 """Response properties the SDK does not list as outputs of the class (the resource's own ``id``)."""
 
-_IMPORT_LOCK = threading.Lock()
+SDK_IMPORT_LOCK = threading.Lock()
+"""Held while the engine's threads import a provider SDK's modules (here and in invokes.py): they
+are imported lazily on first attribute access, which is not safe from two threads at once (one of
+them sees a half-initialised module without the class)."""
 _REGISTRATION = re.compile(r'resource_modules="""(.*?)"""', re.S)
 
 
@@ -98,7 +101,7 @@ def response_properties(type_token: str) -> dict[str, Any]:
     Serialized: the engine registers resources from several threads, and the SDK's modules are
     imported lazily on first attribute access, which is not safe from two threads at once (one of
     them sees a half-initialised module without the class)."""
-    with _IMPORT_LOCK:
+    with SDK_IMPORT_LOCK:
         return _response_properties(type_token)
 
 
@@ -187,7 +190,7 @@ def _value(value: Any, typ: Any, typed: bool) -> Any:
 @functools.cache
 def _output_fields(cls: type) -> dict[str, Any]:
     """An SDK output type's properties: wire name -> type (resolving the hints once per type)."""
-    with _IMPORT_LOCK:
+    with SDK_IMPORT_LOCK:
         return pulumi_types.output_type_types(cls)
 
 
