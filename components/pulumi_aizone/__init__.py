@@ -10,7 +10,7 @@ config -> settings -> composition); `pulumi_aizone.provider` serves them to othe
 The components never import the landing zone; a test enforces it.
 """
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 from .agents import Agent, AgentIdentity
 from .ai_services import (

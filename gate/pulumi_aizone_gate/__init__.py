@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 """The gate's version: the same number as the component library and the policy pack it is released with."""
 
 if TYPE_CHECKING:

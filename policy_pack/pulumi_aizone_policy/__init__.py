@@ -9,4 +9,4 @@ The package is distributed as `pulumi-aizone-policy` (policy_pack/pyproject.toml
 PulumiPolicy.yaml repeats for the CLI (tests/test_packaging.py keeps them equal).
 """
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
