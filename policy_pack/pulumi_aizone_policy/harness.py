@@ -263,9 +263,9 @@ class PackAnalyzer:
         read_urns = {item.resolved_urn for item in read}
         # Inputs earlier `analyze` calls left for AnalyzeStack belong to other stacks: here each
         # item's properties are both what Analyze was sent and what AnalyzeStack gets.
-        left_for_stack = getattr(self.servicer, "_left_for_stack", None)
-        if isinstance(left_for_stack, dict):
-            left_for_stack.clear()
+        for left in (getattr(self.servicer, "_left_for_stack", None), getattr(self.servicer, "_path_inputs", None)):
+            if isinstance(left, dict):
+                left.clear()
         registered = getattr(self.servicer, "registered", None)
         if isinstance(registered, set):
             registered.clear()

@@ -22,7 +22,7 @@ from typing import Any, Callable, Final, Mapping
 
 import grpc
 import pulumi
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import (
     EnforcementLevel,
@@ -225,7 +225,14 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     _mode_auto: bool = True
     _landing_zone_known: bool = False
     _dry_run: bool | None = None
+    _stack_path_inputs: dict[str, dict[str, str]] | None = None
     registered: set[str]
+    _path_inputs: dict[str, dict[str, str]]
+    """Per URN, the known string inputs `Analyze` was sent (consumed by the next `AnalyzeStack`).
+    A resource's outputs lack the inputs that are not outputs: azure-native's path parameters
+    (`pricingName`, `accountName`, `resourceGroupName`), which its preview and Azure's responses
+    do not echo (pulumi-azure-native provider/pkg/convert/previewOutputs.go loops over the
+    response's properties only). Stack policies read them from the inputs; nothing else is added."""
     _left_for_stack: dict[str, Any]
     """The `Analyze` requests of resources whose landing-zone policies were left for
     `AnalyzeStack`, by URN: those resource policies judge the inputs `Analyze` was sent, as they do
@@ -422,6 +429,15 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         kind = canonical_type(request.type)
         dispatch = self._dispatch(kind)
         entries = dispatch.analyze
+        path_inputs = getattr(self, "_path_inputs", None)
+        if path_inputs is not None:
+            known = {
+                key: value.string_value
+                for key, value in request.properties.fields.items()
+                if value.HasField("string_value") and value.string_value not in UNKNOWN_SENTINELS
+            }
+            if known:
+                path_inputs[request.urn] = known
         left_for_stack = getattr(self, "_left_for_stack", None)
         if left_for_stack is not None and any(entry not in entries for entry in dispatch.deferred):
             left_for_stack[request.urn] = request
@@ -553,6 +569,10 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         analyzed = dict(left_for_stack) if left_for_stack else {}
         if left_for_stack is not None:
             left_for_stack.clear()
+        path_inputs = getattr(self, "_path_inputs", None)
+        self._stack_path_inputs = dict(path_inputs) if path_inputs else {}
+        if path_inputs is not None:
+            path_inputs.clear()
         quiet = not active and not deferred and not read and not self._conventions_left_out()
         if quiet and not self._has_stack_bound() and not self._cmk_left_out():
             return response
@@ -691,10 +711,20 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         """Every resource of the stack, deserialized once, with parent and dependencies linked."""
         by_urn: dict[str, PolicyResource] = {}
         links: list[tuple[PolicyResource, Any]] = []
+        path_inputs: dict[str, dict[str, str]] = getattr(self, "_stack_path_inputs", None) or {}
         for raw in request.resources:
+            properties = raw.properties
+            sent = path_inputs.get(raw.urn)
+            missing = [key for key in sent if key not in properties.fields] if sent else ()
+            if missing:
+                assert sent is not None
+                properties = struct_pb2.Struct()
+                properties.CopyFrom(raw.properties)
+                for key in missing:
+                    properties.fields[key].string_value = sent[key]
             resource = PolicyResource(
                 canonical_type(raw.type),
-                stack_properties(raw.properties),
+                stack_properties(properties),
                 raw.urn,
                 raw.name,
                 self._get_resource_options(raw),
@@ -784,6 +814,7 @@ def build_servicer() -> AizoneAnalyzerServicer:
     )
     servicer.registered = set()
     servicer._left_for_stack = {}
+    servicer._path_inputs = {}
     servicer._templates = []
     servicer._resource_types = {spec.name: frozenset(spec.resource_types) for spec in ALL_SPECS if isinstance(spec, ResourcePolicySpec)}
     servicer._stack_bound = frozenset(spec.name for spec in ALL_SPECS if isinstance(spec, ResourcePolicySpec) and spec.stack_bound)
