@@ -261,11 +261,6 @@ class PackAnalyzer:
         # only resources read with `.get()` reach AnalyzeStack alone. The items handed here count
         # as registered, except those listed in `read`.
         read_urns = {item.resolved_urn for item in read}
-        # Inputs earlier `analyze` calls left for AnalyzeStack belong to other stacks: here each
-        # item's properties are both what Analyze was sent and what AnalyzeStack gets.
-        for left in (getattr(self.servicer, "_left_for_stack", None), getattr(self.servicer, "_path_inputs", None)):
-            if isinstance(left, dict):
-                left.clear()
         registered = getattr(self.servicer, "registered", None)
         if isinstance(registered, set):
             registered.clear()

@@ -51,6 +51,19 @@ def analyzer(_no_pulumi_runtime_env: None) -> PackAnalyzer:
     return PackAnalyzer(JUDGE_EVERY_STACK)
 
 
+@pytest.fixture(autouse=True)
+def _no_carry_over(request: pytest.FixtureRequest) -> None:
+    """Each test starts its own analysis: what `Analyze` calls of earlier tests left for the next
+    `AnalyzeStack` on the shared analyzer (inputs kept per URN, as the engine's pack process keeps
+    them within one run) is dropped."""
+    if "analyzer" in request.fixturenames:
+        servicer = request.getfixturevalue("analyzer").servicer
+        for name in ("_left_for_stack", "_path_inputs"):
+            state = getattr(servicer, name, None)
+            if isinstance(state, dict):
+                state.clear()
+
+
 @pytest.fixture
 def make_analyzer(_no_pulumi_runtime_env: None) -> Callable[[Mapping[str, Any]], PackAnalyzer]:
     """Factory: the pack configured with `--policy-pack-config` content (landing-zone policies on
