@@ -8,7 +8,9 @@ it exactly as if it had been declared with the provider:
 
 - the ARM type (`Microsoft.Storage/storageAccounts`, any case; child resources nested under their
   parent's `resources` get the parent's type and name prepended, as ARM does) becomes the type
-  token (`ARM_TYPES`); the `apiVersion` is ignored (the pack judges every API version alike);
+  token (`ARM_TYPES`); a literal `apiVersion` (`yyyy-mm-dd`, optionally `-preview`) is the API
+  version the resource is sent with, so the policies read that version's defaults (as for
+  azure-native's explicitly versioned tokens); any other is not known and they assume the worst;
 - ARM keeps a resource's settings under `properties`. azure-native v3 lifts them to the top level
   for most types (`x-ms-client-flatten`), but keeps `properties` for some (`KEEPS_PROPERTIES`:
   Cognitive Services, Key Vault, ML environment versions). The test
@@ -136,6 +138,8 @@ class TemplateResource:
     name: str
     token: str | None
     props: Mapping[str, object]
+    sent_type: str | None = None
+    """The token with the template's API version (``sent_type``), when it states a literal one."""
 
 
 @dataclass(frozen=True)
@@ -359,7 +363,11 @@ def _resource(item: object, scope: _Scope, where: str, parent_type: str, parent_
         assert isinstance(body, dict)
         token = ARM_TYPES.get(key)
         props = provider_shape(token, body) if token else dict(body)
-        result.resources.append(TemplateResource(arm_type=arm_type.strip(), name=name, token=token, props=props))
+        result.resources.append(
+            TemplateResource(
+                arm_type=arm_type.strip(), name=name, token=token, props=props, sent_type=sent_type(token, body.get("apiVersion"))
+            )
+        )
     for child in _resources_of(item):
         _resource(child, scope, where, arm_type.strip(), name, result, depth)
 
@@ -428,7 +436,28 @@ def generic_resource(props: Mapping[str, object], name: str) -> TemplateResource
     if token is None:
         return Blind(name, f"its ARM type {arm_type} is not one the pack has policies for")
     body = {key: props[key] for key in _GENERIC_BODY if key in props}
-    return TemplateResource(arm_type=arm_type, name=name, token=token, props=provider_shape(token, body))
+    return TemplateResource(
+        arm_type=arm_type, name=name, token=token, props=provider_shape(token, body), sent_type=sent_type(token, props.get("apiVersion"))
+    )
+
+
+_API_VERSION: Final = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(-preview)?$")
+
+
+def sent_type(token: str | None, api_version: object) -> str | None:
+    """``azure-native:storage/v20190401:StorageAccount`` for ``azure-native:storage:StorageAccount``
+    at API version ``2019-04-01``: the explicitly versioned form of the token, from which
+    ``apiversions.api_version`` reads the version a template or generic resource is sent with.
+    None when the version is not a literal API version (an expression, or absent)."""
+    if token is None or not isinstance(api_version, str):
+        return None
+    match = _API_VERSION.match(api_version.strip())
+    package, _, rest = token.partition(":")
+    module, _, kind = rest.partition(":")
+    if match is None or package != "azure-native" or not module or not kind:
+        return None
+    year, month, day, preview = match.groups()
+    return f"azure-native:{module}/v{year}{month}{day}{'preview' if preview else ''}:{kind}"
 
 
 # --- Deployments -----------------------------------------------------------------------------

@@ -542,6 +542,8 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
             for entry in entries:
                 name = f"{item.name}/{item.resource.name}" if item.name else item.resource.name
                 args = ResourceValidationArgs(token, inner_props, item.urn, name, item.options, item.provider, entry.config, tags)
+                if item.resource.sent_type:
+                    setattr(args, SENT_TYPE, item.resource.sent_type)  # the template's apiVersion
                 self._run_resource_policy(response, entry.policy, entry.level, args)
 
     def _run_resource_policy(self, response: Any, policy: Policy, level: EnforcementLevel, args: ResourceValidationArgs) -> None:

@@ -120,7 +120,15 @@ def test_compliant_baseline_in_a_template_passes(analyzer: PackAnalyzer, token: 
     assert analyzer.analyze(DEPLOYMENT, deployment(template(arm_resource(token, BASELINES[token]))), name="dep") == []
 
 
-_TEMPLATE_CASES = [case for case in VIOLATIONS if case.type in _ARM_TYPE and case.value != UNKNOWN_VALUE and not case.base]
+# allowBlobPublicAccess: unset is a finding only for API versions before 2023-01-01, and the remedy
+# says so; the direct case is judged without a provider version (the worst assumed), the template
+# states 2024-10-01: test_a_templates_api_version_selects_the_default covers it.
+_VERSION_DEPENDENT = {(t.STORAGE_ACCOUNT, "allowBlobPublicAccess")}
+_TEMPLATE_CASES = [
+    case
+    for case in VIOLATIONS
+    if case.type in _ARM_TYPE and case.value != UNKNOWN_VALUE and not case.base and (case.type, case.path) not in _VERSION_DEPENDENT
+]
 
 
 @pytest.mark.parametrize("case", case_params(_TEMPLATE_CASES))
@@ -689,3 +697,32 @@ def test_registered_resources_are_not_judged_twice(analyzer: PackAnalyzer) -> No
     insecure = StackItem(t.STORAGE_ACCOUNT, "data", changed(BASELINES[t.STORAGE_ACCOUNT], "allowSharedKeyAccess", True))
     read = StackItem(t.STORAGE_ACCOUNT, "other", BASELINES[t.STORAGE_ACCOUNT])
     assert diagnostics_of(analyzer.analyze_stack([insecure], read=[read]), STORAGE_SHARED_KEY) == []
+
+
+@pytest.mark.controls("DATA-6", "ACC-8")
+@pytest.mark.parametrize(
+    ("api_version", "expected"),
+    [
+        ("2019-04-01", "the resource is sent with API version 2019-04-01, and before 2023-01-01 unset means allowed"),
+        ("2023-01-01", None),
+        ("2024-10-01", None),
+        ("2023-05-01-preview", None),
+        ("[parameters('apiVersion')]", "the resource is sent with an API version this pack cannot determine"),
+    ],
+)
+def test_a_templates_api_version_selects_the_default(analyzer: PackAnalyzer, api_version: str, expected: str | None) -> None:
+    """A template resource is sent with the apiVersion it states (ARM's default for an unset
+    allowBlobPublicAccess changed at 2023-01-01); one that is not a literal version is judged as
+    the oldest would be."""
+    account = {key: value for key, value in BASELINES[t.STORAGE_ACCOUNT].items() if key != "allowBlobPublicAccess"}
+    resource = {**arm_resource(t.STORAGE_ACCOUNT, account), "apiVersion": api_version}
+    found = diagnostics_of(
+        judge(analyzer, DEPLOYMENT, deployment(template(resource)), name="dep"), "azurenative-storage-storageaccount-hardening"
+    )
+    if expected is None:
+        assert found == []
+    else:
+        (finding,) = found
+        assert finding.level == "mandatory"
+        assert "Storage account 'dep/res' allows anonymous (public) blob access (allowBlobPublicAccess is not set)" in finding.message
+        assert expected in finding.message
