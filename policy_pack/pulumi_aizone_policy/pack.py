@@ -225,10 +225,11 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
     _mode_auto: bool = True
     _landing_zone_known: bool = False
     _dry_run: bool | None = None
-    _stack_path_inputs: dict[str, dict[str, str]] | None = None
+    _stack_path_inputs: dict[str, tuple[str, ...]] | None = None
     registered: set[str]
-    _path_inputs: dict[str, dict[str, str]]
-    """Per URN, the known string inputs `Analyze` was sent (consumed by the next `AnalyzeStack`).
+    _path_inputs: dict[str, tuple[str, ...]]
+    """Per URN, the known string inputs `Analyze` was sent, as interned key, value, key, value, ...
+    (small: a 20,000-resource stack holds them all until the next `AnalyzeStack`).
     A resource's outputs lack the inputs that are not outputs: azure-native's path parameters
     (`pricingName`, `accountName`, `resourceGroupName`), which its preview and Azure's responses
     do not echo (pulumi-azure-native provider/pkg/convert/previewOutputs.go loops over the
@@ -431,11 +432,12 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         entries = dispatch.analyze
         path_inputs = getattr(self, "_path_inputs", None)
         if path_inputs is not None:
-            known = {
-                key: value.string_value
+            known = tuple(
+                sys.intern(text)
                 for key, value in request.properties.fields.items()
                 if value.HasField("string_value") and value.string_value not in UNKNOWN_SENTINELS
-            }
+                for text in (key, value.string_value)
+            )
             if known:
                 path_inputs[request.urn] = known
         left_for_stack = getattr(self, "_left_for_stack", None)
@@ -713,17 +715,16 @@ class AizoneAnalyzerServicer(_PolicyAnalyzerServicer):
         """Every resource of the stack, deserialized once, with parent and dependencies linked."""
         by_urn: dict[str, PolicyResource] = {}
         links: list[tuple[PolicyResource, Any]] = []
-        path_inputs: dict[str, dict[str, str]] = getattr(self, "_stack_path_inputs", None) or {}
+        path_inputs: dict[str, tuple[str, ...]] = getattr(self, "_stack_path_inputs", None) or {}
         for raw in request.resources:
             properties = raw.properties
-            sent = path_inputs.get(raw.urn)
-            missing = [key for key in sent if key not in properties.fields] if sent else ()
+            sent = path_inputs.get(raw.urn, ())
+            missing = [(sent[i], sent[i + 1]) for i in range(0, len(sent), 2) if sent[i] not in properties.fields]
             if missing:
-                assert sent is not None
                 properties = struct_pb2.Struct()
                 properties.CopyFrom(raw.properties)
-                for key in missing:
-                    properties.fields[key].string_value = sent[key]
+                for key, text in missing:
+                    properties.fields[key].string_value = text
             resource = PolicyResource(
                 canonical_type(raw.type),
                 stack_properties(properties),
