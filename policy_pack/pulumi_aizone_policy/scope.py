@@ -104,99 +104,8 @@ AI_TYPES: Final[frozenset[str]] = frozenset(
 # Classic provider modules (`azure:<module>/...`) every resource of which is an AI resource.
 AI_CLASSIC_MODULES: Final[frozenset[str]] = frozenset({"cognitive", "machinelearning"})
 
-# Policies that belong to the landing zone's own design. Every other policy is universal; the two
-# sets are disjoint and together name every policy of the pack (tests/policy/test_policy_scope.py).
-LANDING_ZONE: Final[frozenset[str]] = frozenset(
-    {
-        # ACC-7: front doors are public in ordinary stacks; the landing zone keeps them internal.
-        "azurenative-apimanagement-service-restrict-public-network-access",
-        "azurenative-app-managedenvironment-internal-only",
-        "azure-apimanagement-service-restrict-public-network-access",
-        "azure-apimanagement-service-managed-identity",
-        # ACC-6: every gateway and app calls others with its own identity (landing-zone design).
-        "azurenative-apimanagement-service-managed-identity",
-        "azurenative-app-containerapp-managed-identity",
-        "azurenative-app-containerappssessionpool-managed-identity",
-        # ACC-8: the zone's allowed account kinds and capacity cap.
-        "azurenative-cognitiveservices-account-allowed-kind",
-        "azurenative-cognitiveservices-deployment-capacity-cap",
-        # MOD-3: the zone's approved-model list and its image-digest pinning.
-        "azurenative-cognitiveservices-deployment-approved-model",
-        "azure-cognitive-deployment-approved-model",
-        "azurenative-app-containerappssessionpool-image-digest",
-        "azurenative-app-containerapp-image-digest",
-        "azurenative-app-job-image-digest",
-        "azurenative-machinelearningservices-environmentversion-image-digest",
-        # RES-2, RES-4: one central workspace; private endpoints and DNS zone groups in the stack.
-        "azurenative-monitor-diagnosticsetting-central-logging",
-        "azurenative-network-privateendpoint-required",
-        "azurenative-network-privatednszonegroup-required",
-        "azurenative-search-service-private-endpoint-sku",
-        # MOD-1, DATA-4: Defender plans and Purview sharing for AI.
-        "azurenative-security-pricing-ai-purview-sharing",
-        "azurenative-security-pricing-required-plans",
-        # MOD-4: the AI gateway's design.
-        "azurenative-apimanagement-policy-no-backend-keys",
-        "azurenative-apimanagement-backend-no-api-key",
-        "azurenative-apimanagement-api-entra-managed-identity-auth",
-        "azurenative-apimanagement-service-gateway-least-privilege",
-        # ACC-5: the zone's workload role allow-list.
-        "azurenative-authorization-roleassignment-workload-least-privilege",
-        # ACC-2: the agent inventory.
-        "azurenative-authorization-roleassignment-inventoried-ai-caller",
-        "azurenative-managedidentity-userassignedidentity-agent-owner",
-        # DATA-1..3: data-boundary tags, dataset isolation, same-boundary access.
-        "azurenative-storage-storageaccount-boundary-tag",
-        "azurenative-search-service-boundary-tag",
-        "azurenative-cosmosdb-databaseaccount-boundary-tag",
-        "azurenative-managedidentity-userassignedidentity-boundary-tag",
-        "azure-storage-account-boundary-tag",
-        "azure-search-service-boundary-tag",
-        "azure-cosmosdb-account-boundary-tag",
-        "azure-authorization-userassignedidentity-boundary-tag",
-        "azure-msi-userassignedidentity-boundary-tag",
-        "azurenative-storage-storageaccount-dataset-isolation",
-        "azurenative-authorization-roleassignment-same-data-boundary",
-        # DATA-5: management locks on every data resource.
-        "azurenative-resources-dataresource-deletion-protection",
-        # DATA-6: infrastructure (double) encryption of the zone's storage (both providers).
-        "azurenative-storage-storageaccount-infrastructure-encryption",
-        "azure-storage-account-infrastructure-encryption",
-        # EXEC-1..4: the code-interpreter session pools' design.
-        "azurenative-app-containerappssessionpool-isolated-sessions",
-        "azurenative-app-containerappssessionpool-resource-limits",
-        "azurenative-app-containerappssessionpool-approved-registry",
-        "azurenative-authorization-roleassignment-session-executor-scope",
-        "azurenative-app-containerappssessionpool-execution-alerts",
-        # MOD-2b: output monitoring alerts.
-        "azurenative-cognitiveservices-account-output-monitoring",
-        # Anchor rule sets (docs/COVERAGE.md): the zone's model allow-list for ML deployments, bots
-        # and container apps kept off the internet, and subscriptions on every gateway product.
-        "azurenative-machinelearningservices-onlinedeployment-approved-model",
-        "azurenative-machinelearningservices-serverlessendpoint-approved-model",
-        "azurenative-botservice-bot-disable-public-network-access",
-        "azurenative-app-containerapp-ingress-ip-restrictions",
-        "azurenative-apimanagement-product-subscription-required",
-        "azurenative-cognitiveservices-connection-no-bing-grounding",
-        "azurenative-apimanagement-policyfragment-no-backend-keys",
-        # RES-6: the zone's own runtime guardrails (Azure Policy initiative) stay intact.
-        "azurenative-authorization-stack-guardrails-intact",
-        # DATA-8: customer-managed keys, where the organisation requires them (CUSTOMER_MANAGED_KEYS).
-        "azurenative-cognitiveservices-account-customer-managed-key",
-        "azurenative-machinelearningservices-workspace-customer-managed-key",
-        "azurenative-search-service-customer-managed-key",
-        "azurenative-storage-storageaccount-customer-managed-key",
-        "azurenative-botservice-bot-customer-managed-key",
-        "azure-cognitive-account-customer-managed-key",
-        "azure-machinelearning-workspace-customer-managed-key",
-        "azure-search-service-customer-managed-key",
-        "azure-storage-account-customer-managed-key",
-    }
-)
-
-
 # DATA-8: off unless the organisation's config lists the data boundaries that require CMK (module
-# documentation). A subset of LANDING_ZONE, disjoint from CONVENTIONS.
+# documentation). Part of LANDING_ZONE, disjoint from CONVENTIONS.
 CUSTOMER_MANAGED_KEYS: Final[frozenset[str]] = frozenset(
     {
         "azurenative-cognitiveservices-account-customer-managed-key",
@@ -211,8 +120,7 @@ CUSTOMER_MANAGED_KEYS: Final[frozenset[str]] = frozenset(
     }
 )
 
-
-# The landing zone's conventions (a subset of LANDING_ZONE): off unless the organisation's config
+# The landing zone's conventions (part of LANDING_ZONE): off unless the organisation's config
 # turns them on (module documentation).
 CONVENTIONS: Final[frozenset[str]] = frozenset(
     {
@@ -247,6 +155,61 @@ CONVENTIONS: Final[frozenset[str]] = frozenset(
         "azurenative-authorization-roleassignment-inventoried-ai-caller",
         "azurenative-managedidentity-userassignedidentity-agent-owner",
     }
+)
+
+# Policies that belong to the landing zone's own design: the ones below, its conventions and
+# customer-managed keys. Every other policy is universal; the two sets are disjoint and together
+# name every policy of the pack (tests/policy/test_policy_scope.py).
+LANDING_ZONE: Final[frozenset[str]] = (
+    frozenset(
+        {
+            # ACC-7: front doors are public in ordinary stacks; the landing zone keeps them internal.
+            "azurenative-apimanagement-service-restrict-public-network-access",
+            "azurenative-app-managedenvironment-internal-only",
+            "azure-apimanagement-service-restrict-public-network-access",
+            "azure-apimanagement-service-managed-identity",
+            # ACC-6: every gateway and app calls others with its own identity (landing-zone design).
+            "azurenative-apimanagement-service-managed-identity",
+            "azurenative-app-containerapp-managed-identity",
+            "azurenative-app-containerappssessionpool-managed-identity",
+            # MOD-3: the zone's approved-model list and its image-digest pinning.
+            "azurenative-cognitiveservices-deployment-approved-model",
+            "azure-cognitive-deployment-approved-model",
+            "azurenative-app-containerappssessionpool-image-digest",
+            "azurenative-app-containerapp-image-digest",
+            "azurenative-app-job-image-digest",
+            "azurenative-machinelearningservices-environmentversion-image-digest",
+            # RES-4: private endpoints in the stack (the DNS zone groups are a convention).
+            "azurenative-network-privateendpoint-required",
+            "azurenative-search-service-private-endpoint-sku",
+            # MOD-4: the AI gateway's design.
+            "azurenative-apimanagement-policy-no-backend-keys",
+            "azurenative-apimanagement-backend-no-api-key",
+            "azurenative-apimanagement-api-entra-managed-identity-auth",
+            "azurenative-apimanagement-service-gateway-least-privilege",
+            # EXEC-1..4: the code-interpreter session pools' design.
+            "azurenative-app-containerappssessionpool-isolated-sessions",
+            "azurenative-app-containerappssessionpool-resource-limits",
+            "azurenative-app-containerappssessionpool-approved-registry",
+            "azurenative-authorization-roleassignment-session-executor-scope",
+            "azurenative-app-containerappssessionpool-execution-alerts",
+            # MOD-2b: output monitoring alerts.
+            "azurenative-cognitiveservices-account-output-monitoring",
+            # Anchor rule sets (docs/COVERAGE.md): the zone's model allow-list for ML deployments, bots
+            # and container apps kept off the internet, and subscriptions on every gateway product.
+            "azurenative-machinelearningservices-onlinedeployment-approved-model",
+            "azurenative-machinelearningservices-serverlessendpoint-approved-model",
+            "azurenative-botservice-bot-disable-public-network-access",
+            "azurenative-app-containerapp-ingress-ip-restrictions",
+            "azurenative-apimanagement-product-subscription-required",
+            "azurenative-cognitiveservices-connection-no-bing-grounding",
+            "azurenative-apimanagement-policyfragment-no-backend-keys",
+            # RES-6: the zone's own runtime guardrails (Azure Policy initiative) stay intact.
+            "azurenative-authorization-stack-guardrails-intact",
+        }
+    )
+    | CONVENTIONS
+    | CUSTOMER_MANAGED_KEYS
 )
 
 
