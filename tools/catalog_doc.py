@@ -11,10 +11,11 @@ policy specs (`pulumi_aizone_policy.policies.ALL_SPECS`: which policies enforce 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from tools.generated import write_or_check
 
 ROOT = Path(__file__).resolve().parents[1]
 for _path in (ROOT, ROOT / "policy_pack"):
@@ -96,19 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=DOC, metavar="FILE", help="the document (default: docs/CONTROLS.md)")
     args = parser.parse_args(argv)
     text = render()
-    target: Path = args.output
-    shown = os.path.relpath(target)
-    if args.check:
-        current = target.read_text(encoding="utf-8") if target.is_file() else None
-        if current != text:
-            state = "is missing" if current is None else "is stale: it differs from the catalog"
-            print(f"{shown} {state}; run `python -m tools.catalog_doc` and commit the result.", file=sys.stderr)
-            return 1
-        return 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    print(f"wrote {shown}")
-    return 0
+    return write_or_check(args.output, text, check=args.check, source="the catalog", command="python -m tools.catalog_doc")
 
 
 if __name__ == "__main__":

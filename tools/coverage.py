@@ -26,6 +26,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from tools.generated import write_or_check
+
 ROOT = Path(__file__).resolve().parents[1]
 for _path in (ROOT, ROOT / "policy_pack"):
     if str(_path) not in sys.path:
@@ -160,19 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{os.path.relpath(args.anchors)}: {error}", file=sys.stderr)
         return 1
     text = render(anchors)
-    target: Path = args.output
-    shown = os.path.relpath(target)
-    if args.check:
-        current = target.read_text(encoding="utf-8") if target.is_file() else None
-        if current != text:
-            state = "is missing" if current is None else "is stale: it differs from docs/anchors.json"
-            print(f"{shown} {state}; run `python -m tools.coverage` and commit the result.", file=sys.stderr)
-            return 1
-        return 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    print(f"wrote {shown}")
-    return 0
+    return write_or_check(args.output, text, check=args.check, source="docs/anchors.json", command="python -m tools.coverage")
 
 
 if __name__ == "__main__":
