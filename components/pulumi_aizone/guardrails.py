@@ -28,7 +28,7 @@ structure" (expiresOn, Waiver, policyDefinitionReferenceIds), "Remediate non-com
 import datetime as dt
 import re
 import uuid
-from typing import Mapping, NotRequired, Optional, Sequence, TypedDict
+from typing import Any, Mapping, NotRequired, Optional, Sequence, TypedDict
 
 import pulumi
 from pulumi_azure_native import authorization
@@ -249,34 +249,21 @@ class Guardrails(pulumi.ComponentResource):
         display_name = f"aizone guardrails ({stem})"
         description = "The secure AI landing zone's controls at runtime; each definition's reference id starts with its control id."
         metadata = {"category": "aizone", "aizoneControls": controls}
+        set_fields: dict[str, Any] = {
+            "policy_set_definition_name": stem,
+            "display_name": display_name,
+            "description": description,
+            "policy_type": authorization.PolicyType.CUSTOM,
+            "metadata": metadata,
+            "policy_definitions": references,
+        }
         self.set_definition: authorization.PolicySetDefinition | authorization.PolicySetDefinitionAtManagementGroup
         if kind == "managementGroup":
             self.set_definition = authorization.PolicySetDefinitionAtManagementGroup(
-                f"{name}-initiative",
-                authorization.PolicySetDefinitionAtManagementGroupArgs(
-                    management_group_id=args.get("management_group_id", ""),
-                    policy_set_definition_name=stem,
-                    display_name=display_name,
-                    description=description,
-                    policy_type=authorization.PolicyType.CUSTOM,
-                    metadata=metadata,
-                    policy_definitions=references,
-                ),
-                opts=child,
+                f"{name}-initiative", management_group_id=args.get("management_group_id", ""), opts=child, **set_fields
             )
         else:
-            self.set_definition = authorization.PolicySetDefinition(
-                f"{name}-initiative",
-                authorization.PolicySetDefinitionArgs(
-                    policy_set_definition_name=stem,
-                    display_name=display_name,
-                    description=description,
-                    policy_type=authorization.PolicyType.CUSTOM,
-                    metadata=metadata,
-                    policy_definitions=references,
-                ),
-                opts=child,
-            )
+            self.set_definition = authorization.PolicySetDefinition(f"{name}-initiative", opts=child, **set_fields)
         set_id: pulumi.Output[str] = self.set_definition.id
 
         remediating = [policy for policy, _ in chosen if policy.remediates]
@@ -334,38 +321,23 @@ class Guardrails(pulumi.ComponentResource):
                 for key, spec in body["parameters"].items()
             }
             opts = pulumi.ResourceOptions(parent=self)
+            fields: dict[str, Any] = {
+                "policy_definition_name": definition_name,
+                "display_name": body["displayName"],
+                "description": body["description"],
+                "mode": body["mode"],
+                "policy_type": authorization.PolicyType.CUSTOM,
+                "metadata": body["metadata"],
+                "parameters": parameters,
+                "policy_rule": body["policyRule"],
+            }
             resource: authorization.PolicyDefinition | authorization.PolicyDefinitionAtManagementGroup
             if kind == "managementGroup":
                 resource = authorization.PolicyDefinitionAtManagementGroup(
-                    f"{name}-{definition}",
-                    authorization.PolicyDefinitionAtManagementGroupArgs(
-                        management_group_id=args.get("management_group_id", ""),
-                        policy_definition_name=definition_name,
-                        display_name=body["displayName"],
-                        description=body["description"],
-                        mode=body["mode"],
-                        policy_type=authorization.PolicyType.CUSTOM,
-                        metadata=body["metadata"],
-                        parameters=parameters,
-                        policy_rule=body["policyRule"],
-                    ),
-                    opts=opts,
+                    f"{name}-{definition}", management_group_id=args.get("management_group_id", ""), opts=opts, **fields
                 )
             else:
-                resource = authorization.PolicyDefinition(
-                    f"{name}-{definition}",
-                    authorization.PolicyDefinitionArgs(
-                        policy_definition_name=definition_name,
-                        display_name=body["displayName"],
-                        description=body["description"],
-                        mode=body["mode"],
-                        policy_type=authorization.PolicyType.CUSTOM,
-                        metadata=body["metadata"],
-                        parameters=parameters,
-                        policy_rule=body["policyRule"],
-                    ),
-                    opts=opts,
-                )
+                resource = authorization.PolicyDefinition(f"{name}-{definition}", opts=opts, **fields)
             ids[definition] = resource.id
         return ids
 
