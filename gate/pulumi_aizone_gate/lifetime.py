@@ -31,7 +31,7 @@ def _die_with_parent():
         try:
             _c.CDLL(None, use_errno=True).prctl(1, int(_s.SIGKILL), 0, 0, 0)
         except (OSError, AttributeError):
-            pass
+            pass  # no prctl here: the polling thread below notices a dead parent
     if expected and _o.getppid() != expected:
         _o._exit(70)
     def _watch():

@@ -24,6 +24,7 @@ pass an address nobody listens on and collect stderr (and any stray stdout) as t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -207,15 +208,11 @@ def _feed(stream: Optional[IO[bytes]], payload: bytes) -> None:
     """Write the config document to the pack's stdin and close it (the pack reads to EOF)."""
     if stream is None:
         return
-    try:
+    # OSError: the pack died before reading; wait_for_port reports why.
+    with contextlib.suppress(OSError):
         stream.write(payload)
-    except OSError:  # the pack died before reading; wait_for_port reports why
-        pass
-    finally:
-        try:
-            stream.close()
-        except OSError:
-            pass
+    with contextlib.suppress(OSError):
+        stream.close()
 
 
 def check_pack_dir(pack_dir: Path) -> None:
