@@ -33,7 +33,8 @@ What each replaces, and why (measured with benchmarks/preview_scaling.py):
 * ``pulumi.resource.register_resource``, in the program's process: the SDK runs the program body
   inside the event loop, so every registration waits, prepared and pending, until the body
   returns: 20,000 resources' requests, outputs and coroutines at once. Every
-  REGISTRATIONS_PER_DRAIN registrations the loop runs until nothing is ready, through the SDK's
+  REGISTRATIONS_PER_DRAIN registrations the loop runs until nothing is ready and at most
+  MAX_PENDING_REGISTRATIONS are pending, through the SDK's
   own ``_sync_await``: what the SDK does whenever a program body calls an invoke synchronously,
   so a program cannot tell the difference except in when its ``apply`` callbacks run, which
   Pulumi leaves unspecified.
